@@ -1,0 +1,94 @@
+//! Trove's storage contract: the [`Store`] trait that every database backend implements, the
+//! query and result types it speaks, and (feature `contract`) the one test suite that every
+//! backend must pass.
+//!
+//! This crate holds no SQL and names no database: the backends (`trove-store-sqlite`,
+//! `trove-store-postgres`) depend on it, never the other way round. The trait is synchronous
+//! and dyn-safe; async callers (the web server) run it on blocking threads.
+
+#[cfg(feature = "contract")]
+pub mod contract;
+mod error;
+mod query;
+
+use std::ops::ControlFlow;
+
+pub use error::StoreError;
+pub use query::{
+    Dimension, FeedbackFilter, GroupTally, ImportRun, ImportStatus, ImportTotals, InsertOutcome, NewImportRun,
+    UpsertOutcome,
+};
+use trove_domain::{Customer, CustomerId, FeedbackItem, Journey, StoredFeedback, Theme};
+
+/// The result of every store call.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A visitor of pages of rows: return [`ControlFlow::Break`] to stop early.
+pub type PageVisitor<'a, T> = dyn FnMut(Vec<T>) -> ControlFlow<()> + 'a;
+
+/// Everything Trove keeps, behind one interface that SQLite and PostgreSQL both implement.
+///
+/// Writes of a batch are one transaction: a batch is stored whole or not at all, so an
+/// interrupted import leaves only whole batches behind, and dedup makes a re-run complete it.
+pub trait Store: Send + Sync {
+    /// `"sqlite"` or `"postgres"`.
+    fn backend(&self) -> &'static str;
+
+    /// Applies the migrations not yet applied; returns the names of those it applied now.
+    fn migrate(&self) -> StoreResult<Vec<String>>;
+
+    /// Inserts a batch of feedback in one transaction. An item whose (source, external id)
+    /// is already stored, or appears earlier in the batch, is skipped and counted as a duplicate.
+    /// The themes an item was coded with at the source are created when new and linked.
+    fn insert_feedback(&self, batch: &[FeedbackItem], import_run: Option<i64>) -> StoreResult<InsertOutcome>;
+
+    /// How many items match.
+    fn count_feedback(&self, filter: &FeedbackFilter) -> StoreResult<u64>;
+
+    /// Visits the matching items in id order, `page_size` at a time, without holding more than
+    /// one page in memory. The store is not locked while the visitor runs.
+    fn scan_feedback(
+        &self,
+        filter: &FeedbackFilter,
+        page_size: usize,
+        visit: &mut PageVisitor<'_, StoredFeedback>,
+    ) -> StoreResult<()>;
+
+    /// Score tallies of the matching items grouped by one dimension, computed in the database.
+    /// Groups come sorted by key, the group of items without a value (key `None`) first.
+    fn tally_by(&self, dimension: Dimension, filter: &FeedbackFilter) -> StoreResult<Vec<GroupTally>>;
+
+    /// Inserts new customers and updates known ones (by id), in one transaction.
+    fn upsert_customers(&self, batch: &[Customer]) -> StoreResult<UpsertOutcome>;
+
+    /// One customer.
+    fn customer(&self, id: &CustomerId) -> StoreResult<Option<Customer>>;
+
+    /// How many customers are stored.
+    fn count_customers(&self) -> StoreResult<u64>;
+
+    /// Visits all customers in id order, a page at a time.
+    fn scan_customers(&self, page_size: usize, visit: &mut PageVisitor<'_, Customer>) -> StoreResult<()>;
+
+    /// Stores the journey: stages and touchpoints are replaced, departments are added or
+    /// renamed but never removed (other records refer to them).
+    fn replace_journey(&self, journey: &Journey) -> StoreResult<()>;
+
+    /// The stored journey, if one was loaded.
+    fn journey(&self) -> StoreResult<Option<Journey>>;
+
+    /// Adds themes or renames them (by id).
+    fn upsert_themes(&self, themes: &[Theme]) -> StoreResult<()>;
+
+    /// All themes, sorted by id.
+    fn themes(&self) -> StoreResult<Vec<Theme>>;
+
+    /// Records the start of an import; returns its id.
+    fn start_import(&self, run: &NewImportRun) -> StoreResult<i64>;
+
+    /// Records how an import ended.
+    fn finish_import(&self, id: i64, status: ImportStatus, totals: &ImportTotals) -> StoreResult<()>;
+
+    /// Imports, newest first.
+    fn import_runs(&self, limit: usize) -> StoreResult<Vec<ImportRun>>;
+}
