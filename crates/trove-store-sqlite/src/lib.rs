@@ -1,1 +1,516 @@
-//! Placeholder.
+//! The embedded SQLite backend of [`trove_store::Store`]: one file, WAL journal, the default
+//! database of the `trove` command on a laptop.
+//!
+//! SQL lives here (and in the PostgreSQL backend) and nowhere else. This crate depends only on
+//! `trove-store` and `trove-domain`. One connection behind a mutex serves the process: SQLite
+//! writes one transaction at a time anyway, and WAL lets other processes read meanwhile.
+
+mod decode;
+mod migrate;
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+use trove_domain::{Customer, CustomerId, FeedbackItem, Journey, Slug, StoredFeedback, Theme};
+use trove_store::{
+    Dimension, FeedbackFilter, GroupTally, ImportRun, ImportStatus, ImportTotals, InsertOutcome, NewImportRun,
+    PageVisitor, Store, StoreError, StoreResult, UpsertOutcome,
+};
+
+use crate::decode::{FEEDBACK_COLUMNS, db_error, decode_customer, decode_feedback, label_text};
+
+/// A Trove database in one SQLite file.
+pub struct SqliteStore {
+    connection: Mutex<Connection>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and applies pending migrations.
+    pub fn open(path: &Path) -> StoreResult<Self> {
+        let open_error =
+            |reason: String| StoreError::Open { url: format!("sqlite://{}", path.display()), reason };
+        let connection = Connection::open(path).map_err(|e| open_error(e.to_string()))?;
+        // WAL: readers do not block the writer; NORMAL sync is safe with WAL (a crash loses at
+        // most the last commits, never consistency).
+        connection
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
+                 PRAGMA busy_timeout = 10000; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
+            )
+            .map_err(|e| open_error(e.to_string()))?;
+        Self::with_connection(connection)
+    }
+
+    /// A private in-memory database (for tests and throw-away runs).
+    pub fn open_in_memory() -> StoreResult<Self> {
+        let connection = Connection::open_in_memory()
+            .map_err(|e| StoreError::Open { url: "sqlite::memory:".into(), reason: e.to_string() })?;
+        connection.execute_batch("PRAGMA foreign_keys = ON;").map_err(|e| db_error("configuring", e))?;
+        Self::with_connection(connection)
+    }
+
+    fn with_connection(connection: Connection) -> StoreResult<Self> {
+        connection.set_prepared_statement_cache_capacity(64);
+        let store = Self { connection: Mutex::new(connection) };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves no half-written transaction behind (rusqlite
+        // rolls back on drop), so the connection is still usable.
+        self.connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The WHERE clause (starting with `WHERE 1=1`) and its parameters for a filter.
+fn filter_sql(filter: &FeedbackFilter) -> (String, Vec<Value>) {
+    let mut sql = String::from(" WHERE 1=1");
+    let mut values = Vec::new();
+    if let Some(since) = filter.since {
+        sql.push_str(" AND received_at >= ?");
+        values.push(Value::Integer(since));
+    }
+    if let Some(until) = filter.until {
+        sql.push_str(" AND received_at < ?");
+        values.push(Value::Integer(until));
+    }
+    if let Some(source) = &filter.source {
+        sql.push_str(" AND source = ?");
+        values.push(Value::Text(source.clone()));
+    }
+    if let Some(channel) = filter.channel {
+        sql.push_str(" AND channel = ?");
+        values.push(Value::Text(channel.as_str().to_owned()));
+    }
+    (sql, values)
+}
+
+fn dimension_sql(dimension: Dimension) -> &'static str {
+    match dimension {
+        Dimension::Channel => "channel",
+        Dimension::Source => "source",
+        Dimension::BusinessUnit => "business_unit",
+        Dimension::JourneyStage => "journey_stage",
+        Dimension::Touchpoint => "touchpoint",
+        Dimension::Region => "region",
+        Dimension::Product => "product",
+        Dimension::Month => "strftime('%Y-%m', received_at, 'unixepoch')",
+    }
+}
+
+fn count(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
+
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn migrate(&self) -> StoreResult<Vec<String>> {
+        migrate::apply(&mut self.lock())
+    }
+
+    fn insert_feedback(&self, batch: &[FeedbackItem], import_run: Option<i64>) -> StoreResult<InsertOutcome> {
+        let context = "inserting feedback";
+        let mut connection = self.lock();
+        let tx = connection.transaction().map_err(|e| db_error(context, e))?;
+        let mut outcome = InsertOutcome::default();
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO feedback (source, external_id, channel, received_at, received_offset, customer_id,
+                        account, business_unit, product, region, touchpoint, journey_stage, text, nps, csat, ces,
+                        language, attributes, import_run_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
+                     ON CONFLICT (source, external_id) DO NOTHING",
+                )
+                .map_err(|e| db_error(context, e))?;
+            let mut add_theme = tx
+                .prepare_cached("INSERT INTO themes (id, name) VALUES (?1, ?2) ON CONFLICT (id) DO NOTHING")
+                .map_err(|e| db_error(context, e))?;
+            let mut link_theme = tx
+                .prepare_cached(
+                    "INSERT INTO feedback_themes (feedback_id, theme_id, origin) VALUES (?1, ?2, 'source')
+                     ON CONFLICT DO NOTHING",
+                )
+                .map_err(|e| db_error(context, e))?;
+            for item in batch {
+                let attributes = if item.attributes.is_empty() {
+                    None
+                } else {
+                    Some(serde_json::to_string(&item.attributes).map_err(|e| db_error(context, e))?)
+                };
+                let changed = insert
+                    .execute(params![
+                        item.source.as_str(),
+                        item.external_id.as_str(),
+                        item.channel.as_str(),
+                        item.received_at.unix_seconds(),
+                        item.received_at.offset_seconds(),
+                        item.customer_id.as_ref().map(CustomerId::as_str),
+                        label_text(&item.account),
+                        label_text(&item.business_unit),
+                        label_text(&item.product),
+                        label_text(&item.region),
+                        label_text(&item.touchpoint),
+                        label_text(&item.journey_stage),
+                        item.text.as_str(),
+                        item.scores.nps.map(|s| s.value()),
+                        item.scores.csat.map(|s| s.value()),
+                        item.scores.ces.map(|s| s.value()),
+                        label_text(&item.language),
+                        attributes,
+                        import_run,
+                    ])
+                    .map_err(|e| db_error(context, e))?;
+                if changed == 0 {
+                    outcome.duplicates += 1;
+                    continue;
+                }
+                outcome.inserted += 1;
+                let feedback_id = tx.last_insert_rowid();
+                for name in &item.source_themes {
+                    let Some(theme_id) = Slug::from_name(name.as_str()) else { continue };
+                    add_theme.execute(params![theme_id.as_str(), name.as_str()]).map_err(|e| db_error(context, e))?;
+                    link_theme.execute(params![feedback_id, theme_id.as_str()]).map_err(|e| db_error(context, e))?;
+                }
+            }
+        }
+        tx.commit().map_err(|e| db_error(context, e))?;
+        Ok(outcome)
+    }
+
+    fn count_feedback(&self, filter: &FeedbackFilter) -> StoreResult<u64> {
+        let (where_sql, values) = filter_sql(filter);
+        let connection = self.lock();
+        let total: i64 = connection
+            .query_row(&format!("SELECT COUNT(*) FROM feedback{where_sql}"), params_from_iter(values), |row| row.get(0))
+            .map_err(|e| db_error("counting feedback", e))?;
+        Ok(count(total))
+    }
+
+    fn scan_feedback(
+        &self,
+        filter: &FeedbackFilter,
+        page_size: usize,
+        visit: &mut PageVisitor<'_, StoredFeedback>,
+    ) -> StoreResult<()> {
+        let context = "reading feedback";
+        let (where_sql, mut values) = filter_sql(filter);
+        let page_sql = format!("SELECT {FEEDBACK_COLUMNS} FROM feedback{where_sql} AND id > ? ORDER BY id LIMIT ?");
+        let page_size = page_size.max(1);
+        let mut last_id = i64::MIN;
+        loop {
+            let page = {
+                let connection = self.lock();
+                values.push(Value::Integer(last_id));
+                values.push(Value::Integer(i64::try_from(page_size).unwrap_or(i64::MAX)));
+                let mut statement = connection.prepare_cached(&page_sql).map_err(|e| db_error(context, e))?;
+                let rows = statement
+                    .query_map(params_from_iter(values.iter()), decode_feedback)
+                    .map_err(|e| db_error(context, e))?;
+                let mut page = Vec::with_capacity(page_size);
+                for row in rows {
+                    page.push(row.map_err(|e| db_error(context, e))??);
+                }
+                values.truncate(values.len() - 2);
+                attach_source_themes(&connection, &mut page)?;
+                page
+            };
+            let Some(last) = page.last() else { return Ok(()) };
+            last_id = last.id;
+            let full = page.len() == page_size;
+            if visit(page).is_break() || !full {
+                return Ok(());
+            }
+        }
+    }
+
+    fn tally_by(&self, dimension: Dimension, filter: &FeedbackFilter) -> StoreResult<Vec<GroupTally>> {
+        let (where_sql, values) = filter_sql(filter);
+        let sql = format!(
+            "SELECT {key} AS k, COUNT(*), COUNT(nps), TOTAL(nps >= 9), TOTAL(nps <= 6), COUNT(csat),
+                    TOTAL(csat >= 4), COUNT(ces), TOTAL(ces), TOTAL(ces >= 5)
+             FROM feedback{where_sql} GROUP BY k ORDER BY k",
+            key = dimension_sql(dimension)
+        );
+        let connection = self.lock();
+        let mut statement = connection.prepare(&sql).map_err(|e| db_error("tallying feedback", e))?;
+        let rows = statement
+            .query_map(params_from_iter(values), |row| {
+                // TOTAL() is a float in SQLite; the sums here are exact small integers.
+                let int = |i: usize| -> rusqlite::Result<u64> { Ok(count(row.get::<_, i64>(i)?)) };
+                let total = |i: usize| -> rusqlite::Result<u64> { Ok(row.get::<_, f64>(i)? as u64) };
+                Ok(GroupTally {
+                    key: row.get(0)?,
+                    tally: trove_domain::ScoreTally {
+                        items: int(1)?,
+                        nps_n: int(2)?,
+                        promoters: total(3)?,
+                        detractors: total(4)?,
+                        csat_n: int(5)?,
+                        csat_top2: total(6)?,
+                        ces_n: int(7)?,
+                        ces_sum: total(8)?,
+                        ces_high: total(9)?,
+                    },
+                })
+            })
+            .map_err(|e| db_error("tallying feedback", e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| db_error("tallying feedback", e))
+    }
+
+    fn upsert_customers(&self, batch: &[Customer]) -> StoreResult<UpsertOutcome> {
+        let context = "storing customers";
+        let mut connection = self.lock();
+        let tx = connection.transaction().map_err(|e| db_error(context, e))?;
+        let mut outcome = UpsertOutcome::default();
+        {
+            let mut exists =
+                tx.prepare_cached("SELECT 1 FROM customers WHERE id = ?1").map_err(|e| db_error(context, e))?;
+            let mut upsert = tx
+                .prepare_cached(
+                    "INSERT INTO customers (id, name, email, segment, business_unit, region, value_minor, currency,
+                        first_seen, churned)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                     ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email,
+                        segment = excluded.segment, business_unit = excluded.business_unit, region = excluded.region,
+                        value_minor = excluded.value_minor, currency = excluded.currency,
+                        first_seen = excluded.first_seen, churned = excluded.churned",
+                )
+                .map_err(|e| db_error(context, e))?;
+            for customer in batch {
+                let known = exists.exists(params![customer.id.as_str()]).map_err(|e| db_error(context, e))?;
+                upsert
+                    .execute(params![
+                        customer.id.as_str(),
+                        label_text(&customer.name),
+                        label_text(&customer.email),
+                        label_text(&customer.segment),
+                        label_text(&customer.business_unit),
+                        label_text(&customer.region),
+                        customer.value.map(|m| m.minor()),
+                        customer.value.map(|m| m.currency().as_str().to_owned()),
+                        customer.first_seen.map(|d| d.to_string()),
+                        customer.churned,
+                    ])
+                    .map_err(|e| db_error(context, e))?;
+                if known { outcome.updated += 1 } else { outcome.inserted += 1 }
+            }
+        }
+        tx.commit().map_err(|e| db_error(context, e))?;
+        Ok(outcome)
+    }
+
+    fn customer(&self, id: &CustomerId) -> StoreResult<Option<Customer>> {
+        let connection = self.lock();
+        let found = connection
+            .query_row(
+                &format!("SELECT {} FROM customers WHERE id = ?1", decode::CUSTOMER_COLUMNS),
+                params![id.as_str()],
+                decode_customer,
+            )
+            .optional()
+            .map_err(|e| db_error("reading a customer", e))?;
+        found.transpose()
+    }
+
+    fn count_customers(&self) -> StoreResult<u64> {
+        let connection = self.lock();
+        let total: i64 = connection
+            .query_row("SELECT COUNT(*) FROM customers", [], |row| row.get(0))
+            .map_err(|e| db_error("counting customers", e))?;
+        Ok(count(total))
+    }
+
+    fn scan_customers(&self, page_size: usize, visit: &mut PageVisitor<'_, Customer>) -> StoreResult<()> {
+        let context = "reading customers";
+        let sql =
+            format!("SELECT {} FROM customers WHERE id > ?1 ORDER BY id LIMIT ?2", decode::CUSTOMER_COLUMNS);
+        let page_size = page_size.max(1);
+        let mut last_id = String::new();
+        loop {
+            let page = {
+                let connection = self.lock();
+                let mut statement = connection.prepare_cached(&sql).map_err(|e| db_error(context, e))?;
+                let rows = statement
+                    .query_map(params![last_id, i64::try_from(page_size).unwrap_or(i64::MAX)], decode_customer)
+                    .map_err(|e| db_error(context, e))?;
+                let mut page = Vec::with_capacity(page_size);
+                for row in rows {
+                    page.push(row.map_err(|e| db_error(context, e))??);
+                }
+                page
+            };
+            let Some(last) = page.last() else { return Ok(()) };
+            last_id = last.id.to_string();
+            let full = page.len() == page_size;
+            if visit(page).is_break() || !full {
+                return Ok(());
+            }
+        }
+    }
+
+    fn replace_journey(&self, journey: &Journey) -> StoreResult<()> {
+        let context = "storing the journey";
+        let mut connection = self.lock();
+        let tx = connection.transaction().map_err(|e| db_error(context, e))?;
+        let run = |sql: &str, values: &[&dyn rusqlite::ToSql]| -> StoreResult<()> {
+            tx.execute(sql, values).map(drop).map_err(|e| db_error(context, e))
+        };
+        for (position, department) in journey.departments().iter().enumerate() {
+            run(
+                "INSERT INTO departments (id, name, position) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, position = excluded.position",
+                &[&department.id.as_str(), &department.name.as_str(), &(position as i64)],
+            )?;
+        }
+        run("DELETE FROM touchpoint_departments", &[])?;
+        run("DELETE FROM touchpoints", &[])?;
+        run("DELETE FROM stages", &[])?;
+        let mut touchpoint_position = 0_i64;
+        for (position, stage) in journey.stages().iter().enumerate() {
+            run(
+                "INSERT INTO stages (id, name, position) VALUES (?1, ?2, ?3)",
+                &[&stage.id.as_str(), &stage.name.as_str(), &(position as i64)],
+            )?;
+            for touchpoint in &stage.touchpoints {
+                run(
+                    "INSERT INTO touchpoints (id, stage_id, name, moment_of_truth, position) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    &[
+                        &touchpoint.id.as_str(),
+                        &stage.id.as_str(),
+                        &touchpoint.name.as_str(),
+                        &touchpoint.moment_of_truth,
+                        &touchpoint_position,
+                    ],
+                )?;
+                touchpoint_position += 1;
+                for (order, department) in touchpoint.departments.iter().enumerate() {
+                    run(
+                        "INSERT INTO touchpoint_departments (touchpoint_id, department_id, position) VALUES (?1, ?2, ?3)",
+                        &[&touchpoint.id.as_str(), &department.as_str(), &(order as i64)],
+                    )?;
+                }
+            }
+        }
+        tx.commit().map_err(|e| db_error(context, e))
+    }
+
+    fn journey(&self) -> StoreResult<Option<Journey>> {
+        decode::load_journey(&self.lock())
+    }
+
+    fn upsert_themes(&self, themes: &[Theme]) -> StoreResult<()> {
+        let context = "storing themes";
+        let mut connection = self.lock();
+        let tx = connection.transaction().map_err(|e| db_error(context, e))?;
+        for theme in themes {
+            tx.execute(
+                "INSERT INTO themes (id, name, parent_id) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, parent_id = excluded.parent_id",
+                params![theme.id.as_str(), theme.name.as_str(), theme.parent.as_ref().map(Slug::as_str)],
+            )
+            .map_err(|e| db_error(context, e))?;
+        }
+        tx.commit().map_err(|e| db_error(context, e))
+    }
+
+    fn themes(&self) -> StoreResult<Vec<Theme>> {
+        decode::load_themes(&self.lock())
+    }
+
+    fn start_import(&self, run: &NewImportRun) -> StoreResult<i64> {
+        let connection = self.lock();
+        connection
+            .execute(
+                "INSERT INTO import_runs (kind, source, file, started_at) VALUES (?1, ?2, ?3, ?4)",
+                params![run.kind, run.source, run.file, run.started_at],
+            )
+            .map_err(|e| db_error("recording an import", e))?;
+        Ok(connection.last_insert_rowid())
+    }
+
+    fn finish_import(&self, id: i64, status: ImportStatus, totals: &ImportTotals) -> StoreResult<()> {
+        let now = jiff::Timestamp::now().as_second();
+        let as_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        self.lock()
+            .execute(
+                "UPDATE import_runs SET finished_at = ?2, status = ?3, rows_read = ?4, imported = ?5,
+                    duplicates = ?6, rejected = ?7 WHERE id = ?1",
+                params![
+                    id,
+                    now,
+                    status.as_str(),
+                    as_i64(totals.rows),
+                    as_i64(totals.imported),
+                    as_i64(totals.duplicates),
+                    as_i64(totals.rejected)
+                ],
+            )
+            .map(drop)
+            .map_err(|e| db_error("recording the end of an import", e))
+    }
+
+    fn import_runs(&self, limit: usize) -> StoreResult<Vec<ImportRun>> {
+        decode::load_import_runs(&self.lock(), limit)
+    }
+}
+
+/// Fills in the source-coded themes of a page of items with one query.
+fn attach_source_themes(connection: &Connection, page: &mut [StoredFeedback]) -> StoreResult<()> {
+    let (Some(first), Some(last)) = (page.first(), page.last()) else { return Ok(()) };
+    let mut statement = connection
+        .prepare_cached(
+            "SELECT ft.feedback_id, t.name FROM feedback_themes ft JOIN themes t ON t.id = ft.theme_id
+             WHERE ft.origin = 'source' AND ft.feedback_id BETWEEN ?1 AND ?2 ORDER BY ft.feedback_id",
+        )
+        .map_err(|e| db_error("reading feedback themes", e))?;
+    let rows = statement
+        .query_map(params![first.id, last.id], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?)))
+        .map_err(|e| db_error("reading feedback themes", e))?;
+    for row in rows {
+        let (feedback_id, name) = row.map_err(|e| db_error("reading feedback themes", e))?;
+        // The page is sorted by id, but a filter may have skipped ids inside the range.
+        if let Ok(index) = page.binary_search_by_key(&feedback_id, |s| s.id) {
+            let label = trove_domain::Label::parse("theme name", &name).map_err(|source| StoreError::Corrupt {
+                table: "themes",
+                column: "name",
+                row: name.clone(),
+                source,
+            })?;
+            page[index].item.source_themes.push(label);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_database_survives_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trove.db");
+        {
+            let store = SqliteStore::open(&path).unwrap();
+            store.insert_feedback(&[trove_store::contract::item("s", "1")], None).unwrap();
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(store.count_feedback(&FeedbackFilter::default()).unwrap(), 1);
+        assert!(store.migrate().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_file_database_uses_the_wal_journal() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("trove.db")).unwrap();
+        let mode: String = store.lock().query_row("PRAGMA journal_mode", [], |row| row.get(0)).unwrap();
+        assert_eq!(mode, "wal");
+    }
+}

@@ -1,0 +1,48 @@
+//! Schema migrations, embedded in the binary and applied in order, each in its own transaction.
+//! An applied migration is never edited: change the schema with a new file.
+
+use rusqlite::{Connection, params};
+use trove_store::{StoreError, StoreResult};
+
+/// (version, name, SQL), in order.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "0001_foundation", include_str!("../migrations/0001_foundation.sql"))];
+
+/// Applies what is missing; returns the names applied now.
+pub(crate) fn apply(connection: &mut Connection) -> StoreResult<Vec<String>> {
+    let failed = |name: &str, e: rusqlite::Error| StoreError::Migration { name: name.to_owned(), reason: e.to_string() };
+    connection
+        .execute_batch(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+        )
+        .map_err(|e| failed("schema_migrations", e))?;
+    let current: i64 = connection
+        .query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |row| row.get(0))
+        .map_err(|e| failed("schema_migrations", e))?;
+    let known = MIGRATIONS.last().map_or(0, |m| m.0);
+    if current > known {
+        return Err(StoreError::SchemaTooNew { found: current, known });
+    }
+    let mut applied = Vec::new();
+    for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+        // IMMEDIATE takes the write lock first, so two processes never apply the same migration.
+        let tx = connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| failed(name, e))?;
+        let already: bool = tx
+            .query_row("SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)", [version], |r| r.get(0))
+            .map_err(|e| failed(name, e))?;
+        if already {
+            continue;
+        }
+        tx.execute_batch(sql).map_err(|e| failed(name, e))?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+            params![version, name, jiff::Timestamp::now().as_second()],
+        )
+        .map_err(|e| failed(name, e))?;
+        tx.commit().map_err(|e| failed(name, e))?;
+        applied.push((*name).to_owned());
+    }
+    Ok(applied)
+}
