@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs Trove's whole test suite on SQLite and PostgreSQL.
+#
+# PostgreSQL: uses $TROVE_TEST_POSTGRES when set; otherwise starts the machine's local
+# PostgreSQL 15 cluster (as root) and creates the role `trove` and the database `trove_test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -z "${TROVE_TEST_POSTGRES:-}" ]; then
+    if command -v pg_ctlcluster >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+        pg_ctlcluster 15 main start 2>/dev/null || true
+        for _ in $(seq 1 30); do
+            su postgres -c "psql -qtAc 'SELECT 1'" >/dev/null 2>&1 && break
+            sleep 1
+        done
+        su postgres -c "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname = 'trove'\"" | grep -q 1 \
+            || su postgres -c "psql -qc \"CREATE ROLE trove LOGIN PASSWORD 'trove'\""
+        su postgres -c "psql -qtAc \"SELECT 1 FROM pg_database WHERE datname = 'trove_test'\"" | grep -q 1 \
+            || su postgres -c "createdb -O trove trove_test"
+        export TROVE_TEST_POSTGRES="postgres://trove:trove@localhost/trove_test"
+    else
+        echo "note: no PostgreSQL configured (set TROVE_TEST_POSTGRES); PostgreSQL tests will be skipped" >&2
+    fi
+fi
+
+cargo test --workspace "$@"
