@@ -49,3 +49,11 @@ impl DomainError {
         Self::Invalid { what, value, why: why.into() }
     }
 }
+
+/// Refuses text with a NUL character: no database stores it in text, and no person writes it.
+pub(crate) fn refuse_nul(what: &'static str, text: &str) -> Result<(), DomainError> {
+    match text.find('\0') {
+        Some(at) => Err(DomainError::invalid(what, &text[..at], format!("contains a NUL character at byte {at}"))),
+        None => Ok(()),
+    }
+}

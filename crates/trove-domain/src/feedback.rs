@@ -102,6 +102,7 @@ impl ExternalId {
         if trimmed.len() > Self::MAX_BYTES {
             return Err(DomainError::TooLong { what: "external id", len: trimmed.len(), max: Self::MAX_BYTES });
         }
+        crate::error::refuse_nul("external id", trimmed)?;
         Ok(Self(trimmed.to_owned()))
     }
 
@@ -196,6 +197,7 @@ impl FeedbackText {
         if trimmed.len() > Self::MAX_BYTES {
             return Err(DomainError::TooLong { what: "text", len: trimmed.len(), max: Self::MAX_BYTES });
         }
+        crate::error::refuse_nul("text", trimmed)?;
         Ok(Self(trimmed.to_owned()))
     }
 
@@ -246,6 +248,8 @@ impl Attributes {
         if value.len() > Self::MAX_VALUE_BYTES {
             return Err(DomainError::TooLong { what: "attribute value", len: value.len(), max: Self::MAX_VALUE_BYTES });
         }
+        crate::error::refuse_nul("attribute name", key)?;
+        crate::error::refuse_nul("attribute value", value)?;
         if !value.is_empty() {
             self.0.insert(key.to_owned(), value.to_owned());
         }
@@ -352,6 +356,8 @@ mod tests {
         attributes.insert("state", " NY ").unwrap();
         attributes.insert("zip", "").unwrap();
         assert!(attributes.insert(" ", "x").is_err());
+        assert!(attributes.insert("k", "a\0b").is_err());
+        assert!(FeedbackText::parse("nul\0here").unwrap_err().to_string().contains("NUL character at byte 3"));
         assert_eq!(attributes.iter().collect::<Vec<_>>(), vec![("state", "NY")]);
     }
 }

@@ -23,6 +23,7 @@ impl Label {
         if trimmed.len() > Self::MAX_BYTES {
             return Err(DomainError::TooLong { what, len: trimmed.len(), max: Self::MAX_BYTES });
         }
+        crate::error::refuse_nul(what, trimmed)?;
         Ok(Self(trimmed.to_owned()))
     }
 

@@ -1,1 +1,337 @@
-//! Placeholder.
+//! The PostgreSQL backend of [`trove_store::Store`]: the database of a team server, where
+//! several users and processes share one Trove.
+//!
+//! SQL lives here (and in the SQLite backend) and nowhere else. This crate depends only on
+//! `trove-store` and `trove-domain`, never on the application, web or command-line crates.
+//! It speaks the synchronous `postgres` driver through a small pool of connections: a store
+//! call checks a connection out and back in, and a scan holds one only while it fetches a page,
+//! never while the caller's visitor runs. Aggregates (`tally_by`) run as `GROUP BY` in the
+//! database, and batch writes are single multi-row statements over `UNNEST`ed arrays.
+
+mod customers;
+mod decode;
+mod feedback;
+mod journey;
+mod migrate;
+mod pool;
+mod redact;
+
+use std::fmt;
+use std::time::Duration;
+
+use postgres::Config;
+use trove_domain::{
+    Customer, CustomerId, FeedbackItem, Journey, Label, Slug, StoredFeedback, Theme,
+};
+use trove_store::{
+    Dimension, FeedbackFilter, GroupTally, ImportRun, ImportStatus, ImportTotals, InsertOutcome,
+    NewImportRun, PageVisitor, Store, StoreError, StoreResult, UpsertOutcome,
+};
+
+use crate::decode::{Corrupt, as_i64, count, db_error, get};
+use crate::pool::Pool;
+use crate::redact::redact_url;
+
+/// How many connections one store opens at most; callers beyond that wait for one to be free.
+pub const MAX_CONNECTIONS: usize = 8;
+
+/// How long opening a connection may take when the URL does not say (`connect_timeout`).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A Trove database in PostgreSQL.
+pub struct PostgresStore {
+    pool: Pool,
+    schema: Option<String>,
+}
+
+impl fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PostgresStore")
+            .field("url", &self.pool.url())
+            .field("schema", &self.schema)
+            .finish()
+    }
+}
+
+impl PostgresStore {
+    /// Connects to the database at `url` (`postgres://user:password@host/db`, or libpq's
+    /// `key=value` form) and applies pending migrations. Tables live in the connection's
+    /// default schema (normally `public`).
+    ///
+    /// Connections are not encrypted: TLS is not supported yet, so `sslmode=require` fails.
+    pub fn open(url: &str) -> StoreResult<Self> {
+        Self::connect(url, None)
+    }
+
+    /// Like [`PostgresStore::open`], but keeps every table in `schema`, created if missing: each
+    /// connection's `search_path` is that schema alone. Several Troves (or test runs) can share
+    /// one database this way.
+    pub fn open_in_schema(url: &str, schema: &str) -> StoreResult<Self> {
+        Self::connect(url, Some(schema))
+    }
+
+    fn connect(url: &str, schema: Option<&str>) -> StoreResult<Self> {
+        let shown = redact_url(url);
+        let mut config: Config = url.parse().map_err(|e: postgres::Error| StoreError::Open {
+            url: shown.clone(),
+            reason: decode::describe(&e),
+        })?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        if config.get_application_name().is_none() {
+            config.application_name("trove");
+        }
+        let setup = schema.map(|s| format!("SET search_path TO {}", quote_ident(s)));
+        let store = Self {
+            pool: Pool::new(config, setup, shown, MAX_CONNECTIONS),
+            schema: schema.map(str::to_owned),
+        };
+        if let Some(schema) = schema {
+            migrate::create_schema(&mut *store.pool.get()?, schema, &quote_ident(schema))?;
+        }
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// The schema given to [`PostgresStore::open_in_schema`], if any.
+    pub fn schema(&self) -> Option<&str> {
+        self.schema.as_deref()
+    }
+}
+
+/// An SQL identifier, quoted so any name is taken literally.
+fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+impl Store for PostgresStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn migrate(&self) -> StoreResult<Vec<String>> {
+        migrate::apply(&mut *self.pool.get()?)
+    }
+
+    fn insert_feedback(
+        &self,
+        batch: &[FeedbackItem],
+        import_run: Option<i64>,
+    ) -> StoreResult<InsertOutcome> {
+        if batch.is_empty() {
+            return Ok(InsertOutcome::default());
+        }
+        feedback::insert(&mut *self.pool.get()?, batch, import_run)
+    }
+
+    fn count_feedback(&self, filter: &FeedbackFilter) -> StoreResult<u64> {
+        feedback::count_matching(&mut *self.pool.get()?, filter)
+    }
+
+    fn scan_feedback(
+        &self,
+        filter: &FeedbackFilter,
+        page_size: usize,
+        visit: &mut PageVisitor<'_, StoredFeedback>,
+    ) -> StoreResult<()> {
+        feedback::scan(&self.pool, filter, page_size, visit)
+    }
+
+    fn tally_by(
+        &self,
+        dimension: Dimension,
+        filter: &FeedbackFilter,
+    ) -> StoreResult<Vec<GroupTally>> {
+        feedback::tally(&mut *self.pool.get()?, dimension, filter)
+    }
+
+    fn upsert_customers(&self, batch: &[Customer]) -> StoreResult<UpsertOutcome> {
+        customers::upsert(&mut *self.pool.get()?, batch)
+    }
+
+    fn customer(&self, id: &CustomerId) -> StoreResult<Option<Customer>> {
+        customers::one(&mut *self.pool.get()?, id)
+    }
+
+    fn count_customers(&self) -> StoreResult<u64> {
+        customers::count_all(&mut *self.pool.get()?)
+    }
+
+    fn scan_customers(
+        &self,
+        page_size: usize,
+        visit: &mut PageVisitor<'_, Customer>,
+    ) -> StoreResult<()> {
+        customers::scan(&self.pool, page_size, visit)
+    }
+
+    fn replace_journey(&self, journey: &Journey) -> StoreResult<()> {
+        journey::replace(&mut *self.pool.get()?, journey)
+    }
+
+    fn journey(&self) -> StoreResult<Option<Journey>> {
+        journey::load(&mut *self.pool.get()?)
+    }
+
+    fn upsert_themes(&self, themes: &[Theme]) -> StoreResult<()> {
+        let context = "storing themes";
+        let mut client = self.pool.get()?;
+        let mut tx = client.transaction().map_err(|e| db_error(context, e))?;
+        // One row at a time: a batch may name a theme twice, and the last one wins.
+        let statement = tx
+            .prepare(
+                "INSERT INTO themes (id, name, parent_id) VALUES ($1, $2, $3)
+                 ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, parent_id = EXCLUDED.parent_id",
+            )
+            .map_err(|e| db_error(context, e))?;
+        for theme in themes {
+            tx.execute(
+                &statement,
+                &[
+                    &theme.id.as_str(),
+                    &theme.name.as_str(),
+                    &theme.parent.as_ref().map(Slug::as_str),
+                ],
+            )
+            .map_err(|e| db_error(context, e))?;
+        }
+        tx.commit().map_err(|e| db_error(context, e))
+    }
+
+    fn themes(&self) -> StoreResult<Vec<Theme>> {
+        let context = "reading themes";
+        let rows = self
+            .pool
+            .get()?
+            .query("SELECT id, name, parent_id FROM themes ORDER BY id", &[])
+            .map_err(|e| db_error(context, e))?;
+        rows.iter()
+            .map(|row| {
+                let id: &str = get(row, 0, context)?;
+                let c = Corrupt {
+                    table: "themes",
+                    row: &id,
+                };
+                let parent: Option<&str> = get(row, 2, context)?;
+                Ok(Theme {
+                    id: c.check("id", Slug::parse("theme id", id))?,
+                    name: c.check("name", Label::parse("theme name", get(row, 1, context)?))?,
+                    parent: parent
+                        .map(|p| c.check("parent_id", Slug::parse("theme id", p)))
+                        .transpose()?,
+                })
+            })
+            .collect()
+    }
+
+    fn start_import(&self, run: &NewImportRun) -> StoreResult<i64> {
+        let context = "recording an import";
+        let row = self
+            .pool
+            .get()?
+            .query_one(
+                "INSERT INTO import_runs (kind, source, file, started_at) VALUES ($1, $2, $3, $4) RETURNING id",
+                &[&run.kind, &run.source, &run.file, &run.started_at],
+            )
+            .map_err(|e| db_error(context, e))?;
+        get(&row, 0, context)
+    }
+
+    fn finish_import(
+        &self,
+        id: i64,
+        status: ImportStatus,
+        totals: &ImportTotals,
+    ) -> StoreResult<()> {
+        let context = "recording the end of an import";
+        let now = jiff::Timestamp::now().as_second();
+        self.pool
+            .get()?
+            .execute(
+                "UPDATE import_runs SET finished_at = $2, status = $3, rows_read = $4, imported = $5,
+                    duplicates = $6, rejected = $7 WHERE id = $1",
+                &[
+                    &id,
+                    &now,
+                    &status.as_str(),
+                    &as_i64(totals.rows),
+                    &as_i64(totals.imported),
+                    &as_i64(totals.duplicates),
+                    &as_i64(totals.rejected),
+                ],
+            )
+            .map(drop)
+            .map_err(|e| db_error(context, e))
+    }
+
+    fn import_runs(&self, limit: usize) -> StoreResult<Vec<ImportRun>> {
+        let context = "reading import runs";
+        let rows = self
+            .pool
+            .get()?
+            .query(
+                "SELECT id, kind, source, file, started_at, finished_at, status, rows_read, imported, duplicates,
+                    rejected
+                 FROM import_runs ORDER BY id DESC LIMIT $1",
+                &[&i64::try_from(limit).unwrap_or(i64::MAX)],
+            )
+            .map_err(|e| db_error(context, e))?;
+        rows.iter()
+            .map(|row| {
+                let id: i64 = get(row, 0, context)?;
+                let status: &str = get(row, 6, context)?;
+                let Some(status) = ImportStatus::parse(status) else {
+                    return Corrupt {
+                        table: "import_runs",
+                        row: &id,
+                    }
+                    .invalid(
+                        "status",
+                        status,
+                        "expected running, completed or aborted",
+                    );
+                };
+                Ok(ImportRun {
+                    id,
+                    kind: get(row, 1, context)?,
+                    source: get(row, 2, context)?,
+                    file: get(row, 3, context)?,
+                    started_at: get(row, 4, context)?,
+                    finished_at: get(row, 5, context)?,
+                    status,
+                    totals: ImportTotals {
+                        rows: count(row, 7, context)?,
+                        imported: count(row, 8, context)?,
+                        duplicates: count(row, 9, context)?,
+                        rejected: count(row, 10, context)?,
+                    },
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_quoted_literally() {
+        assert_eq!(quote_ident("trove_test_1"), "\"trove_test_1\"");
+        assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
+    }
+
+    #[test]
+    fn an_unparsable_url_is_an_open_error_without_the_password() {
+        let error =
+            PostgresStore::open("postgres://trove:hunter2@localhost:notaport/db").unwrap_err();
+        let message = error.to_string();
+        assert!(matches!(error, StoreError::Open { .. }), "{message}");
+        assert!(!message.contains("hunter2"), "{message}");
+        assert!(
+            message.contains("postgres://trove@localhost:notaport/db"),
+            "{message}"
+        );
+    }
+}

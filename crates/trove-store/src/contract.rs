@@ -278,7 +278,7 @@ pub fn customers_are_upserted_by_id(store: &dyn Store) {
     let outcome = store.upsert_customers(&[customer("C1", "SMB"), customer("C2", "SMB")]).unwrap();
     assert_eq!((outcome.inserted, outcome.updated), (2, 0));
     let changed = Customer { churned: true, value: None, ..customer("C1", "Premium") };
-    let outcome = store.upsert_customers(&[changed.clone()]).unwrap();
+    let outcome = store.upsert_customers(std::slice::from_ref(&changed)).unwrap();
     assert_eq!((outcome.inserted, outcome.updated), (0, 1));
     assert_eq!(store.customer(&changed.id).unwrap(), Some(changed));
     assert_eq!(store.customer(&CustomerId::parse("C2").unwrap()).unwrap(), Some(customer("C2", "SMB")));
@@ -340,7 +340,7 @@ pub fn themes_are_upserted_and_listed_by_id(store: &dyn Store) {
     let child = Theme { id: slug("billing/fee"), name: label("Fee"), parent: Some(slug("billing")) };
     store.upsert_themes(&[child.clone(), parent.clone()]).unwrap();
     let renamed = Theme { name: label("Unexpected fee"), ..child };
-    store.upsert_themes(&[renamed.clone()]).unwrap();
+    store.upsert_themes(std::slice::from_ref(&renamed)).unwrap();
     assert_eq!(store.themes().unwrap(), vec![parent, renamed]);
 }
 

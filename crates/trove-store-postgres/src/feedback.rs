@@ -1,0 +1,476 @@
+//! Feedback: batch inserts, filtered counts and scans, and tallies computed by `GROUP BY`.
+
+use std::collections::{HashMap, HashSet};
+
+use postgres::error::SqlState;
+use postgres::types::ToSql;
+use postgres::{Client, Row};
+use trove_domain::{
+    Attributes, CustomerId, ExternalId, FeedbackItem, FeedbackText, Label, ReceivedAt, ScoreTally,
+    Scores, Slug, StoredFeedback,
+};
+use trove_store::{
+    Dimension, FeedbackFilter, GroupTally, InsertOutcome, PageVisitor, StoreError, StoreResult,
+};
+
+use crate::decode::{Corrupt, count, db_error, get, label_text};
+use crate::pool::Pool;
+
+/// A query parameter owned by the query being built.
+type Param = Box<dyn ToSql + Sync>;
+
+fn refs(params: &[Param]) -> Vec<&(dyn ToSql + Sync)> {
+    params
+        .iter()
+        .map(|p| p.as_ref() as &(dyn ToSql + Sync))
+        .collect()
+}
+
+/// The WHERE clause (`WHERE TRUE AND ...`, so callers can append conditions) and its
+/// parameters, numbered from `$1`.
+fn where_clause(filter: &FeedbackFilter) -> (String, Vec<Param>) {
+    let mut sql = String::from(" WHERE TRUE");
+    let mut params: Vec<Param> = Vec::new();
+    let mut add = |condition: &str, param: Param| {
+        params.push(param);
+        sql.push_str(&format!(" AND {condition} ${}", params.len()));
+    };
+    if let Some(since) = filter.since {
+        add("received_at >=", Box::new(since));
+    }
+    if let Some(until) = filter.until {
+        add("received_at <", Box::new(until));
+    }
+    if let Some(source) = &filter.source {
+        add("source =", Box::new(source.clone()));
+    }
+    if let Some(channel) = filter.channel {
+        add("channel =", Box::new(channel.as_str()));
+    }
+    (sql, params)
+}
+
+/// One multi-row insert: the batch travels as one array per column and is unnested in the
+/// database, so a batch of thousands is one statement and one round trip. `WITH ORDINALITY`
+/// and `ORDER BY` keep ids in batch order.
+const INSERT_SQL: &str = "INSERT INTO feedback (source, external_id, channel, received_at, received_offset,
+        customer_id, account, business_unit, product, region, touchpoint, journey_stage, text, nps, csat, ces,
+        language, attributes, import_run_id)
+    SELECT source, external_id, channel, received_at, received_offset, customer_id, account, business_unit,
+        product, region, touchpoint, journey_stage, text, nps, csat, ces, language, attributes::jsonb, $19::bigint
+    FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bigint[], $5::integer[], $6::text[], $7::text[],
+        $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::smallint[],
+        $15::smallint[], $16::smallint[], $17::text[], $18::text[])
+        WITH ORDINALITY AS batch (source, external_id, channel, received_at, received_offset, customer_id,
+        account, business_unit, product, region, touchpoint, journey_stage, text, nps, csat, ces, language,
+        attributes, ord)
+    ORDER BY ord
+    ON CONFLICT (source, external_id) DO NOTHING
+    RETURNING id, source, external_id";
+
+fn labels<'a>(
+    items: &[&'a FeedbackItem],
+    field: impl Fn(&'a FeedbackItem) -> &'a Option<Label>,
+) -> Vec<Option<&'a str>> {
+    items.iter().map(|item| label_text(field(item))).collect()
+}
+
+fn score(value: Option<impl Into<u8>>) -> Option<i16> {
+    value.map(|v| i16::from(v.into()))
+}
+
+pub(crate) fn insert(
+    client: &mut Client,
+    batch: &[FeedbackItem],
+    import_run: Option<i64>,
+) -> StoreResult<InsertOutcome> {
+    let context = "inserting feedback";
+    // Only the first occurrence of a (source, external id) is sent: later ones are duplicates
+    // whatever the database holds.
+    let mut seen = HashSet::with_capacity(batch.len());
+    let unique: Vec<&FeedbackItem> = batch
+        .iter()
+        .filter(|item| seen.insert((item.source.as_str(), item.external_id.as_str())))
+        .collect();
+    let by_key: HashMap<(&str, &str), &FeedbackItem> = unique
+        .iter()
+        .map(|item| ((item.source.as_str(), item.external_id.as_str()), *item))
+        .collect();
+
+    let sources: Vec<&str> = unique.iter().map(|i| i.source.as_str()).collect();
+    let external_ids: Vec<&str> = unique.iter().map(|i| i.external_id.as_str()).collect();
+    let channels: Vec<&str> = unique.iter().map(|i| i.channel.as_str()).collect();
+    let received_at: Vec<i64> = unique
+        .iter()
+        .map(|i| i.received_at.unix_seconds())
+        .collect();
+    let offsets: Vec<i32> = unique
+        .iter()
+        .map(|i| i.received_at.offset_seconds())
+        .collect();
+    let customers: Vec<Option<&str>> = unique
+        .iter()
+        .map(|i| i.customer_id.as_ref().map(CustomerId::as_str))
+        .collect();
+    let accounts = labels(&unique, |i| &i.account);
+    let units = labels(&unique, |i| &i.business_unit);
+    let products = labels(&unique, |i| &i.product);
+    let regions = labels(&unique, |i| &i.region);
+    let touchpoints = labels(&unique, |i| &i.touchpoint);
+    let stages = labels(&unique, |i| &i.journey_stage);
+    let texts: Vec<&str> = unique.iter().map(|i| i.text.as_str()).collect();
+    let nps: Vec<Option<i16>> = unique.iter().map(|i| score(i.scores.nps)).collect();
+    let csat: Vec<Option<i16>> = unique.iter().map(|i| score(i.scores.csat)).collect();
+    let ces: Vec<Option<i16>> = unique.iter().map(|i| score(i.scores.ces)).collect();
+    let languages = labels(&unique, |i| &i.language);
+    let attributes = unique
+        .iter()
+        .map(|i| {
+            if i.attributes.is_empty() {
+                Ok(None)
+            } else {
+                serde_json::to_string(&i.attributes)
+                    .map(Some)
+                    .map_err(|e| db_error(context, e))
+            }
+        })
+        .collect::<StoreResult<Vec<Option<String>>>>()?;
+
+    let columns: [&(dyn ToSql + Sync); 19] = [
+        &sources,
+        &external_ids,
+        &channels,
+        &received_at,
+        &offsets,
+        &customers,
+        &accounts,
+        &units,
+        &products,
+        &regions,
+        &touchpoints,
+        &stages,
+        &texts,
+        &nps,
+        &csat,
+        &ces,
+        &languages,
+        &attributes,
+        &import_run,
+    ];
+    let mut attempt = 1;
+    loop {
+        // Two imports storing overlapping items in different orders can deadlock; the database
+        // then aborts one of them, and running it again is safe.
+        match write_batch(client, &columns, &by_key) {
+            Ok(inserted) => {
+                return Ok(InsertOutcome {
+                    inserted,
+                    duplicates: batch.len() as u64 - inserted,
+                });
+            }
+            Err(Failure::Database(e)) if attempt < INSERT_ATTEMPTS && is_deadlock(&e) => {
+                attempt += 1
+            }
+            Err(Failure::Database(e)) => return Err(db_error(context, e)),
+            Err(Failure::Store(e)) => return Err(e),
+        }
+    }
+}
+
+/// How often a batch is tried when the database aborts it to break a deadlock.
+const INSERT_ATTEMPTS: u32 = 5;
+
+fn is_deadlock(error: &postgres::Error) -> bool {
+    error.code().is_some_and(|code| {
+        *code == SqlState::T_R_DEADLOCK_DETECTED || *code == SqlState::T_R_SERIALIZATION_FAILURE
+    })
+}
+
+/// Why writing a batch failed: the database refused (perhaps worth a retry), or a returned row
+/// made no sense.
+enum Failure {
+    Database(postgres::Error),
+    Store(StoreError),
+}
+
+impl From<postgres::Error> for Failure {
+    fn from(error: postgres::Error) -> Self {
+        Self::Database(error)
+    }
+}
+
+/// Inserts the unique items of a batch and links their source themes, in one transaction;
+/// returns how many items were new.
+fn write_batch(
+    client: &mut Client,
+    columns: &[&(dyn ToSql + Sync)],
+    by_key: &HashMap<(&str, &str), &FeedbackItem>,
+) -> Result<u64, Failure> {
+    let context = "inserting feedback";
+    let mut tx = client.transaction()?;
+    let rows = tx.query(INSERT_SQL, columns)?;
+
+    // The source-coded themes of the items stored now: each theme created once (named as the
+    // first item to mention it names it), each item linked once per theme.
+    let mut known_themes: HashSet<Slug> = HashSet::new();
+    let mut theme_ids: Vec<String> = Vec::new();
+    let mut theme_names: Vec<&str> = Vec::new();
+    let mut link_items: Vec<i64> = Vec::new();
+    let mut link_themes: Vec<Slug> = Vec::new();
+    for row in &rows {
+        let id: i64 = get(row, 0, context).map_err(Failure::Store)?;
+        let source: &str = get(row, 1, context).map_err(Failure::Store)?;
+        let external_id: &str = get(row, 2, context).map_err(Failure::Store)?;
+        let Some(item) = by_key.get(&(source, external_id)) else {
+            let unknown =
+                format!("the database returned an item not in the batch: {source}/{external_id}");
+            return Err(Failure::Store(StoreError::database(context, unknown)));
+        };
+        let first_link = link_themes.len();
+        for name in &item.source_themes {
+            let Some(slug) = Slug::from_name(name.as_str()) else {
+                continue;
+            };
+            if link_themes[first_link..].contains(&slug) {
+                continue;
+            }
+            if known_themes.insert(slug.clone()) {
+                theme_ids.push(slug.as_str().to_owned());
+                theme_names.push(name.as_str());
+            }
+            link_items.push(id);
+            link_themes.push(slug);
+        }
+    }
+    if !link_items.is_empty() {
+        let link_theme_ids: Vec<&str> = link_themes.iter().map(Slug::as_str).collect();
+        tx.execute(
+            "INSERT INTO themes (id, name) SELECT * FROM UNNEST($1::text[], $2::text[]) ON CONFLICT (id) DO NOTHING",
+            &[&theme_ids, &theme_names],
+        )?;
+        tx.execute(
+            "INSERT INTO feedback_themes (feedback_id, theme_id, origin)
+             SELECT feedback_id, theme_id, 'source' FROM UNNEST($1::bigint[], $2::text[]) AS l (feedback_id, theme_id)
+             ON CONFLICT DO NOTHING",
+            &[&link_items, &link_theme_ids],
+        )?;
+    }
+    tx.commit()?;
+    Ok(rows.len() as u64)
+}
+
+pub(crate) fn count_matching(client: &mut Client, filter: &FeedbackFilter) -> StoreResult<u64> {
+    let context = "counting feedback";
+    let (where_sql, params) = where_clause(filter);
+    let row = client
+        .query_one(
+            &format!("SELECT count(*) FROM feedback{where_sql}"),
+            &refs(&params),
+        )
+        .map_err(|e| db_error(context, e))?;
+    count(&row, 0, context)
+}
+
+/// The columns [`decode_feedback`] reads, in order.
+const FEEDBACK_COLUMNS: &str = "id, source, external_id, channel, received_at, received_offset, customer_id,
+    account, business_unit, product, region, touchpoint, journey_stage, text, nps, csat, ces, language,
+    attributes::text";
+
+pub(crate) fn scan(
+    pool: &Pool,
+    filter: &FeedbackFilter,
+    page_size: usize,
+    visit: &mut PageVisitor<'_, StoredFeedback>,
+) -> StoreResult<()> {
+    let context = "reading feedback";
+    let (where_sql, mut params) = where_clause(filter);
+    let sql = format!(
+        "SELECT {FEEDBACK_COLUMNS} FROM feedback{where_sql} AND id > ${} ORDER BY id LIMIT ${}",
+        params.len() + 1,
+        params.len() + 2
+    );
+    let page_size = page_size.max(1);
+    let limit = i64::try_from(page_size).unwrap_or(i64::MAX);
+    let mut last_id = 0_i64;
+    loop {
+        params.push(Box::new(last_id));
+        params.push(Box::new(limit));
+        let page = {
+            // The connection goes back to the pool before the visitor runs.
+            let mut client = pool.get()?;
+            let rows = client
+                .query(&sql, &refs(&params))
+                .map_err(|e| db_error(context, e))?;
+            let mut page = rows
+                .iter()
+                .map(decode_feedback)
+                .collect::<StoreResult<Vec<_>>>()?;
+            attach_source_themes(&mut client, &mut page)?;
+            page
+        };
+        params.truncate(params.len() - 2);
+        let Some(last) = page.last() else {
+            return Ok(());
+        };
+        last_id = last.id;
+        let full = page.len() == page_size;
+        if visit(page).is_break() || !full {
+            return Ok(());
+        }
+    }
+}
+
+fn decode_feedback(row: &Row) -> StoreResult<StoredFeedback> {
+    let context = "reading feedback";
+    let id: i64 = get(row, 0, context)?;
+    let c = Corrupt {
+        table: "feedback",
+        row: &id,
+    };
+    let text = |index: usize| -> StoreResult<Option<String>> { get(row, index, context) };
+    let required = |index: usize| -> StoreResult<String> { get(row, index, context) };
+    let score = |index: usize| -> StoreResult<Option<i64>> {
+        let value: Option<i16> = get(row, index, context)?;
+        Ok(value.map(i64::from))
+    };
+    let source = required(1)?;
+    let external_id = required(2)?;
+    let channel = required(3)?;
+    let received_at: i64 = get(row, 4, context)?;
+    let received_offset: i32 = get(row, 5, context)?;
+    let attributes = match text(18)? {
+        None => Attributes::default(),
+        Some(json) => decode_attributes(&c, &json)?,
+    };
+    let item = FeedbackItem {
+        source: c.check("source", Label::parse("source", &source))?,
+        channel: c.check("channel", channel.parse())?,
+        external_id: c.check("external_id", ExternalId::parse(&external_id))?,
+        received_at: c.check(
+            "received_at",
+            ReceivedAt::from_parts(received_at, received_offset),
+        )?,
+        customer_id: text(6)?
+            .map(|raw| c.check("customer_id", CustomerId::parse(&raw)))
+            .transpose()?,
+        account: c.label("account", text(7)?)?,
+        business_unit: c.label("business_unit", text(8)?)?,
+        product: c.label("product", text(9)?)?,
+        region: c.label("region", text(10)?)?,
+        touchpoint: c.label("touchpoint", text(11)?)?,
+        journey_stage: c.label("journey_stage", text(12)?)?,
+        text: c.check("text", FeedbackText::parse(&required(13)?))?,
+        scores: Scores {
+            nps: score(14)?
+                .map(|v| c.check("nps", v.try_into()))
+                .transpose()?,
+            csat: score(15)?
+                .map(|v| c.check("csat", v.try_into()))
+                .transpose()?,
+            ces: score(16)?
+                .map(|v| c.check("ces", v.try_into()))
+                .transpose()?,
+        },
+        language: c.label("language", text(17)?)?,
+        source_themes: Vec::new(),
+        attributes,
+    };
+    Ok(StoredFeedback { id, item })
+}
+
+/// Attributes stored as a JSON object of strings, checked again on the way out.
+fn decode_attributes(c: &Corrupt<'_>, json: &str) -> StoreResult<Attributes> {
+    let map: std::collections::BTreeMap<String, String> = match serde_json::from_str(json) {
+        Ok(map) => map,
+        Err(e) => return c.invalid("attributes", json, e),
+    };
+    let mut attributes = Attributes::default();
+    for (key, value) in &map {
+        c.check("attributes", attributes.insert(key, value))?;
+    }
+    Ok(attributes)
+}
+
+/// Fills in the source-coded themes (by display name) of a page of items with one query.
+fn attach_source_themes(client: &mut Client, page: &mut [StoredFeedback]) -> StoreResult<()> {
+    let context = "reading feedback themes";
+    if page.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = page.iter().map(|s| s.id).collect();
+    let rows = client
+        .query(
+            "SELECT ft.feedback_id, t.id, t.name FROM feedback_themes ft JOIN themes t ON t.id = ft.theme_id
+             WHERE ft.feedback_id = ANY($1) AND ft.origin = 'source' ORDER BY ft.feedback_id, t.id",
+            &[&ids],
+        )
+        .map_err(|e| db_error(context, e))?;
+    for row in &rows {
+        let feedback_id: i64 = get(row, 0, context)?;
+        let theme_id: &str = get(row, 1, context)?;
+        let name: &str = get(row, 2, context)?;
+        let label = Corrupt {
+            table: "themes",
+            row: &theme_id,
+        }
+        .check("name", Label::parse("theme name", name))?;
+        // The page is sorted by id.
+        if let Ok(index) = page.binary_search_by_key(&feedback_id, |s| s.id) {
+            page[index].item.source_themes.push(label);
+        }
+    }
+    Ok(())
+}
+
+fn dimension_sql(dimension: Dimension) -> &'static str {
+    match dimension {
+        Dimension::Channel => "channel",
+        Dimension::Source => "source",
+        Dimension::BusinessUnit => "business_unit",
+        Dimension::JourneyStage => "journey_stage",
+        Dimension::Touchpoint => "touchpoint",
+        Dimension::Region => "region",
+        Dimension::Product => "product",
+        Dimension::Month => "to_char(to_timestamp(received_at) AT TIME ZONE 'UTC', 'YYYY-MM')",
+    }
+}
+
+pub(crate) fn tally(
+    client: &mut Client,
+    dimension: Dimension,
+    filter: &FeedbackFilter,
+) -> StoreResult<Vec<GroupTally>> {
+    let context = "tallying feedback";
+    let (where_sql, params) = where_clause(filter);
+    let key = dimension_sql(dimension);
+    // Keys sort in byte order ("C"), as Rust sorts strings, whatever the database's locale.
+    let sql = format!(
+        "SELECT {key}, count(*), count(nps), count(*) FILTER (WHERE nps >= 9), count(*) FILTER (WHERE nps <= 6),
+            count(csat), count(*) FILTER (WHERE csat >= 4),
+            count(ces), coalesce(sum(ces), 0)::bigint, count(*) FILTER (WHERE ces >= 5)
+         FROM feedback{where_sql}
+         GROUP BY {key}
+         ORDER BY ({key}) COLLATE \"C\" NULLS FIRST"
+    );
+    let rows = client
+        .query(&sql, &refs(&params))
+        .map_err(|e| db_error(context, e))?;
+    rows.iter()
+        .map(|row| {
+            Ok(GroupTally {
+                key: get(row, 0, context)?,
+                tally: ScoreTally {
+                    items: count(row, 1, context)?,
+                    nps_n: count(row, 2, context)?,
+                    promoters: count(row, 3, context)?,
+                    detractors: count(row, 4, context)?,
+                    csat_n: count(row, 5, context)?,
+                    csat_top2: count(row, 6, context)?,
+                    ces_n: count(row, 7, context)?,
+                    ces_sum: count(row, 8, context)?,
+                    ces_high: count(row, 9, context)?,
+                },
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,167 @@
+//! Schema migrations, embedded in the binary and applied in order, each in its own transaction.
+//! An applied migration is never edited: change the schema with a new file.
+//!
+//! Every transaction here first takes a transaction-scoped advisory lock keyed by the current
+//! schema, so two processes starting at once never apply the same migration twice; the second
+//! waits, then finds it applied.
+
+use postgres::{Client, Transaction};
+use trove_store::{StoreError, StoreResult};
+
+use crate::decode::{db_error, describe};
+
+/// (version, name, SQL), in order.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "0001_foundation",
+    include_str!("../migrations/0001_foundation.sql"),
+)];
+
+/// The newest version this program knows.
+pub(crate) fn known_version() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.0)
+}
+
+/// The first half of the advisory lock key ("trove" in ASCII, folded into an int4); the
+/// second half is a hash of the schema, so stores in different schemas do not wait on each other.
+const LOCK_KEY: i32 = 0x7472_6f76;
+
+fn failed(name: &str, error: postgres::Error) -> StoreError {
+    StoreError::Migration {
+        name: name.to_owned(),
+        reason: describe(&error),
+    }
+}
+
+fn locked(client: &mut Client) -> Result<Transaction<'_>, postgres::Error> {
+    let mut tx = client.transaction()?;
+    tx.execute(
+        "SELECT pg_advisory_xact_lock($1, hashtext(coalesce(current_schema(), '')))",
+        &[&LOCK_KEY],
+    )?;
+    Ok(tx)
+}
+
+/// Creates `schema` when missing, under the same lock as its migrations, so two processes
+/// opening a new schema at once do not collide.
+pub(crate) fn create_schema(client: &mut Client, schema: &str, quoted: &str) -> StoreResult<()> {
+    let failed = |e: postgres::Error| db_error("creating the schema", e);
+    let mut tx = client.transaction().map_err(failed)?;
+    tx.execute(
+        "SELECT pg_advisory_xact_lock($1, hashtext($2))",
+        &[&LOCK_KEY, &schema],
+    )
+    .map_err(failed)?;
+    tx.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {quoted}"))
+        .map_err(failed)?;
+    tx.commit().map_err(failed)
+}
+
+/// Applies what is missing; returns the names applied now.
+pub(crate) fn apply(client: &mut Client) -> StoreResult<Vec<String>> {
+    let bookkeeping = "schema_migrations";
+    let current: i64 = {
+        let mut tx = locked(client).map_err(|e| failed(bookkeeping, e))?;
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+        )
+        .map_err(|e| failed(bookkeeping, e))?;
+        let current = tx
+            .query_one(
+                "SELECT coalesce(max(version), 0)::bigint FROM schema_migrations",
+                &[],
+            )
+            .and_then(|row| row.try_get(0))
+            .map_err(|e| failed(bookkeeping, e))?;
+        tx.commit().map_err(|e| failed(bookkeeping, e))?;
+        current
+    };
+    let known = known_version();
+    if current > known {
+        return Err(StoreError::SchemaTooNew {
+            found: current,
+            known,
+        });
+    }
+    let mut applied = Vec::new();
+    for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+        let mut tx = locked(client).map_err(|e| failed(name, e))?;
+        let already: bool = tx
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)",
+                &[version],
+            )
+            .and_then(|row| row.try_get(0))
+            .map_err(|e| failed(name, e))?;
+        if already {
+            // Another process applied it while this one waited for the lock.
+            continue;
+        }
+        tx.batch_execute(sql).map_err(|e| failed(name, e))?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+            &[version, name, &jiff::Timestamp::now().as_second()],
+        )
+        .map_err(|e| failed(name, e))?;
+        tx.commit().map_err(|e| failed(name, e))?;
+        applied.push((*name).to_owned());
+    }
+    Ok(applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    /// Table name to column names, read crudely from `CREATE TABLE` statements.
+    fn tables(sql: &str) -> BTreeMap<String, Vec<String>> {
+        let mut tables = BTreeMap::new();
+        let mut current: Option<(String, Vec<String>)> = None;
+        for line in sql
+            .lines()
+            .map(|l| l.split("--").next().unwrap_or_default().trim())
+        {
+            if let Some(rest) = line.strip_prefix("CREATE TABLE ") {
+                let name = rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned();
+                current = Some((name, Vec::new()));
+            } else if line.starts_with(");") {
+                if let Some((name, columns)) = current.take() {
+                    tables.insert(name, columns);
+                }
+            } else if let Some((_, columns)) = current.as_mut() {
+                let first = line.split_whitespace().next().unwrap_or_default();
+                if !first.is_empty() && !matches!(first, "UNIQUE" | "PRIMARY") {
+                    columns.push(first.to_owned());
+                }
+            }
+        }
+        tables
+    }
+
+    #[test]
+    fn the_schema_has_the_tables_and_columns_of_the_sqlite_backend() {
+        let sqlite = include_str!("../../trove-store-sqlite/migrations/0001_foundation.sql");
+        let postgres = MIGRATIONS[0].2;
+        let expected = tables(sqlite);
+        assert!(
+            expected.contains_key("feedback")
+                && expected["feedback"].contains(&"attributes".to_owned())
+        );
+        assert_eq!(tables(postgres), expected);
+    }
+
+    #[test]
+    fn migrations_are_numbered_in_order_and_named_after_their_files() {
+        for (index, (version, name, _)) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(*version, index as i64 + 1);
+            assert!(name.starts_with(&format!("{version:04}_")), "{name}");
+        }
+    }
+}
