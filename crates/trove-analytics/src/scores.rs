@@ -62,7 +62,12 @@ fn share(hits: u64, n: u64) -> Option<Estimate> {
     let z2 = Z_95 * Z_95;
     let centre = (p + z2 / (2.0 * nf)) / (1.0 + z2 / nf);
     let half = Z_95 / (1.0 + z2 / nf) * (p * (1.0 - p) / nf + z2 / (4.0 * nf * nf)).sqrt();
-    Some(Estimate { value: 100.0 * p, n, ci_low: 100.0 * (centre - half), ci_high: 100.0 * (centre + half) })
+    Some(Estimate {
+        value: 100.0 * p,
+        n,
+        ci_low: 100.0 * (centre - half),
+        ci_high: 100.0 * (centre + half),
+    })
 }
 
 #[cfg(test)]
@@ -70,7 +75,12 @@ mod tests {
     use super::*;
 
     fn nps_tally(promoters: u64, passives: u64, detractors: u64) -> ScoreTally {
-        ScoreTally { nps_n: promoters + passives + detractors, promoters, detractors, ..Default::default() }
+        ScoreTally {
+            nps_n: promoters + passives + detractors,
+            promoters,
+            detractors,
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -89,7 +99,14 @@ mod tests {
     fn nps_is_undefined_without_answers_and_clamped_at_the_ends() {
         assert_eq!(nps(&ScoreTally::default()), None);
         let all_promoters = nps(&nps_tally(10, 0, 0)).unwrap();
-        assert_eq!((all_promoters.value, all_promoters.ci_low, all_promoters.ci_high), (100.0, 100.0, 100.0));
+        assert_eq!(
+            (
+                all_promoters.value,
+                all_promoters.ci_low,
+                all_promoters.ci_high
+            ),
+            (100.0, 100.0, 100.0)
+        );
         let all_detractors = nps(&nps_tally(0, 0, 7)).unwrap();
         assert_eq!(all_detractors.value, -100.0);
     }
@@ -97,7 +114,11 @@ mod tests {
     #[test]
     fn csat_is_the_top_two_box_share_with_a_wilson_interval() {
         // 80 of 100 in the top two boxes: Wilson 95% interval 71.1% .. 86.7% (textbook value).
-        let tally = ScoreTally { csat_n: 100, csat_top2: 80, ..Default::default() };
+        let tally = ScoreTally {
+            csat_n: 100,
+            csat_top2: 80,
+            ..Default::default()
+        };
         let estimate = csat(&tally).unwrap();
         assert!((estimate.value - 80.0).abs() < 1e-9);
         assert!((estimate.ci_low - 71.1).abs() < 0.1, "{estimate:?}");

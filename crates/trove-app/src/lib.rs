@@ -1,1 +1,53 @@
-//! Placeholder.
+//! Trove's use cases, shared by the command line and (later) the web server: importing,
+//! loading the journey and the demo company, summarising what is stored.
+//!
+//! An [`App`] holds the store as `Arc<dyn Store>`; commands and handlers are thin adapters
+//! around it. This crate names no database backend and prints nothing: it returns reports,
+//! and the caller decides how to show them.
+
+mod demo;
+mod import;
+mod journey_file;
+mod summary;
+
+use std::sync::Arc;
+
+pub use demo::{DemoLoadError, DemoReport};
+pub use import::{ImportError, ImportOptions, ImportReport, RowErrorEntry};
+pub use journey_file::{journey_to_toml, parse_journey};
+pub use summary::Summary;
+use trove_store::Store;
+
+/// Reports how far a long task has come (a progress bar, or nothing).
+pub trait Progress: Sync {
+    /// The task's total size is now known (bytes of a file, items of a batch).
+    fn set_total(&self, total: u64);
+    /// This much of the total is done.
+    fn set_done(&self, done: u64);
+}
+
+/// Progress that nobody watches.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn set_total(&self, _: u64) {}
+    fn set_done(&self, _: u64) {}
+}
+
+/// The application: the store plus the use cases over it.
+#[derive(Clone)]
+pub struct App {
+    store: Arc<dyn Store>,
+}
+
+impl App {
+    /// An app over a store.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &dyn Store {
+        &*self.store
+    }
+}

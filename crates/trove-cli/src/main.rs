@@ -1,1 +1,142 @@
-fn main() {}
+//! `trove`: the command line. It parses arguments, opens the store the `--db` URL names and
+//! calls `trove-app`; it holds no logic of its own beyond presenting results.
+
+mod bench;
+mod db;
+mod demo;
+mod import;
+mod output;
+mod summary;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::db::DbUrl;
+
+/// Trove finds the customer problems that keep coming back.
+#[derive(Debug, Parser)]
+#[command(name = "trove", version, about, long_about = None)]
+struct Cli {
+    /// The database: an SQLite file (PATH or sqlite://PATH) or a PostgreSQL URL (postgres://...).
+    /// Default: sqlite://trove.db in the current folder (trove-demo.db for `trove demo`).
+    #[arg(long, global = true, env = "TROVE_DB")]
+    db: Option<String>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Generate a demo company (an insurer with a year and a half of feedback) and load it.
+    Demo(demo::DemoArgs),
+    /// Import feedback from a CSV or JSON Lines file (or customers: `trove import customers FILE`).
+    Import(Box<import::ImportArgs>),
+    /// Load or show the customer journey and the departments.
+    Journey {
+        #[command(subcommand)]
+        command: JourneyCommand,
+    },
+    /// Count what is stored, by channel, stage, business unit and month, with the overall scores.
+    Summary(summary::SummaryArgs),
+    /// List recent imports and how they ended.
+    Imports {
+        /// How many to list.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Apply pending database migrations (opening the database does this too).
+    Migrate,
+    /// Measure Trove's speed and memory on generated data.
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum JourneyCommand {
+    /// Load stages, touchpoints and departments from a TOML file.
+    Load {
+        /// The journey file.
+        file: std::path::PathBuf,
+    },
+    /// Print the stored journey as TOML.
+    Show,
+}
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Tables and sentences for a person.
+    Human,
+    /// One JSON document, for scripts.
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let db = |default: &str| DbUrl::parse(cli.db.as_deref().unwrap_or(default));
+    match cli.command {
+        Command::Demo(args) => demo::run(&db("sqlite://trove-demo.db"), &args),
+        Command::Import(args) => import::run(&db("sqlite://trove.db"), &args),
+        Command::Journey { command } => journey(&db("sqlite://trove.db"), command),
+        Command::Summary(args) => summary::run(&db("sqlite://trove.db"), &args),
+        Command::Imports { limit, format } => {
+            output::imports(&db("sqlite://trove.db"), limit, format)
+        }
+        Command::Bench { command } => bench::run(&command),
+        Command::Migrate => {
+            let url = db("sqlite://trove.db");
+            // Opening applies what is pending; a second call reports that nothing is left.
+            let store = url.open()?;
+            store.migrate()?;
+            println!("{url} is up to date ({} backend)", store.backend());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn journey(url: &DbUrl, command: JourneyCommand) -> Result<ExitCode> {
+    let app = trove_app::App::new(url.open()?);
+    match command {
+        JourneyCommand::Load { file } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let journey = trove_app::parse_journey(&file.display().to_string(), &text)
+                .map_err(anyhow::Error::msg)?;
+            app.store().replace_journey(&journey)?;
+            let touchpoints: usize = journey.stages().iter().map(|s| s.touchpoints.len()).sum();
+            println!(
+                "loaded {} stages, {touchpoints} touchpoints and {} departments into {url}",
+                journey.stages().len(),
+                journey.departments().len()
+            );
+        }
+        JourneyCommand::Show => match app.store().journey()? {
+            Some(journey) => print!("{}", trove_app::journey_to_toml(&journey)),
+            None => {
+                eprintln!(
+                    "no journey is loaded in {url}: load one with `trove journey load FILE.toml`"
+                );
+                return Ok(ExitCode::FAILURE);
+            }
+        },
+    }
+    Ok(ExitCode::SUCCESS)
+}

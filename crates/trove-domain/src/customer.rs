@@ -67,12 +67,20 @@ pub struct Customer {
 impl Customer {
     /// Checks that `raw` looks like an e-mail address and returns it as a label.
     pub fn parse_email(raw: &str) -> Result<Option<Label>, DomainError> {
-        let Some(email) = Label::parse_optional("email", raw)? else { return Ok(None) };
+        let Some(email) = Label::parse_optional("email", raw)? else {
+            return Ok(None);
+        };
         match email.as_str().split_once('@') {
-            Some((local, domain)) if !local.is_empty() && domain.contains('.') && !domain.contains('@') => {
+            Some((local, domain))
+                if !local.is_empty() && domain.contains('.') && !domain.contains('@') =>
+            {
                 Ok(Some(email))
             }
-            _ => Err(DomainError::invalid("email", raw, "expected an address like name@example.com")),
+            _ => Err(DomainError::invalid(
+                "email",
+                raw,
+                "expected an address like name@example.com",
+            )),
         }
     }
 }

@@ -46,14 +46,22 @@ pub enum DomainError {
 impl DomainError {
     pub(crate) fn invalid(what: &'static str, value: &str, why: impl Into<String>) -> Self {
         let value: String = value.chars().take(60).collect();
-        Self::Invalid { what, value, why: why.into() }
+        Self::Invalid {
+            what,
+            value,
+            why: why.into(),
+        }
     }
 }
 
 /// Refuses text with a NUL character: no database stores it in text, and no person writes it.
 pub(crate) fn refuse_nul(what: &'static str, text: &str) -> Result<(), DomainError> {
     match text.find('\0') {
-        Some(at) => Err(DomainError::invalid(what, &text[..at], format!("contains a NUL character at byte {at}"))),
+        Some(at) => Err(DomainError::invalid(
+            what,
+            &text[..at],
+            format!("contains a NUL character at byte {at}"),
+        )),
         None => Ok(()),
     }
 }

@@ -70,10 +70,17 @@ impl FromStr for Channel {
     type Err = DomainError;
     fn from_str(raw: &str) -> Result<Self, Self::Err> {
         let wanted = raw.trim().to_ascii_lowercase().replace(['-', ' '], "_");
-        Self::ALL.into_iter().find(|c| c.as_str() == wanted).ok_or_else(|| {
-            let names: Vec<&str> = Self::ALL.iter().map(|c| c.as_str()).collect();
-            DomainError::invalid("channel", raw, format!("expected one of {}", names.join(", ")))
-        })
+        Self::ALL
+            .into_iter()
+            .find(|c| c.as_str() == wanted)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Self::ALL.iter().map(|c| c.as_str()).collect();
+                DomainError::invalid(
+                    "channel",
+                    raw,
+                    format!("expected one of {}", names.join(", ")),
+                )
+            })
     }
 }
 
@@ -97,10 +104,16 @@ impl ExternalId {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let trimmed = raw.trim();
         if trimmed.is_empty() {
-            return Err(DomainError::Empty { what: "external id" });
+            return Err(DomainError::Empty {
+                what: "external id",
+            });
         }
         if trimmed.len() > Self::MAX_BYTES {
-            return Err(DomainError::TooLong { what: "external id", len: trimmed.len(), max: Self::MAX_BYTES });
+            return Err(DomainError::TooLong {
+                what: "external id",
+                len: trimmed.len(),
+                max: Self::MAX_BYTES,
+            });
         }
         crate::error::refuse_nul("external id", trimmed)?;
         Ok(Self(trimmed.to_owned()))
@@ -146,16 +159,24 @@ pub struct ReceivedAt {
 impl ReceivedAt {
     /// An instant as written with a given offset (sub-second precision is dropped).
     pub fn new(at: Timestamp, offset: Offset) -> Self {
-        Self { unix_seconds: at.as_second(), offset_seconds: offset.seconds() }
+        Self {
+            unix_seconds: at.as_second(),
+            offset_seconds: offset.seconds(),
+        }
     }
 
     /// Rebuilds a stored value; refuses instants or offsets outside jiff's range.
     pub fn from_parts(unix_seconds: i64, offset_seconds: i32) -> Result<Self, DomainError> {
-        Timestamp::from_second(unix_seconds)
-            .map_err(|e| DomainError::invalid("received time", &unix_seconds.to_string(), e.to_string()))?;
-        Offset::from_seconds(offset_seconds)
-            .map_err(|e| DomainError::invalid("utc offset", &offset_seconds.to_string(), e.to_string()))?;
-        Ok(Self { unix_seconds, offset_seconds })
+        Timestamp::from_second(unix_seconds).map_err(|e| {
+            DomainError::invalid("received time", &unix_seconds.to_string(), e.to_string())
+        })?;
+        Offset::from_seconds(offset_seconds).map_err(|e| {
+            DomainError::invalid("utc offset", &offset_seconds.to_string(), e.to_string())
+        })?;
+        Ok(Self {
+            unix_seconds,
+            offset_seconds,
+        })
     }
 
     /// Seconds since 1970-01-01T00:00:00Z.
@@ -195,7 +216,11 @@ impl FeedbackText {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let trimmed = raw.trim();
         if trimmed.len() > Self::MAX_BYTES {
-            return Err(DomainError::TooLong { what: "text", len: trimmed.len(), max: Self::MAX_BYTES });
+            return Err(DomainError::TooLong {
+                what: "text",
+                len: trimmed.len(),
+                max: Self::MAX_BYTES,
+            });
         }
         crate::error::refuse_nul("text", trimmed)?;
         Ok(Self(trimmed.to_owned()))
@@ -240,13 +265,23 @@ impl Attributes {
         let key = key.trim();
         let value = value.trim();
         if key.is_empty() {
-            return Err(DomainError::Empty { what: "attribute name" });
+            return Err(DomainError::Empty {
+                what: "attribute name",
+            });
         }
         if key.len() > Self::MAX_KEY_BYTES {
-            return Err(DomainError::TooLong { what: "attribute name", len: key.len(), max: Self::MAX_KEY_BYTES });
+            return Err(DomainError::TooLong {
+                what: "attribute name",
+                len: key.len(),
+                max: Self::MAX_KEY_BYTES,
+            });
         }
         if value.len() > Self::MAX_VALUE_BYTES {
-            return Err(DomainError::TooLong { what: "attribute value", len: value.len(), max: Self::MAX_VALUE_BYTES });
+            return Err(DomainError::TooLong {
+                what: "attribute value",
+                len: value.len(),
+                max: Self::MAX_VALUE_BYTES,
+            });
         }
         crate::error::refuse_nul("attribute name", key)?;
         crate::error::refuse_nul("attribute value", value)?;
@@ -325,7 +360,10 @@ mod tests {
 
     #[test]
     fn channels_parse_from_their_names_in_any_case_and_separator() {
-        assert_eq!("Employee-Note".parse::<Channel>().unwrap(), Channel::EmployeeNote);
+        assert_eq!(
+            "Employee-Note".parse::<Channel>().unwrap(),
+            Channel::EmployeeNote
+        );
         assert_eq!("web form".parse::<Channel>().unwrap(), Channel::WebForm);
         for channel in Channel::ALL {
             assert_eq!(channel.as_str().parse::<Channel>().unwrap(), channel);
@@ -346,7 +384,10 @@ mod tests {
         let at = ReceivedAt::new(ts, Offset::from_hours(-8).unwrap());
         assert_eq!(at.unix_seconds(), 1_424_806_552);
         assert_eq!(at.offset_seconds(), -8 * 3600);
-        assert_eq!(ReceivedAt::from_parts(at.unix_seconds(), at.offset_seconds()).unwrap(), at);
+        assert_eq!(
+            ReceivedAt::from_parts(at.unix_seconds(), at.offset_seconds()).unwrap(),
+            at
+        );
         assert!(ReceivedAt::from_parts(0, 100 * 3600).is_err());
     }
 
@@ -357,7 +398,12 @@ mod tests {
         attributes.insert("zip", "").unwrap();
         assert!(attributes.insert(" ", "x").is_err());
         assert!(attributes.insert("k", "a\0b").is_err());
-        assert!(FeedbackText::parse("nul\0here").unwrap_err().to_string().contains("NUL character at byte 3"));
+        assert!(
+            FeedbackText::parse("nul\0here")
+                .unwrap_err()
+                .to_string()
+                .contains("NUL character at byte 3")
+        );
         assert_eq!(attributes.iter().collect::<Vec<_>>(), vec![("state", "NY")]);
     }
 }

@@ -59,10 +59,15 @@ impl Journey {
             Ok(seen.len())
         };
         if stages.is_empty() {
-            return Err(DomainError::Empty { what: "journey stages" });
+            return Err(DomainError::Empty {
+                what: "journey stages",
+            });
         }
         unique("stage id", &mut stages.iter().map(|s| &s.id))?;
-        unique("touchpoint id", &mut stages.iter().flat_map(|s| &s.touchpoints).map(|t| &t.id))?;
+        unique(
+            "touchpoint id",
+            &mut stages.iter().flat_map(|s| &s.touchpoints).map(|t| &t.id),
+        )?;
         unique("department id", &mut departments.iter().map(|d| &d.id))?;
         let known: HashSet<&Slug> = departments.iter().map(|d| &d.id).collect();
         for touchpoint in stages.iter().flat_map(|s| &s.touchpoints) {
@@ -70,11 +75,17 @@ impl Journey {
                 return Err(DomainError::invalid(
                     "department id",
                     missing.as_str(),
-                    format!("touchpoint {} names a department that is not defined", touchpoint.id),
+                    format!(
+                        "touchpoint {} names a department that is not defined",
+                        touchpoint.id
+                    ),
                 ));
             }
         }
-        Ok(Self { stages, departments })
+        Ok(Self {
+            stages,
+            departments,
+        })
     }
 
     /// Stages in journey order.
@@ -90,10 +101,9 @@ impl Journey {
     /// The stage a touchpoint (by id or by name, case-insensitive) belongs to.
     pub fn stage_of_touchpoint(&self, touchpoint: &str) -> Option<&Stage> {
         self.stages.iter().find(|stage| {
-            stage
-                .touchpoints
-                .iter()
-                .any(|t| t.id.as_str() == touchpoint || t.name.as_str().eq_ignore_ascii_case(touchpoint))
+            stage.touchpoints.iter().any(|t| {
+                t.id.as_str() == touchpoint || t.name.as_str().eq_ignore_ascii_case(touchpoint)
+            })
         })
     }
 }
@@ -119,14 +129,37 @@ mod tests {
 
     #[test]
     fn a_journey_refuses_duplicate_ids_and_unknown_departments() {
-        let billing = Department { id: slug("billing"), name: label("Billing") };
-        let pay = Stage { id: slug("pay"), name: label("Pay"), touchpoints: vec![touchpoint("first-bill", &["billing"])] };
+        let billing = Department {
+            id: slug("billing"),
+            name: label("Billing"),
+        };
+        let pay = Stage {
+            id: slug("pay"),
+            name: label("Pay"),
+            touchpoints: vec![touchpoint("first-bill", &["billing"])],
+        };
         let journey = Journey::new(vec![pay.clone()], vec![billing.clone()]).unwrap();
-        assert_eq!(journey.stage_of_touchpoint("First-Bill").unwrap().id.as_str(), "pay");
+        assert_eq!(
+            journey
+                .stage_of_touchpoint("First-Bill")
+                .unwrap()
+                .id
+                .as_str(),
+            "pay"
+        );
 
         assert!(Journey::new(vec![pay.clone(), pay.clone()], vec![billing.clone()]).is_err());
-        let orphan = Stage { id: slug("use"), name: label("Use"), touchpoints: vec![touchpoint("app", &["it"])] };
-        let error = Journey::new(vec![pay, orphan], vec![billing]).unwrap_err().to_string();
-        assert!(error.contains("touchpoint app names a department"), "{error}");
+        let orphan = Stage {
+            id: slug("use"),
+            name: label("Use"),
+            touchpoints: vec![touchpoint("app", &["it"])],
+        };
+        let error = Journey::new(vec![pay, orphan], vec![billing])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("touchpoint app names a department"),
+            "{error}"
+        );
     }
 }

@@ -21,7 +21,11 @@ impl Label {
             return Err(DomainError::Empty { what });
         }
         if trimmed.len() > Self::MAX_BYTES {
-            return Err(DomainError::TooLong { what, len: trimmed.len(), max: Self::MAX_BYTES });
+            return Err(DomainError::TooLong {
+                what,
+                len: trimmed.len(),
+                max: Self::MAX_BYTES,
+            });
         }
         crate::error::refuse_nul(what, trimmed)?;
         Ok(Self(trimmed.to_owned()))
@@ -29,7 +33,11 @@ impl Label {
 
     /// Like [`Label::parse`], but an empty or blank value is simply absent.
     pub fn parse_optional(what: &'static str, raw: &str) -> Result<Option<Self>, DomainError> {
-        if raw.trim().is_empty() { Ok(None) } else { Self::parse(what, raw).map(Some) }
+        if raw.trim().is_empty() {
+            Ok(None)
+        } else {
+            Self::parse(what, raw).map(Some)
+        }
     }
 
     /// The label's text.
@@ -73,12 +81,16 @@ impl Slug {
             return Err(DomainError::Empty { what });
         }
         if raw.len() > Self::MAX_BYTES {
-            return Err(DomainError::TooLong { what, len: raw.len(), max: Self::MAX_BYTES });
+            return Err(DomainError::TooLong {
+                what,
+                len: raw.len(),
+                max: Self::MAX_BYTES,
+            });
         }
         let first_ok = raw.as_bytes()[0].is_ascii_lowercase() || raw.as_bytes()[0].is_ascii_digit();
-        let all_ok = raw
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.' | b'/'));
+        let all_ok = raw.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.' | b'/')
+        });
         if !(first_ok && all_ok) {
             return Err(DomainError::invalid(
                 what,
@@ -107,7 +119,11 @@ impl Slug {
         while out.ends_with('-') {
             out.pop();
         }
-        if out.is_empty() { None } else { Some(Self(out)) }
+        if out.is_empty() {
+            None
+        } else {
+            Some(Self(out))
+        }
     }
 
     /// The slug's text.
@@ -141,15 +157,27 @@ mod tests {
 
     #[test]
     fn labels_are_trimmed_and_blank_ones_are_absent() {
-        assert_eq!(Label::parse("unit", "  Retail ").unwrap().as_str(), "Retail");
+        assert_eq!(
+            Label::parse("unit", "  Retail ").unwrap().as_str(),
+            "Retail"
+        );
         assert_eq!(Label::parse_optional("unit", "   ").unwrap(), None);
-        assert!(matches!(Label::parse("unit", ""), Err(DomainError::Empty { .. })));
-        assert!(matches!(Label::parse("unit", &"x".repeat(201)), Err(DomainError::TooLong { .. })));
+        assert!(matches!(
+            Label::parse("unit", ""),
+            Err(DomainError::Empty { .. })
+        ));
+        assert!(matches!(
+            Label::parse("unit", &"x".repeat(201)),
+            Err(DomainError::TooLong { .. })
+        ));
     }
 
     #[test]
     fn slugs_are_made_from_names_and_checked() {
-        assert_eq!(Slug::from_name("Late Flight / Delay!").unwrap().as_str(), "late-flight-delay");
+        assert_eq!(
+            Slug::from_name("Late Flight / Delay!").unwrap().as_str(),
+            "late-flight-delay"
+        );
         assert_eq!(Slug::from_name("--"), None);
         assert!(Slug::parse("id", "billing/unexpected-fee").is_ok());
         assert!(Slug::parse("id", "Billing").is_err());

@@ -16,7 +16,9 @@ mod theme;
 
 pub use customer::{Customer, CustomerId};
 pub use error::DomainError;
-pub use feedback::{Attributes, Channel, ExternalId, FeedbackItem, FeedbackText, ReceivedAt, StoredFeedback};
+pub use feedback::{
+    Attributes, Channel, ExternalId, FeedbackItem, FeedbackText, ReceivedAt, StoredFeedback,
+};
 pub use journey::{Department, Journey, Stage, Touchpoint};
 pub use label::{Label, Slug};
 pub use money::{Currency, Money};

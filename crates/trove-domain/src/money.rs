@@ -15,7 +15,11 @@ impl Currency {
         let upper = raw.trim().to_ascii_uppercase();
         match upper.as_bytes() {
             [a, b, c] if [a, b, c].iter().all(|x| x.is_ascii_uppercase()) => Ok(Self([*a, *b, *c])),
-            _ => Err(DomainError::invalid("currency", raw, "expected a three-letter code such as USD")),
+            _ => Err(DomainError::invalid(
+                "currency",
+                raw,
+                "expected a three-letter code such as USD",
+            )),
         }
     }
 
@@ -61,7 +65,11 @@ impl Money {
 
     /// Reads a decimal amount such as `1234.5` or `1,234.50` (at most two decimals).
     pub fn parse(raw: &str, currency: Currency) -> Result<Self, DomainError> {
-        let cleaned: String = raw.trim().chars().filter(|c| *c != ',' && *c != '_').collect();
+        let cleaned: String = raw
+            .trim()
+            .chars()
+            .filter(|c| *c != ',' && *c != '_')
+            .collect();
         let (negative, digits) = match cleaned.strip_prefix('-') {
             Some(rest) => (true, rest),
             None => (false, cleaned.as_str()),
@@ -72,15 +80,24 @@ impl Money {
             && fraction.len() <= 2
             && fraction.bytes().all(|b| b.is_ascii_digit());
         if !valid {
-            return Err(DomainError::invalid("amount", raw, "expected a decimal number with at most two decimals"));
+            return Err(DomainError::invalid(
+                "amount",
+                raw,
+                "expected a decimal number with at most two decimals",
+            ));
         }
-        let whole: i64 = whole.parse().map_err(|_| DomainError::invalid("amount", raw, "too large"))?;
+        let whole: i64 = whole
+            .parse()
+            .map_err(|_| DomainError::invalid("amount", raw, "too large"))?;
         let cents: i64 = format!("{fraction:0<2}").parse().unwrap_or(0);
         let minor = whole
             .checked_mul(100)
             .and_then(|v| v.checked_add(cents))
             .ok_or_else(|| DomainError::invalid("amount", raw, "too large"))?;
-        Ok(Self { minor: if negative { -minor } else { minor }, currency })
+        Ok(Self {
+            minor: if negative { -minor } else { minor },
+            currency,
+        })
     }
 
     /// The amount in minor units.
@@ -98,7 +115,10 @@ impl Money {
         (self.currency == other.currency)
             .then(|| self.minor.checked_add(other.minor))
             .flatten()
-            .map(|minor| Self { minor, currency: self.currency })
+            .map(|minor| Self {
+                minor,
+                currency: self.currency,
+            })
     }
 }
 
@@ -123,7 +143,10 @@ mod tests {
         assert!(Money::parse("1.234", usd).is_err());
         assert!(Money::parse("abc", usd).is_err());
         let a = Money::from_minor(100, usd);
-        assert_eq!(a.checked_add(Money::from_minor(50, usd)).unwrap().minor(), 150);
+        assert_eq!(
+            a.checked_add(Money::from_minor(50, usd)).unwrap().minor(),
+            150
+        );
         assert_eq!(a.checked_add(Money::from_minor(50, eur)), None);
         assert!(Currency::parse("US").is_err());
     }

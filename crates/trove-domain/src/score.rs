@@ -109,17 +109,34 @@ mod tests {
         assert_eq!(Nps::parse("10").unwrap().value(), 10);
         assert_eq!(Nps::parse(" 0 ").unwrap().value(), 0);
         assert_eq!(Nps::parse("9.0").unwrap().value(), 9);
-        assert!(matches!(Nps::parse("11"), Err(DomainError::OutOfRange { .. })));
-        assert!(matches!(Csat::parse("0"), Err(DomainError::OutOfRange { .. })));
-        assert!(matches!(Ces::parse("8"), Err(DomainError::OutOfRange { .. })));
-        assert!(matches!(Ces::parse("4.5"), Err(DomainError::Invalid { .. })));
-        assert!(matches!(Nps::parse("ten"), Err(DomainError::Invalid { .. })));
+        assert!(matches!(
+            Nps::parse("11"),
+            Err(DomainError::OutOfRange { .. })
+        ));
+        assert!(matches!(
+            Csat::parse("0"),
+            Err(DomainError::OutOfRange { .. })
+        ));
+        assert!(matches!(
+            Ces::parse("8"),
+            Err(DomainError::OutOfRange { .. })
+        ));
+        assert!(matches!(
+            Ces::parse("4.5"),
+            Err(DomainError::Invalid { .. })
+        ));
+        assert!(matches!(
+            Nps::parse("ten"),
+            Err(DomainError::Invalid { .. })
+        ));
     }
 
     #[test]
     fn promoters_and_detractors_follow_the_textbook_cut_offs() {
-        let kinds: Vec<(bool, bool)> =
-            (0..=10).map(|v| Nps::try_from(v).unwrap()).map(|n| (n.is_promoter(), n.is_detractor())).collect();
+        let kinds: Vec<(bool, bool)> = (0..=10)
+            .map(|v| Nps::try_from(v).unwrap())
+            .map(|n| (n.is_promoter(), n.is_detractor()))
+            .collect();
         assert!(kinds[..=6].iter().all(|k| *k == (false, true)));
         assert!(kinds[7..=8].iter().all(|k| *k == (false, false)));
         assert!(kinds[9..].iter().all(|k| *k == (true, false)));

@@ -3,8 +3,9 @@
 
 use rusqlite::{Connection, Row, params};
 use trove_domain::{
-    Attributes, Currency, Customer, CustomerId, Department, DomainError, ExternalId, FeedbackItem, FeedbackText,
-    Journey, Label, Money, ReceivedAt, Scores, Slug, Stage, StoredFeedback, Theme, Touchpoint,
+    Attributes, Currency, Customer, CustomerId, Department, DomainError, ExternalId, FeedbackItem,
+    FeedbackText, Journey, Label, Money, ReceivedAt, Scores, Slug, Stage, StoredFeedback, Theme,
+    Touchpoint,
 };
 use trove_store::{ImportRun, ImportStatus, ImportTotals, StoreError, StoreResult};
 
@@ -28,11 +29,17 @@ struct Corrupt<'a> {
 
 impl Corrupt<'_> {
     fn check<T>(&self, column: &'static str, parsed: Result<T, DomainError>) -> StoreResult<T> {
-        parsed.map_err(|source| StoreError::Corrupt { table: self.table, column, row: self.row.to_string(), source })
+        parsed.map_err(|source| StoreError::Corrupt {
+            table: self.table,
+            column,
+            row: self.row.to_string(),
+            source,
+        })
     }
 
     fn label(&self, column: &'static str, raw: Option<String>) -> StoreResult<Option<Label>> {
-        raw.map(|raw| self.check(column, Label::parse(column, &raw))).transpose()
+        raw.map(|raw| self.check(column, Label::parse(column, &raw)))
+            .transpose()
     }
 }
 
@@ -46,7 +53,14 @@ pub(crate) fn decode_feedback(row: &Row<'_>) -> rusqlite::Result<StoreResult<Sto
         received_at: row.get(4)?,
         received_offset: row.get(5)?,
         customer_id: row.get(6)?,
-        labels: [row.get(7)?, row.get(8)?, row.get(9)?, row.get(10)?, row.get(11)?, row.get(12)?],
+        labels: [
+            row.get(7)?,
+            row.get(8)?,
+            row.get(9)?,
+            row.get(10)?,
+            row.get(11)?,
+            row.get(12)?,
+        ],
         text: row.get(13)?,
         scores: [row.get(14)?, row.get(15)?, row.get(16)?],
         language: row.get(17)?,
@@ -73,8 +87,18 @@ struct RawFeedback {
 
 impl RawFeedback {
     fn into_item(self, id: i64) -> StoreResult<FeedbackItem> {
-        let c = Corrupt { table: "feedback", row: &id };
-        let [account, business_unit, product, region, touchpoint, journey_stage] = self.labels;
+        let c = Corrupt {
+            table: "feedback",
+            row: &id,
+        };
+        let [
+            account,
+            business_unit,
+            product,
+            region,
+            touchpoint,
+            journey_stage,
+        ] = self.labels;
         let [nps, csat, ces] = self.scores;
         let attributes: Attributes = match self.attributes {
             None => Attributes::default(),
@@ -82,15 +106,25 @@ impl RawFeedback {
                 table: "feedback",
                 column: "attributes",
                 row: id.to_string(),
-                source: DomainError::Invalid { what: "attributes", value: json.chars().take(60).collect(), why: e.to_string() },
+                source: DomainError::Invalid {
+                    what: "attributes",
+                    value: json.chars().take(60).collect(),
+                    why: e.to_string(),
+                },
             })?,
         };
         Ok(FeedbackItem {
             source: c.check("source", Label::parse("source", &self.source))?,
             channel: c.check("channel", self.channel.parse())?,
             external_id: c.check("external_id", ExternalId::parse(&self.external_id))?,
-            received_at: c.check("received_at", ReceivedAt::from_parts(self.received_at, self.received_offset))?,
-            customer_id: self.customer_id.map(|raw| c.check("customer_id", CustomerId::parse(&raw))).transpose()?,
+            received_at: c.check(
+                "received_at",
+                ReceivedAt::from_parts(self.received_at, self.received_offset),
+            )?,
+            customer_id: self
+                .customer_id
+                .map(|raw| c.check("customer_id", CustomerId::parse(&raw)))
+                .transpose()?,
             account: c.label("account", account)?,
             business_unit: c.label("business_unit", business_unit)?,
             product: c.label("product", product)?,
@@ -117,34 +151,56 @@ pub(crate) const CUSTOMER_COLUMNS: &str =
 /// Decodes one customer row; the outer error is SQLite's, the inner one a corrupt value.
 pub(crate) fn decode_customer(row: &Row<'_>) -> rusqlite::Result<StoreResult<Customer>> {
     let id: String = row.get(0)?;
-    let c = Corrupt { table: "customers", row: &id };
+    let c = Corrupt {
+        table: "customers",
+        row: &id,
+    };
     let value_minor: Option<i64> = row.get(6)?;
     let currency: Option<String> = row.get(7)?;
     let first_seen: Option<String> = row.get(8)?;
     let decoded = (|| {
         let value = match (value_minor, currency) {
-            (Some(minor), Some(code)) => Some(Money::from_minor(minor, c.check("currency", Currency::parse(&code))?)),
+            (Some(minor), Some(code)) => Some(Money::from_minor(
+                minor,
+                c.check("currency", Currency::parse(&code))?,
+            )),
             _ => None,
         };
         let first_seen = first_seen
             .map(|raw| {
                 c.check(
                     "first_seen",
-                    raw.parse::<jiff::civil::Date>().map_err(|e| DomainError::Invalid {
-                        what: "date",
-                        value: raw.clone(),
-                        why: e.to_string(),
-                    }),
+                    raw.parse::<jiff::civil::Date>()
+                        .map_err(|e| DomainError::Invalid {
+                            what: "date",
+                            value: raw.clone(),
+                            why: e.to_string(),
+                        }),
                 )
             })
             .transpose()?;
         Ok(Customer {
             id: c.check("id", CustomerId::parse(&id))?,
-            name: c.label("name", row.get(1).map_err(|e| db_error("reading customers", e))?)?,
-            email: c.label("email", row.get(2).map_err(|e| db_error("reading customers", e))?)?,
-            segment: c.label("segment", row.get(3).map_err(|e| db_error("reading customers", e))?)?,
-            business_unit: c.label("business_unit", row.get(4).map_err(|e| db_error("reading customers", e))?)?,
-            region: c.label("region", row.get(5).map_err(|e| db_error("reading customers", e))?)?,
+            name: c.label(
+                "name",
+                row.get(1).map_err(|e| db_error("reading customers", e))?,
+            )?,
+            email: c.label(
+                "email",
+                row.get(2).map_err(|e| db_error("reading customers", e))?,
+            )?,
+            segment: c.label(
+                "segment",
+                row.get(3).map_err(|e| db_error("reading customers", e))?,
+            )?,
+            business_unit: c.label(
+                "business_unit",
+                row.get(4).map_err(|e| db_error("reading customers", e))?,
+            )?,
+            region: c.label(
+                "region",
+                row.get(5).map_err(|e| db_error("reading customers", e))?,
+            )?,
             value,
             first_seen,
             churned: row.get(9).map_err(|e| db_error("reading customers", e))?,
@@ -155,19 +211,31 @@ pub(crate) fn decode_customer(row: &Row<'_>) -> rusqlite::Result<StoreResult<Cus
 
 pub(crate) fn load_themes(connection: &Connection) -> StoreResult<Vec<Theme>> {
     let context = "reading themes";
-    let mut statement =
-        connection.prepare("SELECT id, name, parent_id FROM themes ORDER BY id").map_err(|e| db_error(context, e))?;
+    let mut statement = connection
+        .prepare("SELECT id, name, parent_id FROM themes ORDER BY id")
+        .map_err(|e| db_error(context, e))?;
     let rows = statement
-        .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, Option<String>>(2)?)))
+        .query_map([], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, Option<String>>(2)?,
+            ))
+        })
         .map_err(|e| db_error(context, e))?;
     let mut themes = Vec::new();
     for row in rows {
         let (id, name, parent) = row.map_err(|e| db_error(context, e))?;
-        let c = Corrupt { table: "themes", row: &id };
+        let c = Corrupt {
+            table: "themes",
+            row: &id,
+        };
         themes.push(Theme {
             id: c.check("id", Slug::parse("theme id", &id))?,
             name: c.check("name", Label::parse("theme name", &name))?,
-            parent: parent.map(|p| c.check("parent_id", Slug::parse("theme id", &p))).transpose()?,
+            parent: parent
+                .map(|p| c.check("parent_id", Slug::parse("theme id", &p)))
+                .transpose()?,
         });
     }
     Ok(themes)
@@ -177,8 +245,11 @@ pub(crate) fn load_journey(connection: &Connection) -> StoreResult<Option<Journe
     let context = "reading the journey";
     let strings = |sql: &str| -> StoreResult<Vec<(String, String)>> {
         let mut statement = connection.prepare(sql).map_err(|e| db_error(context, e))?;
-        let rows = statement.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).map_err(|e| db_error(context, e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| db_error(context, e))
+        let rows = statement
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(|e| db_error(context, e))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(|e| db_error(context, e))
     };
     let stage_rows = strings("SELECT id, name FROM stages ORDER BY position")?;
     if stage_rows.is_empty() {
@@ -192,7 +263,12 @@ pub(crate) fn load_journey(connection: &Connection) -> StoreResult<Option<Journe
     };
     let departments = strings("SELECT id, name FROM departments ORDER BY position, id")?
         .into_iter()
-        .map(|(id, n)| Ok(Department { id: slug("departments", &id)?, name: name("departments", &n)? }))
+        .map(|(id, n)| {
+            Ok(Department {
+                id: slug("departments", &id)?,
+                name: name("departments", &n)?,
+            })
+        })
         .collect::<StoreResult<Vec<_>>>()?;
     let mut touchpoint_statement = connection
         .prepare("SELECT id, name, moment_of_truth FROM touchpoints WHERE stage_id = ?1 ORDER BY position")
@@ -224,14 +300,26 @@ pub(crate) fn load_journey(connection: &Connection) -> StoreResult<Option<Journe
                     .collect::<StoreResult<_>>()?,
             });
         }
-        stages.push(Stage { id: slug("stages", &stage_id)?, name: name("stages", &stage_name)?, touchpoints });
+        stages.push(Stage {
+            id: slug("stages", &stage_id)?,
+            name: name("stages", &stage_name)?,
+            touchpoints,
+        });
     }
     Journey::new(stages, departments)
         .map(Some)
-        .map_err(|source| StoreError::Corrupt { table: "stages", column: "id", row: "journey".into(), source })
+        .map_err(|source| StoreError::Corrupt {
+            table: "stages",
+            column: "id",
+            row: "journey".into(),
+            source,
+        })
 }
 
-pub(crate) fn load_import_runs(connection: &Connection, limit: usize) -> StoreResult<Vec<ImportRun>> {
+pub(crate) fn load_import_runs(
+    connection: &Connection,
+    limit: usize,
+) -> StoreResult<Vec<ImportRun>> {
     let context = "reading import runs";
     let mut statement = connection
         .prepare(
@@ -260,5 +348,6 @@ pub(crate) fn load_import_runs(connection: &Connection, limit: usize) -> StoreRe
             })
         })
         .map_err(|e| db_error(context, e))?;
-    rows.collect::<Result<_, _>>().map_err(|e| db_error(context, e))
+    rows.collect::<Result<_, _>>()
+        .map_err(|e| db_error(context, e))
 }

@@ -15,8 +15,8 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use trove_domain::{Customer, CustomerId, FeedbackItem, Journey, Slug, StoredFeedback, Theme};
 use trove_store::{
-    Dimension, FeedbackFilter, GroupTally, ImportRun, ImportStatus, ImportTotals, InsertOutcome, NewImportRun,
-    PageVisitor, Store, StoreError, StoreResult, UpsertOutcome,
+    Dimension, FeedbackFilter, GroupTally, ImportRun, ImportStatus, ImportTotals, InsertOutcome,
+    NewImportRun, PageVisitor, Store, StoreError, StoreResult, UpsertOutcome,
 };
 
 use crate::decode::{FEEDBACK_COLUMNS, db_error, decode_customer, decode_feedback, label_text};
@@ -29,8 +29,10 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if needed) the database file and applies pending migrations.
     pub fn open(path: &Path) -> StoreResult<Self> {
-        let open_error =
-            |reason: String| StoreError::Open { url: format!("sqlite://{}", path.display()), reason };
+        let open_error = |reason: String| StoreError::Open {
+            url: format!("sqlite://{}", path.display()),
+            reason,
+        };
         let connection = Connection::open(path).map_err(|e| open_error(e.to_string()))?;
         // WAL: readers do not block the writer; NORMAL sync is safe with WAL (a crash loses at
         // most the last commits, never consistency).
@@ -45,15 +47,21 @@ impl SqliteStore {
 
     /// A private in-memory database (for tests and throw-away runs).
     pub fn open_in_memory() -> StoreResult<Self> {
-        let connection = Connection::open_in_memory()
-            .map_err(|e| StoreError::Open { url: "sqlite::memory:".into(), reason: e.to_string() })?;
-        connection.execute_batch("PRAGMA foreign_keys = ON;").map_err(|e| db_error("configuring", e))?;
+        let connection = Connection::open_in_memory().map_err(|e| StoreError::Open {
+            url: "sqlite::memory:".into(),
+            reason: e.to_string(),
+        })?;
+        connection
+            .execute_batch("PRAGMA foreign_keys = ON;")
+            .map_err(|e| db_error("configuring", e))?;
         Self::with_connection(connection)
     }
 
     fn with_connection(connection: Connection) -> StoreResult<Self> {
         connection.set_prepared_statement_cache_capacity(64);
-        let store = Self { connection: Mutex::new(connection) };
+        let store = Self {
+            connection: Mutex::new(connection),
+        };
         store.migrate()?;
         Ok(store)
     }
@@ -61,7 +69,9 @@ impl SqliteStore {
     fn lock(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock leaves no half-written transaction behind (rusqlite
         // rolls back on drop), so the connection is still usable.
-        self.connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.connection
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -114,7 +124,11 @@ impl Store for SqliteStore {
         migrate::apply(&mut self.lock())
     }
 
-    fn insert_feedback(&self, batch: &[FeedbackItem], import_run: Option<i64>) -> StoreResult<InsertOutcome> {
+    fn insert_feedback(
+        &self,
+        batch: &[FeedbackItem],
+        import_run: Option<i64>,
+    ) -> StoreResult<InsertOutcome> {
         let context = "inserting feedback";
         let mut connection = self.lock();
         let tx = connection.transaction().map_err(|e| db_error(context, e))?;
@@ -130,7 +144,9 @@ impl Store for SqliteStore {
                 )
                 .map_err(|e| db_error(context, e))?;
             let mut add_theme = tx
-                .prepare_cached("INSERT INTO themes (id, name) VALUES (?1, ?2) ON CONFLICT (id) DO NOTHING")
+                .prepare_cached(
+                    "INSERT INTO themes (id, name) VALUES (?1, ?2) ON CONFLICT (id) DO NOTHING",
+                )
                 .map_err(|e| db_error(context, e))?;
             let mut link_theme = tx
                 .prepare_cached(
@@ -142,7 +158,10 @@ impl Store for SqliteStore {
                 let attributes = if item.attributes.is_empty() {
                     None
                 } else {
-                    Some(serde_json::to_string(&item.attributes).map_err(|e| db_error(context, e))?)
+                    Some(
+                        serde_json::to_string(&item.attributes)
+                            .map_err(|e| db_error(context, e))?,
+                    )
                 };
                 let changed = insert
                     .execute(params![
@@ -174,9 +193,15 @@ impl Store for SqliteStore {
                 outcome.inserted += 1;
                 let feedback_id = tx.last_insert_rowid();
                 for name in &item.source_themes {
-                    let Some(theme_id) = Slug::from_name(name.as_str()) else { continue };
-                    add_theme.execute(params![theme_id.as_str(), name.as_str()]).map_err(|e| db_error(context, e))?;
-                    link_theme.execute(params![feedback_id, theme_id.as_str()]).map_err(|e| db_error(context, e))?;
+                    let Some(theme_id) = Slug::from_name(name.as_str()) else {
+                        continue;
+                    };
+                    add_theme
+                        .execute(params![theme_id.as_str(), name.as_str()])
+                        .map_err(|e| db_error(context, e))?;
+                    link_theme
+                        .execute(params![feedback_id, theme_id.as_str()])
+                        .map_err(|e| db_error(context, e))?;
                 }
             }
         }
@@ -188,7 +213,11 @@ impl Store for SqliteStore {
         let (where_sql, values) = filter_sql(filter);
         let connection = self.lock();
         let total: i64 = connection
-            .query_row(&format!("SELECT COUNT(*) FROM feedback{where_sql}"), params_from_iter(values), |row| row.get(0))
+            .query_row(
+                &format!("SELECT COUNT(*) FROM feedback{where_sql}"),
+                params_from_iter(values),
+                |row| row.get(0),
+            )
             .map_err(|e| db_error("counting feedback", e))?;
         Ok(count(total))
     }
@@ -201,7 +230,9 @@ impl Store for SqliteStore {
     ) -> StoreResult<()> {
         let context = "reading feedback";
         let (where_sql, mut values) = filter_sql(filter);
-        let page_sql = format!("SELECT {FEEDBACK_COLUMNS} FROM feedback{where_sql} AND id > ? ORDER BY id LIMIT ?");
+        let page_sql = format!(
+            "SELECT {FEEDBACK_COLUMNS} FROM feedback{where_sql} AND id > ? ORDER BY id LIMIT ?"
+        );
         let page_size = page_size.max(1);
         let mut last_id = i64::MIN;
         loop {
@@ -209,7 +240,9 @@ impl Store for SqliteStore {
                 let connection = self.lock();
                 values.push(Value::Integer(last_id));
                 values.push(Value::Integer(i64::try_from(page_size).unwrap_or(i64::MAX)));
-                let mut statement = connection.prepare_cached(&page_sql).map_err(|e| db_error(context, e))?;
+                let mut statement = connection
+                    .prepare_cached(&page_sql)
+                    .map_err(|e| db_error(context, e))?;
                 let rows = statement
                     .query_map(params_from_iter(values.iter()), decode_feedback)
                     .map_err(|e| db_error(context, e))?;
@@ -221,7 +254,9 @@ impl Store for SqliteStore {
                 attach_source_themes(&connection, &mut page)?;
                 page
             };
-            let Some(last) = page.last() else { return Ok(()) };
+            let Some(last) = page.last() else {
+                return Ok(());
+            };
             last_id = last.id;
             let full = page.len() == page_size;
             if visit(page).is_break() || !full {
@@ -230,7 +265,11 @@ impl Store for SqliteStore {
         }
     }
 
-    fn tally_by(&self, dimension: Dimension, filter: &FeedbackFilter) -> StoreResult<Vec<GroupTally>> {
+    fn tally_by(
+        &self,
+        dimension: Dimension,
+        filter: &FeedbackFilter,
+    ) -> StoreResult<Vec<GroupTally>> {
         let (where_sql, values) = filter_sql(filter);
         let sql = format!(
             "SELECT {key} AS k, COUNT(*), COUNT(nps), TOTAL(nps >= 9), TOTAL(nps <= 6), COUNT(csat),
@@ -239,12 +278,15 @@ impl Store for SqliteStore {
             key = dimension_sql(dimension)
         );
         let connection = self.lock();
-        let mut statement = connection.prepare(&sql).map_err(|e| db_error("tallying feedback", e))?;
+        let mut statement = connection
+            .prepare(&sql)
+            .map_err(|e| db_error("tallying feedback", e))?;
         let rows = statement
             .query_map(params_from_iter(values), |row| {
                 // TOTAL() is a float in SQLite; the sums here are exact small integers.
                 let int = |i: usize| -> rusqlite::Result<u64> { Ok(count(row.get::<_, i64>(i)?)) };
-                let total = |i: usize| -> rusqlite::Result<u64> { Ok(row.get::<_, f64>(i)? as u64) };
+                let total =
+                    |i: usize| -> rusqlite::Result<u64> { Ok(row.get::<_, f64>(i)? as u64) };
                 Ok(GroupTally {
                     key: row.get(0)?,
                     tally: trove_domain::ScoreTally {
@@ -261,7 +303,8 @@ impl Store for SqliteStore {
                 })
             })
             .map_err(|e| db_error("tallying feedback", e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| db_error("tallying feedback", e))
+        rows.collect::<Result<_, _>>()
+            .map_err(|e| db_error("tallying feedback", e))
     }
 
     fn upsert_customers(&self, batch: &[Customer]) -> StoreResult<UpsertOutcome> {
@@ -270,8 +313,9 @@ impl Store for SqliteStore {
         let tx = connection.transaction().map_err(|e| db_error(context, e))?;
         let mut outcome = UpsertOutcome::default();
         {
-            let mut exists =
-                tx.prepare_cached("SELECT 1 FROM customers WHERE id = ?1").map_err(|e| db_error(context, e))?;
+            let mut exists = tx
+                .prepare_cached("SELECT 1 FROM customers WHERE id = ?1")
+                .map_err(|e| db_error(context, e))?;
             let mut upsert = tx
                 .prepare_cached(
                     "INSERT INTO customers (id, name, email, segment, business_unit, region, value_minor, currency,
@@ -284,7 +328,9 @@ impl Store for SqliteStore {
                 )
                 .map_err(|e| db_error(context, e))?;
             for customer in batch {
-                let known = exists.exists(params![customer.id.as_str()]).map_err(|e| db_error(context, e))?;
+                let known = exists
+                    .exists(params![customer.id.as_str()])
+                    .map_err(|e| db_error(context, e))?;
                 upsert
                     .execute(params![
                         customer.id.as_str(),
@@ -299,7 +345,11 @@ impl Store for SqliteStore {
                         customer.churned,
                     ])
                     .map_err(|e| db_error(context, e))?;
-                if known { outcome.updated += 1 } else { outcome.inserted += 1 }
+                if known {
+                    outcome.updated += 1
+                } else {
+                    outcome.inserted += 1
+                }
             }
         }
         tx.commit().map_err(|e| db_error(context, e))?;
@@ -310,7 +360,10 @@ impl Store for SqliteStore {
         let connection = self.lock();
         let found = connection
             .query_row(
-                &format!("SELECT {} FROM customers WHERE id = ?1", decode::CUSTOMER_COLUMNS),
+                &format!(
+                    "SELECT {} FROM customers WHERE id = ?1",
+                    decode::CUSTOMER_COLUMNS
+                ),
                 params![id.as_str()],
                 decode_customer,
             )
@@ -327,18 +380,29 @@ impl Store for SqliteStore {
         Ok(count(total))
     }
 
-    fn scan_customers(&self, page_size: usize, visit: &mut PageVisitor<'_, Customer>) -> StoreResult<()> {
+    fn scan_customers(
+        &self,
+        page_size: usize,
+        visit: &mut PageVisitor<'_, Customer>,
+    ) -> StoreResult<()> {
         let context = "reading customers";
-        let sql =
-            format!("SELECT {} FROM customers WHERE id > ?1 ORDER BY id LIMIT ?2", decode::CUSTOMER_COLUMNS);
+        let sql = format!(
+            "SELECT {} FROM customers WHERE id > ?1 ORDER BY id LIMIT ?2",
+            decode::CUSTOMER_COLUMNS
+        );
         let page_size = page_size.max(1);
         let mut last_id = String::new();
         loop {
             let page = {
                 let connection = self.lock();
-                let mut statement = connection.prepare_cached(&sql).map_err(|e| db_error(context, e))?;
+                let mut statement = connection
+                    .prepare_cached(&sql)
+                    .map_err(|e| db_error(context, e))?;
                 let rows = statement
-                    .query_map(params![last_id, i64::try_from(page_size).unwrap_or(i64::MAX)], decode_customer)
+                    .query_map(
+                        params![last_id, i64::try_from(page_size).unwrap_or(i64::MAX)],
+                        decode_customer,
+                    )
                     .map_err(|e| db_error(context, e))?;
                 let mut page = Vec::with_capacity(page_size);
                 for row in rows {
@@ -346,7 +410,9 @@ impl Store for SqliteStore {
                 }
                 page
             };
-            let Some(last) = page.last() else { return Ok(()) };
+            let Some(last) = page.last() else {
+                return Ok(());
+            };
             last_id = last.id.to_string();
             let full = page.len() == page_size;
             if visit(page).is_break() || !full {
@@ -360,13 +426,19 @@ impl Store for SqliteStore {
         let mut connection = self.lock();
         let tx = connection.transaction().map_err(|e| db_error(context, e))?;
         let run = |sql: &str, values: &[&dyn rusqlite::ToSql]| -> StoreResult<()> {
-            tx.execute(sql, values).map(drop).map_err(|e| db_error(context, e))
+            tx.execute(sql, values)
+                .map(drop)
+                .map_err(|e| db_error(context, e))
         };
         for (position, department) in journey.departments().iter().enumerate() {
             run(
                 "INSERT INTO departments (id, name, position) VALUES (?1, ?2, ?3)
                  ON CONFLICT (id) DO UPDATE SET name = excluded.name, position = excluded.position",
-                &[&department.id.as_str(), &department.name.as_str(), &(position as i64)],
+                &[
+                    &department.id.as_str(),
+                    &department.name.as_str(),
+                    &(position as i64),
+                ],
             )?;
         }
         run("DELETE FROM touchpoint_departments", &[])?;
@@ -393,7 +465,11 @@ impl Store for SqliteStore {
                 for (order, department) in touchpoint.departments.iter().enumerate() {
                     run(
                         "INSERT INTO touchpoint_departments (touchpoint_id, department_id, position) VALUES (?1, ?2, ?3)",
-                        &[&touchpoint.id.as_str(), &department.as_str(), &(order as i64)],
+                        &[
+                            &touchpoint.id.as_str(),
+                            &department.as_str(),
+                            &(order as i64),
+                        ],
                     )?;
                 }
             }
@@ -435,7 +511,12 @@ impl Store for SqliteStore {
         Ok(connection.last_insert_rowid())
     }
 
-    fn finish_import(&self, id: i64, status: ImportStatus, totals: &ImportTotals) -> StoreResult<()> {
+    fn finish_import(
+        &self,
+        id: i64,
+        status: ImportStatus,
+        totals: &ImportTotals,
+    ) -> StoreResult<()> {
         let now = jiff::Timestamp::now().as_second();
         let as_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
         self.lock()
@@ -463,7 +544,9 @@ impl Store for SqliteStore {
 
 /// Fills in the source-coded themes of a page of items with one query.
 fn attach_source_themes(connection: &Connection, page: &mut [StoredFeedback]) -> StoreResult<()> {
-    let (Some(first), Some(last)) = (page.first(), page.last()) else { return Ok(()) };
+    let (Some(first), Some(last)) = (page.first(), page.last()) else {
+        return Ok(());
+    };
     let mut statement = connection
         .prepare_cached(
             "SELECT ft.feedback_id, t.name FROM feedback_themes ft JOIN themes t ON t.id = ft.theme_id
@@ -471,17 +554,21 @@ fn attach_source_themes(connection: &Connection, page: &mut [StoredFeedback]) ->
         )
         .map_err(|e| db_error("reading feedback themes", e))?;
     let rows = statement
-        .query_map(params![first.id, last.id], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?)))
+        .query_map(params![first.id, last.id], |row| {
+            Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+        })
         .map_err(|e| db_error("reading feedback themes", e))?;
     for row in rows {
         let (feedback_id, name) = row.map_err(|e| db_error("reading feedback themes", e))?;
         // The page is sorted by id, but a filter may have skipped ids inside the range.
         if let Ok(index) = page.binary_search_by_key(&feedback_id, |s| s.id) {
-            let label = trove_domain::Label::parse("theme name", &name).map_err(|source| StoreError::Corrupt {
-                table: "themes",
-                column: "name",
-                row: name.clone(),
-                source,
+            let label = trove_domain::Label::parse("theme name", &name).map_err(|source| {
+                StoreError::Corrupt {
+                    table: "themes",
+                    column: "name",
+                    row: name.clone(),
+                    source,
+                }
             })?;
             page[index].item.source_themes.push(label);
         }
@@ -499,7 +586,9 @@ mod tests {
         let path = dir.path().join("trove.db");
         {
             let store = SqliteStore::open(&path).unwrap();
-            store.insert_feedback(&[trove_store::contract::item("s", "1")], None).unwrap();
+            store
+                .insert_feedback(&[trove_store::contract::item("s", "1")], None)
+                .unwrap();
         }
         let store = SqliteStore::open(&path).unwrap();
         assert_eq!(store.count_feedback(&FeedbackFilter::default()).unwrap(), 1);
@@ -510,7 +599,10 @@ mod tests {
     fn a_file_database_uses_the_wal_journal() {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(&dir.path().join("trove.db")).unwrap();
-        let mode: String = store.lock().query_row("PRAGMA journal_mode", [], |row| row.get(0)).unwrap();
+        let mode: String = store
+            .lock()
+            .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+            .unwrap();
         assert_eq!(mode, "wal");
     }
 }

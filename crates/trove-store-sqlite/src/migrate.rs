@@ -5,11 +5,18 @@ use rusqlite::{Connection, params};
 use trove_store::{StoreError, StoreResult};
 
 /// (version, name, SQL), in order.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "0001_foundation", include_str!("../migrations/0001_foundation.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "0001_foundation",
+    include_str!("../migrations/0001_foundation.sql"),
+)];
 
 /// Applies what is missing; returns the names applied now.
 pub(crate) fn apply(connection: &mut Connection) -> StoreResult<Vec<String>> {
-    let failed = |name: &str, e: rusqlite::Error| StoreError::Migration { name: name.to_owned(), reason: e.to_string() };
+    let failed = |name: &str, e: rusqlite::Error| StoreError::Migration {
+        name: name.to_owned(),
+        reason: e.to_string(),
+    };
     connection
         .execute_batch(
             "CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -17,11 +24,18 @@ pub(crate) fn apply(connection: &mut Connection) -> StoreResult<Vec<String>> {
         )
         .map_err(|e| failed("schema_migrations", e))?;
     let current: i64 = connection
-        .query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |row| row.get(0))
+        .query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+            [],
+            |row| row.get(0),
+        )
         .map_err(|e| failed("schema_migrations", e))?;
     let known = MIGRATIONS.last().map_or(0, |m| m.0);
     if current > known {
-        return Err(StoreError::SchemaTooNew { found: current, known });
+        return Err(StoreError::SchemaTooNew {
+            found: current,
+            known,
+        });
     }
     let mut applied = Vec::new();
     for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
@@ -30,7 +44,11 @@ pub(crate) fn apply(connection: &mut Connection) -> StoreResult<Vec<String>> {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|e| failed(name, e))?;
         let already: bool = tx
-            .query_row("SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)", [version], |r| r.get(0))
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)",
+                [version],
+                |r| r.get(0),
+            )
             .map_err(|e| failed(name, e))?;
         if already {
             continue;

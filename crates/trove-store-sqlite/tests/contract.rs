@@ -8,7 +8,9 @@ fn fresh_store() -> Option<Box<dyn Store>> {
     let dir = tempfile::tempdir().expect("temporary directory");
     let path = dir.path().join("trove.db");
     std::mem::forget(dir);
-    Some(Box::new(SqliteStore::open(&path).expect("open a fresh SQLite store")))
+    Some(Box::new(
+        SqliteStore::open(&path).expect("open a fresh SQLite store"),
+    ))
 }
 
 trove_store::contract_suite!(fresh_store);

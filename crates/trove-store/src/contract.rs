@@ -3,7 +3,12 @@
 //! A backend's integration test instantiates the whole suite with [`contract_suite!`], giving
 //! it a function that returns a fresh, empty, migrated store (or `None` to skip, e.g. when no
 //! PostgreSQL server is configured outside CI).
-#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, reason = "test code: a panic is the report")]
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a panic is the report"
+)]
 
 use std::ops::ControlFlow;
 
@@ -11,8 +16,9 @@ use jiff::Timestamp;
 use jiff::civil::date;
 use jiff::tz::Offset;
 use trove_domain::{
-    Attributes, Channel, Currency, Customer, CustomerId, Department, ExternalId, FeedbackItem, FeedbackText, Journey,
-    Label, Money, Nps, ReceivedAt, ScoreTally, Scores, Slug, Stage, Theme, Touchpoint,
+    Attributes, Channel, Currency, Customer, CustomerId, Department, ExternalId, FeedbackItem,
+    FeedbackText, Journey, Label, Money, Nps, ReceivedAt, ScoreTally, Scores, Slug, Stage, Theme,
+    Touchpoint,
 };
 
 use crate::{Dimension, FeedbackFilter, ImportStatus, ImportTotals, NewImportRun, Store};
@@ -102,7 +108,8 @@ fn full_item() -> FeedbackItem {
         region: Some(label("North")),
         touchpoint: Some(label("first-bill")),
         journey_stage: Some(label("pay")),
-        text: FeedbackText::parse("The fee was a surprise; l'été, 日本語 and emoji 🙂 survive").unwrap(),
+        text: FeedbackText::parse("The fee was a surprise; l'été, 日本語 and emoji 🙂 survive")
+            .unwrap(),
         scores: Scores {
             nps: Some(Nps::try_from(3).unwrap()),
             csat: Some(trove_domain::Csat::try_from(2).unwrap()),
@@ -127,14 +134,22 @@ fn read_all(store: &dyn Store, filter: &FeedbackFilter) -> Vec<trove_domain::Sto
 }
 
 pub fn migrating_twice_applies_nothing_the_second_time(store: &dyn Store) {
-    assert!(store.migrate().unwrap().is_empty(), "a fresh store is already migrated");
+    assert!(
+        store.migrate().unwrap().is_empty(),
+        "a fresh store is already migrated"
+    );
     assert!(store.migrate().unwrap().is_empty());
 }
 
 pub fn inserted_feedback_reads_back_field_for_field(store: &dyn Store) {
     let original = full_item();
-    let bare = FeedbackItem { text: FeedbackText::default(), ..item("crm", "N-2") };
-    let outcome = store.insert_feedback(&[original.clone(), bare.clone()], None).unwrap();
+    let bare = FeedbackItem {
+        text: FeedbackText::default(),
+        ..item("crm", "N-2")
+    };
+    let outcome = store
+        .insert_feedback(&[original.clone(), bare.clone()], None)
+        .unwrap();
     assert_eq!((outcome.inserted, outcome.duplicates), (2, 0));
     let stored = read_all(store, &FeedbackFilter::default());
     assert_eq!(stored.len(), 2);
@@ -148,15 +163,21 @@ pub fn inserted_feedback_reads_back_field_for_field(store: &dyn Store) {
 }
 
 pub fn a_repeated_item_is_a_duplicate_within_and_across_batches(store: &dyn Store) {
-    let first = store.insert_feedback(&[item("s", "1"), item("s", "2"), item("s", "1")], None).unwrap();
+    let first = store
+        .insert_feedback(&[item("s", "1"), item("s", "2"), item("s", "1")], None)
+        .unwrap();
     assert_eq!((first.inserted, first.duplicates), (2, 1));
-    let again = store.insert_feedback(&[item("s", "2"), item("s", "3")], None).unwrap();
+    let again = store
+        .insert_feedback(&[item("s", "2"), item("s", "3")], None)
+        .unwrap();
     assert_eq!((again.inserted, again.duplicates), (1, 1));
     assert_eq!(store.count_feedback(&FeedbackFilter::default()).unwrap(), 3);
 }
 
 pub fn the_same_external_id_in_another_source_is_a_different_item(store: &dyn Store) {
-    let outcome = store.insert_feedback(&[item("a", "1"), item("b", "1")], None).unwrap();
+    let outcome = store
+        .insert_feedback(&[item("a", "1"), item("b", "1")], None)
+        .unwrap();
     assert_eq!(outcome.inserted, 2);
 }
 
@@ -189,17 +210,58 @@ pub fn a_scan_visits_every_item_once_in_id_order_and_can_stop(store: &dyn Store)
 }
 
 pub fn filters_select_by_time_source_and_channel(store: &dyn Store) {
-    let early = FeedbackItem { received_at: at("2025-01-10T00:00:00Z", 0), ..item("a", "1") };
-    let late = FeedbackItem { received_at: at("2025-02-10T00:00:00Z", 0), channel: Channel::Ticket, ..item("a", "2") };
-    let other = FeedbackItem { received_at: at("2025-02-11T00:00:00Z", 0), ..item("b", "3") };
+    let early = FeedbackItem {
+        received_at: at("2025-01-10T00:00:00Z", 0),
+        ..item("a", "1")
+    };
+    let late = FeedbackItem {
+        received_at: at("2025-02-10T00:00:00Z", 0),
+        channel: Channel::Ticket,
+        ..item("a", "2")
+    };
+    let other = FeedbackItem {
+        received_at: at("2025-02-11T00:00:00Z", 0),
+        ..item("b", "3")
+    };
     store.insert_feedback(&[early, late, other], None).unwrap();
-    let feb: i64 = "2025-02-01T00:00:00Z".parse::<Timestamp>().unwrap().as_second();
+    let feb: i64 = "2025-02-01T00:00:00Z"
+        .parse::<Timestamp>()
+        .unwrap()
+        .as_second();
     let count = |filter: FeedbackFilter| store.count_feedback(&filter).unwrap();
-    assert_eq!(count(FeedbackFilter { since: Some(feb), ..Default::default() }), 2);
-    assert_eq!(count(FeedbackFilter { until: Some(feb), ..Default::default() }), 1);
-    assert_eq!(count(FeedbackFilter { source: Some("a".into()), ..Default::default() }), 2);
-    assert_eq!(count(FeedbackFilter { channel: Some(Channel::Ticket), ..Default::default() }), 1);
-    let filter = FeedbackFilter { since: Some(feb), source: Some("a".into()), ..Default::default() };
+    assert_eq!(
+        count(FeedbackFilter {
+            since: Some(feb),
+            ..Default::default()
+        }),
+        2
+    );
+    assert_eq!(
+        count(FeedbackFilter {
+            until: Some(feb),
+            ..Default::default()
+        }),
+        1
+    );
+    assert_eq!(
+        count(FeedbackFilter {
+            source: Some("a".into()),
+            ..Default::default()
+        }),
+        2
+    );
+    assert_eq!(
+        count(FeedbackFilter {
+            channel: Some(Channel::Ticket),
+            ..Default::default()
+        }),
+        1
+    );
+    let filter = FeedbackFilter {
+        since: Some(feb),
+        source: Some("a".into()),
+        ..Default::default()
+    };
     let scanned = read_all(store, &filter);
     assert_eq!(scanned.len(), 1);
     assert_eq!(scanned[0].item.external_id.as_str(), "2");
@@ -210,10 +272,15 @@ pub fn tallies_by_dimension_match_the_tally_of_the_items(store: &dyn Store) {
     let batch: Vec<FeedbackItem> = (0..60)
         .map(|i| FeedbackItem {
             business_unit: units[i % 3].map(label),
-            channel: if i % 4 == 0 { Channel::Chat } else { Channel::Survey },
+            channel: if i % 4 == 0 {
+                Channel::Chat
+            } else {
+                Channel::Survey
+            },
             scores: Scores {
                 nps: (i % 5 != 0).then(|| Nps::try_from((i % 11) as i64).unwrap()),
-                csat: (i % 2 == 0).then(|| trove_domain::Csat::try_from((i % 5 + 1) as i64).unwrap()),
+                csat: (i % 2 == 0)
+                    .then(|| trove_domain::Csat::try_from((i % 5 + 1) as i64).unwrap()),
                 ces: (i % 3 == 0).then(|| trove_domain::Ces::try_from((i % 7 + 1) as i64).unwrap()),
             },
             ..item("s", &i.to_string())
@@ -221,8 +288,11 @@ pub fn tallies_by_dimension_match_the_tally_of_the_items(store: &dyn Store) {
         .collect();
     store.insert_feedback(&batch, None).unwrap();
     for dimension in [Dimension::BusinessUnit, Dimension::Channel] {
-        let groups = store.tally_by(dimension, &FeedbackFilter::default()).unwrap();
-        let mut expected: std::collections::BTreeMap<Option<String>, ScoreTally> = Default::default();
+        let groups = store
+            .tally_by(dimension, &FeedbackFilter::default())
+            .unwrap();
+        let mut expected: std::collections::BTreeMap<Option<String>, ScoreTally> =
+            Default::default();
         for it in &batch {
             let key = match dimension {
                 Dimension::BusinessUnit => it.business_unit.as_ref().map(|l| l.to_string()),
@@ -230,7 +300,8 @@ pub fn tallies_by_dimension_match_the_tally_of_the_items(store: &dyn Store) {
             };
             expected.entry(key).or_default().add(&it.scores);
         }
-        let got: Vec<(Option<String>, ScoreTally)> = groups.into_iter().map(|g| (g.key, g.tally)).collect();
+        let got: Vec<(Option<String>, ScoreTally)> =
+            groups.into_iter().map(|g| (g.key, g.tally)).collect();
         let expected: Vec<(Option<String>, ScoreTally)> = expected.into_iter().collect();
         assert_eq!(got, expected, "by {}", dimension.as_str());
     }
@@ -238,24 +309,49 @@ pub fn tallies_by_dimension_match_the_tally_of_the_items(store: &dyn Store) {
 
 pub fn month_groups_use_utc_calendar_months(store: &dyn Store) {
     // 23:30 at -05:00 on 31 January is already February in UTC.
-    let late_january_local = FeedbackItem { received_at: at("2025-02-01T04:30:00Z", -5), ..item("s", "1") };
-    let january = FeedbackItem { received_at: at("2025-01-15T00:00:00Z", 0), ..item("s", "2") };
-    store.insert_feedback(&[late_january_local, january], None).unwrap();
-    let groups = store.tally_by(Dimension::Month, &FeedbackFilter::default()).unwrap();
-    let keys: Vec<(Option<String>, u64)> = groups.into_iter().map(|g| (g.key, g.tally.items)).collect();
-    assert_eq!(keys, vec![(Some("2025-01".into()), 1), (Some("2025-02".into()), 1)]);
+    let late_january_local = FeedbackItem {
+        received_at: at("2025-02-01T04:30:00Z", -5),
+        ..item("s", "1")
+    };
+    let january = FeedbackItem {
+        received_at: at("2025-01-15T00:00:00Z", 0),
+        ..item("s", "2")
+    };
+    store
+        .insert_feedback(&[late_january_local, january], None)
+        .unwrap();
+    let groups = store
+        .tally_by(Dimension::Month, &FeedbackFilter::default())
+        .unwrap();
+    let keys: Vec<(Option<String>, u64)> =
+        groups.into_iter().map(|g| (g.key, g.tally.items)).collect();
+    assert_eq!(
+        keys,
+        vec![(Some("2025-01".into()), 1), (Some("2025-02".into()), 1)]
+    );
 }
 
 pub fn source_themes_are_created_once_and_read_back(store: &dyn Store) {
-    let a = FeedbackItem { source_themes: vec![label("Late Flight")], ..item("s", "1") };
-    let b = FeedbackItem { source_themes: vec![label("Late Flight"), label("Lost Luggage")], ..item("s", "2") };
+    let a = FeedbackItem {
+        source_themes: vec![label("Late Flight")],
+        ..item("s", "1")
+    };
+    let b = FeedbackItem {
+        source_themes: vec![label("Late Flight"), label("Lost Luggage")],
+        ..item("s", "2")
+    };
     store.insert_feedback(&[a], None).unwrap();
     store.insert_feedback(&[b], None).unwrap();
     let themes = store.themes().unwrap();
     let ids: Vec<&str> = themes.iter().map(|t| t.id.as_str()).collect();
     assert_eq!(ids, vec!["late-flight", "lost-luggage"]);
     let stored = read_all(store, &FeedbackFilter::default());
-    let mut second: Vec<String> = stored[1].item.source_themes.iter().map(|l| l.to_string()).collect();
+    let mut second: Vec<String> = stored[1]
+        .item
+        .source_themes
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
     second.sort();
     assert_eq!(second, vec!["Late Flight", "Lost Luggage"]);
 }
@@ -275,19 +371,37 @@ fn customer(id: &str, segment: &str) -> Customer {
 }
 
 pub fn customers_are_upserted_by_id(store: &dyn Store) {
-    let outcome = store.upsert_customers(&[customer("C1", "SMB"), customer("C2", "SMB")]).unwrap();
+    let outcome = store
+        .upsert_customers(&[customer("C1", "SMB"), customer("C2", "SMB")])
+        .unwrap();
     assert_eq!((outcome.inserted, outcome.updated), (2, 0));
-    let changed = Customer { churned: true, value: None, ..customer("C1", "Premium") };
-    let outcome = store.upsert_customers(std::slice::from_ref(&changed)).unwrap();
+    let changed = Customer {
+        churned: true,
+        value: None,
+        ..customer("C1", "Premium")
+    };
+    let outcome = store
+        .upsert_customers(std::slice::from_ref(&changed))
+        .unwrap();
     assert_eq!((outcome.inserted, outcome.updated), (0, 1));
     assert_eq!(store.customer(&changed.id).unwrap(), Some(changed));
-    assert_eq!(store.customer(&CustomerId::parse("C2").unwrap()).unwrap(), Some(customer("C2", "SMB")));
-    assert_eq!(store.customer(&CustomerId::parse("nobody").unwrap()).unwrap(), None);
+    assert_eq!(
+        store.customer(&CustomerId::parse("C2").unwrap()).unwrap(),
+        Some(customer("C2", "SMB"))
+    );
+    assert_eq!(
+        store
+            .customer(&CustomerId::parse("nobody").unwrap())
+            .unwrap(),
+        None
+    );
     assert_eq!(store.count_customers().unwrap(), 2);
 }
 
 pub fn a_scan_of_customers_visits_all_in_pages(store: &dyn Store) {
-    let batch: Vec<Customer> = (0..25).map(|i| customer(&format!("C{i:02}"), "SMB")).collect();
+    let batch: Vec<Customer> = (0..25)
+        .map(|i| customer(&format!("C{i:02}"), "SMB"))
+        .collect();
     store.upsert_customers(&batch).unwrap();
     let mut seen = Vec::new();
     store
@@ -301,8 +415,13 @@ pub fn a_scan_of_customers_visits_all_in_pages(store: &dyn Store) {
 }
 
 fn journey(stage_ids: &[&str], departments: &[&str]) -> Journey {
-    let departments: Vec<Department> =
-        departments.iter().map(|d| Department { id: slug(d), name: label(&d.to_uppercase()) }).collect();
+    let departments: Vec<Department> = departments
+        .iter()
+        .map(|d| Department {
+            id: slug(d),
+            name: label(&d.to_uppercase()),
+        })
+        .collect();
     let stages = stage_ids
         .iter()
         .map(|s| Stage {
@@ -315,7 +434,12 @@ fn journey(stage_ids: &[&str], departments: &[&str]) -> Journey {
                     moment_of_truth: true,
                     departments: departments.iter().map(|d| d.id.clone()).collect(),
                 },
-                Touchpoint { id: slug(&format!("{s}-call")), name: label("call"), moment_of_truth: false, departments: vec![] },
+                Touchpoint {
+                    id: slug(&format!("{s}-call")),
+                    name: label("call"),
+                    moment_of_truth: false,
+                    departments: vec![],
+                },
             ],
         })
         .collect();
@@ -332,24 +456,58 @@ pub fn a_journey_is_replaced_and_departments_are_kept(store: &dyn Store) {
     let stored = store.journey().unwrap().unwrap();
     assert_eq!(stored.stages(), second.stages());
     let departments: Vec<&str> = stored.departments().iter().map(|d| d.id.as_str()).collect();
-    assert_eq!(departments, vec!["billing", "it"], "departments are never removed");
+    assert_eq!(
+        departments,
+        vec!["billing", "it"],
+        "departments are never removed"
+    );
 }
 
 pub fn themes_are_upserted_and_listed_by_id(store: &dyn Store) {
-    let parent = Theme { id: slug("billing"), name: label("Billing"), parent: None };
-    let child = Theme { id: slug("billing/fee"), name: label("Fee"), parent: Some(slug("billing")) };
-    store.upsert_themes(&[child.clone(), parent.clone()]).unwrap();
-    let renamed = Theme { name: label("Unexpected fee"), ..child };
+    let parent = Theme {
+        id: slug("billing"),
+        name: label("Billing"),
+        parent: None,
+    };
+    let child = Theme {
+        id: slug("billing/fee"),
+        name: label("Fee"),
+        parent: Some(slug("billing")),
+    };
+    store
+        .upsert_themes(&[child.clone(), parent.clone()])
+        .unwrap();
+    let renamed = Theme {
+        name: label("Unexpected fee"),
+        ..child
+    };
     store.upsert_themes(std::slice::from_ref(&renamed)).unwrap();
     assert_eq!(store.themes().unwrap(), vec![parent, renamed]);
 }
 
 pub fn import_runs_record_their_end(store: &dyn Store) {
-    let run = NewImportRun { kind: "feedback".into(), source: "s".into(), file: "a.csv".into(), started_at: 1_700_000_000 };
+    let run = NewImportRun {
+        kind: "feedback".into(),
+        source: "s".into(),
+        file: "a.csv".into(),
+        started_at: 1_700_000_000,
+    };
     let first = store.start_import(&run).unwrap();
-    let second = store.start_import(&NewImportRun { file: "b.csv".into(), ..run }).unwrap();
-    let totals = ImportTotals { rows: 10, imported: 7, duplicates: 2, rejected: 1 };
-    store.finish_import(first, ImportStatus::Completed, &totals).unwrap();
+    let second = store
+        .start_import(&NewImportRun {
+            file: "b.csv".into(),
+            ..run
+        })
+        .unwrap();
+    let totals = ImportTotals {
+        rows: 10,
+        imported: 7,
+        duplicates: 2,
+        rejected: 1,
+    };
+    store
+        .finish_import(first, ImportStatus::Completed, &totals)
+        .unwrap();
     let runs = store.import_runs(10).unwrap();
     assert_eq!(runs.len(), 2);
     assert_eq!(runs[0].id, second, "newest first");
@@ -364,13 +522,20 @@ pub fn a_large_batch_is_stored_whole(store: &dyn Store) {
     let batch: Vec<FeedbackItem> = (0..5_000)
         .map(|i| FeedbackItem {
             text: FeedbackText::parse(&format!("comment number {i}")).unwrap(),
-            source_themes: if i % 10 == 0 { vec![label("Tenth")] } else { vec![] },
+            source_themes: if i % 10 == 0 {
+                vec![label("Tenth")]
+            } else {
+                vec![]
+            },
             ..item("bulk", &i.to_string())
         })
         .collect();
     let outcome = store.insert_feedback(&batch, None).unwrap();
     assert_eq!(outcome.inserted, 5_000);
-    assert_eq!(store.count_feedback(&FeedbackFilter::default()).unwrap(), 5_000);
+    assert_eq!(
+        store.count_feedback(&FeedbackFilter::default()).unwrap(),
+        5_000
+    );
     let again = store.insert_feedback(&batch, None).unwrap();
     assert_eq!((again.inserted, again.duplicates), (0, 5_000));
 }

@@ -21,7 +21,9 @@ pub enum StoreError {
         reason: String,
     },
     /// The database holds a schema newer than this program knows.
-    #[error("the database is at schema version {found}, newer than this trove ({known}); upgrade trove")]
+    #[error(
+        "the database is at schema version {found}, newer than this trove ({known}); upgrade trove"
+    )]
     SchemaTooNew {
         /// Version in the database.
         found: i64,
@@ -53,6 +55,9 @@ pub enum StoreError {
 impl StoreError {
     /// A database error with what the store was doing.
     pub fn database(context: &'static str, reason: impl ToString) -> Self {
-        Self::Database { context, reason: reason.to_string() }
+        Self::Database {
+            context,
+            reason: reason.to_string(),
+        }
     }
 }

@@ -15,8 +15,8 @@ use std::ops::ControlFlow;
 
 pub use error::StoreError;
 pub use query::{
-    Dimension, FeedbackFilter, GroupTally, ImportRun, ImportStatus, ImportTotals, InsertOutcome, NewImportRun,
-    UpsertOutcome,
+    Dimension, FeedbackFilter, GroupTally, ImportRun, ImportStatus, ImportTotals, InsertOutcome,
+    NewImportRun, UpsertOutcome,
 };
 use trove_domain::{Customer, CustomerId, FeedbackItem, Journey, StoredFeedback, Theme};
 
@@ -40,7 +40,11 @@ pub trait Store: Send + Sync {
     /// Inserts a batch of feedback in one transaction. An item whose (source, external id)
     /// is already stored, or appears earlier in the batch, is skipped and counted as a duplicate.
     /// The themes an item was coded with at the source are created when new and linked.
-    fn insert_feedback(&self, batch: &[FeedbackItem], import_run: Option<i64>) -> StoreResult<InsertOutcome>;
+    fn insert_feedback(
+        &self,
+        batch: &[FeedbackItem],
+        import_run: Option<i64>,
+    ) -> StoreResult<InsertOutcome>;
 
     /// How many items match.
     fn count_feedback(&self, filter: &FeedbackFilter) -> StoreResult<u64>;
@@ -56,7 +60,11 @@ pub trait Store: Send + Sync {
 
     /// Score tallies of the matching items grouped by one dimension, computed in the database.
     /// Groups come sorted by key, the group of items without a value (key `None`) first.
-    fn tally_by(&self, dimension: Dimension, filter: &FeedbackFilter) -> StoreResult<Vec<GroupTally>>;
+    fn tally_by(
+        &self,
+        dimension: Dimension,
+        filter: &FeedbackFilter,
+    ) -> StoreResult<Vec<GroupTally>>;
 
     /// Inserts new customers and updates known ones (by id), in one transaction.
     fn upsert_customers(&self, batch: &[Customer]) -> StoreResult<UpsertOutcome>;
@@ -68,7 +76,11 @@ pub trait Store: Send + Sync {
     fn count_customers(&self) -> StoreResult<u64>;
 
     /// Visits all customers in id order, a page at a time.
-    fn scan_customers(&self, page_size: usize, visit: &mut PageVisitor<'_, Customer>) -> StoreResult<()>;
+    fn scan_customers(
+        &self,
+        page_size: usize,
+        visit: &mut PageVisitor<'_, Customer>,
+    ) -> StoreResult<()>;
 
     /// Stores the journey: stages and touchpoints are replaced, departments are added or
     /// renamed but never removed (other records refer to them).
@@ -87,7 +99,12 @@ pub trait Store: Send + Sync {
     fn start_import(&self, run: &NewImportRun) -> StoreResult<i64>;
 
     /// Records how an import ended.
-    fn finish_import(&self, id: i64, status: ImportStatus, totals: &ImportTotals) -> StoreResult<()>;
+    fn finish_import(
+        &self,
+        id: i64,
+        status: ImportStatus,
+        totals: &ImportTotals,
+    ) -> StoreResult<()>;
 
     /// Imports, newest first.
     fn import_runs(&self, limit: usize) -> StoreResult<Vec<ImportRun>>;

@@ -128,7 +128,9 @@ impl ImportStatus {
 
     /// Parses the snake_case name.
     pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Running, Self::Completed, Self::Aborted].into_iter().find(|s| s.as_str() == raw)
+        [Self::Running, Self::Completed, Self::Aborted]
+            .into_iter()
+            .find(|s| s.as_str() == raw)
     }
 }
 

@@ -1,0 +1,100 @@
+//! Loading the generated demo company into the store.
+
+use serde::Serialize;
+use thiserror::Error;
+use trove_demo::{DemoConfig, DemoError, Truth};
+use trove_store::{InsertOutcome, StoreError, StoreResult, UpsertOutcome};
+
+use crate::{App, Progress};
+
+/// What loading the demo company did.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoReport {
+    /// The company's name.
+    pub company: String,
+    /// The source name its feedback carries.
+    pub source: String,
+    /// Departments.
+    pub departments: usize,
+    /// Journey stages.
+    pub stages: usize,
+    /// Touchpoints.
+    pub touchpoints: usize,
+    /// Touchpoints that are moments of truth.
+    pub moments_of_truth: usize,
+    /// Themes of its taxonomy.
+    pub themes: usize,
+    /// Customers stored.
+    pub customers: UpsertOutcome,
+    /// Feedback stored.
+    pub feedback: InsertOutcome,
+    /// What was planted in the data, for checking the analysis.
+    pub truth: Truth,
+}
+
+/// Why the demo could not be loaded.
+#[derive(Debug, Error)]
+pub enum DemoLoadError {
+    /// The configuration is out of range.
+    #[error("demo: {0}")]
+    Config(#[from] DemoError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Items per transaction when loading.
+const BATCH: usize = 5_000;
+
+impl App {
+    /// Generates the demo company for `config` and stores it. Loading the same seed twice
+    /// adds nothing the second time (every item has a stable external id).
+    pub fn load_demo(
+        &self,
+        config: &DemoConfig,
+        progress: &dyn Progress,
+    ) -> Result<DemoReport, DemoLoadError> {
+        let store = self.store();
+        let company = trove_demo::generate(config)?;
+        store.replace_journey(&company.journey)?;
+        store.upsert_themes(&company.themes)?;
+        let mut customers = UpsertOutcome::default();
+        for chunk in company.customers.chunks(BATCH) {
+            let outcome = store.upsert_customers(chunk)?;
+            customers.inserted += outcome.inserted;
+            customers.updated += outcome.updated;
+        }
+        progress.set_total(company.feedback_count() as u64);
+        let mut feedback = InsertOutcome::default();
+        let mut batch = Vec::with_capacity(BATCH);
+        let mut flush = |batch: &mut Vec<_>| -> StoreResult<()> {
+            let outcome = store.insert_feedback(batch, None)?;
+            feedback.inserted += outcome.inserted;
+            feedback.duplicates += outcome.duplicates;
+            progress.set_done(feedback.inserted + feedback.duplicates);
+            batch.clear();
+            Ok(())
+        };
+        for item in company.feedback() {
+            batch.push(item);
+            if batch.len() == BATCH {
+                flush(&mut batch)?;
+            }
+        }
+        flush(&mut batch)?;
+        let stages = company.journey.stages();
+        let touchpoints = stages.iter().flat_map(|s| &s.touchpoints);
+        Ok(DemoReport {
+            company: company.name.clone(),
+            source: company.source.clone(),
+            departments: company.journey.departments().len(),
+            stages: stages.len(),
+            touchpoints: touchpoints.clone().count(),
+            moments_of_truth: touchpoints.filter(|t| t.moment_of_truth).count(),
+            themes: company.themes.len(),
+            customers,
+            feedback,
+            truth: company.truth.clone(),
+        })
+    }
+}

@@ -1,0 +1,310 @@
+//! Importing feedback and customers from files: parse on this thread, store on another.
+
+use std::io::{Read, Write};
+use std::sync::mpsc;
+
+use serde::Serialize;
+use thiserror::Error;
+use trove_domain::FeedbackItem;
+use trove_ingest::{CustomerMapping, FileError, Mapping, ReadOptions, RejectedWriter, RowError};
+use trove_store::{ImportStatus, ImportTotals, NewImportRun, Store, StoreError};
+
+use crate::{App, Progress};
+
+/// How to import, beyond the mapping.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// How to read the file (masking of personal data, field size limit, import time).
+    pub read: ReadOptions,
+    /// Stop after more than this many rejected rows (what was stored before stays stored).
+    pub max_errors: Option<u64>,
+    /// How many row errors the report lists (all are counted).
+    pub errors_listed: usize,
+    /// Items per transaction.
+    pub batch_size: usize,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        Self {
+            read: ReadOptions::default(),
+            max_errors: None,
+            errors_listed: 100,
+            batch_size: 5_000,
+        }
+    }
+}
+
+/// One rejected row, for a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowErrorEntry {
+    /// The file.
+    pub file: String,
+    /// Its line (the header is line 1).
+    pub line: u64,
+    /// The column at fault, when one is.
+    pub column: Option<String>,
+    /// Why it was rejected.
+    pub reason: String,
+}
+
+impl From<&RowError> for RowErrorEntry {
+    fn from(error: &RowError) -> Self {
+        Self {
+            file: error.file.clone(),
+            line: error.line,
+            column: error.column.clone(),
+            reason: error.kind.to_string(),
+        }
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    /// The file as named.
+    pub file: String,
+    /// The recorded import run.
+    pub import_run: i64,
+    /// Completed, or aborted (too many errors).
+    pub status: ImportStatus,
+    /// Why it stopped early.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aborted_because: Option<String>,
+    /// Data rows read.
+    pub rows: u64,
+    /// Items (or customers) stored now.
+    pub imported: u64,
+    /// Feedback already stored (same source and id); customers updated.
+    pub duplicates: u64,
+    /// Rows refused.
+    pub rejected: u64,
+    /// The first row errors (at most `errors_listed`).
+    pub errors: Vec<RowErrorEntry>,
+    /// All row errors (= `rejected`).
+    pub errors_total: u64,
+}
+
+/// Why an import failed as a whole.
+#[derive(Debug, Error)]
+pub enum ImportError {
+    /// The file could not be read at all (nothing was imported).
+    #[error(transparent)]
+    File(#[from] FileError),
+    /// The store failed; batches stored before stay stored.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The rejected-rows file could not be written.
+    #[error("cannot write the rejected rows: {0}")]
+    Rejected(std::io::Error),
+}
+
+/// Counts rows and errors as they come, and decides when to stop.
+struct Tally<'a, W: Write> {
+    report: ImportReport,
+    options: &'a ImportOptions,
+    rejected_out: Option<RejectedWriter<W>>,
+}
+
+impl<W: Write> Tally<'_, W> {
+    /// Records a bad row; returns false when the import must stop.
+    fn reject(&mut self, error: &RowError) -> Result<bool, ImportError> {
+        let report = &mut self.report;
+        report.rejected += 1;
+        report.errors_total += 1;
+        if report.errors.len() < self.options.errors_listed {
+            report.errors.push(error.into());
+        }
+        if let Some(out) = &mut self.rejected_out {
+            out.write(error).map_err(ImportError::Rejected)?;
+        }
+        if let Some(max) = self.options.max_errors
+            && report.rejected > max
+        {
+            report.status = ImportStatus::Aborted;
+            report.aborted_because = Some(format!(
+                "more than {max} rows were rejected (--max-errors); rows stored so far stay stored"
+            ));
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    fn totals(&self) -> ImportTotals {
+        ImportTotals {
+            rows: self.report.rows,
+            imported: self.report.imported,
+            duplicates: self.report.duplicates,
+            rejected: self.report.rejected,
+        }
+    }
+}
+
+impl App {
+    /// Imports feedback from `reader` (named `file` in messages) through `mapping`.
+    ///
+    /// Good rows are stored in batches, one transaction each, while bad rows are counted,
+    /// listed and (with `rejected`) written out for correction. A repeated import stores
+    /// nothing new; an interrupted one, run again, completes.
+    pub fn import_feedback<R: Read, W: Write>(
+        &self,
+        reader: R,
+        file: &str,
+        mapping: &Mapping,
+        options: &ImportOptions,
+        progress: &dyn Progress,
+        rejected: Option<W>,
+    ) -> Result<ImportReport, ImportError> {
+        let mut rows = trove_ingest::read_feedback(reader, file, mapping, &options.read)?;
+        let store = self.store();
+        let import_run = store.start_import(&NewImportRun {
+            kind: "feedback".into(),
+            source: mapping.source.to_string(),
+            file: file.to_owned(),
+            started_at: jiff::Timestamp::now().as_second(),
+        })?;
+        let mut tally = Tally {
+            report: new_report(file, import_run),
+            options,
+            rejected_out: rejected.map(|out| rows.rejected_writer(out)),
+        };
+        let batch_size = options.batch_size.max(1);
+        // Two batches in flight at most: memory stays bounded whatever the file's size.
+        let (send, receive) = mpsc::sync_channel::<Vec<FeedbackItem>>(1);
+        let outcome = std::thread::scope(|scope| {
+            let writer = scope.spawn(move || write_batches(store, receive, import_run));
+            let read = (|| {
+                let mut batch = Vec::with_capacity(batch_size);
+                // Not a `for` loop: the progress report reads the reader between rows.
+                while let Some(row) = rows.next() {
+                    tally.report.rows += 1;
+                    match row {
+                        Ok(item) => batch.push(item),
+                        Err(error) if tally.reject(&error)? => {}
+                        Err(_) => break,
+                    }
+                    if batch.len() == batch_size {
+                        progress.set_done(rows.bytes_read());
+                        // A closed channel means the writer failed; its error is reported below.
+                        if send
+                            .send(std::mem::replace(
+                                &mut batch,
+                                Vec::with_capacity(batch_size),
+                            ))
+                            .is_err()
+                        {
+                            return Ok(());
+                        }
+                    }
+                }
+                let _ = send.send(batch);
+                progress.set_done(rows.bytes_read());
+                Ok::<(), ImportError>(())
+            })();
+            drop(send);
+            let written = writer.join().unwrap_or_else(|_| {
+                Err(StoreError::database("storing feedback", "writer panicked"))
+            });
+            (read, written)
+        });
+        let (read, written) = outcome;
+        let stored = match written {
+            Ok(stored) => stored,
+            Err(error) => {
+                let _ = store.finish_import(import_run, ImportStatus::Aborted, &tally.totals());
+                return Err(error.into());
+            }
+        };
+        tally.report.imported = stored.inserted;
+        tally.report.duplicates = stored.duplicates;
+        if let Err(error) = read {
+            let _ = store.finish_import(import_run, ImportStatus::Aborted, &tally.totals());
+            return Err(error);
+        }
+        if let Some(out) = tally.rejected_out.take() {
+            out.finish().map_err(ImportError::Rejected)?;
+        }
+        store.finish_import(import_run, tally.report.status, &tally.totals())?;
+        Ok(tally.report)
+    }
+
+    /// Imports customers (new ones added, known ones updated by id).
+    pub fn import_customers<R: Read, W: Write>(
+        &self,
+        reader: R,
+        file: &str,
+        mapping: &CustomerMapping,
+        options: &ImportOptions,
+        rejected: Option<W>,
+    ) -> Result<ImportReport, ImportError> {
+        let mut rows = trove_ingest::read_customers(reader, file, mapping, &options.read)?;
+        let store = self.store();
+        let import_run = store.start_import(&NewImportRun {
+            kind: "customers".into(),
+            source: "customers".into(),
+            file: file.to_owned(),
+            started_at: jiff::Timestamp::now().as_second(),
+        })?;
+        let mut tally = Tally {
+            report: new_report(file, import_run),
+            options,
+            rejected_out: rejected.map(|out| rows.rejected_writer(out)),
+        };
+        let batch_size = options.batch_size.max(1);
+        let mut batch = Vec::with_capacity(batch_size);
+        let flush = |batch: &mut Vec<_>, report: &mut ImportReport| -> Result<(), StoreError> {
+            let outcome = store.upsert_customers(batch)?;
+            report.imported += outcome.inserted;
+            report.duplicates += outcome.updated;
+            batch.clear();
+            Ok(())
+        };
+        for row in rows.by_ref() {
+            tally.report.rows += 1;
+            match row {
+                Ok(customer) => batch.push(customer),
+                Err(error) if tally.reject(&error)? => {}
+                Err(_) => break,
+            }
+            if batch.len() == batch_size {
+                flush(&mut batch, &mut tally.report)?;
+            }
+        }
+        flush(&mut batch, &mut tally.report)?;
+        if let Some(out) = tally.rejected_out.take() {
+            out.finish().map_err(ImportError::Rejected)?;
+        }
+        store.finish_import(import_run, tally.report.status, &tally.totals())?;
+        Ok(tally.report)
+    }
+}
+
+fn new_report(file: &str, import_run: i64) -> ImportReport {
+    ImportReport {
+        file: file.to_owned(),
+        import_run,
+        status: ImportStatus::Completed,
+        aborted_because: None,
+        rows: 0,
+        imported: 0,
+        duplicates: 0,
+        rejected: 0,
+        errors: Vec::new(),
+        errors_total: 0,
+    }
+}
+
+/// The writer thread: stores each batch in its own transaction until the channel closes.
+fn write_batches(
+    store: &dyn Store,
+    batches: mpsc::Receiver<Vec<FeedbackItem>>,
+    import_run: i64,
+) -> Result<trove_store::InsertOutcome, StoreError> {
+    let mut total = trove_store::InsertOutcome::default();
+    for batch in batches {
+        let outcome = store.insert_feedback(&batch, Some(import_run))?;
+        total.inserted += outcome.inserted;
+        total.duplicates += outcome.duplicates;
+    }
+    Ok(total)
+}

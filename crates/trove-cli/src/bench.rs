@@ -1,0 +1,149 @@
+//! `trove bench import`: end-to-end import speed and peak memory on a generated CSV.
+//!
+//! Writes a CSV of N rows (about 200 bytes of text each, some with personal data to mask,
+//! NPS scores, times with offsets), imports it into a fresh SQLite file exactly as
+//! `trove import` does, and prints rows per second and the process's peak resident memory.
+
+use std::io::{BufWriter, Write};
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand};
+
+use crate::output::thousands;
+
+/// Benchmarks that print their figures.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Import a generated CSV into a fresh SQLite database.
+    Import(ImportBenchArgs),
+}
+
+/// Arguments of `trove bench import`.
+#[derive(Debug, Args)]
+pub struct ImportBenchArgs {
+    /// Rows to generate.
+    #[arg(long, default_value_t = 1_000_000)]
+    rows: u64,
+}
+
+pub fn run(command: &BenchCommand) -> Result<ExitCode> {
+    match command {
+        BenchCommand::Import(args) => import(args),
+    }
+}
+
+fn import(args: &ImportBenchArgs) -> Result<ExitCode> {
+    let dir = tempfile::tempdir().context("making a temporary folder")?;
+    let csv_path = dir.path().join("bench.csv");
+    let started = Instant::now();
+    let bytes = write_csv(&csv_path, args.rows)?;
+    println!(
+        "generated {} rows ({:.0} MB) in {:.1} s",
+        thousands(args.rows),
+        bytes as f64 / 1e6,
+        started.elapsed().as_secs_f64()
+    );
+    let db = crate::db::DbUrl::Sqlite(dir.path().join("bench.db"));
+    let app = trove_app::App::new(db.open()?);
+    let mapping = crate::import::bench_mapping();
+    let file = std::fs::File::open(&csv_path)?;
+    let started = Instant::now();
+    let options = trove_app::ImportOptions::default();
+    let report = app.import_feedback(
+        file,
+        "bench.csv",
+        &mapping,
+        &options,
+        &trove_app::NoProgress,
+        None::<std::io::Sink>,
+    )?;
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "imported {} rows ({} rejected) into SQLite in {seconds:.2} s: {} rows/s",
+        thousands(report.imported),
+        thousands(report.rejected),
+        thousands((report.imported as f64 / seconds) as u64)
+    );
+    match peak_memory_kib() {
+        Some(kib) => println!(
+            "peak resident memory of the process: {:.0} MB",
+            kib as f64 / 1024.0
+        ),
+        None => println!("peak resident memory: not available on this system"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// VmHWM of this process, from Linux's /proc.
+fn peak_memory_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+const OPENINGS: &[&str] = &[
+    "I have been a customer for years and",
+    "Honestly,",
+    "Called three times this week because",
+    "Just wanted to say that",
+    "Why is it that",
+    "After the last update",
+];
+const PROBLEMS: &[&str] = &[
+    "the bill showed a fee nobody told me about and support could not explain it",
+    "my claim has been open for weeks with no answer from the adjuster",
+    "the app logs me out every time I try to upload a document",
+    "the agent on the phone was helpful and fixed everything in one call",
+    "the renewal price went up again without any change to my cover",
+    "nobody called back although I was promised a call within two days",
+];
+const CONTACTS: &[&str] = &[
+    "",
+    " You can reach me at jane.doe@example.com.",
+    " Call me on (555) 123-4567 please.",
+    " My card 4111 1111 1111 1111 was charged twice.",
+    "",
+    "",
+];
+
+/// Writes the benchmark CSV; returns its size in bytes.
+fn write_csv(path: &Path, rows: u64) -> Result<u64> {
+    let mut out = BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
+    writeln!(out, "id,created,customer,unit,nps,comment")?;
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = || {
+        // SplitMix64: cheap and reproducible.
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        (z ^ (z >> 31)) as usize
+    };
+    let units = ["Motor", "Home", "Business"];
+    for i in 0..rows {
+        let day = i % 365;
+        let second = next() % 86_400;
+        writeln!(
+            out,
+            "B{i},2025-{:02}-{:02} {:02}:{:02}:{:02} -0500,C{},{},{},\"{} {}; also {} ({} days).{}\"",
+            day / 31 % 12 + 1,
+            day % 28 + 1,
+            second / 3600,
+            second / 60 % 60,
+            second % 60,
+            next() % 50_000,
+            units[next() % 3],
+            next() % 11,
+            OPENINGS[next() % OPENINGS.len()],
+            PROBLEMS[next() % PROBLEMS.len()],
+            PROBLEMS[next() % PROBLEMS.len()],
+            next() % 40,
+            CONTACTS[next() % CONTACTS.len()],
+        )?;
+    }
+    out.flush()?;
+    Ok(std::fs::metadata(path)?.len())
+}

@@ -1,0 +1,352 @@
+//! `trove import` and `trove import customers`.
+
+use std::fs::File;
+use std::io::{BufWriter, Read};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand};
+use trove_app::{App, ImportOptions, ImportReport};
+use trove_domain::{Channel, Label};
+use trove_ingest::{CustomerMapping, Format as InputFormat, Mapping, ReadOptions};
+use trove_store::ImportStatus;
+
+use crate::Format;
+use crate::db::DbUrl;
+use crate::output::{Bar, thousands};
+
+/// Arguments of `trove import`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct ImportArgs {
+    #[command(subcommand)]
+    customers: Option<ImportCommand>,
+
+    /// The file to import (CSV or JSON Lines); `-` reads standard input.
+    #[arg(required = true)]
+    file: Option<PathBuf>,
+
+    /// A TOML column mapping (see mappings/ for examples); flags below override it.
+    #[arg(long)]
+    mapping: Option<PathBuf>,
+
+    /// The source name (with each item's id, the dedup key). Default: the file's name without extension.
+    #[arg(long)]
+    source: Option<String>,
+
+    /// The channel of every item: survey, ticket, call, chat, email, social, review, return,
+    /// employee_note, web_form.
+    #[arg(long)]
+    channel: Option<String>,
+
+    #[command(flatten)]
+    columns: ColumnFlags,
+
+    #[command(flatten)]
+    common: CommonFlags,
+}
+
+/// Flags naming the input column of a field, for files without a mapping file.
+#[derive(Debug, Args)]
+struct ColumnFlags {
+    /// Column of the item's id (without it, a content hash is the id).
+    #[arg(long)]
+    id_column: Option<String>,
+    /// Column of the received time.
+    #[arg(long)]
+    time_column: Option<String>,
+    /// Layout of the time column (jiff strftime, e.g. "%Y-%m-%d %H:%M:%S %z"); default: detected.
+    #[arg(long)]
+    time_format: Option<String>,
+    /// UTC offset of times written without one, e.g. -05:00 (default +00:00).
+    #[arg(long)]
+    time_offset: Option<String>,
+    /// Column of the text.
+    #[arg(long)]
+    text_column: Option<String>,
+    /// Column of an NPS answer (0-10).
+    #[arg(long)]
+    nps_column: Option<String>,
+    /// Column of a CSAT answer (1-5).
+    #[arg(long)]
+    csat_column: Option<String>,
+    /// Column of a CES answer (1-7).
+    #[arg(long)]
+    ces_column: Option<String>,
+    /// Column of the customer id.
+    #[arg(long)]
+    customer_column: Option<String>,
+    /// Column of the business unit.
+    #[arg(long)]
+    business_unit_column: Option<String>,
+    /// Column of themes the source already coded (repeatable).
+    #[arg(long)]
+    theme_column: Vec<String>,
+    /// CSV delimiter (one character; `tab` for tabs).
+    #[arg(long)]
+    delimiter: Option<String>,
+    /// Input format, when the file name does not tell (csv or jsonl).
+    #[arg(long)]
+    input_format: Option<String>,
+}
+
+/// Flags shared by feedback and customer imports.
+#[derive(Debug, Args)]
+struct CommonFlags {
+    /// Keep e-mail addresses, phone numbers and card numbers in text (masked by default).
+    #[arg(long)]
+    keep_pii: bool,
+    /// Stop after more than N rejected rows (rows stored before stay stored).
+    #[arg(long)]
+    max_errors: Option<u64>,
+    /// Write the rejected rows to this file, with a last `trove_error` column, for correction.
+    #[arg(long)]
+    rejected: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportCommand {
+    /// Import customers (id, name, email, segment, business_unit, region, lifetime_value,
+    /// currency, first_seen, churned, or the columns a mapping names).
+    Customers {
+        /// The customers file; `-` reads standard input.
+        file: PathBuf,
+        /// A TOML customer mapping.
+        #[arg(long)]
+        mapping: Option<PathBuf>,
+        #[command(flatten)]
+        common: CommonFlags,
+    },
+}
+
+pub fn run(url: &DbUrl, args: &ImportArgs) -> Result<ExitCode> {
+    if let Some(ImportCommand::Customers {
+        file,
+        mapping,
+        common,
+    }) = &args.customers
+    {
+        return customers(url, file, mapping.as_deref(), common);
+    }
+    let Some(file) = &args.file else {
+        bail!("name the file to import")
+    };
+    let mapping = feedback_mapping(args, file)?;
+    let app = App::new(url.open()?);
+    let options = options(&args.common);
+    let (reader, label, size) = open_input(file)?;
+    let bar = Bar::new(true);
+    if let Some(size) = size {
+        trove_app::Progress::set_total(&bar, size);
+    }
+    let started = Instant::now();
+    let rejected = rejected_output(&args.common)?;
+    let report = app.import_feedback(reader, &label, &mapping, &options, &bar, rejected)?;
+    bar.finish();
+    print_report(&report, &args.common, started, "items", "duplicates")
+}
+
+fn options(common: &CommonFlags) -> ImportOptions {
+    ImportOptions {
+        read: ReadOptions {
+            mask_pii: !common.keep_pii,
+            ..ReadOptions::default()
+        },
+        max_errors: common.max_errors,
+        ..ImportOptions::default()
+    }
+}
+
+fn rejected_output(common: &CommonFlags) -> Result<Option<BufWriter<File>>> {
+    common
+        .rejected
+        .as_ref()
+        .map(|path| {
+            File::create(path)
+                .map(BufWriter::new)
+                .with_context(|| format!("cannot create {}", path.display()))
+        })
+        .transpose()
+}
+
+/// The reader, the name used in messages, and the size when known.
+fn open_input(file: &Path) -> Result<(Box<dyn Read>, String, Option<u64>)> {
+    if file.as_os_str() == "-" {
+        return Ok((Box::new(std::io::stdin().lock()), "stdin".into(), None));
+    }
+    let opened = File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+    let size = opened.metadata().ok().map(|m| m.len());
+    let label = file.file_name().map_or_else(
+        || file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    Ok((Box::new(opened), label, size))
+}
+
+/// The mapping file (if any) with the flags applied over it.
+fn feedback_mapping(args: &ImportArgs, file: &Path) -> Result<Mapping> {
+    let mut mapping = match &args.mapping {
+        Some(path) => Mapping::load(path)?,
+        None => {
+            let source = match &args.source {
+                Some(source) => source.clone(),
+                None => file
+                    .file_stem()
+                    .map_or_else(|| "stdin".into(), |s| s.to_string_lossy().into_owned()),
+            };
+            let Some(channel) = &args.channel else {
+                bail!(
+                    "say which channel the file comes from with --channel (e.g. --channel survey), or give a --mapping"
+                )
+            };
+            Mapping::new(
+                Label::parse("--source", &source)?,
+                channel.parse::<Channel>()?,
+            )
+        }
+    };
+    if let Some(source) = &args.source {
+        mapping.source = Label::parse("--source", source)?;
+    }
+    if let Some(channel) = &args.channel {
+        mapping.channel = Some(channel.parse()?);
+        mapping.channel_column = None;
+    }
+    let flags = &args.columns;
+    let named = [
+        ("id", &flags.id_column),
+        ("time", &flags.time_column),
+        ("text", &flags.text_column),
+        ("nps", &flags.nps_column),
+        ("csat", &flags.csat_column),
+        ("ces", &flags.ces_column),
+        ("customer", &flags.customer_column),
+        ("business_unit", &flags.business_unit_column),
+    ];
+    for (field, column) in named {
+        if let Some(column) = column {
+            mapping.columns.set(field, column.clone())?;
+        }
+    }
+    mapping
+        .themes
+        .columns
+        .extend(flags.theme_column.iter().cloned());
+    if let Some(format) = &flags.time_format {
+        mapping.time.format = Some(format.clone());
+    }
+    if let Some(offset) = &flags.time_offset {
+        mapping.time.default_offset =
+            trove_ingest::parse_offset(offset).map_err(anyhow::Error::msg)?;
+    }
+    if let Some(delimiter) = &flags.delimiter {
+        mapping.delimiter =
+            Some(trove_ingest::parse_delimiter(delimiter).map_err(anyhow::Error::msg)?);
+    }
+    if let Some(format) = &flags.input_format {
+        mapping.format = Some(match format.as_str() {
+            "csv" => InputFormat::Csv,
+            "jsonl" | "ndjson" => InputFormat::Jsonl,
+            other => bail!("--input-format {other}: expected csv or jsonl"),
+        });
+    }
+    mapping.validate()?;
+    Ok(mapping)
+}
+
+fn customers(
+    url: &DbUrl,
+    file: &Path,
+    mapping: Option<&Path>,
+    common: &CommonFlags,
+) -> Result<ExitCode> {
+    let mapping = match mapping {
+        Some(path) => CustomerMapping::load(path)?,
+        None => CustomerMapping::default(),
+    };
+    let app = App::new(url.open()?);
+    let (reader, label, _) = open_input(file)?;
+    let started = Instant::now();
+    let rejected = rejected_output(common)?;
+    let report = app.import_customers(reader, &label, &mapping, &options(common), rejected)?;
+    print_report(&report, common, started, "customers", "updated")
+}
+
+fn print_report(
+    report: &ImportReport,
+    common: &CommonFlags,
+    started: Instant,
+    noun: &str,
+    repeated: &str,
+) -> Result<ExitCode> {
+    let code = if report.status == ImportStatus::Completed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    };
+    if common.format == Format::Json {
+        println!("{}", serde_json::to_string_pretty(report)?);
+        return Ok(code);
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "{}: {} rows read: {} {noun} imported, {} {repeated}, {} rejected ({seconds:.1} s, {} rows/s; import run {})",
+        report.file,
+        thousands(report.rows),
+        thousands(report.imported),
+        thousands(report.duplicates),
+        thousands(report.rejected),
+        thousands((report.rows as f64 / seconds.max(1e-9)) as u64),
+        report.import_run,
+    );
+    for error in &report.errors {
+        let column = error
+            .column
+            .as_ref()
+            .map(|c| format!("column {c}: "))
+            .unwrap_or_default();
+        eprintln!("  {}:{}: {column}{}", error.file, error.line, error.reason);
+    }
+    let unlisted = report
+        .errors_total
+        .saturating_sub(report.errors.len() as u64);
+    if unlisted > 0 {
+        eprintln!("  ... and {} more rejected rows", thousands(unlisted));
+    }
+    if let Some(path) = &common.rejected
+        && report.rejected > 0
+    {
+        eprintln!("rejected rows written to {} for correction", path.display());
+    }
+    if let Some(why) = &report.aborted_because {
+        eprintln!(
+            "import stopped early: {why}; fix the file and run the same command again to complete it"
+        );
+    }
+    Ok(code)
+}
+
+/// The mapping of the file `trove bench import` generates.
+pub fn bench_mapping() -> Mapping {
+    let mut mapping = Mapping::new(
+        Label::parse("source", "bench").unwrap_or_else(|_| unreachable!("a valid literal")),
+        Channel::Survey,
+    );
+    for (field, column) in [
+        ("id", "id"),
+        ("time", "created"),
+        ("customer", "customer"),
+        ("business_unit", "unit"),
+        ("nps", "nps"),
+        ("text", "comment"),
+    ] {
+        let _ = mapping.columns.set(field, column);
+    }
+    mapping.time.format = Some("%Y-%m-%d %H:%M:%S %z".into());
+    mapping
+}

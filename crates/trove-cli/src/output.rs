@@ -1,0 +1,167 @@
+//! Presenting results to a person: tables, figures, progress bars.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{Cell, CellAlignment, Table};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use trove_analytics::scores::{self, Estimate};
+use trove_app::Summary;
+
+use crate::Format;
+use crate::db::DbUrl;
+
+/// A progress bar on a terminal's standard error, hidden otherwise.
+pub struct Bar(ProgressBar);
+
+impl Bar {
+    /// A bar counting `unit` (e.g. "bytes" or "items").
+    pub fn new(bytes: bool) -> Self {
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        if !std::io::stderr().is_terminal() {
+            bar.set_draw_target(ProgressDrawTarget::hidden());
+        }
+        let template = if bytes {
+            "{bar:40.cyan/blue} {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left)"
+        } else {
+            "{bar:40.cyan/blue} {human_pos}/{human_len} ({per_sec}, {eta} left)"
+        };
+        if let Ok(style) = ProgressStyle::with_template(template) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        Self(bar)
+    }
+
+    /// Removes the bar from the screen.
+    pub fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+impl trove_app::Progress for Bar {
+    fn set_total(&self, total: u64) {
+        self.0.set_length(total);
+    }
+    fn set_done(&self, done: u64) {
+        self.0.set_position(done);
+    }
+}
+
+/// `1234567` as `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn estimate(value: Option<Estimate>, unit: &str) -> String {
+    match value {
+        Some(e) => format!(
+            "{:.1}{unit} (95% CI {:.1} to {:.1}, n = {})",
+            e.value,
+            e.ci_low,
+            e.ci_high,
+            thousands(e.n)
+        ),
+        None => "no answers".into(),
+    }
+}
+
+fn nps_cell(tally: &trove_domain::ScoreTally) -> String {
+    scores::nps(tally).map_or_else(|| "–".into(), |e| format!("{:+.1}", e.value))
+}
+
+/// Prints a summary as tables.
+pub fn print_summary(summary: &Summary) {
+    println!(
+        "{} feedback items, {} customers, {} themes, {} journey stages",
+        thousands(summary.feedback),
+        thousands(summary.customers),
+        summary.themes,
+        summary.stages
+    );
+    println!("NPS  {}", estimate(summary.nps, ""));
+    println!("CSAT {}", estimate(summary.csat, "% top-2-box"));
+    println!("CES  {}", estimate(summary.ces, "% answering 5-7"));
+    for dimension in &summary.by {
+        let mut table = Table::new();
+        table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
+            dimension.dimension.as_str(),
+            "items",
+            "share",
+            "NPS answers",
+            "NPS",
+        ]);
+        for group in &dimension.groups {
+            let share = 100.0 * group.tally.items as f64 / summary.feedback.max(1) as f64;
+            table.add_row(vec![
+                Cell::new(group.key.as_deref().unwrap_or("(none)")),
+                Cell::new(thousands(group.tally.items)).set_alignment(CellAlignment::Right),
+                Cell::new(format!("{share:.1}%")).set_alignment(CellAlignment::Right),
+                Cell::new(thousands(group.tally.nps_n)).set_alignment(CellAlignment::Right),
+                Cell::new(nps_cell(&group.tally)).set_alignment(CellAlignment::Right),
+            ]);
+        }
+        println!("\n{table}");
+    }
+}
+
+/// `trove imports`.
+pub fn imports(url: &DbUrl, limit: usize, format: Format) -> Result<ExitCode> {
+    let store = url.open()?;
+    let runs = store.import_runs(limit)?;
+    if format == Format::Json {
+        println!("{}", serde_json::to_string_pretty(&runs)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
+        "id",
+        "started (UTC)",
+        "kind",
+        "source",
+        "file",
+        "status",
+        "rows",
+        "imported",
+        "duplicates",
+        "rejected",
+    ]);
+    for run in runs {
+        let started = jiff::Timestamp::from_second(run.started_at)
+            .map(|t| t.strftime("%Y-%m-%d %H:%M").to_string());
+        table.add_row(vec![
+            run.id.to_string(),
+            started.unwrap_or_default(),
+            run.kind,
+            run.source,
+            run.file,
+            run.status.as_str().to_owned(),
+            thousands(run.totals.rows),
+            thousands(run.totals.imported),
+            thousands(run.totals.duplicates),
+            thousands(run.totals.rejected),
+        ]);
+    }
+    println!("{table}");
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands_are_separated() {
+        assert_eq!(super::thousands(0), "0");
+        assert_eq!(super::thousands(999), "999");
+        assert_eq!(super::thousands(14_485), "14,485");
+        assert_eq!(super::thousands(1_000_000), "1,000,000");
+    }
+}

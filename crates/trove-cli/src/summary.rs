@@ -1,0 +1,44 @@
+//! `trove summary`.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Args;
+use trove_store::{Dimension, FeedbackFilter};
+
+use crate::Format;
+use crate::db::DbUrl;
+use crate::output;
+
+/// Arguments of `trove summary`.
+#[derive(Debug, Args)]
+pub struct SummaryArgs {
+    /// Only this source.
+    #[arg(long)]
+    source: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
+/// The dimensions a summary counts by.
+pub const DIMENSIONS: [Dimension; 4] = [
+    Dimension::Channel,
+    Dimension::JourneyStage,
+    Dimension::BusinessUnit,
+    Dimension::Month,
+];
+
+pub fn run(url: &DbUrl, args: &SummaryArgs) -> Result<ExitCode> {
+    let app = trove_app::App::new(url.open()?);
+    let filter = FeedbackFilter {
+        source: args.source.clone(),
+        ..Default::default()
+    };
+    let summary = app.summary(&filter, &DIMENSIONS)?;
+    match args.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&summary)?),
+        Format::Human => output::print_summary(&summary),
+    }
+    Ok(ExitCode::SUCCESS)
+}
