@@ -27,6 +27,9 @@ pub struct ImportBenchArgs {
     /// Rows to generate.
     #[arg(long, default_value_t = 1_000_000)]
     rows: u64,
+    /// Items per transaction.
+    #[arg(long, default_value_t = trove_app::ImportOptions::default().batch_size)]
+    batch: usize,
 }
 
 pub fn run(command: &BenchCommand) -> Result<ExitCode> {
@@ -51,7 +54,10 @@ fn import(args: &ImportBenchArgs) -> Result<ExitCode> {
     let mapping = crate::import::bench_mapping();
     let file = std::fs::File::open(&csv_path)?;
     let started = Instant::now();
-    let options = trove_app::ImportOptions::default();
+    let options = trove_app::ImportOptions {
+        batch_size: args.batch,
+        ..trove_app::ImportOptions::default()
+    };
     let report = app.import_feedback(
         file,
         "bench.csv",

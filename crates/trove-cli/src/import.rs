@@ -136,10 +136,12 @@ pub fn run(url: &DbUrl, args: &ImportArgs) -> Result<ExitCode> {
     let Some(file) = &args.file else {
         bail!("name the file to import")
     };
+    // The input first: a missing file must not be reported as a mapping problem, nor
+    // leave an empty database behind.
+    let (reader, label, size) = open_input(file)?;
     let mapping = feedback_mapping(args, file)?;
     let app = App::new(url.open()?);
     let options = options(&args.common);
-    let (reader, label, size) = open_input(file)?;
     let bar = Bar::new(true);
     if let Some(size) = size {
         trove_app::Progress::set_total(&bar, size);
@@ -197,6 +199,7 @@ fn feedback_mapping(args: &ImportArgs, file: &Path) -> Result<Mapping> {
                 Some(source) => source.clone(),
                 None => file
                     .file_stem()
+                    .filter(|_| file.as_os_str() != "-")
                     .map_or_else(|| "stdin".into(), |s| s.to_string_lossy().into_owned()),
             };
             let Some(channel) = &args.channel else {
@@ -265,12 +268,12 @@ fn customers(
     mapping: Option<&Path>,
     common: &CommonFlags,
 ) -> Result<ExitCode> {
+    let (reader, label, _) = open_input(file)?;
     let mapping = match mapping {
         Some(path) => CustomerMapping::load(path)?,
         None => CustomerMapping::default(),
     };
     let app = App::new(url.open()?);
-    let (reader, label, _) = open_input(file)?;
     let started = Instant::now();
     let rejected = rejected_output(common)?;
     let report = app.import_customers(reader, &label, &mapping, &options(common), rejected)?;

@@ -41,8 +41,6 @@ CREATE TABLE feedback (
     import_run_id   BIGINT REFERENCES import_runs (id),
     UNIQUE (source, external_id)
 );
-CREATE INDEX feedback_received_at ON feedback (received_at);
-CREATE INDEX feedback_customer ON feedback (customer_id);
 
 CREATE TABLE themes (
     id        TEXT COLLATE "C" PRIMARY KEY,
