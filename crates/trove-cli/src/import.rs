@@ -297,14 +297,22 @@ fn print_report(
         return Ok(code);
     }
     let seconds = started.elapsed().as_secs_f64();
+    // A rate means something only for a file that took a while.
+    let rate = if seconds >= 1.0 {
+        format!(
+            ", {} rows/s",
+            thousands((report.rows as f64 / seconds) as u64)
+        )
+    } else {
+        String::new()
+    };
     println!(
-        "{}: {} rows read: {} {noun} imported, {} {repeated}, {} rejected ({seconds:.1} s, {} rows/s; import run {})",
+        "{}: {} rows read: {} {noun} imported, {} {repeated}, {} rejected ({seconds:.1} s{rate}; import run {})",
         report.file,
         thousands(report.rows),
         thousands(report.imported),
         thousands(report.duplicates),
         thousands(report.rejected),
-        thousands((report.rows as f64 / seconds.max(1e-9)) as u64),
         report.import_run,
     );
     for error in &report.errors {

@@ -80,6 +80,7 @@ pub enum Format {
 }
 
 fn main() -> ExitCode {
+    exit_quietly_on_a_closed_pipe();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -88,6 +89,25 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `trove summary | head` closes our standard output early; `println!` then panics. Stop
+/// quietly instead, with the status a process killed by SIGPIPE has (128 + 13), as other
+/// Unix tools do.
+fn exit_quietly_on_a_closed_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default_hook(info);
+    }));
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
