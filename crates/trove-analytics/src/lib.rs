@@ -3,5 +3,23 @@
 //! Functions work over sufficient statistics (such as [`trove_domain::ScoreTally`]) rather than
 //! raw rows, so the same code serves an in-memory tally and a database `GROUP BY`. This crate
 //! depends only on `trove-domain`: no IO, no database, no async.
+//!
+//! - [`scores`]: NPS, CSAT, CES with 95% intervals, and two-sample tests
+//!   ([`scores::Comparison`]) that flag a change as significant at 5% or not;
+//! - [`trend`]: UTC day / ISO week / month periods and share series of themes;
+//! - [`spikes`]: spikes (robust z, Poisson tail, weekly seasonality) and sustained shifts
+//!   (tabular CUSUM);
+//! - [`chronic`]: persistence, spread (entropy), the chronic label, ranking and explanation;
+//! - [`impact`]: NPS / CSAT impact of a theme, key drivers (Shapley value of R²), Pareto;
+//! - [`revenue`]: revenue at risk of distinct customers, per currency;
+//! - [`verify`]: fix verification (Poisson rate ratio), time to resolve, annuity;
+//! - [`dist`]: the normal, Poisson and t distribution functions the tests use.
 
+pub mod chronic;
+pub mod dist;
+pub mod impact;
+pub mod revenue;
 pub mod scores;
+pub mod spikes;
+pub mod trend;
+pub mod verify;

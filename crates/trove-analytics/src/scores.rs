@@ -1,10 +1,18 @@
-//! Customer scores by their textbook definitions, each with a 95% confidence interval.
+//! Customer scores by their textbook definitions, each with a 95% confidence interval, and
+//! two-sample tests that say whether a difference between two periods or segments is real.
+//!
+//! References: NPS from Reichheld (2003), "The One Number You Need to Grow", HBR; its variance
+//! from the +1/0/-1 coding (e.g. Rocks, "Confidence intervals for NPS", 2016); the Wilson interval
+//! and the two-proportion z-test from Agresti, *Categorical Data Analysis* (3rd ed.), §1.4 and
+//! §2.2; the t interval for a mean from any introductory text (e.g. Moore, McCabe & Craig, §7.1).
 
 use serde::Serialize;
 use trove_domain::ScoreTally;
 
+use crate::dist::{t_975, two_sided_p};
+
 /// The two-sided 95% normal quantile.
-const Z_95: f64 = 1.959_963_984_540_054;
+pub(crate) const Z_95: f64 = 1.959_963_984_540_054;
 
 /// A score computed from `n` answers, with its 95% confidence interval.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -70,9 +78,269 @@ fn share(hits: u64, n: u64) -> Option<Estimate> {
     })
 }
 
+/// The difference `a - b` between two groups' scores, its 95% interval and a z-test.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Comparison {
+    /// `a - b`, in the scores' unit (NPS points, or percentage points for shares).
+    pub difference: f64,
+    /// Lower end of the 95% interval of the difference.
+    pub ci_low: f64,
+    /// Upper end of the 95% interval of the difference.
+    pub ci_high: f64,
+    /// The z statistic (infinite when neither group varies but they differ).
+    pub z: f64,
+    /// Two-sided p-value of the z-test of "no difference".
+    pub p_value: f64,
+    /// `p_value < 0.05`: show the change as real; otherwise flag it "not significant".
+    pub significant: bool,
+}
+
+/// The significance level of [`Comparison::significant`].
+pub const ALPHA: f64 = 0.05;
+
+impl Comparison {
+    /// A comparison from a difference, the standard error of its interval and the standard
+    /// error under the null hypothesis (the two differ for the pooled proportion test).
+    fn new(difference: f64, se_interval: f64, se_null: f64) -> Self {
+        let z = if se_null > 0.0 {
+            difference / se_null
+        } else if difference == 0.0 {
+            0.0
+        } else {
+            // Neither group varies and they differ: the difference is certain.
+            f64::INFINITY.copysign(difference)
+        };
+        let p_value = two_sided_p(z);
+        Self {
+            difference,
+            ci_low: difference - Z_95 * se_interval,
+            ci_high: difference + Z_95 * se_interval,
+            z,
+            p_value,
+            significant: p_value < ALPHA,
+        }
+    }
+}
+
+/// The variance of one answer's +1/0/-1 NPS code: `p + d - (p - d)²`, with the answer count.
+fn nps_code_variance(tally: &ScoreTally) -> Option<(f64, f64, f64)> {
+    if tally.nps_n == 0 {
+        return None;
+    }
+    let n = tally.nps_n as f64;
+    let mean = (tally.promoters as f64 - tally.detractors as f64) / n;
+    let variance = (tally.promoters + tally.detractors) as f64 / n - mean * mean;
+    Some((mean, variance.max(0.0), n))
+}
+
+/// Compares the NPS of two independent groups (periods or segments): `NPS_a - NPS_b` in points.
+///
+/// Each NPS is 100 × the mean of the +1/0/-1 code, so by independence
+/// `Var(NPS_a - NPS_b) = 100² (var_a / n_a + var_b / n_b)` with `var = p + d - (p - d)²`; the
+/// interval is `difference ± 1.96 se` and the test is the (unpooled, Wald) z-test
+/// `z = difference / se`. `None` when either group has no NPS answer.
+pub fn compare_nps(a: &ScoreTally, b: &ScoreTally) -> Option<Comparison> {
+    let (mean_a, var_a, n_a) = nps_code_variance(a)?;
+    let (mean_b, var_b, n_b) = nps_code_variance(b)?;
+    let se = 100.0 * (var_a / n_a + var_b / n_b).sqrt();
+    Some(Comparison::new(100.0 * (mean_a - mean_b), se, se))
+}
+
+/// Compares the CSAT (top-2-box share) of two groups, in percentage points: see
+/// [`compare_shares`].
+pub fn compare_csat(a: &ScoreTally, b: &ScoreTally) -> Option<Comparison> {
+    compare_shares(a.csat_top2, a.csat_n, b.csat_top2, b.csat_n)
+}
+
+/// Compares the CES share (answers 5-7) of two groups, in percentage points: see
+/// [`compare_shares`].
+pub fn compare_ces_share(a: &ScoreTally, b: &ScoreTally) -> Option<Comparison> {
+    compare_shares(a.ces_high, a.ces_n, b.ces_high, b.ces_n)
+}
+
+/// The two-proportion z-test of `x_a / n_a` against `x_b / n_b`, in percentage points.
+///
+/// The test uses the pooled share under "no difference" (Agresti §2.2.3):
+/// `p = (x_a + x_b) / (n_a + n_b)`, `z = (p_a - p_b) / sqrt(p (1 - p) (1/n_a + 1/n_b))`; the
+/// interval of the difference is the unpooled Wald one,
+/// `(p_a - p_b) ± 1.96 sqrt(p_a (1 - p_a) / n_a + p_b (1 - p_b) / n_b)`. (Near the 5% border the
+/// two can disagree; `significant` follows the test.) `None` when either group is empty.
+pub fn compare_shares(x_a: u64, n_a: u64, x_b: u64, n_b: u64) -> Option<Comparison> {
+    if n_a == 0 || n_b == 0 {
+        return None;
+    }
+    let (na, nb) = (n_a as f64, n_b as f64);
+    let (pa, pb) = (x_a as f64 / na, x_b as f64 / nb);
+    let pooled = (x_a + x_b) as f64 / (na + nb);
+    let se_null = (pooled * (1.0 - pooled) * (1.0 / na + 1.0 / nb)).sqrt();
+    let se_interval = (pa * (1.0 - pa) / na + pb * (1.0 - pb) / nb).sqrt();
+    Some(Comparison::new(
+        100.0 * (pa - pb),
+        100.0 * se_interval,
+        100.0 * se_null,
+    ))
+}
+
+/// The mean CES answer (1-7): `ces_sum / ces_n`. `None` without answers.
+///
+/// Its interval needs the sum of squares, which [`ScoreTally`] does not keep (yet): see
+/// [`ces_mean_estimate`].
+pub fn ces_mean(tally: &ScoreTally) -> Option<f64> {
+    (tally.ces_n > 0).then(|| tally.ces_sum as f64 / tally.ces_n as f64)
+}
+
+/// The mean CES answer with its 95% t interval, given the sum of the squared answers
+/// (`Σ x²`, which a store can keep beside `ces_sum`; `ScoreTally` would need a `ces_sum_sq`).
+///
+/// `s² = (Σx² - (Σx)²/n) / (n - 1)`, interval `mean ± t(0.975, n-1) · s / √n`, clamped to 1..=7.
+/// `None` with fewer than two answers (no variance), or when `ces_sum_sq` cannot come from
+/// answers on the scale (negative variance).
+pub fn ces_mean_estimate(tally: &ScoreTally, ces_sum_sq: u64) -> Option<Estimate> {
+    let (mean, variance, n) = ces_moments(tally, ces_sum_sq)?;
+    let half_width = t_975(tally.ces_n - 1) * (variance / n).sqrt();
+    Some(Estimate {
+        value: mean,
+        n: tally.ces_n,
+        ci_low: (mean - half_width).max(1.0),
+        ci_high: (mean + half_width).min(7.0),
+    })
+}
+
+/// Compares the mean CES of two groups (Welch's large-sample z-test: `se = sqrt(s_a²/n_a +
+/// s_b²/n_b)`; use it with a few dozen answers per group or more).
+pub fn compare_ces_mean(
+    a: &ScoreTally,
+    a_sum_sq: u64,
+    b: &ScoreTally,
+    b_sum_sq: u64,
+) -> Option<Comparison> {
+    let (mean_a, var_a, n_a) = ces_moments(a, a_sum_sq)?;
+    let (mean_b, var_b, n_b) = ces_moments(b, b_sum_sq)?;
+    let se = (var_a / n_a + var_b / n_b).sqrt();
+    Some(Comparison::new(mean_a - mean_b, se, se))
+}
+
+/// Mean, sample variance and n of the CES answers.
+fn ces_moments(tally: &ScoreTally, sum_sq: u64) -> Option<(f64, f64, f64)> {
+    if tally.ces_n < 2 {
+        return None;
+    }
+    let n = tally.ces_n as f64;
+    let sum = tally.ces_sum as f64;
+    let variance = (sum_sq as f64 - sum * sum / n) / (n - 1.0);
+    // A small negative value is rounding; a large one means inconsistent input.
+    (variance > -1e-9).then_some((sum / n, variance.max(0.0), n))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn csat_tally(top2: u64, n: u64) -> ScoreTally {
+        ScoreTally {
+            csat_n: n,
+            csat_top2: top2,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn nps_difference_uses_the_variance_of_the_code() {
+        // a: 50/30/20 of 100 -> NPS 30, var 0.61; b: 40/30/30 of 200 -> NPS 10,
+        // var = 0.4 + 0.3 - 0.1² = 0.69. se = 100 sqrt(0.61/100 + 0.69/200) = 100 sqrt(0.00955)
+        // = 9.7724; z = 20 / 9.7724 = 2.0466; p = 2(1 - Φ(2.0466)) = 0.04070;
+        // CI 20 ± 1.96·9.7724 = 0.846 .. 39.154.
+        let c = compare_nps(&nps_tally(50, 30, 20), &nps_tally(80, 60, 60)).unwrap();
+        assert!((c.difference - 20.0).abs() < 1e-9);
+        assert!((c.z - 2.0466).abs() < 1e-4, "{c:?}");
+        assert!((c.p_value - 0.0407).abs() < 1e-4, "{c:?}");
+        assert!((c.ci_low - 0.846).abs() < 1e-3 && (c.ci_high - 39.154).abs() < 1e-3);
+        assert!(c.significant);
+        // The same difference on a tenth of the answers is noise.
+        let small = compare_nps(&nps_tally(5, 3, 2), &nps_tally(8, 6, 6)).unwrap();
+        assert!(!small.significant && small.p_value > 0.4, "{small:?}");
+        assert_eq!(
+            compare_nps(&ScoreTally::default(), &nps_tally(1, 0, 0)),
+            None
+        );
+    }
+
+    #[test]
+    fn share_difference_is_the_pooled_two_proportion_test() {
+        // 80/100 vs 70/100: pooled p = 0.75, se0 = sqrt(0.75·0.25·(2/100)) = 0.061237;
+        // z = 0.10 / 0.061237 = 1.63299; p = 0.10247 -> not significant.
+        // Interval se = sqrt(0.8·0.2/100 + 0.7·0.3/100) = 0.060828; 10 ± 11.922 points.
+        let c = compare_csat(&csat_tally(80, 100), &csat_tally(70, 100)).unwrap();
+        assert!((c.difference - 10.0).abs() < 1e-9);
+        assert!((c.z - 1.63299).abs() < 1e-5, "{c:?}");
+        assert!((c.p_value - 0.10247).abs() < 1e-5, "{c:?}");
+        assert!((c.ci_low - (10.0 - 11.9222)).abs() < 1e-3, "{c:?}");
+        assert!(!c.significant);
+        // The same shares on 1,000 answers each: z = 0.1 / sqrt(0.1875·0.002) = 5.164.
+        let big = compare_shares(800, 1000, 700, 1000).unwrap();
+        assert!((big.z - 5.164).abs() < 1e-3 && big.significant, "{big:?}");
+        assert_eq!(
+            compare_ces_share(&ScoreTally::default(), &csat_tally(1, 1)),
+            None
+        );
+    }
+
+    #[test]
+    fn identical_constant_groups_do_not_differ() {
+        let c = compare_nps(&nps_tally(10, 0, 0), &nps_tally(5, 0, 0)).unwrap();
+        assert_eq!((c.z, c.p_value, c.significant), (0.0, 1.0, false));
+        let certain = compare_nps(&nps_tally(10, 0, 0), &nps_tally(0, 0, 10)).unwrap();
+        assert_eq!((certain.p_value, certain.significant), (0.0, true));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn comparisons_are_antisymmetric_and_p_values_are_probabilities(
+            a in (0u64..300, 0u64..300, 0u64..300), b in (0u64..300, 0u64..300, 0u64..300),
+        ) {
+            let (ta, tb) = (nps_tally(a.0, a.1, a.2), nps_tally(b.0, b.1, b.2));
+            if let (Some(ab), Some(ba)) = (compare_nps(&ta, &tb), compare_nps(&tb, &ta)) {
+                proptest::prop_assert!((ab.difference + ba.difference).abs() < 1e-9);
+                proptest::prop_assert_eq!(ab.p_value, ba.p_value);
+                proptest::prop_assert!((0.0..=1.0).contains(&ab.p_value));
+                proptest::prop_assert!(ab.ci_low <= ab.difference && ab.difference <= ab.ci_high);
+            }
+            if let Some(c) = compare_shares(a.0, a.0 + a.1, b.0, b.0 + b.1) {
+                proptest::prop_assert!((0.0..=1.0).contains(&c.p_value));
+                proptest::prop_assert_eq!(c.significant, c.p_value < ALPHA);
+            }
+        }
+    }
+
+    #[test]
+    fn ces_mean_interval_uses_the_sum_of_squares() {
+        // Answers 2, 4, 6, 7, 6: n = 5, Σx = 25, Σx² = 4+16+36+49+36 = 141; mean 5;
+        // s² = (141 - 625/5)/4 = 4; s = 2; t(0.975, 4) = 2.776445; half = 2.776445·2/√5 = 2.48333.
+        let tally = ScoreTally {
+            ces_n: 5,
+            ces_sum: 25,
+            ces_high: 3,
+            ..Default::default()
+        };
+        assert_eq!(ces_mean(&tally), Some(5.0));
+        let e = ces_mean_estimate(&tally, 141).unwrap();
+        assert!((e.ci_low - (5.0 - 2.48333)).abs() < 1e-4, "{e:?}");
+        assert_eq!(e.ci_high, 7.0, "clamped to the scale");
+        assert_eq!(
+            ces_mean_estimate(&tally, 100),
+            None,
+            "impossible sum of squares"
+        );
+        // Two groups: means 5 and 4 (answers 4,4,4,4,4: Σx²=80, s²=0): se = sqrt(4/5) = 0.8944,
+        // z = 1 / 0.8944 = 1.118.
+        let flat = ScoreTally {
+            ces_n: 5,
+            ces_sum: 20,
+            ..Default::default()
+        };
+        let c = compare_ces_mean(&tally, 141, &flat, 80).unwrap();
+        assert!((c.z - 1.118_034).abs() < 1e-5, "{c:?}");
+    }
 
     fn nps_tally(promoters: u64, passives: u64, detractors: u64) -> ScoreTally {
         ScoreTally {
