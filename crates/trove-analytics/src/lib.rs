@@ -13,8 +13,10 @@
 //! - [`impact`]: NPS / CSAT impact of a theme, key drivers (Shapley value of R²), Pareto;
 //! - [`revenue`]: revenue at risk of distinct customers, per currency;
 //! - [`verify`]: fix verification (Poisson rate ratio), time to resolve, annuity;
+//! - [`analysis`]: the whole chronic analysis of a data set in one pass over compact item facts;
 //! - [`dist`]: the normal, Poisson and t distribution functions the tests use.
 
+pub mod analysis;
 pub mod chronic;
 pub mod dist;
 pub mod impact;

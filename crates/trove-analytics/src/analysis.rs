@@ -1,0 +1,634 @@
+//! The chronic analysis of a whole data set: one pass over compact item facts, then every
+//! theme's window statistics, alerts, impact, revenue at risk and ranking.
+//!
+//! Items are first collected into [`Facts`], a compact in-memory table (strings interned, about
+//! 40 bytes an item plus its theme ids), because the window of the analysis (the last complete
+//! periods) is known only once every item has been seen, and distinct customers over a window
+//! cannot be added up from per-period counts.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::Serialize;
+use trove_domain::{Money, ScoreTally, Scores};
+
+use crate::chronic::{ChronicParams, ChronicScore, ThemeWindow, rank_themes};
+use crate::impact::{
+    CrossProducts, DriverAnalysis, DriverOptions, csat_impact, key_drivers, nps_impact,
+};
+use crate::revenue::revenue_at_risk;
+use crate::spikes::{Alert, SpikeParams, detect_shifts, detect_spikes};
+use crate::trend::{PeriodKind, PeriodTotal, SharePoint, period_index, period_label, share};
+
+/// One item as the analysis needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct ItemFacts<'a> {
+    /// Received time, unix seconds.
+    pub received_at: i64,
+    /// The customer, when known.
+    pub customer: Option<&'a str>,
+    /// The channel.
+    pub channel: &'a str,
+    /// The business unit, when known.
+    pub business_unit: Option<&'a str>,
+    /// The touchpoint, when known.
+    pub touchpoint: Option<&'a str>,
+    /// The scores.
+    pub scores: Scores,
+    /// Whether the customer was negative here (a detractor, a CSAT of 1-2...): counts towards
+    /// revenue at risk.
+    pub negative: bool,
+    /// The theme ids of the item (each once).
+    pub themes: &'a [&'a str],
+}
+
+/// Strings stored once, referred to by index.
+#[derive(Debug, Default)]
+struct Interner {
+    index: HashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl Interner {
+    /// The index of `name`; 0 stands for "none", so real names start at 1.
+    fn id(&mut self, name: Option<&str>) -> u32 {
+        let Some(name) = name else { return 0 };
+        if let Some(&id) = self.index.get(name) {
+            return id;
+        }
+        self.names.push(name.to_owned());
+        let id = self.names.len() as u32;
+        self.index.insert(name.to_owned(), id);
+        id
+    }
+
+    fn name(&self, id: u32) -> Option<&str> {
+        id.checked_sub(1)
+            .and_then(|i| self.names.get(i as usize))
+            .map(String::as_str)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Fact {
+    received_at: i64,
+    customer: u32,
+    channel: u32,
+    business_unit: u32,
+    touchpoint: u32,
+    scores: Scores,
+    negative: bool,
+    themes_start: u32,
+    themes_len: u16,
+}
+
+/// The items of a data set, compactly, ready to analyse.
+#[derive(Debug, Default)]
+pub struct Facts {
+    facts: Vec<Fact>,
+    theme_ids: Vec<u32>,
+    customers: Interner,
+    categories: Interner,
+    themes: Interner,
+}
+
+impl Facts {
+    /// An empty table.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one item.
+    pub fn push(&mut self, item: &ItemFacts<'_>) {
+        let themes_start = self.theme_ids.len() as u32;
+        for theme in item.themes {
+            let id = self.themes.id(Some(theme));
+            self.theme_ids.push(id);
+        }
+        self.facts.push(Fact {
+            received_at: item.received_at,
+            customer: self.customers.id(item.customer),
+            channel: self.categories.id(Some(item.channel)),
+            business_unit: self.categories.id(item.business_unit),
+            touchpoint: self.categories.id(item.touchpoint),
+            scores: item.scores,
+            negative: item.negative,
+            themes_start,
+            themes_len: item.themes.len().min(usize::from(u16::MAX)) as u16,
+        });
+    }
+
+    /// Items added.
+    pub fn len(&self) -> usize {
+        self.facts.len()
+    }
+
+    /// True when no item was added.
+    pub fn is_empty(&self) -> bool {
+        self.facts.is_empty()
+    }
+
+    fn themes_of(&self, fact: &Fact) -> &[u32] {
+        let start = fact.themes_start as usize;
+        &self.theme_ids[start..start + usize::from(fact.themes_len)]
+    }
+
+    /// Items per period, dense from the first to the last period with items.
+    pub fn totals(&self, kind: PeriodKind) -> Vec<PeriodTotal> {
+        let mut by_period: BTreeMap<i64, u64> = BTreeMap::new();
+        for fact in &self.facts {
+            *by_period
+                .entry(period_index(fact.received_at, kind))
+                .or_default() += 1;
+        }
+        let (Some(&first), Some(&last)) = (by_period.keys().next(), by_period.keys().next_back())
+        else {
+            return Vec::new();
+        };
+        (first..=last)
+            .map(|period| PeriodTotal {
+                period,
+                items: by_period.get(&period).copied().unwrap_or(0),
+            })
+            .collect()
+    }
+
+    /// A theme's share series over `totals` (every period, zero where absent).
+    pub fn series(&self, theme: &str, kind: PeriodKind, totals: &[PeriodTotal]) -> Vec<SharePoint> {
+        let Some(&wanted) = self.themes.index.get(theme) else {
+            return totals.iter().map(|t| empty_point(*t)).collect();
+        };
+        let Some(first) = totals.first().map(|t| t.period) else {
+            return Vec::new();
+        };
+        let mut points: Vec<SharePoint> = totals.iter().map(|t| empty_point(*t)).collect();
+        let mut customers: Vec<HashSet<u32>> = vec![HashSet::new(); points.len()];
+        for fact in &self.facts {
+            if !self.themes_of(fact).contains(&wanted) {
+                continue;
+            }
+            let slot = period_index(fact.received_at, kind) - first;
+            let Some(slot) = usize::try_from(slot).ok().filter(|s| *s < points.len()) else {
+                continue;
+            };
+            points[slot].count += 1;
+            points[slot].tally.add(&fact.scores);
+            if fact.customer != 0 {
+                customers[slot].insert(fact.customer);
+            }
+        }
+        for (point, seen) in points.iter_mut().zip(customers) {
+            point.customers = seen.len() as u64;
+            point.share = share(point.count, point.total);
+        }
+        points
+    }
+
+    /// Every theme id seen, sorted.
+    pub fn theme_names(&self) -> Vec<String> {
+        let mut names = self.themes.names.clone();
+        names.sort();
+        names
+    }
+}
+
+fn empty_point(total: PeriodTotal) -> SharePoint {
+    SharePoint {
+        period: total.period,
+        count: 0,
+        total: total.items,
+        share: 0.0,
+        customers: 0,
+        tally: ScoreTally::default(),
+    }
+}
+
+/// How to analyse, with documented defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct AnalysisParams {
+    /// Period of trends and persistence (default months).
+    pub period: PeriodKind,
+    /// Periods in the window (default 6: the last 6 complete months).
+    pub window: usize,
+    /// End of the window (exclusive, unix seconds); default: the end of the last complete
+    /// period, where a last period with less than half the median volume of the others is
+    /// taken as incomplete and left out.
+    pub until: Option<i64>,
+    /// Chronic thresholds.
+    pub chronic: ChronicParams,
+    /// Spike and shift detection.
+    pub spikes: SpikeParams,
+    /// Key-driver analysis.
+    pub drivers: DriverOptions,
+}
+
+impl Default for AnalysisParams {
+    fn default() -> Self {
+        Self {
+            period: PeriodKind::Month,
+            window: 6,
+            until: None,
+            chronic: ChronicParams::default(),
+            spikes: SpikeParams::default(),
+            drivers: DriverOptions::default(),
+        }
+    }
+}
+
+/// The result of an analysis.
+#[derive(Debug, Clone, Serialize)]
+pub struct Analysis {
+    /// Parameters used.
+    pub params: AnalysisParams,
+    /// The window's periods with their item counts.
+    pub window: Vec<PeriodTotal>,
+    /// The window's first and last period, as labels.
+    pub window_labels: (String, String),
+    /// Items in the window.
+    pub items: u64,
+    /// Items in the window with at least one theme.
+    pub themed_items: u64,
+    /// Every theme, ranked: chronic first (by impact), then spikes, then the rest.
+    pub themes: Vec<ChronicScore>,
+    /// Spikes and shifts found in the window's periods.
+    pub alerts: Vec<Alert>,
+    /// Key drivers of the NPS answer (0-10) among the window's themes, when there are answers.
+    pub drivers: Option<DriverAnalysis>,
+}
+
+/// The window: the last `params.window` complete periods of `totals`.
+pub fn window_of(totals: &[PeriodTotal], params: &AnalysisParams) -> Vec<PeriodTotal> {
+    let end = match params.until {
+        Some(until) => {
+            let last = period_index(until - 1, params.period);
+            totals
+                .iter()
+                .position(|t| t.period > last)
+                .unwrap_or(totals.len())
+        }
+        None => complete_end(totals),
+    };
+    let start = end.saturating_sub(params.window.max(1));
+    totals[start..end].to_vec()
+}
+
+/// Index after the last complete period: a trailing period under half the median volume of
+/// the others is still filling up.
+fn complete_end(totals: &[PeriodTotal]) -> usize {
+    let Some((last, rest)) = totals.split_last() else {
+        return 0;
+    };
+    if rest.is_empty() {
+        return totals.len();
+    }
+    let mut volumes: Vec<u64> = rest.iter().map(|t| t.items).collect();
+    volumes.sort_unstable();
+    let median = volumes[volumes.len() / 2];
+    if last.items * 2 < median {
+        rest.len()
+    } else {
+        totals.len()
+    }
+}
+
+/// Per-theme accumulation over the window.
+#[derive(Default)]
+struct ThemeAccumulator {
+    counts: Vec<u64>,
+    tally: ScoreTally,
+    customers: HashSet<u32>,
+    negative_customers: HashSet<u32>,
+    channels: HashMap<u32, u64>,
+    business_units: HashMap<u32, u64>,
+    touchpoints: HashMap<u32, u64>,
+}
+
+/// Runs the chronic analysis. `customer_values` gives the lifetime value of known customers.
+pub fn analyze(
+    facts: &Facts,
+    params: &AnalysisParams,
+    customer_values: &HashMap<String, Money>,
+) -> Analysis {
+    let totals = facts.totals(params.period);
+    let window = window_of(&totals, params);
+    let (Some(first), Some(last)) = (
+        window.first().map(|t| t.period),
+        window.last().map(|t| t.period),
+    ) else {
+        return empty_analysis(params);
+    };
+    let theme_count = facts.themes.names.len();
+    let mut accumulators: Vec<ThemeAccumulator> = (0..theme_count)
+        .map(|_| ThemeAccumulator {
+            counts: vec![0; window.len()],
+            ..Default::default()
+        })
+        .collect();
+    let mut all = ScoreTally::default();
+    let mut themed_items = 0;
+    let mut categories = [HashSet::new(), HashSet::new(), HashSet::new()];
+    let mut cross = CrossProducts::new(theme_count);
+    for fact in &facts.facts {
+        let period = period_index(fact.received_at, params.period);
+        if period < first || period > last {
+            continue;
+        }
+        let slot = (period - first) as usize;
+        all.add(&fact.scores);
+        categories[0].insert(fact.channel);
+        categories[1].insert(fact.business_unit);
+        categories[2].insert(fact.touchpoint);
+        let themes = facts.themes_of(fact);
+        themed_items += u64::from(!themes.is_empty());
+        for &theme in themes {
+            let acc = &mut accumulators[(theme - 1) as usize];
+            acc.counts[slot] += 1;
+            acc.tally.add(&fact.scores);
+            if fact.customer != 0 {
+                acc.customers.insert(fact.customer);
+                if fact.negative {
+                    acc.negative_customers.insert(fact.customer);
+                }
+            }
+            *acc.channels.entry(fact.channel).or_default() += 1;
+            *acc.business_units.entry(fact.business_unit).or_default() += 1;
+            *acc.touchpoints.entry(fact.touchpoint).or_default() += 1;
+        }
+        if let Some(nps) = fact.scores.nps {
+            add_observation(&mut cross, themes, f64::from(nps.value()));
+        }
+    }
+    let alerts = window_alerts(facts, params, &totals, first, last);
+    let windows: Vec<ThemeWindow> = accumulators
+        .iter()
+        .enumerate()
+        .map(|(i, acc)| ThemeWindow {
+            theme: facts.themes.names[i].clone(),
+            counts: acc.counts.clone(),
+            customers: acc.customers.len() as u64,
+            channels: spread(&acc.channels, &categories[0]),
+            business_units: spread(&acc.business_units, &categories[1]),
+            touchpoints: spread(&acc.touchpoints, &categories[2]),
+            nps_impact: nps_impact(&all, &acc.tally),
+            csat_impact: csat_impact(&all, &acc.tally),
+            revenue_at_risk: revenue_at_risk(acc.negative_customers.iter().filter_map(|&c| {
+                let name = facts.customers.name(c)?;
+                customer_values.get(name).map(|value| (name, *value))
+            }))
+            .unwrap_or_default(),
+            spikes: alerts
+                .iter()
+                .filter(|a| a.theme == facts.themes.names[i])
+                .count(),
+        })
+        .collect();
+    let themes = rank_themes(&windows, &window, params.period, &params.chronic);
+    let drivers = key_drivers(&facts.themes.names, &cross, &params.drivers);
+    Analysis {
+        params: *params,
+        window_labels: (
+            period_label(first, params.period),
+            period_label(last, params.period),
+        ),
+        items: window.iter().map(|t| t.items).sum(),
+        window,
+        themed_items,
+        themes,
+        alerts,
+        drivers,
+    }
+}
+
+/// Counts by category, over every category seen in the window (absent ones as zeros, so the
+/// entropy is normalised by the number of categories that exist). Items without a value
+/// (id 0) are left out.
+fn spread(counts: &HashMap<u32, u64>, categories: &HashSet<u32>) -> Vec<u64> {
+    let mut all: Vec<u32> = categories.iter().copied().filter(|c| *c != 0).collect();
+    all.sort_unstable();
+    all.iter()
+        .map(|c| counts.get(c).copied().unwrap_or(0))
+        .collect()
+}
+
+/// One NPS answer for the key drivers: the theme indicators are 0/1, so only the themes
+/// present touch the cross-products (an item has one to three themes, not eighty).
+fn add_observation(cross: &mut CrossProducts, themes: &[u32], y: f64) {
+    let p = cross.drivers();
+    cross.n += 1.0;
+    cross.sum_y += y;
+    cross.sum_yy += y * y;
+    for &i in themes {
+        let i = (i - 1) as usize;
+        cross.sum_x[i] += 1.0;
+        cross.sum_xy[i] += y;
+        for &j in themes {
+            cross.sum_xx[i * p + (j - 1) as usize] += 1.0;
+        }
+    }
+}
+
+/// Spikes and shifts of every theme over the whole history, kept when they fall in the window.
+fn window_alerts(
+    facts: &Facts,
+    params: &AnalysisParams,
+    totals: &[PeriodTotal],
+    first: i64,
+    last: i64,
+) -> Vec<Alert> {
+    let history: Vec<PeriodTotal> = totals
+        .iter()
+        .copied()
+        .filter(|t| t.period <= last)
+        .collect();
+    let mut alerts = Vec::new();
+    for theme in facts.theme_names() {
+        let points = facts.series(&theme, params.period, &history);
+        let found = detect_spikes(&theme, &points, params.period, &params.spikes)
+            .into_iter()
+            .chain(detect_shifts(
+                &theme,
+                &points,
+                params.period,
+                &params.spikes,
+            ));
+        alerts.extend(found.filter(|a| a.period >= first && a.period <= last));
+    }
+    alerts.sort_by(|a, b| a.period.cmp(&b.period).then_with(|| a.theme.cmp(&b.theme)));
+    alerts
+}
+
+fn empty_analysis(params: &AnalysisParams) -> Analysis {
+    Analysis {
+        params: *params,
+        window: Vec::new(),
+        window_labels: (String::new(), String::new()),
+        items: 0,
+        themed_items: 0,
+        themes: Vec::new(),
+        alerts: Vec::new(),
+        drivers: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use trove_domain::{Currency, Nps};
+
+    use super::*;
+
+    const DAY: i64 = 86_400;
+    /// 2025-01-01T00:00:00Z.
+    const JAN_2025: i64 = 1_735_689_600;
+
+    fn month_start(m: i64) -> i64 {
+        crate::trend::period_start(
+            period_index(JAN_2025, PeriodKind::Month) + m,
+            PeriodKind::Month,
+        )
+    }
+
+    /// 12 months of 200 items a month: "steady" in 10% of items every month across channels,
+    /// units and many customers (all detractors); "burst" 60 items in month 10 from one channel.
+    fn sample() -> Facts {
+        let mut facts = Facts::new();
+        let channels = ["survey", "ticket", "chat"];
+        let units = ["Home", "Motor"];
+        for month in 0..12 {
+            for i in 0..200_i64 {
+                let customer = format!("C{}", (month * 200 + i) % 500);
+                let steady = i % 10 == 0;
+                let burst = month == 10 && i < 60;
+                let mut themes: Vec<&str> = Vec::new();
+                if steady {
+                    themes.push("steady");
+                }
+                if burst {
+                    themes.push("burst");
+                }
+                let nps = if steady { 2 } else { 9 };
+                facts.push(&ItemFacts {
+                    received_at: month_start(month) + (i % 27) * DAY,
+                    customer: Some(&customer),
+                    channel: if burst {
+                        "social"
+                    } else {
+                        channels[(i % 3) as usize]
+                    },
+                    business_unit: Some(units[(i % 2) as usize]),
+                    touchpoint: None,
+                    scores: Scores {
+                        nps: Some(Nps::try_from(nps).unwrap()),
+                        ..Scores::default()
+                    },
+                    negative: nps <= 6,
+                    themes: &themes,
+                });
+            }
+        }
+        facts
+    }
+
+    #[test]
+    fn the_window_is_the_last_complete_periods() {
+        let mut facts = sample();
+        // Five items of a thirteenth month that has just begun.
+        for _ in 0..5 {
+            facts.push(&ItemFacts {
+                received_at: month_start(12) + DAY,
+                customer: None,
+                channel: "survey",
+                business_unit: None,
+                touchpoint: None,
+                scores: Scores::default(),
+                negative: false,
+                themes: &[],
+            });
+        }
+        let params = AnalysisParams {
+            window: 6,
+            ..AnalysisParams::default()
+        };
+        let window = window_of(&facts.totals(PeriodKind::Month), &params);
+        assert_eq!(window.len(), 6);
+        assert_eq!(period_label(window[0].period, PeriodKind::Month), "2025-07");
+        assert_eq!(period_label(window[5].period, PeriodKind::Month), "2025-12");
+        let until = AnalysisParams {
+            until: Some(month_start(6)),
+            ..params
+        };
+        let window = window_of(&facts.totals(PeriodKind::Month), &until);
+        assert_eq!(period_label(window[5].period, PeriodKind::Month), "2025-06");
+    }
+
+    #[test]
+    fn a_steady_theme_is_chronic_and_a_burst_is_a_spike() {
+        let facts = sample();
+        let values: HashMap<String, Money> = (0..500)
+            .map(|c| {
+                (
+                    format!("C{c}"),
+                    Money::from_minor(100_00, Currency::parse("USD").unwrap()),
+                )
+            })
+            .collect();
+        let analysis = analyze(
+            &facts,
+            &AnalysisParams {
+                window: 12,
+                ..AnalysisParams::default()
+            },
+            &values,
+        );
+        assert_eq!(analysis.items, 2_400);
+        let steady = analysis
+            .themes
+            .iter()
+            .find(|t| t.theme == "steady")
+            .unwrap();
+        assert!(steady.chronic, "{steady:?}");
+        assert_eq!(steady.rank, Some(1));
+        assert_eq!(steady.periods_present, 12);
+        // 20 steady items a month: customers (m*200 + i) % 500 for i = 0, 10, ..., 190 -> the
+        // multiples of 10 below 500: 50 distinct customers, each worth $100.
+        assert_eq!(steady.customers, 50);
+        let usd = Currency::parse("USD").unwrap();
+        assert_eq!(
+            steady.revenue_at_risk.get(&usd).map(Money::minor),
+            Some(50 * 100_00)
+        );
+        // NPS all = (2160 promoters - 240 detractors) / 2400 = 80; without steady: 100. Impact -20.
+        assert!((steady.nps_impact.unwrap() + 20.0).abs() < 1e-9);
+        let burst = analysis.themes.iter().find(|t| t.theme == "burst").unwrap();
+        assert!(!burst.chronic);
+        assert_eq!(burst.label, crate::chronic::ThemeLabel::Spike);
+        assert!(
+            analysis.alerts.iter().any(|a| a.theme == "burst"),
+            "{:?}",
+            analysis.alerts
+        );
+        assert!(
+            !analysis.alerts.iter().any(|a| a.theme == "steady"),
+            "{:?}",
+            analysis.alerts
+        );
+        let drivers = analysis.drivers.unwrap();
+        assert_eq!(drivers.drivers[0].name, "steady");
+    }
+
+    #[test]
+    fn a_theme_series_counts_items_and_customers_per_period() {
+        let facts = sample();
+        let totals = facts.totals(PeriodKind::Month);
+        let series = facts.series("burst", PeriodKind::Month, &totals);
+        assert_eq!(series.len(), 12);
+        assert_eq!(series[10].count, 60);
+        assert_eq!(series[10].total, 200);
+        assert!((series[10].share - 0.3).abs() < 1e-12);
+        assert_eq!(series.iter().map(|p| p.count).sum::<u64>(), 60);
+        assert!(
+            facts
+                .series("nobody", PeriodKind::Month, &totals)
+                .iter()
+                .all(|p| p.count == 0)
+        );
+    }
+}
