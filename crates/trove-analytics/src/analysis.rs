@@ -566,7 +566,7 @@ mod tests {
             .map(|c| {
                 (
                     format!("C{c}"),
-                    Money::from_minor(100_00, Currency::parse("USD").unwrap()),
+                    Money::from_minor(10_000, Currency::parse("USD").unwrap()),
                 )
             })
             .collect();
@@ -593,7 +593,7 @@ mod tests {
         let usd = Currency::parse("USD").unwrap();
         assert_eq!(
             steady.revenue_at_risk.get(&usd).map(Money::minor),
-            Some(50 * 100_00)
+            Some(50 * 10_000)
         );
         // NPS all = (2160 promoters - 240 detractors) / 2400 = 80; without steady: 100. Impact -20.
         assert!((steady.nps_impact.unwrap() + 20.0).abs() < 1e-9);
