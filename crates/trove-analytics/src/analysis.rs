@@ -325,6 +325,7 @@ pub fn analyze(
         .collect();
     let mut all = ScoreTally::default();
     let mut themed_items = 0;
+    let mut any_customer = false;
     let mut categories = [HashSet::new(), HashSet::new(), HashSet::new()];
     let mut cross = CrossProducts::new(theme_count);
     for fact in &facts.facts {
@@ -334,6 +335,7 @@ pub fn analyze(
         }
         let slot = (period - first) as usize;
         all.add(&fact.scores);
+        any_customer |= fact.customer != 0;
         categories[0].insert(fact.channel);
         categories[1].insert(fact.business_unit);
         categories[2].insert(fact.touchpoint);
@@ -364,7 +366,13 @@ pub fn analyze(
         .map(|(i, acc)| ThemeWindow {
             theme: facts.themes.names[i].clone(),
             counts: acc.counts.clone(),
-            customers: acc.customers.len() as u64,
+            // Without any customer id in the data (public complaint files), every item stands
+            // for its own customer.
+            customers: if any_customer {
+                acc.customers.len() as u64
+            } else {
+                acc.counts.iter().sum()
+            },
             channels: spread(&acc.channels, &categories[0]),
             business_units: spread(&acc.business_units, &categories[1]),
             touchpoints: spread(&acc.touchpoints, &categories[2]),

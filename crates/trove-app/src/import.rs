@@ -7,7 +7,8 @@ use serde::Serialize;
 use thiserror::Error;
 use trove_domain::FeedbackItem;
 use trove_ingest::{CustomerMapping, FileError, Mapping, ReadOptions, RejectedWriter, RowError};
-use trove_store::{ImportStatus, ImportTotals, NewImportRun, Store, StoreError};
+use trove_store::{ImportStatus, ImportTotals, NewImportRun, RuleTag, Store, StoreError};
+use trove_text::Scratch;
 
 use crate::{App, Progress};
 
@@ -169,10 +170,31 @@ impl App {
             rejected_out: rejected.map(|out| rows.rejected_writer(out)),
         };
         let batch_size = options.batch_size.max(1);
+        // With a taxonomy loaded, each stored batch is tagged too (a taxonomy stored by an
+        // older version of Trove that no longer parses is skipped: `trove tag --all` reports it).
+        let tagger = match self.current_tagger() {
+            Ok(tagger) => tagger,
+            Err(crate::TaxonomyLoadError::Store(error)) => return Err(error.into()),
+            Err(crate::TaxonomyLoadError::Invalid(_)) => None,
+        };
+        let tagger = tagger.as_ref();
         // Two batches in flight at most: memory stays bounded whatever the file's size.
-        let (send, receive) = mpsc::sync_channel::<Vec<FeedbackItem>>(1);
+        // With a taxonomy, the reader tags each batch before handing it over (tagging is cheap
+        // next to parsing, and the writer is the busier thread).
+        let (send, receive) = mpsc::sync_channel::<(Vec<FeedbackItem>, Vec<Vec<RuleTag>>)>(1);
+        let mut scratch = Scratch::default();
+        let mut tag = |batch: Vec<FeedbackItem>| {
+            let tags = match tagger {
+                Some(tagger) => batch
+                    .iter()
+                    .map(|item| tagger.rule_tags(item.text.as_str(), &mut scratch))
+                    .collect(),
+                None => Vec::new(),
+            };
+            (batch, tags)
+        };
         let outcome = std::thread::scope(|scope| {
-            let writer = scope.spawn(move || write_batches(store, receive, import_run));
+            let writer = scope.spawn(move || write_batches(store, receive, import_run, tagger));
             let read = (|| {
                 let mut batch = Vec::with_capacity(batch_size);
                 // Not a `for` loop: the progress report reads the reader between rows.
@@ -187,17 +209,17 @@ impl App {
                         progress.set_done(rows.bytes_read());
                         // A closed channel means the writer failed; its error is reported below.
                         if send
-                            .send(std::mem::replace(
+                            .send(tag(std::mem::replace(
                                 &mut batch,
                                 Vec::with_capacity(batch_size),
-                            ))
+                            )))
                             .is_err()
                         {
                             return Ok(());
                         }
                     }
                 }
-                let _ = send.send(batch);
+                let _ = send.send(tag(batch));
                 progress.set_done(rows.bytes_read());
                 Ok::<(), ImportError>(())
             })();
@@ -297,12 +319,18 @@ fn new_report(file: &str, import_run: i64) -> ImportReport {
 /// The writer thread: stores each batch in its own transaction until the channel closes.
 fn write_batches(
     store: &dyn Store,
-    batches: mpsc::Receiver<Vec<FeedbackItem>>,
+    batches: mpsc::Receiver<(Vec<FeedbackItem>, Vec<Vec<RuleTag>>)>,
     import_run: i64,
+    tagger: Option<&crate::CurrentTagger>,
 ) -> Result<trove_store::InsertOutcome, StoreError> {
     let mut total = trove_store::InsertOutcome::default();
-    for batch in batches {
-        let outcome = store.insert_feedback(&batch, Some(import_run))?;
+    for (batch, tags) in batches {
+        let outcome = match tagger {
+            Some(tagger) => {
+                store.insert_tagged_feedback(&batch, Some(import_run), &tags, tagger.version)?
+            }
+            None => store.insert_feedback(&batch, Some(import_run))?,
+        };
         total.inserted += outcome.inserted;
         total.duplicates += outcome.duplicates;
     }

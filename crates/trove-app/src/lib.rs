@@ -5,17 +5,21 @@
 //! around it. This crate names no database backend and prints nothing: it returns reports,
 //! and the caller decides how to show them.
 
+mod analysis;
 mod demo;
 mod import;
 mod journey_file;
 mod summary;
+mod taxonomy;
 
 use std::sync::Arc;
 
+pub use analysis::{FixCheck, is_negative};
 pub use demo::{DemoLoadError, DemoReport};
 pub use import::{ImportError, ImportOptions, ImportReport, RowErrorEntry};
 pub use journey_file::{journey_to_toml, parse_journey};
 pub use summary::Summary;
+pub use taxonomy::{CurrentTagger, TagReport, TaxonomyLoad, TaxonomyLoadError};
 use trove_store::Store;
 
 /// Reports how far a long task has come (a progress bar, or nothing).

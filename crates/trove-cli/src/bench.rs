@@ -19,6 +19,8 @@ use crate::output::thousands;
 pub enum BenchCommand {
     /// Import a generated CSV into a fresh SQLite database.
     Import(ImportBenchArgs),
+    /// Tag real short texts with a taxonomy, on one core (nothing is stored).
+    Tag(crate::bench_tag::TagBenchArgs),
 }
 
 /// Arguments of `trove bench import`.
@@ -30,11 +32,15 @@ pub struct ImportBenchArgs {
     /// Items per transaction.
     #[arg(long, default_value_t = trove_app::ImportOptions::default().batch_size)]
     batch: usize,
+    /// Load this taxonomy first, so the import also tags every item.
+    #[arg(long)]
+    taxonomy: Option<std::path::PathBuf>,
 }
 
 pub fn run(command: &BenchCommand) -> Result<ExitCode> {
     match command {
         BenchCommand::Import(args) => import(args),
+        BenchCommand::Tag(args) => crate::bench_tag::run(args),
     }
 }
 
@@ -51,6 +57,13 @@ fn import(args: &ImportBenchArgs) -> Result<ExitCode> {
     );
     let db = crate::db::DbUrl::Sqlite(dir.path().join("bench.db"));
     let app = trove_app::App::new(db.open()?);
+    if let Some(path) = &args.taxonomy {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        app.load_taxonomy(&path.display().to_string(), &text)
+            .map_err(anyhow::Error::msg)?;
+        println!("tagging with {} while importing", path.display());
+    }
     let mapping = crate::import::bench_mapping();
     let file = std::fs::File::open(&csv_path)?;
     let started = Instant::now();

@@ -1,12 +1,16 @@
 //! `trove`: the command line. It parses arguments, opens the store the `--db` URL names and
 //! calls `trove-app`; it holds no logic of its own beyond presenting results.
 
+mod analyze;
 mod bench;
+mod bench_tag;
 mod db;
 mod demo;
+mod eval;
 mod import;
 mod output;
 mod summary;
+mod taxonomy;
 
 use std::process::ExitCode;
 
@@ -52,6 +56,27 @@ enum Command {
     },
     /// Apply pending database migrations (opening the database does this too).
     Migrate,
+    /// Load, export or measure the taxonomy of themes.
+    Taxonomy {
+        #[command(subcommand)]
+        command: taxonomy::TaxonomyCommand,
+    },
+    /// Tag stored items with the current taxonomy (`trove tag --all`).
+    Tag(taxonomy::TagArgs),
+    /// Find the chronic issues: persistence, spread, impact, spikes, key drivers.
+    Analyze(analyze::Scope),
+    /// The ranked chronic issues (and spikes), each with its explanation.
+    Issues(Box<analyze::IssuesArgs>),
+    /// A theme's share of items per period, as a chart.
+    Trend(Box<analyze::TrendArgs>),
+    /// Test whether a fixed theme stopped recurring after the fix date.
+    Verify(Box<analyze::VerifyArgs>),
+    /// Key-driver analysis of the NPS answer (Shapley value of R²).
+    Drivers(analyze::Scope),
+    /// NPS, CSAT and CES per group, with intervals and significance tests.
+    Scores(analyze::ScoresArgs),
+    /// Train a classifier on labelled texts and measure it on held-out ones.
+    Eval(Box<eval::EvalArgs>),
     /// Measure Trove's speed and memory on generated data.
     Bench {
         #[command(subcommand)]
@@ -121,6 +146,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             output::imports(&db("sqlite://trove.db"), limit, format)
         }
         Command::Bench { command } => bench::run(&command),
+        Command::Taxonomy { command } => taxonomy::run(&db("sqlite://trove.db"), command),
+        Command::Tag(args) => taxonomy::tag(&db("sqlite://trove.db"), &args),
+        Command::Analyze(scope) => analyze::analyze(&db("sqlite://trove.db"), &scope),
+        Command::Issues(args) => analyze::issues(&db("sqlite://trove.db"), &args),
+        Command::Trend(args) => analyze::trend(&db("sqlite://trove.db"), &args),
+        Command::Verify(args) => analyze::verify(&db("sqlite://trove.db"), &args),
+        Command::Drivers(scope) => analyze::drivers(&db("sqlite://trove.db"), &scope),
+        Command::Scores(args) => analyze::scores(&db("sqlite://trove.db"), &args),
+        Command::Eval(args) => eval::run(&args),
         Command::Migrate => {
             let url = db("sqlite://trove.db");
             // Opening applies what is pending; a second call reports that nothing is left.

@@ -17,9 +17,9 @@ use crate::decode::{Corrupt, count, db_error, get, label_text};
 use crate::pool::Pool;
 
 /// A query parameter owned by the query being built.
-type Param = Box<dyn ToSql + Sync>;
+pub(crate) type Param = Box<dyn ToSql + Sync>;
 
-fn refs(params: &[Param]) -> Vec<&(dyn ToSql + Sync)> {
+pub(crate) fn refs(params: &[Param]) -> Vec<&(dyn ToSql + Sync)> {
     params
         .iter()
         .map(|p| p.as_ref() as &(dyn ToSql + Sync))
@@ -28,7 +28,7 @@ fn refs(params: &[Param]) -> Vec<&(dyn ToSql + Sync)> {
 
 /// The WHERE clause (`WHERE TRUE AND ...`, so callers can append conditions) and its
 /// parameters, numbered from `$1`.
-fn where_clause(filter: &FeedbackFilter) -> (String, Vec<Param>) {
+pub(crate) fn where_clause(filter: &FeedbackFilter) -> (String, Vec<Param>) {
     let mut sql = String::from(" WHERE TRUE");
     let mut params: Vec<Param> = Vec::new();
     let mut add = |condition: &str, param: Param| {

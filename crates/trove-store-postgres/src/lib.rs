@@ -10,11 +10,13 @@
 
 mod customers;
 mod decode;
+mod facts;
 mod feedback;
 mod journey;
 mod migrate;
 mod pool;
 mod redact;
+mod taxonomy;
 
 use std::fmt;
 use std::time::Duration;
@@ -24,8 +26,9 @@ use trove_domain::{
     Customer, CustomerId, FeedbackItem, Journey, Label, Slug, StoredFeedback, Theme,
 };
 use trove_store::{
-    Dimension, FeedbackFilter, GroupTally, ImportRun, ImportStatus, ImportTotals, InsertOutcome,
-    NewImportRun, PageVisitor, Store, StoreError, StoreResult, UpsertOutcome,
+    Coverage, Dimension, FeedbackFilter, GroupTally, ImportRun, ImportStatus, ImportTotals,
+    InsertOutcome, ItemTags, KeyedTags, NewImportRun, NewTaxonomyVersion, PageVisitor, Store,
+    StoreError, StoreResult, StoredTag, StoredTheme, TaxonomyVersion, ThemeCount, UpsertOutcome,
 };
 
 use crate::decode::{Corrupt, as_i64, count, db_error, get};
@@ -136,6 +139,16 @@ impl Store for PostgresStore {
         visit: &mut PageVisitor<'_, StoredFeedback>,
     ) -> StoreResult<()> {
         feedback::scan(&self.pool, filter, page_size, visit)
+    }
+
+    fn scan_item_themes(
+        &self,
+        filter: &FeedbackFilter,
+        origin: trove_store::ThemeOrigin,
+        page_size: usize,
+        visit: &mut PageVisitor<'_, trove_store::ItemThemes>,
+    ) -> StoreResult<()> {
+        facts::scan(&self.pool, filter, origin, page_size, visit)
     }
 
     fn tally_by(
@@ -309,6 +322,42 @@ impl Store for PostgresStore {
                 })
             })
             .collect()
+    }
+
+    fn save_taxonomy_version(&self, version: &NewTaxonomyVersion) -> StoreResult<i64> {
+        taxonomy::save_version(&mut *self.pool.get()?, version)
+    }
+
+    fn current_taxonomy(&self) -> StoreResult<Option<TaxonomyVersion>> {
+        taxonomy::current(&mut *self.pool.get()?)
+    }
+
+    fn theme_records(&self) -> StoreResult<Vec<StoredTheme>> {
+        taxonomy::theme_records(&mut *self.pool.get()?)
+    }
+
+    fn replace_rule_tags(&self, taxonomy_version: i64, batch: &[ItemTags]) -> StoreResult<u64> {
+        taxonomy::replace_tags(&mut *self.pool.get()?, taxonomy_version, batch)
+    }
+
+    fn replace_rule_tags_by_key(
+        &self,
+        taxonomy_version: i64,
+        batch: &[KeyedTags],
+    ) -> StoreResult<u64> {
+        taxonomy::replace_tags_by_key(&mut *self.pool.get()?, taxonomy_version, batch)
+    }
+
+    fn item_tags(&self, feedback_id: i64) -> StoreResult<Vec<StoredTag>> {
+        taxonomy::item_tags(&mut *self.pool.get()?, feedback_id)
+    }
+
+    fn theme_counts(&self, filter: &FeedbackFilter, origin: &str) -> StoreResult<Vec<ThemeCount>> {
+        taxonomy::theme_counts(&mut *self.pool.get()?, filter, origin)
+    }
+
+    fn coverage(&self, filter: &FeedbackFilter) -> StoreResult<Coverage> {
+        taxonomy::coverage(&mut *self.pool.get()?, filter)
     }
 }
 

@@ -11,11 +11,18 @@ use trove_store::{StoreError, StoreResult};
 use crate::decode::{db_error, describe};
 
 /// (version, name, SQL), in order.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "0001_foundation",
-    include_str!("../migrations/0001_foundation.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "0001_foundation",
+        include_str!("../migrations/0001_foundation.sql"),
+    ),
+    (
+        2,
+        "0002_taxonomy",
+        include_str!("../migrations/0002_taxonomy.sql"),
+    ),
+];
 
 /// The newest version this program knows.
 pub(crate) fn known_version() -> i64 {
@@ -155,6 +162,15 @@ mod tests {
                 && expected["feedback"].contains(&"attributes".to_owned())
         );
         assert_eq!(tables(postgres), expected);
+        let sqlite = include_str!("../../trove-store-sqlite/migrations/0002_taxonomy.sql");
+        assert_eq!(tables(MIGRATIONS[1].2), tables(sqlite));
+        let added = |sql: &str| -> Vec<String> {
+            sql.lines()
+                .filter(|l| l.starts_with("ALTER TABLE"))
+                .map(|l| l.split_whitespace().take(6).collect::<Vec<_>>().join(" "))
+                .collect()
+        };
+        assert_eq!(added(MIGRATIONS[1].2), added(sqlite));
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //! writes one transaction at a time anyway, and WAL lets other processes read meanwhile.
 
 mod decode;
+mod facts;
 mod migrate;
+mod taxonomy;
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
@@ -15,8 +17,10 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use trove_domain::{Customer, CustomerId, FeedbackItem, Journey, Slug, StoredFeedback, Theme};
 use trove_store::{
-    Dimension, FeedbackFilter, GroupTally, ImportRun, ImportStatus, ImportTotals, InsertOutcome,
-    NewImportRun, PageVisitor, Store, StoreError, StoreResult, UpsertOutcome,
+    Coverage, Dimension, FeedbackFilter, GroupTally, ImportRun, ImportStatus, ImportTotals,
+    InsertOutcome, ItemTags, KeyedTags, NewImportRun, NewTaxonomyVersion, PageVisitor, RuleTag,
+    Store, StoreError, StoreResult, StoredTag, StoredTheme, TaxonomyVersion, ThemeCount,
+    UpsertOutcome,
 };
 
 use crate::decode::{FEEDBACK_COLUMNS, db_error, decode_customer, decode_feedback, label_text};
@@ -115,19 +119,13 @@ fn count(value: i64) -> u64 {
     u64::try_from(value).unwrap_or(0)
 }
 
-impl Store for SqliteStore {
-    fn backend(&self) -> &'static str {
-        "sqlite"
-    }
-
-    fn migrate(&self) -> StoreResult<Vec<String>> {
-        migrate::apply(&mut self.lock())
-    }
-
-    fn insert_feedback(
+impl SqliteStore {
+    /// Inserts a batch, and with `tags`, the rule tags of each item inserted, in one transaction.
+    fn insert_batch(
         &self,
         batch: &[FeedbackItem],
         import_run: Option<i64>,
+        tags: Option<(&[Vec<RuleTag>], i64)>,
     ) -> StoreResult<InsertOutcome> {
         let context = "inserting feedback";
         let mut connection = self.lock();
@@ -154,7 +152,7 @@ impl Store for SqliteStore {
                      ON CONFLICT DO NOTHING",
                 )
                 .map_err(|e| db_error(context, e))?;
-            for item in batch {
+            for (index, item) in batch.iter().enumerate() {
                 let attributes = if item.attributes.is_empty() {
                     None
                 } else {
@@ -192,6 +190,12 @@ impl Store for SqliteStore {
                 }
                 outcome.inserted += 1;
                 let feedback_id = tx.last_insert_rowid();
+                if let Some((tags, version)) = tags
+                    && let Some(tags) = tags.get(index)
+                    && !tags.is_empty()
+                {
+                    taxonomy::insert_tags(&tx, feedback_id, tags, version)?;
+                }
                 for name in &item.source_themes {
                     let Some(theme_id) = Slug::from_name(name.as_str()) else {
                         continue;
@@ -207,6 +211,34 @@ impl Store for SqliteStore {
         }
         tx.commit().map_err(|e| db_error(context, e))?;
         Ok(outcome)
+    }
+}
+
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn migrate(&self) -> StoreResult<Vec<String>> {
+        migrate::apply(&mut self.lock())
+    }
+
+    fn insert_feedback(
+        &self,
+        batch: &[FeedbackItem],
+        import_run: Option<i64>,
+    ) -> StoreResult<InsertOutcome> {
+        self.insert_batch(batch, import_run, None)
+    }
+
+    fn insert_tagged_feedback(
+        &self,
+        batch: &[FeedbackItem],
+        import_run: Option<i64>,
+        tags: &[Vec<RuleTag>],
+        taxonomy_version: i64,
+    ) -> StoreResult<InsertOutcome> {
+        self.insert_batch(batch, import_run, Some((tags, taxonomy_version)))
     }
 
     fn count_feedback(&self, filter: &FeedbackFilter) -> StoreResult<u64> {
@@ -263,6 +295,16 @@ impl Store for SqliteStore {
                 return Ok(());
             }
         }
+    }
+
+    fn scan_item_themes(
+        &self,
+        filter: &FeedbackFilter,
+        origin: trove_store::ThemeOrigin,
+        page_size: usize,
+        visit: &mut PageVisitor<'_, trove_store::ItemThemes>,
+    ) -> StoreResult<()> {
+        facts::scan(self, filter, origin, page_size, visit)
     }
 
     fn tally_by(
@@ -539,6 +581,42 @@ impl Store for SqliteStore {
 
     fn import_runs(&self, limit: usize) -> StoreResult<Vec<ImportRun>> {
         decode::load_import_runs(&self.lock(), limit)
+    }
+
+    fn save_taxonomy_version(&self, version: &NewTaxonomyVersion) -> StoreResult<i64> {
+        taxonomy::save_version(&mut self.lock(), version)
+    }
+
+    fn current_taxonomy(&self) -> StoreResult<Option<TaxonomyVersion>> {
+        taxonomy::current(&self.lock())
+    }
+
+    fn theme_records(&self) -> StoreResult<Vec<StoredTheme>> {
+        taxonomy::theme_records(&self.lock())
+    }
+
+    fn replace_rule_tags(&self, taxonomy_version: i64, batch: &[ItemTags]) -> StoreResult<u64> {
+        taxonomy::replace_tags(&mut self.lock(), taxonomy_version, batch)
+    }
+
+    fn replace_rule_tags_by_key(
+        &self,
+        taxonomy_version: i64,
+        batch: &[KeyedTags],
+    ) -> StoreResult<u64> {
+        taxonomy::replace_tags_by_key(&mut self.lock(), taxonomy_version, batch)
+    }
+
+    fn item_tags(&self, feedback_id: i64) -> StoreResult<Vec<StoredTag>> {
+        taxonomy::item_tags(&self.lock(), feedback_id)
+    }
+
+    fn theme_counts(&self, filter: &FeedbackFilter, origin: &str) -> StoreResult<Vec<ThemeCount>> {
+        taxonomy::theme_counts(&self.lock(), filter, origin)
+    }
+
+    fn coverage(&self, filter: &FeedbackFilter) -> StoreResult<Coverage> {
+        taxonomy::coverage(&self.lock(), filter)
     }
 }
 

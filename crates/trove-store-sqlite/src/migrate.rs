@@ -5,11 +5,18 @@ use rusqlite::{Connection, params};
 use trove_store::{StoreError, StoreResult};
 
 /// (version, name, SQL), in order.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "0001_foundation",
-    include_str!("../migrations/0001_foundation.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "0001_foundation",
+        include_str!("../migrations/0001_foundation.sql"),
+    ),
+    (
+        2,
+        "0002_taxonomy",
+        include_str!("../migrations/0002_taxonomy.sql"),
+    ),
+];
 
 /// Applies what is missing; returns the names applied now.
 pub(crate) fn apply(connection: &mut Connection) -> StoreResult<Vec<String>> {

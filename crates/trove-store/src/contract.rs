@@ -44,6 +44,13 @@ macro_rules! contract_suite {
             themes_are_upserted_and_listed_by_id,
             import_runs_record_their_end,
             a_large_batch_is_stored_whole,
+            items_for_analysis_carry_their_theme_ids_without_text,
+            taxonomy_versions_are_numbered_and_retire_removed_themes,
+            rule_tags_replace_an_items_rule_tags_and_keep_source_themes,
+            rule_tags_by_key_find_stored_items_and_skip_others,
+            coverage_counts_tagged_items_per_source_and_places_items,
+            a_tagged_insert_stores_the_items_and_their_rule_tags,
+            theme_counts_include_descendants_once_per_item,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
@@ -538,4 +545,466 @@ pub fn a_large_batch_is_stored_whole(store: &dyn Store) {
     );
     let again = store.insert_feedback(&batch, None).unwrap();
     assert_eq!((again.inserted, again.duplicates), (0, 5_000));
+}
+
+fn theme_record(id: &str, parent: Option<&str>, stage: Option<&str>) -> crate::ThemeRecord {
+    crate::ThemeRecord {
+        id: slug(id),
+        name: label(&id.to_uppercase()),
+        parent: parent.map(slug),
+        description: Some(format!("about {id}")),
+        stage: stage.map(slug),
+        departments: vec![slug("billing"), slug("it")],
+    }
+}
+
+fn taxonomy(toml: &str, themes: Vec<crate::ThemeRecord>) -> crate::NewTaxonomyVersion {
+    crate::NewTaxonomyVersion {
+        created_at: 1_700_000_000,
+        toml: toml.into(),
+        diff: r#"{"added":[],"removed":[],"changed":[]}"#.into(),
+        themes,
+    }
+}
+
+fn rule_tag(theme: &str, phrase: &str, start: u32, end: u32) -> crate::RuleTag {
+    crate::RuleTag {
+        theme: slug(theme),
+        phrase: phrase.into(),
+        start,
+        end,
+    }
+}
+
+pub fn taxonomy_versions_are_numbered_and_retire_removed_themes(store: &dyn Store) {
+    assert_eq!(store.current_taxonomy().unwrap(), None);
+    // A source-coded theme is never retired by a taxonomy.
+    let coded = FeedbackItem {
+        source_themes: vec![label("Late Flight")],
+        ..item("s", "1")
+    };
+    store.insert_feedback(&[coded], None).unwrap();
+    let first = store
+        .save_taxonomy_version(&taxonomy(
+            "v1",
+            vec![
+                theme_record("billing", None, Some("pay")),
+                theme_record("fee", Some("billing"), Some("pay")),
+            ],
+        ))
+        .unwrap();
+    let second = store
+        .save_taxonomy_version(&taxonomy("v2", vec![theme_record("billing", None, None)]))
+        .unwrap();
+    assert!(second > first);
+    let current = store.current_taxonomy().unwrap().unwrap();
+    assert_eq!((current.version, current.toml.as_str()), (second, "v2"));
+    assert!(current.diff.contains("added"));
+    let records = store.theme_records().unwrap();
+    let ids: Vec<&str> = records.iter().map(|r| r.theme.id.as_str()).collect();
+    assert_eq!(ids, ["billing", "fee", "late-flight"]);
+    assert_eq!(records[0].theme, theme_record("billing", None, None));
+    assert_eq!(
+        (records[0].taxonomy_version, records[0].retired_in),
+        (Some(second), None)
+    );
+    assert_eq!(
+        records[1].theme,
+        theme_record("fee", Some("billing"), Some("pay"))
+    );
+    assert_eq!(records[1].retired_in, Some(second), "removed, not deleted");
+    assert_eq!(
+        (records[2].taxonomy_version, records[2].retired_in),
+        (None, None)
+    );
+    // A theme that comes back is active again.
+    let third = store
+        .save_taxonomy_version(&taxonomy(
+            "v3",
+            vec![theme_record("fee", None, Some("pay"))],
+        ))
+        .unwrap();
+    let records = store.theme_records().unwrap();
+    assert_eq!(records[0].retired_in, Some(third));
+    assert_eq!(records[1].retired_in, None);
+}
+
+pub fn rule_tags_replace_an_items_rule_tags_and_keep_source_themes(store: &dyn Store) {
+    let coded = FeedbackItem {
+        source_themes: vec![label("Late Flight")],
+        ..item("s", "1")
+    };
+    store
+        .insert_feedback(&[coded, item("s", "2")], None)
+        .unwrap();
+    let ids: Vec<i64> = read_all(store, &FeedbackFilter::default())
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    let version = store
+        .save_taxonomy_version(&taxonomy(
+            "v1",
+            vec![
+                theme_record("fee", None, None),
+                theme_record("delay", None, None),
+            ],
+        ))
+        .unwrap();
+    let stored = store
+        .replace_rule_tags(
+            version,
+            &[
+                crate::ItemTags {
+                    feedback_id: ids[0],
+                    tags: vec![
+                        rule_tag("fee", "hidden fee", 0, 10),
+                        rule_tag("delay", "late", 12, 16),
+                    ],
+                },
+                crate::ItemTags {
+                    feedback_id: ids[1],
+                    tags: vec![rule_tag("delay", "delayed", 3, 10)],
+                },
+            ],
+        )
+        .unwrap();
+    assert_eq!(stored, 3);
+    let tags = store.item_tags(ids[0]).unwrap();
+    #[allow(clippy::type_complexity, reason = "one tuple per stored tag")]
+    let summary: Vec<(
+        &str,
+        &str,
+        Option<&str>,
+        Option<u32>,
+        Option<u32>,
+        Option<i64>,
+    )> = tags
+        .iter()
+        .map(|t| {
+            (
+                t.origin.as_str(),
+                t.theme.as_str(),
+                t.phrase.as_deref(),
+                t.start,
+                t.end,
+                t.taxonomy_version,
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (
+                "rule",
+                "delay",
+                Some("late"),
+                Some(12),
+                Some(16),
+                Some(version)
+            ),
+            (
+                "rule",
+                "fee",
+                Some("hidden fee"),
+                Some(0),
+                Some(10),
+                Some(version)
+            ),
+            ("source", "late-flight", None, None, None, None),
+        ]
+    );
+    // Re-tagging replaces the rule tags of the listed items only.
+    store
+        .replace_rule_tags(
+            version,
+            &[crate::ItemTags {
+                feedback_id: ids[0],
+                tags: vec![],
+            }],
+        )
+        .unwrap();
+    let left: Vec<String> = store
+        .item_tags(ids[0])
+        .unwrap()
+        .iter()
+        .map(|t| format!("{}:{}", t.origin, t.theme))
+        .collect();
+    assert_eq!(left, ["source:late-flight"]);
+    assert_eq!(store.item_tags(ids[1]).unwrap().len(), 1);
+}
+
+pub fn rule_tags_by_key_find_stored_items_and_skip_others(store: &dyn Store) {
+    store.insert_feedback(&[item("s", "1")], None).unwrap();
+    let version = store
+        .save_taxonomy_version(&taxonomy("v1", vec![theme_record("fee", None, None)]))
+        .unwrap();
+    let keyed = |external: &str| crate::KeyedTags {
+        source: label("s"),
+        external_id: ExternalId::parse(external).unwrap(),
+        tags: vec![rule_tag("fee", "fee", 0, 3)],
+    };
+    let stored = store
+        .replace_rule_tags_by_key(version, &[keyed("missing"), keyed("1"), keyed("1")])
+        .unwrap();
+    assert!(stored >= 1);
+    let id = read_all(store, &FeedbackFilter::default())[0].id;
+    let tags = store.item_tags(id).unwrap();
+    assert_eq!(tags.len(), 1);
+    assert_eq!(tags[0].phrase.as_deref(), Some("fee"));
+}
+
+pub fn coverage_counts_tagged_items_per_source_and_places_items(store: &dyn Store) {
+    let empty = store.coverage(&FeedbackFilter::default()).unwrap();
+    assert_eq!((empty.total, empty.tagged), (0, 0));
+    store
+        .replace_journey(&journey(&["buy", "pay"], &["billing"]))
+        .unwrap();
+    let at_touchpoint = FeedbackItem {
+        touchpoint: Some(label("pay-web")),
+        journey_stage: Some(label("buy")),
+        ..item("a", "1")
+    };
+    let unknown_touchpoint_with_stage = FeedbackItem {
+        touchpoint: Some(label("nowhere")),
+        journey_stage: Some(label("buy")),
+        ..item("a", "2")
+    };
+    let coded_only = FeedbackItem {
+        source_themes: vec![label("Late Flight")],
+        ..item("a", "3")
+    };
+    store
+        .insert_feedback(
+            &[
+                at_touchpoint,
+                unknown_touchpoint_with_stage,
+                coded_only,
+                item("a", "4"),
+                item("b", "1"),
+            ],
+            None,
+        )
+        .unwrap();
+    let version = store
+        .save_taxonomy_version(&taxonomy(
+            "v1",
+            vec![
+                theme_record("fee", None, Some("pay")),
+                theme_record("misc", None, None),
+            ],
+        ))
+        .unwrap();
+    let ids: Vec<i64> = read_all(store, &FeedbackFilter::default())
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    let tags = |id: i64, theme: &str| crate::ItemTags {
+        feedback_id: id,
+        tags: vec![rule_tag(theme, theme, 0, 4)],
+    };
+    // a/1 (touchpoint) and a/3 (coded, theme with a stage) and b/1 (theme without a stage).
+    store
+        .replace_rule_tags(
+            version,
+            &[
+                tags(ids[0], "fee"),
+                tags(ids[2], "fee"),
+                tags(ids[4], "misc"),
+            ],
+        )
+        .unwrap();
+    let coverage = store.coverage(&FeedbackFilter::default()).unwrap();
+    assert_eq!((coverage.total, coverage.tagged), (5, 3));
+    let per_source: Vec<(&str, u64, u64)> = coverage
+        .by_source
+        .iter()
+        .map(|s| (s.source.as_str(), s.total, s.tagged))
+        .collect();
+    assert_eq!(per_source, [("a", 4, 2), ("b", 1, 1)]);
+    assert_eq!(
+        coverage.placement,
+        crate::Placement {
+            by_touchpoint: 1,
+            by_given_stage: 1,
+            by_theme: 1,
+            unplaced: 2,
+        }
+    );
+    let only_b = store
+        .coverage(&FeedbackFilter {
+            source: Some("b".into()),
+            ..FeedbackFilter::default()
+        })
+        .unwrap();
+    assert_eq!(
+        (only_b.total, only_b.tagged, only_b.by_source.len()),
+        (1, 1, 1)
+    );
+}
+
+pub fn a_tagged_insert_stores_the_items_and_their_rule_tags(store: &dyn Store) {
+    let version = store
+        .save_taxonomy_version(&taxonomy("v1", vec![theme_record("fee", None, None)]))
+        .unwrap();
+    let batch = [item("s", "1"), item("s", "2"), item("s", "1")];
+    let tags = [
+        vec![rule_tag("fee", "fee", 0, 3)],
+        vec![],
+        vec![rule_tag("fee", "fee", 0, 3)],
+    ];
+    let outcome = store
+        .insert_tagged_feedback(&batch, None, &tags, version)
+        .unwrap();
+    assert_eq!((outcome.inserted, outcome.duplicates), (2, 1));
+    let ids: Vec<i64> = read_all(store, &FeedbackFilter::default())
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    let first = store.item_tags(ids[0]).unwrap();
+    assert_eq!(first.len(), 1);
+    assert_eq!(
+        (first[0].origin.as_str(), first[0].taxonomy_version),
+        ("rule", Some(version))
+    );
+    assert!(store.item_tags(ids[1]).unwrap().is_empty());
+    assert_eq!(
+        store.coverage(&FeedbackFilter::default()).unwrap().tagged,
+        1
+    );
+}
+
+pub fn theme_counts_include_descendants_once_per_item(store: &dyn Store) {
+    let coded = FeedbackItem {
+        source_themes: vec![label("Late Flight")],
+        ..item("s", "1")
+    };
+    store
+        .insert_feedback(&[coded, item("s", "2"), item("t", "3")], None)
+        .unwrap();
+    let version = store
+        .save_taxonomy_version(&taxonomy(
+            "v1",
+            vec![
+                theme_record("billing", None, None),
+                theme_record("fee", Some("billing"), None),
+                theme_record("surprise", Some("fee"), None),
+                theme_record("refund", Some("billing"), None),
+            ],
+        ))
+        .unwrap();
+    let ids: Vec<i64> = read_all(store, &FeedbackFilter::default())
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    let tagged = |id: i64, themes: &[&str]| crate::ItemTags {
+        feedback_id: id,
+        tags: themes.iter().map(|t| rule_tag(t, t, 0, 1)).collect(),
+    };
+    store
+        .replace_rule_tags(
+            version,
+            &[
+                tagged(ids[0], &["surprise", "refund"]),
+                tagged(ids[1], &["fee"]),
+                tagged(ids[2], &["refund"]),
+            ],
+        )
+        .unwrap();
+    let counts = |filter: &FeedbackFilter, origin: &str| -> Vec<(String, u64)> {
+        store
+            .theme_counts(filter, origin)
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.theme.to_string(), c.items))
+            .collect()
+    };
+    let all = counts(&FeedbackFilter::default(), "rule");
+    let expected: Vec<(String, u64)> = [("billing", 3), ("fee", 2), ("refund", 2), ("surprise", 1)]
+        .iter()
+        .map(|(t, n)| ((*t).to_owned(), *n))
+        .collect();
+    assert_eq!(all, expected);
+    let only_s = counts(
+        &FeedbackFilter {
+            source: Some("s".into()),
+            ..FeedbackFilter::default()
+        },
+        "rule",
+    );
+    assert_eq!(only_s[0], ("billing".to_owned(), 2));
+    assert_eq!(
+        counts(&FeedbackFilter::default(), "source"),
+        [("late-flight".to_owned(), 1)]
+    );
+}
+
+pub fn items_for_analysis_carry_their_theme_ids_without_text(store: &dyn Store) {
+    use crate::{ItemThemes, ThemeOrigin};
+    let batch: Vec<FeedbackItem> = (0..30)
+        .map(|i| FeedbackItem {
+            customer_id: (i % 2 == 0).then(|| CustomerId::parse(&format!("C{i}")).unwrap()),
+            business_unit: Some(label("Home")),
+            channel: if i % 3 == 0 {
+                Channel::Ticket
+            } else {
+                Channel::Survey
+            },
+            scores: Scores {
+                nps: Some(Nps::try_from((i % 11) as i64).unwrap()),
+                ..Scores::default()
+            },
+            source_themes: match i % 3 {
+                0 => vec![label("Late Flight"), label("Bad Food")],
+                1 => vec![label("Late Flight")],
+                _ => vec![],
+            },
+            ..item("s", &i.to_string())
+        })
+        .collect();
+    store.insert_feedback(&batch, None).unwrap();
+    let mut seen: Vec<ItemThemes> = Vec::new();
+    let filter = FeedbackFilter {
+        channel: Some(Channel::Ticket),
+        ..Default::default()
+    };
+    store
+        .scan_item_themes(&filter, ThemeOrigin::Source, 4, &mut |page| {
+            seen.extend(page);
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    assert_eq!(
+        seen.len(),
+        10,
+        "the filter keeps the tickets, items 0, 3, ..., 27"
+    );
+    assert!(seen.windows(2).all(|w| w[0].id < w[1].id));
+    for (n, item) in seen.iter().enumerate() {
+        let i = n * 3;
+        assert_eq!(
+            item.themes,
+            vec!["bad-food".to_owned(), "late-flight".to_owned()],
+            "item {i}"
+        );
+        assert_eq!(item.channel, Channel::Ticket);
+        assert_eq!(item.customer_id, (i % 2 == 0).then(|| format!("C{i}")));
+        assert_eq!(
+            item.scores.nps.map(|n| i64::from(n.value())),
+            Some((i % 11) as i64)
+        );
+        assert_eq!(item.business_unit.as_deref(), Some("Home"));
+    }
+    let mut rule_themes = 0;
+    store
+        .scan_item_themes(
+            &FeedbackFilter::default(),
+            ThemeOrigin::Rule,
+            100,
+            &mut |page| {
+                rule_themes += page.iter().map(|i| i.themes.len()).sum::<usize>();
+                ControlFlow::Continue(())
+            },
+        )
+        .unwrap();
+    assert_eq!(rule_themes, 0, "no rule tags were stored");
 }

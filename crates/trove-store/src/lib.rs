@@ -10,13 +10,18 @@
 pub mod contract;
 mod error;
 mod query;
+mod tags;
 
 use std::ops::ControlFlow;
 
 pub use error::StoreError;
 pub use query::{
     Dimension, FeedbackFilter, GroupTally, ImportRun, ImportStatus, ImportTotals, InsertOutcome,
-    NewImportRun, UpsertOutcome,
+    ItemThemes, NewImportRun, ThemeOrigin, UpsertOutcome,
+};
+pub use tags::{
+    Coverage, ItemTags, KeyedTags, NewTaxonomyVersion, Placement, RuleTag, SourceCoverage,
+    StoredTag, StoredTheme, THEME_COUNTS_SQL, TaxonomyVersion, ThemeCount, ThemeRecord,
 };
 use trove_domain::{Customer, CustomerId, FeedbackItem, Journey, StoredFeedback, Theme};
 
@@ -56,6 +61,16 @@ pub trait Store: Send + Sync {
         filter: &FeedbackFilter,
         page_size: usize,
         visit: &mut PageVisitor<'_, StoredFeedback>,
+    ) -> StoreResult<()>;
+
+    /// Visits the matching items in id order as the analysis needs them (no text), each with
+    /// the ids of its themes of the given origin, `page_size` at a time.
+    fn scan_item_themes(
+        &self,
+        filter: &FeedbackFilter,
+        origin: ThemeOrigin,
+        page_size: usize,
+        visit: &mut PageVisitor<'_, ItemThemes>,
     ) -> StoreResult<()>;
 
     /// Score tallies of the matching items grouped by one dimension, computed in the database.
@@ -108,4 +123,68 @@ pub trait Store: Send + Sync {
 
     /// Imports, newest first.
     fn import_runs(&self, limit: usize) -> StoreResult<Vec<ImportRun>>;
+
+    /// Saves a new taxonomy version in one transaction: its themes are upserted (with
+    /// description, stage and departments) and un-retired; themes of earlier versions that it
+    /// no longer lists are marked retired, never deleted, so old tags still resolve. Themes
+    /// coded by sources only are left alone. Returns the new version number.
+    fn save_taxonomy_version(&self, version: &NewTaxonomyVersion) -> StoreResult<i64>;
+
+    /// The newest taxonomy version, if one was saved.
+    fn current_taxonomy(&self) -> StoreResult<Option<TaxonomyVersion>>;
+
+    /// All theme records, retired ones included, sorted by id.
+    fn theme_records(&self) -> StoreResult<Vec<StoredTheme>>;
+
+    /// Replaces the rule tags of the listed items (an item with no tags loses its old rule
+    /// tags), in one transaction; returns how many tags were stored.
+    fn replace_rule_tags(&self, taxonomy_version: i64, batch: &[ItemTags]) -> StoreResult<u64>;
+
+    /// Like [`Store::replace_rule_tags`], for items named by source and external id (as an
+    /// import knows them); items not stored are skipped.
+    fn replace_rule_tags_by_key(
+        &self,
+        taxonomy_version: i64,
+        batch: &[KeyedTags],
+    ) -> StoreResult<u64>;
+
+    /// Like [`Store::insert_feedback`], and also stores the rule tags of the items it inserts
+    /// (`tags[i]` are those of `batch[i]`, from taxonomy version `taxonomy_version`). Backends
+    /// that can store them in the insert's own transaction do; the default stores them right
+    /// after, by key (and so also re-tags items that were duplicates).
+    fn insert_tagged_feedback(
+        &self,
+        batch: &[FeedbackItem],
+        import_run: Option<i64>,
+        tags: &[Vec<RuleTag>],
+        taxonomy_version: i64,
+    ) -> StoreResult<InsertOutcome> {
+        let outcome = self.insert_feedback(batch, import_run)?;
+        let keyed: Vec<KeyedTags> = batch
+            .iter()
+            .zip(tags)
+            .filter(|(_, tags)| !tags.is_empty())
+            .map(|(item, tags)| KeyedTags {
+                source: item.source.clone(),
+                external_id: item.external_id.clone(),
+                tags: tags.clone(),
+            })
+            .collect();
+        if !keyed.is_empty() {
+            self.replace_rule_tags_by_key(taxonomy_version, &keyed)?;
+        }
+        Ok(outcome)
+    }
+
+    /// The theme links of one item (source-coded and rule tags), sorted by origin and theme.
+    fn item_tags(&self, feedback_id: i64) -> StoreResult<Vec<StoredTag>>;
+
+    /// How many matching items carry each theme with the given origin (`rule`, `source`), a
+    /// parent counting the items of all its descendants (each item once), sorted by theme id.
+    /// Themes no item carries are left out.
+    fn theme_counts(&self, filter: &FeedbackFilter, origin: &str) -> StoreResult<Vec<ThemeCount>>;
+
+    /// Coverage (items with a theme not coded by their source), overall and per source, and
+    /// journey placement of the matching items, computed in the database.
+    fn coverage(&self, filter: &FeedbackFilter) -> StoreResult<Coverage>;
 }

@@ -167,3 +167,47 @@ pub struct ImportRun {
     /// Counts.
     pub totals: ImportTotals,
 }
+
+/// Which theme links a read includes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ThemeOrigin {
+    /// Themes the rule tagger found.
+    Rule,
+    /// Themes the source coded (e.g. a complaint's "Issue").
+    Source,
+    /// Both.
+    Any,
+}
+
+impl ThemeOrigin {
+    /// The `origin` value stored, or `None` for [`ThemeOrigin::Any`].
+    pub fn stored(self) -> Option<&'static str> {
+        match self {
+            Self::Rule => Some("rule"),
+            Self::Source => Some("source"),
+            Self::Any => None,
+        }
+    }
+}
+
+/// An item as the analysis reads it: no text, and the ids of its themes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemThemes {
+    /// The item's id.
+    pub id: i64,
+    /// Received time, unix seconds.
+    pub received_at: i64,
+    /// The customer.
+    pub customer_id: Option<String>,
+    /// The channel.
+    pub channel: Channel,
+    /// The business unit.
+    pub business_unit: Option<String>,
+    /// The touchpoint.
+    pub touchpoint: Option<String>,
+    /// The scores.
+    pub scores: trove_domain::Scores,
+    /// Theme ids, each once, sorted.
+    pub themes: Vec<String>,
+}

@@ -1,0 +1,136 @@
+//! The chronic analysis of the stored feedback: load the items' facts, analyse, and the
+//! per-theme views built on the same facts (trend, fix verification).
+
+use std::collections::HashMap;
+use std::ops::ControlFlow;
+
+use trove_analytics::analysis::{Analysis, AnalysisParams, Facts, ItemFacts, analyze};
+use trove_analytics::trend::{PeriodKind, PeriodTotal, SharePoint, period_index};
+use trove_analytics::verify::{RatePeriod, Verification, VerifyParams, verify_fix};
+use trove_domain::{Money, Scores};
+use trove_store::{FeedbackFilter, StoreResult, ThemeOrigin};
+
+use crate::App;
+
+/// Items read per page while loading.
+const PAGE: usize = 10_000;
+
+/// Whether an answer marks its customer as negative, for revenue at risk: an NPS detractor
+/// (0-6), a CSAT of 1-2 or a CES of 1-3. Items without scores count once sentiment exists.
+pub fn is_negative(scores: &Scores) -> bool {
+    scores.nps.is_some_and(|n| n.is_detractor())
+        || scores.csat.is_some_and(|c| c.value() <= 2)
+        || scores.ces.is_some_and(|c| c.value() <= 3)
+}
+
+/// A theme's series and the verification of its fix.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FixCheck {
+    /// The theme.
+    pub theme: String,
+    /// The periods compared before the fix.
+    pub before: Vec<SharePoint>,
+    /// The periods compared after it.
+    pub after: Vec<SharePoint>,
+    /// The verdict and its figures; `None` without items before the fix.
+    pub verification: Option<Verification>,
+}
+
+impl App {
+    /// Reads the matching items' facts (no text) with their themes of `origin`.
+    pub fn load_facts(&self, filter: &FeedbackFilter, origin: ThemeOrigin) -> StoreResult<Facts> {
+        let mut facts = Facts::new();
+        self.store()
+            .scan_item_themes(filter, origin, PAGE, &mut |page| {
+                for item in &page {
+                    let themes: Vec<&str> = item.themes.iter().map(String::as_str).collect();
+                    facts.push(&ItemFacts {
+                        received_at: item.received_at,
+                        customer: item.customer_id.as_deref(),
+                        channel: item.channel.as_str(),
+                        business_unit: item.business_unit.as_deref(),
+                        touchpoint: item.touchpoint.as_deref(),
+                        scores: item.scores,
+                        negative: is_negative(&item.scores),
+                        themes: &themes,
+                    });
+                }
+                ControlFlow::Continue(())
+            })?;
+        Ok(facts)
+    }
+
+    /// The lifetime value of every customer that has one.
+    pub fn customer_values(&self) -> StoreResult<HashMap<String, Money>> {
+        let mut values = HashMap::new();
+        self.store().scan_customers(PAGE, &mut |page| {
+            values.extend(
+                page.into_iter()
+                    .filter_map(|c| Some((c.id.to_string(), c.value?))),
+            );
+            ControlFlow::Continue(())
+        })?;
+        Ok(values)
+    }
+
+    /// The chronic analysis of the matching items.
+    pub fn analyze(
+        &self,
+        filter: &FeedbackFilter,
+        origin: ThemeOrigin,
+        params: &AnalysisParams,
+    ) -> StoreResult<Analysis> {
+        let facts = self.load_facts(filter, origin)?;
+        let values = self.customer_values()?;
+        Ok(analyze(&facts, params, &values))
+    }
+
+    /// Compares a theme's rate in the `periods` periods before the one holding `fixed_on`
+    /// (unix seconds) with the `periods` after it; the period of the fix itself is left out,
+    /// being part before and part after. `None` when no item carries the theme.
+    pub fn check_fix(
+        &self,
+        theme: &str,
+        fixed_on: i64,
+        periods: usize,
+        kind: PeriodKind,
+        filter: &FeedbackFilter,
+        origin: ThemeOrigin,
+    ) -> StoreResult<Option<FixCheck>> {
+        let facts = self.load_facts(filter, origin)?;
+        if !facts.theme_names().iter().any(|t| t == theme) {
+            return Ok(None);
+        }
+        let totals: Vec<PeriodTotal> = facts.totals(kind);
+        let series = facts.series(theme, kind, &totals);
+        let fix_period = period_index(fixed_on, kind);
+        let all_before: Vec<&SharePoint> =
+            series.iter().filter(|p| p.period < fix_period).collect();
+        let before: Vec<SharePoint> = all_before[all_before.len().saturating_sub(periods)..]
+            .iter()
+            .map(|p| (*p).clone())
+            .collect();
+        let after: Vec<SharePoint> = series
+            .iter()
+            .filter(|p| p.period > fix_period)
+            .take(periods)
+            .cloned()
+            .collect();
+        let rates = |points: &[SharePoint]| -> Vec<RatePeriod> {
+            points
+                .iter()
+                .map(|p| RatePeriod {
+                    count: p.count,
+                    exposure: p.total,
+                })
+                .collect()
+        };
+        let verification = verify_fix(&rates(&before), &rates(&after), &VerifyParams::default());
+        Ok(Some(FixCheck {
+            theme: theme.to_owned(),
+            before,
+            after,
+            verification,
+        }))
+    }
+}

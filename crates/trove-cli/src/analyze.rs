@@ -1,0 +1,615 @@
+//! `trove analyze`, `issues`, `trend`, `verify`, `drivers` and `scores`: the chronic analysis.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, ValueEnum};
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{Cell, CellAlignment, Table};
+use trove_analytics::analysis::{Analysis, AnalysisParams};
+use trove_analytics::chronic::{ChronicScore, ThemeLabel};
+use trove_analytics::revenue::compact_money;
+use trove_analytics::scores::{self, Comparison, Estimate};
+use trove_analytics::trend::{PeriodKind, period_label};
+use trove_app::App;
+use trove_domain::ScoreTally;
+use trove_store::{Dimension, FeedbackFilter, ThemeOrigin};
+
+use crate::Format;
+use crate::db::DbUrl;
+use crate::output::thousands;
+
+/// Which themes the analysis counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Origin {
+    /// Themes from the taxonomy's rules and themes coded by the source.
+    Any,
+    /// Only the taxonomy's rule tags.
+    Rule,
+    /// Only themes coded by the source (e.g. a complaint's "Issue").
+    Source,
+}
+
+impl From<Origin> for ThemeOrigin {
+    fn from(origin: Origin) -> Self {
+        match origin {
+            Origin::Any => Self::Any,
+            Origin::Rule => Self::Rule,
+            Origin::Source => Self::Source,
+        }
+    }
+}
+
+/// The period of trends and persistence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Period {
+    /// Calendar days (UTC).
+    Day,
+    /// ISO weeks.
+    Week,
+    /// Calendar months (UTC).
+    Month,
+}
+
+impl From<Period> for PeriodKind {
+    fn from(period: Period) -> Self {
+        match period {
+            Period::Day => Self::Day,
+            Period::Week => Self::IsoWeek,
+            Period::Month => Self::Month,
+        }
+    }
+}
+
+/// What to analyse.
+#[derive(Debug, Args)]
+pub struct Scope {
+    /// Period of trends and persistence.
+    #[arg(long, value_enum, default_value_t = Period::Month)]
+    period: Period,
+    /// Periods in the window (the last complete ones).
+    #[arg(long, default_value_t = 6)]
+    window: usize,
+    /// End of the window (exclusive), YYYY-MM-DD; default: the end of the last complete period.
+    #[arg(long)]
+    until: Option<String>,
+    /// Which themes count.
+    #[arg(long, value_enum, default_value_t = Origin::Any)]
+    themes: Origin,
+    /// Only this source.
+    #[arg(long)]
+    source: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
+impl Scope {
+    fn filter(&self) -> FeedbackFilter {
+        FeedbackFilter {
+            source: self.source.clone(),
+            ..FeedbackFilter::default()
+        }
+    }
+
+    fn params(&self) -> Result<AnalysisParams> {
+        Ok(AnalysisParams {
+            period: self.period.into(),
+            window: self.window.max(1),
+            until: self.until.as_deref().map(parse_day).transpose()?,
+            ..AnalysisParams::default()
+        })
+    }
+
+    fn analyze(&self, url: &DbUrl) -> Result<Analysis> {
+        let app = App::new(url.open()?);
+        Ok(app.analyze(&self.filter(), self.themes.into(), &self.params()?)?)
+    }
+}
+
+/// Midnight UTC of a `YYYY-MM-DD` day, as unix seconds.
+fn parse_day(raw: &str) -> Result<i64> {
+    let date: jiff::civil::Date = raw
+        .parse()
+        .with_context(|| format!("{raw:?} is not a date like 2026-03-15"))?;
+    Ok(date
+        .to_zoned(jiff::tz::TimeZone::UTC)?
+        .timestamp()
+        .as_second())
+}
+
+/// `trove analyze`: the overview.
+pub fn analyze(url: &DbUrl, scope: &Scope) -> Result<ExitCode> {
+    let analysis = scope.analyze(url)?;
+    if scope.format == Format::Json {
+        println!("{}", serde_json::to_string_pretty(&analysis)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if analysis.items == 0 {
+        println!("no feedback to analyse in {url}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (first, last) = &analysis.window_labels;
+    let chronic = analysis.themes.iter().filter(|t| t.chronic).count();
+    println!(
+        "{} items from {first} to {last} ({} {}); {:.1}% carry a theme. {} chronic issues, {} spikes and shifts.",
+        thousands(analysis.items),
+        analysis.window.len(),
+        PeriodKind::from(scope.period).plural(),
+        100.0 * analysis.themed_items as f64 / analysis.items as f64,
+        chronic,
+        analysis.alerts.len(),
+    );
+    print_ranking(&analysis, false, 10);
+    print_alerts(&analysis, 10);
+    if let Some(drivers) = &analysis.drivers {
+        println!(
+            "\nKey drivers of the NPS answer (R² {:.3}):",
+            drivers.r_squared
+        );
+        for driver in drivers.drivers.iter().take(5) {
+            println!(
+                "  {:<32} {:.4} ({:.0}% of R²)",
+                driver.name,
+                driver.shapley,
+                100.0 * driver.share_of_r_squared
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Arguments of `trove issues`.
+#[derive(Debug, Args)]
+pub struct IssuesArgs {
+    #[command(flatten)]
+    scope: Scope,
+    /// List every theme, not only chronic ones and spikes.
+    #[arg(long)]
+    all: bool,
+    /// Write CSV instead (overrides --format).
+    #[arg(long)]
+    csv: bool,
+}
+
+/// `trove issues`: the ranked chronic issues.
+pub fn issues(url: &DbUrl, args: &IssuesArgs) -> Result<ExitCode> {
+    let analysis = args.scope.analyze(url)?;
+    let shown: Vec<&ChronicScore> = analysis
+        .themes
+        .iter()
+        .filter(|t| args.all || t.label != ThemeLabel::Occasional)
+        .collect();
+    if args.csv {
+        print_csv(&shown)?;
+    } else if args.scope.format == Format::Json {
+        println!("{}", serde_json::to_string_pretty(&shown)?);
+    } else {
+        print_ranking(&analysis, args.all, usize::MAX);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn money_text(score: &ChronicScore) -> String {
+    let parts: Vec<String> = score.revenue_at_risk.values().map(compact_money).collect();
+    if parts.is_empty() {
+        "–".into()
+    } else {
+        parts.join(" + ")
+    }
+}
+
+fn print_ranking(analysis: &Analysis, all: bool, limit: usize) {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
+        "rank",
+        "theme",
+        "label",
+        "periods",
+        "items",
+        "customers",
+        "channels",
+        "units",
+        "NPS impact",
+        "at risk",
+    ]);
+    let rows = analysis
+        .themes
+        .iter()
+        .filter(|t| all || t.label != ThemeLabel::Occasional)
+        .take(limit);
+    let right = |text: String| Cell::new(text).set_alignment(CellAlignment::Right);
+    for score in rows {
+        table.add_row(vec![
+            right(score.rank.map_or_else(String::new, |r| r.to_string())),
+            Cell::new(&score.theme),
+            Cell::new(format!("{:?}", score.label).to_lowercase()),
+            right(format!("{} of {}", score.periods_present, score.periods)),
+            right(thousands(score.volume)),
+            right(thousands(score.customers)),
+            right(score.channels.to_string()),
+            right(score.business_units.to_string()),
+            right(
+                score
+                    .nps_impact
+                    .map_or_else(|| "–".into(), |v| format!("{v:+.1}")),
+            ),
+            right(money_text(score)),
+        ]);
+    }
+    println!("\n{table}");
+    for score in analysis
+        .themes
+        .iter()
+        .filter(|t| t.chronic)
+        .take(limit.min(10))
+    {
+        println!(
+            "  {}. {}: {}",
+            score.rank.unwrap_or(0),
+            score.theme,
+            score.explanation
+        );
+    }
+}
+
+fn print_alerts(analysis: &Analysis, limit: usize) {
+    if analysis.alerts.is_empty() {
+        return;
+    }
+    println!("\nSpikes and shifts:");
+    for alert in analysis.alerts.iter().take(limit) {
+        println!(
+            "  {} {:<28} {:?}: {} items ({:.1}%) against {:.1} expected ({:.1}%), {:?} {:.1}, confidence {:.3}",
+            period_label(alert.period, analysis.params.period),
+            alert.theme,
+            alert.kind,
+            alert.observed_count,
+            100.0 * alert.observed_share,
+            alert.expected_count,
+            100.0 * alert.expected_share,
+            alert.test,
+            alert.score,
+            alert.confidence,
+        );
+    }
+    if analysis.alerts.len() > limit {
+        println!(
+            "  ... and {} more (see --format json)",
+            analysis.alerts.len() - limit
+        );
+    }
+}
+
+fn print_csv(scores: &[&ChronicScore]) -> Result<()> {
+    let mut out = csv::Writer::from_writer(std::io::stdout().lock());
+    out.write_record([
+        "rank",
+        "theme",
+        "label",
+        "chronic",
+        "persistence",
+        "periods_present",
+        "periods",
+        "items",
+        "customers",
+        "channels",
+        "business_units",
+        "touchpoints",
+        "nps_impact",
+        "csat_impact",
+        "revenue_at_risk",
+        "spikes",
+        "explanation",
+    ])?;
+    for s in scores {
+        let optional = |v: Option<f64>| v.map_or_else(String::new, |v| format!("{v:.3}"));
+        out.write_record([
+            s.rank.map_or_else(String::new, |r| r.to_string()),
+            s.theme.clone(),
+            format!("{:?}", s.label).to_lowercase(),
+            s.chronic.to_string(),
+            format!("{:.3}", s.persistence),
+            s.periods_present.to_string(),
+            s.periods.to_string(),
+            s.volume.to_string(),
+            s.customers.to_string(),
+            s.channels.to_string(),
+            s.business_units.to_string(),
+            s.touchpoints.to_string(),
+            optional(s.nps_impact),
+            optional(s.csat_impact),
+            s.revenue_at_risk
+                .values()
+                .map(|m| m.to_string())
+                .collect::<Vec<_>>()
+                .join(" + "),
+            s.spikes.to_string(),
+            s.explanation.clone(),
+        ])?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Arguments of `trove trend`.
+#[derive(Debug, Args)]
+pub struct TrendArgs {
+    /// The theme id.
+    theme: String,
+    #[command(flatten)]
+    scope: Scope,
+}
+
+/// `trove trend THEME`: the theme's share per period, as a terminal chart.
+pub fn trend(url: &DbUrl, args: &TrendArgs) -> Result<ExitCode> {
+    let app = App::new(url.open()?);
+    let kind: PeriodKind = args.scope.period.into();
+    let facts = app.load_facts(&args.scope.filter(), args.scope.themes.into())?;
+    if !facts.theme_names().contains(&args.theme) {
+        bail!(
+            "no item carries the theme {:?}; `trove issues --all` lists the themes",
+            args.theme
+        );
+    }
+    let series = facts.series(&args.theme, kind, &facts.totals(kind));
+    if args.scope.format == Format::Json {
+        println!("{}", serde_json::to_string_pretty(&series)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let peak = series
+        .iter()
+        .map(|p| p.share)
+        .fold(0.0_f64, f64::max)
+        .max(f64::MIN_POSITIVE);
+    println!(
+        "{}: share of items per {}",
+        args.theme,
+        kind.plural().trim_end_matches('s')
+    );
+    for point in &series {
+        let width = (40.0 * point.share / peak).round() as usize;
+        let nps = scores::nps(&point.tally)
+            .map_or_else(String::new, |e| format!("  NPS {:+.0}", e.value));
+        println!(
+            "  {:<10} {:<40} {:>5.1}%  {:>6} of {:<7}{nps}",
+            period_label(point.period, kind),
+            "█".repeat(width),
+            100.0 * point.share,
+            thousands(point.count),
+            thousands(point.total),
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Arguments of `trove verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The theme id.
+    theme: String,
+    /// The day the fix went live, YYYY-MM-DD.
+    #[arg(long)]
+    fixed_on: String,
+    /// Periods compared on each side of the fix's period.
+    #[arg(long, default_value_t = 3)]
+    periods: usize,
+    #[command(flatten)]
+    scope: Scope,
+}
+
+/// `trove verify THEME --fixed-on DATE`.
+pub fn verify(url: &DbUrl, args: &VerifyArgs) -> Result<ExitCode> {
+    let app = App::new(url.open()?);
+    let kind: PeriodKind = args.scope.period.into();
+    let fixed_on = parse_day(&args.fixed_on)?;
+    let Some(check) = app.check_fix(
+        &args.theme,
+        fixed_on,
+        args.periods.max(1),
+        kind,
+        &args.scope.filter(),
+        args.scope.themes.into(),
+    )?
+    else {
+        bail!(
+            "no item carries the theme {:?}; `trove issues --all` lists the themes",
+            args.theme
+        );
+    };
+    let Some(verification) = &check.verification else {
+        bail!(
+            "{} has no items before {} to compare with",
+            args.theme,
+            args.fixed_on
+        );
+    };
+    if args.scope.format == Format::Json {
+        println!("{}", serde_json::to_string_pretty(verification)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let span = |points: &[trove_analytics::trend::SharePoint]| match (points.first(), points.last())
+    {
+        (Some(a), Some(b)) => format!(
+            "{} to {}",
+            period_label(a.period, kind),
+            period_label(b.period, kind)
+        ),
+        _ => "no periods".into(),
+    };
+    println!(
+        "{}: {:.2} per 1,000 items before ({}), {:.2} after ({}); rate ratio {:.3} (95% CI {:.3} to {:.3}): {:?}",
+        args.theme,
+        verification.rate_before,
+        span(&check.before),
+        verification.rate_after,
+        span(&check.after),
+        verification.rate_ratio,
+        verification.ci_low,
+        verification.ci_high,
+        verification.verdict,
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `trove drivers`: key-driver analysis of the NPS answer.
+pub fn drivers(url: &DbUrl, scope: &Scope) -> Result<ExitCode> {
+    let analysis = scope.analyze(url)?;
+    let Some(drivers) = analysis.drivers else {
+        bail!("no NPS answers vary in the window: there is nothing to explain");
+    };
+    if scope.format == Format::Json {
+        println!("{}", serde_json::to_string_pretty(&drivers)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "R² of all themes together: {:.4} ({:?})",
+        drivers.r_squared, drivers.method
+    );
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
+        "theme",
+        "Shapley R²",
+        "share of R²",
+        "R² alone",
+    ]);
+    for d in &drivers.drivers {
+        table.add_row(vec![
+            d.name.clone(),
+            format!("{:.4}", d.shapley),
+            format!("{:.1}%", 100.0 * d.share_of_r_squared),
+            format!("{:.4}", d.r_squared_alone),
+        ]);
+    }
+    println!("{table}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Dimensions `trove scores` groups by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScoreDimension {
+    /// Business unit.
+    BusinessUnit,
+    /// Channel.
+    Channel,
+    /// Journey stage.
+    Stage,
+    /// Calendar month (UTC).
+    Month,
+}
+
+/// Arguments of `trove scores`.
+#[derive(Debug, Args)]
+pub struct ScoresArgs {
+    /// How to group.
+    #[arg(long, value_enum, default_value_t = ScoreDimension::Month)]
+    by: ScoreDimension,
+    /// Only this source.
+    #[arg(long)]
+    source: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
+#[derive(serde::Serialize)]
+struct ScoreRow {
+    group: Option<String>,
+    items: u64,
+    nps: Option<Estimate>,
+    csat: Option<Estimate>,
+    ces: Option<Estimate>,
+    /// Months: against the month before; other groups: against all the other groups.
+    nps_change: Option<Comparison>,
+}
+
+/// `trove scores --by DIMENSION`: NPS, CSAT and CES per group with intervals and a test of
+/// each group against the previous month (months) or against everyone else (other groups).
+pub fn scores(url: &DbUrl, args: &ScoresArgs) -> Result<ExitCode> {
+    let app = App::new(url.open()?);
+    let dimension = match args.by {
+        ScoreDimension::BusinessUnit => Dimension::BusinessUnit,
+        ScoreDimension::Channel => Dimension::Channel,
+        ScoreDimension::Stage => Dimension::JourneyStage,
+        ScoreDimension::Month => Dimension::Month,
+    };
+    let filter = FeedbackFilter {
+        source: args.source.clone(),
+        ..FeedbackFilter::default()
+    };
+    let groups = app.store().tally_by(dimension, &filter)?;
+    let mut total = ScoreTally::default();
+    groups.iter().for_each(|g| total.merge(&g.tally));
+    let rows: Vec<ScoreRow> = groups
+        .iter()
+        .enumerate()
+        .map(|(i, group)| {
+            let baseline = if dimension == Dimension::Month {
+                i.checked_sub(1).map(|p| groups[p].tally)
+            } else {
+                trove_analytics::impact::tally_without(&total, &group.tally)
+            };
+            ScoreRow {
+                group: group.key.clone(),
+                items: group.tally.items,
+                nps: scores::nps(&group.tally),
+                csat: scores::csat(&group.tally),
+                ces: scores::ces_share(&group.tally),
+                nps_change: baseline.and_then(|b| scores::compare_nps(&group.tally, &b)),
+            }
+        })
+        .collect();
+    if args.format == Format::Json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let against = if dimension == Dimension::Month {
+        "vs month before"
+    } else {
+        "vs the rest"
+    };
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
+        "group".to_owned(),
+        "items".into(),
+        "NPS (95% CI)".into(),
+        format!("NPS {against}"),
+        "CSAT top-2".into(),
+        "CES 5-7".into(),
+    ]);
+    let estimate = |e: Option<Estimate>| {
+        e.map_or_else(
+            || "–".into(),
+            |e| {
+                format!(
+                    "{:+.1} ({:+.1}..{:+.1}) n={}",
+                    e.value, e.ci_low, e.ci_high, e.n
+                )
+            },
+        )
+    };
+    let share = |e: Option<Estimate>| e.map_or_else(|| "–".into(), |e| format!("{:.1}%", e.value));
+    for row in &rows {
+        let change = row.nps_change.as_ref().map_or_else(
+            || "–".into(),
+            |c| {
+                let verdict = if c.significant {
+                    "significant"
+                } else {
+                    "not significant"
+                };
+                format!("{:+.1} ({verdict}, p={:.3})", c.difference, c.p_value)
+            },
+        );
+        table.add_row(vec![
+            row.group.clone().unwrap_or_else(|| "(none)".into()),
+            thousands(row.items),
+            estimate(row.nps),
+            change,
+            share(row.csat),
+            share(row.ces),
+        ]);
+    }
+    println!("{table}");
+    Ok(ExitCode::SUCCESS)
+}

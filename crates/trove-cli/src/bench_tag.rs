@@ -1,0 +1,81 @@
+//! `trove bench tag`: rule-tagging speed on real short texts, on one core.
+//!
+//! Reads the texts of a CSV column (the airline tweets by default), compiles a taxonomy, and
+//! tags the texts round-robin until N items are done, on the calling thread only, printing
+//! items per second, tags per item and coverage. Nothing is stored: this measures the tagger.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use trove_text::{Scratch, Tagger, Taxonomy};
+
+use crate::output::thousands;
+
+/// Arguments of `trove bench tag`.
+#[derive(Debug, Args)]
+pub struct TagBenchArgs {
+    /// Items to tag (the texts are repeated round-robin).
+    #[arg(long, default_value_t = 1_000_000)]
+    items: u64,
+    /// The taxonomy.
+    #[arg(long, default_value = "taxonomies/airline-tweets.toml")]
+    taxonomy: PathBuf,
+    /// A CSV file with the texts.
+    #[arg(long, default_value = "../shared/data/airline-tweets/Tweets.csv")]
+    data: PathBuf,
+    /// The column holding the text.
+    #[arg(long, default_value = "text")]
+    column: String,
+}
+
+pub fn run(args: &TagBenchArgs) -> Result<ExitCode> {
+    let text = std::fs::read_to_string(&args.taxonomy)
+        .with_context(|| format!("cannot read {}", args.taxonomy.display()))?;
+    let taxonomy = Taxonomy::parse(&args.taxonomy.display().to_string(), &text)?;
+    let mut reader = csv::Reader::from_path(&args.data)
+        .with_context(|| format!("cannot read {}", args.data.display()))?;
+    let headers = reader.headers()?.clone();
+    let Some(column) = headers.iter().position(|h| h == args.column) else {
+        bail!("{} has no column {}", args.data.display(), args.column);
+    };
+    let mut texts = Vec::new();
+    for record in reader.records() {
+        texts.push(record?[column].to_owned());
+    }
+    if texts.is_empty() {
+        bail!("{} has no rows", args.data.display());
+    }
+    let started = Instant::now();
+    let tagger = Tagger::new(&taxonomy);
+    let compile = started.elapsed();
+    let mut scratch = Scratch::default();
+    let (mut tags, mut tagged, mut bytes) = (0_u64, 0_u64, 0_u64);
+    let started = Instant::now();
+    for i in 0..args.items {
+        let text = &texts[(i % texts.len() as u64) as usize];
+        let found = tagger.tag_with(text, &mut scratch);
+        tags += found.len() as u64;
+        tagged += u64::from(!found.is_empty());
+        bytes += text.len() as u64;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "compiled {} themes in {:.1} ms; tagged {} items ({} distinct texts, {:.0} bytes each on average) in {seconds:.2} s on one core",
+        taxonomy.themes.len(),
+        compile.as_secs_f64() * 1000.0,
+        thousands(args.items),
+        thousands(texts.len() as u64),
+        bytes as f64 / args.items.max(1) as f64,
+    );
+    println!(
+        "{} items/s ({:.1} MB/s); {:.2} tags per item; {:.1}% of items tagged",
+        thousands((args.items as f64 / seconds) as u64),
+        bytes as f64 / seconds / 1e6,
+        tags as f64 / args.items.max(1) as f64,
+        100.0 * tagged as f64 / args.items.max(1) as f64
+    );
+    Ok(ExitCode::SUCCESS)
+}

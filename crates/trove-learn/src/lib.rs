@@ -1,0 +1,27 @@
+//! `trove-learn`: learning from labelled feedback, and measuring how well it works.
+//!
+//! - [`Classifier`]: a text classifier trained from labelled examples. Features are TF-IDF
+//!   weights of word 1-2-grams and character 2-4-grams taken within words (as scikit-learn's
+//!   `char_wb`; both ranges are options), each block L2-normalised; the model is a one-vs-rest linear SVM (L2-regularised
+//!   squared hinge loss) trained by dual coordinate descent (Hsieh et al. 2008, the liblinear
+//!   algorithm), classes spread over threads. Multi-class ([`Classifier::predict`], argmax)
+//!   and multi-label ([`Classifier::train_multi`], [`Classifier::predict_multi`], decision > 0).
+//!   A trained model round-trips through [`Classifier::to_bytes`] / [`Classifier::from_bytes`].
+//! - [`metrics`]: accuracy, per-class precision / recall / F1, macro-F1, the confusions most
+//!   often made, micro- and macro-F1 for multi-label, and NMI / ARI of a clustering against
+//!   labels.
+//! - [`cluster`]: spherical k-means over the same features, deterministic for a seed, with
+//!   representative items per cluster (for theme discovery).
+//!
+//! Pure and deterministic: the same examples and options give the same model, bit for bit.
+//! This crate does no IO (callers read files and pass texts in) and must not depend on the
+//! store, any database crate, async runtimes or other Trove crates except `trove-domain`.
+
+pub mod cluster;
+mod features;
+pub mod metrics;
+mod model;
+mod svm;
+
+pub use features::{FeatureOptions, TextFeatures};
+pub use model::{Classifier, LearnError, TrainOptions};

@@ -1,0 +1,125 @@
+//! Items as the analysis reads them: the few columns it needs and their theme ids, a page at
+//! a time, with one query for the page's items and one for their themes.
+
+use postgres::{Client, Row};
+use trove_domain::{Channel, DomainError, Scores};
+use trove_store::{FeedbackFilter, ItemThemes, PageVisitor, StoreError, StoreResult, ThemeOrigin};
+
+use crate::decode::{db_error, get};
+use crate::feedback::{refs, where_clause};
+use crate::pool::Pool;
+
+const CONTEXT: &str = "reading items for analysis";
+
+pub(crate) fn scan(
+    pool: &Pool,
+    filter: &FeedbackFilter,
+    origin: ThemeOrigin,
+    page_size: usize,
+    visit: &mut PageVisitor<'_, ItemThemes>,
+) -> StoreResult<()> {
+    let (where_sql, mut params) = where_clause(filter);
+    let sql = format!(
+        "SELECT id, received_at, customer_id, channel, business_unit, touchpoint, nps, csat, ces
+         FROM feedback{where_sql} AND id > ${} ORDER BY id LIMIT ${}",
+        params.len() + 1,
+        params.len() + 2
+    );
+    let page_size = page_size.max(1);
+    let limit = i64::try_from(page_size).unwrap_or(i64::MAX);
+    let mut last_id = 0_i64;
+    loop {
+        params.push(Box::new(last_id));
+        params.push(Box::new(limit));
+        let page = {
+            // The connection goes back to the pool before the visitor runs.
+            let mut client = pool.get()?;
+            let rows = client
+                .query(&sql, &refs(&params))
+                .map_err(|e| db_error(CONTEXT, e))?;
+            let mut page = rows.iter().map(decode).collect::<StoreResult<Vec<_>>>()?;
+            attach_themes(&mut client, origin, &mut page)?;
+            page
+        };
+        params.truncate(params.len() - 2);
+        let Some(last) = page.last() else {
+            return Ok(());
+        };
+        last_id = last.id;
+        let full = page.len() == page_size;
+        if visit(page).is_break() || !full {
+            return Ok(());
+        }
+    }
+}
+
+fn checked<T>(id: i64, column: &'static str, parsed: Result<T, DomainError>) -> StoreResult<T> {
+    parsed.map_err(|source| StoreError::Corrupt {
+        table: "feedback",
+        column,
+        row: id.to_string(),
+        source,
+    })
+}
+
+fn decode(row: &Row) -> StoreResult<ItemThemes> {
+    let id: i64 = get(row, 0, CONTEXT)?;
+    let channel: String = get(row, 3, CONTEXT)?;
+    let score = |index: usize| -> StoreResult<Option<i64>> {
+        let value: Option<i16> = get(row, index, CONTEXT)?;
+        Ok(value.map(i64::from))
+    };
+    Ok(ItemThemes {
+        id,
+        received_at: get(row, 1, CONTEXT)?,
+        customer_id: get(row, 2, CONTEXT)?,
+        channel: checked(id, "channel", channel.parse::<Channel>())?,
+        business_unit: get(row, 4, CONTEXT)?,
+        touchpoint: get(row, 5, CONTEXT)?,
+        scores: Scores {
+            nps: score(6)?
+                .map(|v| checked(id, "nps", v.try_into()))
+                .transpose()?,
+            csat: score(7)?
+                .map(|v| checked(id, "csat", v.try_into()))
+                .transpose()?,
+            ces: score(8)?
+                .map(|v| checked(id, "ces", v.try_into()))
+                .transpose()?,
+        },
+        themes: Vec::new(),
+    })
+}
+
+/// Fills in the page's theme ids (each once per item, sorted) with one query.
+fn attach_themes(
+    client: &mut Client,
+    origin: ThemeOrigin,
+    page: &mut [ItemThemes],
+) -> StoreResult<()> {
+    if page.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = page.iter().map(|item| item.id).collect();
+    let rows = match origin.stored() {
+        Some(stored) => client.query(
+            "SELECT DISTINCT feedback_id, theme_id FROM feedback_themes
+             WHERE feedback_id = ANY($1) AND origin = $2 ORDER BY feedback_id, theme_id",
+            &[&ids, &stored],
+        ),
+        None => client.query(
+            "SELECT DISTINCT feedback_id, theme_id FROM feedback_themes
+             WHERE feedback_id = ANY($1) ORDER BY feedback_id, theme_id",
+            &[&ids],
+        ),
+    }
+    .map_err(|e| db_error(CONTEXT, e))?;
+    for row in &rows {
+        let feedback_id: i64 = get(row, 0, CONTEXT)?;
+        let theme: String = get(row, 1, CONTEXT)?;
+        if let Ok(index) = page.binary_search_by_key(&feedback_id, |item| item.id) {
+            page[index].themes.push(theme);
+        }
+    }
+    Ok(())
+}

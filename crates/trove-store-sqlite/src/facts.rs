@@ -1,0 +1,136 @@
+//! Items as the analysis reads them: the few columns it needs and their theme ids, a page at
+//! a time, with one query for the page's items and one for their themes.
+
+use rusqlite::types::Value;
+use rusqlite::{Connection, params_from_iter};
+use trove_domain::{Channel, DomainError, Scores};
+use trove_store::{FeedbackFilter, ItemThemes, PageVisitor, StoreError, StoreResult, ThemeOrigin};
+
+use crate::decode::db_error;
+use crate::{SqliteStore, filter_sql};
+
+const CONTEXT: &str = "reading items for analysis";
+
+pub(crate) fn scan(
+    store: &SqliteStore,
+    filter: &FeedbackFilter,
+    origin: ThemeOrigin,
+    page_size: usize,
+    visit: &mut PageVisitor<'_, ItemThemes>,
+) -> StoreResult<()> {
+    let (where_sql, mut values) = filter_sql(filter);
+    let sql = format!(
+        "SELECT id, received_at, customer_id, channel, business_unit, touchpoint, nps, csat, ces
+         FROM feedback{where_sql} AND id > ? ORDER BY id LIMIT ?"
+    );
+    let page_size = page_size.max(1);
+    let mut last_id = i64::MIN;
+    loop {
+        let page = {
+            let connection = store.lock();
+            values.push(Value::Integer(last_id));
+            values.push(Value::Integer(i64::try_from(page_size).unwrap_or(i64::MAX)));
+            let mut statement = connection
+                .prepare_cached(&sql)
+                .map_err(|e| db_error(CONTEXT, e))?;
+            let rows = statement
+                .query_map(params_from_iter(values.iter()), |row| {
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, i64>(1)?,
+                        row.get::<_, Option<String>>(2)?,
+                        row.get::<_, String>(3)?,
+                        row.get::<_, Option<String>>(4)?,
+                        row.get::<_, Option<String>>(5)?,
+                        [
+                            row.get::<_, Option<i64>>(6)?,
+                            row.get::<_, Option<i64>>(7)?,
+                            row.get::<_, Option<i64>>(8)?,
+                        ],
+                    ))
+                })
+                .map_err(|e| db_error(CONTEXT, e))?;
+            let mut page = Vec::with_capacity(page_size);
+            for row in rows {
+                let (id, received_at, customer_id, channel, business_unit, touchpoint, scores) =
+                    row.map_err(|e| db_error(CONTEXT, e))?;
+                page.push(ItemThemes {
+                    id,
+                    received_at,
+                    customer_id,
+                    channel: checked(id, "channel", channel.parse::<Channel>())?,
+                    business_unit,
+                    touchpoint,
+                    scores: decode_scores(id, scores)?,
+                    themes: Vec::new(),
+                });
+            }
+            values.truncate(values.len() - 2);
+            attach_themes(&connection, origin, &mut page)?;
+            page
+        };
+        let Some(last) = page.last() else {
+            return Ok(());
+        };
+        last_id = last.id;
+        let full = page.len() == page_size;
+        if visit(page).is_break() || !full {
+            return Ok(());
+        }
+    }
+}
+
+fn checked<T>(id: i64, column: &'static str, parsed: Result<T, DomainError>) -> StoreResult<T> {
+    parsed.map_err(|source| StoreError::Corrupt {
+        table: "feedback",
+        column,
+        row: id.to_string(),
+        source,
+    })
+}
+
+fn decode_scores(id: i64, [nps, csat, ces]: [Option<i64>; 3]) -> StoreResult<Scores> {
+    Ok(Scores {
+        nps: nps.map(|v| checked(id, "nps", v.try_into())).transpose()?,
+        csat: csat
+            .map(|v| checked(id, "csat", v.try_into()))
+            .transpose()?,
+        ces: ces.map(|v| checked(id, "ces", v.try_into())).transpose()?,
+    })
+}
+
+/// Fills in the page's theme ids (each once per item, sorted) with one query.
+fn attach_themes(
+    connection: &Connection,
+    origin: ThemeOrigin,
+    page: &mut [ItemThemes],
+) -> StoreResult<()> {
+    let (Some(first), Some(last)) = (page.first().map(|i| i.id), page.last().map(|i| i.id)) else {
+        return Ok(());
+    };
+    let mut values = vec![Value::Integer(first), Value::Integer(last)];
+    let mut sql = String::from(
+        "SELECT DISTINCT feedback_id, theme_id FROM feedback_themes WHERE feedback_id BETWEEN ?1 AND ?2",
+    );
+    if let Some(stored) = origin.stored() {
+        sql.push_str(" AND origin = ?3");
+        values.push(Value::Text(stored.to_owned()));
+    }
+    sql.push_str(" ORDER BY feedback_id, theme_id");
+    let mut statement = connection
+        .prepare_cached(&sql)
+        .map_err(|e| db_error(CONTEXT, e))?;
+    let rows = statement
+        .query_map(params_from_iter(values), |row| {
+            Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+        })
+        .map_err(|e| db_error(CONTEXT, e))?;
+    for row in rows {
+        let (feedback_id, theme) = row.map_err(|e| db_error(CONTEXT, e))?;
+        // A filter may have skipped ids inside the page's range.
+        if let Ok(index) = page.binary_search_by_key(&feedback_id, |item| item.id) {
+            page[index].themes.push(theme);
+        }
+    }
+    Ok(())
+}

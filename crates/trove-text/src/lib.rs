@@ -1,0 +1,18 @@
+//! Trove's text engine: it turns free text into the themes of an analyst's taxonomy.
+//!
+//! - [`normalize`]: Unicode word segmentation, lowercasing, English Snowball stemming, with byte
+//!   offsets, sentences, clauses and negators per token;
+//! - [`taxonomy`]: the TOML file an analyst edits (hierarchical themes with phrases, keywords,
+//!   exclusions, negation, journey stage and departments), its validation, diff and export;
+//! - [`tagger`]: the taxonomy compiled into one Aho-Corasick automaton that tags a text with all
+//!   its themes in one pass, each tag with the phrase that matched and where.
+//!
+//! Pure and deterministic: no IO, no store; it depends on `trove-domain` only.
+
+pub mod normalize;
+pub mod tagger;
+pub mod taxonomy;
+
+pub use normalize::{Normalizer, Token};
+pub use tagger::{Scratch, Tag, Tagger};
+pub use taxonomy::{Taxonomy, TaxonomyDiff, TaxonomyError, ThemeChange, ThemeDef, diff};
