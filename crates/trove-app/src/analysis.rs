@@ -104,17 +104,17 @@ impl App {
         let totals: Vec<PeriodTotal> = facts.totals(kind);
         let series = facts.series(theme, kind, &totals);
         let fix_period = period_index(fixed_on, kind);
-        let all_before: Vec<&SharePoint> =
-            series.iter().filter(|p| p.period < fix_period).collect();
-        let before: Vec<SharePoint> = all_before[all_before.len().saturating_sub(periods)..]
+        let all_before: Vec<SharePoint> = series
             .iter()
-            .map(|p| (*p).clone())
+            .filter(|p| p.period < fix_period)
+            .copied()
             .collect();
+        let before = all_before[all_before.len().saturating_sub(periods)..].to_vec();
         let after: Vec<SharePoint> = series
             .iter()
             .filter(|p| p.period > fix_period)
             .take(periods)
-            .cloned()
+            .copied()
             .collect();
         let rates = |points: &[SharePoint]| -> Vec<RatePeriod> {
             points
