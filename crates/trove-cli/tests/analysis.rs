@@ -1,0 +1,145 @@
+//! End-to-end tests of the chronic analysis commands on real data: the CFPB complaints about
+//! one bank (six years, the complaint's "Issue" as the theme). They skip with a message when
+//! `../shared/data` is absent.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+const TROVE: &str = env!("CARGO_BIN_EXE_trove");
+const BOFA: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/data/cfpb-bofa/Consumer_Complaints.csv"
+);
+const BOFA_MAPPING: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../mappings/cfpb-bofa.toml");
+
+fn trove(db: &Path, args: &[&str]) -> String {
+    let output = Command::new(TROVE)
+        .args(args)
+        .arg("--db")
+        .arg(db)
+        .output()
+        .expect("run trove");
+    assert!(
+        output.status.success(),
+        "trove {args:?} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("utf-8 output")
+}
+
+fn json(db: &Path, args: &[&str]) -> Value {
+    serde_json::from_str(&trove(db, args)).expect("one JSON document")
+}
+
+/// A database holding the CFPB complaints, or `None` when the data is absent.
+fn bofa() -> Option<(tempfile::TempDir, std::path::PathBuf)> {
+    if !Path::new(BOFA).exists() {
+        eprintln!("skipped: {BOFA} is absent");
+        return None;
+    }
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let db = dir.path().join("bofa.db");
+    trove(&db, &["import", BOFA, "--mapping", BOFA_MAPPING]);
+    Some((dir, db))
+}
+
+#[test]
+fn complaints_about_one_bank_rank_their_steady_issues_as_chronic_with_explanations() {
+    let Some((_dir, db)) = bofa() else { return };
+    let issues = json(&db, &["issues", "--window", "12", "--format", "json"]);
+    let issues = issues.as_array().expect("a list of issues");
+    assert!(!issues.is_empty());
+    let chronic: Vec<&Value> = issues.iter().filter(|i| i["chronic"] == true).collect();
+    assert!(chronic.len() >= 10, "{} chronic issues", chronic.len());
+    for (n, issue) in chronic.iter().enumerate() {
+        assert_eq!(
+            issue["rank"],
+            n + 1,
+            "ranks count the chronic issues in order"
+        );
+        let persistence = issue["persistence"].as_f64().unwrap();
+        assert!((0.75..=1.0).contains(&persistence), "{issue}");
+        for field in [
+            "theme",
+            "customers",
+            "channels",
+            "business_units",
+            "nps_impact",
+            "revenue_at_risk",
+            "spikes",
+        ] {
+            assert!(issue.get(field).is_some(), "{field} missing in {issue}");
+        }
+        let explanation = issue["explanation"].as_str().unwrap();
+        assert!(explanation.starts_with("present in "), "{explanation}");
+    }
+    // Without scores the ranking falls back to customers (here: complaints), largest first.
+    let volumes: Vec<u64> = chronic
+        .iter()
+        .map(|i| i["customers"].as_u64().unwrap())
+        .collect();
+    assert!(volumes.windows(2).all(|w| w[0] >= w[1]), "{volumes:?}");
+    // The same data gives the same ranking.
+    let again = json(&db, &["issues", "--window", "12", "--format", "json"]);
+    assert_eq!(again.as_array().unwrap(), issues);
+}
+
+#[test]
+fn a_theme_trend_and_a_fix_check_read_the_same_series() {
+    let Some((_dir, db)) = bofa() else { return };
+    let series = json(&db, &["trend", "managing-an-account", "--format", "json"]);
+    let series = series.as_array().unwrap();
+    assert!(series.len() >= 70, "six years of months: {}", series.len());
+    let total: u64 = series.iter().map(|p| p["count"].as_u64().unwrap()).sum();
+    assert!(total > 1_000);
+    let verification = json(
+        &db,
+        &[
+            "verify",
+            "managing-an-account",
+            "--fixed-on",
+            "2021-01-15",
+            "--format",
+            "json",
+        ],
+    );
+    for field in [
+        "rate_before",
+        "rate_after",
+        "rate_ratio",
+        "ci_low",
+        "ci_high",
+        "verdict",
+    ] {
+        assert!(
+            verification.get(field).is_some(),
+            "{field} missing in {verification}"
+        );
+    }
+    let ratio = verification["rate_ratio"].as_f64().unwrap();
+    let (low, high) = (
+        verification["ci_low"].as_f64().unwrap(),
+        verification["ci_high"].as_f64().unwrap(),
+    );
+    assert!(low <= ratio && ratio <= high, "{verification}");
+    let chart = trove(&db, &["trend", "managing-an-account"]);
+    assert!(chart.contains('█') && chart.contains("2019-01"), "{chart}");
+}
+
+#[test]
+fn an_unknown_theme_is_a_clear_error() {
+    let Some((_dir, db)) = bofa() else { return };
+    let output = Command::new(TROVE)
+        .args(["trend", "no-such-theme", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("no item carries the theme \"no-such-theme\""),
+        "{stderr}"
+    );
+}
