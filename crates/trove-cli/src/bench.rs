@@ -21,6 +21,8 @@ pub enum BenchCommand {
     Import(ImportBenchArgs),
     /// Tag real short texts with a taxonomy, on one core (nothing is stored).
     Tag(crate::bench_tag::TagBenchArgs),
+    /// Analyse many generated tagged items (`trove analyze`'s work), at several sizes.
+    Analyze(crate::bench_analyze::AnalyzeBenchArgs),
 }
 
 /// Arguments of `trove bench import`.
@@ -41,6 +43,7 @@ pub fn run(command: &BenchCommand) -> Result<ExitCode> {
     match command {
         BenchCommand::Import(args) => import(args),
         BenchCommand::Tag(args) => crate::bench_tag::run(args),
+        BenchCommand::Analyze(args) => crate::bench_analyze::run(args),
     }
 }
 
@@ -97,7 +100,7 @@ fn import(args: &ImportBenchArgs) -> Result<ExitCode> {
 }
 
 /// VmHWM of this process, from Linux's /proc.
-fn peak_memory_kib() -> Option<u64> {
+pub fn peak_memory_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()

@@ -3,6 +3,7 @@
 
 mod analyze;
 mod bench;
+mod bench_analyze;
 mod bench_tag;
 mod db;
 mod demo;
