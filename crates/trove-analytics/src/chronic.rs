@@ -11,8 +11,9 @@
 //! - **impact**: NPS / CSAT impact and revenue at risk, computed elsewhere
 //!   ([`crate::impact`], [`crate::revenue`]) and carried here for ranking and explanation.
 //!
-//! A theme is chronic when persistence, customers and spread all pass [`ChronicParams`]; a
-//! theme that is not chronic but had a spike alert, or whose largest period holds most of its
+//! A theme is chronic when persistence, customers and spread all pass [`ChronicParams`] and it
+//! does not raise the score (a positive NPS or CSAT impact makes it **praise** instead: customers
+//! keep mentioning it because they like it); a theme that is not chronic but had a spike alert, or whose largest period holds most of its
 //! mentions, is a **spike**. Chronic themes are ranked by impact (see [`rank_themes`]).
 
 use std::cmp::Ordering;
@@ -90,7 +91,10 @@ pub enum ThemeLabel {
     Chronic,
     /// A burst: alerted, or concentrated in one period.
     Spike,
-    /// Neither.
+    /// Persistent and widespread, but raising the score: something customers praise, not an
+    /// issue to fix.
+    Praise,
+    /// None of these.
     Occasional,
 }
 
@@ -198,11 +202,19 @@ pub fn score_theme(
     ];
     let spread_ok = entropies.iter().all(Option::is_none)
         || entropies.iter().flatten().any(|h| *h >= params.min_entropy);
-    let chronic = persistence >= params.min_persistence
+    let persistent_and_wide = persistence >= params.min_persistence
         && window.customers >= params.min_customers
         && spread_ok;
+    // Without scores nothing tells praise from complaint: the theme counts as a problem.
+    let raises_score = window
+        .nps_impact
+        .or(window.csat_impact)
+        .is_some_and(|impact| impact > 0.0);
+    let chronic = persistent_and_wide && !raises_score;
     let label = if chronic {
         ThemeLabel::Chronic
+    } else if persistent_and_wide {
+        ThemeLabel::Praise
     } else if window.spikes > 0 || is_burst(&window.counts, volume, params) {
         ThemeLabel::Spike
     } else {
@@ -277,6 +289,7 @@ fn label_order(label: ThemeLabel) -> u8 {
         ThemeLabel::Chronic => 0,
         ThemeLabel::Spike => 1,
         ThemeLabel::Occasional => 2,
+        ThemeLabel::Praise => 3,
     }
 }
 
@@ -563,5 +576,43 @@ mod tests {
                 rank_themes(&shuffled, &totals, PeriodKind::Month, &params)
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod praise_tests {
+    use super::*;
+
+    #[test]
+    fn a_persistent_theme_that_raises_the_score_is_praise_not_a_chronic_issue() {
+        let totals: Vec<PeriodTotal> = (0..6)
+            .map(|period| PeriodTotal {
+                period,
+                items: 1_000,
+            })
+            .collect();
+        let window = |theme: &str, impact: f64| ThemeWindow {
+            theme: theme.into(),
+            counts: vec![50; 6],
+            customers: 200,
+            channels: vec![100, 100, 100],
+            business_units: vec![150, 150],
+            touchpoints: vec![],
+            nps_impact: Some(impact),
+            csat_impact: None,
+            revenue_at_risk: RevenueAtRisk::new(),
+            spikes: 0,
+        };
+        let ranked = rank_themes(
+            &[window("helpful-agent", 4.9), window("surprise-fee", -3.2)],
+            &totals,
+            PeriodKind::Month,
+            &ChronicParams::default(),
+        );
+        assert_eq!(ranked[0].theme, "surprise-fee");
+        assert!(ranked[0].chronic);
+        assert_eq!(ranked[1].label, ThemeLabel::Praise);
+        assert!(!ranked[1].chronic);
+        assert_eq!(ranked[1].rank, None);
     }
 }

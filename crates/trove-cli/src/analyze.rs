@@ -164,7 +164,7 @@ pub fn analyze(url: &DbUrl, scope: &Scope) -> Result<ExitCode> {
 pub struct IssuesArgs {
     #[command(flatten)]
     scope: Scope,
-    /// List every theme, not only chronic ones and spikes.
+    /// List every theme (praise and occasional ones too), not only chronic issues and spikes.
     #[arg(long)]
     all: bool,
     /// Write CSV instead (overrides --format).
@@ -178,7 +178,7 @@ pub fn issues(url: &DbUrl, args: &IssuesArgs) -> Result<ExitCode> {
     let shown: Vec<&ChronicScore> = analysis
         .themes
         .iter()
-        .filter(|t| args.all || t.label != ThemeLabel::Occasional)
+        .filter(|t| args.all || matches!(t.label, ThemeLabel::Chronic | ThemeLabel::Spike))
         .collect();
     if args.csv {
         print_csv(&shown)?;
@@ -216,7 +216,7 @@ fn print_ranking(analysis: &Analysis, all: bool, limit: usize) {
     let rows = analysis
         .themes
         .iter()
-        .filter(|t| all || t.label != ThemeLabel::Occasional)
+        .filter(|t| all || matches!(t.label, ThemeLabel::Chronic | ThemeLabel::Spike))
         .take(limit);
     let right = |text: String| Cell::new(text).set_alignment(CellAlignment::Right);
     for score in rows {

@@ -143,3 +143,114 @@ fn an_unknown_theme_is_a_clear_error() {
         "{stderr}"
     );
 }
+
+/// The demo company, with its taxonomy loaded and every item tagged.
+fn tagged_demo() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let db = dir.path().join("demo.db");
+    let taxonomy = concat!(env!("CARGO_MANIFEST_DIR"), "/../../taxonomies/demo.toml");
+    trove(&db, &["demo"]);
+    trove(&db, &["taxonomy", "load", taxonomy]);
+    trove(&db, &["tag", "--all"]);
+    (dir, db)
+}
+
+#[test]
+fn on_the_demo_the_planted_truth_is_found() {
+    let truth = trove_demo::generate(&trove_demo::DemoConfig::default())
+        .expect("the demo generates")
+        .truth;
+    let chronic_ids: Vec<String> = truth.chronic().map(|t| t.id.to_string()).collect();
+    let spike = truth.spike().expect("a planted spike");
+    let fixed = truth.fixed().expect("a planted fix");
+    let (_dir, db) = tagged_demo();
+
+    let issues = json(&db, &["issues", "--themes", "rule", "--format", "json"]);
+    let issues = issues.as_array().unwrap();
+    let top: Vec<&str> = issues
+        .iter()
+        .take(3)
+        .map(|i| i["theme"].as_str().unwrap())
+        .collect();
+    for id in &chronic_ids {
+        assert!(
+            top.contains(&id.as_str()),
+            "planted chronic {id} is not in the top 3: {top:?}"
+        );
+    }
+    assert!(
+        issues
+            .iter()
+            .take(3)
+            .all(|i| i["chronic"] == true && i["nps_impact"].as_f64().unwrap() < -1.0)
+    );
+    let spike_issue = issues
+        .iter()
+        .find(|i| i["theme"] == spike.id.as_str())
+        .expect("the spike is listed");
+    assert_eq!(spike_issue["chronic"], false);
+    assert_eq!(spike_issue["label"], "spike");
+
+    // Seasonality moves volume, not shares: the steady chronic themes raise no alert, while the
+    // planted burst does, in its month.
+    let analysis = json(&db, &["analyze", "--themes", "rule", "--format", "json"]);
+    let alerts = analysis["alerts"].as_array().unwrap();
+    for id in &chronic_ids {
+        assert!(
+            !alerts.iter().any(|a| a["theme"] == id.as_str()),
+            "{id} raised an alert: {alerts:?}"
+        );
+    }
+    assert!(
+        alerts
+            .iter()
+            .any(|a| a["theme"] == spike.id.as_str() && a["kind"] == "spike"),
+        "{alerts:?}"
+    );
+    // Praise themes are persistent too, but they are not issues.
+    let everything = json(
+        &db,
+        &["issues", "--themes", "rule", "--all", "--format", "json"],
+    );
+    let praise: Vec<&Value> = everything
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["label"] == "praise")
+        .collect();
+    assert!(!praise.is_empty() && praise.iter().all(|i| i["chronic"] == false));
+
+    let trove_demo::ThemeKind::Fixed { fix_date, .. } = fixed.kind else {
+        panic!("the fixed theme has a date")
+    };
+    let verified = json(
+        &db,
+        &[
+            "verify",
+            fixed.id.as_str(),
+            "--fixed-on",
+            &fix_date.to_string(),
+            "--themes",
+            "rule",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(verified["verdict"], "verified", "{verified}");
+    assert!(verified["ci_high"].as_f64().unwrap() < 1.0);
+    let chronic = &chronic_ids[0];
+    let not_fixed = json(
+        &db,
+        &[
+            "verify",
+            chronic,
+            "--fixed-on",
+            &fix_date.to_string(),
+            "--themes",
+            "rule",
+            "--format",
+            "json",
+        ],
+    );
+    assert_ne!(not_fixed["verdict"], "verified", "{not_fixed}");
+}
