@@ -9,6 +9,7 @@ Prints accuracy, macro-F1 and the fit time (vectorizers + SVM), for comparison w
     python3 scripts/reference/banking77_sklearn.py                       # banking77
     python3 scripts/reference/banking77_sklearn.py --airline             # airline negativereason
     python3 scripts/reference/banking77_sklearn.py --analyzer char --sublinear
+    python3 scripts/reference/banking77_sklearn.py --cluster             # k-means NMI / ARI
 
 Options: --analyzer char_wb|char (default char_wb), --sublinear (sublinear_tf=True),
 --char-max N (longest character n-gram, default 5).
@@ -48,7 +49,11 @@ def main():
     p.add_argument("--sublinear", action="store_true")
     p.add_argument("--airline", action="store_true")
     p.add_argument("--char-max", type=int, default=5)
+    p.add_argument("--cluster", action="store_true",
+                   help="k-means (k=77) on the test texts' TF-IDF, NMI and ARI against the intents")
     a = p.parse_args()
+    if a.cluster:
+        return cluster(a)
     if a.airline:
         xtr, ytr, xte, yte = airline()
     else:
@@ -70,6 +75,26 @@ def main():
         "macro_f1": round(f1_score(yte, pred, average="macro"), 4),
         "train_seconds": round(fit, 2),
     }))
+
+
+def cluster(a):
+    """As `trove-learn`'s clustering test: words 1-2 + chars 2-4 (min_df 2), unit rows, k=77."""
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+    from sklearn.preprocessing import normalize
+    texts, labels = read(f"{DATA}/banking77/test.csv", "text", "category")
+    word = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2)
+    char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, min_df=2)
+    X = normalize(sp.hstack([word.fit_transform(texts), char.fit_transform(texts)]).tocsr())
+    for seed in (1, 2):
+        t0 = time.perf_counter()
+        found = KMeans(n_clusters=77, n_init=1, random_state=seed).fit_predict(X)
+        print(json.dumps({
+            "dataset": "banking77-test-clusters", "seed": seed,
+            "nmi": round(normalized_mutual_info_score(labels, found), 4),
+            "ari": round(adjusted_rand_score(labels, found), 4),
+            "seconds": round(time.perf_counter() - t0, 2),
+        }))
 
 
 if __name__ == "__main__":

@@ -334,7 +334,7 @@ fn print_human(r: &serde_json::Value) {
             g("precision"),
             g("recall"),
             g("f1"),
-            c["support"]
+            c["support"].as_u64().unwrap_or(0)
         );
     }
     if let Some(confusions) = r["confusions"].as_array().filter(|c| !c.is_empty()) {
@@ -342,7 +342,7 @@ fn print_human(r: &serde_json::Value) {
         for c in confusions {
             println!(
                 "{:>6}  {} → {}",
-                c["count"],
+                c["count"].as_u64().unwrap_or(0),
                 c["truth"].as_str().unwrap_or(""),
                 c["predicted"].as_str().unwrap_or("")
             );

@@ -161,3 +161,37 @@ fn airline_negative_reasons_before_and_after_the_22nd() {
     let macro_f1 = report["macro_f1"].as_f64().expect("a number");
     assert!(macro_f1 > 0.46, "macro-F1 {macro_f1}");
 }
+
+#[test]
+fn multi_label_reports_micro_and_macro_f1() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let data = dir.path().join("data.csv");
+    let mut text = String::from("text,themes\n");
+    for i in 0..20 {
+        text.push_str(&format!("\"flight was late again (#{i})\",late\n"));
+        text.push_str(&format!("\"the agent was rude (#{i})\",rude\n"));
+        text.push_str(&format!(
+            "\"late flight and a rude agent (#{i})\",late; rude\n"
+        ));
+    }
+    std::fs::write(&data, text).expect("writes the CSV");
+    let (ok, stdout, stderr) = trove(&[
+        "eval",
+        "--data",
+        data.to_str().expect("UTF-8"),
+        "--text-column",
+        "text",
+        "--label-column",
+        "themes",
+        "--label-separator",
+        ";",
+        "--format",
+        "json",
+    ]);
+    assert!(ok, "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(report["classes"], 2);
+    assert_eq!(report["micro_f1"], 1.0, "{stdout}");
+    assert_eq!(report["macro_f1"], 1.0);
+    assert_eq!(report["exact_match"], 1.0);
+}

@@ -227,7 +227,7 @@ fn the_airline_taxonomy_covers_negative_tweets() {
         "negativereason",
         "n",
         "cov%",
-        short.iter().map(|s| format!("{s:>9}")).collect::<String>()
+        short.iter().map(|s| format!(" {s:>9}")).collect::<String>()
     );
     for (reason, (n, c)) in &per_reason {
         let row: String = themes
@@ -238,7 +238,7 @@ fn the_airline_taxonomy_covers_negative_tweets() {
                     .and_then(|r| r.get(t))
                     .copied()
                     .unwrap_or(0);
-                format!("{:>9.0}", 100.0 * k as f64 / *n as f64)
+                format!(" {:>9.0}", 100.0 * k as f64 / *n as f64)
             })
             .collect();
         println!(

@@ -2,9 +2,9 @@
 //!
 //! - [`Classifier`]: a text classifier trained from labelled examples. Features are TF-IDF
 //!   weights of word 1-2-grams and character 2-4-grams taken within words (as scikit-learn's
-//!   `char_wb`; both ranges are options), each block L2-normalised; the model is a one-vs-rest linear SVM (L2-regularised
-//!   squared hinge loss) trained by dual coordinate descent (Hsieh et al. 2008, the liblinear
-//!   algorithm), classes spread over threads. Multi-class ([`Classifier::predict`], argmax)
+//!   `char_wb`; both ranges are options), each block L2-normalised; the model is a one-vs-rest
+//!   linear SVM (L2-regularised squared hinge loss) trained by dual coordinate descent (Hsieh
+//!   et al. 2008, the liblinear algorithm), classes spread over threads. Multi-class ([`Classifier::predict`], argmax)
 //!   and multi-label ([`Classifier::train_multi`], [`Classifier::predict_multi`], decision > 0).
 //!   A trained model round-trips through [`Classifier::to_bytes`] / [`Classifier::from_bytes`].
 //! - [`metrics`]: accuracy, per-class precision / recall / F1, macro-F1, the confusions most

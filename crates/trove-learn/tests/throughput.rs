@@ -27,7 +27,9 @@ fn column(path: &Path, name: &str) -> Vec<String> {
 #[ignore = "a benchmark: run in release with --ignored --nocapture"]
 fn classifies_a_million_real_texts() {
     let data = Path::new("/work/shared/data");
-    if !data.join("banking77/train.csv").exists() {
+    if !data.join("banking77/train.csv").exists()
+        || !data.join("airline-tweets/Tweets.csv").exists()
+    {
         eprintln!("skipped: {} is absent", data.display());
         return;
     }

@@ -144,10 +144,10 @@ pub(crate) fn classify(segment: &str, out: &mut String) -> Segment {
             .or_else(|| segment.strip_suffix("'S"))
             .filter(|s| !s.is_empty())
             .unwrap_or(segment);
-        for &b in trimmed.as_bytes() {
-            if b != b'\'' {
-                out.push(char::from(b.to_ascii_lowercase()));
-            }
+        out.push_str(trimmed);
+        out.make_ascii_lowercase();
+        if out.contains('\'') {
+            out.retain(|c| c != '\'');
         }
         return Segment::Word;
     }
@@ -172,11 +172,16 @@ pub(crate) fn classify(segment: &str, out: &mut String) -> Segment {
 }
 
 fn punctuation(segment: &str) -> Segment {
-    match segment {
-        "." | "!" | "?" | "\n" | "\r\n" | "\r" | "…" => Segment::SentenceEnd,
-        "," | ";" | ":" | "(" | ")" | "—" | "–" => Segment::ClauseEnd,
-        _ if segment.contains('\n') => Segment::SentenceEnd,
-        _ => Segment::Skip,
+    match segment.as_bytes() {
+        [b'.' | b'!' | b'?' | b'\n' | b'\r'] | b"\r\n" => Segment::SentenceEnd,
+        [b',' | b';' | b':' | b'(' | b')'] => Segment::ClauseEnd,
+        [b' ', ..] | [_] => Segment::Skip,
+        _ => match segment {
+            "…" => Segment::SentenceEnd,
+            "—" | "–" => Segment::ClauseEnd,
+            _ if segment.contains('\n') => Segment::SentenceEnd,
+            _ => Segment::Skip,
+        },
     }
 }
 

@@ -32,6 +32,12 @@ use crate::taxonomy::Taxonomy;
 const UNKNOWN: u32 = 0;
 /// The id of a clause or sentence boundary.
 const BOUNDARY: u32 = 1;
+/// Flag of a cached word id: the word is a negator.
+const NEGATOR: u32 = 1 << 30;
+/// Flag of a cached word id: the word opens a clause.
+const CLAUSE_WORD: u32 = 1 << 29;
+/// The id bits of a word id (ids are written in 21 bits, see `encode`).
+const ID_MASK: u32 = (1 << 21) - 1;
 /// How many words before a match a negator may stand.
 const NEGATION_WINDOW: usize = 3;
 /// The word cache of a [`Scratch`] is emptied when it grows past this many words.
@@ -190,7 +196,10 @@ impl Tagger {
             let vetoes = def.exclude.iter().map(|p| (p, false));
             for (text, signal) in signals.chain(vetoes) {
                 let stems = normalizer.phrase_stems(text);
-                if stems.is_empty() {
+                // Ids take 21 bits: a taxonomy with two million distinct stems is not one an
+                // analyst wrote; phrases beyond that are left out rather than mismatched.
+                let room = vocabulary.len() + stems.len() + 2 <= ID_MASK as usize;
+                if stems.is_empty() || !room {
                     continue;
                 }
                 let mut bytes = Vec::with_capacity(stems.len() * 3);
@@ -276,17 +285,24 @@ impl Tagger {
         self.tag_with(text, &mut Scratch::default())
     }
 
+    /// The id of the word in `scratch.word`, with [`NEGATOR`] and [`CLAUSE_WORD`] flags.
     fn word_id(&self, scratch: &mut Scratch) -> u32 {
         if let Some(&id) = scratch.cache.get(scratch.word.as_str()) {
             return id;
         }
-        let id = {
+        let mut id = {
             let stem = self.normalizer.stem(&scratch.word);
             self.vocabulary
                 .get(stem.as_ref())
                 .copied()
                 .unwrap_or(UNKNOWN)
         };
+        if is_negator(&scratch.word) {
+            id |= NEGATOR;
+        }
+        if is_clause_word(&scratch.word) {
+            id |= CLAUSE_WORD;
+        }
         if scratch.cache.len() >= CACHE_LIMIT {
             scratch.cache.clear();
         }
@@ -309,11 +325,12 @@ impl Tagger {
         for (start, segment) in segments(text) {
             let boundary = match classify(segment, &mut scratch.word) {
                 Segment::Word => {
-                    if open && is_clause_word(&scratch.word) {
+                    let flagged = self.word_id(scratch);
+                    if open && flagged & CLAUSE_WORD != 0 {
                         clause += 1;
                     }
                     open = true;
-                    let id = self.word_id(scratch);
+                    let id = flagged & ID_MASK;
                     any_known |= id != UNKNOWN;
                     encode(id, &mut scratch.haystack);
                     scratch.slots.push(Slot {
@@ -321,7 +338,7 @@ impl Tagger {
                         end: start + segment.len(),
                         sentence,
                         clause,
-                        negator: is_negator(&scratch.word),
+                        negator: flagged & NEGATOR != 0,
                         boundary: false,
                     });
                     continue;
