@@ -28,6 +28,8 @@ pub struct DemoReport {
     pub customers: UpsertOutcome,
     /// Feedback stored.
     pub feedback: InsertOutcome,
+    /// What tagging the items with the demo taxonomy did.
+    pub tagged: Option<crate::TagReport>,
     /// What was planted in the data, for checking the analysis.
     pub truth: Truth,
 }
@@ -41,14 +43,21 @@ pub enum DemoLoadError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The demo taxonomy could not be loaded or applied.
+    #[error(transparent)]
+    Taxonomy(#[from] crate::TaxonomyLoadError),
 }
+
+/// The taxonomy an analyst wrote for the demo company (`taxonomies/demo.toml`).
+const DEMO_TAXONOMY: &str = include_str!("../../../taxonomies/demo.toml");
 
 /// Items per transaction when loading.
 const BATCH: usize = 5_000;
 
 impl App {
-    /// Generates the demo company for `config` and stores it. Loading the same seed twice
-    /// adds nothing the second time (every item has a stable external id).
+    /// Generates the demo company for `config`, stores it, loads the demo taxonomy and tags
+    /// every item. Loading the same seed twice adds nothing the second time (every item has a
+    /// stable external id).
     pub fn load_demo(
         &self,
         config: &DemoConfig,
@@ -82,6 +91,8 @@ impl App {
             }
         }
         flush(&mut batch)?;
+        self.load_taxonomy("taxonomies/demo.toml", DEMO_TAXONOMY)?;
+        let tagged = self.tag_all(&trove_store::FeedbackFilter::default(), &crate::NoProgress)?;
         let stages = company.journey.stages();
         let touchpoints = stages.iter().flat_map(|s| &s.touchpoints);
         Ok(DemoReport {
@@ -94,6 +105,7 @@ impl App {
             themes: company.themes.len(),
             customers,
             feedback,
+            tagged,
             truth: company.truth.clone(),
         })
     }

@@ -199,7 +199,7 @@ fn money_text(score: &ChronicScore) -> String {
     }
 }
 
-fn print_ranking(analysis: &Analysis, all: bool, limit: usize) {
+pub(crate) fn print_ranking(analysis: &Analysis, all: bool, limit: usize) {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
         "rank",
@@ -253,7 +253,7 @@ fn print_ranking(analysis: &Analysis, all: bool, limit: usize) {
     }
 }
 
-fn print_alerts(analysis: &Analysis, limit: usize) {
+pub(crate) fn print_alerts(analysis: &Analysis, limit: usize) {
     if analysis.alerts.is_empty() {
         return;
     }
@@ -598,7 +598,12 @@ pub fn scores(url: &DbUrl, args: &ScoresArgs) -> Result<ExitCode> {
                 } else {
                     "not significant"
                 };
-                format!("{:+.1} ({verdict}, p={:.3})", c.difference, c.p_value)
+                let p = if c.p_value < 0.001 {
+                    "p<0.001".to_owned()
+                } else {
+                    format!("p={:.3}", c.p_value)
+                };
+                format!("{:+.1} ({verdict}, {p})", c.difference)
             },
         );
         table.add_row(vec![

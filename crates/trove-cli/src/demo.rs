@@ -4,8 +4,9 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::Args;
+use trove_analytics::analysis::AnalysisParams;
 use trove_demo::DemoConfig;
-use trove_store::FeedbackFilter;
+use trove_store::{FeedbackFilter, ThemeOrigin};
 
 use crate::db::DbUrl;
 use crate::output::{self, Bar, thousands};
@@ -60,12 +61,58 @@ pub fn run(url: &DbUrl, args: &DemoArgs) -> Result<ExitCode> {
     let summary = app.summary(&FeedbackFilter::default(), &DIMENSIONS)?;
     println!();
     output::print_summary(&summary);
+    if let Some(tagged) = report.tagged {
+        println!(
+            "\nTagged {} items with the demo taxonomy (taxonomy version {}): {} carry a theme.",
+            thousands(tagged.items),
+            tagged.version,
+            thousands(tagged.tagged)
+        );
+    }
+    let analysis = app.analyze(
+        &FeedbackFilter::default(),
+        ThemeOrigin::Rule,
+        &AnalysisParams::default(),
+    )?;
+    let (first, last) = &analysis.window_labels;
+    println!("\nChronic issues from {first} to {last}, ranked by what they cost:");
+    crate::analyze::print_ranking(&analysis, false, 10);
+    crate::analyze::print_alerts(&analysis, 5);
     let db = match url {
         DbUrl::Sqlite(path) => format!(" --db {}", path.display()),
         DbUrl::Postgres(_) => String::new(),
     };
-    println!(
-        "\nNext:\n  trove summary{db}                 counts and scores\n  trove journey show{db}            the journey as TOML\n  trove import FILE --mapping M.toml  your own feedback (see README.md)"
-    );
+    let next = [
+        (
+            format!("trove issues{db}"),
+            "the ranked chronic issues (--format json|csv)",
+        ),
+        (
+            format!("trove trend claim-payout-delay{db}"),
+            "one theme, month by month",
+        ),
+        (
+            format!("trove verify document-upload-broken --fixed-on 2026-03-15{db}"),
+            "did the fix work?",
+        ),
+        (format!("trove drivers{db}"), "what drives the NPS answer"),
+        (
+            format!("trove scores --by business-unit{db}"),
+            "NPS, CSAT, CES with significance tests",
+        ),
+        (
+            "trove import FILE --mapping M.toml".to_owned(),
+            "your own feedback (see README.md)",
+        ),
+    ];
+    let width = next
+        .iter()
+        .map(|(command, _)| command.len())
+        .max()
+        .unwrap_or(0);
+    println!("\nNext:");
+    for (command, what) in next {
+        println!("  {command:<width$}  {what}");
+    }
     Ok(ExitCode::SUCCESS)
 }
