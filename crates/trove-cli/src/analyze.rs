@@ -79,6 +79,9 @@ pub struct Scope {
     /// Only this source.
     #[arg(long)]
     source: Option<String>,
+    /// Only this business unit.
+    #[arg(long)]
+    business_unit: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
@@ -88,6 +91,7 @@ impl Scope {
     fn filter(&self) -> FeedbackFilter {
         FeedbackFilter {
             source: self.source.clone(),
+            business_unit: self.business_unit.clone(),
             ..FeedbackFilter::default()
         }
     }

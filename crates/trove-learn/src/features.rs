@@ -59,95 +59,6 @@ impl Hasher for PreHashed {
 
 pub(crate) type HashIndex = HashMap<u64, u32, BuildHasherDefault<PreHashed>>;
 
-/// The vocabulary: n-gram hash → column, an open-addressing table with linear probing, at
-/// most half full; a key and its column share one 16-byte slot, so a lookup usually touches
-/// one cache line (a `HashMap` touches two).
-#[derive(Debug, Clone)]
-pub(crate) struct Vocabulary {
-    slots: Vec<(u64, u32)>,
-    shift: u32,
-    len: usize,
-}
-
-const EMPTY: u32 = u32::MAX;
-
-/// Equal when they map the same keys to the same columns, whatever their layout.
-impl PartialEq for Vocabulary {
-    fn eq(&self, other: &Self) -> bool {
-        self.len == other.len && self.iter().all(|(k, c)| other.get(k) == Some(c))
-    }
-}
-
-impl Vocabulary {
-    /// An empty table with room for `n` keys.
-    pub(crate) fn with_capacity(n: usize) -> Self {
-        let size = (n.max(4) * 2).next_power_of_two();
-        Self {
-            slots: vec![(0, EMPTY); size],
-            shift: 64 - size.trailing_zeros(),
-            len: 0,
-        }
-    }
-
-    #[inline]
-    fn home(&self, key: u64) -> usize {
-        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
-    }
-
-    /// Adds `key` → `column` (columns below `u32::MAX`; a key already present is replaced).
-    pub(crate) fn insert(&mut self, key: u64, column: u32) {
-        if (self.len + 1) * 2 > self.slots.len() {
-            let mut bigger = Self::with_capacity(self.slots.len());
-            for (k, c) in self.iter() {
-                bigger.insert(k, c);
-            }
-            *self = bigger;
-        }
-        let mask = self.slots.len() - 1;
-        let mut i = self.home(key);
-        loop {
-            let slot = &mut self.slots[i];
-            if slot.1 == EMPTY {
-                *slot = (key, column);
-                self.len += 1;
-                return;
-            }
-            if slot.0 == key {
-                slot.1 = column;
-                return;
-            }
-            i = (i + 1) & mask;
-        }
-    }
-
-    /// The column of `key`.
-    #[inline]
-    pub(crate) fn get(&self, key: u64) -> Option<u32> {
-        let mask = self.slots.len() - 1;
-        let mut i = self.home(key);
-        loop {
-            let (k, c) = self.slots[i];
-            if c == EMPTY {
-                return None;
-            }
-            if k == key {
-                return Some(c);
-            }
-            i = (i + 1) & mask;
-        }
-    }
-
-    /// How many keys.
-    pub(crate) fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Every (key, column), in slot order (which depends on the table's history).
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (u64, u32)> + '_ {
-        self.slots.iter().copied().filter(|&(_, c)| c != EMPTY)
-    }
-}
-
 const K: u64 = 0x517c_c1b7_2722_0a95;
 
 #[inline]
@@ -252,7 +163,7 @@ pub(crate) struct Scratch {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TextFeatures {
     pub(crate) options: FeatureOptions,
-    pub(crate) vocabulary: Vocabulary,
+    pub(crate) vocabulary: HashIndex,
     /// Columns below this are word n-grams, the rest character n-grams.
     pub(crate) word_columns: u32,
     pub(crate) idf: Vec<f32>,
@@ -286,7 +197,7 @@ impl TextFeatures {
             }
         }
         let n = texts.len() as f64;
-        let mut vocabulary = Vocabulary::with_capacity(df_word.len() + df_char.len());
+        let mut vocabulary = HashIndex::default();
         let mut idf = Vec::new();
         let mut word_columns = 0;
         for (block, df) in [df_word, df_char].into_iter().enumerate() {
@@ -325,7 +236,7 @@ impl TextFeatures {
         counts.resize(self.idf.len(), 0);
         touched.clear();
         ngram_hashes(text, &self.options, scratch, |block, h| {
-            if let Some(c) = self.vocabulary.get(h ^ block as u64) {
+            if let Some(&c) = self.vocabulary.get(&(h ^ block as u64)) {
                 let count = &mut counts[c as usize];
                 if *count == 0 {
                     touched.push(c);

@@ -2,7 +2,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::features::{FeatureOptions, Scratch, SparseRow, TextFeatures, Vocabulary};
+use crate::features::{FeatureOptions, HashIndex, Scratch, SparseRow, TextFeatures};
 use crate::svm::{Csr, SvmOptions, train_binary};
 
 /// Why a model could not be trained or read.
@@ -276,7 +276,7 @@ impl Classifier {
             .features
             .vocabulary
             .iter()
-            .map(|(h, c)| (c, h))
+            .map(|(&h, &c)| (c, h))
             .collect();
         vocabulary.sort_unstable();
         put_u32(&mut out, vocabulary.len() as u32);
@@ -325,7 +325,8 @@ impl Classifier {
         }
         let word_columns = r.u32()?;
         let columns = r.u32()? as usize;
-        let mut vocabulary = Vocabulary::with_capacity(columns.min(bytes.len() / 12));
+        let mut vocabulary = HashIndex::default();
+        vocabulary.reserve(columns.min(bytes.len() / 12));
         for _ in 0..columns {
             let h = u64::from_le_bytes(
                 r.take(8)?
@@ -337,9 +338,6 @@ impl Classifier {
                 return Err(LearnError::Corrupt("column out of range"));
             }
             vocabulary.insert(h, c);
-        }
-        if vocabulary.len() != columns {
-            return Err(LearnError::Corrupt("repeated n-gram"));
         }
         let idf = r.f32s(columns)?;
         let weights = r.f32s(

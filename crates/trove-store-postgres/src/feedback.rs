@@ -47,6 +47,9 @@ pub(crate) fn where_clause(filter: &FeedbackFilter) -> (String, Vec<Param>) {
     if let Some(channel) = filter.channel {
         add("channel =", Box::new(channel.as_str()));
     }
+    if let Some(business_unit) = &filter.business_unit {
+        add("business_unit =", Box::new(business_unit.clone()));
+    }
     (sql, params)
 }
 

@@ -8,6 +8,7 @@
 //! never while the caller's visitor runs. Aggregates (`tally_by`) run as `GROUP BY` in the
 //! database, and batch writes are single multi-row statements over `UNNEST`ed arrays.
 
+mod analysis_runs;
 mod customers;
 mod decode;
 mod facts;
@@ -358,6 +359,18 @@ impl Store for PostgresStore {
 
     fn coverage(&self, filter: &FeedbackFilter) -> StoreResult<Coverage> {
         taxonomy::coverage(&mut *self.pool.get()?, filter)
+    }
+
+    fn save_analysis_run(&self, run: &trove_store::NewAnalysisRun) -> StoreResult<i64> {
+        analysis_runs::save(&mut *self.pool.get()?, run)
+    }
+
+    fn analysis_runs(&self, limit: usize) -> StoreResult<Vec<trove_store::AnalysisRunSummary>> {
+        analysis_runs::list(&mut *self.pool.get()?, limit)
+    }
+
+    fn analysis_run(&self, id: i64) -> StoreResult<Option<trove_store::AnalysisRun>> {
+        analysis_runs::one(&mut *self.pool.get()?, id)
     }
 }
 

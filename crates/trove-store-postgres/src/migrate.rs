@@ -22,6 +22,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0002_taxonomy",
         include_str!("../migrations/0002_taxonomy.sql"),
     ),
+    (
+        3,
+        "0003_analysis_runs",
+        include_str!("../migrations/0003_analysis_runs.sql"),
+    ),
 ];
 
 /// The newest version this program knows.
@@ -171,6 +176,10 @@ mod tests {
                 .collect()
         };
         assert_eq!(added(MIGRATIONS[1].2), added(sqlite));
+        let sqlite = include_str!("../../trove-store-sqlite/migrations/0003_analysis_runs.sql");
+        let expected = tables(sqlite);
+        assert!(expected.contains_key("analysis_runs"));
+        assert_eq!(tables(MIGRATIONS[2].2), expected);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! `trove-store` and `trove-domain`. One connection behind a mutex serves the process: SQLite
 //! writes one transaction at a time anyway, and WAL lets other processes read meanwhile.
 
+mod analysis_runs;
 mod decode;
 mod facts;
 mod migrate;
@@ -98,6 +99,10 @@ fn filter_sql(filter: &FeedbackFilter) -> (String, Vec<Value>) {
     if let Some(channel) = filter.channel {
         sql.push_str(" AND channel = ?");
         values.push(Value::Text(channel.as_str().to_owned()));
+    }
+    if let Some(business_unit) = &filter.business_unit {
+        sql.push_str(" AND business_unit = ?");
+        values.push(Value::Text(business_unit.clone()));
     }
     (sql, values)
 }
@@ -617,6 +622,18 @@ impl Store for SqliteStore {
 
     fn coverage(&self, filter: &FeedbackFilter) -> StoreResult<Coverage> {
         taxonomy::coverage(&self.lock(), filter)
+    }
+
+    fn save_analysis_run(&self, run: &trove_store::NewAnalysisRun) -> StoreResult<i64> {
+        analysis_runs::save(&self.lock(), run)
+    }
+
+    fn analysis_runs(&self, limit: usize) -> StoreResult<Vec<trove_store::AnalysisRunSummary>> {
+        analysis_runs::list(&self.lock(), limit)
+    }
+
+    fn analysis_run(&self, id: i64) -> StoreResult<Option<trove_store::AnalysisRun>> {
+        analysis_runs::one(&self.lock(), id)
     }
 }
 

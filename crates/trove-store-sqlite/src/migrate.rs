@@ -16,6 +16,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0002_taxonomy",
         include_str!("../migrations/0002_taxonomy.sql"),
     ),
+    (
+        3,
+        "0003_analysis_runs",
+        include_str!("../migrations/0003_analysis_runs.sql"),
+    ),
 ];
 
 /// Applies what is missing; returns the names applied now.

@@ -34,7 +34,7 @@ macro_rules! contract_suite {
             a_repeated_item_is_a_duplicate_within_and_across_batches,
             the_same_external_id_in_another_source_is_a_different_item,
             a_scan_visits_every_item_once_in_id_order_and_can_stop,
-            filters_select_by_time_source_and_channel,
+            filters_select_by_time_source_channel_and_business_unit,
             tallies_by_dimension_match_the_tally_of_the_items,
             month_groups_use_utc_calendar_months,
             source_themes_are_created_once_and_read_back,
@@ -51,6 +51,7 @@ macro_rules! contract_suite {
             coverage_counts_tagged_items_per_source_and_places_items,
             a_tagged_insert_stores_the_items_and_their_rule_tags,
             theme_counts_include_descendants_once_per_item,
+            analysis_runs_are_listed_newest_first_and_read_back_exactly,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
@@ -216,7 +217,7 @@ pub fn a_scan_visits_every_item_once_in_id_order_and_can_stop(store: &dyn Store)
     assert_eq!(sizes, vec![20, 20, 10]);
 }
 
-pub fn filters_select_by_time_source_and_channel(store: &dyn Store) {
+pub fn filters_select_by_time_source_channel_and_business_unit(store: &dyn Store) {
     let early = FeedbackItem {
         received_at: at("2025-01-10T00:00:00Z", 0),
         ..item("a", "1")
@@ -228,6 +229,7 @@ pub fn filters_select_by_time_source_and_channel(store: &dyn Store) {
     };
     let other = FeedbackItem {
         received_at: at("2025-02-11T00:00:00Z", 0),
+        business_unit: Some(label("Home")),
         ..item("b", "3")
     };
     store.insert_feedback(&[early, late, other], None).unwrap();
@@ -260,6 +262,13 @@ pub fn filters_select_by_time_source_and_channel(store: &dyn Store) {
     assert_eq!(
         count(FeedbackFilter {
             channel: Some(Channel::Ticket),
+            ..Default::default()
+        }),
+        1
+    );
+    assert_eq!(
+        count(FeedbackFilter {
+            business_unit: Some("Home".into()),
             ..Default::default()
         }),
         1
@@ -1007,4 +1016,56 @@ pub fn items_for_analysis_carry_their_theme_ids_without_text(store: &dyn Store) 
         )
         .unwrap();
     assert_eq!(rule_themes, 0, "no rule tags were stored");
+}
+
+pub fn analysis_runs_are_listed_newest_first_and_read_back_exactly(store: &dyn Store) {
+    assert!(store.analysis_runs(10).unwrap().is_empty());
+    assert_eq!(store.analysis_run(1).unwrap(), None);
+    let first = crate::NewAnalysisRun {
+        created_at: 1_760_000_000,
+        taxonomy_version: None,
+        filter: r#"{"source":null,"origin":"any"}"#.into(),
+        params: r#"{"period":"month","window":6}"#.into(),
+        items: 0,
+        chronic: 0,
+        result: "{}".into(),
+    };
+    // Whitespace, key order, escapes, non-ASCII text and long decimals must survive as written.
+    let result = concat!(
+        r#"{"z": 1, "a":[1.0000000000000002, -0.0, 1e300],"#,
+        "\n  ",
+        r#""text":"Zürich \"ok\" \u00e9 😀", "big": 12345678901234567890}"#
+    );
+    let second = crate::NewAnalysisRun {
+        created_at: 1_760_000_600,
+        taxonomy_version: Some(3),
+        filter: r#"{"source":"survey","business_unit":"Home","origin":"rule"}"#.into(),
+        params: r#"{"period":"iso_week","window":12,"until":1759276800}"#.into(),
+        items: 3_000_000_000,
+        chronic: 7,
+        result: result.into(),
+    };
+    let first_id = store.save_analysis_run(&first).unwrap();
+    let second_id = store.save_analysis_run(&second).unwrap();
+    assert!(second_id > first_id);
+    let listed = store.analysis_runs(10).unwrap();
+    let ids: Vec<i64> = listed.iter().map(|r| r.id).collect();
+    assert_eq!(ids, vec![second_id, first_id], "newest first");
+    assert_eq!(store.analysis_runs(1).unwrap().len(), 1);
+    let expected = crate::AnalysisRunSummary {
+        id: second_id,
+        created_at: second.created_at,
+        taxonomy_version: second.taxonomy_version,
+        filter: second.filter.clone(),
+        params: second.params.clone(),
+        items: second.items,
+        chronic: second.chronic,
+    };
+    assert_eq!(listed[0], expected);
+    assert_eq!(listed[1].taxonomy_version, None);
+    let read = store.analysis_run(second_id).unwrap().unwrap();
+    assert_eq!(read.summary, expected);
+    assert_eq!(read.result, result, "the result JSON reads back byte for byte");
+    assert_eq!(store.analysis_run(first_id).unwrap().unwrap().result, "{}");
+    assert_eq!(store.analysis_run(second_id + 1000).unwrap(), None);
 }

@@ -6,6 +6,7 @@
 //! `trove-store-postgres`) depend on it, never the other way round. The trait is synchronous
 //! and dyn-safe; async callers (the web server) run it on blocking threads.
 
+mod analysis_runs;
 #[cfg(feature = "contract")]
 pub mod contract;
 mod error;
@@ -14,6 +15,7 @@ mod tags;
 
 use std::ops::ControlFlow;
 
+pub use analysis_runs::{AnalysisRun, AnalysisRunSummary, NewAnalysisRun};
 pub use error::StoreError;
 pub use query::{
     Dimension, FeedbackFilter, GroupTally, ImportRun, ImportStatus, ImportTotals, InsertOutcome,
@@ -187,4 +189,13 @@ pub trait Store: Send + Sync {
     /// Coverage (items with a theme not coded by their source), overall and per source, and
     /// journey placement of the matching items, computed in the database.
     fn coverage(&self, filter: &FeedbackFilter) -> StoreResult<Coverage>;
+
+    /// Saves an analysis run; returns its id.
+    fn save_analysis_run(&self, run: &NewAnalysisRun) -> StoreResult<i64>;
+
+    /// The newest `limit` analysis runs, newest first, without their results.
+    fn analysis_runs(&self, limit: usize) -> StoreResult<Vec<AnalysisRunSummary>>;
+
+    /// One analysis run with its result, if stored.
+    fn analysis_run(&self, id: i64) -> StoreResult<Option<AnalysisRun>>;
 }

@@ -12,6 +12,8 @@ pub struct FeedbackFilter {
     pub source: Option<String>,
     /// Only this channel.
     pub channel: Option<Channel>,
+    /// Only this business unit.
+    pub business_unit: Option<String>,
 }
 
 /// A dimension feedback can be grouped by.
