@@ -8,7 +8,7 @@ use trove_analytics::analysis::{Analysis, AnalysisParams, Facts, ItemFacts, anal
 use trove_analytics::trend::{PeriodKind, PeriodTotal, SharePoint, period_index};
 use trove_analytics::verify::{RatePeriod, Verification, VerifyParams, verify_fix};
 use trove_domain::{Money, Scores};
-use trove_store::{FeedbackFilter, StoreResult, ThemeOrigin};
+use trove_store::{FeedbackFilter, NewAnalysisRun, StoreError, StoreResult, ThemeOrigin};
 
 use crate::App;
 
@@ -21,6 +21,46 @@ pub fn is_negative(scores: &Scores) -> bool {
     scores.nps.is_some_and(|n| n.is_detractor())
         || scores.csat.is_some_and(|c| c.value() <= 2)
         || scores.ces.is_some_and(|c| c.value() <= 3)
+}
+
+/// Which feedback an analysis run read, as its record stores it (JSON): the filter's fields
+/// and the origin of the themes counted.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RecordedScope {
+    /// Received at or after this instant (unix seconds).
+    pub since: Option<i64>,
+    /// Received before this instant (unix seconds).
+    pub until: Option<i64>,
+    /// Only this source.
+    pub source: Option<String>,
+    /// Only this channel.
+    pub channel: Option<String>,
+    /// Only this business unit.
+    pub business_unit: Option<String>,
+    /// Which themes counted: `rule`, `source` or `any`.
+    pub origin: String,
+}
+
+impl RecordedScope {
+    /// The record of `filter` and `origin`.
+    pub fn new(filter: &FeedbackFilter, origin: ThemeOrigin) -> Self {
+        // Destructured whole, so a new filter field cannot be left out of the record unnoticed.
+        let FeedbackFilter {
+            since,
+            until,
+            source,
+            channel,
+            business_unit,
+        } = filter;
+        Self {
+            since: *since,
+            until: *until,
+            source: source.clone(),
+            channel: channel.map(|c| c.as_str().to_owned()),
+            business_unit: business_unit.clone(),
+            origin: origin.stored().unwrap_or("any").to_owned(),
+        }
+    }
 }
 
 /// A theme's series and the verification of its fix.
@@ -85,6 +125,29 @@ impl App {
         Ok(analyze(&facts, params, &values))
     }
 
+    /// Like [`App::analyze`], and records the run in the store: when, the current taxonomy
+    /// version, the filter and origin, the parameters, the counts and the whole result (all as
+    /// JSON). Returns the run's id with the analysis.
+    pub fn analyze_and_record(
+        &self,
+        filter: &FeedbackFilter,
+        origin: ThemeOrigin,
+        params: &AnalysisParams,
+    ) -> StoreResult<(i64, Analysis)> {
+        let analysis = self.analyze(filter, origin, params)?;
+        let run = NewAnalysisRun {
+            created_at: jiff::Timestamp::now().as_second(),
+            taxonomy_version: self.store().current_taxonomy()?.map(|t| t.version),
+            filter: to_json(&RecordedScope::new(filter, origin))?,
+            params: to_json(params)?,
+            items: analysis.items,
+            chronic: analysis.themes.iter().filter(|t| t.chronic).count() as u64,
+            result: to_json(&analysis)?,
+        };
+        let id = self.store().save_analysis_run(&run)?;
+        Ok((id, analysis))
+    }
+
     /// Compares a theme's rate in the `periods` periods before the one holding `fixed_on`
     /// (unix seconds) with the `periods` after it; the period of the fix itself is left out,
     /// being part before and part after. `None` when no item carries the theme.
@@ -133,4 +196,9 @@ impl App {
             verification,
         }))
     }
+}
+
+/// `value` as JSON, for an analysis run's record.
+fn to_json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::database("encoding an analysis run", e))
 }

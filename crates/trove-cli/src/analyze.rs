@@ -122,15 +122,49 @@ fn parse_day(raw: &str) -> Result<i64> {
         .as_second())
 }
 
-/// `trove analyze`: the overview.
-pub fn analyze(url: &DbUrl, scope: &Scope) -> Result<ExitCode> {
-    let analysis = scope.analyze(url)?;
+/// Arguments of `trove analyze`.
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    #[command(flatten)]
+    scope: Scope,
+    /// List the recorded analysis runs, newest first (id, when, taxonomy version, items,
+    /// chronic issues, window), instead of running an analysis.
+    #[arg(long)]
+    list: bool,
+    /// With --list: how many runs to show.
+    #[arg(long, default_value_t = 20, requires = "list")]
+    limit: usize,
+}
+
+/// The JSON of `trove analyze`: the analysis with the id of its recorded run.
+#[derive(serde::Serialize)]
+struct RecordedAnalysis<'a> {
+    run: i64,
+    #[serde(flatten)]
+    analysis: &'a Analysis,
+}
+
+/// `trove analyze`: runs the analysis, records the run (which data, which taxonomy version,
+/// when, the parameters and the result) and prints the overview; `--list` lists recorded runs.
+pub fn analyze(url: &DbUrl, args: &AnalyzeArgs) -> Result<ExitCode> {
+    let scope = &args.scope;
+    if args.list {
+        return list_runs(url, args.limit, scope.format);
+    }
+    let app = App::new(url.open()?);
+    let (run, analysis) =
+        app.analyze_and_record(&scope.filter(), scope.themes.into(), &scope.params()?)?;
     if scope.format == Format::Json {
-        println!("{}", serde_json::to_string_pretty(&analysis)?);
+        let recorded = RecordedAnalysis {
+            run,
+            analysis: &analysis,
+        };
+        println!("{}", serde_json::to_string_pretty(&recorded)?);
         return Ok(ExitCode::SUCCESS);
     }
     if analysis.items == 0 {
         println!("no feedback to analyse in {url}");
+        println!("analysis run {run} recorded");
         return Ok(ExitCode::SUCCESS);
     }
     let (first, last) = &analysis.window_labels;
@@ -160,6 +194,100 @@ pub fn analyze(url: &DbUrl, scope: &Scope) -> Result<ExitCode> {
             );
         }
     }
+    println!("\nanalysis run {run} recorded");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A recorded run as `trove analyze --list --format json` prints it.
+#[derive(serde::Serialize)]
+struct ListedRun {
+    id: i64,
+    created_at: i64,
+    taxonomy_version: Option<i64>,
+    items: u64,
+    chronic: u64,
+    filter: serde_json::Value,
+    params: serde_json::Value,
+}
+
+/// The window a run's parameters asked for: "6 months", "12 weeks until 2026-01-01".
+fn window_text(params: &serde_json::Value) -> String {
+    let count = params["window"].as_u64().unwrap_or(0);
+    let period = match params["period"].as_str() {
+        Some("day") => "days",
+        Some("iso_week") => "weeks",
+        Some("month") => "months",
+        _ => "periods",
+    };
+    let until = params["until"]
+        .as_i64()
+        .and_then(|s| jiff::Timestamp::from_second(s).ok())
+        .map(|t| format!(" until {}", t.strftime("%Y-%m-%d")))
+        .unwrap_or_default();
+    format!("{count} {period}{until}")
+}
+
+/// `trove analyze --list`: the recorded analysis runs, newest first.
+fn list_runs(url: &DbUrl, limit: usize, format: Format) -> Result<ExitCode> {
+    let store = url.open()?;
+    let runs: Vec<ListedRun> = store
+        .analysis_runs(limit)?
+        .into_iter()
+        .map(|run| -> Result<ListedRun> {
+            Ok(ListedRun {
+                id: run.id,
+                created_at: run.created_at,
+                taxonomy_version: run.taxonomy_version,
+                items: run.items,
+                chronic: run.chronic,
+                filter: serde_json::from_str(&run.filter)
+                    .with_context(|| format!("analysis run {}: its filter", run.id))?,
+                params: serde_json::from_str(&run.params)
+                    .with_context(|| format!("analysis run {}: its parameters", run.id))?,
+            })
+        })
+        .collect::<Result<_>>()?;
+    if format == Format::Json {
+        println!("{}", serde_json::to_string_pretty(&runs)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if runs.is_empty() {
+        println!("no analysis runs recorded in {url}; `trove analyze` records one");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
+        "id",
+        "ran (UTC)",
+        "taxonomy",
+        "themes",
+        "items",
+        "chronic",
+        "window",
+    ]);
+    let right = |text: String| Cell::new(text).set_alignment(CellAlignment::Right);
+    for run in &runs {
+        let ran = jiff::Timestamp::from_second(run.created_at)
+            .map(|t| t.strftime("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_default();
+        let mut themes = run.filter["origin"].as_str().unwrap_or("any").to_owned();
+        if let Some(source) = run.filter["source"].as_str() {
+            themes.push_str(&format!(", source {source}"));
+        }
+        table.add_row(vec![
+            right(run.id.to_string()),
+            Cell::new(ran),
+            right(
+                run.taxonomy_version
+                    .map_or_else(|| "–".into(), |v| format!("v{v}")),
+            ),
+            Cell::new(themes),
+            right(thousands(run.items)),
+            right(run.chronic.to_string()),
+            Cell::new(window_text(&run.params)),
+        ]);
+    }
+    println!("{table}");
     Ok(ExitCode::SUCCESS)
 }
 

@@ -64,8 +64,9 @@ enum Command {
     },
     /// Tag stored items with the current taxonomy (`trove tag --all`).
     Tag(taxonomy::TagArgs),
-    /// Find the chronic issues: persistence, spread, impact, spikes, key drivers.
-    Analyze(analyze::Scope),
+    /// Find the chronic issues (persistence, spread, impact, spikes, key drivers) and record
+    /// the run; `trove analyze --list` lists the recorded runs.
+    Analyze(Box<analyze::AnalyzeArgs>),
     /// The ranked chronic issues (and spikes), each with its explanation.
     Issues(Box<analyze::IssuesArgs>),
     /// A theme's share of items per period, as a chart.
@@ -149,7 +150,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Bench { command } => bench::run(&command),
         Command::Taxonomy { command } => taxonomy::run(&db("sqlite://trove.db"), command),
         Command::Tag(args) => taxonomy::tag(&db("sqlite://trove.db"), &args),
-        Command::Analyze(scope) => analyze::analyze(&db("sqlite://trove.db"), &scope),
+        Command::Analyze(args) => analyze::analyze(&db("sqlite://trove.db"), &args),
         Command::Issues(args) => analyze::issues(&db("sqlite://trove.db"), &args),
         Command::Trend(args) => analyze::trend(&db("sqlite://trove.db"), &args),
         Command::Verify(args) => analyze::verify(&db("sqlite://trove.db"), &args),

@@ -6,7 +6,7 @@ use trove_domain::{Channel, DomainError, Scores};
 use trove_store::{FeedbackFilter, ItemThemes, PageVisitor, StoreError, StoreResult, ThemeOrigin};
 
 use crate::decode::{db_error, get};
-use crate::feedback::{refs, where_clause};
+use crate::feedback::{refs, visit_pages, where_clause};
 use crate::pool::Pool;
 
 const CONTEXT: &str = "reading items for analysis";
@@ -25,32 +25,23 @@ pub(crate) fn scan(
         params.len() + 1,
         params.len() + 2
     );
-    let page_size = page_size.max(1);
-    let limit = i64::try_from(page_size).unwrap_or(i64::MAX);
-    let mut last_id = 0_i64;
-    loop {
-        params.push(Box::new(last_id));
-        params.push(Box::new(limit));
-        let page = {
+    visit_pages(
+        page_size,
+        |last_id, limit| {
             // The connection goes back to the pool before the visitor runs.
             let mut client = pool.get()?;
-            let rows = client
-                .query(&sql, &refs(&params))
-                .map_err(|e| db_error(CONTEXT, e))?;
+            params.push(Box::new(last_id));
+            params.push(Box::new(i64::try_from(limit).unwrap_or(i64::MAX)));
+            let rows = client.query(&sql, &refs(&params));
+            params.truncate(params.len() - 2);
+            let rows = rows.map_err(|e| db_error(CONTEXT, e))?;
             let mut page = rows.iter().map(decode).collect::<StoreResult<Vec<_>>>()?;
             attach_themes(&mut client, origin, &mut page)?;
-            page
-        };
-        params.truncate(params.len() - 2);
-        let Some(last) = page.last() else {
-            return Ok(());
-        };
-        last_id = last.id;
-        let full = page.len() == page_size;
-        if visit(page).is_break() || !full {
-            return Ok(());
-        }
-    }
+            Ok(page)
+        },
+        |item| item.id,
+        visit,
+    )
 }
 
 fn checked<T>(id: i64, column: &'static str, parsed: Result<T, DomainError>) -> StoreResult<T> {

@@ -292,30 +292,44 @@ pub(crate) fn scan(
         params.len() + 1,
         params.len() + 2
     );
-    let page_size = page_size.max(1);
-    let limit = i64::try_from(page_size).unwrap_or(i64::MAX);
-    let mut last_id = 0_i64;
-    loop {
-        params.push(Box::new(last_id));
-        params.push(Box::new(limit));
-        let page = {
+    visit_pages(
+        page_size,
+        |last_id, limit| {
             // The connection goes back to the pool before the visitor runs.
             let mut client = pool.get()?;
-            let rows = client
-                .query(&sql, &refs(&params))
-                .map_err(|e| db_error(context, e))?;
+            params.push(Box::new(last_id));
+            params.push(Box::new(i64::try_from(limit).unwrap_or(i64::MAX)));
+            let rows = client.query(&sql, &refs(&params));
+            params.truncate(params.len() - 2);
+            let rows = rows.map_err(|e| db_error(context, e))?;
             let mut page = rows
                 .iter()
                 .map(decode_feedback)
                 .collect::<StoreResult<Vec<_>>>()?;
             attach_source_themes(&mut client, &mut page)?;
-            page
-        };
-        params.truncate(params.len() - 2);
+            Ok(page)
+        },
+        |stored| stored.id,
+        visit,
+    )
+}
+
+/// Keyset pagination over ids: `fetch(last_id, limit)` reads the page after `last_id`; the
+/// visitor runs with no connection held, until a short page or a stop.
+pub(crate) fn visit_pages<T>(
+    page_size: usize,
+    mut fetch: impl FnMut(i64, usize) -> StoreResult<Vec<T>>,
+    id: impl Fn(&T) -> i64,
+    visit: &mut PageVisitor<'_, T>,
+) -> StoreResult<()> {
+    let page_size = page_size.max(1);
+    let mut last_id = 0_i64;
+    loop {
+        let page = fetch(last_id, page_size)?;
         let Some(last) = page.last() else {
             return Ok(());
         };
-        last_id = last.id;
+        last_id = id(last);
         let full = page.len() == page_size;
         if visit(page).is_break() || !full {
             return Ok(());

@@ -7,7 +7,7 @@ use trove_domain::{Channel, DomainError, Scores};
 use trove_store::{FeedbackFilter, ItemThemes, PageVisitor, StoreError, StoreResult, ThemeOrigin};
 
 use crate::decode::db_error;
-use crate::{SqliteStore, filter_sql};
+use crate::{SqliteStore, filter_sql, page_values, visit_pages};
 
 const CONTEXT: &str = "reading items for analysis";
 
@@ -18,66 +18,53 @@ pub(crate) fn scan(
     page_size: usize,
     visit: &mut PageVisitor<'_, ItemThemes>,
 ) -> StoreResult<()> {
-    let (where_sql, mut values) = filter_sql(filter);
+    let (where_sql, values) = filter_sql(filter);
     let sql = format!(
         "SELECT id, received_at, customer_id, channel, business_unit, touchpoint, nps, csat, ces
          FROM feedback{where_sql} AND id > ? ORDER BY id LIMIT ?"
     );
-    let page_size = page_size.max(1);
-    let mut last_id = i64::MIN;
-    loop {
-        let page = {
+    visit_pages(
+        page_size,
+        |last_id, limit| {
             let connection = store.lock();
-            values.push(Value::Integer(last_id));
-            values.push(Value::Integer(i64::try_from(page_size).unwrap_or(i64::MAX)));
             let mut statement = connection
                 .prepare_cached(&sql)
                 .map_err(|e| db_error(CONTEXT, e))?;
             let rows = statement
-                .query_map(params_from_iter(values.iter()), |row| {
-                    Ok((
-                        row.get::<_, i64>(0)?,
-                        row.get::<_, i64>(1)?,
-                        row.get::<_, Option<String>>(2)?,
-                        row.get::<_, String>(3)?,
-                        row.get::<_, Option<String>>(4)?,
-                        row.get::<_, Option<String>>(5)?,
-                        [
-                            row.get::<_, Option<i64>>(6)?,
-                            row.get::<_, Option<i64>>(7)?,
-                            row.get::<_, Option<i64>>(8)?,
-                        ],
-                    ))
-                })
+                .query_map(
+                    params_from_iter(page_values(&values, last_id, limit)),
+                    read_row,
+                )
                 .map_err(|e| db_error(CONTEXT, e))?;
-            let mut page = Vec::with_capacity(page_size);
+            let mut page = Vec::with_capacity(limit);
             for row in rows {
-                let (id, received_at, customer_id, channel, business_unit, touchpoint, scores) =
-                    row.map_err(|e| db_error(CONTEXT, e))?;
-                page.push(ItemThemes {
-                    id,
-                    received_at,
-                    customer_id,
-                    channel: checked(id, "channel", channel.parse::<Channel>())?,
-                    business_unit,
-                    touchpoint,
-                    scores: decode_scores(id, scores)?,
-                    themes: Vec::new(),
-                });
+                page.push(row.map_err(|e| db_error(CONTEXT, e))??);
             }
-            values.truncate(values.len() - 2);
             attach_themes(&connection, origin, &mut page)?;
-            page
-        };
-        let Some(last) = page.last() else {
-            return Ok(());
-        };
-        last_id = last.id;
-        let full = page.len() == page_size;
-        if visit(page).is_break() || !full {
-            return Ok(());
-        }
-    }
+            Ok(page)
+        },
+        |item| item.id,
+        visit,
+    )
+}
+
+/// One row, without its themes; the outer error is SQLite's, the inner one a corrupt value.
+fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoreResult<ItemThemes>> {
+    let id: i64 = row.get(0)?;
+    let channel: String = row.get(3)?;
+    let scores = [row.get(6)?, row.get(7)?, row.get(8)?];
+    Ok((|| {
+        Ok(ItemThemes {
+            id,
+            received_at: row.get(1).map_err(|e| db_error(CONTEXT, e))?,
+            customer_id: row.get(2).map_err(|e| db_error(CONTEXT, e))?,
+            channel: checked(id, "channel", channel.parse::<Channel>())?,
+            business_unit: row.get(4).map_err(|e| db_error(CONTEXT, e))?,
+            touchpoint: row.get(5).map_err(|e| db_error(CONTEXT, e))?,
+            scores: decode_scores(id, scores)?,
+            themes: Vec::new(),
+        })
+    })())
 }
 
 fn checked<T>(id: i64, column: &'static str, parsed: Result<T, DomainError>) -> StoreResult<T> {

@@ -107,6 +107,37 @@ fn filter_sql(filter: &FeedbackFilter) -> (String, Vec<Value>) {
     (sql, values)
 }
 
+/// Keyset pagination over ids: `fetch(last_id, limit)` reads the page after `last_id` (with
+/// the store locked); the visitor runs with the store unlocked, until a short page or a stop.
+fn visit_pages<T>(
+    page_size: usize,
+    mut fetch: impl FnMut(i64, usize) -> StoreResult<Vec<T>>,
+    id: impl Fn(&T) -> i64,
+    visit: &mut PageVisitor<'_, T>,
+) -> StoreResult<()> {
+    let page_size = page_size.max(1);
+    let mut last_id = i64::MIN;
+    loop {
+        let page = fetch(last_id, page_size)?;
+        let Some(last) = page.last() else {
+            return Ok(());
+        };
+        last_id = id(last);
+        let full = page.len() == page_size;
+        if visit(page).is_break() || !full {
+            return Ok(());
+        }
+    }
+}
+
+/// A filter's parameters followed by a page's `id >` bound and `LIMIT`.
+fn page_values(filter_values: &[Value], last_id: i64, limit: usize) -> Vec<Value> {
+    let mut values = filter_values.to_vec();
+    values.push(Value::Integer(last_id));
+    values.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
+    values
+}
+
 fn dimension_sql(dimension: Dimension) -> &'static str {
     match dimension {
         Dimension::Channel => "channel",
@@ -266,40 +297,33 @@ impl Store for SqliteStore {
         visit: &mut PageVisitor<'_, StoredFeedback>,
     ) -> StoreResult<()> {
         let context = "reading feedback";
-        let (where_sql, mut values) = filter_sql(filter);
+        let (where_sql, values) = filter_sql(filter);
         let page_sql = format!(
             "SELECT {FEEDBACK_COLUMNS} FROM feedback{where_sql} AND id > ? ORDER BY id LIMIT ?"
         );
-        let page_size = page_size.max(1);
-        let mut last_id = i64::MIN;
-        loop {
-            let page = {
+        visit_pages(
+            page_size,
+            |last_id, limit| {
                 let connection = self.lock();
-                values.push(Value::Integer(last_id));
-                values.push(Value::Integer(i64::try_from(page_size).unwrap_or(i64::MAX)));
                 let mut statement = connection
                     .prepare_cached(&page_sql)
                     .map_err(|e| db_error(context, e))?;
                 let rows = statement
-                    .query_map(params_from_iter(values.iter()), decode_feedback)
+                    .query_map(
+                        params_from_iter(page_values(&values, last_id, limit)),
+                        decode_feedback,
+                    )
                     .map_err(|e| db_error(context, e))?;
-                let mut page = Vec::with_capacity(page_size);
+                let mut page = Vec::with_capacity(limit);
                 for row in rows {
                     page.push(row.map_err(|e| db_error(context, e))??);
                 }
-                values.truncate(values.len() - 2);
                 attach_source_themes(&connection, &mut page)?;
-                page
-            };
-            let Some(last) = page.last() else {
-                return Ok(());
-            };
-            last_id = last.id;
-            let full = page.len() == page_size;
-            if visit(page).is_break() || !full {
-                return Ok(());
-            }
-        }
+                Ok(page)
+            },
+            |stored| stored.id,
+            visit,
+        )
     }
 
     fn scan_item_themes(

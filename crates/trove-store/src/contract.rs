@@ -1065,7 +1065,10 @@ pub fn analysis_runs_are_listed_newest_first_and_read_back_exactly(store: &dyn S
     assert_eq!(listed[1].taxonomy_version, None);
     let read = store.analysis_run(second_id).unwrap().unwrap();
     assert_eq!(read.summary, expected);
-    assert_eq!(read.result, result, "the result JSON reads back byte for byte");
+    assert_eq!(
+        read.result, result,
+        "the result JSON reads back byte for byte"
+    );
     assert_eq!(store.analysis_run(first_id).unwrap().unwrap().result, "{}");
     assert_eq!(store.analysis_run(second_id + 1000).unwrap(), None);
 }

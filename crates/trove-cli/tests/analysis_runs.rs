@@ -1,0 +1,92 @@
+//! End-to-end: `trove analyze` records each run, and `trove analyze --list` lists them.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+const TROVE: &str = env!("CARGO_BIN_EXE_trove");
+
+fn trove(db: &Path, args: &[&str]) -> String {
+    let output = Command::new(TROVE)
+        .args(args)
+        .arg("--db")
+        .arg(db)
+        .output()
+        .expect("run trove");
+    assert!(
+        output.status.success(),
+        "trove {args:?} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("utf-8 output")
+}
+
+fn json(db: &Path, args: &[&str]) -> Value {
+    serde_json::from_str(&trove(db, args)).expect("one JSON document")
+}
+
+#[test]
+fn each_analysis_is_recorded_and_listed_newest_first() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let db = dir.path().join("demo.db");
+    trove(&db, &["demo", "--customers", "600", "--feedback", "3000"]);
+    assert_eq!(
+        json(&db, &["analyze", "--list", "--format", "json"]),
+        Value::Array(Vec::new()),
+        "the demo records no analysis run"
+    );
+
+    let first = json(&db, &["analyze", "--format", "json"]);
+    assert_eq!(first["run"], 1);
+    assert!(first["items"].as_u64().unwrap() > 0, "{first}");
+    assert!(first["themes"].is_array() && first["window_labels"].is_array());
+    let second = json(
+        &db,
+        &[
+            "analyze", "--format", "json", "--window", "3", "--themes", "rule",
+        ],
+    );
+    assert_eq!(second["run"], 2);
+    let chronic = |analysis: &Value| {
+        analysis["themes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["chronic"] == true)
+            .count() as u64
+    };
+
+    let runs = json(&db, &["analyze", "--list", "--format", "json"]);
+    let runs = runs.as_array().expect("a list of runs");
+    let ids: Vec<u64> = runs.iter().map(|r| r["id"].as_u64().unwrap()).collect();
+    assert_eq!(ids, vec![2, 1], "newest first");
+    for (run, analysis) in runs.iter().zip([&second, &first]) {
+        assert_eq!(run["taxonomy_version"], 1, "the demo loads its taxonomy");
+        assert_eq!(run["items"], analysis["items"]);
+        assert_eq!(run["chronic"], chronic(analysis));
+        assert!(run["created_at"].as_i64().unwrap() > 1_700_000_000);
+        assert_eq!(run["params"], analysis["params"]);
+    }
+    assert_eq!(runs[0]["params"]["window"], 3);
+    assert_eq!(runs[0]["filter"]["origin"], "rule");
+    assert_eq!(runs[1]["filter"]["origin"], "any");
+    assert_eq!(runs[1]["filter"]["source"], Value::Null);
+
+    let limited = json(
+        &db,
+        &["analyze", "--list", "--limit", "1", "--format", "json"],
+    );
+    assert_eq!(limited.as_array().unwrap().len(), 1);
+
+    let human = trove(&db, &["analyze"]);
+    assert!(human.contains("analysis run 3 recorded"), "{human}");
+    let table = trove(&db, &["analyze", "--list"]);
+    let rows: Vec<&str> = table.lines().filter(|l| l.contains("v1")).collect();
+    assert_eq!(rows.len(), 3, "{table}");
+    assert!(
+        rows[0].contains(" 3 ") && rows[2].contains(" 1 "),
+        "{table}"
+    );
+    assert!(rows[1].contains("3 months"), "{table}");
+}
