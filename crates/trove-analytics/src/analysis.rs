@@ -13,7 +13,8 @@ use trove_domain::{Money, ScoreTally, Scores};
 
 use crate::chronic::{ChronicParams, ChronicScore, ThemeWindow, rank_themes};
 use crate::impact::{
-    CrossProducts, DriverAnalysis, DriverOptions, csat_impact, key_drivers, nps_impact,
+    CrossProducts, DriverAnalysis, DriverOptions, PARETO_CUTOFF, ParetoLine, csat_impact,
+    key_drivers, nps_impact, pareto,
 };
 use crate::revenue::revenue_at_risk;
 use crate::spikes::{Alert, SpikeParams, detect_shifts, detect_spikes};
@@ -253,6 +254,10 @@ pub struct Analysis {
     pub alerts: Vec<Alert>,
     /// Key drivers of the NPS answer (0-10) among the window's themes, when there are answers.
     pub drivers: Option<DriverAnalysis>,
+    /// Pareto of the themes' volume in the window: the vital few that make up 80%.
+    pub pareto_volume: Vec<ParetoLine>,
+    /// Pareto of the NPS points the themes cost (themes that raise the score left out).
+    pub pareto_impact: Vec<ParetoLine>,
 }
 
 /// The window: the last `params.window` complete periods of `totals`.
@@ -391,7 +396,18 @@ pub fn analyze(
         .collect();
     let themes = rank_themes(&windows, &window, params.period, &params.chronic);
     let drivers = key_drivers(&facts.themes.names, &cross, &params.drivers);
+    let volumes = themes
+        .iter()
+        .map(|t| (t.theme.clone(), t.volume as f64))
+        .collect();
+    let losses = themes
+        .iter()
+        .filter_map(|t| Some((t.theme.clone(), -t.nps_impact?)))
+        .filter(|(_, loss)| *loss > 0.0)
+        .collect();
     Analysis {
+        pareto_volume: pareto(&volumes, PARETO_CUTOFF),
+        pareto_impact: pareto(&losses, PARETO_CUTOFF),
         params: *params,
         window_labels: (
             period_label(first, params.period),
@@ -474,6 +490,8 @@ fn empty_analysis(params: &AnalysisParams) -> Analysis {
         themes: Vec::new(),
         alerts: Vec::new(),
         drivers: None,
+        pareto_volume: Vec::new(),
+        pareto_impact: Vec::new(),
     }
 }
 
@@ -620,6 +638,16 @@ mod tests {
         );
         let drivers = analysis.drivers.unwrap();
         assert_eq!(drivers.drivers[0].name, "steady");
+        // Volume: steady 240, burst 60 -> steady alone is 80% and the vital few.
+        let vital: Vec<&str> = analysis
+            .pareto_volume
+            .iter()
+            .filter(|l| l.vital_few)
+            .map(|l| l.theme.as_str())
+            .collect();
+        assert_eq!(vital, vec!["steady"]);
+        assert!((analysis.pareto_volume[0].share - 0.8).abs() < 1e-12);
+        assert_eq!(analysis.pareto_impact[0].theme, "steady");
     }
 
     #[test]

@@ -37,6 +37,12 @@ pub struct RecordedScope {
     pub channel: Option<String>,
     /// Only this business unit.
     pub business_unit: Option<String>,
+    /// Only this journey stage.
+    pub journey_stage: Option<String>,
+    /// Only this touchpoint.
+    pub touchpoint: Option<String>,
+    /// Only customers of this segment.
+    pub segment: Option<String>,
     /// Which themes counted: `rule`, `source` or `any`.
     pub origin: String,
 }
@@ -51,6 +57,9 @@ impl RecordedScope {
             source,
             channel,
             business_unit,
+            journey_stage,
+            touchpoint,
+            segment,
         } = filter;
         Self {
             since: *since,
@@ -58,6 +67,9 @@ impl RecordedScope {
             source: source.clone(),
             channel: channel.map(|c| c.as_str().to_owned()),
             business_unit: business_unit.clone(),
+            journey_stage: journey_stage.clone(),
+            touchpoint: touchpoint.clone(),
+            segment: segment.clone(),
             origin: origin.stored().unwrap_or("any").to_owned(),
         }
     }

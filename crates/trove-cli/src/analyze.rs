@@ -82,18 +82,34 @@ pub struct Scope {
     /// Only this business unit.
     #[arg(long)]
     business_unit: Option<String>,
+    /// Only this channel.
+    #[arg(long)]
+    channel: Option<String>,
+    /// Only this journey stage (as the source gave it).
+    #[arg(long)]
+    stage: Option<String>,
+    /// Only this touchpoint.
+    #[arg(long)]
+    touchpoint: Option<String>,
+    /// Only customers of this segment.
+    #[arg(long)]
+    segment: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
 }
 
 impl Scope {
-    fn filter(&self) -> FeedbackFilter {
-        FeedbackFilter {
+    fn filter(&self) -> Result<FeedbackFilter> {
+        Ok(FeedbackFilter {
             source: self.source.clone(),
             business_unit: self.business_unit.clone(),
+            journey_stage: self.stage.clone(),
+            touchpoint: self.touchpoint.clone(),
+            segment: self.segment.clone(),
+            channel: self.channel.as_deref().map(str::parse).transpose()?,
             ..FeedbackFilter::default()
-        }
+        })
     }
 
     fn params(&self) -> Result<AnalysisParams> {
@@ -107,7 +123,7 @@ impl Scope {
 
     fn analyze(&self, url: &DbUrl) -> Result<Analysis> {
         let app = App::new(url.open()?);
-        Ok(app.analyze(&self.filter(), self.themes.into(), &self.params()?)?)
+        Ok(app.analyze(&self.filter()?, self.themes.into(), &self.params()?)?)
     }
 }
 
@@ -153,7 +169,7 @@ pub fn analyze(url: &DbUrl, args: &AnalyzeArgs) -> Result<ExitCode> {
     }
     let app = App::new(url.open()?);
     let (run, analysis) =
-        app.analyze_and_record(&scope.filter(), scope.themes.into(), &scope.params()?)?;
+        app.analyze_and_record(&scope.filter()?, scope.themes.into(), &scope.params()?)?;
     if scope.format == Format::Json {
         let recorded = RecordedAnalysis {
             run,
@@ -179,6 +195,8 @@ pub fn analyze(url: &DbUrl, args: &AnalyzeArgs) -> Result<ExitCode> {
         analysis.alerts.len(),
     );
     print_ranking(&analysis, false, 10);
+    print_vital_few("volume", &analysis.pareto_volume);
+    print_vital_few("NPS points lost", &analysis.pareto_impact);
     print_alerts(&analysis, 10);
     if let Some(drivers) = &analysis.drivers {
         println!(
@@ -385,6 +403,23 @@ pub(crate) fn print_ranking(analysis: &Analysis, all: bool, limit: usize) {
     }
 }
 
+fn print_vital_few(what: &str, lines: &[trove_analytics::impact::ParetoLine]) {
+    let vital: Vec<&str> = lines
+        .iter()
+        .filter(|l| l.vital_few)
+        .map(|l| l.theme.as_str())
+        .collect();
+    if let Some(last) = lines.iter().filter(|l| l.vital_few).last() {
+        println!(
+            "The vital few of the {what}: {} of {} themes make up {:.0}%: {}",
+            vital.len(),
+            lines.len(),
+            100.0 * last.cumulative_share,
+            vital.join(", ")
+        );
+    }
+}
+
 pub(crate) fn print_alerts(analysis: &Analysis, limit: usize) {
     if analysis.alerts.is_empty() {
         return;
@@ -477,7 +512,7 @@ pub struct TrendArgs {
 pub fn trend(url: &DbUrl, args: &TrendArgs) -> Result<ExitCode> {
     let app = App::new(url.open()?);
     let kind: PeriodKind = args.scope.period.into();
-    let facts = app.load_facts(&args.scope.filter(), args.scope.themes.into())?;
+    let facts = app.load_facts(&args.scope.filter()?, args.scope.themes.into())?;
     if !facts.theme_names().contains(&args.theme) {
         bail!(
             "no item carries the theme {:?}; `trove issues --all` lists the themes",
@@ -526,8 +561,44 @@ pub struct VerifyArgs {
     /// Periods compared on each side of the fix's period.
     #[arg(long, default_value_t = 3)]
     periods: usize,
+    /// What handling one contact costs, e.g. "6.50 USD": adds the annuity of the fix (contacts
+    /// avoided per month x cost x 12).
+    #[arg(long)]
+    cost_per_contact: Option<String>,
     #[command(flatten)]
     scope: Scope,
+}
+
+/// `trove verify --format json`: the verification, and the annuity when a cost was given.
+#[derive(serde::Serialize)]
+struct VerifyOutput<'a> {
+    #[serde(flatten)]
+    verification: &'a trove_analytics::verify::Verification,
+    contacts_avoided_per_month: f64,
+    annuity: Option<trove_domain::Money>,
+}
+
+/// Average days in a month (365.2425 / 12), to turn a period's volume into a month's.
+const DAYS_PER_MONTH: f64 = 30.436_875;
+
+/// Items per month after the fix: the mean volume of the periods after it, scaled to a month.
+fn monthly_exposure(after: &[trove_analytics::trend::SharePoint], kind: PeriodKind) -> f64 {
+    let per_period = after.iter().map(|p| p.total as f64).sum::<f64>() / after.len().max(1) as f64;
+    match kind {
+        PeriodKind::Day => per_period * DAYS_PER_MONTH,
+        PeriodKind::IsoWeek => per_period * DAYS_PER_MONTH / 7.0,
+        PeriodKind::Month => per_period,
+    }
+}
+
+fn parse_cost(raw: &str) -> Result<trove_domain::Money> {
+    let (amount, currency) = raw.trim().rsplit_once(' ').with_context(|| {
+        format!("--cost-per-contact {raw:?}: write an amount and a currency, e.g. \"6.50 USD\"")
+    })?;
+    Ok(trove_domain::Money::parse(
+        amount,
+        trove_domain::Currency::parse(currency)?,
+    )?)
 }
 
 /// `trove verify THEME --fixed-on DATE`.
@@ -540,7 +611,7 @@ pub fn verify(url: &DbUrl, args: &VerifyArgs) -> Result<ExitCode> {
         fixed_on,
         args.periods.max(1),
         kind,
-        &args.scope.filter(),
+        &args.scope.filter()?,
         args.scope.themes.into(),
     )?
     else {
@@ -556,8 +627,25 @@ pub fn verify(url: &DbUrl, args: &VerifyArgs) -> Result<ExitCode> {
             args.fixed_on
         );
     };
+    let per = trove_analytics::verify::VerifyParams::default().per;
+    let avoided = trove_analytics::verify::contacts_avoided_per_month(
+        verification.rate_before / per,
+        verification.rate_after / per,
+        monthly_exposure(&check.after, kind),
+    );
+    let cost = args
+        .cost_per_contact
+        .as_deref()
+        .map(parse_cost)
+        .transpose()?;
+    let annuity = cost.and_then(|cost| trove_analytics::verify::annuity(avoided, cost));
     if args.scope.format == Format::Json {
-        println!("{}", serde_json::to_string_pretty(verification)?);
+        let output = VerifyOutput {
+            verification,
+            contacts_avoided_per_month: avoided,
+            annuity,
+        };
+        println!("{}", serde_json::to_string_pretty(&output)?);
         return Ok(ExitCode::SUCCESS);
     }
     let span = |points: &[trove_analytics::trend::SharePoint]| match (points.first(), points.last())
@@ -581,6 +669,10 @@ pub fn verify(url: &DbUrl, args: &VerifyArgs) -> Result<ExitCode> {
         verification.ci_high,
         verification.verdict,
     );
+    println!("  contacts avoided: {avoided:.0} a month");
+    if let Some(annuity) = annuity {
+        println!("  annuity of the fix: {annuity} a year");
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -50,6 +50,16 @@ pub(crate) fn where_clause(filter: &FeedbackFilter) -> (String, Vec<Param>) {
     if let Some(business_unit) = &filter.business_unit {
         add("business_unit =", Box::new(business_unit.clone()));
     }
+    if let Some(stage) = &filter.journey_stage {
+        add("journey_stage =", Box::new(stage.clone()));
+    }
+    if let Some(touchpoint) = &filter.touchpoint {
+        add("touchpoint =", Box::new(touchpoint.clone()));
+    }
+    if let Some(segment) = &filter.segment {
+        add("customer_id IN (SELECT id FROM customers WHERE segment =", Box::new(segment.clone()));
+        sql.push(')');
+    }
     (sql, params)
 }
 

@@ -100,9 +100,18 @@ fn filter_sql(filter: &FeedbackFilter) -> (String, Vec<Value>) {
         sql.push_str(" AND channel = ?");
         values.push(Value::Text(channel.as_str().to_owned()));
     }
-    if let Some(business_unit) = &filter.business_unit {
-        sql.push_str(" AND business_unit = ?");
-        values.push(Value::Text(business_unit.clone()));
+    let labels = [
+        ("business_unit = ?", &filter.business_unit),
+        ("journey_stage = ?", &filter.journey_stage),
+        ("touchpoint = ?", &filter.touchpoint),
+        ("customer_id IN (SELECT id FROM customers WHERE segment = ?)", &filter.segment),
+    ];
+    for (condition, value) in labels {
+        if let Some(value) = value {
+            sql.push_str(" AND ");
+            sql.push_str(condition);
+            values.push(Value::Text(value.clone()));
+        }
     }
     (sql, values)
 }

@@ -34,7 +34,7 @@ macro_rules! contract_suite {
             a_repeated_item_is_a_duplicate_within_and_across_batches,
             the_same_external_id_in_another_source_is_a_different_item,
             a_scan_visits_every_item_once_in_id_order_and_can_stop,
-            filters_select_by_time_source_channel_and_business_unit,
+            filters_select_by_time_source_channel_unit_stage_touchpoint_and_segment,
             tallies_by_dimension_match_the_tally_of_the_items,
             month_groups_use_utc_calendar_months,
             source_themes_are_created_once_and_read_back,
@@ -217,7 +217,7 @@ pub fn a_scan_visits_every_item_once_in_id_order_and_can_stop(store: &dyn Store)
     assert_eq!(sizes, vec![20, 20, 10]);
 }
 
-pub fn filters_select_by_time_source_channel_and_business_unit(store: &dyn Store) {
+pub fn filters_select_by_time_source_channel_unit_stage_touchpoint_and_segment(store: &dyn Store) {
     let early = FeedbackItem {
         received_at: at("2025-01-10T00:00:00Z", 0),
         ..item("a", "1")
@@ -230,8 +230,14 @@ pub fn filters_select_by_time_source_channel_and_business_unit(store: &dyn Store
     let other = FeedbackItem {
         received_at: at("2025-02-11T00:00:00Z", 0),
         business_unit: Some(label("Home")),
+        journey_stage: Some(label("pay")),
+        touchpoint: Some(label("first-bill")),
+        customer_id: Some(CustomerId::parse("C-9").unwrap()),
         ..item("b", "3")
     };
+    store
+        .upsert_customers(&[customer("C-9", "SMB"), customer("C-1", "Premium")])
+        .unwrap();
     store.insert_feedback(&[early, late, other], None).unwrap();
     let feb: i64 = "2025-02-01T00:00:00Z"
         .parse::<Timestamp>()
@@ -272,6 +278,29 @@ pub fn filters_select_by_time_source_channel_and_business_unit(store: &dyn Store
             ..Default::default()
         }),
         1
+    );
+    for filter in [
+        FeedbackFilter {
+            journey_stage: Some("pay".into()),
+            ..Default::default()
+        },
+        FeedbackFilter {
+            touchpoint: Some("first-bill".into()),
+            ..Default::default()
+        },
+        FeedbackFilter {
+            segment: Some("SMB".into()),
+            ..Default::default()
+        },
+    ] {
+        assert_eq!(count(filter.clone()), 1, "{filter:?}");
+    }
+    assert_eq!(
+        count(FeedbackFilter {
+            segment: Some("Premium".into()),
+            ..Default::default()
+        }),
+        0
     );
     let filter = FeedbackFilter {
         since: Some(feb),

@@ -14,6 +14,12 @@ pub struct FeedbackFilter {
     pub channel: Option<Channel>,
     /// Only this business unit.
     pub business_unit: Option<String>,
+    /// Only this journey stage (as the source gave it).
+    pub journey_stage: Option<String>,
+    /// Only this touchpoint.
+    pub touchpoint: Option<String>,
+    /// Only items of customers in this segment.
+    pub segment: Option<String>,
 }
 
 /// A dimension feedback can be grouped by.
