@@ -409,7 +409,7 @@ fn print_vital_few(what: &str, lines: &[trove_analytics::impact::ParetoLine]) {
         .filter(|l| l.vital_few)
         .map(|l| l.theme.as_str())
         .collect();
-    if let Some(last) = lines.iter().filter(|l| l.vital_few).last() {
+    if let Some(last) = lines.iter().rfind(|l| l.vital_few) {
         println!(
             "The vital few of the {what}: {} of {} themes make up {:.0}%: {}",
             vital.len(),

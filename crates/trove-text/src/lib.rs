@@ -4,15 +4,21 @@
 //!   offsets, sentences, clauses and negators per token;
 //! - [`taxonomy`]: the TOML file an analyst edits (hierarchical themes with phrases, keywords,
 //!   exclusions, negation, journey stage and departments), its validation, diff and export;
+//! - [`sentiment`](mod@sentiment): VADER's lexicon and rules scored sentence by sentence, per
+//!   text and per theme mention;
 //! - [`tagger`]: the taxonomy compiled into one Aho-Corasick automaton that tags a text with all
 //!   its themes in one pass, each tag with the phrase that matched and where.
 //!
 //! Pure and deterministic: no IO, no store; it depends on `trove-domain` only.
 
 pub mod normalize;
+pub mod sentiment;
 pub mod tagger;
 pub mod taxonomy;
 
 pub use normalize::{Normalizer, Token};
+pub use sentiment::{
+    Label, SentenceScore, Sentiment, SentimentScorer, mention_sentiment, sentiment,
+};
 pub use tagger::{Scratch, Tag, Tagger};
 pub use taxonomy::{Taxonomy, TaxonomyDiff, TaxonomyError, ThemeChange, ThemeDef, diff};
