@@ -1,5 +1,6 @@
 //! Trove's text engine: it turns free text into the themes of an analyst's taxonomy.
 //!
+//! - [`cues`]: expectations (unmet / validated) and do more / do less / keep doing, per clause;
 //! - [`normalize`]: Unicode word segmentation, lowercasing, English Snowball stemming, with byte
 //!   offsets, sentences, clauses and negators per token;
 //! - [`taxonomy`]: the TOML file an analyst edits (hierarchical themes with phrases, keywords,
@@ -11,11 +12,13 @@
 //!
 //! Pure and deterministic: no IO, no store; it depends on `trove-domain` only.
 
+pub mod cues;
 pub mod normalize;
 pub mod sentiment;
 pub mod tagger;
 pub mod taxonomy;
 
+pub use cues::{Advice, ClauseCues, Expectation, clause_cues};
 pub use normalize::{Normalizer, Token};
 pub use sentiment::{
     Label, SentenceScore, Sentiment, SentimentScorer, mention_sentiment, sentiment,

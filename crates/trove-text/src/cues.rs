@@ -1,0 +1,250 @@
+//! Expectations and validations, and do more / do less / keep doing: each clause of a comment
+//! classified by cue patterns.
+//!
+//! An **expectation** is what the customer expected and did not get ("I expected…", "should
+//! have…", "was supposed to…", "I wish…"); a **validation** is what met or beat expectations
+//! ("worked great", "exactly what I needed", "thank you for…"). Independently, a clause may ask
+//! the company to **do more** ("please add…", "would be nice if…"), **do less** ("stop
+//! sending…", "too many…") or **keep doing** ("keep up the good work", "love that…").
+//!
+//! Clauses are split at sentence ends (`.`, `!`, `?`, line breaks), `;`, and before "but", so
+//! "great crew but the seat was supposed to recline" yields a validation and an expectation.
+//! Patterns are matched case-insensitively on word boundaries; the first pattern of each kind
+//! that matches a clause is reported with its byte range, so a person can see why.
+
+use std::sync::LazyLock;
+
+use regex::{Regex, RegexSet};
+use serde::Serialize;
+
+/// What a clause says about expectations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Expectation {
+    /// Something expected and not received.
+    Unmet,
+    /// Something that met or beat expectations.
+    Validated,
+}
+
+/// What a clause asks the company to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Advice {
+    /// Do more of something, or add it.
+    DoMore,
+    /// Do less of something, or stop it.
+    DoLess,
+    /// Keep doing something.
+    KeepDoing,
+}
+
+/// One clause with the cues found in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClauseCues {
+    /// Byte offset of the clause in the text.
+    pub start: usize,
+    /// Byte offset just past the clause.
+    pub end: usize,
+    /// Its expectation cue, if any, with the matched words.
+    pub expectation: Option<(Expectation, String)>,
+    /// Its advice cue, if any, with the matched words.
+    pub advice: Option<(Advice, String)>,
+}
+
+const UNMET: &[&str] = &[
+    r"\b(i|we) (had )?expected\b",
+    r"\bexpected (better|more)\b",
+    r"\bshould (have|'ve|of)\b",
+    r"\bshould['’]ve\b",
+    r"\bsupposed too?\b",
+    r"\b(i|we) (wish|hoped|thought)\b",
+    r"\b(was|were) (promised|told)\b",
+    r"\bwould have (liked|appreciated|expected)\b",
+    r"\bnot what (i|we) (expected|paid for|ordered)\b",
+];
+const VALIDATED: &[&str] = &[
+    r"\b(worked|works|went) (great|perfectly|well|smoothly|fine)\b",
+    r"\bexactly what (i|we) (needed|wanted|expected)\b",
+    r"\bas (promised|expected|advertised)\b",
+    r"\b(exceeded|beat|met) (my|our) expectations\b",
+    r"\bthank(s| you) for\b",
+    r"\b(great|excellent|amazing|awesome|fantastic|wonderful) (job|service|crew|staff|work|experience|flight)\b",
+    r"\b(love|loved|like|liked) (that|the|how|your)\b",
+];
+const DO_MORE: &[&str] = &[
+    r"\bplease (add|offer|bring|consider|make|give|provide|put)\b",
+    r"\bwould be (nice|great|good|helpful)\b",
+    r"\byou should (add|offer|have|provide|consider|make)\b",
+    r"\b(need|want) (more|better)\b",
+    r"\b(add|offer) (an? )?(option|way)\b",
+    r"\bwish (you|there) (would|was|were|had)\b",
+];
+const DO_LESS: &[&str] = &[
+    r"\b(please )?stop (sending|charging|making|calling|emailing|cancell?ing|spamming|changing)\b",
+    r"\b(too many|too much)\b",
+    r"\b(quit|no more) \w+ing\b",
+    r"\bdon['’]?t (send|charge|call|email|make) (me|us)\b",
+    r"\bfewer\b",
+];
+const KEEP_DOING: &[&str] = &[
+    r"\bkeep (up|it up|doing|going|the)\b",
+    r"\bnever change\b",
+    r"\b(love|loved) (that|the way|how)\b",
+    r"\bcontinue (to|the)\b",
+];
+
+struct Patterns<T> {
+    set: RegexSet,
+    each: Vec<Regex>,
+    kinds: Vec<T>,
+}
+
+impl<T: Copy> Patterns<T> {
+    fn new(groups: &[(T, &[&str])]) -> Self {
+        let mut sources = Vec::new();
+        let mut kinds = Vec::new();
+        for (kind, patterns) in groups {
+            for pattern in *patterns {
+                sources.push(format!("(?i){pattern}"));
+                kinds.push(*kind);
+            }
+        }
+        // The patterns are constants of this module, each compiled in its tests.
+        let set = RegexSet::new(&sources).expect("the cue patterns are valid");
+        let each = sources
+            .iter()
+            .map(|s| Regex::new(s).expect("the cue patterns are valid"))
+            .collect();
+        Self { set, each, kinds }
+    }
+
+    /// The first pattern that matches, its kind and the matched words.
+    fn first(&self, clause: &str) -> Option<(T, String)> {
+        let index = self.set.matches(clause).into_iter().next()?;
+        let found = self.each.get(index)?.find(clause)?;
+        Some((self.kinds[index], found.as_str().to_owned()))
+    }
+}
+
+static EXPECTATIONS: LazyLock<Patterns<Expectation>> = LazyLock::new(|| {
+    Patterns::new(&[
+        (Expectation::Unmet, UNMET),
+        (Expectation::Validated, VALIDATED),
+    ])
+});
+static ADVICE: LazyLock<Patterns<Advice>> = LazyLock::new(|| {
+    Patterns::new(&[
+        (Advice::DoLess, DO_LESS),
+        (Advice::KeepDoing, KEEP_DOING),
+        (Advice::DoMore, DO_MORE),
+    ])
+});
+static CLAUSE_END: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)[.!?;\n]+|\s+but\s+").expect("a valid constant pattern"));
+
+/// The clauses of `text` that carry a cue (clauses without one are left out).
+pub fn clause_cues(text: &str) -> Vec<ClauseCues> {
+    let mut cues = Vec::new();
+    let mut start = 0;
+    let ends = CLAUSE_END
+        .find_iter(text)
+        .map(|m| (m.start(), m.end()))
+        .chain([(text.len(), text.len())]);
+    for (end, next) in ends {
+        let clause = &text[start..end];
+        if !clause.trim().is_empty() {
+            let expectation = EXPECTATIONS.first(clause);
+            let advice = ADVICE.first(clause);
+            if expectation.is_some() || advice.is_some() {
+                cues.push(ClauseCues {
+                    start,
+                    end,
+                    expectation,
+                    advice,
+                });
+            }
+        }
+        start = next;
+    }
+    cues
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(text: &str) -> Vec<(Option<Expectation>, Option<Advice>)> {
+        clause_cues(text)
+            .into_iter()
+            .map(|c| (c.expectation.map(|e| e.0), c.advice.map(|a| a.0)))
+            .collect()
+    }
+
+    #[test]
+    fn every_pattern_compiles() {
+        for pattern in [UNMET, VALIDATED, DO_MORE, DO_LESS, KEEP_DOING].concat() {
+            assert!(Regex::new(&format!("(?i){pattern}")).is_ok(), "{pattern}");
+        }
+        assert_eq!(EXPECTATIONS.each.len(), UNMET.len() + VALIDATED.len());
+    }
+
+    // Written in the style of the airline tweets; tests/cues_airline.rs runs on the real ones.
+    #[test]
+    fn unmet_expectations_are_found_in_real_tweets() {
+        let tweet = "@airline Is flight 123 on its way? Was supposed to take off 30 minutes ago.";
+        let cues = clause_cues(tweet);
+        assert_eq!(cues.len(), 1);
+        let (kind, words) = cues[0].expectation.clone().unwrap();
+        assert_eq!(kind, Expectation::Unmet);
+        assert_eq!(words, "supposed to");
+        assert_eq!(
+            &tweet[cues[0].start..cues[0].end],
+            " Was supposed to take off 30 minutes ago"
+        );
+        assert_eq!(
+            kinds("@airline cancelled and no notification #expected better"),
+            vec![(Some(Expectation::Unmet), None)]
+        );
+    }
+
+    #[test]
+    fn advice_is_found_in_real_tweets() {
+        assert_eq!(
+            kinds("@airline please add more flights to Portland"),
+            vec![(None, Some(Advice::DoMore))]
+        );
+        assert_eq!(
+            kinds("@airline it would be nice if my ticket showed up in the system"),
+            vec![(None, Some(Advice::DoMore))]
+        );
+        assert_eq!(
+            kinds("@airline - too many apologies! Just fix it!"),
+            vec![(None, Some(Advice::DoLess))]
+        );
+        assert_eq!(
+            kinds("@airline Keep up the great work :)"),
+            vec![(Some(Expectation::Validated), Some(Advice::KeepDoing))]
+        );
+    }
+
+    #[test]
+    fn a_but_splits_a_validation_from_an_expectation() {
+        let cues =
+            kinds("Great crew but the seat was supposed to recline. Thank you for the snacks");
+        assert_eq!(
+            cues,
+            vec![
+                (Some(Expectation::Validated), None),
+                (Some(Expectation::Unmet), None),
+                (Some(Expectation::Validated), None)
+            ]
+        );
+    }
+
+    #[test]
+    fn plain_comments_carry_no_cue() {
+        assert!(clause_cues("My flight left at 9.").is_empty());
+        assert!(clause_cues("").is_empty());
+    }
+}
