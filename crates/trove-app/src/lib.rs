@@ -6,7 +6,9 @@
 //! and the caller decides how to show them.
 
 mod analysis;
+mod classify;
 mod demo;
+mod discover;
 mod import;
 mod journey_file;
 mod summary;
@@ -15,7 +17,11 @@ mod taxonomy;
 use std::sync::Arc;
 
 pub use analysis::{FixCheck, is_negative};
+pub use classify::{ClassifyError, ClassifyReport, LabelCount, TrainReport, TrainSpec};
 pub use demo::{DemoLoadError, DemoReport};
+pub use discover::{
+    ClusterTheme, DiscoverError, DiscoverOptions, DiscoveredCluster, Discovery, PeriodCount, Sample,
+};
 pub use import::{ImportError, ImportOptions, ImportReport, RowErrorEntry};
 pub use journey_file::{journey_to_toml, parse_journey};
 pub use summary::Summary;

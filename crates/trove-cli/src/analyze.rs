@@ -22,12 +22,15 @@ use crate::output::thousands;
 /// Which themes the analysis counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Origin {
-    /// Themes from the taxonomy's rules and themes coded by the source.
+    /// Every theme of an item: the taxonomy's rule tags, the classifier's label and the
+    /// themes coded by the source (each theme once).
     Any,
     /// Only the taxonomy's rule tags.
     Rule,
     /// Only themes coded by the source (e.g. a complaint's "Issue").
     Source,
+    /// Only the labels of the trained classifier (`trove classify`).
+    Model,
 }
 
 impl From<Origin> for ThemeOrigin {
@@ -36,6 +39,7 @@ impl From<Origin> for ThemeOrigin {
             Origin::Any => Self::Any,
             Origin::Rule => Self::Rule,
             Origin::Source => Self::Source,
+            Origin::Model => Self::Model,
         }
     }
 }

@@ -5,8 +5,10 @@ mod analyze;
 mod bench;
 mod bench_analyze;
 mod bench_tag;
+mod classify;
 mod db;
 mod demo;
+mod discover;
 mod eval;
 mod import;
 mod output;
@@ -79,6 +81,18 @@ enum Command {
     Scores(analyze::ScoresArgs),
     /// Train a classifier on labelled texts and measure it on held-out ones.
     Eval(Box<eval::EvalArgs>),
+    /// Train a classifier on feedback already coded (a labelled CSV) and save it in the store
+    /// as a new version, with its held-out accuracy and macro-F1.
+    Train(Box<classify::TrainArgs>),
+    /// Label stored items with the newest trained model; its labels are stored as themes
+    /// (origin `model`) beside the rule tags.
+    Classify(classify::ClassifyArgs),
+    /// List the trained models, their versions and training metrics.
+    Models(classify::ModelsArgs),
+    /// Find groups of similar comments among the items no theme matched, each with a name,
+    /// its size, its trend and sample verbatims (promote one with `trove taxonomy
+    /// add-from-cluster`).
+    Discover(Box<discover::DiscoverArgs>),
     /// Measure Trove's speed and memory on generated data.
     Bench {
         #[command(subcommand)]
@@ -157,6 +171,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Drivers(scope) => analyze::drivers(&db("sqlite://trove.db"), &scope),
         Command::Scores(args) => analyze::scores(&db("sqlite://trove.db"), &args),
         Command::Eval(args) => eval::run(&args),
+        Command::Train(args) => classify::train(&db("sqlite://trove.db"), &args),
+        Command::Classify(args) => classify::classify(&db("sqlite://trove.db"), &args),
+        Command::Models(args) => classify::models(&db("sqlite://trove.db"), &args),
+        Command::Discover(args) => discover::run(&db("sqlite://trove.db"), &args),
         Command::Migrate => {
             let url = db("sqlite://trove.db");
             // Opening applies what is pending; a second call reports that nothing is left.

@@ -36,6 +36,9 @@ pub enum TaxonomyCommand {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
+    /// Add a cluster `trove discover` found to the current taxonomy as a new theme (its top
+    /// terms as keywords and phrases) and load it as a new version.
+    AddFromCluster(Box<crate::discover::AddFromClusterArgs>),
 }
 
 /// Arguments of `trove tag`.
@@ -123,6 +126,9 @@ pub fn run(url: &DbUrl, command: TaxonomyCommand) -> Result<ExitCode> {
                     }
                 }
             }
+        }
+        TaxonomyCommand::AddFromCluster(args) => {
+            return crate::discover::add_from_cluster(url, &args);
         }
         TaxonomyCommand::Export => match app.export_taxonomy()? {
             Some(toml) => print!("{toml}"),

@@ -18,6 +18,14 @@ pub struct ClusterOptions {
     pub seed: u64,
     /// How many representative items (closest to the centre) to keep per cluster.
     pub representatives: usize,
+    /// When more items than this have features, the centres are learned on a seeded random
+    /// sample of this many and every item is then assigned to its nearest centre once
+    /// (0: learn on all). Assignment passes cost items × features × k, so this bounds the
+    /// time of large inputs.
+    pub fit_sample: usize,
+    /// Passes stop when at most this share of the items changed cluster (0: only when none
+    /// did).
+    pub tolerance: f64,
 }
 
 impl Default for ClusterOptions {
@@ -35,6 +43,8 @@ impl Default for ClusterOptions {
             max_iterations: 50,
             seed: 0x5EED,
             representatives: 5,
+            fit_sample: 0,
+            tolerance: 0.0,
         }
     }
 }
@@ -83,7 +93,21 @@ pub fn cluster_texts<S: AsRef<str>>(texts: &[S], options: &ClusterOptions) -> Cl
 
 /// Spherical k-means over unit-length sparse rows (empty rows are left unassigned).
 pub(crate) fn kmeans(rows: &[SparseRow], columns: usize, options: &ClusterOptions) -> Clustering {
-    let usable: Vec<usize> = (0..rows.len()).filter(|&i| !rows[i].is_empty()).collect();
+    let all_usable: Vec<usize> = (0..rows.len()).filter(|&i| !rows[i].is_empty()).collect();
+    // The items the centres are learned on.
+    let usable: Vec<usize> = if options.fit_sample > 0 && all_usable.len() > options.fit_sample {
+        let mut rng = SplitMix::new(options.seed ^ 0xF17_5A3B1E);
+        let mut index = all_usable.clone();
+        for i in 0..options.fit_sample {
+            let j = i + rng.below(index.len() - i);
+            index.swap(i, j);
+        }
+        index.truncate(options.fit_sample);
+        index.sort_unstable();
+        index
+    } else {
+        all_usable.clone()
+    };
     let k = options.k.clamp(1, usable.len().max(1));
     let mut assignments: Vec<Option<usize>> = vec![None; rows.len()];
     if usable.is_empty() {
@@ -126,40 +150,59 @@ pub(crate) fn kmeans(rows: &[SparseRow], columns: usize, options: &ClusterOption
         }
     }
     let k = centres.len();
+    // The centres transposed (`centres_t[column * k + j]`), so scoring a row against every
+    // centre reads each of its columns' k weights together. Each centre's dot product still
+    // adds the row's entries in column order, as a per-centre loop would.
+    let mut centres_t = vec![0.0f32; columns * k];
+    for (j, centre) in centres.iter().enumerate() {
+        for (c, &v) in centre.iter().enumerate() {
+            centres_t[c * k + j] = v;
+        }
+    }
+    drop(centres);
+    let score_all = |row: &SparseRow, centres_t: &[f32], scores: &mut [f32]| {
+        scores.iter_mut().for_each(|s| *s = 0.0);
+        for &(c, v) in row {
+            let base = c as usize * k;
+            for (s, &w) in scores.iter_mut().zip(&centres_t[base..base + k]) {
+                *s += v * w;
+            }
+        }
+    };
+    let mut scores = vec![0.0f32; k];
     let mut iterations = 0;
     let mut similarity = vec![0.0f32; rows.len()];
     while iterations < options.max_iterations {
         iterations += 1;
-        let mut changed = false;
+        let mut changed = 0usize;
         for &i in &usable {
-            let (best, score) = centres
+            score_all(&rows[i], &centres_t, &mut scores);
+            let (best, score) = scores
                 .iter()
+                .copied()
                 .enumerate()
-                .map(|(j, c)| (j, dot(&rows[i], c)))
                 .fold((0, f32::NEG_INFINITY), |a, b| if b.1 > a.1 { b } else { a });
             similarity[i] = score;
             if assignments[i] != Some(best) {
                 assignments[i] = Some(best);
-                changed = true;
+                changed += 1;
             }
         }
-        if !changed {
+        if changed == 0 || (changed as f64) <= options.tolerance * usable.len() as f64 {
             break;
         }
         // New centres: the normalised sum of their members.
-        for centre in &mut centres {
-            centre.iter_mut().for_each(|v| *v = 0.0);
-        }
+        centres_t.iter_mut().for_each(|v| *v = 0.0);
         let mut sizes = vec![0usize; k];
         for &i in &usable {
             if let Some(j) = assignments[i] {
                 sizes[j] += 1;
                 for &(c, v) in &rows[i] {
-                    centres[j][c as usize] += v;
+                    centres_t[c as usize * k + j] += v;
                 }
             }
         }
-        for (j, centre) in centres.iter_mut().enumerate() {
+        for j in 0..k {
             if sizes[j] == 0 {
                 // An empty cluster restarts at the item worst served by its centre.
                 let worst = usable
@@ -169,20 +212,42 @@ pub(crate) fn kmeans(rows: &[SparseRow], columns: usize, options: &ClusterOption
                     .unwrap_or(usable[0]);
                 similarity[worst] = f32::INFINITY;
                 for &(c, v) in &rows[worst] {
-                    centre[c as usize] = v;
+                    centres_t[c as usize * k + j] = v;
                 }
                 continue;
             }
-            let norm = centre.iter().map(|v| v * v).sum::<f32>().sqrt();
+            let norm = (0..columns)
+                .map(|c| centres_t[c * k + j] * centres_t[c * k + j])
+                .sum::<f32>()
+                .sqrt();
             if norm > 0.0 {
-                centre.iter_mut().for_each(|v| *v /= norm);
+                for c in 0..columns {
+                    centres_t[c * k + j] /= norm;
+                }
             }
         }
     }
-    // Final similarities to the final centres.
+    // Final similarities to the final centres; items outside the fitted sample (or moved by
+    // the last pass when it stopped early) are assigned to their nearest centre.
+    let converged = usable.len() == all_usable.len() && options.tolerance == 0.0;
+    let usable = all_usable;
     for &i in &usable {
-        if let Some(j) = assignments[i] {
-            similarity[i] = dot(&rows[i], &centres[j]);
+        if converged {
+            if let Some(j) = assignments[i] {
+                similarity[i] = rows[i]
+                    .iter()
+                    .map(|&(c, v)| v * centres_t[c as usize * k + j])
+                    .sum();
+            }
+        } else {
+            score_all(&rows[i], &centres_t, &mut scores);
+            let (best, score) = scores
+                .iter()
+                .copied()
+                .enumerate()
+                .fold((0, f32::NEG_INFINITY), |a, b| if b.1 > a.1 { b } else { a });
+            assignments[i] = Some(best);
+            similarity[i] = score;
         }
     }
     let mut clusters: Vec<(usize, Cluster)> = (0..k)

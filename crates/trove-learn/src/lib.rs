@@ -12,12 +12,16 @@
 //!   labels.
 //! - [`cluster`]: spherical k-means over the same features, deterministic for a seed, with
 //!   representative items per cluster (for theme discovery).
+//! - [`discover`]: theme discovery over that clustering: each group named by its most
+//!   distinctive words (unigrams and bigrams, stop words left out), with distinct
+//!   representative texts.
 //!
 //! Pure and deterministic: the same examples and options give the same model, bit for bit.
 //! This crate does no IO (callers read files and pass texts in) and must not depend on the
 //! store, any database crate, async runtimes or other Trove crates except `trove-domain`.
 
 pub mod cluster;
+pub mod discover;
 mod features;
 pub mod metrics;
 mod model;

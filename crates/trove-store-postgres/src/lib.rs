@@ -15,6 +15,7 @@ mod facts;
 mod feedback;
 mod journey;
 mod migrate;
+mod models;
 mod pool;
 mod redact;
 mod taxonomy;
@@ -341,6 +342,10 @@ impl Store for PostgresStore {
         taxonomy::replace_tags(&mut *self.pool.get()?, taxonomy_version, batch)
     }
 
+    fn replace_model_tags(&self, model_version: i64, batch: &[ItemTags]) -> StoreResult<u64> {
+        models::replace_tags(&mut *self.pool.get()?, model_version, batch)
+    }
+
     fn replace_rule_tags_by_key(
         &self,
         taxonomy_version: i64,
@@ -371,6 +376,18 @@ impl Store for PostgresStore {
 
     fn analysis_run(&self, id: i64) -> StoreResult<Option<trove_store::AnalysisRun>> {
         analysis_runs::one(&mut *self.pool.get()?, id)
+    }
+
+    fn save_model(&self, model: &trove_store::NewModel) -> StoreResult<i64> {
+        models::save(&mut *self.pool.get()?, model)
+    }
+
+    fn latest_model(&self, name: &str) -> StoreResult<Option<trove_store::StoredModel>> {
+        models::latest(&mut *self.pool.get()?, name)
+    }
+
+    fn models(&self) -> StoreResult<Vec<trove_store::ModelSummary>> {
+        models::list(&mut *self.pool.get()?)
     }
 }
 

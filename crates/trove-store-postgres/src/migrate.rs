@@ -27,6 +27,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0003_analysis_runs",
         include_str!("../migrations/0003_analysis_runs.sql"),
     ),
+    (
+        4,
+        "0004_models",
+        include_str!("../migrations/0004_models.sql"),
+    ),
 ];
 
 /// The newest version this program knows.
@@ -180,6 +185,11 @@ mod tests {
         let expected = tables(sqlite);
         assert!(expected.contains_key("analysis_runs"));
         assert_eq!(tables(MIGRATIONS[2].2), expected);
+        let sqlite = include_str!("../../trove-store-sqlite/migrations/0004_models.sql");
+        let expected = tables(sqlite);
+        assert!(expected.contains_key("models"));
+        assert_eq!(tables(MIGRATIONS[3].2), expected);
+        assert_eq!(added(MIGRATIONS[3].2), added(sqlite));
     }
 
     #[test]

@@ -152,7 +152,7 @@ fn a_database_with_a_newer_schema_is_refused() {
         )
         .unwrap();
     match PostgresStore::open_in_schema(&url, &schema) {
-        Err(StoreError::SchemaTooNew { found, known }) => assert_eq!((found, known), (999, 3)),
+        Err(StoreError::SchemaTooNew { found, known }) => assert_eq!((found, known), (999, 4)),
         other => panic!("expected SchemaTooNew, got {other:?}"),
     }
 }

@@ -9,6 +9,7 @@ mod analysis_runs;
 mod decode;
 mod facts;
 mod migrate;
+mod models;
 mod taxonomy;
 
 use std::path::Path;
@@ -637,6 +638,10 @@ impl Store for SqliteStore {
         taxonomy::replace_tags(&mut self.lock(), taxonomy_version, batch)
     }
 
+    fn replace_model_tags(&self, model_version: i64, batch: &[ItemTags]) -> StoreResult<u64> {
+        models::replace_tags(&mut self.lock(), model_version, batch)
+    }
+
     fn replace_rule_tags_by_key(
         &self,
         taxonomy_version: i64,
@@ -667,6 +672,18 @@ impl Store for SqliteStore {
 
     fn analysis_run(&self, id: i64) -> StoreResult<Option<trove_store::AnalysisRun>> {
         analysis_runs::one(&self.lock(), id)
+    }
+
+    fn save_model(&self, model: &trove_store::NewModel) -> StoreResult<i64> {
+        models::save(&mut self.lock(), model)
+    }
+
+    fn latest_model(&self, name: &str) -> StoreResult<Option<trove_store::StoredModel>> {
+        models::latest(&self.lock(), name)
+    }
+
+    fn models(&self) -> StoreResult<Vec<trove_store::ModelSummary>> {
+        models::list(&self.lock())
     }
 }
 

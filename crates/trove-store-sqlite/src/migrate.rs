@@ -21,6 +21,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0003_analysis_runs",
         include_str!("../migrations/0003_analysis_runs.sql"),
     ),
+    (
+        4,
+        "0004_models",
+        include_str!("../migrations/0004_models.sql"),
+    ),
 ];
 
 /// Applies what is missing; returns the names applied now.

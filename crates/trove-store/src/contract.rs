@@ -52,6 +52,7 @@ macro_rules! contract_suite {
             a_tagged_insert_stores_the_items_and_their_rule_tags,
             theme_counts_include_descendants_once_per_item,
             analysis_runs_are_listed_newest_first_and_read_back_exactly,
+            models_are_versioned_per_name_and_their_tags_sit_beside_rule_tags,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
@@ -1100,4 +1101,143 @@ pub fn analysis_runs_are_listed_newest_first_and_read_back_exactly(store: &dyn S
     );
     assert_eq!(store.analysis_run(first_id).unwrap().unwrap().result, "{}");
     assert_eq!(store.analysis_run(second_id + 1000).unwrap(), None);
+}
+
+pub fn models_are_versioned_per_name_and_their_tags_sit_beside_rule_tags(store: &dyn Store) {
+    use crate::{ItemTags, NewModel, ThemeOrigin};
+    assert!(store.models().unwrap().is_empty());
+    assert_eq!(store.latest_model("default").unwrap(), None);
+    let bytes: Vec<u8> = (0..=255u8).chain([0, 0, 255]).collect();
+    let model = |name: &str, created_at: i64, model: Vec<u8>| NewModel {
+        name: name.into(),
+        created_at,
+        labels_file: "train.csv".into(),
+        metrics: r#"{"accuracy": 0.9, "macro_f1": 0.88}"#.into(),
+        model,
+    };
+    assert_eq!(
+        store.save_model(&model("default", 10, vec![1, 2])).unwrap(),
+        1
+    );
+    assert_eq!(store.save_model(&model("other", 11, vec![3])).unwrap(), 1);
+    assert_eq!(
+        store
+            .save_model(&model("default", 12, bytes.clone()))
+            .unwrap(),
+        2
+    );
+    let latest = store.latest_model("default").unwrap().unwrap();
+    assert_eq!(latest.summary.version, 2);
+    assert_eq!(latest.summary.created_at, 12);
+    assert_eq!(latest.summary.labels_file, "train.csv");
+    assert_eq!(
+        latest.summary.metrics,
+        r#"{"accuracy": 0.9, "macro_f1": 0.88}"#
+    );
+    assert_eq!(latest.summary.bytes, bytes.len() as u64);
+    assert_eq!(latest.model, bytes, "the bytes read back exactly");
+    let listed: Vec<(String, i64, u64)> = store
+        .models()
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.name, m.version, m.bytes))
+        .collect();
+    assert_eq!(
+        listed,
+        vec![
+            ("default".to_owned(), 1, 2),
+            ("default".to_owned(), 2, bytes.len() as u64),
+            ("other".to_owned(), 1, 1),
+        ]
+    );
+
+    // Model tags replace model tags only; rule tags and source themes stay.
+    let coded = FeedbackItem {
+        source_themes: vec![label("Fee")],
+        ..item("s", "1")
+    };
+    store.insert_feedback(&[coded], None).unwrap();
+    let mut ids = Vec::new();
+    store
+        .scan_feedback(&FeedbackFilter::default(), 10, &mut |page| {
+            ids.extend(page.iter().map(|i| i.id));
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    let id = ids[0];
+    store
+        .upsert_themes(&[
+            Theme {
+                id: slug("refund"),
+                name: label("Refund"),
+                parent: None,
+            },
+            Theme {
+                id: slug("card"),
+                name: label("Card"),
+                parent: None,
+            },
+        ])
+        .unwrap();
+    let tags = |theme: &str| ItemTags {
+        feedback_id: id,
+        tags: vec![rule_tag(theme, "", 0, 0)],
+    };
+    store.replace_rule_tags(1, &[tags("refund")]).unwrap();
+    assert_eq!(store.replace_model_tags(2, &[tags("card")]).unwrap(), 1);
+    assert_eq!(store.replace_model_tags(2, &[tags("refund")]).unwrap(), 1);
+    let themes = |origin: ThemeOrigin| {
+        let mut themes = Vec::new();
+        store
+            .scan_item_themes(&FeedbackFilter::default(), origin, 10, &mut |page| {
+                themes.extend(page.into_iter().flat_map(|i| i.themes));
+                ControlFlow::Continue(())
+            })
+            .unwrap();
+        themes
+    };
+    assert_eq!(
+        themes(ThemeOrigin::Model),
+        ["refund"],
+        "the second replaced the first"
+    );
+    assert_eq!(themes(ThemeOrigin::Rule), ["refund"]);
+    assert_eq!(themes(ThemeOrigin::Source), ["fee"]);
+    assert_eq!(
+        themes(ThemeOrigin::Any),
+        ["fee", "refund"],
+        "each theme once"
+    );
+    let model_tag = store
+        .item_tags(id)
+        .unwrap()
+        .into_iter()
+        .find(|t| t.origin == "model")
+        .unwrap();
+    assert_eq!(
+        (model_tag.phrase, model_tag.start, model_tag.end),
+        (None, None, None)
+    );
+    assert_eq!(
+        store
+            .theme_counts(&FeedbackFilter::default(), "model")
+            .unwrap()[0]
+            .theme
+            .as_str(),
+        "refund"
+    );
+    assert_eq!(
+        store
+            .replace_model_tags(
+                2,
+                &[ItemTags {
+                    feedback_id: id,
+                    tags: vec![]
+                }]
+            )
+            .unwrap(),
+        0
+    );
+    assert!(themes(ThemeOrigin::Model).is_empty());
+    assert_eq!(themes(ThemeOrigin::Rule), ["refund"]);
 }

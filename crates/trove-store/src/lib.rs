@@ -10,6 +10,7 @@ mod analysis_runs;
 #[cfg(feature = "contract")]
 pub mod contract;
 mod error;
+mod models;
 mod query;
 mod tags;
 
@@ -17,6 +18,7 @@ use std::ops::ControlFlow;
 
 pub use analysis_runs::{AnalysisRun, AnalysisRunSummary, NewAnalysisRun};
 pub use error::StoreError;
+pub use models::{ModelSummary, NewModel, StoredModel};
 pub use query::{
     Dimension, FeedbackFilter, GroupTally, ImportRun, ImportStatus, ImportTotals, InsertOutcome,
     ItemThemes, NewImportRun, ThemeOrigin, UpsertOutcome,
@@ -142,6 +144,11 @@ pub trait Store: Send + Sync {
     /// tags), in one transaction; returns how many tags were stored.
     fn replace_rule_tags(&self, taxonomy_version: i64, batch: &[ItemTags]) -> StoreResult<u64>;
 
+    /// Replaces the classifier's tags (origin `model`) of the listed items, like
+    /// [`Store::replace_rule_tags`]: only each tag's theme is stored (no phrase, no offsets),
+    /// with the version of the model that predicted it. Returns how many tags were stored.
+    fn replace_model_tags(&self, model_version: i64, batch: &[ItemTags]) -> StoreResult<u64>;
+
     /// Like [`Store::replace_rule_tags`], for items named by source and external id (as an
     /// import knows them); items not stored are skipped.
     fn replace_rule_tags_by_key(
@@ -198,4 +205,14 @@ pub trait Store: Send + Sync {
 
     /// One analysis run with its result, if stored.
     fn analysis_run(&self, id: i64) -> StoreResult<Option<AnalysisRun>>;
+
+    /// Saves a trained model as the next version of its name (the previous highest + 1, or 1);
+    /// returns that version.
+    fn save_model(&self, model: &NewModel) -> StoreResult<i64>;
+
+    /// The newest version of the named model, with its bytes, if one was saved.
+    fn latest_model(&self, name: &str) -> StoreResult<Option<StoredModel>>;
+
+    /// Every stored model version without its bytes, sorted by name, then version.
+    fn models(&self) -> StoreResult<Vec<ModelSummary>>;
 }

@@ -184,7 +184,9 @@ pub enum ThemeOrigin {
     Rule,
     /// Themes the source coded (e.g. a complaint's "Issue").
     Source,
-    /// Both.
+    /// Themes a trained classifier predicted (`trove classify`).
+    Model,
+    /// All of them: rule, source and model.
     Any,
 }
 
@@ -194,6 +196,7 @@ impl ThemeOrigin {
         match self {
             Self::Rule => Some("rule"),
             Self::Source => Some("source"),
+            Self::Model => Some("model"),
             Self::Any => None,
         }
     }

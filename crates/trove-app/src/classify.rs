@@ -1,0 +1,481 @@
+//! The classifier use cases: train a model on feedback a company has already coded, save it in
+//! the store, and classify stored items with it.
+//!
+//! **Training** ([`App::train_model`]) reads a labelled CSV (a text column and a label column;
+//! rows with an empty text or label are skipped and counted), holds out a seeded 20% to measure
+//! accuracy and macro-F1, then trains again on every row and saves that model as the next
+//! version of its name, with the metrics (JSON) and the labelled file's name.
+//!
+//! **Classifying** ([`App::classify_all`]) loads the newest version of the named model and
+//! gives every matching stored item with a non-empty text exactly one label: the class with
+//! the highest score. The label becomes a theme whose id is the label's slug
+//! ([`Slug::from_name`]); a theme missing from the store is created with the label as its name
+//! (an existing theme, e.g. a taxonomy's or a source's with the same id, is left as it is).
+//! Each item's prediction is stored in `feedback_themes` with origin `model` and the model's
+//! version, replacing that item's earlier model tags; rule tags and source themes are never
+//! touched.
+//!
+//! **The blend with the rules** is a union, decided at read time: with `--themes any` an item's
+//! themes are its rule tags, its source themes and its model label, each theme once. Where a
+//! rule fires, its theme is kept (the rules are the analyst's certainty) and the model adds its
+//! label beside it; where no rule fires, the model's label is the item's only learned theme.
+//! Nothing is removed by the model, so a rule theme and a model label that disagree both count;
+//! `--themes rule` and `--themes model` read either alone.
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::Read;
+use std::ops::ControlFlow;
+use std::time::Instant;
+
+use serde::Serialize;
+use serde_json::json;
+use thiserror::Error;
+use trove_domain::{Label, Slug, Theme};
+use trove_learn::{Classifier, LearnError, TrainOptions, metrics};
+use trove_store::{FeedbackFilter, ItemTags, NewModel, RuleTag, StoreError};
+
+use crate::{App, Progress};
+
+/// Why a model could not be trained, saved, loaded or applied.
+#[derive(Debug, Error)]
+pub enum ClassifyError {
+    /// The labelled file could not be read as CSV.
+    #[error("reading the labelled file: {0}")]
+    Csv(#[from] csv::Error),
+    /// The labelled file lacks a named column.
+    #[error("the labelled file has no column {0:?}")]
+    MissingColumn(String),
+    /// Training failed (no examples, one label only) or the stored model is unreadable.
+    #[error(transparent)]
+    Learn(#[from] LearnError),
+    /// No model of that name is stored.
+    #[error("no model named {0:?} is stored; train one with `trove train --labels FILE`")]
+    NoModel(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What to train on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainSpec {
+    /// The model's name; versions count per name.
+    pub name: String,
+    /// The labelled file's name as given, recorded with the model.
+    pub labels_file: String,
+    /// The column holding the text.
+    pub text_column: String,
+    /// The column holding the label.
+    pub label_column: String,
+    /// The share of rows held out to measure the model (0 skips the measurement).
+    pub holdout: f64,
+    /// Seed of the held-out split and of the training shuffles.
+    pub seed: u64,
+}
+
+impl TrainSpec {
+    /// A spec with a 20% held-out share and seed 1.
+    pub fn new(name: &str, labels_file: &str, text_column: &str, label_column: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            labels_file: labels_file.to_owned(),
+            text_column: text_column.to_owned(),
+            label_column: label_column.to_owned(),
+            holdout: 0.2,
+            seed: 1,
+        }
+    }
+}
+
+/// What training did; also the metrics saved with the model (as JSON).
+#[derive(Debug, Clone, Serialize)]
+pub struct TrainReport {
+    /// The model's name.
+    pub name: String,
+    /// The version saved.
+    pub version: i64,
+    /// Labelled rows used.
+    pub examples: usize,
+    /// Rows skipped for an empty text or label.
+    pub skipped: usize,
+    /// Distinct labels.
+    pub classes: usize,
+    /// Rows held out for the measurement (0: not measured).
+    pub held_out: usize,
+    /// Accuracy on the held-out rows of a model trained on the others.
+    pub accuracy: Option<f64>,
+    /// Macro-F1 on the held-out rows.
+    pub macro_f1: Option<f64>,
+    /// Seconds to train the saved model on every row.
+    pub train_seconds: f64,
+    /// Size of the saved model in bytes.
+    pub model_bytes: usize,
+}
+
+/// What classifying did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClassifyReport {
+    /// The model's name.
+    pub name: String,
+    /// The model version used.
+    pub version: i64,
+    /// Items read.
+    pub items: u64,
+    /// Items given a label (those with a non-empty text).
+    pub classified: u64,
+    /// Themes created for labels the store did not have.
+    pub new_themes: usize,
+    /// Items per label, most first (ties by label).
+    pub labels: Vec<LabelCount>,
+}
+
+/// How many items got one label.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LabelCount {
+    /// The label as trained.
+    pub label: String,
+    /// Its theme id.
+    pub theme: String,
+    /// Items.
+    pub items: u64,
+}
+
+/// Rows of a labelled file.
+struct Labelled {
+    texts: Vec<String>,
+    labels: Vec<String>,
+    skipped: usize,
+}
+
+fn read_labelled(reader: impl Read, spec: &TrainSpec) -> Result<Labelled, ClassifyError> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+    let headers = reader.headers()?.clone();
+    let column = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| ClassifyError::MissingColumn(name.to_owned()))
+    };
+    let (text, label) = (column(&spec.text_column)?, column(&spec.label_column)?);
+    let mut out = Labelled {
+        texts: Vec::new(),
+        labels: Vec::new(),
+        skipped: 0,
+    };
+    for record in reader.records() {
+        let record = record?;
+        let t = record.get(text).unwrap_or("").trim();
+        let l = record.get(label).unwrap_or("").trim();
+        if t.is_empty() || l.is_empty() {
+            out.skipped += 1;
+            continue;
+        }
+        out.texts.push(t.to_owned());
+        out.labels.push(l.to_owned());
+    }
+    Ok(out)
+}
+
+/// A seeded, reproducible choice of the held-out rows (xorshift64*).
+fn held_out(n: usize, share: f64, seed: u64) -> Vec<bool> {
+    let mut rng = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..n)
+        .map(|_| {
+            rng ^= rng >> 12;
+            rng ^= rng << 25;
+            rng ^= rng >> 27;
+            let r = rng.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11;
+            (r as f64 / (1u64 << 53) as f64) < share
+        })
+        .collect()
+}
+
+fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+impl App {
+    /// Trains a classifier on a labelled CSV and saves it as the next version of
+    /// `spec.name`, with its held-out metrics.
+    pub fn train_model(
+        &self,
+        reader: impl Read,
+        spec: &TrainSpec,
+    ) -> Result<TrainReport, ClassifyError> {
+        let data = read_labelled(reader, spec)?;
+        let options = TrainOptions {
+            seed: spec.seed,
+            ..TrainOptions::default()
+        };
+        let mut report = TrainReport {
+            name: spec.name.clone(),
+            version: 0,
+            examples: data.texts.len(),
+            skipped: data.skipped,
+            classes: data.labels.iter().collect::<HashSet<_>>().len(),
+            held_out: 0,
+            accuracy: None,
+            macro_f1: None,
+            train_seconds: 0.0,
+            model_bytes: 0,
+        };
+        if spec.holdout > 0.0 {
+            let test = held_out(data.texts.len(), spec.holdout, spec.seed);
+            let (mut train_x, mut train_y, mut test_x, mut test_y) =
+                (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            for ((text, label), is_test) in data.texts.iter().zip(&data.labels).zip(test) {
+                if is_test {
+                    test_x.push(text.as_str());
+                    test_y.push(label.as_str());
+                } else {
+                    train_x.push(text.as_str());
+                    train_y.push(label.as_str());
+                }
+            }
+            // Too few rows to hold any out (or to keep two labels): train without measuring.
+            if !test_x.is_empty() && train_y.iter().collect::<HashSet<_>>().len() >= 2 {
+                let model = Classifier::train(&train_x, &train_y, &options)?;
+                let predicted = model.predict_all(&test_x, threads());
+                let evaluation = metrics::evaluate(&test_y, &predicted);
+                report.held_out = test_x.len();
+                report.accuracy = Some(evaluation.accuracy);
+                report.macro_f1 = Some(evaluation.macro_f1);
+            }
+        }
+        let started = Instant::now();
+        let model = Classifier::train(&data.texts, &data.labels, &options)?;
+        report.train_seconds = started.elapsed().as_secs_f64();
+        let bytes = model.to_bytes();
+        report.model_bytes = bytes.len();
+        let metrics = json!({
+            "examples": report.examples,
+            "skipped": report.skipped,
+            "classes": report.classes,
+            "held_out": report.held_out,
+            "accuracy": report.accuracy,
+            "macro_f1": report.macro_f1,
+            "train_seconds": report.train_seconds,
+            "text_column": spec.text_column,
+            "label_column": spec.label_column,
+            "seed": spec.seed,
+        });
+        report.version = self.store().save_model(&NewModel {
+            name: spec.name.clone(),
+            created_at: jiff::Timestamp::now().as_second(),
+            labels_file: spec.labels_file.clone(),
+            metrics: metrics.to_string(),
+            model: bytes,
+        })?;
+        Ok(report)
+    }
+
+    /// Classifies every matching stored item with the newest version of the named model, a
+    /// page at a time, each page's model tags replaced in one transaction.
+    pub fn classify_all(
+        &self,
+        name: &str,
+        filter: &FeedbackFilter,
+        progress: &dyn Progress,
+    ) -> Result<ClassifyReport, ClassifyError> {
+        let store = self.store();
+        let stored = store
+            .latest_model(name)?
+            .ok_or_else(|| ClassifyError::NoModel(name.to_owned()))?;
+        let model = Classifier::from_bytes(&stored.model)?;
+        // Each label's theme, or None when the label has no letter or digit to make an id of.
+        let themes: Vec<Option<(Slug, Label)>> = model
+            .labels()
+            .iter()
+            .map(|l| Some((Slug::from_name(l)?, Label::parse("label", l).ok()?)))
+            .collect();
+        let index: BTreeMap<&str, usize> = model
+            .labels()
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.as_str(), i))
+            .collect();
+        let mut known: HashSet<String> = store
+            .themes()?
+            .into_iter()
+            .map(|t| t.id.as_str().to_owned())
+            .collect();
+        let mut counts = vec![0u64; model.labels().len()];
+        let mut report = ClassifyReport {
+            name: name.to_owned(),
+            version: stored.summary.version,
+            items: 0,
+            classified: 0,
+            new_themes: 0,
+            labels: Vec::new(),
+        };
+        progress.set_total(store.count_feedback(filter)?);
+        let threads = threads();
+        let mut failure = None;
+        store.scan_feedback(filter, 5_000, &mut |page| {
+            let texts: Vec<&str> = page.iter().map(|s| s.item.text.as_str().trim()).collect();
+            let predicted = model.predict_all(&texts, threads);
+            let mut new = Vec::new();
+            let batch: Vec<ItemTags> = page
+                .iter()
+                .zip(&texts)
+                .zip(predicted)
+                .map(|((item, text), label)| {
+                    let theme = index
+                        .get(label)
+                        .and_then(|&i| themes[i].as_ref().map(|t| (i, t)))
+                        .filter(|_| !text.is_empty());
+                    let tags = match theme {
+                        Some((i, (id, name))) => {
+                            counts[i] += 1;
+                            if known.insert(id.as_str().to_owned()) {
+                                new.push(Theme {
+                                    id: id.clone(),
+                                    name: name.clone(),
+                                    parent: None,
+                                });
+                            }
+                            vec![RuleTag {
+                                theme: id.clone(),
+                                phrase: String::new(),
+                                start: 0,
+                                end: 0,
+                            }]
+                        }
+                        None => Vec::new(),
+                    };
+                    ItemTags {
+                        feedback_id: item.id,
+                        tags,
+                    }
+                })
+                .collect();
+            report.items += batch.len() as u64;
+            report.classified += batch.iter().filter(|b| !b.tags.is_empty()).count() as u64;
+            report.new_themes += new.len();
+            let stored = (|| {
+                if !new.is_empty() {
+                    store.upsert_themes(&new)?;
+                }
+                store.replace_model_tags(report.version, &batch)
+            })();
+            if let Err(error) = stored {
+                failure = Some(error);
+                return ControlFlow::Break(());
+            }
+            progress.set_done(report.items);
+            ControlFlow::Continue(())
+        })?;
+        if let Some(error) = failure {
+            return Err(error.into());
+        }
+        let mut labels: Vec<LabelCount> = model
+            .labels()
+            .iter()
+            .zip(&themes)
+            .zip(counts)
+            .filter(|(_, n)| *n > 0)
+            .filter_map(|((label, theme), items)| {
+                Some(LabelCount {
+                    label: label.clone(),
+                    theme: theme.as_ref()?.0.as_str().to_owned(),
+                    items,
+                })
+            })
+            .collect();
+        labels.sort_by(|a, b| b.items.cmp(&a.items).then_with(|| a.label.cmp(&b.label)));
+        report.labels = labels;
+        Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "test code: a panic is the report")]
+
+    use std::sync::Arc;
+
+    use trove_store::{Store, ThemeOrigin};
+    use trove_store_sqlite::SqliteStore;
+
+    use super::*;
+    use crate::NoProgress;
+
+    #[test]
+    fn a_model_is_trained_saved_and_tags_stored_items_beside_rule_tags() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
+        store.migrate().unwrap();
+        let app = App::new(Arc::new(store));
+        let mut csv = String::from("text,intent\n");
+        for i in 0..40 {
+            csv.push_str(&format!(
+                "my card {i} was declined at the shop,Card Declined\n"
+            ));
+            csv.push_str(&format!("where is my refund {i} please,refund\n"));
+        }
+        csv.push_str(",refund\n");
+        let spec = TrainSpec::new("default", "labels.csv", "text", "intent");
+        let report = app.train_model(csv.as_bytes(), &spec).unwrap();
+        assert_eq!(
+            (report.version, report.examples, report.skipped),
+            (1, 80, 1)
+        );
+        assert_eq!(report.classes, 2);
+        assert!(report.held_out > 0);
+        assert_eq!(report.accuracy, Some(1.0));
+        let again = app.train_model(csv.as_bytes(), &spec).unwrap();
+        assert_eq!(again.version, 2);
+        let models = app.store().models().unwrap();
+        assert_eq!(models.len(), 2);
+        assert!(models[1].metrics.contains("\"macro_f1\":1.0"));
+
+        let items: Vec<_> = ["the card got declined", "refund please", ""]
+            .iter()
+            .enumerate()
+            .map(|(i, text)| trove_domain::FeedbackItem {
+                text: trove_domain::FeedbackText::try_from((*text).to_owned()).unwrap(),
+                ..trove_store::contract::item("s", &i.to_string())
+            })
+            .collect();
+        app.store().insert_feedback(&items, None).unwrap();
+        let report = app
+            .classify_all("default", &FeedbackFilter::default(), &NoProgress)
+            .unwrap();
+        assert_eq!((report.version, report.items, report.classified), (2, 3, 2));
+        assert_eq!(report.new_themes, 2);
+        let themes: Vec<String> = report.labels.iter().map(|l| l.theme.clone()).collect();
+        assert_eq!(themes, ["card-declined", "refund"]);
+        let mut seen = Vec::new();
+        app.store()
+            .scan_item_themes(
+                &FeedbackFilter::default(),
+                ThemeOrigin::Model,
+                10,
+                &mut |p| {
+                    seen.extend(p.into_iter().map(|i| i.themes));
+                    ControlFlow::Continue(())
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            seen,
+            [
+                vec!["card-declined".to_owned()],
+                vec!["refund".to_owned()],
+                vec![]
+            ]
+        );
+        let names: Vec<String> = app
+            .store()
+            .themes()
+            .unwrap()
+            .into_iter()
+            .map(|t| t.name.as_str().to_owned())
+            .collect();
+        assert_eq!(names, ["Card Declined", "refund"]);
+        assert!(matches!(
+            app.classify_all("other", &FeedbackFilter::default(), &NoProgress),
+            Err(ClassifyError::NoModel(_))
+        ));
+    }
+}

@@ -1,0 +1,461 @@
+//! Theme discovery: among the items no theme matched, groups of similar comments, each with a
+//! readable name, its size, its trend and representative verbatims; and promoting a group to
+//! a theme of the current taxonomy.
+//!
+//! An item is untagged when it has no theme other than those its source coded (rule tags and
+//! model labels count, as coverage counts them). Themes are read by id, so an item whose only
+//! rule or model theme is one its source also coded counts as untagged here. Items without text are left out. The untagged items' texts are
+//! read into memory (a seeded random sample of `max_items` when there are more) and clustered
+//! by `trove_learn::discover`; the same store, options and seed give the same groups, so a
+//! group's number can be named in a later command.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::ControlFlow;
+
+use serde::Serialize;
+use thiserror::Error;
+use trove_analytics::trend::{PeriodKind, period_index, period_label};
+use trove_domain::Slug;
+use trove_learn::discover::{DiscoverOptions as LearnOptions, default_k, discover, sample_indices};
+use trove_store::{Coverage, FeedbackFilter, StoreError, ThemeOrigin};
+use trove_text::{Taxonomy, ThemeDef};
+
+use crate::{App, TaxonomyLoad, TaxonomyLoadError};
+
+const PAGE: usize = 10_000;
+
+/// What to discover over, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiscoverOptions {
+    /// Which items.
+    pub filter: FeedbackFilter,
+    /// How many groups; `None`: `sqrt(n / 2)`, at most 30.
+    pub clusters: Option<usize>,
+    /// The seed of the sample and of k-means.
+    pub seed: u64,
+    /// At most this many untagged items are clustered (a seeded random sample of them).
+    pub max_items: usize,
+    /// Representative verbatims per group.
+    pub samples: usize,
+}
+
+impl Default for DiscoverOptions {
+    fn default() -> Self {
+        Self {
+            filter: FeedbackFilter::default(),
+            clusters: None,
+            seed: 1,
+            max_items: 50_000,
+            samples: 5,
+        }
+    }
+}
+
+/// Items of a group in one month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PeriodCount {
+    /// The month (`2026-11`, UTC).
+    pub period: String,
+    /// Items of the group received in it.
+    pub count: u64,
+}
+
+/// A representative verbatim.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Sample {
+    /// The item's id in the store.
+    pub id: i64,
+    /// Its text.
+    pub text: String,
+}
+
+/// One discovered group of untagged items.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DiscoveredCluster {
+    /// Its number (1 = the largest), for `trove taxonomy add-from-cluster`.
+    pub id: usize,
+    /// Its most distinctive terms, joined.
+    pub name: String,
+    /// Its most distinctive terms (one or two words each), best first.
+    pub terms: Vec<String>,
+    /// Items in it.
+    pub size: u64,
+    /// Its share of the clustered items.
+    pub share: f64,
+    /// Mean cosine similarity of its items to its centre (0..1; higher is tighter).
+    pub cohesion: f64,
+    /// Its items per month, over every month of the clustered items (zeros included).
+    pub trend: Vec<PeriodCount>,
+    /// Representative verbatims, closest to its centre first.
+    pub samples: Vec<Sample>,
+}
+
+/// What discovery found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Discovery {
+    /// Coverage of the matching items (overall and per source).
+    pub coverage: Coverage,
+    /// Untagged items with text.
+    pub untagged: u64,
+    /// Of those, how many were clustered (fewer when sampled).
+    pub clustered: u64,
+    /// Clustered items in no group (no known word or character n-gram).
+    pub unclustered: u64,
+    /// The number of groups asked for.
+    pub k: usize,
+    /// The seed.
+    pub seed: u64,
+    /// The groups, largest first.
+    pub clusters: Vec<DiscoveredCluster>,
+}
+
+/// Why discovery or promotion failed.
+#[derive(Debug, Error)]
+pub enum DiscoverError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The taxonomy could not be loaded.
+    #[error(transparent)]
+    Taxonomy(#[from] TaxonomyLoadError),
+    /// No group has that number.
+    #[error(
+        "there is no cluster {id}: discovery found {count} (run `trove discover` with the same options to see them)"
+    )]
+    NoCluster {
+        /// The number asked for.
+        id: usize,
+        /// How many groups there are.
+        count: usize,
+    },
+    /// The group has no distinctive term to match it by.
+    #[error("cluster {0} has no distinctive terms to use as keywords")]
+    NoTerms(usize),
+    /// The theme id is not a usable slug.
+    #[error("`{0}` cannot be a theme id: give one with --id (lowercase letters, digits and -)")]
+    BadId(String),
+    /// The theme could not be written as TOML.
+    #[error("cannot write the theme as TOML: {0}")]
+    Toml(String),
+    /// The current taxonomy already has a theme with that id.
+    #[error("the taxonomy already has a theme `{0}`: choose another with --id or --name")]
+    IdTaken(String),
+}
+
+/// What promoting a group to a theme did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClusterTheme {
+    /// The theme as appended to the taxonomy.
+    pub theme: ThemeDef,
+    /// The new taxonomy version and its diff.
+    pub load: TaxonomyLoad,
+}
+
+/// An untagged item with text.
+struct Untagged {
+    id: i64,
+    received_at: i64,
+    text: String,
+}
+
+impl App {
+    /// Groups the untagged items with text, names each group and gives its size, trend and
+    /// representative verbatims, with the coverage of the matching items.
+    pub fn discover(&self, options: &DiscoverOptions) -> Result<Discovery, DiscoverError> {
+        let store = self.store();
+        let coverage = store.coverage(&options.filter)?;
+        // Items with any theme, then those whose themes are all source-coded taken out.
+        let mut themed: HashMap<i64, Vec<String>> = HashMap::new();
+        store.scan_item_themes(&options.filter, ThemeOrigin::Any, PAGE, &mut |page| {
+            themed.extend(
+                page.into_iter()
+                    .filter(|i| !i.themes.is_empty())
+                    .map(|i| (i.id, i.themes)),
+            );
+            ControlFlow::Continue(())
+        })?;
+        store.scan_item_themes(&options.filter, ThemeOrigin::Source, PAGE, &mut |page| {
+            for item in page.iter().filter(|i| !i.themes.is_empty()) {
+                if let Some(all) = themed.get(&item.id)
+                    && all.iter().all(|t| item.themes.contains(t))
+                {
+                    themed.remove(&item.id);
+                }
+            }
+            ControlFlow::Continue(())
+        })?;
+        let tagged: HashSet<i64> = themed.into_keys().collect();
+        let mut items: Vec<Untagged> = Vec::new();
+        store.scan_feedback(&options.filter, PAGE, &mut |page| {
+            items.extend(
+                page.into_iter()
+                    .filter(|s| !tagged.contains(&s.id) && !s.item.text.as_str().trim().is_empty())
+                    .map(|s| Untagged {
+                        id: s.id,
+                        received_at: s.item.received_at.unix_seconds(),
+                        text: s.item.text.as_str().to_owned(),
+                    }),
+            );
+            ControlFlow::Continue(())
+        })?;
+        drop(tagged);
+        let untagged = items.len() as u64;
+        if items.len() > options.max_items {
+            let keep = sample_indices(items.len(), options.max_items, options.seed);
+            let mut all: Vec<Option<Untagged>> = items.into_iter().map(Some).collect();
+            items = keep.into_iter().filter_map(|i| all[i].take()).collect();
+        }
+        let texts: Vec<&str> = items.iter().map(|i| i.text.as_str()).collect();
+        let k = options
+            .clusters
+            .unwrap_or_else(|| default_k(texts.len()))
+            .clamp(1, texts.len().max(1));
+        let mut learn = LearnOptions {
+            k: Some(k),
+            samples: options.samples,
+            ..LearnOptions::default()
+        };
+        learn.cluster.seed = options.seed;
+        let found = discover(&texts, &learn);
+
+        let months: Vec<i64> = items
+            .iter()
+            .map(|i| period_index(i.received_at, PeriodKind::Month))
+            .collect();
+        let first = months.iter().copied().min().unwrap_or(0);
+        let last = months.iter().copied().max().unwrap_or(-1);
+        let clustered = items.len() as u64;
+        let clusters = found
+            .topics
+            .iter()
+            .enumerate()
+            .map(|(n, topic)| {
+                let mut per_month: BTreeMap<i64, u64> = (first..=last).map(|m| (m, 0)).collect();
+                for &i in &topic.members {
+                    *per_month.entry(months[i]).or_insert(0) += 1;
+                }
+                DiscoveredCluster {
+                    id: n + 1,
+                    name: topic.name.clone(),
+                    terms: topic.terms.iter().map(|t| t.text.clone()).collect(),
+                    size: topic.members.len() as u64,
+                    share: topic.members.len() as f64 / clustered.max(1) as f64,
+                    cohesion: topic.cohesion,
+                    trend: per_month
+                        .into_iter()
+                        .map(|(m, count)| PeriodCount {
+                            period: period_label(m, PeriodKind::Month),
+                            count,
+                        })
+                        .collect(),
+                    samples: topic
+                        .samples
+                        .iter()
+                        .map(|&i| Sample {
+                            id: items[i].id,
+                            text: items[i].text.clone(),
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        Ok(Discovery {
+            coverage,
+            untagged,
+            clustered,
+            unclustered: found.unassigned.len() as u64,
+            k: found.k,
+            seed: options.seed,
+            clusters,
+        })
+    }
+
+    /// Adds discovered group `cluster` (its 1-based number) to the current taxonomy as a new
+    /// theme and loads the result as a new version: its id is `id` or the slug of its name,
+    /// its name `name` or the group's, its keywords the group's top single words and its
+    /// phrases its top two-word terms (the first three terms in all). Without a current
+    /// taxonomy, the theme starts one. Stored items are not re-tagged (`tag_all` does that).
+    pub fn add_theme_from_cluster(
+        &self,
+        discovery: &Discovery,
+        cluster: usize,
+        id: Option<&str>,
+        name: Option<&str>,
+    ) -> Result<ClusterTheme, DiscoverError> {
+        let found = cluster
+            .checked_sub(1)
+            .and_then(|i| discovery.clusters.get(i))
+            .ok_or(DiscoverError::NoCluster {
+                id: cluster,
+                count: discovery.clusters.len(),
+            })?;
+        let terms: Vec<&str> = found.terms.iter().take(3).map(String::as_str).collect();
+        if terms.is_empty() {
+            return Err(DiscoverError::NoTerms(cluster));
+        }
+        let name = match name {
+            Some(name) => name.trim().to_owned(),
+            None => {
+                let mut chars = found.name.chars();
+                chars
+                    .next()
+                    .map(|c| c.to_uppercase().chain(chars).collect())
+                    .unwrap_or_default()
+            }
+        };
+        let slug = match id {
+            Some(id) => Slug::parse("theme id", id).map_err(|_| DiscoverError::BadId(id.into()))?,
+            None => Slug::from_name(&name).ok_or_else(|| DiscoverError::BadId(name.clone()))?,
+        };
+        let current = self.export_taxonomy()?.unwrap_or_default();
+        if let Ok(taxonomy) = Taxonomy::parse("current taxonomy", &current)
+            && taxonomy.theme(slug.as_str()).is_some()
+        {
+            return Err(DiscoverError::IdTaken(slug.to_string()));
+        }
+        let (phrases, keywords): (Vec<&str>, Vec<&str>) =
+            terms.iter().partition(|t| t.contains(' '));
+        let theme = ThemeDef {
+            id: slug,
+            name,
+            description: Some(format!(
+                "discovered: cluster {cluster} of {} untagged items ({} items; seed {}, {} clusters): {}",
+                discovery.clustered,
+                found.size,
+                discovery.seed,
+                discovery.k,
+                found.terms.join(", ")
+            )),
+            parent: None,
+            stage: None,
+            departments: Vec::new(),
+            phrases: phrases.into_iter().map(str::to_owned).collect(),
+            keywords: keywords.into_iter().map(str::to_owned).collect(),
+            exclude: Vec::new(),
+            negatable: false,
+        };
+        #[derive(Serialize)]
+        struct Entry<'a> {
+            themes: [&'a ThemeDef; 1],
+        }
+        let entry = toml::to_string(&Entry { themes: [&theme] })
+            .map_err(|e| DiscoverError::Toml(e.to_string()))?;
+        let mut text = current;
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        text.push_str(&entry);
+        let load = self.load_taxonomy("taxonomy with the discovered theme", &text)?;
+        Ok(ClusterTheme { theme, load })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use trove_domain::{FeedbackItem, FeedbackText};
+    use trove_store_sqlite::SqliteStore;
+
+    use super::*;
+    use crate::NoProgress;
+
+    const TAXONOMY: &str =
+        "[[themes]]\nid = \"billing\"\nname = \"Billing\"\nkeywords = [\"fee\"]\n";
+
+    #[test]
+    fn untagged_items_are_grouped_and_a_group_becomes_a_theme() {
+        let app = App::new(Arc::new(SqliteStore::open_in_memory().unwrap()));
+        app.load_taxonomy("t.toml", TAXONOMY).unwrap();
+        let texts = [
+            "a surprise fee on my bill",
+            "the app crashes at login",
+            "app crashes every time I log in",
+            "login crashes the app",
+            "the parking lot was full",
+            "no parking spaces left",
+            "parking was impossible",
+            "",
+        ];
+        let items: Vec<FeedbackItem> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, text)| FeedbackItem {
+                text: FeedbackText::parse(text).unwrap(),
+                ..trove_store::contract::item("s", &i.to_string())
+            })
+            .collect();
+        app.store().insert_feedback(&items, None).unwrap();
+        app.tag_all(&FeedbackFilter::default(), &NoProgress)
+            .unwrap();
+        let options = DiscoverOptions {
+            clusters: Some(2),
+            ..DiscoverOptions::default()
+        };
+        let d = app.discover(&options).unwrap();
+        assert_eq!((d.coverage.total, d.coverage.tagged), (8, 1));
+        assert_eq!((d.untagged, d.clustered), (6, 6));
+        assert_eq!(
+            d.clusters.iter().map(|c| c.size).sum::<u64>() + d.unclustered,
+            6
+        );
+        assert_eq!(app.discover(&options).unwrap(), d, "deterministic");
+        let parking = d
+            .clusters
+            .iter()
+            .find(|c| c.terms.iter().any(|t| t == "parking"))
+            .expect("a parking group");
+        assert_eq!(parking.size, 3, "{d:#?}");
+        assert_eq!(parking.trend.iter().map(|p| p.count).sum::<u64>(), 3);
+
+        let added = app
+            .add_theme_from_cluster(&d, parking.id, None, Some("Parking"))
+            .unwrap();
+        assert_eq!(added.theme.id.as_str(), "parking");
+        assert_eq!(added.load.version, Some(2));
+        assert_eq!(added.load.diff.added, ["parking"]);
+        let exported = app.export_taxonomy().unwrap().unwrap();
+        assert!(exported.starts_with(TAXONOMY), "{exported}");
+        let report = app
+            .tag_all(&FeedbackFilter::default(), &NoProgress)
+            .unwrap()
+            .unwrap();
+        assert_eq!(report.tagged, 4);
+        assert!(matches!(
+            app.add_theme_from_cluster(&d, parking.id, None, Some("Parking")),
+            Err(DiscoverError::IdTaken(_))
+        ));
+        assert!(matches!(
+            app.add_theme_from_cluster(&d, 9, None, None),
+            Err(DiscoverError::NoCluster { id: 9, count: 2 })
+        ));
+    }
+
+    #[test]
+    fn themes_the_source_coded_do_not_make_an_item_tagged() {
+        let app = App::new(Arc::new(SqliteStore::open_in_memory().unwrap()));
+        app.load_taxonomy("t.toml", TAXONOMY).unwrap();
+        let item = |i: usize, text: &str, coded: &[&str]| FeedbackItem {
+            text: FeedbackText::parse(text).unwrap(),
+            source_themes: coded
+                .iter()
+                .map(|c| trove_domain::Label::parse("theme", c).unwrap())
+                .collect(),
+            ..trove_store::contract::item("s", &i.to_string())
+        };
+        let items = [
+            item(0, "lost my luggage", &["Lost luggage"]),
+            item(1, "a fee again", &["Lost luggage"]),
+            item(2, "bags never came", &[]),
+        ];
+        app.store().insert_feedback(&items, None).unwrap();
+        app.tag_all(&FeedbackFilter::default(), &NoProgress)
+            .unwrap();
+        let d = app.discover(&DiscoverOptions::default()).unwrap();
+        assert_eq!((d.coverage.total, d.coverage.tagged), (3, 1));
+        assert_eq!(d.untagged, 2, "{d:#?}");
+    }
+}

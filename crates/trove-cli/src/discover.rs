@@ -1,0 +1,317 @@
+//! `trove discover` (groups of similar comments among the items no theme matched) and
+//! `trove taxonomy add-from-cluster` (a group promoted to a theme of the current taxonomy).
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Args;
+use serde::Serialize;
+use trove_app::{App, DiscoverOptions, Discovery, PeriodCount, Sample};
+use trove_store::FeedbackFilter;
+
+use crate::Format;
+use crate::db::DbUrl;
+use crate::output::thousands;
+
+/// Which items are clustered, and how: shared by `trove discover` and
+/// `trove taxonomy add-from-cluster`, which must use the same values to find the same groups.
+#[derive(Debug, Clone, Args)]
+pub struct DiscoverScope {
+    /// How many clusters (default: sqrt(untagged items / 2), at most 30).
+    #[arg(long)]
+    clusters: Option<usize>,
+    /// The seed of k-means and of the sample: the same seed gives the same clusters.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Only items of this source.
+    #[arg(long)]
+    source: Option<String>,
+    /// Cluster at most this many untagged items (a seeded random sample when there are more).
+    #[arg(long, default_value_t = 50_000)]
+    max_items: usize,
+}
+
+impl DiscoverScope {
+    fn options(&self) -> DiscoverOptions {
+        DiscoverOptions {
+            filter: FeedbackFilter {
+                source: self.source.clone(),
+                ..FeedbackFilter::default()
+            },
+            clusters: self.clusters,
+            seed: self.seed,
+            max_items: self.max_items.max(1),
+            ..DiscoverOptions::default()
+        }
+    }
+}
+
+/// Arguments of `trove discover`.
+#[derive(Debug, Args)]
+pub struct DiscoverArgs {
+    #[command(flatten)]
+    scope: DiscoverScope,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
+/// Arguments of `trove taxonomy add-from-cluster`.
+#[derive(Debug, Args)]
+pub struct AddFromClusterArgs {
+    /// The cluster's number, as `trove discover` printed it (with the same options).
+    cluster: usize,
+    /// The new theme's id (default: a slug of its name).
+    #[arg(long)]
+    id: Option<String>,
+    /// The new theme's name (default: the cluster's name).
+    #[arg(long)]
+    name: Option<String>,
+    #[command(flatten)]
+    scope: DiscoverScope,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
+fn share(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 / whole as f64
+    }
+}
+
+/// The JSON of `trove discover --format json`.
+#[derive(Debug, Serialize)]
+struct DiscoverJson<'a> {
+    coverage: f64,
+    by_source: BTreeMap<&'a str, f64>,
+    total: u64,
+    tagged: u64,
+    untagged: u64,
+    clustered: u64,
+    unclustered: u64,
+    k: usize,
+    seed: u64,
+    seconds: f64,
+    clusters: Vec<ClusterJson<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct ClusterJson<'a> {
+    id: usize,
+    name: &'a str,
+    terms: &'a [String],
+    size: u64,
+    share: f64,
+    cohesion: f64,
+    trend: &'a [PeriodCount],
+    samples: &'a [Sample],
+}
+
+/// Eight levels of a bar, lowest first.
+const LEVELS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// A one-line chart of counts, scaled to the largest.
+fn sparkline(counts: &[u64]) -> String {
+    let top = counts.iter().copied().max().unwrap_or(0).max(1);
+    counts
+        .iter()
+        .map(|&c| {
+            if c == 0 {
+                ' '
+            } else {
+                LEVELS[((c * 8).div_ceil(top) as usize - 1).min(7)]
+            }
+        })
+        .collect()
+}
+
+/// A text on one line, at most `max` characters.
+fn one_line(text: &str, max: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        flat
+    } else {
+        let cut: String = flat.chars().take(max.saturating_sub(1)).collect();
+        format!("{cut}…")
+    }
+}
+
+fn print_coverage(discovery: &Discovery) {
+    let c = &discovery.coverage;
+    println!(
+        "coverage: {} of {} items carry a theme ({:.1}%)",
+        thousands(c.tagged),
+        thousands(c.total),
+        share(c.tagged, c.total) * 100.0
+    );
+    for s in &c.by_source {
+        println!(
+            "  {:<24} {:>10} of {:>10}  {:5.1}%",
+            s.source,
+            thousands(s.tagged),
+            thousands(s.total),
+            share(s.tagged, s.total) * 100.0
+        );
+    }
+}
+
+/// `trove discover`.
+pub fn run(url: &DbUrl, args: &DiscoverArgs) -> Result<ExitCode> {
+    let app = App::new(url.open()?);
+    let started = std::time::Instant::now();
+    let discovery = app.discover(&args.scope.options())?;
+    let seconds = started.elapsed().as_secs_f64();
+    match args.format {
+        Format::Json => {
+            let c = &discovery.coverage;
+            let json = DiscoverJson {
+                coverage: share(c.tagged, c.total),
+                by_source: c
+                    .by_source
+                    .iter()
+                    .map(|s| (s.source.as_str(), share(s.tagged, s.total)))
+                    .collect(),
+                total: c.total,
+                tagged: c.tagged,
+                untagged: discovery.untagged,
+                clustered: discovery.clustered,
+                unclustered: discovery.unclustered,
+                k: discovery.k,
+                seed: discovery.seed,
+                seconds,
+                clusters: discovery
+                    .clusters
+                    .iter()
+                    .map(|c| ClusterJson {
+                        id: c.id,
+                        name: &c.name,
+                        terms: &c.terms,
+                        size: c.size,
+                        share: c.share,
+                        cohesion: c.cohesion,
+                        trend: &c.trend,
+                        samples: &c.samples,
+                    })
+                    .collect(),
+            };
+            println!("{}", serde_json::to_string_pretty(&json)?);
+        }
+        Format::Human => {
+            print_coverage(&discovery);
+            if discovery.untagged == 0 {
+                println!("every item with text carries a theme: nothing to discover");
+                return Ok(ExitCode::SUCCESS);
+            }
+            let sampled = if discovery.clustered < discovery.untagged {
+                format!(
+                    " (a random sample of {}; --max-items)",
+                    thousands(discovery.clustered)
+                )
+            } else {
+                String::new()
+            };
+            println!(
+                "\n{} untagged items with text{sampled} in {} clusters (seed {}, {:.1} s):",
+                thousands(discovery.untagged),
+                discovery.clusters.len(),
+                discovery.seed,
+                seconds
+            );
+            if let (Some(first), Some(last)) = (
+                discovery.clusters.first().and_then(|c| c.trend.first()),
+                discovery.clusters.first().and_then(|c| c.trend.last()),
+            ) {
+                println!(
+                    "trends: items per month, {} to {}",
+                    first.period, last.period
+                );
+            }
+            for c in &discovery.clusters {
+                let counts: Vec<u64> = c.trend.iter().map(|p| p.count).collect();
+                println!(
+                    "\n#{:<3} {}  ({} items, {:.1}%)  {}",
+                    c.id,
+                    c.name,
+                    thousands(c.size),
+                    c.share * 100.0,
+                    sparkline(&counts)
+                );
+                if c.terms.len() > 3 {
+                    println!("     also: {}", c.terms[3..].join(", "));
+                }
+                for s in &c.samples {
+                    println!("     [{}] {}", s.id, one_line(&s.text, 110));
+                }
+            }
+            if discovery.unclustered > 0 {
+                println!(
+                    "\n{} items share no word or character n-gram with others and are in no cluster",
+                    thousands(discovery.unclustered)
+                );
+            }
+            println!(
+                "\npromote a cluster to a theme with `trove taxonomy add-from-cluster ID --name NAME` (same --clusters, --seed, --source)"
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `trove taxonomy add-from-cluster ID`.
+pub fn add_from_cluster(url: &DbUrl, args: &AddFromClusterArgs) -> Result<ExitCode> {
+    let app = App::new(url.open()?);
+    let discovery = app.discover(&args.scope.options())?;
+    let added = app.add_theme_from_cluster(
+        &discovery,
+        args.cluster,
+        args.id.as_deref(),
+        args.name.as_deref(),
+    )?;
+    match args.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&added)?),
+        Format::Human => {
+            let theme = &added.theme;
+            let mut matches: Vec<String> = theme.keywords.clone();
+            matches.extend(theme.phrases.iter().map(|p| format!("\"{p}\"")));
+            println!(
+                "added theme `{}` ({}) matching {}",
+                theme.id,
+                theme.name,
+                matches.join(", ")
+            );
+            if let Some(version) = added.load.version {
+                println!(
+                    "taxonomy version {version} loaded into {url}: {} themes",
+                    added.load.themes
+                );
+                print!("{}", added.load.diff);
+            }
+            println!(
+                "edit it with `trove taxonomy export > FILE.toml` and `trove taxonomy load FILE.toml`; tag stored items with `trove tag --all`"
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sparklines_scale_to_the_largest_count() {
+        assert_eq!(sparkline(&[0, 1, 4, 8]), " ▁▄█");
+        assert_eq!(sparkline(&[]), "");
+        assert_eq!(sparkline(&[3, 3]), "██");
+    }
+
+    #[test]
+    fn long_texts_are_cut_on_one_line() {
+        assert_eq!(one_line("a\n b", 10), "a b");
+        assert_eq!(one_line("abcdefghij", 5), "abcd…");
+    }
+}
