@@ -57,7 +57,10 @@ pub(crate) fn where_clause(filter: &FeedbackFilter) -> (String, Vec<Param>) {
         add("touchpoint =", Box::new(touchpoint.clone()));
     }
     if let Some(segment) = &filter.segment {
-        add("customer_id IN (SELECT id FROM customers WHERE segment =", Box::new(segment.clone()));
+        add(
+            "customer_id IN (SELECT id FROM customers WHERE segment =",
+            Box::new(segment.clone()),
+        );
         sql.push(')');
     }
     (sql, params)

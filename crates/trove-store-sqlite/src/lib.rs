@@ -105,7 +105,10 @@ fn filter_sql(filter: &FeedbackFilter) -> (String, Vec<Value>) {
         ("business_unit = ?", &filter.business_unit),
         ("journey_stage = ?", &filter.journey_stage),
         ("touchpoint = ?", &filter.touchpoint),
-        ("customer_id IN (SELECT id FROM customers WHERE segment = ?)", &filter.segment),
+        (
+            "customer_id IN (SELECT id FROM customers WHERE segment = ?)",
+            &filter.segment,
+        ),
     ];
     for (condition, value) in labels {
         if let Some(value) = value {
