@@ -107,7 +107,29 @@ struct Tally<'a, W: Write> {
     rejected_out: Option<RejectedWriter<W>>,
 }
 
-impl<W: Write> Tally<'_, W> {
+impl<'a, W: Write> Tally<'a, W> {
+    /// Records the start of an import (kind `feedback` or `customers`) and an empty report.
+    fn begin(
+        store: &dyn Store,
+        kind: &str,
+        source: &str,
+        file: &str,
+        options: &'a ImportOptions,
+        rejected_out: Option<RejectedWriter<W>>,
+    ) -> Result<Self, StoreError> {
+        let import_run = store.start_import(&NewImportRun {
+            kind: kind.to_owned(),
+            source: source.to_owned(),
+            file: file.to_owned(),
+            started_at: jiff::Timestamp::now().as_second(),
+        })?;
+        Ok(Self {
+            report: new_report(file, import_run),
+            options,
+            rejected_out,
+        })
+    }
+
     /// Records a bad row; returns false when the import must stop.
     fn reject(&mut self, error: &RowError) -> Result<bool, ImportError> {
         let report = &mut self.report;
@@ -158,17 +180,16 @@ impl App {
     ) -> Result<ImportReport, ImportError> {
         let mut rows = trove_ingest::read_feedback(reader, file, mapping, &options.read)?;
         let store = self.store();
-        let import_run = store.start_import(&NewImportRun {
-            kind: "feedback".into(),
-            source: mapping.source.to_string(),
-            file: file.to_owned(),
-            started_at: jiff::Timestamp::now().as_second(),
-        })?;
-        let mut tally = Tally {
-            report: new_report(file, import_run),
+        let rejected_out = rejected.map(|out| rows.rejected_writer(out));
+        let mut tally = Tally::begin(
+            store,
+            "feedback",
+            mapping.source.as_str(),
+            file,
             options,
-            rejected_out: rejected.map(|out| rows.rejected_writer(out)),
-        };
+            rejected_out,
+        )?;
+        let import_run = tally.report.import_run;
         let batch_size = options.batch_size.max(1);
         // With a taxonomy loaded, each stored batch is tagged too (a taxonomy stored by an
         // older version of Trove that no longer parses is skipped: `trove tag --all` reports it).
@@ -261,17 +282,9 @@ impl App {
     ) -> Result<ImportReport, ImportError> {
         let mut rows = trove_ingest::read_customers(reader, file, mapping, &options.read)?;
         let store = self.store();
-        let import_run = store.start_import(&NewImportRun {
-            kind: "customers".into(),
-            source: "customers".into(),
-            file: file.to_owned(),
-            started_at: jiff::Timestamp::now().as_second(),
-        })?;
-        let mut tally = Tally {
-            report: new_report(file, import_run),
-            options,
-            rejected_out: rejected.map(|out| rows.rejected_writer(out)),
-        };
+        let rejected_out = rejected.map(|out| rows.rejected_writer(out));
+        let mut tally = Tally::begin(store, "customers", "customers", file, options, rejected_out)?;
+        let import_run = tally.report.import_run;
         let batch_size = options.batch_size.max(1);
         let mut batch = Vec::with_capacity(batch_size);
         let flush = |batch: &mut Vec<_>, report: &mut ImportReport| -> Result<(), StoreError> {
