@@ -2,7 +2,9 @@
 //!
 //! Reads the texts of a CSV column (the airline tweets by default), compiles a taxonomy, and
 //! tags the texts round-robin until N items are done, on the calling thread only, printing
-//! items per second, tags per item and coverage. Nothing is stored: this measures the tagger.
+//! items per second, tags per item and coverage; then the same with sentence sentiment scored
+//! for every item and every theme mention; then the peak memory of the process. Nothing is
+//! stored: this measures the text engine.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,7 +12,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use trove_text::{Scratch, Tagger, Taxonomy};
+use trove_text::{Scratch, SentimentScorer, Tagger, Taxonomy};
 
 use crate::output::thousands;
 
@@ -77,5 +79,27 @@ pub fn run(args: &TagBenchArgs) -> Result<ExitCode> {
         tags as f64 / args.items.max(1) as f64,
         100.0 * tagged as f64 / args.items.max(1) as f64
     );
+    let mut scorer = SentimentScorer::new();
+    let (mut mentions, mut compound_sum) = (0_u64, 0.0_f64);
+    let started = Instant::now();
+    for i in 0..args.items {
+        let text = &texts[(i % texts.len() as u64) as usize];
+        let found = tagger.tag_with(text, &mut scratch);
+        compound_sum += scorer.score(text);
+        for tag in &found {
+            compound_sum += scorer.at(tag.start);
+            mentions += 1;
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "tagging + sentiment (per item and per mention, {} mentions): {} items/s on one core (checksum {compound_sum:.1})",
+        thousands(mentions),
+        thousands((args.items as f64 / seconds) as u64),
+    );
+    match crate::bench::peak_memory_kib() {
+        Some(kib) => println!("peak resident memory of the process: {:.0} MB", kib as f64 / 1024.0),
+        None => println!("peak resident memory: not available on this system"),
+    }
     Ok(ExitCode::SUCCESS)
 }
