@@ -89,6 +89,12 @@ fn import(args: &ImportBenchArgs) -> Result<ExitCode> {
         thousands(report.rejected),
         thousands((report.imported as f64 / seconds) as u64)
     );
+    print_peak_memory();
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints the peak resident memory of this process.
+pub fn print_peak_memory() {
     match peak_memory_kib() {
         Some(kib) => println!(
             "peak resident memory of the process: {:.0} MB",
@@ -96,11 +102,10 @@ fn import(args: &ImportBenchArgs) -> Result<ExitCode> {
         ),
         None => println!("peak resident memory: not available on this system"),
     }
-    Ok(ExitCode::SUCCESS)
 }
 
 /// VmHWM of this process, from Linux's /proc.
-pub fn peak_memory_kib() -> Option<u64> {
+fn peak_memory_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()

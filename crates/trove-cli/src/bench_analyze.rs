@@ -58,13 +58,7 @@ pub fn run(args: &AnalyzeBenchArgs) -> Result<ExitCode> {
             analysis.alerts.len(),
         );
     }
-    match crate::bench::peak_memory_kib() {
-        Some(kib) => println!(
-            "peak resident memory of the process: {:.0} MB",
-            kib as f64 / 1024.0
-        ),
-        None => println!("peak resident memory: not available on this system"),
-    }
+    crate::bench::print_peak_memory();
     Ok(ExitCode::SUCCESS)
 }
 

@@ -97,12 +97,6 @@ pub fn run(args: &TagBenchArgs) -> Result<ExitCode> {
         thousands(mentions),
         thousands((args.items as f64 / seconds) as u64),
     );
-    match crate::bench::peak_memory_kib() {
-        Some(kib) => println!(
-            "peak resident memory of the process: {:.0} MB",
-            kib as f64 / 1024.0
-        ),
-        None => println!("peak resident memory: not available on this system"),
-    }
+    crate::bench::print_peak_memory();
     Ok(ExitCode::SUCCESS)
 }
