@@ -14,6 +14,7 @@ Prints accuracy, macro-F1 and the fit time (vectorizers + SVM), for comparison w
 Options: --analyzer char_wb|char (default char_wb), --sublinear (sublinear_tf=True),
 --char-max N (longest character n-gram, default 5).
 """
+import os
 import argparse
 import csv
 import json
@@ -24,7 +25,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.svm import LinearSVC
 
-DATA = "/work/shared/data"
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "data")
 
 
 def read(path, text_col, label_col):

@@ -7,6 +7,7 @@ neutral, VADER's standard thresholds) and prints accuracy and macro-F1 against
     pip install vaderSentiment
     python3 scripts/reference/vader_airline.py [/work/shared/data/airline-tweets/Tweets.csv]
 """
+import os
 import csv
 import json
 import sys
@@ -14,7 +15,7 @@ import time
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-path = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/data/airline-tweets/Tweets.csv"
+path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "data", "airline-tweets", "Tweets.csv")
 with open(path, newline="", encoding="utf-8") as f:
     rows = [(r["text"], r["airline_sentiment"]) for r in csv.DictReader(f)]
 

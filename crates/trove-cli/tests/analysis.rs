@@ -2,36 +2,19 @@
 //! one bank (six years, the complaint's "Issue" as the theme). They skip with a message when
 //! `../shared/data` is absent.
 
+mod common;
+
+use common::{TROVE, json, ok};
 use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
 
-const TROVE: &str = env!("CARGO_BIN_EXE_trove");
 const BOFA: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../../shared/data/cfpb-bofa/Consumer_Complaints.csv"
 );
 const BOFA_MAPPING: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../mappings/cfpb-bofa.toml");
-
-fn trove(db: &Path, args: &[&str]) -> String {
-    let output = Command::new(TROVE)
-        .args(args)
-        .arg("--db")
-        .arg(db)
-        .output()
-        .expect("run trove");
-    assert!(
-        output.status.success(),
-        "trove {args:?} failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).expect("utf-8 output")
-}
-
-fn json(db: &Path, args: &[&str]) -> Value {
-    serde_json::from_str(&trove(db, args)).expect("one JSON document")
-}
 
 /// A database holding the CFPB complaints, or `None` when the data is absent.
 fn bofa() -> Option<(tempfile::TempDir, std::path::PathBuf)> {
@@ -41,7 +24,7 @@ fn bofa() -> Option<(tempfile::TempDir, std::path::PathBuf)> {
     }
     let dir = tempfile::tempdir().expect("temporary folder");
     let db = dir.path().join("bofa.db");
-    trove(&db, &["import", BOFA, "--mapping", BOFA_MAPPING]);
+    ok(&db, &["import", BOFA, "--mapping", BOFA_MAPPING]);
     Some((dir, db))
 }
 
@@ -124,7 +107,7 @@ fn a_theme_trend_and_a_fix_check_read_the_same_series() {
         verification["ci_high"].as_f64().unwrap(),
     );
     assert!(low <= ratio && ratio <= high, "{verification}");
-    let chart = trove(&db, &["trend", "managing-an-account"]);
+    let chart = ok(&db, &["trend", "managing-an-account"]);
     assert!(chart.contains('█') && chart.contains("2019-01"), "{chart}");
 }
 
@@ -149,9 +132,9 @@ fn tagged_demo() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().expect("temporary folder");
     let db = dir.path().join("demo.db");
     let taxonomy = concat!(env!("CARGO_MANIFEST_DIR"), "/../../taxonomies/demo.toml");
-    trove(&db, &["demo"]);
-    trove(&db, &["taxonomy", "load", taxonomy]);
-    trove(&db, &["tag", "--all"]);
+    ok(&db, &["demo"]);
+    ok(&db, &["taxonomy", "load", taxonomy]);
+    ok(&db, &["tag", "--all"]);
     (dir, db)
 }
 

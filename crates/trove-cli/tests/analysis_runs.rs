@@ -1,36 +1,16 @@
 //! End-to-end: `trove analyze` records each run, and `trove analyze --list` lists them.
 
-use std::path::Path;
-use std::process::Command;
+mod common;
+
+use common::{json, ok};
 
 use serde_json::Value;
-
-const TROVE: &str = env!("CARGO_BIN_EXE_trove");
-
-fn trove(db: &Path, args: &[&str]) -> String {
-    let output = Command::new(TROVE)
-        .args(args)
-        .arg("--db")
-        .arg(db)
-        .output()
-        .expect("run trove");
-    assert!(
-        output.status.success(),
-        "trove {args:?} failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).expect("utf-8 output")
-}
-
-fn json(db: &Path, args: &[&str]) -> Value {
-    serde_json::from_str(&trove(db, args)).expect("one JSON document")
-}
 
 #[test]
 fn each_analysis_is_recorded_and_listed_newest_first() {
     let dir = tempfile::tempdir().expect("temporary folder");
     let db = dir.path().join("demo.db");
-    trove(&db, &["demo", "--customers", "600", "--feedback", "3000"]);
+    ok(&db, &["demo", "--customers", "600", "--feedback", "3000"]);
     assert_eq!(
         json(&db, &["analyze", "--list", "--format", "json"]),
         Value::Array(Vec::new()),
@@ -79,9 +59,9 @@ fn each_analysis_is_recorded_and_listed_newest_first() {
     );
     assert_eq!(limited.as_array().unwrap().len(), 1);
 
-    let human = trove(&db, &["analyze"]);
+    let human = ok(&db, &["analyze"]);
     assert!(human.contains("analysis run 3 recorded"), "{human}");
-    let table = trove(&db, &["analyze", "--list"]);
+    let table = ok(&db, &["analyze", "--list"]);
     let rows: Vec<&str> = table.lines().filter(|l| l.contains("v1")).collect();
     assert_eq!(rows.len(), 3, "{table}");
     assert!(

@@ -1,7 +1,7 @@
 //! The classifier end to end on banking77: `trove train` on train.csv, `trove import` of
 //! test.csv (whose `category` is stored as a source theme), `trove classify`, then the model's
 //! stored tags compared with the source themes item by item, read back through the store.
-//! Skipped with a message when `/work/shared/data/banking77` is absent. To see the figures:
+//! Skipped with a message when `../shared/data/banking77` is absent. To see the figures:
 //! `cargo test -p trove-cli --test classify -- --nocapture`.
 #![allow(
     clippy::unwrap_used,
@@ -10,39 +10,20 @@
     reason = "test code"
 )]
 
+mod common;
+
+use common::{json, ok};
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 use std::path::Path;
-use std::process::Command;
 
-use serde_json::Value;
 use trove_store::{FeedbackFilter, Store, ThemeOrigin};
 use trove_store_sqlite::SqliteStore;
 
-const TROVE: &str = env!("CARGO_BIN_EXE_trove");
-const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
-const BANKING77: &str = "/work/shared/data/banking77";
-
-fn ok(db: &Path, args: &[&str]) -> String {
-    let output = Command::new(TROVE)
-        .args(args)
-        .arg("--db")
-        .arg(db)
-        .current_dir(ROOT)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "trove {args:?} failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout
-}
-
-fn json(db: &Path, args: &[&str]) -> Value {
-    serde_json::from_str(&ok(db, args)).unwrap()
-}
+const BANKING77: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/data/banking77"
+);
 
 /// Each item's themes of one origin.
 fn themes(store: &SqliteStore, origin: ThemeOrigin) -> BTreeMap<i64, Vec<String>> {

@@ -1,6 +1,6 @@
 //! Theme discovery end to end: `trove discover` on a small demo database and
 //! `trove taxonomy add-from-cluster`, and discovery measured against banking77's true intents
-//! (skipped with a message when `/work/shared/data/banking77` is absent). To see the figures:
+//! (skipped with a message when `../shared/data/banking77` is absent). To see the figures:
 //! `cargo test -p trove-cli --test discover -- --nocapture`.
 #![allow(
     clippy::unwrap_used,
@@ -9,6 +9,9 @@
     reason = "test code"
 )]
 
+mod common;
+
+use common::{TROVE, json, ok};
 use std::collections::HashSet;
 use std::ops::ControlFlow;
 use std::path::Path;
@@ -21,30 +24,10 @@ use trove_learn::metrics::{ari, nmi};
 use trove_store::{FeedbackFilter, Store, ThemeOrigin};
 use trove_store_sqlite::SqliteStore;
 
-const TROVE: &str = env!("CARGO_BIN_EXE_trove");
-const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
-const BANKING77_TEST: &str = "/work/shared/data/banking77/test.csv";
-
-fn ok(db: &Path, args: &[&str]) -> String {
-    let output = Command::new(TROVE)
-        .args(args)
-        .arg("--db")
-        .arg(db)
-        .current_dir(ROOT)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "trove {args:?} failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout
-}
-
-fn json(db: &Path, args: &[&str]) -> Value {
-    serde_json::from_str(&ok(db, args)).unwrap()
-}
+const BANKING77_TEST: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/data/banking77/test.csv"
+);
 
 /// Items with text and no theme (the demo has no source-coded themes), from the store.
 fn untagged_with_text(db: &Path) -> u64 {

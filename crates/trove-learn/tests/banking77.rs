@@ -11,7 +11,10 @@ use std::time::Instant;
 
 use trove_learn::{Classifier, TrainOptions, metrics};
 
-const DATA: &str = "/work/shared/data/banking77";
+const DATA: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/data/banking77"
+);
 
 /// Texts and their labels.
 type Examples = (Vec<String>, Vec<String>);

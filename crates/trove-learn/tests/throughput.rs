@@ -36,7 +36,7 @@ fn cpu_seconds() -> Option<f64> {
 #[test]
 #[ignore = "a benchmark: run in release with --ignored --nocapture"]
 fn classifies_a_million_real_texts() {
-    let data = Path::new("/work/shared/data");
+    let data = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"));
     if !data.join("banking77/train.csv").exists()
         || !data.join("airline-tweets/Tweets.csv").exists()
     {

@@ -6,7 +6,10 @@
 use std::time::Instant;
 use trove_text::sentiment::{Label, SentimentScorer};
 
-const TWEETS: &str = "/work/shared/data/airline-tweets/Tweets.csv";
+const TWEETS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/data/airline-tweets/Tweets.csv"
+);
 
 /// The tweets' texts and labels, or `None` when the data is absent.
 fn tweets() -> Option<Vec<(String, String)>> {
