@@ -242,20 +242,12 @@ impl Mapping {
 
     /// Reads and checks a mapping written in TOML; `origin` names it in errors.
     pub fn from_toml_str(text: &str, origin: &str) -> Result<Self, MappingError> {
-        let mapping: Self =
-            toml::from_str(text).map_err(|e| MappingError::new(origin, e.to_string()))?;
-        mapping
-            .validate()
-            .map_err(|e| MappingError::new(origin, e.message))?;
-        Ok(mapping)
+        parse_checked(text, origin, Self::validate)
     }
 
     /// Reads and checks a mapping file.
     pub fn load(path: &Path) -> Result<Self, MappingError> {
-        let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| MappingError::new(origin.as_str(), format!("cannot read: {e}")))?;
-        Self::from_toml_str(&text, &origin)
+        load_checked(path, Self::from_toml_str)
     }
 
     /// Checks what serde cannot: one channel, something to import, a usable time layout.
@@ -415,23 +407,37 @@ impl CustomerColumns {
     }
 }
 
+/// Parses a TOML mapping and runs its own checks, every error naming `origin`.
+fn parse_checked<T: serde::de::DeserializeOwned>(
+    text: &str,
+    origin: &str,
+    validate: impl Fn(&T) -> Result<(), MappingError>,
+) -> Result<T, MappingError> {
+    let mapping: T = toml::from_str(text).map_err(|e| MappingError::new(origin, e.to_string()))?;
+    validate(&mapping).map_err(|e| MappingError::new(origin, e.message))?;
+    Ok(mapping)
+}
+
+/// Reads a mapping file and parses it with `parse`, naming the file in every error.
+fn load_checked<T>(
+    path: &Path,
+    parse: impl Fn(&str, &str) -> Result<T, MappingError>,
+) -> Result<T, MappingError> {
+    let origin = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| MappingError::new(origin.as_str(), format!("cannot read: {e}")))?;
+    parse(&text, &origin)
+}
+
 impl CustomerMapping {
     /// Reads and checks a customer mapping written in TOML; `origin` names it in errors.
     pub fn from_toml_str(text: &str, origin: &str) -> Result<Self, MappingError> {
-        let mapping: Self =
-            toml::from_str(text).map_err(|e| MappingError::new(origin, e.to_string()))?;
-        mapping
-            .validate()
-            .map_err(|e| MappingError::new(origin, e.message))?;
-        Ok(mapping)
+        parse_checked(text, origin, Self::validate)
     }
 
     /// Reads and checks a customer mapping file.
     pub fn load(path: &Path) -> Result<Self, MappingError> {
-        let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| MappingError::new(origin.as_str(), format!("cannot read: {e}")))?;
-        Self::from_toml_str(&text, &origin)
+        load_checked(path, Self::from_toml_str)
     }
 
     /// Checks that an explicit `[columns]` names the id, and the layouts are usable.
