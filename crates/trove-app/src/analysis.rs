@@ -15,12 +15,23 @@ use crate::App;
 /// Items read per page while loading.
 const PAGE: usize = 10_000;
 
-/// Whether an answer marks its customer as negative, for revenue at risk: an NPS detractor
-/// (0-6), a CSAT of 1-2 or a CES of 1-3. Items without scores count once sentiment exists.
-pub fn is_negative(scores: &Scores) -> bool {
-    scores.nps.is_some_and(|n| n.is_detractor())
-        || scores.csat.is_some_and(|c| c.value() <= 2)
-        || scores.ces.is_some_and(|c| c.value() <= 3)
+/// The sentiment at or below which an unscored item counts as negative: VADER's own
+/// threshold for a negative text (compound <= -0.05).
+pub const NEGATIVE_SENTIMENT: f32 = -0.05;
+
+/// Whether an item marks its customer as negative, for revenue at risk. A score is the
+/// customer's own verdict and decides when there is one: an NPS detractor (0-6), a CSAT of
+/// 1-2 or a CES of 1-3. An item without any score (a ticket, a tweet) is negative when its
+/// text's sentiment is at most [`NEGATIVE_SENTIMENT`].
+pub fn is_negative(scores: &Scores, sentiment: Option<f32>) -> bool {
+    let scored = scores.nps.is_some() || scores.csat.is_some() || scores.ces.is_some();
+    if scored {
+        scores.nps.is_some_and(|n| n.is_detractor())
+            || scores.csat.is_some_and(|c| c.value() <= 2)
+            || scores.ces.is_some_and(|c| c.value() <= 3)
+    } else {
+        sentiment.is_some_and(|s| s <= NEGATIVE_SENTIMENT)
+    }
 }
 
 /// Which feedback an analysis run read, as its record stores it (JSON): the filter's fields
@@ -103,7 +114,7 @@ impl App {
                         business_unit: item.business_unit.as_deref(),
                         touchpoint: item.touchpoint.as_deref(),
                         scores: item.scores,
-                        negative: is_negative(&item.scores),
+                        negative: is_negative(&item.scores, item.sentiment),
                         themes: &themes,
                     });
                 }

@@ -339,6 +339,7 @@ impl App {
                                 phrase: String::new(),
                                 start: 0,
                                 end: 0,
+                                sentiment: None,
                             }]
                         }
                         None => Vec::new(),
@@ -346,6 +347,7 @@ impl App {
                     ItemTags {
                         feedback_id: item.id,
                         tags,
+                        sentiment: None,
                     }
                 })
                 .collect();

@@ -8,7 +8,6 @@ use thiserror::Error;
 use trove_domain::FeedbackItem;
 use trove_ingest::{CustomerMapping, FileError, Mapping, ReadOptions, RejectedWriter, RowError};
 use trove_store::{ImportStatus, ImportTotals, NewImportRun, RuleTag, Store, StoreError};
-use trove_text::Scratch;
 
 use crate::{App, Progress};
 
@@ -200,18 +199,22 @@ impl App {
         };
         let tagger = tagger.as_ref();
         // Two batches in flight at most: memory stays bounded whatever the file's size.
-        // With a taxonomy, the reader tags each batch before handing it over (tagging is cheap
-        // next to parsing, and the writer is the busier thread).
+        // The reader scores each item's sentiment and, with a taxonomy, tags it before handing
+        // the batch over (both are cheap next to parsing, and the writer is the busier thread).
         let (send, receive) = mpsc::sync_channel::<(Vec<FeedbackItem>, Vec<Vec<RuleTag>>)>(1);
-        let mut scratch = Scratch::default();
-        let mut tag = |batch: Vec<FeedbackItem>| {
-            let tags = match tagger {
-                Some(tagger) => batch
-                    .iter()
-                    .map(|item| tagger.rule_tags(item.text.as_str(), &mut scratch))
-                    .collect(),
-                None => Vec::new(),
-            };
+        let mut scratch = crate::TextScratch::default();
+        let mut tag = |mut batch: Vec<FeedbackItem>| {
+            let mut tags = Vec::with_capacity(if tagger.is_some() { batch.len() } else { 0 });
+            for item in &mut batch {
+                match tagger {
+                    Some(tagger) => {
+                        let read = tagger.read(item.text.as_str(), &mut scratch);
+                        item.sentiment = read.sentiment;
+                        tags.push(read.tags);
+                    }
+                    None => item.sentiment = scratch.sentiment(item.text.as_str()),
+                }
+            }
             (batch, tags)
         };
         let outcome = std::thread::scope(|scope| {

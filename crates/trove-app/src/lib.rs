@@ -25,7 +25,9 @@ pub use discover::{
 pub use import::{ImportError, ImportOptions, ImportReport, RowErrorEntry};
 pub use journey_file::{journey_to_toml, parse_journey};
 pub use summary::Summary;
-pub use taxonomy::{CurrentTagger, TagReport, TaxonomyLoad, TaxonomyLoadError};
+pub use taxonomy::{
+    CurrentTagger, ReadText, TagReport, TaxonomyLoad, TaxonomyLoadError, TextScratch,
+};
 use trove_store::Store;
 
 /// Reports how far a long task has come (a progress bar, or nothing).

@@ -4,12 +4,12 @@ use std::ops::ControlFlow;
 
 use serde::Serialize;
 use thiserror::Error;
-use trove_domain::{FeedbackItem, Label};
+use trove_domain::Label;
 use trove_store::{
-    Coverage, FeedbackFilter, ItemTags, KeyedTags, NewTaxonomyVersion, RuleTag, StoreError,
-    ThemeCount, ThemeRecord,
+    Coverage, FeedbackFilter, ItemTags, NewTaxonomyVersion, RuleTag, StoreError, ThemeCount,
+    ThemeRecord,
 };
-use trove_text::{Scratch, Tagger, Taxonomy, TaxonomyDiff, TaxonomyError};
+use trove_text::{Scratch, SentimentScorer, Tagger, Taxonomy, TaxonomyDiff, TaxonomyError};
 
 use crate::{App, Progress};
 
@@ -73,35 +73,49 @@ impl std::fmt::Debug for CurrentTagger {
 }
 
 impl CurrentTagger {
-    /// The rule tags of one text, as the store keeps them.
-    pub fn rule_tags(&self, text: &str, scratch: &mut Scratch) -> Vec<RuleTag> {
-        self.tagger
-            .tag_with(text, scratch)
+    /// An item's rule tags, each with the sentiment of the sentence carrying its match, and
+    /// the whole text's sentiment.
+    pub fn read(&self, text: &str, scratch: &mut TextScratch) -> ReadText {
+        let sentiment = scratch.sentiment(text);
+        let tags = self
+            .tagger
+            .tag_with(text, &mut scratch.tagger)
             .into_iter()
             .map(|tag| RuleTag {
                 theme: self.tagger.theme_id(tag.theme).clone(),
                 phrase: self.tagger.phrase(tag.phrase).to_owned(),
                 start: u32::try_from(tag.start).unwrap_or(u32::MAX),
                 end: u32::try_from(tag.end).unwrap_or(u32::MAX),
+                sentiment: sentiment.map(|_| scratch.scorer.at(tag.start) as f32),
             })
-            .collect()
+            .collect();
+        ReadText { sentiment, tags }
     }
+}
 
-    /// The rule tags of a batch of new items, keyed by source and external id (items without
-    /// tags are left out).
-    pub fn keyed_tags(&self, batch: &[FeedbackItem]) -> Vec<KeyedTags> {
-        let mut scratch = Scratch::default();
-        batch
-            .iter()
-            .filter_map(|item| {
-                let tags = self.rule_tags(item.text.as_str(), &mut scratch);
-                (!tags.is_empty()).then(|| KeyedTags {
-                    source: item.source.clone(),
-                    external_id: item.external_id.clone(),
-                    tags,
-                })
-            })
-            .collect()
+/// What reading a text found: its sentiment and its rule tags.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadText {
+    /// The whole text's sentiment, -1..1; `None` for an empty text.
+    pub sentiment: Option<f32>,
+    /// Its rule tags.
+    pub tags: Vec<RuleTag>,
+}
+
+/// The buffers that reading texts reuses (the tagger's and the sentiment scorer's): one per
+/// thread, so reading many texts allocates little.
+#[derive(Debug, Default)]
+pub struct TextScratch {
+    tagger: Scratch,
+    scorer: SentimentScorer,
+}
+
+impl TextScratch {
+    /// The sentiment of a text, -1..1 (`None` for an empty text); afterwards the scorer holds
+    /// its sentences, so a mention's sentence can be looked up.
+    pub fn sentiment(&mut self, text: &str) -> Option<f32> {
+        let score = self.scorer.score(text) as f32;
+        (!text.trim().is_empty()).then_some(score)
     }
 }
 
@@ -227,14 +241,18 @@ impl App {
             version: current.version,
             ..TagReport::default()
         };
-        let mut scratch = Scratch::default();
+        let mut scratch = TextScratch::default();
         let mut failure = None;
         store.scan_feedback(filter, 5_000, &mut |page| {
             let batch: Vec<ItemTags> = page
                 .iter()
-                .map(|stored| ItemTags {
-                    feedback_id: stored.id,
-                    tags: current.rule_tags(stored.item.text.as_str(), &mut scratch),
+                .map(|stored| {
+                    let read = current.read(stored.item.text.as_str(), &mut scratch);
+                    ItemTags {
+                        feedback_id: stored.id,
+                        tags: read.tags,
+                        sentiment: read.sentiment,
+                    }
                 })
                 .collect();
             report.items += batch.len() as u64;
@@ -344,20 +362,40 @@ negatable = true
             "inherited"
         );
 
-        let items: Vec<FeedbackItem> = ["A hidden fee!", "I was not overcharged", "fine"]
-            .iter()
-            .enumerate()
-            .map(|(i, text)| FeedbackItem {
-                text: trove_domain::FeedbackText::parse(text).unwrap(),
-                ..trove_store::contract::item("s", &i.to_string())
-            })
-            .collect();
+        let items: Vec<trove_domain::FeedbackItem> = [
+            "Great app. A hidden fee though!",
+            "I was not overcharged",
+            "fine",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, text)| trove_domain::FeedbackItem {
+            text: trove_domain::FeedbackText::parse(text).unwrap(),
+            ..trove_store::contract::item("s", &i.to_string())
+        })
+        .collect();
         app.store().insert_feedback(&items, None).unwrap();
         let report = app
             .tag_all(&FeedbackFilter::default(), &NoProgress)
             .unwrap()
             .unwrap();
         assert_eq!((report.items, report.tagged, report.tags), (3, 1, 1));
+        // The item's tone is the whole text's; the tag's is its own sentence's.
+        let mut stored = Vec::new();
+        app.store()
+            .scan_feedback(&FeedbackFilter::default(), 10, &mut |page| {
+                stored.extend(page);
+                ControlFlow::Continue(())
+            })
+            .unwrap();
+        let item = stored[0].item.sentiment.expect("scored at tag time");
+        let tag = app.store().item_tags(stored[0].id).unwrap()[0].sentiment;
+        let tag = tag.expect("the mention is scored");
+        assert!(item > 0.0, "\"Great app\" lifts the whole text: {item}");
+        assert!(
+            tag < item,
+            "the fee's sentence is not the praise's: {tag} vs {item}"
+        );
         let coverage = app.coverage(&FeedbackFilter::default()).unwrap();
         assert_eq!((coverage.total, coverage.tagged), (3, 1));
         assert_eq!(coverage.placement.by_theme, 1);

@@ -117,6 +117,7 @@ fn store_items(app: &trove_app::App, items: u64) -> Result<()> {
             touchpoint: Some(touchpoints[(next() % 15) as usize].clone()),
             journey_stage: None,
             text: FeedbackText::default(),
+            sentiment: None,
             scores: Scores {
                 nps: (next() % 2 == 0)
                     .then(|| Nps::try_from((next() % 11) as i64))

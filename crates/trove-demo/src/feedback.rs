@@ -387,6 +387,7 @@ impl FeedbackStream<'_> {
             touchpoint: touchpoint.map(|(t, _)| t.clone()),
             journey_stage: stage,
             text: FeedbackText::parse(&text).unwrap_or_default(),
+            sentiment: None,
             scores,
             language: Some(labels.language.clone()),
             source_themes: Vec::new(),

@@ -335,6 +335,10 @@ pub struct FeedbackItem {
     pub journey_stage: Option<Label>,
     /// The customer's words; may be empty.
     pub text: FeedbackText,
+    /// The tone of the words, -1 (most negative) to 1 (most positive): the compound score of
+    /// the lexicon sentiment, scored per sentence; `None` when not scored (no text).
+    #[serde(default)]
+    pub sentiment: Option<f32>,
     /// Survey scores.
     pub scores: Scores,
     /// The language of the text (an ISO 639 code when known).

@@ -207,6 +207,7 @@ impl FeedbackPlan {
             touchpoint: label(rec, self.touchpoint, "touchpoint")?,
             journey_stage: label(rec, self.stage, "journey stage")?,
             text,
+            sentiment: None,
             scores,
             language: label(rec, self.language, "language")?,
             source_themes,

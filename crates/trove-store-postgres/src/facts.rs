@@ -20,7 +20,7 @@ pub(crate) fn scan(
 ) -> StoreResult<()> {
     let (where_sql, mut params) = where_clause(filter);
     let sql = format!(
-        "SELECT id, received_at, customer_id, channel, business_unit, touchpoint, nps, csat, ces
+        "SELECT id, received_at, customer_id, channel, business_unit, touchpoint, nps, csat, ces, sentiment
          FROM feedback{where_sql} AND id > ${} ORDER BY id LIMIT ${}",
         params.len() + 1,
         params.len() + 2
@@ -78,6 +78,7 @@ fn decode(row: &Row) -> StoreResult<ItemThemes> {
                 .map(|v| checked(id, "ces", v.try_into()))
                 .transpose()?,
         },
+        sentiment: get(row, 9, CONTEXT)?,
         themes: Vec::new(),
     })
 }

@@ -71,15 +71,16 @@ pub(crate) fn where_clause(filter: &FeedbackFilter) -> (String, Vec<Param>) {
 /// and `ORDER BY` keep ids in batch order.
 const INSERT_SQL: &str = "INSERT INTO feedback (source, external_id, channel, received_at, received_offset,
         customer_id, account, business_unit, product, region, touchpoint, journey_stage, text, nps, csat, ces,
-        language, attributes, import_run_id)
+        language, attributes, import_run_id, sentiment)
     SELECT source, external_id, channel, received_at, received_offset, customer_id, account, business_unit,
-        product, region, touchpoint, journey_stage, text, nps, csat, ces, language, attributes::jsonb, $19::bigint
+        product, region, touchpoint, journey_stage, text, nps, csat, ces, language, attributes::jsonb, $19::bigint,
+        sentiment
     FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bigint[], $5::integer[], $6::text[], $7::text[],
         $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::smallint[],
-        $15::smallint[], $16::smallint[], $17::text[], $18::text[])
+        $15::smallint[], $16::smallint[], $17::text[], $18::text[], $20::real[])
         WITH ORDINALITY AS batch (source, external_id, channel, received_at, received_offset, customer_id,
         account, business_unit, product, region, touchpoint, journey_stage, text, nps, csat, ces, language,
-        attributes, ord)
+        attributes, sentiment, ord)
     ORDER BY ord
     ON CONFLICT (source, external_id) DO NOTHING
     RETURNING id, source, external_id";
@@ -151,8 +152,9 @@ pub(crate) fn insert(
             }
         })
         .collect::<StoreResult<Vec<Option<String>>>>()?;
+    let sentiments: Vec<Option<f32>> = unique.iter().map(|i| i.sentiment).collect();
 
-    let columns: [&(dyn ToSql + Sync); 19] = [
+    let columns: [&(dyn ToSql + Sync); 20] = [
         &sources,
         &external_ids,
         &channels,
@@ -172,6 +174,7 @@ pub(crate) fn insert(
         &languages,
         &attributes,
         &import_run,
+        &sentiments,
     ];
     let mut attempt = 1;
     loop {
@@ -290,7 +293,7 @@ pub(crate) fn count_matching(client: &mut Client, filter: &FeedbackFilter) -> St
 /// The columns [`decode_feedback`] reads, in order.
 const FEEDBACK_COLUMNS: &str = "id, source, external_id, channel, received_at, received_offset, customer_id,
     account, business_unit, product, region, touchpoint, journey_stage, text, nps, csat, ces, language,
-    attributes::text";
+    attributes::text, sentiment";
 
 pub(crate) fn scan(
     pool: &Pool,
@@ -390,6 +393,7 @@ fn decode_feedback(row: &Row) -> StoreResult<StoredFeedback> {
         touchpoint: c.label("touchpoint", text(11)?)?,
         journey_stage: c.label("journey_stage", text(12)?)?,
         text: c.check("text", FeedbackText::parse(&required(13)?))?,
+        sentiment: get(row, 19, context)?,
         scores: Scores {
             nps: score(14)?
                 .map(|v| c.check("nps", v.try_into()))

@@ -32,6 +32,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0004_models",
         include_str!("../migrations/0004_models.sql"),
     ),
+    (
+        5,
+        "0005_sentiment",
+        include_str!("../migrations/0005_sentiment.sql"),
+    ),
 ];
 
 /// The newest version this program knows.
@@ -190,6 +195,8 @@ mod tests {
         assert!(expected.contains_key("models"));
         assert_eq!(tables(MIGRATIONS[3].2), expected);
         assert_eq!(added(MIGRATIONS[3].2), added(sqlite));
+        let sqlite = include_str!("../../trove-store-sqlite/migrations/0005_sentiment.sql");
+        assert_eq!(added(MIGRATIONS[4].2), added(sqlite));
     }
 
     #[test]

@@ -142,8 +142,14 @@ fn store_tags(
         &[&ids],
     )
     .map_err(|e| db_error(context, e))?;
-    let (mut feedback, mut themes, mut phrases, mut starts, mut ends) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut feedback, mut themes, mut phrases, mut starts, mut ends, mut sentiments) = (
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    );
     for (id, tags) in items {
         for tag in *tags {
             feedback.push(*id);
@@ -151,17 +157,20 @@ fn store_tags(
             phrases.push(tag.phrase.as_str());
             starts.push(i64::from(tag.start));
             ends.push(i64::from(tag.end));
+            sentiments.push(tag.sentiment);
         }
     }
     if feedback.is_empty() {
         return Ok(0);
     }
     tx.execute(
-        "INSERT INTO feedback_themes (feedback_id, theme_id, origin, phrase, start_offset, end_offset, taxonomy_version)
-         SELECT f, theme, 'rule', phrase, s, e, $6
-         FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[]) AS t (f, theme, phrase, s, e)
+        "INSERT INTO feedback_themes (feedback_id, theme_id, origin, phrase, start_offset, end_offset, taxonomy_version,
+            sentiment)
+         SELECT f, theme, 'rule', phrase, s, e, $6, sentiment
+         FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $7::real[])
+            AS t (f, theme, phrase, s, e, sentiment)
          ON CONFLICT DO NOTHING",
-        &[&feedback, &themes, &phrases, &starts, &ends, &version],
+        &[&feedback, &themes, &phrases, &starts, &ends, &version, &sentiments],
     )
     .map_err(|e| db_error(context, e))
 }
@@ -178,6 +187,18 @@ pub(crate) fn replace_tags(
         .map(|item| (item.feedback_id, item.tags.as_slice()))
         .collect();
     let stored = store_tags(&mut tx, &items, version)?;
+    let (ids, sentiments): (Vec<i64>, Vec<f32>) = batch
+        .iter()
+        .filter_map(|item| Some((item.feedback_id, item.sentiment?)))
+        .unzip();
+    if !ids.is_empty() {
+        tx.execute(
+            "UPDATE feedback f SET sentiment = s.sentiment
+             FROM UNNEST($1::bigint[], $2::real[]) AS s (id, sentiment) WHERE f.id = s.id",
+            &[&ids, &sentiments],
+        )
+        .map_err(|e| db_error(context, e))?;
+    }
     tx.commit().map_err(|e| db_error(context, e))?;
     Ok(stored)
 }
@@ -216,7 +237,7 @@ pub(crate) fn item_tags(client: &mut Client, feedback_id: i64) -> StoreResult<Ve
     let context = "reading an item's themes";
     let rows = client
         .query(
-            "SELECT theme_id, origin, phrase, start_offset, end_offset, taxonomy_version
+            "SELECT theme_id, origin, phrase, start_offset, end_offset, taxonomy_version, sentiment
              FROM feedback_themes WHERE feedback_id = $1 ORDER BY origin, theme_id",
             &[&feedback_id],
         )
@@ -236,6 +257,7 @@ pub(crate) fn item_tags(client: &mut Client, feedback_id: i64) -> StoreResult<Ve
                 start: offset(get(row, 3, context)?),
                 end: offset(get(row, 4, context)?),
                 taxonomy_version: get(row, 5, context)?,
+                sentiment: get(row, 6, context)?,
             })
         })
         .collect()

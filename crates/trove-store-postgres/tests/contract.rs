@@ -139,6 +139,14 @@ fn stores_opened_at_once_on_a_new_schema_migrate_it_once() {
     }
 }
 
+/// The highest migration version a schema records, the future one left aside.
+fn store_migrations(url: &str, schema: &str) -> i64 {
+    let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    let sql =
+        format!("SELECT MAX(version) FROM \"{schema}\".schema_migrations WHERE version < 999");
+    client.query_one(&sql, &[]).unwrap().get(0)
+}
+
 #[test]
 fn a_database_with_a_newer_schema_is_refused() {
     let Some(url) = server_url() else { return };
@@ -152,7 +160,10 @@ fn a_database_with_a_newer_schema_is_refused() {
         )
         .unwrap();
     match PostgresStore::open_in_schema(&url, &schema) {
-        Err(StoreError::SchemaTooNew { found, known }) => assert_eq!((found, known), (999, 4)),
+        Err(StoreError::SchemaTooNew { found, known }) => {
+            let applied = store_migrations(&url, &schema);
+            assert_eq!((found, known), (999, applied));
+        }
         other => panic!("expected SchemaTooNew, got {other:?}"),
     }
 }

@@ -19,7 +19,7 @@ pub(crate) fn label_text(label: &Option<Label>) -> Option<&str> {
 
 /// The columns [`decode_feedback`] reads, in order.
 pub(crate) const FEEDBACK_COLUMNS: &str = "id, source, external_id, channel, received_at, received_offset, customer_id,
-    account, business_unit, product, region, touchpoint, journey_stage, text, nps, csat, ces, language, attributes";
+    account, business_unit, product, region, touchpoint, journey_stage, text, nps, csat, ces, language, attributes, sentiment";
 
 /// Turns a domain parse failure on a stored value into [`StoreError::Corrupt`].
 struct Corrupt<'a> {
@@ -65,6 +65,7 @@ pub(crate) fn decode_feedback(row: &Row<'_>) -> rusqlite::Result<StoreResult<Sto
         scores: [row.get(14)?, row.get(15)?, row.get(16)?],
         language: row.get(17)?,
         attributes: row.get(18)?,
+        sentiment: row.get(19)?,
     };
     Ok(raw.into_item(id).map(|item| StoredFeedback { id, item }))
 }
@@ -83,6 +84,7 @@ struct RawFeedback {
     scores: [Option<i64>; 3],
     language: Option<String>,
     attributes: Option<String>,
+    sentiment: Option<f32>,
 }
 
 impl RawFeedback {
@@ -132,6 +134,7 @@ impl RawFeedback {
             touchpoint: c.label("touchpoint", touchpoint)?,
             journey_stage: c.label("journey_stage", journey_stage)?,
             text: c.check("text", FeedbackText::parse(&self.text))?,
+            sentiment: self.sentiment,
             scores: Scores {
                 nps: nps.map(|v| c.check("nps", v.try_into())).transpose()?,
                 csat: csat.map(|v| c.check("csat", v.try_into())).transpose()?,

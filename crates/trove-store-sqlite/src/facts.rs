@@ -20,7 +20,7 @@ pub(crate) fn scan(
 ) -> StoreResult<()> {
     let (where_sql, values) = filter_sql(filter);
     let sql = format!(
-        "SELECT id, received_at, customer_id, channel, business_unit, touchpoint, nps, csat, ces
+        "SELECT id, received_at, customer_id, channel, business_unit, touchpoint, nps, csat, ces, sentiment
          FROM feedback{where_sql} AND id > ? ORDER BY id LIMIT ?"
     );
     visit_pages(
@@ -62,6 +62,7 @@ fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoreResult<ItemThemes>
             business_unit: row.get(4).map_err(|e| db_error(CONTEXT, e))?,
             touchpoint: row.get(5).map_err(|e| db_error(CONTEXT, e))?,
             scores: decode_scores(id, scores)?,
+            sentiment: row.get(9).map_err(|e| db_error(CONTEXT, e))?,
             themes: Vec::new(),
         })
     })())

@@ -185,8 +185,8 @@ impl SqliteStore {
                 .prepare_cached(
                     "INSERT INTO feedback (source, external_id, channel, received_at, received_offset, customer_id,
                         account, business_unit, product, region, touchpoint, journey_stage, text, nps, csat, ces,
-                        language, attributes, import_run_id)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
+                        language, attributes, import_run_id, sentiment)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
                      ON CONFLICT (source, external_id) DO NOTHING",
                 )
                 .map_err(|e| db_error(context, e))?;
@@ -231,6 +231,7 @@ impl SqliteStore {
                         label_text(&item.language),
                         attributes,
                         import_run,
+                        item.sentiment,
                     ])
                     .map_err(|e| db_error(context, e))?;
                 if changed == 0 {

@@ -26,6 +26,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0004_models",
         include_str!("../migrations/0004_models.sql"),
     ),
+    (
+        5,
+        "0005_sentiment",
+        include_str!("../migrations/0005_sentiment.sql"),
+    ),
 ];
 
 /// Applies what is missing; returns the names applied now.

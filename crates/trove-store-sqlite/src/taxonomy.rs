@@ -194,8 +194,8 @@ pub(crate) fn insert_tags(
     let context = "storing rule tags";
     let mut insert = tx
         .prepare_cached(
-            "INSERT INTO feedback_themes (feedback_id, theme_id, origin, phrase, start_offset, end_offset, taxonomy_version)
-             VALUES (?1, ?2, 'rule', ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+            "INSERT INTO feedback_themes (feedback_id, theme_id, origin, phrase, start_offset, end_offset, taxonomy_version, sentiment)
+             VALUES (?1, ?2, 'rule', ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
         )
         .map_err(|e| db_error(context, e))?;
     let mut stored = 0;
@@ -207,7 +207,8 @@ pub(crate) fn insert_tags(
                 tag.phrase,
                 tag.start,
                 tag.end,
-                version
+                version,
+                tag.sentiment
             ])
             .map_err(|e| db_error(context, e))? as u64;
     }
@@ -228,10 +229,18 @@ pub(crate) fn replace_tags(
                 "DELETE FROM feedback_themes WHERE feedback_id = ?1 AND origin = 'rule'",
             )
             .map_err(|e| db_error(context, e))?;
+        let mut set_sentiment = tx
+            .prepare_cached("UPDATE feedback SET sentiment = ?2 WHERE id = ?1")
+            .map_err(|e| db_error(context, e))?;
         for item in batch {
             delete
                 .execute([item.feedback_id])
                 .map_err(|e| db_error(context, e))?;
+            if let Some(sentiment) = item.sentiment {
+                set_sentiment
+                    .execute(params![item.feedback_id, sentiment])
+                    .map_err(|e| db_error(context, e))?;
+            }
             stored += insert_tags(&tx, item.feedback_id, &item.tags, version)?;
         }
     }
@@ -277,7 +286,7 @@ pub(crate) fn item_tags(connection: &Connection, feedback_id: i64) -> StoreResul
     let context = "reading an item's themes";
     let mut statement = connection
         .prepare_cached(
-            "SELECT theme_id, origin, phrase, start_offset, end_offset, taxonomy_version
+            "SELECT theme_id, origin, phrase, start_offset, end_offset, taxonomy_version, sentiment
              FROM feedback_themes WHERE feedback_id = ?1 ORDER BY origin, theme_id",
         )
         .map_err(|e| db_error(context, e))?;
@@ -290,12 +299,13 @@ pub(crate) fn item_tags(connection: &Connection, feedback_id: i64) -> StoreResul
                 r.get::<_, Option<u32>>(3)?,
                 r.get::<_, Option<u32>>(4)?,
                 r.get::<_, Option<i64>>(5)?,
+                r.get::<_, Option<f32>>(6)?,
             ))
         })
         .map_err(|e| db_error(context, e))?;
     let mut out = Vec::new();
     for row in rows {
-        let (theme, origin, phrase, start, end, taxonomy_version) =
+        let (theme, origin, phrase, start, end, taxonomy_version, sentiment) =
             row.map_err(|e| db_error(context, e))?;
         out.push(StoredTag {
             theme: Slug::parse("theme id", &theme).map_err(corrupt(
@@ -308,6 +318,7 @@ pub(crate) fn item_tags(connection: &Connection, feedback_id: i64) -> StoreResul
             start,
             end,
             taxonomy_version,
+            sentiment,
         });
     }
     Ok(out)

@@ -53,6 +53,7 @@ macro_rules! contract_suite {
             theme_counts_include_descendants_once_per_item,
             analysis_runs_are_listed_newest_first_and_read_back_exactly,
             models_are_versioned_per_name_and_their_tags_sit_beside_rule_tags,
+            sentiment_is_stored_per_item_and_per_mention,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
@@ -96,6 +97,7 @@ pub fn item(source: &str, external_id: &str) -> FeedbackItem {
         touchpoint: None,
         journey_stage: None,
         text: FeedbackText::parse("fine").unwrap(),
+        sentiment: None,
         scores: Scores::default(),
         language: None,
         source_themes: Vec::new(),
@@ -612,6 +614,7 @@ fn rule_tag(theme: &str, phrase: &str, start: u32, end: u32) -> crate::RuleTag {
         phrase: phrase.into(),
         start,
         end,
+        sentiment: None,
     }
 }
 
@@ -699,10 +702,12 @@ pub fn rule_tags_replace_an_items_rule_tags_and_keep_source_themes(store: &dyn S
                         rule_tag("fee", "hidden fee", 0, 10),
                         rule_tag("delay", "late", 12, 16),
                     ],
+                    sentiment: None,
                 },
                 crate::ItemTags {
                     feedback_id: ids[1],
                     tags: vec![rule_tag("delay", "delayed", 3, 10)],
+                    sentiment: None,
                 },
             ],
         )
@@ -759,6 +764,7 @@ pub fn rule_tags_replace_an_items_rule_tags_and_keep_source_themes(store: &dyn S
             &[crate::ItemTags {
                 feedback_id: ids[0],
                 tags: vec![],
+                sentiment: None,
             }],
         )
         .unwrap();
@@ -840,6 +846,7 @@ pub fn coverage_counts_tagged_items_per_source_and_places_items(store: &dyn Stor
     let tags = |id: i64, theme: &str| crate::ItemTags {
         feedback_id: id,
         tags: vec![rule_tag(theme, theme, 0, 4)],
+        sentiment: None,
     };
     // a/1 (touchpoint) and a/3 (coded, theme with a stage) and b/1 (theme without a stage).
     store
@@ -938,6 +945,7 @@ pub fn theme_counts_include_descendants_once_per_item(store: &dyn Store) {
     let tagged = |id: i64, themes: &[&str]| crate::ItemTags {
         feedback_id: id,
         tags: themes.iter().map(|t| rule_tag(t, t, 0, 1)).collect(),
+        sentiment: None,
     };
     store
         .replace_rule_tags(
@@ -1182,6 +1190,7 @@ pub fn models_are_versioned_per_name_and_their_tags_sit_beside_rule_tags(store: 
     let tags = |theme: &str| ItemTags {
         feedback_id: id,
         tags: vec![rule_tag(theme, "", 0, 0)],
+        sentiment: None,
     };
     store.replace_rule_tags(1, &[tags("refund")]).unwrap();
     assert_eq!(store.replace_model_tags(2, &[tags("card")]).unwrap(), 1);
@@ -1232,7 +1241,8 @@ pub fn models_are_versioned_per_name_and_their_tags_sit_beside_rule_tags(store: 
                 2,
                 &[ItemTags {
                     feedback_id: id,
-                    tags: vec![]
+                    tags: vec![],
+                    sentiment: None
                 }]
             )
             .unwrap(),
@@ -1240,4 +1250,67 @@ pub fn models_are_versioned_per_name_and_their_tags_sit_beside_rule_tags(store: 
     );
     assert!(themes(ThemeOrigin::Model).is_empty());
     assert_eq!(themes(ThemeOrigin::Rule), ["refund"]);
+}
+
+/// An item's sentiment is stored at insert and replaced by re-tagging; a rule tag keeps its
+/// mention's; the analysis reads the item's.
+pub fn sentiment_is_stored_per_item_and_per_mention(store: &dyn Store) {
+    use crate::ThemeOrigin;
+    let scored = FeedbackItem {
+        sentiment: Some(-0.625),
+        ..item("s", "1")
+    };
+    store
+        .insert_feedback(&[scored, item("s", "2")], None)
+        .unwrap();
+    let stored = read_all(store, &FeedbackFilter::default());
+    let sentiments: Vec<Option<f32>> = stored.iter().map(|s| s.item.sentiment).collect();
+    assert_eq!(sentiments, [Some(-0.625), None]);
+
+    let version = store
+        .save_taxonomy_version(&taxonomy("v1", vec![theme_record("fee", None, None)]))
+        .unwrap();
+    let tag = crate::RuleTag {
+        sentiment: Some(-0.25),
+        ..rule_tag("fee", "fee", 0, 3)
+    };
+    let retag = |first: Option<f32>| {
+        vec![
+            crate::ItemTags {
+                feedback_id: stored[0].id,
+                tags: vec![tag.clone()],
+                sentiment: first,
+            },
+            crate::ItemTags {
+                feedback_id: stored[1].id,
+                tags: vec![],
+                sentiment: Some(0.5),
+            },
+        ]
+    };
+    store.replace_rule_tags(version, &retag(None)).unwrap();
+    let mention = store.item_tags(stored[0].id).unwrap()[0].sentiment;
+    assert_eq!(mention, Some(-0.25));
+    let mut read = Vec::new();
+    store
+        .scan_item_themes(
+            &FeedbackFilter::default(),
+            ThemeOrigin::Rule,
+            10,
+            &mut |page| {
+                read.extend(page.into_iter().map(|i| (i.sentiment, i.themes)));
+                ControlFlow::Continue(())
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        read,
+        [(Some(-0.625), vec!["fee".to_owned()]), (Some(0.5), vec![])],
+        "no sentiment given keeps the stored one"
+    );
+    store
+        .replace_rule_tags(version, &retag(Some(0.125)))
+        .unwrap();
+    let stored = read_all(store, &FeedbackFilter::default());
+    assert_eq!(stored[0].item.sentiment, Some(0.125));
 }

@@ -203,7 +203,7 @@ impl ThemeOrigin {
 }
 
 /// An item as the analysis reads it: no text, and the ids of its themes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ItemThemes {
     /// The item's id.
     pub id: i64,
@@ -219,6 +219,8 @@ pub struct ItemThemes {
     pub touchpoint: Option<String>,
     /// The scores.
     pub scores: trove_domain::Scores,
+    /// The text's sentiment, -1..1, when scored.
+    pub sentiment: Option<f32>,
     /// Theme ids, each once, sorted.
     pub themes: Vec<String>,
 }

@@ -58,7 +58,7 @@ pub struct TaxonomyVersion {
 }
 
 /// A theme the rule tagger found in an item.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RuleTag {
     /// The theme.
     pub theme: Slug,
@@ -68,19 +68,23 @@ pub struct RuleTag {
     pub start: u32,
     /// Byte offset just past it.
     pub end: u32,
+    /// The sentiment (-1..1) of the sentence that carries the match.
+    pub sentiment: Option<f32>,
 }
 
 /// The rule tags of one stored item (by id).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ItemTags {
     /// The item's id.
     pub feedback_id: i64,
     /// All its rule tags (none: its old rule tags are removed).
     pub tags: Vec<RuleTag>,
+    /// The item's sentiment, stored with the tags when known (`None` leaves it as it is).
+    pub sentiment: Option<f32>,
 }
 
 /// The rule tags of one item named by its dedup key (as at import, before ids are known).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct KeyedTags {
     /// The item's source.
     pub source: Label,
@@ -91,7 +95,7 @@ pub struct KeyedTags {
 }
 
 /// A theme link of an item, as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StoredTag {
     /// The theme.
     pub theme: Slug,
@@ -105,6 +109,8 @@ pub struct StoredTag {
     pub end: Option<u32>,
     /// The taxonomy version that produced it (rule tags).
     pub taxonomy_version: Option<i64>,
+    /// The sentiment of the sentence carrying the match (rule tags).
+    pub sentiment: Option<f32>,
 }
 
 /// How much of the feedback carries a theme, and where it sits in the journey.
