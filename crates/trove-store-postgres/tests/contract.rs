@@ -141,10 +141,10 @@ fn stores_opened_at_once_on_a_new_schema_migrate_it_once() {
 
 /// The highest migration version a schema records, the future one left aside.
 fn store_migrations(url: &str, schema: &str) -> i64 {
-    let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    let mut client = postgres::Client::connect(url, postgres::NoTls).expect("connects");
     let sql =
         format!("SELECT MAX(version) FROM \"{schema}\".schema_migrations WHERE version < 999");
-    client.query_one(&sql, &[]).unwrap().get(0)
+    client.query_one(&sql, &[]).expect("reads").get(0)
 }
 
 #[test]
