@@ -19,6 +19,7 @@ mod models;
 mod pool;
 mod redact;
 mod taxonomy;
+mod workflow;
 
 use std::fmt;
 use std::time::Duration;
@@ -388,6 +389,29 @@ impl Store for PostgresStore {
 
     fn models(&self) -> StoreResult<Vec<trove_store::ModelSummary>> {
         models::list(&mut *self.pool.get()?)
+    }
+
+    fn append_events(
+        &self,
+        expected_last: i64,
+        events: &[trove_store::NewEvent],
+    ) -> StoreResult<i64> {
+        workflow::append(&mut *self.pool.get()?, expected_last, events)
+    }
+
+    fn events(&self, after: i64) -> StoreResult<Vec<trove_store::StoredEvent>> {
+        workflow::after(&mut *self.pool.get()?, after)
+    }
+
+    fn upsert_metric_points(
+        &self,
+        points: &[trove_store::MetricPoint],
+    ) -> StoreResult<UpsertOutcome> {
+        workflow::upsert_points(&mut *self.pool.get()?, points)
+    }
+
+    fn metric_points(&self, metric: &str) -> StoreResult<Vec<trove_store::MetricPoint>> {
+        workflow::points(&mut *self.pool.get()?, metric)
     }
 }
 

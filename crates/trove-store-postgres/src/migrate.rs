@@ -37,6 +37,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0005_sentiment",
         include_str!("../migrations/0005_sentiment.sql"),
     ),
+    (
+        6,
+        "0006_workflow",
+        include_str!("../migrations/0006_workflow.sql"),
+    ),
 ];
 
 /// The newest version this program knows.
@@ -197,6 +202,21 @@ mod tests {
         assert_eq!(added(MIGRATIONS[3].2), added(sqlite));
         let sqlite = include_str!("../../trove-store-sqlite/migrations/0005_sentiment.sql");
         assert_eq!(added(MIGRATIONS[4].2), added(sqlite));
+        let sqlite = include_str!("../../trove-store-sqlite/migrations/0006_workflow.sql");
+        let expected = tables(sqlite);
+        assert_eq!(
+            expected.get("workflow_events"),
+            Some(
+                &["seq", "at", "actor", "kind", "payload"]
+                    .map(str::to_owned)
+                    .to_vec()
+            )
+        );
+        assert_eq!(
+            expected.get("metric_points"),
+            Some(&["metric", "day", "value"].map(str::to_owned).to_vec())
+        );
+        assert_eq!(tables(MIGRATIONS[5].2), expected);
     }
 
     #[test]

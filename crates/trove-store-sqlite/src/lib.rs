@@ -11,6 +11,7 @@ mod facts;
 mod migrate;
 mod models;
 mod taxonomy;
+mod workflow;
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
@@ -688,6 +689,29 @@ impl Store for SqliteStore {
 
     fn models(&self) -> StoreResult<Vec<trove_store::ModelSummary>> {
         models::list(&self.lock())
+    }
+
+    fn append_events(
+        &self,
+        expected_last: i64,
+        events: &[trove_store::NewEvent],
+    ) -> StoreResult<i64> {
+        workflow::append(&mut self.lock(), expected_last, events)
+    }
+
+    fn events(&self, after: i64) -> StoreResult<Vec<trove_store::StoredEvent>> {
+        workflow::after(&self.lock(), after)
+    }
+
+    fn upsert_metric_points(
+        &self,
+        points: &[trove_store::MetricPoint],
+    ) -> StoreResult<UpsertOutcome> {
+        workflow::upsert_points(&mut self.lock(), points)
+    }
+
+    fn metric_points(&self, metric: &str) -> StoreResult<Vec<trove_store::MetricPoint>> {
+        workflow::points(&self.lock(), metric)
     }
 }
 

@@ -31,6 +31,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0005_sentiment",
         include_str!("../migrations/0005_sentiment.sql"),
     ),
+    (
+        6,
+        "0006_workflow",
+        include_str!("../migrations/0006_workflow.sql"),
+    ),
 ];
 
 /// Applies what is missing; returns the names applied now.

@@ -54,6 +54,10 @@ macro_rules! contract_suite {
             analysis_runs_are_listed_newest_first_and_read_back_exactly,
             models_are_versioned_per_name_and_their_tags_sit_beside_rule_tags,
             sentiment_is_stored_per_item_and_per_mention,
+            workflow_events_append_in_order_and_read_back_exactly,
+            a_stale_append_is_a_conflict_and_appends_nothing,
+            appenders_racing_from_the_same_view_cannot_both_win,
+            metric_points_are_upserted_by_metric_and_day,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
@@ -1313,4 +1317,239 @@ pub fn sentiment_is_stored_per_item_and_per_mention(store: &dyn Store) {
         .unwrap();
     let stored = read_all(store, &FeedbackFilter::default());
     assert_eq!(stored[0].item.sentiment, Some(0.125));
+}
+
+fn event(at: i64, kind: &str, payload: &str) -> crate::NewEvent {
+    crate::NewEvent {
+        at,
+        actor: "ana@example.com".into(),
+        kind: kind.into(),
+        payload: payload.into(),
+    }
+}
+
+fn stored(seq: i64, new: &crate::NewEvent) -> crate::StoredEvent {
+    crate::StoredEvent {
+        seq,
+        at: new.at,
+        actor: new.actor.clone(),
+        kind: new.kind.clone(),
+        payload: new.payload.clone(),
+    }
+}
+
+pub fn workflow_events_append_in_order_and_read_back_exactly(store: &dyn Store) {
+    assert!(store.events(0).unwrap().is_empty());
+    // Whitespace, key order, escapes, quotes and non-ASCII text must survive as written.
+    let payload = concat!(
+        r#"{"z": 1, "title":"Zürich \"late\" refunds 😀 ‘quoted’ ","#,
+        "\n  ",
+        r#""a":[1.0000000000000002, -0.0], "esc":"\u00e9\\n"}"#
+    );
+    let first = vec![
+        event(1_760_000_000, "issue.opened", payload),
+        event(
+            1_760_000_001,
+            "issue.assigned",
+            r#"{"to":"bo@example.com"}"#,
+        ),
+    ];
+    assert_eq!(store.append_events(0, &first).unwrap(), 2);
+    let second = vec![
+        crate::NewEvent {
+            actor: "trove".into(),
+            ..event(1_760_000_100, "action.replanned", "{}")
+        },
+        event(
+            1_759_999_999,
+            "lesson.recorded",
+            r#"{"text":"'single' and \"double\""}"#,
+        ),
+    ];
+    assert_eq!(store.append_events(2, &second).unwrap(), 4);
+    let all = store.events(0).unwrap();
+    let expected: Vec<crate::StoredEvent> = first
+        .iter()
+        .chain(&second)
+        .enumerate()
+        .map(|(i, new)| stored(i as i64 + 1, new))
+        .collect();
+    assert_eq!(all, expected, "in seq order, not by time, byte for byte");
+    assert_eq!(all[0].payload.as_bytes(), payload.as_bytes());
+    assert_eq!(store.events(2).unwrap(), expected[2..].to_vec());
+    assert_eq!(store.events(3).unwrap(), expected[3..].to_vec());
+    assert!(store.events(4).unwrap().is_empty());
+    assert!(store.events(100).unwrap().is_empty());
+}
+
+pub fn a_stale_append_is_a_conflict_and_appends_nothing(store: &dyn Store) {
+    // An empty batch on an empty log is fine and leaves it empty.
+    assert_eq!(store.append_events(0, &[]).unwrap(), 0);
+    assert!(store.events(0).unwrap().is_empty());
+    let batch = vec![
+        event(1, "issue.opened", "{}"),
+        event(2, "issue.closed", "{}"),
+    ];
+    assert_eq!(store.append_events(0, &batch).unwrap(), 2);
+    for stale in [0, 1, 3] {
+        match store.append_events(stale, &batch) {
+            Err(crate::StoreError::Conflict {
+                what,
+                expected,
+                found,
+            }) => {
+                assert_eq!(what, "the workflow log");
+                assert_eq!((expected, found), (stale, 2));
+            }
+            other => panic!("expected a conflict from {stale}, got {other:?}"),
+        }
+    }
+    let kept = store.events(0).unwrap();
+    assert_eq!(kept.len(), 2, "a refused append writes nothing");
+    assert!(matches!(
+        store.append_events(1, &[]),
+        Err(crate::StoreError::Conflict { found: 2, .. })
+    ));
+    assert_eq!(
+        store.append_events(2, &[]).unwrap(),
+        2,
+        "an empty batch is fine"
+    );
+    assert_eq!(store.append_events(2, &batch[..1]).unwrap(), 3);
+    let seqs: Vec<i64> = store.events(0).unwrap().iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, vec![1, 2, 3], "no gaps, even after refusals");
+}
+
+pub fn appenders_racing_from_the_same_view_cannot_both_win(store: &dyn Store) {
+    let mut last = 0;
+    for round in 0..5 {
+        let barrier = std::sync::Barrier::new(2);
+        let results: Vec<crate::StoreResult<i64>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..2)
+                .map(|writer| {
+                    let barrier = &barrier;
+                    scope.spawn(move || {
+                        let batch: Vec<crate::NewEvent> = (0..3)
+                            .map(|i| event(round, &format!("w{writer}.e{i}"), "{}"))
+                            .collect();
+                        barrier.wait();
+                        store.append_events(last, &batch)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("no panic"))
+                .collect()
+        });
+        let won: Vec<i64> = results
+            .iter()
+            .filter_map(|r| r.as_ref().ok())
+            .copied()
+            .collect();
+        assert_eq!(
+            won,
+            vec![last + 3],
+            "round {round}: exactly one wins: {results:?}"
+        );
+        let lost = results.iter().filter(|r| {
+            matches!(r, Err(crate::StoreError::Conflict { expected, found, .. })
+                if *expected == last && *found == last + 3)
+        });
+        assert_eq!(
+            lost.count(),
+            1,
+            "round {round}: the other conflicts: {results:?}"
+        );
+        last += 3;
+    }
+    let events = store.events(0).unwrap();
+    let seqs: Vec<i64> = events.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, (1..=15).collect::<Vec<i64>>());
+    for batch in events.chunks(3) {
+        let writer = &batch[0].kind[..2];
+        assert!(
+            batch.iter().all(|e| e.kind.starts_with(writer)),
+            "a batch is never interleaved with another: {batch:?}"
+        );
+    }
+}
+
+fn point(metric: &str, day: &str, value: f64) -> crate::MetricPoint {
+    crate::MetricPoint {
+        metric: metric.into(),
+        day: day.into(),
+        value,
+    }
+}
+
+pub fn metric_points_are_upserted_by_metric_and_day(store: &dyn Store) {
+    assert!(store.metric_points("claims-checked").unwrap().is_empty());
+    assert_eq!(
+        store.upsert_metric_points(&[]).unwrap(),
+        crate::UpsertOutcome::default()
+    );
+    let outcome = store
+        .upsert_metric_points(&[
+            point("claims-checked", "2025-03-10", 0.5),
+            point("claims-checked", "2025-02-28", 0.25),
+            point("refund-days", "2025-03-01", 12.0),
+        ])
+        .unwrap();
+    assert_eq!(
+        outcome,
+        crate::UpsertOutcome {
+            inserted: 3,
+            updated: 0
+        }
+    );
+    let outcome = store
+        .upsert_metric_points(&[
+            point("claims-checked", "2025-03-10", 0.75),
+            point("claims-checked", "2025-03-01", 0.125),
+            point("claims-checked", "2024-12-31", -1.5),
+        ])
+        .unwrap();
+    assert_eq!(
+        outcome,
+        crate::UpsertOutcome {
+            inserted: 2,
+            updated: 1
+        }
+    );
+    assert_eq!(
+        store.metric_points("claims-checked").unwrap(),
+        vec![
+            point("claims-checked", "2024-12-31", -1.5),
+            point("claims-checked", "2025-02-28", 0.25),
+            point("claims-checked", "2025-03-01", 0.125),
+            point("claims-checked", "2025-03-10", 0.75),
+        ],
+        "sorted by day, the newer value replacing the older"
+    );
+    assert_eq!(
+        store.metric_points("refund-days").unwrap(),
+        vec![point("refund-days", "2025-03-01", 12.0)],
+        "another metric's points are its own"
+    );
+    assert!(store.metric_points("claims").unwrap().is_empty());
+    // A (metric, day) twice in one batch: the last value wins, the first counts as inserted.
+    let outcome = store
+        .upsert_metric_points(&[
+            point("nps", "2025-01-01", 10.0),
+            point("nps", "2025-01-01", 0.1 + 0.2),
+        ])
+        .unwrap();
+    assert_eq!(
+        outcome,
+        crate::UpsertOutcome {
+            inserted: 1,
+            updated: 1
+        }
+    );
+    assert_eq!(
+        store.metric_points("nps").unwrap(),
+        vec![point("nps", "2025-01-01", 0.1 + 0.2)],
+        "values read back exactly"
+    );
 }

@@ -42,6 +42,18 @@ pub enum StoreError {
         /// What is wrong.
         source: DomainError,
     },
+    /// A write was made from a stale view: someone else wrote first. Read again and retry.
+    #[error(
+        "{what} changed while this change was being made (now at {found}, expected {expected}); try again"
+    )]
+    Conflict {
+        /// What changed.
+        what: &'static str,
+        /// The version the writer saw.
+        expected: i64,
+        /// The version found.
+        found: i64,
+    },
     /// Any other database error.
     #[error("database error while {context}: {reason}")]
     Database {

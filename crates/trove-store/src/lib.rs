@@ -13,6 +13,7 @@ mod error;
 mod models;
 mod query;
 mod tags;
+mod workflow;
 
 use std::ops::ControlFlow;
 
@@ -28,6 +29,7 @@ pub use tags::{
     StoredTag, StoredTheme, THEME_COUNTS_SQL, TaxonomyVersion, ThemeCount, ThemeRecord,
 };
 use trove_domain::{Customer, CustomerId, FeedbackItem, Journey, StoredFeedback, Theme};
+pub use workflow::{MetricPoint, NewEvent, StoredEvent};
 
 /// The result of every store call.
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -215,4 +217,19 @@ pub trait Store: Send + Sync {
 
     /// Every stored model version without its bytes, sorted by name, then version.
     fn models(&self) -> StoreResult<Vec<ModelSummary>>;
+
+    /// Appends workflow events in one transaction, numbered after the log's last event, if
+    /// that is still `expected_last` (0 for an empty log); otherwise nothing is appended and
+    /// the answer is [`StoreError::Conflict`]. Returns the sequence number of the last event.
+    fn append_events(&self, expected_last: i64, events: &[NewEvent]) -> StoreResult<i64>;
+
+    /// The workflow events after sequence number `after`, in order.
+    fn events(&self, after: i64) -> StoreResult<Vec<StoredEvent>>;
+
+    /// Stores metric values in one transaction, replacing the value of a (metric, day) that is
+    /// already stored.
+    fn upsert_metric_points(&self, points: &[MetricPoint]) -> StoreResult<UpsertOutcome>;
+
+    /// The values of one metric, by day.
+    fn metric_points(&self, metric: &str) -> StoreResult<Vec<MetricPoint>>;
 }
