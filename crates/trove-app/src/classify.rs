@@ -6,6 +6,17 @@
 //! accuracy and macro-F1, then trains again on every row and saves that model as the next
 //! version of its name, with the metrics (JSON) and the labelled file's name.
 //!
+//! **Multi-label** ([`TrainSpec::label_separator`], `trove train --multi-label`): the label
+//! column holds any number of labels separated by a delimiter (`;` by default, e.g.
+//! `United;Late Flight`); labels are trimmed, empty pieces dropped, and a row whose cell has no
+//! label is skipped like an empty label. The model is trained one-vs-rest
+//! ([`Classifier::train_multi`]) and predicts every label whose score is positive (possibly
+//! none). The held-out measurement is then micro-F1, macro-F1 (the mean of the per-label F1),
+//! the exact-match share and each label's precision, recall and F1
+//! ([`metrics::evaluate_multi`]). The saved metrics record `"multi_label": true` and the
+//! separator, so `trove classify` predicts with [`Classifier::predict_multi`] without being
+//! told, storing every predicted label as a model tag of the item.
+//!
 //! **Classifying** ([`App::classify_all`]) loads the newest version of the named model and
 //! gives every matching stored item with a non-empty text exactly one label: the class with
 //! the highest score. The label becomes a theme whose id is the label's slug
@@ -35,6 +46,9 @@ use trove_learn::{Classifier, LearnError, TrainOptions, metrics};
 use trove_store::{FeedbackFilter, ItemTags, NewModel, RuleTag, StoreError};
 
 use crate::{App, Progress};
+
+/// The delimiter of labels in a multi-label cell when none is given.
+pub const DEFAULT_LABEL_SEPARATOR: &str = ";";
 
 /// Why a model could not be trained, saved, loaded or applied.
 #[derive(Debug, Error)]
@@ -71,6 +85,9 @@ pub struct TrainSpec {
     pub holdout: f64,
     /// Seed of the held-out split and of the training shuffles.
     pub seed: u64,
+    /// `Some(separator)`: multi-label, each label cell split on the separator; `None`:
+    /// multi-class, one label per row.
+    pub label_separator: Option<String>,
 }
 
 impl TrainSpec {
@@ -83,6 +100,7 @@ impl TrainSpec {
             label_column: label_column.to_owned(),
             holdout: 0.2,
             seed: 1,
+            label_separator: None,
         }
     }
 }
@@ -104,12 +122,41 @@ pub struct TrainReport {
     pub held_out: usize,
     /// Accuracy on the held-out rows of a model trained on the others.
     pub accuracy: Option<f64>,
-    /// Macro-F1 on the held-out rows.
+    /// Macro-F1 on the held-out rows (multi-label: the mean of the per-label F1).
     pub macro_f1: Option<f64>,
+    /// Whether the model is multi-label.
+    pub multi_label: bool,
+    /// Multi-label: the separator of labels in the label column.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label_separator: Option<String>,
+    /// Multi-label: micro-F1 on the held-out rows (over every label decision).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub micro_f1: Option<f64>,
+    /// Multi-label: the share of held-out rows whose predicted label set is exactly right.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exact_match: Option<f64>,
+    /// Multi-label: each label's precision, recall and F1 on the held-out rows.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub per_label: Vec<LabelScore>,
     /// Seconds to train the saved model on every row.
     pub train_seconds: f64,
     /// Size of the saved model in bytes.
     pub model_bytes: usize,
+}
+
+/// One label's scores on held-out rows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LabelScore {
+    /// The label.
+    pub label: String,
+    /// Precision.
+    pub precision: f64,
+    /// Recall.
+    pub recall: f64,
+    /// F1.
+    pub f1: f64,
+    /// Held-out rows that carry it.
+    pub support: usize,
 }
 
 /// What classifying did.
@@ -121,8 +168,13 @@ pub struct ClassifyReport {
     pub version: i64,
     /// Items read.
     pub items: u64,
-    /// Items given a label (those with a non-empty text).
+    /// Items given a label (multi-class: those with a non-empty text; multi-label: those
+    /// with at least one label scored positive).
     pub classified: u64,
+    /// Whether the model is multi-label (read from its saved metrics).
+    pub multi_label: bool,
+    /// Model tags stored (multi-class: one per classified item).
+    pub tags: u64,
     /// Themes created for labels the store did not have.
     pub new_themes: usize,
     /// Items per label, most first (ties by label).
@@ -143,7 +195,8 @@ pub struct LabelCount {
 /// Rows of a labelled file.
 struct Labelled {
     texts: Vec<String>,
-    labels: Vec<String>,
+    /// Each row's labels: exactly one when multi-class.
+    labels: Vec<Vec<String>>,
     skipped: usize,
 }
 
@@ -166,14 +219,33 @@ fn read_labelled(reader: impl Read, spec: &TrainSpec) -> Result<Labelled, Classi
         let record = record?;
         let t = record.get(text).unwrap_or("").trim();
         let l = record.get(label).unwrap_or("").trim();
-        if t.is_empty() || l.is_empty() {
+        let labels = split_labels(l, spec.label_separator.as_deref());
+        if t.is_empty() || labels.is_empty() {
             out.skipped += 1;
             continue;
         }
         out.texts.push(t.to_owned());
-        out.labels.push(l.to_owned());
+        out.labels.push(labels);
     }
     Ok(out)
+}
+
+/// A label cell's labels: the whole trimmed cell, or its trimmed non-empty pieces between
+/// separators (each label once, in order of appearance).
+fn split_labels(cell: &str, separator: Option<&str>) -> Vec<String> {
+    match separator {
+        None if cell.is_empty() => Vec::new(),
+        None => vec![cell.to_owned()],
+        Some(separator) => {
+            let mut out: Vec<String> = Vec::new();
+            for label in cell.split(separator).map(str::trim) {
+                if !label.is_empty() && !out.iter().any(|l| l == label) {
+                    out.push(label.to_owned());
+                }
+            }
+            out
+        }
+    }
 }
 
 /// A seeded, reproducible choice of the held-out rows (xorshift64*).
@@ -190,6 +262,31 @@ fn held_out(n: usize, share: f64, seed: u64) -> Vec<bool> {
         .collect()
 }
 
+/// Every text's labels scored positive, using `threads` threads.
+fn predict_multi_all<'m>(
+    model: &'m Classifier,
+    texts: &[&str],
+    threads: usize,
+) -> Vec<Vec<&'m str>> {
+    let chunk = texts.len().div_ceil(threads.max(1)).max(1);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = texts
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|t| model.predict_multi(t))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
 fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from)
 }
@@ -203,19 +300,33 @@ impl App {
         spec: &TrainSpec,
     ) -> Result<TrainReport, ClassifyError> {
         let data = read_labelled(reader, spec)?;
+        let multi = spec.label_separator.is_some();
         let options = TrainOptions {
             seed: spec.seed,
             ..TrainOptions::default()
+        };
+        let train = |texts: &[&str], labels: &[&[String]]| {
+            if multi {
+                Classifier::train_multi(texts, labels, &options)
+            } else {
+                let single: Vec<&str> = labels.iter().map(|l| l[0].as_str()).collect();
+                Classifier::train(texts, &single, &options)
+            }
         };
         let mut report = TrainReport {
             name: spec.name.clone(),
             version: 0,
             examples: data.texts.len(),
             skipped: data.skipped,
-            classes: data.labels.iter().collect::<HashSet<_>>().len(),
+            classes: data.labels.iter().flatten().collect::<HashSet<_>>().len(),
             held_out: 0,
             accuracy: None,
             macro_f1: None,
+            multi_label: multi,
+            label_separator: spec.label_separator.clone(),
+            micro_f1: None,
+            exact_match: None,
+            per_label: Vec::new(),
             train_seconds: 0.0,
             model_bytes: 0,
         };
@@ -223,31 +334,62 @@ impl App {
             let test = held_out(data.texts.len(), spec.holdout, spec.seed);
             let (mut train_x, mut train_y, mut test_x, mut test_y) =
                 (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-            for ((text, label), is_test) in data.texts.iter().zip(&data.labels).zip(test) {
+            for ((text, labels), is_test) in data.texts.iter().zip(&data.labels).zip(test) {
                 if is_test {
                     test_x.push(text.as_str());
-                    test_y.push(label.as_str());
+                    test_y.push(labels.as_slice());
                 } else {
                     train_x.push(text.as_str());
-                    train_y.push(label.as_str());
+                    train_y.push(labels.as_slice());
                 }
             }
             // Too few rows to hold any out (or to keep two labels): train without measuring.
-            if !test_x.is_empty() && train_y.iter().collect::<HashSet<_>>().len() >= 2 {
-                let model = Classifier::train(&train_x, &train_y, &options)?;
-                let predicted = model.predict_all(&test_x, threads());
-                let evaluation = metrics::evaluate(&test_y, &predicted);
+            if !test_x.is_empty()
+                && train_y
+                    .iter()
+                    .copied()
+                    .flatten()
+                    .collect::<HashSet<_>>()
+                    .len()
+                    >= 2
+            {
+                let model = train(&train_x, &train_y)?;
                 report.held_out = test_x.len();
-                report.accuracy = Some(evaluation.accuracy);
-                report.macro_f1 = Some(evaluation.macro_f1);
+                if multi {
+                    let predicted: Vec<Vec<&str>> =
+                        test_x.iter().map(|t| model.predict_multi(t)).collect();
+                    let evaluation = metrics::evaluate_multi(&test_y, &predicted);
+                    report.micro_f1 = Some(evaluation.micro_f1);
+                    report.macro_f1 = Some(evaluation.macro_f1);
+                    report.exact_match = Some(evaluation.exact_match);
+                    report.per_label = evaluation
+                        .per_class
+                        .into_iter()
+                        .map(|c| LabelScore {
+                            label: c.label,
+                            precision: c.precision,
+                            recall: c.recall,
+                            f1: c.f1,
+                            support: c.support,
+                        })
+                        .collect();
+                } else {
+                    let predicted = model.predict_all(&test_x, threads());
+                    let truth: Vec<&str> = test_y.iter().map(|l| l[0].as_str()).collect();
+                    let evaluation = metrics::evaluate(&truth, &predicted);
+                    report.accuracy = Some(evaluation.accuracy);
+                    report.macro_f1 = Some(evaluation.macro_f1);
+                }
             }
         }
+        let texts: Vec<&str> = data.texts.iter().map(String::as_str).collect();
+        let labels: Vec<&[String]> = data.labels.iter().map(Vec::as_slice).collect();
         let started = Instant::now();
-        let model = Classifier::train(&data.texts, &data.labels, &options)?;
+        let model = train(&texts, &labels)?;
         report.train_seconds = started.elapsed().as_secs_f64();
         let bytes = model.to_bytes();
         report.model_bytes = bytes.len();
-        let metrics = json!({
+        let mut metrics = json!({
             "examples": report.examples,
             "skipped": report.skipped,
             "classes": report.classes,
@@ -258,7 +400,14 @@ impl App {
             "text_column": spec.text_column,
             "label_column": spec.label_column,
             "seed": spec.seed,
+            "multi_label": multi,
         });
+        if multi {
+            metrics["label_separator"] = json!(spec.label_separator);
+            metrics["micro_f1"] = json!(report.micro_f1);
+            metrics["exact_match"] = json!(report.exact_match);
+            metrics["per_label"] = json!(report.per_label);
+        }
         report.version = self.store().save_model(&NewModel {
             name: spec.name.clone(),
             created_at: jiff::Timestamp::now().as_second(),
@@ -282,6 +431,10 @@ impl App {
             .latest_model(name)?
             .ok_or_else(|| ClassifyError::NoModel(name.to_owned()))?;
         let model = Classifier::from_bytes(&stored.model)?;
+        let multi = serde_json::from_str::<serde_json::Value>(&stored.summary.metrics)
+            .ok()
+            .and_then(|m| m["multi_label"].as_bool())
+            .unwrap_or(false);
         // Each label's theme, or None when the label has no letter or digit to make an id of.
         let themes: Vec<Option<(Slug, Label)>> = model
             .labels()
@@ -305,6 +458,8 @@ impl App {
             version: stored.summary.version,
             items: 0,
             classified: 0,
+            multi_label: multi,
+            tags: 0,
             new_themes: 0,
             labels: Vec::new(),
         };
@@ -313,37 +468,49 @@ impl App {
         let mut failure = None;
         store.scan_feedback(filter, 5_000, &mut |page| {
             let texts: Vec<&str> = page.iter().map(|s| s.item.text.as_str().trim()).collect();
-            let predicted = model.predict_all(&texts, threads);
+            let predicted: Vec<Vec<&str>> = if multi {
+                predict_multi_all(&model, &texts, threads)
+            } else {
+                model
+                    .predict_all(&texts, threads)
+                    .into_iter()
+                    .map(|l| vec![l])
+                    .collect()
+            };
             let mut new = Vec::new();
             let batch: Vec<ItemTags> = page
                 .iter()
                 .zip(&texts)
                 .zip(predicted)
-                .map(|((item, text), label)| {
-                    let theme = index
-                        .get(label)
-                        .and_then(|&i| themes[i].as_ref().map(|t| (i, t)))
-                        .filter(|_| !text.is_empty());
-                    let tags = match theme {
-                        Some((i, (id, name))) => {
-                            counts[i] += 1;
-                            if known.insert(id.as_str().to_owned()) {
-                                new.push(Theme {
-                                    id: id.clone(),
-                                    name: name.clone(),
-                                    parent: None,
-                                });
-                            }
-                            vec![RuleTag {
-                                theme: id.clone(),
-                                phrase: String::new(),
-                                start: 0,
-                                end: 0,
-                                sentiment: None,
-                            }]
+                .map(|((item, text), labels)| {
+                    let mut tags: Vec<RuleTag> = Vec::new();
+                    for label in labels.into_iter().filter(|_| !text.is_empty()) {
+                        let Some((i, (id, name))) = index
+                            .get(label)
+                            .and_then(|&i| themes[i].as_ref().map(|t| (i, t)))
+                        else {
+                            continue;
+                        };
+                        // Two labels with the same slug make one tag.
+                        if tags.iter().any(|t| t.theme == *id) {
+                            continue;
                         }
-                        None => Vec::new(),
-                    };
+                        counts[i] += 1;
+                        if known.insert(id.as_str().to_owned()) {
+                            new.push(Theme {
+                                id: id.clone(),
+                                name: name.clone(),
+                                parent: None,
+                            });
+                        }
+                        tags.push(RuleTag {
+                            theme: id.clone(),
+                            phrase: String::new(),
+                            start: 0,
+                            end: 0,
+                            sentiment: None,
+                        });
+                    }
                     ItemTags {
                         feedback_id: item.id,
                         tags,
@@ -353,6 +520,7 @@ impl App {
                 .collect();
             report.items += batch.len() as u64;
             report.classified += batch.iter().filter(|b| !b.tags.is_empty()).count() as u64;
+            report.tags += batch.iter().map(|b| b.tags.len() as u64).sum::<u64>();
             report.new_themes += new.len();
             let stored = (|| {
                 if !new.is_empty() {
@@ -479,5 +647,83 @@ mod tests {
             app.classify_all("other", &FeedbackFilter::default(), &NoProgress),
             Err(ClassifyError::NoModel(_))
         ));
+    }
+
+    #[test]
+    fn a_multi_label_model_records_it_and_stores_every_predicted_label() {
+        assert_eq!(
+            split_labels(" a; b ;;a", Some(";")),
+            ["a".to_owned(), "b".to_owned()]
+        );
+        assert_eq!(split_labels("a;b", None), ["a;b".to_owned()]);
+        assert!(split_labels(" ; ", Some(";")).is_empty());
+
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
+        store.migrate().unwrap();
+        let app = App::new(Arc::new(store));
+        let mut csv = String::from("text,labels\n");
+        for i in 0..30 {
+            csv.push_str(&format!("card {i} declined,card\n"));
+            csv.push_str(&format!("refund {i} late,refund\n"));
+            csv.push_str(&format!(
+                "card {i} declined and refund {i} late,card; refund\n"
+            ));
+        }
+        csv.push_str("no labels here, ; \n");
+        let spec = TrainSpec {
+            label_separator: Some(DEFAULT_LABEL_SEPARATOR.to_owned()),
+            ..TrainSpec::new("multi", "labels.csv", "text", "labels")
+        };
+        let report = app.train_model(csv.as_bytes(), &spec).unwrap();
+        assert!(report.multi_label);
+        assert_eq!(
+            (report.examples, report.skipped, report.classes),
+            (90, 1, 2)
+        );
+        assert!(report.micro_f1.unwrap() > 0.95, "{report:?}");
+        assert_eq!(report.per_label.len(), 2);
+        assert!(
+            app.store().models().unwrap()[0]
+                .metrics
+                .contains("\"multi_label\":true")
+        );
+
+        let items: Vec<_> = [
+            "my card was declined and the refund is late",
+            "card declined",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, text)| trove_domain::FeedbackItem {
+            text: trove_domain::FeedbackText::try_from((*text).to_owned()).unwrap(),
+            ..trove_store::contract::item("s", &i.to_string())
+        })
+        .collect();
+        app.store().insert_feedback(&items, None).unwrap();
+        let report = app
+            .classify_all("multi", &FeedbackFilter::default(), &NoProgress)
+            .unwrap();
+        assert!(report.multi_label);
+        assert_eq!((report.items, report.classified, report.tags), (2, 2, 3));
+        let mut seen = Vec::new();
+        app.store()
+            .scan_item_themes(
+                &FeedbackFilter::default(),
+                ThemeOrigin::Model,
+                10,
+                &mut |p| {
+                    seen.extend(p.into_iter().map(|i| i.themes));
+                    ControlFlow::Continue(())
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            seen,
+            [
+                vec!["card".to_owned(), "refund".to_owned()],
+                vec!["card".to_owned()]
+            ]
+        );
     }
 }

@@ -17,7 +17,10 @@ mod taxonomy;
 use std::sync::Arc;
 
 pub use analysis::{FixCheck, is_negative};
-pub use classify::{ClassifyError, ClassifyReport, LabelCount, TrainReport, TrainSpec};
+pub use classify::{
+    ClassifyError, ClassifyReport, DEFAULT_LABEL_SEPARATOR, LabelCount, LabelScore, TrainReport,
+    TrainSpec,
+};
 pub use demo::{DemoLoadError, DemoReport};
 pub use discover::{
     ClusterTheme, DiscoverError, DiscoverOptions, DiscoveredCluster, Discovery, PeriodCount, Sample,

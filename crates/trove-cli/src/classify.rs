@@ -2,6 +2,12 @@
 //! company has already coded, saved in the store, and applied to the stored items (its labels
 //! are stored as themes with origin `model`, beside the rule tags; see `trove-app`'s
 //! `classify` module for the blend).
+//!
+//! `trove train --multi-label` trains a multi-label model: the label column holds several
+//! labels separated by `--label-separator` (default `;`, e.g. `United;Late Flight`). The
+//! held-out measurement is then micro-F1, macro-F1 and each label's precision, recall and F1;
+//! the model records that it is multi-label, and `trove classify` gives each item every label
+//! scored positive (possibly none), each stored as a model tag.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -38,6 +44,14 @@ pub struct TrainArgs {
     /// Seed of the held-out split and of training.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Multi-label: the label column holds any number of labels separated by
+    /// --label-separator; the model predicts every label scored positive.
+    #[arg(long)]
+    multi_label: bool,
+    /// The delimiter of labels in a multi-label cell [default: ;] (giving it implies
+    /// --multi-label).
+    #[arg(long)]
+    label_separator: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
@@ -84,9 +98,18 @@ pub fn train(url: &DbUrl, args: &TrainArgs) -> Result<ExitCode> {
     let file = std::fs::File::open(&args.labels)
         .with_context(|| format!("cannot read {}", args.labels.display()))?;
     let app = trove_app::App::new(url.open()?);
+    if args.label_separator.as_deref() == Some("") {
+        anyhow::bail!("--label-separator must not be empty");
+    }
+    let label_separator = (args.multi_label || args.label_separator.is_some()).then(|| {
+        args.label_separator
+            .clone()
+            .unwrap_or_else(|| trove_app::DEFAULT_LABEL_SEPARATOR.to_owned())
+    });
     let spec = TrainSpec {
         holdout: args.holdout,
         seed: args.seed,
+        label_separator,
         ..TrainSpec::new(
             &args.name,
             &args.labels.display().to_string(),
@@ -101,11 +124,21 @@ pub fn train(url: &DbUrl, args: &TrainArgs) -> Result<ExitCode> {
         Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
         Format::Human => {
             println!(
-                "saved model {:?} version {} in {url}: {} examples, {} classes, trained in {:.2} s",
+                "saved {}model {:?} version {} in {url}: {} examples, {} {}, trained in {:.2} s",
+                if report.multi_label {
+                    "multi-label "
+                } else {
+                    ""
+                },
                 report.name,
                 report.version,
                 thousands(report.examples as u64),
                 report.classes,
+                if report.multi_label {
+                    "labels"
+                } else {
+                    "classes"
+                },
                 report.train_seconds
             );
             if report.skipped > 0 {
@@ -114,8 +147,30 @@ pub fn train(url: &DbUrl, args: &TrainArgs) -> Result<ExitCode> {
                     thousands(report.skipped as u64)
                 );
             }
-            match (report.accuracy, report.macro_f1) {
-                (Some(accuracy), Some(macro_f1)) => println!(
+            match (report.accuracy, report.micro_f1, report.macro_f1) {
+                (_, Some(micro_f1), Some(macro_f1)) => {
+                    println!(
+                        "held out {} rows: micro-F1 {micro_f1:.4}, macro-F1 {macro_f1:.4}, \
+                         exact match {}",
+                        thousands(report.held_out as u64),
+                        optional(report.exact_match)
+                    );
+                    let mut out = table(&["label", "precision", "recall", "F1", "support"]);
+                    for l in &report.per_label {
+                        out.add_row(vec![
+                            Cell::new(&l.label),
+                            Cell::new(format!("{:.3}", l.precision))
+                                .set_alignment(CellAlignment::Right),
+                            Cell::new(format!("{:.3}", l.recall))
+                                .set_alignment(CellAlignment::Right),
+                            Cell::new(format!("{:.3}", l.f1)).set_alignment(CellAlignment::Right),
+                            Cell::new(thousands(l.support as u64))
+                                .set_alignment(CellAlignment::Right),
+                        ]);
+                    }
+                    println!("{out}");
+                }
+                (Some(accuracy), _, Some(macro_f1)) => println!(
                     "held out {} rows: accuracy {accuracy:.4}, macro-F1 {macro_f1:.4}",
                     thousands(report.held_out as u64)
                 ),
@@ -142,12 +197,18 @@ pub fn classify(url: &DbUrl, args: &ClassifyArgs) -> Result<ExitCode> {
         Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
         Format::Human => {
             println!(
-                "classified {} of {} items with model {:?} version {} in {:.1} s ({} new themes)",
+                "classified {} of {} items with {}model {:?} version {} in {:.1} s ({} tags, {} new themes)",
                 thousands(report.classified),
                 thousands(report.items),
+                if report.multi_label {
+                    "multi-label "
+                } else {
+                    ""
+                },
                 report.name,
                 report.version,
                 started.elapsed().as_secs_f64(),
+                thousands(report.tags),
                 report.new_themes
             );
             let mut out = table(&["label", "theme", "items"]);

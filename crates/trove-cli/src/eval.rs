@@ -8,8 +8,11 @@
 //!   or `--data FILE --test-share 0.2`: a seeded random fifth is held out.
 //!
 //! `--where COL=VALUE` (repeatable) keeps only the rows where every condition holds. Rows with
-//! an empty label are skipped (and counted). `--label-separator ';'` makes the task
-//! multi-label: a row's labels are split on it, and micro- and macro-F1 are reported.
+//! an empty label are skipped (and counted). `--multi-label` makes the task multi-label: a
+//! row's labels are split on `--label-separator` (default `;`; giving it implies
+//! `--multi-label`), the model predicts every label scored positive, and micro-F1, macro-F1
+//! (the mean of the per-label F1), the exact-match share and each label's precision, recall
+//! and F1 are reported. A multi-label row with no label stays in, as a text no label applies to.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -55,7 +58,12 @@ pub struct EvalArgs {
     /// Seed of the random split and of the training shuffles.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Multi-label: split each label cell on this string.
+    /// Multi-label: the label column holds any number of labels separated by
+    /// --label-separator; micro- and macro-F1 are reported.
+    #[arg(long)]
+    multi_label: bool,
+    /// The delimiter of labels in a multi-label cell [default: ;] (giving it implies
+    /// --multi-label).
     #[arg(long)]
     label_separator: Option<String>,
     /// Inverse regularisation strength of the SVM.
@@ -85,6 +93,17 @@ pub struct EvalArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+}
+
+impl EvalArgs {
+    /// The separator of labels when the task is multi-label.
+    fn separator(&self) -> Option<&str> {
+        (self.multi_label || self.label_separator.is_some()).then(|| {
+            self.label_separator
+                .as_deref()
+                .unwrap_or(trove_app::DEFAULT_LABEL_SEPARATOR)
+        })
+    }
 }
 
 fn parse_range(text: &str) -> Result<(usize, usize), String> {
@@ -141,9 +160,9 @@ impl Reading<'_> {
                 continue;
             }
             let cell = field(label).trim();
-            let labels: Vec<String> = match &self.args.label_separator {
+            let labels: Vec<String> = match self.args.separator() {
                 Some(sep) => cell
-                    .split(sep.as_str())
+                    .split(sep)
                     .map(str::trim)
                     .filter(|l| !l.is_empty())
                     .map(str::to_owned)
@@ -151,7 +170,7 @@ impl Reading<'_> {
                 None if cell.is_empty() => Vec::new(),
                 None => vec![cell.to_owned()],
             };
-            if labels.is_empty() && self.args.label_separator.is_none() {
+            if labels.is_empty() && self.args.separator().is_none() {
                 self.skipped_unlabelled += 1;
                 continue;
             }
@@ -242,7 +261,7 @@ pub fn run(args: &EvalArgs) -> Result<ExitCode> {
     let model = Classifier::train_multi(&train.texts, &train.labels, &options)?;
     let train_seconds = started.elapsed().as_secs_f64();
     let started = Instant::now();
-    let mut report = if args.label_separator.is_some() {
+    let mut report = if args.separator().is_some() {
         let predicted: Vec<Vec<&str>> = test.texts.iter().map(|t| model.predict_multi(t)).collect();
         let e = metrics::evaluate_multi(&test.labels, &predicted);
         json!({
