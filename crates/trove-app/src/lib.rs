@@ -7,12 +7,14 @@
 
 mod analysis;
 mod classify;
+mod cues;
 mod demo;
 mod discover;
 mod import;
 mod journey_file;
 mod summary;
 mod taxonomy;
+mod workflow;
 
 use std::sync::Arc;
 
@@ -20,6 +22,9 @@ pub use analysis::{FixCheck, is_negative};
 pub use classify::{
     ClassifyError, ClassifyReport, DEFAULT_LABEL_SEPARATOR, LabelCount, LabelScore, TrainReport,
     TrainSpec,
+};
+pub use cues::{
+    CueCounts, CueExample, CueKind, CueReport, CuesError, CuesOptions, KindReport, ThemeCues,
 };
 pub use demo::{DemoLoadError, DemoReport};
 pub use discover::{
@@ -32,6 +37,7 @@ pub use taxonomy::{
     CurrentTagger, ReadText, TagReport, TaxonomyLoad, TaxonomyLoadError, TextScratch,
 };
 use trove_store::Store;
+pub use workflow::{MetricsImport, Reach, Recipient, WorkflowError, day_of};
 
 /// Reports how far a long task has come (a progress bar, or nothing).
 pub trait Progress: Sync {

@@ -79,7 +79,7 @@ pub struct Scope {
     until: Option<String>,
     /// Which themes count.
     #[arg(long, value_enum, default_value_t = Origin::Any)]
-    themes: Origin,
+    pub themes: Origin,
     /// Only this source.
     #[arg(long)]
     source: Option<String>,
@@ -104,7 +104,7 @@ pub struct Scope {
 }
 
 impl Scope {
-    fn filter(&self) -> Result<FeedbackFilter> {
+    pub fn filter(&self) -> Result<FeedbackFilter> {
         Ok(FeedbackFilter {
             source: self.source.clone(),
             business_unit: self.business_unit.clone(),
@@ -116,7 +116,7 @@ impl Scope {
         })
     }
 
-    fn params(&self) -> Result<AnalysisParams> {
+    pub fn params(&self) -> Result<AnalysisParams> {
         Ok(AnalysisParams {
             period: self.period.into(),
             window: self.window.max(1),

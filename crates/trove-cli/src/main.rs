@@ -6,14 +6,17 @@ mod bench;
 mod bench_analyze;
 mod bench_tag;
 mod classify;
+mod cues;
 mod db;
 mod demo;
 mod discover;
 mod eval;
 mod import;
+mod loops;
 mod output;
 mod summary;
 mod taxonomy;
+mod workflow;
 
 use std::process::ExitCode;
 
@@ -30,6 +33,15 @@ struct Cli {
     /// Default: sqlite://trove.db in the current folder (trove-demo.db for `trove demo`).
     #[arg(long, global = true, env = "TROVE_DB")]
     db: Option<String>,
+
+    /// Act as this person (their e-mail): the workflow commands check what their role allows.
+    #[arg(long = "as", global = true, env = "TROVE_USER")]
+    actor: Option<String>,
+
+    /// Pretend it is this day (2026-03-15) or instant (RFC 3339), for rehearsals and tests of
+    /// the workflow's dates.
+    #[arg(long, global = true, env = "TROVE_NOW")]
+    now: Option<String>,
 
     #[command(subcommand)]
     command: Command,
@@ -89,10 +101,15 @@ enum Command {
     Classify(classify::ClassifyArgs),
     /// List the trained models, their versions and training metrics.
     Models(classify::ModelsArgs),
+    /// Expectations (unmet / validated) and do more / do less / keep doing, counted per clause
+    /// overall and per theme, with example clauses.
+    Cues(Box<cues::CuesArgs>),
     /// Find groups of similar comments among the items no theme matched, each with a name,
     /// its size, its trend and sample verbatims (promote one with `trove taxonomy
     /// add-from-cluster`).
     Discover(Box<discover::DiscoverArgs>),
+    #[command(flatten)]
+    Workflow(workflow::WorkflowCommand),
     /// Measure Trove's speed and memory on generated data.
     Bench {
         #[command(subcommand)]
@@ -174,7 +191,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Train(args) => classify::train(&db("sqlite://trove.db"), &args),
         Command::Classify(args) => classify::classify(&db("sqlite://trove.db"), &args),
         Command::Models(args) => classify::models(&db("sqlite://trove.db"), &args),
+        Command::Cues(args) => cues::run(&db("sqlite://trove.db"), &args),
         Command::Discover(args) => discover::run(&db("sqlite://trove.db"), &args),
+        Command::Workflow(command) => {
+            let session = workflow::Session::new(cli.actor.clone(), cli.now.as_deref())?;
+            workflow::run(&db("sqlite://trove.db"), &session, command)
+        }
         Command::Migrate => {
             let url = db("sqlite://trove.db");
             // Opening applies what is pending; a second call reports that nothing is left.

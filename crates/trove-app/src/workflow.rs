@@ -1,0 +1,457 @@
+//! The accountability loop's use cases: every change goes through [`App::act`], which checks
+//! it against the rules as the signed-in person and appends it to the store's log, so the
+//! command line and the web obey the same rules. Around it: opening an issue from the
+//! analysis, the metric series of leading indicators, the customers an announcement reaches,
+//! follow-up cases for detractors, and fresh verbatims for department streams.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::io::Read;
+use std::ops::ControlFlow;
+
+use jiff::civil::Date;
+use serde::Serialize;
+use thiserror::Error;
+use trove_analytics::analysis::Analysis;
+use trove_domain::{Slug, StoredFeedback};
+use trove_store::{FeedbackFilter, MetricPoint, NewEvent, StoreError, ThemeOrigin};
+use trove_workflow::model::{Audience, Pain, Role};
+use trove_workflow::views::Verbatim;
+use trove_workflow::{Change, Event, Refusal, Workflow, check};
+
+use crate::{App, is_negative};
+
+/// Why a workflow use case failed.
+#[derive(Debug, Error)]
+pub enum WorkflowError {
+    /// The rules refused the change.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    /// The acting person is not a user.
+    #[error("{0} is not a Trove user (an admin adds people with `trove user add`)")]
+    UnknownUser(String),
+    /// A record or input is missing or wrong.
+    #[error("{0}")]
+    Invalid(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// How often [`App::act`] retries when someone else wrote to the log first.
+const ATTEMPTS: usize = 5;
+
+/// The UTC day of a unix instant.
+pub fn day_of(unix: i64) -> Date {
+    Workflow::day_of(unix)
+}
+
+impl App {
+    /// The workflow as of the last event stored.
+    pub fn workflow(&self) -> Result<Workflow, WorkflowError> {
+        let events = self
+            .store()
+            .events(0)?
+            .into_iter()
+            .map(|stored| {
+                let change: Change = serde_json::from_str(&stored.payload).map_err(|e| {
+                    WorkflowError::Invalid(format!(
+                        "workflow event {} cannot be read ({e}); was it written by a newer Trove?",
+                        stored.seq
+                    ))
+                })?;
+                Ok(Event {
+                    seq: stored.seq,
+                    at: stored.at,
+                    actor: stored.actor,
+                    change,
+                })
+            })
+            .collect::<Result<Vec<_>, WorkflowError>>()?;
+        Ok(Workflow::replay(events))
+    }
+
+    /// The signed-in user, who must exist.
+    pub fn user(
+        &self,
+        state: &Workflow,
+        email: &str,
+    ) -> Result<trove_workflow::model::User, WorkflowError> {
+        state
+            .users
+            .get(&email.to_lowercase())
+            .cloned()
+            .ok_or_else(|| WorkflowError::UnknownUser(email.to_owned()))
+    }
+
+    /// Makes the changes that `build` derives from the current state, as `actor` (`None`: no
+    /// one signed in, which only the first admin's creation allows) at `now` (unix seconds):
+    /// each is checked against the rules on the state the ones before it leave, then all are
+    /// appended in one transaction. When someone else wrote first, it reads the new state and
+    /// builds again (numbers of new records come from the state). Returns the state after.
+    pub fn act(
+        &self,
+        actor: Option<&str>,
+        now: i64,
+        build: impl Fn(&Workflow) -> Result<Vec<Change>, WorkflowError>,
+    ) -> Result<Workflow, WorkflowError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let state = self.workflow()?;
+            let user = actor.map(|a| self.user(&state, a)).transpose()?;
+            let changes = build(&state)?;
+            let mut after = state.clone();
+            let mut events = Vec::with_capacity(changes.len());
+            let name = user
+                .as_ref()
+                .map_or("trove", |u| u.email.as_str())
+                .to_owned();
+            for change in changes {
+                check(&after, user.as_ref(), day_of(now), &change)?;
+                events.push(NewEvent {
+                    at: now,
+                    actor: name.clone(),
+                    kind: change.kind(),
+                    payload: serde_json::to_string(&change)
+                        .map_err(|e| WorkflowError::Invalid(e.to_string()))?,
+                });
+                after.apply(Event {
+                    seq: after.seq + 1,
+                    at: now,
+                    actor: name.clone(),
+                    change,
+                });
+            }
+            match self.store().append_events(state.seq, &events) {
+                Ok(_) => return Ok(after),
+                Err(StoreError::Conflict { .. }) if attempt < ATTEMPTS => continue,
+                Err(error) => return Err(error.into()),
+            }
+        }
+    }
+
+    /// What an issue opened from `theme` starts with: its title (the theme's name), its
+    /// departments (the taxonomy's contributing departments for the theme) and the pain the
+    /// analysis measured.
+    pub fn issue_seed(
+        &self,
+        theme: &str,
+        analysis: &Analysis,
+        run: Option<i64>,
+    ) -> Result<(String, Vec<Slug>, Pain), WorkflowError> {
+        let score = analysis
+            .themes
+            .iter()
+            .find(|t| t.theme == theme)
+            .ok_or_else(|| {
+                WorkflowError::Invalid(format!(
+                    "the analysis window has no theme {theme:?}; `trove issues --all` lists them"
+                ))
+            })?;
+        let record = self
+            .store()
+            .theme_records()?
+            .into_iter()
+            .find(|r| r.theme.id.as_str() == theme);
+        let (title, departments) = match record {
+            Some(r) => (r.theme.name.as_str().to_owned(), r.theme.departments),
+            None => (theme.to_owned(), Vec::new()),
+        };
+        let pain = Pain {
+            window: format!("{}..{}", analysis.window_labels.0, analysis.window_labels.1),
+            volume: score.volume,
+            customers: score.customers,
+            nps_impact: score.nps_impact,
+            revenue_at_risk: score
+                .revenue_at_risk
+                .values()
+                .map(ToString::to_string)
+                .collect(),
+            label: serde_json::to_value(score.label)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            analysis_run: run,
+        };
+        Ok((title, departments, pain))
+    }
+
+    /// Imports metric values from CSV (`metric,day,value`; a header row), keeping the valid
+    /// rows and naming each bad one by file, line and field. Only admins, analysts and leads
+    /// may. Returns what was stored and the errors.
+    pub fn import_metrics(
+        &self,
+        actor: &str,
+        file: &str,
+        reader: impl Read,
+    ) -> Result<MetricsImport, WorkflowError> {
+        let user = self.user(&self.workflow()?, actor)?;
+        if !matches!(user.role, Role::Admin | Role::Analyst | Role::Lead) {
+            return Err(Refusal {
+                rule: "roles",
+                detail: format!(
+                    "{} is {}; importing metrics needs the role admin, analyst or lead",
+                    user.email,
+                    user.role.as_str()
+                ),
+            }
+            .into());
+        }
+        let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+        let headers = csv
+            .headers()
+            .map_err(|e| WorkflowError::Invalid(format!("{file}: {e}")))?
+            .clone();
+        let column = |name: &str| {
+            headers
+                .iter()
+                .position(|h| h.trim() == name)
+                .ok_or_else(|| {
+                    WorkflowError::Invalid(format!(
+                        "{file}:1: no column {name:?} (need metric, day, value)"
+                    ))
+                })
+        };
+        let (metric, day, value) = (column("metric")?, column("day")?, column("value")?);
+        let mut report = MetricsImport::default();
+        let mut points = Vec::new();
+        for (index, record) in csv.records().enumerate() {
+            let line = index + 2;
+            let parsed = record
+                .map_err(|e| format!("{file}:{line}: {e}"))
+                .and_then(|r| {
+                    let field = |i: usize| r.get(i).unwrap_or("").trim().to_owned();
+                    let m = Slug::parse("metric", &field(metric))
+                        .map_err(|e| format!("{file}:{line}: field metric: {e}"))?;
+                    let d: Date = field(day).parse().map_err(|_| {
+                        format!(
+                            "{file}:{line}: field day: {:?} is not a date like 2026-03-15",
+                            field(day)
+                        )
+                    })?;
+                    let v: f64 = field(value)
+                        .parse()
+                        .ok()
+                        .filter(|v: &f64| v.is_finite())
+                        .ok_or_else(|| {
+                            format!(
+                                "{file}:{line}: field value: {:?} is not a number",
+                                field(value)
+                            )
+                        })?;
+                    Ok(MetricPoint {
+                        metric: m.as_str().to_owned(),
+                        day: d.to_string(),
+                        value: v,
+                    })
+                });
+            match parsed {
+                Ok(point) => points.push(point),
+                Err(error) => report.errors.push(error),
+            }
+        }
+        let outcome = self.store().upsert_metric_points(&points)?;
+        report.inserted = outcome.inserted;
+        report.updated = outcome.updated;
+        report.metrics = points
+            .iter()
+            .map(|p| p.metric.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        Ok(report)
+    }
+
+    /// A metric's values as (day, value), by day.
+    pub fn metric_series(&self, metric: &str) -> Result<Vec<(String, f64)>, WorkflowError> {
+        Ok(self
+            .store()
+            .metric_points(metric)?
+            .into_iter()
+            .map(|p| (p.day, p.value))
+            .collect())
+    }
+
+    /// The customers an announcement reaches, by id, and how many of them have no e-mail
+    /// (left out). `RaisedIt`: the customers with an item carrying one of `themes` (any origin).
+    pub fn audience(&self, audience: &Audience, themes: &[Slug]) -> Result<Reach, WorkflowError> {
+        let raised: Option<HashSet<String>> = match audience {
+            Audience::RaisedIt => {
+                let wanted: HashSet<&str> = themes.iter().map(Slug::as_str).collect();
+                let mut ids = HashSet::new();
+                self.store().scan_item_themes(
+                    &FeedbackFilter::default(),
+                    ThemeOrigin::Any,
+                    10_000,
+                    &mut |page| {
+                        for item in page {
+                            if item.themes.iter().any(|t| wanted.contains(t.as_str())) {
+                                ids.extend(item.customer_id);
+                            }
+                        }
+                        ControlFlow::Continue(())
+                    },
+                )?;
+                Some(ids)
+            }
+            _ => None,
+        };
+        let mut out = Vec::new();
+        let mut without_email = 0;
+        self.store().scan_customers(10_000, &mut |page| {
+            for customer in page {
+                let keep = match (audience, &raised) {
+                    (Audience::RaisedIt, Some(ids)) => ids.contains(customer.id.as_str()),
+                    (Audience::Segment(segment), _) => customer
+                        .segment
+                        .as_ref()
+                        .is_some_and(|s| s.as_str() == segment),
+                    _ => true,
+                };
+                if !keep {
+                    continue;
+                }
+                match &customer.email {
+                    Some(email) => out.push(Recipient {
+                        customer_id: customer.id.as_str().to_owned(),
+                        email: email.as_str().to_owned(),
+                        name: customer
+                            .name
+                            .as_ref()
+                            .map_or(String::new(), |n| n.as_str().to_owned()),
+                    }),
+                    None => without_email += 1,
+                }
+            }
+            ControlFlow::Continue(())
+        })?;
+        Ok(Reach {
+            recipients: out,
+            without_email,
+        })
+    }
+
+    /// The negative items (a detractor, a low CSAT or CES, or negative words when unscored)
+    /// received in `since..until` that carry one of `themes` (any theme when empty) and have
+    /// no follow-up case yet: (feedback id, customer id), in id order.
+    pub fn detractors_without_case(
+        &self,
+        state: &Workflow,
+        themes: &[Slug],
+        (since, until): (i64, i64),
+    ) -> Result<Vec<(i64, Option<String>)>, WorkflowError> {
+        let covered: HashSet<i64> = state.cases.values().filter_map(|c| c.feedback_id).collect();
+        let wanted: HashSet<&str> = themes.iter().map(Slug::as_str).collect();
+        let filter = FeedbackFilter {
+            since: Some(since),
+            until: Some(until),
+            ..FeedbackFilter::default()
+        };
+        let mut found = Vec::new();
+        self.store()
+            .scan_item_themes(&filter, ThemeOrigin::Any, 10_000, &mut |page| {
+                for item in page {
+                    let about = wanted.is_empty()
+                        || item.themes.iter().any(|t| wanted.contains(t.as_str()));
+                    if about
+                        && is_negative(&item.scores, item.sentiment)
+                        && !covered.contains(&item.id)
+                    {
+                        found.push((item.id, item.customer_id));
+                    }
+                }
+                ControlFlow::Continue(())
+            })?;
+        Ok(found)
+    }
+
+    /// The newest `limit` items received in `since..until` that carry one of `themes` (any
+    /// origin), newest first, with their words on one line: a department stream's verbatims.
+    pub fn verbatims(
+        &self,
+        themes: &[Slug],
+        (since, until): (i64, i64),
+        limit: usize,
+    ) -> Result<Vec<Verbatim>, WorkflowError> {
+        let wanted: HashSet<&str> = themes.iter().map(Slug::as_str).collect();
+        let filter = FeedbackFilter {
+            since: Some(since),
+            until: Some(until),
+            ..FeedbackFilter::default()
+        };
+        let mut theme_of: HashMap<i64, String> = HashMap::new();
+        let mut ids = Vec::new();
+        self.store()
+            .scan_item_themes(&filter, ThemeOrigin::Any, 10_000, &mut |page| {
+                for item in page {
+                    if let Some(theme) = item.themes.iter().find(|t| wanted.contains(t.as_str())) {
+                        theme_of.insert(item.id, theme.clone());
+                        ids.push(item.id);
+                    }
+                }
+                ControlFlow::Continue(())
+            })?;
+        // Ids grow with insertion, not with time; keep the newest by received time below.
+        let mut items: Vec<StoredFeedback> = Vec::new();
+        if !theme_of.is_empty() {
+            self.store().scan_feedback(&filter, 10_000, &mut |page| {
+                items.extend(
+                    page.into_iter().filter(|s| {
+                        theme_of.contains_key(&s.id) && !s.item.text.as_str().is_empty()
+                    }),
+                );
+                ControlFlow::Continue(())
+            })?;
+        }
+        items.sort_by_key(|s| std::cmp::Reverse((s.item.received_at.unix_seconds(), s.id)));
+        Ok(items
+            .into_iter()
+            .take(limit)
+            .map(|s| Verbatim {
+                feedback_id: s.id,
+                day: day_of(s.item.received_at.unix_seconds()).to_string(),
+                theme: theme_of.remove(&s.id).unwrap_or_default(),
+                text: s
+                    .item
+                    .text
+                    .as_str()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            })
+            .collect())
+    }
+}
+
+/// What `trove metrics import` did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct MetricsImport {
+    /// New (metric, day) values.
+    pub inserted: u64,
+    /// Values that replaced a stored one.
+    pub updated: u64,
+    /// The metrics seen.
+    pub metrics: Vec<String>,
+    /// Bad rows, by file, line and field.
+    pub errors: Vec<String>,
+}
+
+/// One customer an announcement goes to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Recipient {
+    /// The customer's id.
+    pub customer_id: String,
+    /// Their e-mail.
+    pub email: String,
+    /// Their name (may be empty).
+    pub name: String,
+}
+
+/// Who an announcement reaches.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Reach {
+    /// The customers with an e-mail, by id.
+    pub recipients: Vec<Recipient>,
+    /// The customers of the audience without an e-mail (left out).
+    pub without_email: u64,
+}
