@@ -45,6 +45,8 @@ pub enum FollowupCommand {
     /// Open a case for every negative item (detractor, CSAT 1-2, CES 1-3, or negative words
     /// when unscored) about the themes since a day that has none yet.
     Create(Box<CreateArgs>),
+    /// Open one case by hand.
+    Open(Box<OpenCaseArgs>),
     /// Record a contact with the customer.
     Contact {
         /// The case.
@@ -85,6 +87,32 @@ pub struct CreateArgs {
     #[arg(long)]
     owner: Option<String>,
     /// Service level: hours to close each case.
+    #[arg(long, default_value_t = 48)]
+    sla_hours: i64,
+}
+
+/// `trove followups open`.
+#[derive(Debug, Args)]
+pub struct OpenCaseArgs {
+    /// Why the customer should hear from us.
+    #[arg(long)]
+    reason: String,
+    /// The customer's id.
+    #[arg(long)]
+    customer: Option<String>,
+    /// The feedback item it answers.
+    #[arg(long)]
+    feedback: Option<i64>,
+    /// The issue it belongs to.
+    #[arg(long)]
+    issue: Option<u32>,
+    /// The department that owns it.
+    #[arg(long, value_parser = slug_arg)]
+    department: Slug,
+    /// The person who owns it.
+    #[arg(long)]
+    owner: Option<String>,
+    /// Service level: hours to close it.
     #[arg(long, default_value_t = 48)]
     sla_hours: i64,
 }
@@ -195,6 +223,24 @@ pub enum RecognitionCommand {
 pub fn followups(app: &App, session: &Session, args: &FollowupsArgs) -> Result<ExitCode> {
     match &args.command {
         Some(FollowupCommand::Create(create)) => create_cases(app, session, create),
+        Some(FollowupCommand::Open(open)) => {
+            let owner = open.owner.as_ref().map(|o| o.trim().to_lowercase());
+            let state = act(app, session, |state| {
+                Ok(vec![Change::CaseOpened {
+                    case: ids::case(state),
+                    customer: open.customer.clone(),
+                    feedback_id: open.feedback,
+                    issue: open.issue,
+                    reason: open.reason.clone(),
+                    department: open.department.clone(),
+                    owner: owner.clone(),
+                    due_at: session.now + open.sla_hours * 3600,
+                }])
+            })?;
+            let id = state.cases.keys().next_back().copied().unwrap_or_default();
+            println!("opened case {id} for {}", open.department.as_str());
+            Ok(ExitCode::SUCCESS)
+        }
         Some(FollowupCommand::Contact { case, note }) => {
             act(app, session, |_| {
                 Ok(vec![Change::CaseUpdated {
