@@ -12,6 +12,7 @@
 //!
 //! Pure and deterministic: no IO, no store; it depends on `trove-domain` only.
 
+mod cache;
 pub mod cues;
 pub mod normalize;
 pub mod sentiment;

@@ -52,6 +52,7 @@ pub(crate) enum Segments<'a> {
 impl<'a> Iterator for Segments<'a> {
     type Item = (usize, &'a str);
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         match self {
             Segments::Unicode(inner) => inner.next(),

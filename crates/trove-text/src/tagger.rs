@@ -25,6 +25,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use trove_domain::Slug;
 
+use crate::cache::{Key, ShortMap};
 use crate::normalize::{Normalizer, Segment, classify, is_clause_word, is_negator, segments};
 use crate::taxonomy::Taxonomy;
 
@@ -115,15 +116,19 @@ pub struct Scratch {
     word: String,
     haystack: Vec<u8>,
     slots: Vec<Slot>,
-    cache: FxMap<Box<str>, u32>,
+    /// Word segment as written → its flagged id (see [`Tagger::word_id`]); segments longer
+    /// than [`crate::cache::MAX_KEY`] bytes are in `long`.
+    cache: ShortMap<u32>,
+    long: FxMap<Box<str>, u32>,
     vetoes: Vec<(u32, u32)>,
     found: Vec<(Tag, u32)>,
+    tags: Vec<Tag>,
 }
 
 impl std::fmt::Debug for Scratch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Scratch")
-            .field("cached_words", &self.cache.len())
+            .field("cached_words", &(self.cache.len() + self.long.len()))
             .finish()
     }
 }
@@ -285,47 +290,97 @@ impl Tagger {
         self.tag_with(text, &mut Scratch::default())
     }
 
-    /// The id of the word in `scratch.word`, with [`NEGATOR`] and [`CLAUSE_WORD`] flags.
-    fn word_id(&self, scratch: &mut Scratch) -> u32 {
-        if let Some(&id) = scratch.cache.get(scratch.word.as_str()) {
-            return id;
-        }
+    /// The id of a normalised word, with [`NEGATOR`] and [`CLAUSE_WORD`] flags.
+    fn word_id(&self, word: &str) -> u32 {
         let mut id = {
-            let stem = self.normalizer.stem(&scratch.word);
+            let stem = self.normalizer.stem(word);
             self.vocabulary
                 .get(stem.as_ref())
                 .copied()
                 .unwrap_or(UNKNOWN)
         };
-        if is_negator(&scratch.word) {
+        if is_negator(word) {
             id |= NEGATOR;
         }
-        if is_clause_word(&scratch.word) {
+        if is_clause_word(word) {
             id |= CLAUSE_WORD;
         }
-        if scratch.cache.len() >= CACHE_LIMIT {
-            scratch.cache.clear();
+        id
+    }
+
+    /// The flagged id of a word segment as written, from the cache when it has been seen.
+    /// The id is a function of the segment alone (its normalised form's stem and flags), so
+    /// the cache is keyed by the segment: a repeated word costs no lowercasing and no stemming.
+    /// `classified`: `scratch.word` already holds the segment's normalised form.
+    #[inline]
+    fn segment_id(&self, segment: &str, scratch: &mut Scratch, classified: bool) -> u32 {
+        let key = Key::new(segment.as_bytes());
+        let cached = match &key {
+            Some(key) => scratch.cache.get(key),
+            None => scratch.long.get(segment).copied(),
+        };
+        match cached {
+            Some(id) => id,
+            None => self.new_segment_id(segment, key, scratch, classified),
         }
-        scratch
-            .cache
-            .insert(scratch.word.clone().into_boxed_str(), id);
+    }
+
+    /// [`Tagger::segment_id`] for a segment not in the cache.
+    #[cold]
+    #[inline(never)]
+    fn new_segment_id(
+        &self,
+        segment: &str,
+        key: Option<Key>,
+        scratch: &mut Scratch,
+        classified: bool,
+    ) -> u32 {
+        if !classified {
+            classify(segment, &mut scratch.word);
+        }
+        let id = self.word_id(&scratch.word);
+        if scratch.cache.len() + scratch.long.len() >= CACHE_LIMIT {
+            scratch.cache.clear();
+            scratch.long.clear();
+        }
+        match key {
+            Some(key) => scratch.cache.insert_new(key, id),
+            None => {
+                scratch.long.insert(segment.into(), id);
+            }
+        }
         id
     }
 
     /// Tags one text: the themes it mentions, one tag each (the first match that counts), in
     /// the order of their positions.
     pub fn tag_with(&self, text: &str, scratch: &mut Scratch) -> Vec<Tag> {
+        self.tag_in(text, scratch).to_vec()
+    }
+
+    /// Tags one text as [`Tagger::tag_with`] does, into the scratch's buffer: no allocation
+    /// once the buffers have grown. The tags live until the scratch is used again.
+    pub fn tag_in<'s>(&self, text: &str, scratch: &'s mut Scratch) -> &'s [Tag] {
+        scratch.tags.clear();
         let Some(automaton) = &self.automaton else {
-            return Vec::new();
+            return &scratch.tags;
         };
         scratch.haystack.clear();
         scratch.slots.clear();
         let (mut sentence, mut clause, mut open) = (0_u32, 0_u32, false);
         let mut any_known = false;
         for (start, segment) in segments(text) {
-            let boundary = match classify(segment, &mut scratch.word) {
-                Segment::Word => {
-                    let flagged = self.word_id(scratch);
+            // A segment that starts with an ASCII letter or digit is a word (`classify` says
+            // so); it is classified (lowercased...) only the first time it is seen.
+            let kind = if segment.as_bytes()[0].is_ascii_alphanumeric() {
+                None
+            } else {
+                Some(classify(segment, &mut scratch.word))
+            };
+            let classified = kind.is_some();
+            let boundary = match kind {
+                None | Some(Segment::Word) => {
+                    let flagged = self.segment_id(segment, scratch, classified);
                     if open && flagged & CLAUSE_WORD != 0 {
                         clause += 1;
                     }
@@ -343,11 +398,11 @@ impl Tagger {
                     });
                     continue;
                 }
-                Segment::SentenceEnd if open => {
+                Some(Segment::SentenceEnd) if open => {
                     sentence += 1;
                     true
                 }
-                Segment::ClauseEnd if open => true,
+                Some(Segment::ClauseEnd) if open => true,
                 _ => false,
             };
             if boundary {
@@ -365,7 +420,7 @@ impl Tagger {
             }
         }
         if !any_known {
-            return Vec::new();
+            return &scratch.tags;
         }
         scratch.vetoes.clear();
         scratch.found.clear();
@@ -391,7 +446,7 @@ impl Tagger {
                 scratch.found.push((tag, first_slot.sentence));
             }
         }
-        let mut tags: Vec<Tag> = Vec::new();
+        let tags = &mut scratch.tags;
         for (tag, sentence) in &scratch.found {
             let sentence = *sentence;
             let theme = u32::try_from(tag.theme).unwrap_or(u32::MAX);
