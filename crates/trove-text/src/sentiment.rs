@@ -570,6 +570,17 @@ impl SentimentScorer {
         if chunk.is_empty() {
             return;
         }
+        if chunk.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            // Most chunks: one plain word, no marks; what the general path below does with
+            // it, without its scans for mentions, URLs, sentence ends and punctuation.
+            let mut lower = std::mem::take(&mut self.lower);
+            lower.clear();
+            lower.push_str(chunk);
+            lower.make_ascii_lowercase();
+            self.push_cased(&lower, chunk, offset, offset + chunk.len(), open);
+            self.lower = lower;
+            return;
+        }
         if chunk.starts_with('@') && chunk.len() > 1
             || chunk.as_bytes().contains(&b':') && chunk.contains("://")
         {
