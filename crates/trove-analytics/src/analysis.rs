@@ -38,6 +38,8 @@ pub struct ItemFacts<'a> {
     /// Whether the customer was negative here (a detractor, a CSAT of 1-2...): counts towards
     /// revenue at risk.
     pub negative: bool,
+    /// The sentiment of its words (-1..1), when scored.
+    pub sentiment: Option<f32>,
     /// The theme ids of the item (each once).
     pub themes: &'a [&'a str],
 }
@@ -78,6 +80,8 @@ struct Fact {
     touchpoint: u32,
     scores: Scores,
     negative: bool,
+    /// NaN when not scored (keeps the fact small and `Copy`).
+    sentiment: f32,
     themes_start: u32,
     themes_len: u16,
 }
@@ -113,6 +117,7 @@ impl Facts {
             touchpoint: self.categories.id(item.touchpoint),
             scores: item.scores,
             negative: item.negative,
+            sentiment: item.sentiment.unwrap_or(f32::NAN),
             themes_start,
             themes_len: item.themes.len().min(usize::from(u16::MAX)) as u16,
         });
@@ -305,6 +310,8 @@ struct ThemeAccumulator {
     channels: HashMap<u32, u64>,
     business_units: HashMap<u32, u64>,
     touchpoints: HashMap<u32, u64>,
+    sentiment_sum: f64,
+    sentiment_items: u64,
 }
 
 /// Runs the chronic analysis. `customer_values` gives the lifetime value of known customers.
@@ -359,6 +366,10 @@ pub fn analyze(
             *acc.channels.entry(fact.channel).or_default() += 1;
             *acc.business_units.entry(fact.business_unit).or_default() += 1;
             *acc.touchpoints.entry(fact.touchpoint).or_default() += 1;
+            if !fact.sentiment.is_nan() {
+                acc.sentiment_sum += f64::from(fact.sentiment);
+                acc.sentiment_items += 1;
+            }
         }
         if let Some(nps) = fact.scores.nps {
             add_observation(&mut cross, themes, f64::from(nps.value()));
@@ -392,6 +403,8 @@ pub fn analyze(
                 .iter()
                 .filter(|a| a.theme == facts.themes.names[i])
                 .count(),
+            sentiment: (acc.sentiment_items > 0)
+                .then(|| acc.sentiment_sum / acc.sentiment_items as f64),
         })
         .collect();
     let themes = rank_themes(&windows, &window, params.period, &params.chronic);
@@ -546,11 +559,53 @@ mod tests {
                         ..Scores::default()
                     },
                     negative: nps <= 6,
+                    sentiment: None,
                     themes: &themes,
                 });
             }
         }
         facts
+    }
+
+    #[test]
+    fn a_themes_sentiment_is_the_mean_of_its_scored_items() {
+        let mut facts = Facts::new();
+        for (i, sentiment) in [Some(-0.5), Some(0.1), None, Some(0.9)]
+            .into_iter()
+            .enumerate()
+        {
+            let themes: &[&str] = if i < 3 { &["a"] } else { &["b"] };
+            facts.push(&ItemFacts {
+                received_at: month_start(0) + i as i64 * DAY,
+                customer: None,
+                channel: "survey",
+                business_unit: None,
+                touchpoint: None,
+                scores: Scores::default(),
+                negative: false,
+                sentiment,
+                themes,
+            });
+        }
+        let params = AnalysisParams {
+            window: 1,
+            until: Some(month_start(1)),
+            ..AnalysisParams::default()
+        };
+        let analysis = analyze(&facts, &params, &HashMap::new());
+        let of = |theme: &str| {
+            analysis
+                .themes
+                .iter()
+                .find(|t| t.theme == theme)
+                .and_then(|t| t.sentiment)
+        };
+        let a = of("a").expect("two scored items");
+        assert!(
+            (a - (-0.2)).abs() < 1e-6,
+            "(-0.5 + 0.1) / 2, the unscored left out: {a}"
+        );
+        assert!((of("b").expect("scored") - 0.9).abs() < 1e-6);
     }
 
     #[test]
@@ -566,6 +621,7 @@ mod tests {
                 touchpoint: None,
                 scores: Scores::default(),
                 negative: false,
+                sentiment: None,
                 themes: &[],
             });
         }

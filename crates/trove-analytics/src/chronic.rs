@@ -81,6 +81,8 @@ pub struct ThemeWindow {
     pub revenue_at_risk: RevenueAtRisk,
     /// Spike and shift alerts of the theme in the window ([`crate::spikes`]).
     pub spikes: usize,
+    /// Mean sentiment (-1..1) of its items that have one.
+    pub sentiment: Option<f64>,
 }
 
 /// What a theme is over the window.
@@ -139,6 +141,8 @@ pub struct ChronicScore {
     pub revenue_at_risk: RevenueAtRisk,
     /// Spike and shift alerts in the window.
     pub spikes: usize,
+    /// Mean sentiment (-1..1) of its items that have one: how its customers sound.
+    pub sentiment: Option<f64>,
     /// One line that explains the score.
     pub explanation: String,
 }
@@ -240,6 +244,7 @@ pub fn score_theme(
         csat_impact: window.csat_impact,
         revenue_at_risk: window.revenue_at_risk.clone(),
         spikes: window.spikes,
+        sentiment: window.sentiment,
         explanation: String::new(),
     };
     score.explanation = explain(&score, window, totals, kind);
@@ -417,6 +422,7 @@ mod tests {
             csat_impact: None,
             revenue_at_risk: RevenueAtRisk::new(),
             spikes: 0,
+            sentiment: None,
         }
     }
 
@@ -560,6 +566,7 @@ mod tests {
                 csat_impact: None,
                 revenue_at_risk: RevenueAtRisk::new(),
                 spikes,
+                sentiment: None,
             })
     }
 
@@ -602,6 +609,7 @@ mod praise_tests {
             csat_impact: None,
             revenue_at_risk: RevenueAtRisk::new(),
             spikes: 0,
+            sentiment: None,
         };
         let ranked = rank_themes(
             &[window("helpful-agent", 4.9), window("surprise-fee", -3.2)],

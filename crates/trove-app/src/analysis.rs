@@ -115,6 +115,7 @@ impl App {
                         touchpoint: item.touchpoint.as_deref(),
                         scores: item.scores,
                         negative: is_negative(&item.scores, item.sentiment),
+                        sentiment: item.sentiment,
                         themes: &themes,
                     });
                 }

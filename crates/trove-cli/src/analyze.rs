@@ -366,6 +366,7 @@ pub(crate) fn print_ranking(analysis: &Analysis, all: bool, limit: usize) {
         "units",
         "NPS impact",
         "at risk",
+        "tone",
     ]);
     let rows = analysis
         .themes
@@ -389,6 +390,11 @@ pub(crate) fn print_ranking(analysis: &Analysis, all: bool, limit: usize) {
                     .map_or_else(|| "–".into(), |v| format!("{v:+.1}")),
             ),
             right(money_text(score)),
+            right(
+                score
+                    .sentiment
+                    .map_or_else(|| "–".into(), |v| format!("{v:+.2}")),
+            ),
         ]);
     }
     println!("\n{table}");
