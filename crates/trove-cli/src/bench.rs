@@ -14,6 +14,10 @@ use clap::{Args, Subcommand};
 
 use crate::output::thousands;
 
+// Declared here rather than in main.rs, next to the other benchmarks' wiring.
+#[path = "bench_classify.rs"]
+mod bench_classify;
+
 /// Benchmarks that print their figures.
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
@@ -23,6 +27,8 @@ pub enum BenchCommand {
     Tag(crate::bench_tag::TagBenchArgs),
     /// Analyse many generated tagged items (`trove analyze`'s work), at several sizes.
     Analyze(crate::bench_analyze::AnalyzeBenchArgs),
+    /// Train the classifier on banking77 and classify many texts, on one core.
+    Classify(bench_classify::ClassifyBenchArgs),
 }
 
 /// Arguments of `trove bench import`.
@@ -44,6 +50,7 @@ pub fn run(command: &BenchCommand) -> Result<ExitCode> {
         BenchCommand::Import(args) => import(args),
         BenchCommand::Tag(args) => crate::bench_tag::run(args),
         BenchCommand::Analyze(args) => crate::bench_analyze::run(args),
+        BenchCommand::Classify(args) => bench_classify::run(args),
     }
 }
 

@@ -58,7 +58,7 @@ pub fn run(args: &TagBenchArgs) -> Result<ExitCode> {
     let started = Instant::now();
     for i in 0..args.items {
         let text = &texts[(i % texts.len() as u64) as usize];
-        let found = tagger.tag_with(text, &mut scratch);
+        let found = tagger.tag_in(text, &mut scratch);
         tags += found.len() as u64;
         tagged += u64::from(!found.is_empty());
         bytes += text.len() as u64;
@@ -84,9 +84,9 @@ pub fn run(args: &TagBenchArgs) -> Result<ExitCode> {
     let started = Instant::now();
     for i in 0..args.items {
         let text = &texts[(i % texts.len() as u64) as usize];
-        let found = tagger.tag_with(text, &mut scratch);
+        let found = tagger.tag_in(text, &mut scratch);
         compound_sum += scorer.score(text);
-        for tag in &found {
+        for tag in found {
             compound_sum += scorer.at(tag.start);
             mentions += 1;
         }

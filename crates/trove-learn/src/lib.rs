@@ -28,4 +28,4 @@ mod model;
 mod svm;
 
 pub use features::{FeatureOptions, TextFeatures};
-pub use model::{Classifier, LearnError, TrainOptions};
+pub use model::{Classifier, LearnError, Predictor, TrainOptions};
