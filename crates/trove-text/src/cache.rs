@@ -46,15 +46,32 @@ impl Key {
     }
 }
 
+/// A key's words, its length and its value side by side: 32 bytes for a `u32` value, so a
+/// slot never straddles two cache lines (a [`Key`] and a value would take 40).
 #[derive(Clone, Copy, Default)]
 struct Slot<V> {
-    key: Key,
+    words: [u64; 3],
+    len: u32,
     value: V,
+}
+
+impl<V> Slot<V> {
+    #[inline]
+    fn holds(&self, key: &Key) -> bool {
+        self.len == key.len && self.words == key.words
+    }
+
+    fn key(&self) -> Key {
+        Key {
+            words: self.words,
+            len: self.len,
+        }
+    }
 }
 
 /// The map (see the module's documentation).
 pub(crate) struct ShortMap<V: Copy + Default> {
-    /// An empty slot has a key of length 0.
+    /// An empty slot has length 0.
     slots: Vec<Slot<V>>,
     len: usize,
     /// 64 minus log2 of the number of slots.
@@ -93,10 +110,10 @@ impl<V: Copy + Default> ShortMap<V> {
         let mut i = (key.hash() >> self.shift) as usize;
         loop {
             let slot = &self.slots[i];
-            if slot.key == *key {
+            if slot.holds(key) {
                 return Some(slot.value);
             }
-            if slot.key.len == 0 {
+            if slot.len == 0 {
                 return None;
             }
             i = (i + 1) & mask;
@@ -108,14 +125,18 @@ impl<V: Copy + Default> ShortMap<V> {
         if (self.len + 1) * 2 > self.slots.len() {
             self.grow();
         }
-        self.place(Slot { key, value });
+        self.place(Slot {
+            words: key.words,
+            len: key.len,
+            value,
+        });
         self.len += 1;
     }
 
     fn place(&mut self, slot: Slot<V>) {
         let mask = self.slots.len() - 1;
-        let mut i = (slot.key.hash() >> self.shift) as usize;
-        while self.slots[i].key.len != 0 {
+        let mut i = (slot.key().hash() >> self.shift) as usize;
+        while self.slots[i].len != 0 {
             i = (i + 1) & mask;
         }
         self.slots[i] = slot;
@@ -125,7 +146,7 @@ impl<V: Copy + Default> ShortMap<V> {
         let size = (self.slots.len() * 2).max(1024);
         let old = std::mem::replace(&mut self.slots, vec![Slot::default(); size]);
         self.shift = 64 - size.trailing_zeros();
-        for slot in old.into_iter().filter(|s| s.key.len != 0) {
+        for slot in old.into_iter().filter(|s| s.len != 0) {
             self.place(slot);
         }
     }
