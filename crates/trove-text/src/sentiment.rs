@@ -536,11 +536,15 @@ impl SentimentScorer {
                 continue;
             }
             let mut end = at;
+            let mut plain = true;
             while end < bytes.len() && !bytes[end].is_ascii_whitespace() {
+                plain &= bytes[end].is_ascii_alphanumeric();
                 end += 1;
             }
             let chunk = &text[at..end];
-            if chunk.is_ascii() {
+            if plain {
+                self.plain_word(chunk, at, &mut open);
+            } else if chunk.is_ascii() {
                 self.chunk(chunk, at, &mut open);
             } else {
                 // Unicode whitespace splits too; emoji become their description's words.
@@ -571,14 +575,7 @@ impl SentimentScorer {
             return;
         }
         if chunk.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            // Most chunks: one plain word, no marks; what the general path below does with
-            // it, without its scans for mentions, URLs, sentence ends and punctuation.
-            let mut lower = std::mem::take(&mut self.lower);
-            lower.clear();
-            lower.push_str(chunk);
-            lower.make_ascii_lowercase();
-            self.push_cased(&lower, chunk, offset, offset + chunk.len(), open);
-            self.lower = lower;
+            self.plain_word(chunk, offset, open);
             return;
         }
         if chunk.starts_with('@') && chunk.len() > 1
@@ -615,6 +612,18 @@ impl SentimentScorer {
             }
         }
         self.piece(&chunk[piece..], offset + piece, open);
+    }
+
+    /// A chunk of ASCII letters and digits only (most chunks): one word, no marks; what
+    /// [`SentimentScorer::chunk`] does with it, without its scans for mentions, URLs, sentence
+    /// ends and punctuation.
+    fn plain_word(&mut self, chunk: &str, offset: usize, open: &mut Span) {
+        let mut lower = std::mem::take(&mut self.lower);
+        lower.clear();
+        lower.push_str(chunk);
+        lower.make_ascii_lowercase();
+        self.push_cased(&lower, chunk, offset, offset + chunk.len(), open);
+        self.lower = lower;
     }
 
     /// One token: its word, then its trailing marks (which may end the sentence).
