@@ -111,6 +111,28 @@ pub fn print_peak_memory() {
     }
 }
 
+/// The CPU time (user + system) of the calling thread, in seconds, from Linux's /proc
+/// (1/100 s resolution): steadier than wall time on a shared machine, where a single-threaded
+/// loop also waits for a core.
+pub fn thread_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    let fields: Vec<&str> = stat[stat.rfind(')')? + 2..].split(' ').collect();
+    // utime and stime are the 14th and 15th fields; the state (3rd) is the first after the name.
+    let ticks = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// "; N items per CPU second" for `items` done since the thread's CPU time was `before`.
+pub fn per_cpu_second(items: u64, before: Option<f64>) -> String {
+    match (before, thread_cpu_seconds()) {
+        (Some(a), Some(b)) if b > a => format!(
+            "; {} items per CPU second",
+            thousands((items as f64 / (b - a)) as u64)
+        ),
+        _ => String::new(),
+    }
+}
+
 /// VmHWM of this process, from Linux's /proc.
 fn peak_memory_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;

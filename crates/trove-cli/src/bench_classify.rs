@@ -86,6 +86,7 @@ pub fn run(args: &ClassifyBenchArgs) -> Result<ExitCode> {
         correct as f64 / test_texts.len() as f64
     );
     let (mut bytes, mut checksum) = (0_u64, 0_u64);
+    let cpu = crate::bench::thread_cpu_seconds();
     let started = Instant::now();
     for i in 0..args.items {
         let text = &test_texts[(i % test_texts.len() as u64) as usize];
@@ -95,10 +96,11 @@ pub fn run(args: &ClassifyBenchArgs) -> Result<ExitCode> {
     }
     let seconds = started.elapsed().as_secs_f64();
     println!(
-        "classified {} items ({:.0} bytes each on average) in {seconds:.2} s on one core: {} items/s (checksum {checksum})",
+        "classified {} items ({:.0} bytes each on average) in {seconds:.2} s on one core: {} items/s{} (checksum {checksum})",
         thousands(args.items),
         bytes as f64 / args.items.max(1) as f64,
         thousands((args.items as f64 / seconds) as u64),
+        crate::bench::per_cpu_second(args.items, cpu),
     );
     crate::bench::print_peak_memory();
     Ok(ExitCode::SUCCESS)

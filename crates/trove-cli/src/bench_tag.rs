@@ -55,6 +55,7 @@ pub fn run(args: &TagBenchArgs) -> Result<ExitCode> {
     let compile = started.elapsed();
     let mut scratch = Scratch::default();
     let (mut tags, mut tagged, mut bytes) = (0_u64, 0_u64, 0_u64);
+    let cpu = crate::bench::thread_cpu_seconds();
     let started = Instant::now();
     for i in 0..args.items {
         let text = &texts[(i % texts.len() as u64) as usize];
@@ -73,14 +74,16 @@ pub fn run(args: &TagBenchArgs) -> Result<ExitCode> {
         bytes as f64 / args.items.max(1) as f64,
     );
     println!(
-        "{} items/s ({:.1} MB/s); {:.2} tags per item; {:.1}% of items tagged",
+        "{} items/s ({:.1} MB/s{}); {:.2} tags per item; {:.1}% of items tagged",
         thousands((args.items as f64 / seconds) as u64),
         bytes as f64 / seconds / 1e6,
+        crate::bench::per_cpu_second(args.items, cpu),
         tags as f64 / args.items.max(1) as f64,
         100.0 * tagged as f64 / args.items.max(1) as f64
     );
     let mut scorer = SentimentScorer::new();
     let (mut mentions, mut compound_sum) = (0_u64, 0.0_f64);
+    let cpu = crate::bench::thread_cpu_seconds();
     let started = Instant::now();
     for i in 0..args.items {
         let text = &texts[(i % texts.len() as u64) as usize];
@@ -93,9 +96,10 @@ pub fn run(args: &TagBenchArgs) -> Result<ExitCode> {
     }
     let seconds = started.elapsed().as_secs_f64();
     println!(
-        "tagging + sentiment (per item and per mention, {} mentions): {} items/s on one core (checksum {compound_sum:.1})",
+        "tagging + sentiment (per item and per mention, {} mentions): {} items/s on one core{} (checksum {compound_sum:.1})",
         thousands(mentions),
         thousands((args.items as f64 / seconds) as u64),
+        crate::bench::per_cpu_second(args.items, cpu),
     );
     crate::bench::print_peak_memory();
     Ok(ExitCode::SUCCESS)
