@@ -14,10 +14,6 @@ use clap::{Args, Subcommand};
 
 use crate::output::thousands;
 
-// Declared here rather than in main.rs, next to the other benchmarks' wiring.
-#[path = "bench_classify.rs"]
-mod bench_classify;
-
 /// Benchmarks that print their figures.
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
@@ -28,7 +24,7 @@ pub enum BenchCommand {
     /// Analyse many generated tagged items (`trove analyze`'s work), at several sizes.
     Analyze(crate::bench_analyze::AnalyzeBenchArgs),
     /// Train the classifier on banking77 and classify many texts, on one core.
-    Classify(bench_classify::ClassifyBenchArgs),
+    Classify(crate::bench_classify::ClassifyBenchArgs),
 }
 
 /// Arguments of `trove bench import`.
@@ -50,7 +46,7 @@ pub fn run(command: &BenchCommand) -> Result<ExitCode> {
         BenchCommand::Import(args) => import(args),
         BenchCommand::Tag(args) => crate::bench_tag::run(args),
         BenchCommand::Analyze(args) => crate::bench_analyze::run(args),
-        BenchCommand::Classify(args) => bench_classify::run(args),
+        BenchCommand::Classify(args) => crate::bench_classify::run(args),
     }
 }
 

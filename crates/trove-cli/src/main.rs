@@ -4,6 +4,7 @@
 mod analyze;
 mod bench;
 mod bench_analyze;
+mod bench_classify;
 mod bench_tag;
 mod classify;
 mod cues;
