@@ -79,8 +79,8 @@ impl CurrentTagger {
         let sentiment = scratch.sentiment(text);
         let tags = self
             .tagger
-            .tag_with(text, &mut scratch.tagger)
-            .into_iter()
+            .tag_in(text, &mut scratch.tagger)
+            .iter()
             .map(|tag| RuleTag {
                 theme: self.tagger.theme_id(tag.theme).clone(),
                 phrase: self.tagger.phrase(tag.phrase).to_owned(),
