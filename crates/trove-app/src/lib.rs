@@ -18,7 +18,7 @@ mod workflow;
 
 use std::sync::Arc;
 
-pub use analysis::{FixCheck, is_negative};
+pub use analysis::{FixCheck, NEGATIVE_SENTIMENT, is_negative};
 pub use classify::{
     ClassifyError, ClassifyReport, DEFAULT_LABEL_SEPARATOR, LabelCount, LabelScore, TrainReport,
     TrainSpec,
