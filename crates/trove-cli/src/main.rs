@@ -26,9 +26,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::db::DbUrl;
 
-/// Trove finds the customer problems that keep coming back.
+/// Trove finds the customer problems that keep coming back, and runs the work that removes them.
 #[derive(Debug, Parser)]
-#[command(name = "trove", version, about, long_about = None)]
+#[command(name = "trove", version, long_about = None)]
 struct Cli {
     /// The database: an SQLite file (PATH or sqlite://PATH) or a PostgreSQL URL (postgres://...).
     /// Default: sqlite://trove.db in the current folder (trove-demo.db for `trove demo`).
