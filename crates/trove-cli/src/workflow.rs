@@ -103,6 +103,12 @@ pub enum WorkflowCommand {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Departments beyond the journey's (the journey's come from `trove journey load`).
+    Department {
+        /// What to do.
+        #[command(subcommand)]
+        command: DepartmentCommand,
+    },
     /// Issues: the workflow objects, opened from chronic themes.
     Issue {
         /// What to do.
@@ -191,6 +197,22 @@ pub enum UserCommand {
     List,
 }
 
+/// `trove department ...`
+#[derive(Debug, Subcommand)]
+pub enum DepartmentCommand {
+    /// Add a department (admins only).
+    Add {
+        /// Its id.
+        #[arg(value_parser = slug_arg)]
+        id: Slug,
+        /// Its name.
+        #[arg(long)]
+        name: String,
+    },
+    /// List the departments: the journey's and those added here.
+    List,
+}
+
 /// `trove issue ...`
 #[derive(Debug, Subcommand)]
 pub enum IssueCommand {
@@ -201,6 +223,20 @@ pub enum IssueCommand {
         /// Output format.
         #[arg(long, value_enum, default_value = "human")]
         format: ListFormat,
+    },
+    /// Replace an issue's themes and departments.
+    Scope {
+        /// The issue.
+        issue: u32,
+        /// A theme (repeat; all of them).
+        #[arg(long = "theme", value_parser = slug_arg, required = true)]
+        themes: Vec<Slug>,
+        /// The lead department.
+        #[arg(long, value_parser = slug_arg)]
+        lead: Slug,
+        /// A contributing department (repeat; the lead is added when missing).
+        #[arg(long = "department", value_parser = slug_arg)]
+        departments: Vec<Slug>,
     },
     /// Move an issue to its next status.
     Move {
@@ -433,6 +469,7 @@ pub fn run(url: &DbUrl, session: &Session, command: WorkflowCommand) -> Result<E
     let app = App::new(url.open()?);
     match command {
         WorkflowCommand::User { command } => user(&app, session, command),
+        WorkflowCommand::Department { command } => department(&app, session, command),
         WorkflowCommand::Issue { command } => issue(&app, session, command),
         WorkflowCommand::Why { command } => why(&app, session, command),
         WorkflowCommand::Action { command } => action(&app, session, command),
@@ -477,11 +514,28 @@ pub fn emit(text: &str, out: Option<&PathBuf>) -> Result<()> {
     Ok(())
 }
 
-fn known_departments(app: &App, state: &Workflow, wanted: &[Slug]) -> Result<()> {
-    let mut known: Vec<Slug> = state.departments.keys().cloned().collect();
+/// The departments, (id, name) by id: the journey's and those added to the workflow.
+fn departments(app: &App, state: &Workflow) -> Result<Vec<(Slug, String)>> {
+    let mut known: Vec<(Slug, String)> = state
+        .departments
+        .iter()
+        .map(|(id, name)| (id.clone(), name.clone()))
+        .collect();
     if let Some(journey) = app.store().journey()? {
-        known.extend(journey.departments().iter().map(|d| d.id.clone()));
+        known.extend(
+            journey
+                .departments()
+                .iter()
+                .map(|d| (d.id.clone(), d.name.as_str().to_owned())),
+        );
     }
+    known.sort();
+    known.dedup_by(|a, b| a.0 == b.0);
+    Ok(known)
+}
+
+fn known_departments(app: &App, state: &Workflow, wanted: &[Slug]) -> Result<()> {
+    let known: Vec<Slug> = departments(app, state)?.into_iter().map(|d| d.0).collect();
     for department in wanted {
         if !known.contains(department) {
             let names: Vec<&str> = known.iter().map(Slug::as_str).collect();
@@ -547,8 +601,53 @@ fn user(app: &App, session: &Session, command: UserCommand) -> Result<ExitCode> 
     Ok(ExitCode::SUCCESS)
 }
 
+fn department(app: &App, session: &Session, command: DepartmentCommand) -> Result<ExitCode> {
+    match command {
+        DepartmentCommand::Add { id, name } => {
+            act(app, session, |_| {
+                Ok(vec![Change::DepartmentAdded {
+                    id: id.clone(),
+                    name: name.clone(),
+                }])
+            })?;
+            println!("added department {} ({name})", id.as_str());
+        }
+        DepartmentCommand::List => {
+            let state = read(app, session)?;
+            for (id, name) in departments(app, &state)? {
+                println!("{:<20} {name}", id.as_str());
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn issue(app: &App, session: &Session, command: IssueCommand) -> Result<ExitCode> {
     match command {
+        IssueCommand::Scope {
+            issue,
+            themes,
+            lead,
+            mut departments,
+        } => {
+            if !departments.contains(&lead) {
+                departments.insert(0, lead.clone());
+            }
+            known_departments(app, &app.workflow()?, &departments)?;
+            act(app, session, |_| {
+                Ok(vec![Change::IssueScoped {
+                    issue,
+                    themes: themes.clone(),
+                    lead: lead.clone(),
+                    departments: departments.clone(),
+                }])
+            })?;
+            println!(
+                "issue {issue} now covers {} themes, led by {}",
+                themes.len(),
+                lead.as_str()
+            );
+        }
         IssueCommand::Open(args) => {
             let (run, analysis) = app.analyze_and_record(
                 &args.scope.filter()?,

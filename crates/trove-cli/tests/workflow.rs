@@ -151,6 +151,46 @@ fn the_full_loop_runs_on_the_demo_company() {
         "{pain}"
     );
 
+    // Departments: the journey's, and one added by an admin; the issue's scope can change.
+    let ada = trove.as_(ADA, "2026-01-10");
+    assert!(
+        ann.refused(&["department", "add", "vendors", "--name", "Vendors"])
+            .contains("refused (roles)")
+    );
+    ada.ok(&[
+        "department",
+        "add",
+        "vendors",
+        "--name",
+        "Vendor management",
+    ]);
+    let departments = ann.ok(&["department", "list"]);
+    assert!(
+        departments.contains("vendors              Vendor management"),
+        "{departments}"
+    );
+    assert!(departments.contains("customer-care"), "{departments}");
+    ann.ok(&[
+        "issue",
+        "scope",
+        "1",
+        "--theme",
+        "document-upload-broken",
+        "--lead",
+        "it",
+        "--department",
+        "customer-care",
+        "--department",
+        "claims",
+        "--department",
+        "vendors",
+    ]);
+    let unknown = ann.refused(&["issue", "scope", "1", "--theme", "x", "--lead", "nobody"]);
+    assert!(
+        unknown.contains("unknown department \"nobody\""),
+        "{unknown}"
+    );
+
     // Illegal steps are refused with the rule's name.
     let ivy = trove.as_(IVY, "2026-01-10");
     let refusal = ivy.refused(&["issue", "move", "1", "resolved"]);
