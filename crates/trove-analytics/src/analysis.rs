@@ -42,6 +42,8 @@ pub struct ItemFacts<'a> {
     pub sentiment: Option<f32>,
     /// The theme ids of the item (each once).
     pub themes: &'a [&'a str],
+    /// Aligned with `themes` (or empty): the sentiment of the sentences that mention each.
+    pub mention_sentiments: &'a [Option<f32>],
 }
 
 /// Strings stored once, referred to by index.
@@ -91,6 +93,8 @@ struct Fact {
 pub struct Facts {
     facts: Vec<Fact>,
     theme_ids: Vec<u32>,
+    /// Aligned with `theme_ids`: the mention's sentiment, NaN when not scored.
+    theme_sentiments: Vec<f32>,
     customers: Interner,
     categories: Interner,
     themes: Interner,
@@ -105,9 +109,11 @@ impl Facts {
     /// Adds one item.
     pub fn push(&mut self, item: &ItemFacts<'_>) {
         let themes_start = self.theme_ids.len() as u32;
-        for theme in item.themes {
+        for (i, theme) in item.themes.iter().enumerate() {
             let id = self.themes.id(Some(theme));
             self.theme_ids.push(id);
+            let mention = item.mention_sentiments.get(i).copied().flatten();
+            self.theme_sentiments.push(mention.unwrap_or(f32::NAN));
         }
         self.facts.push(Fact {
             received_at: item.received_at,
@@ -136,6 +142,13 @@ impl Facts {
     fn themes_of(&self, fact: &Fact) -> &[u32] {
         let start = fact.themes_start as usize;
         &self.theme_ids[start..start + usize::from(fact.themes_len)]
+    }
+
+    /// The mention sentiments of an item's themes (NaN: not scored), aligned with
+    /// [`Facts::themes_of`].
+    fn theme_sentiments_of(&self, fact: &Fact) -> &[f32] {
+        let start = fact.themes_start as usize;
+        &self.theme_sentiments[start..start + usize::from(fact.themes_len)]
     }
 
     /// Items per period, dense from the first to the last period with items.
@@ -353,7 +366,8 @@ pub fn analyze(
         categories[2].insert(fact.touchpoint);
         let themes = facts.themes_of(fact);
         themed_items += u64::from(!themes.is_empty());
-        for &theme in themes {
+        let mentions = facts.theme_sentiments_of(fact);
+        for (&theme, &mention) in themes.iter().zip(mentions) {
             let acc = &mut accumulators[(theme - 1) as usize];
             acc.counts[slot] += 1;
             acc.tally.add(&fact.scores);
@@ -366,8 +380,15 @@ pub fn analyze(
             *acc.channels.entry(fact.channel).or_default() += 1;
             *acc.business_units.entry(fact.business_unit).or_default() += 1;
             *acc.touchpoints.entry(fact.touchpoint).or_default() += 1;
-            if !fact.sentiment.is_nan() {
-                acc.sentiment_sum += f64::from(fact.sentiment);
+            // The tone where customers talk about the theme: its mention's sentence, else the
+            // whole item (a source-coded theme has no mention).
+            let tone = if mention.is_nan() {
+                fact.sentiment
+            } else {
+                mention
+            };
+            if !tone.is_nan() {
+                acc.sentiment_sum += f64::from(tone);
                 acc.sentiment_items += 1;
             }
         }
@@ -561,6 +582,7 @@ mod tests {
                     negative: nps <= 6,
                     sentiment: None,
                     themes: &themes,
+                    mention_sentiments: &[],
                 });
             }
         }
@@ -568,13 +590,16 @@ mod tests {
     }
 
     #[test]
-    fn a_themes_sentiment_is_the_mean_of_its_scored_items() {
+    fn a_themes_tone_is_the_mean_of_its_mentions_else_of_its_items() {
         let mut facts = Facts::new();
-        for (i, sentiment) in [Some(-0.5), Some(0.1), None, Some(0.9)]
-            .into_iter()
-            .enumerate()
-        {
-            let themes: &[&str] = if i < 3 { &["a"] } else { &["b"] };
+        // (item sentiment, mention sentiment, theme)
+        let items = [
+            (Some(-0.5), Some(0.3), "a"),
+            (Some(0.1), None, "a"),
+            (None, None, "a"),
+            (Some(0.9), None, "b"),
+        ];
+        for (i, (sentiment, mention, theme)) in items.into_iter().enumerate() {
             facts.push(&ItemFacts {
                 received_at: month_start(0) + i as i64 * DAY,
                 customer: None,
@@ -584,7 +609,8 @@ mod tests {
                 scores: Scores::default(),
                 negative: false,
                 sentiment,
-                themes,
+                themes: &[theme],
+                mention_sentiments: &[mention],
             });
         }
         let params = AnalysisParams {
@@ -602,8 +628,8 @@ mod tests {
         };
         let a = of("a").expect("two scored items");
         assert!(
-            (a - (-0.2)).abs() < 1e-6,
-            "(-0.5 + 0.1) / 2, the unscored left out: {a}"
+            (a - 0.2).abs() < 1e-6,
+            "(0.3 from the mention, not -0.5 + 0.1 from the item) / 2, the unscored left out: {a}"
         );
         assert!((of("b").expect("scored") - 0.9).abs() < 1e-6);
     }
@@ -623,6 +649,7 @@ mod tests {
                 negative: false,
                 sentiment: None,
                 themes: &[],
+                mention_sentiments: &[],
             });
         }
         let params = AnalysisParams {

@@ -117,6 +117,7 @@ impl App {
                         negative: is_negative(&item.scores, item.sentiment),
                         sentiment: item.sentiment,
                         themes: &themes,
+                        mention_sentiments: &item.mention_sentiments,
                     });
                 }
                 ControlFlow::Continue(())

@@ -80,10 +80,12 @@ fn decode(row: &Row) -> StoreResult<ItemThemes> {
         },
         sentiment: get(row, 9, CONTEXT)?,
         themes: Vec::new(),
+        mention_sentiments: Vec::new(),
     })
 }
 
-/// Fills in the page's theme ids (each once per item, sorted) with one query.
+/// Fills in the page's theme ids (each once per item, sorted), each with the mean sentiment of
+/// its mentions, with one query.
 fn attach_themes(
     client: &mut Client,
     origin: ThemeOrigin,
@@ -95,13 +97,14 @@ fn attach_themes(
     let ids: Vec<i64> = page.iter().map(|item| item.id).collect();
     let rows = match origin.stored() {
         Some(stored) => client.query(
-            "SELECT DISTINCT feedback_id, theme_id FROM feedback_themes
-             WHERE feedback_id = ANY($1) AND origin = $2 ORDER BY feedback_id, theme_id",
+            "SELECT feedback_id, theme_id, AVG(sentiment)::real FROM feedback_themes
+             WHERE feedback_id = ANY($1) AND origin = $2
+             GROUP BY feedback_id, theme_id ORDER BY feedback_id, theme_id",
             &[&ids, &stored],
         ),
         None => client.query(
-            "SELECT DISTINCT feedback_id, theme_id FROM feedback_themes
-             WHERE feedback_id = ANY($1) ORDER BY feedback_id, theme_id",
+            "SELECT feedback_id, theme_id, AVG(sentiment)::real FROM feedback_themes
+             WHERE feedback_id = ANY($1) GROUP BY feedback_id, theme_id ORDER BY feedback_id, theme_id",
             &[&ids],
         ),
     }
@@ -109,8 +112,10 @@ fn attach_themes(
     for row in &rows {
         let feedback_id: i64 = get(row, 0, CONTEXT)?;
         let theme: String = get(row, 1, CONTEXT)?;
+        let sentiment: Option<f32> = get(row, 2, CONTEXT)?;
         if let Ok(index) = page.binary_search_by_key(&feedback_id, |item| item.id) {
             page[index].themes.push(theme);
+            page[index].mention_sentiments.push(sentiment);
         }
     }
     Ok(())

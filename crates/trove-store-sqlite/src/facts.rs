@@ -64,6 +64,7 @@ fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoreResult<ItemThemes>
             scores: decode_scores(id, scores)?,
             sentiment: row.get(9).map_err(|e| db_error(CONTEXT, e))?,
             themes: Vec::new(),
+            mention_sentiments: Vec::new(),
         })
     })())
 }
@@ -87,7 +88,8 @@ fn decode_scores(id: i64, [nps, csat, ces]: [Option<i64>; 3]) -> StoreResult<Sco
     })
 }
 
-/// Fills in the page's theme ids (each once per item, sorted) with one query.
+/// Fills in the page's theme ids (each once per item, sorted), each with the mean sentiment of
+/// its mentions, with one query.
 fn attach_themes(
     connection: &Connection,
     origin: ThemeOrigin,
@@ -98,26 +100,33 @@ fn attach_themes(
     };
     let mut values = vec![Value::Integer(first), Value::Integer(last)];
     let mut sql = String::from(
-        "SELECT DISTINCT feedback_id, theme_id FROM feedback_themes WHERE feedback_id BETWEEN ?1 AND ?2",
+        "SELECT feedback_id, theme_id, AVG(sentiment) FROM feedback_themes WHERE feedback_id BETWEEN ?1 AND ?2",
     );
     if let Some(stored) = origin.stored() {
         sql.push_str(" AND origin = ?3");
         values.push(Value::Text(stored.to_owned()));
     }
-    sql.push_str(" ORDER BY feedback_id, theme_id");
+    sql.push_str(" GROUP BY feedback_id, theme_id ORDER BY feedback_id, theme_id");
     let mut statement = connection
         .prepare_cached(&sql)
         .map_err(|e| db_error(CONTEXT, e))?;
     let rows = statement
         .query_map(params_from_iter(values), |row| {
-            Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, Option<f64>>(2)?,
+            ))
         })
         .map_err(|e| db_error(CONTEXT, e))?;
     for row in rows {
-        let (feedback_id, theme) = row.map_err(|e| db_error(CONTEXT, e))?;
+        let (feedback_id, theme, sentiment) = row.map_err(|e| db_error(CONTEXT, e))?;
         // A filter may have skipped ids inside the page's range.
         if let Ok(index) = page.binary_search_by_key(&feedback_id, |item| item.id) {
             page[index].themes.push(theme);
+            page[index]
+                .mention_sentiments
+                .push(sentiment.map(|s| s as f32));
         }
     }
     Ok(())

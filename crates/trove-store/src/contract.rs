@@ -1302,14 +1302,20 @@ pub fn sentiment_is_stored_per_item_and_per_mention(store: &dyn Store) {
             ThemeOrigin::Rule,
             10,
             &mut |page| {
-                read.extend(page.into_iter().map(|i| (i.sentiment, i.themes)));
+                read.extend(
+                    page.into_iter()
+                        .map(|i| (i.sentiment, i.themes, i.mention_sentiments)),
+                );
                 ControlFlow::Continue(())
             },
         )
         .unwrap();
     assert_eq!(
         read,
-        [(Some(-0.625), vec!["fee".to_owned()]), (Some(0.5), vec![])],
+        [
+            (Some(-0.625), vec!["fee".to_owned()], vec![Some(-0.25)]),
+            (Some(0.5), vec![], vec![]),
+        ],
         "no sentiment given keeps the stored one"
     );
     store

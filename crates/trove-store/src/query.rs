@@ -223,4 +223,7 @@ pub struct ItemThemes {
     pub sentiment: Option<f32>,
     /// Theme ids, each once, sorted.
     pub themes: Vec<String>,
+    /// Aligned with `themes`: the mean sentiment of the sentences that carry the theme's
+    /// mentions (rule tags), `None` when no mention of it was scored.
+    pub mention_sentiments: Vec<Option<f32>>,
 }
