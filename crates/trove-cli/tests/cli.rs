@@ -8,14 +8,16 @@
 //! set), where they fail. Each one works in its own schema, chosen through the URL's
 //! `options=-csearch_path=...`, and drops it when it passes.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::io::{BufWriter, Write};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
+use common::PgSchema;
 use serde_json::Value;
 use tempfile::TempDir;
 use trove_domain::{CustomerId, FeedbackItem};
@@ -31,7 +33,6 @@ const TWEETS_MAPPING: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../mappings/airline-tweets.toml"
 );
-const POSTGRES_VARIABLE: &str = "TROVE_TEST_POSTGRES";
 
 // ---------------------------------------------------------------------------------------------
 // Running the binary
@@ -235,79 +236,6 @@ fn real_data_missing(path: &str) -> bool {
 // ---------------------------------------------------------------------------------------------
 // PostgreSQL
 
-/// The test server's URL; `None` (skip) outside CI when none is configured.
-fn postgres_server() -> Option<String> {
-    match std::env::var(POSTGRES_VARIABLE) {
-        Ok(url) if !url.trim().is_empty() => {
-            assert!(
-                url.starts_with("postgres://") || url.starts_with("postgresql://"),
-                "{POSTGRES_VARIABLE} must be a postgres:// URL for the trove command: {url}"
-            );
-            Some(url)
-        }
-        _ if std::env::var_os("CI").is_some() => {
-            panic!("{POSTGRES_VARIABLE} is not set: .ci/run starts PostgreSQL and sets it")
-        }
-        _ => {
-            eprintln!("skipping: set {POSTGRES_VARIABLE} to run the PostgreSQL case");
-            None
-        }
-    }
-}
-
-/// A schema of its own on the test server, dropped when the test passes (kept for inspection
-/// when it fails; the store contract tests drop `trove_test_*` schemas older than an hour).
-struct PgSchema {
-    server: String,
-    name: String,
-}
-
-impl PgSchema {
-    fn fresh() -> Option<Self> {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let server = postgres_server()?;
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .expect("the clock is after 1970")
-            .as_nanos();
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let name = format!("trove_test_cli_{}_{n}_{nanos}", std::process::id());
-        let mut client = postgres::Client::connect(&server, postgres::NoTls)
-            .expect("connect to the PostgreSQL test server");
-        client
-            .batch_execute(&format!("CREATE SCHEMA \"{name}\""))
-            .expect("create a test schema");
-        Some(Self { server, name })
-    }
-
-    /// The server's URL with the schema as the search path, and more server options if given
-    /// (already percent-encoded, each starting with `%20-c`).
-    fn url_with(&self, more_options: &str) -> String {
-        let separator = if self.server.contains('?') { '&' } else { '?' };
-        format!(
-            "{}{separator}options=-csearch_path%3D{}{more_options}",
-            self.server, self.name
-        )
-    }
-
-    fn sandbox(&self) -> Sandbox {
-        Sandbox::postgres(self.url_with(""))
-    }
-}
-
-impl Drop for PgSchema {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            eprintln!("kept schema {} for inspection", self.name);
-            return;
-        }
-        if let Ok(mut client) = postgres::Client::connect(&self.server, postgres::NoTls) {
-            let _ =
-                client.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.name));
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // 1. The airline tweets, and times in UTC
 
@@ -402,7 +330,7 @@ fn the_airline_tweets_import_once_into_postgres_and_a_second_import_adds_nothing
     let Some(schema) = PgSchema::fresh() else {
         return;
     };
-    airline_tweets_import_once(&schema.sandbox());
+    airline_tweets_import_once(&Sandbox::postgres(schema.url_with("")));
 }
 
 /// Two items whose calendar month differs between their own offset and UTC.

@@ -7,20 +7,20 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{ROOT, TROVE};
+use common::{PgSchema, ROOT, TROVE};
 
 /// `trove` as one person on one day.
 struct Trove<'a> {
-    db: &'a Path,
+    /// An SQLite file or a PostgreSQL URL.
+    db: &'a str,
     actor: Option<&'a str>,
     now: &'a str,
 }
 
 impl<'a> Trove<'a> {
-    fn new(db: &'a Path) -> Self {
+    fn new(db: &'a str) -> Self {
         Trove {
             db,
             actor: None,
@@ -105,10 +105,23 @@ fn people(trove: &Trove<'_>) {
 }
 
 #[test]
-fn the_full_loop_runs_on_the_demo_company() {
+fn the_full_loop_runs_on_the_demo_company_on_sqlite() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("loop.db");
-    let trove = Trove::new(&db);
+    full_loop(&dir, db.to_str().expect("a UTF-8 path"));
+}
+
+#[test]
+fn the_full_loop_runs_on_the_demo_company_on_postgres() {
+    let Some(schema) = PgSchema::fresh() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    full_loop(&dir, &schema.url_with(""));
+}
+
+fn full_loop(dir: &tempfile::TempDir, db: &str) {
+    let trove = Trove::new(db);
     trove.ok(&["demo"]);
     assert!(
         trove

@@ -7,6 +7,8 @@
 
 use std::path::Path;
 use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
@@ -39,4 +41,76 @@ pub fn ok(db: &Path, args: &[&str]) -> String {
 /// Like [`ok`], with standard output read as one JSON document.
 pub fn json(db: &Path, args: &[&str]) -> Value {
     serde_json::from_str(&ok(db, args)).expect("one JSON document")
+}
+
+/// The variable naming the PostgreSQL test server.
+const POSTGRES_VARIABLE: &str = "TROVE_TEST_POSTGRES";
+
+/// The test server's URL; `None` (skip) outside CI when none is configured.
+pub fn postgres_server() -> Option<String> {
+    match std::env::var(POSTGRES_VARIABLE) {
+        Ok(url) if !url.trim().is_empty() => {
+            assert!(
+                url.starts_with("postgres://") || url.starts_with("postgresql://"),
+                "{POSTGRES_VARIABLE} must be a postgres:// URL for the trove command: {url}"
+            );
+            Some(url)
+        }
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("{POSTGRES_VARIABLE} is not set: .ci/run starts PostgreSQL and sets it")
+        }
+        _ => {
+            eprintln!("skipping: set {POSTGRES_VARIABLE} to run the PostgreSQL case");
+            None
+        }
+    }
+}
+
+/// A schema of its own on the test server, dropped when the test passes (kept for inspection
+/// when it fails; the store contract tests drop `trove_test_*` schemas older than an hour).
+pub struct PgSchema {
+    server: String,
+    name: String,
+}
+
+impl PgSchema {
+    pub fn fresh() -> Option<Self> {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let server = postgres_server()?;
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .expect("the clock is after 1970")
+            .as_nanos();
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let name = format!("trove_test_cli_{}_{n}_{nanos}", std::process::id());
+        let mut client = postgres::Client::connect(&server, postgres::NoTls)
+            .expect("connect to the PostgreSQL test server");
+        client
+            .batch_execute(&format!("CREATE SCHEMA \"{name}\""))
+            .expect("create a test schema");
+        Some(Self { server, name })
+    }
+
+    /// The server's URL with the schema as the search path, and more server options if given
+    /// (already percent-encoded, each starting with `%20-c`).
+    pub fn url_with(&self, more_options: &str) -> String {
+        let separator = if self.server.contains('?') { '&' } else { '?' };
+        format!(
+            "{}{separator}options=-csearch_path%3D{}{more_options}",
+            self.server, self.name
+        )
+    }
+}
+
+impl Drop for PgSchema {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("kept schema {} for inspection", self.name);
+            return;
+        }
+        if let Ok(mut client) = postgres::Client::connect(&self.server, postgres::NoTls) {
+            let _ =
+                client.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.name));
+        }
+    }
 }
