@@ -4,7 +4,8 @@
 //! analysis, the metric series of leading indicators, the customers an announcement reaches,
 //! follow-up cases for detractors, and fresh verbatims for department streams.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap, HashMap, HashSet};
 use std::io::Read;
 use std::ops::ControlFlow;
 
@@ -39,11 +40,6 @@ pub enum WorkflowError {
 
 /// How often [`App::act`] retries when someone else wrote to the log first.
 const ATTEMPTS: usize = 5;
-
-/// The UTC day of a unix instant.
-pub fn day_of(unix: i64) -> Date {
-    Workflow::day_of(unix)
-}
 
 impl App {
     /// The workflow as of the last event stored.
@@ -107,13 +103,15 @@ impl App {
                 .map_or("trove", |u| u.email.as_str())
                 .to_owned();
             for change in changes {
-                check(&after, user.as_ref(), day_of(now), &change)?;
+                check(&after, user.as_ref(), Workflow::day_of(now), &change)?;
+                // Serialised once: the kind is the payload's tag.
+                let payload = serde_json::to_value(&change)
+                    .map_err(|e| WorkflowError::Invalid(e.to_string()))?;
                 events.push(NewEvent {
                     at: now,
                     actor: name.clone(),
-                    kind: change.kind(),
-                    payload: serde_json::to_string(&change)
-                        .map_err(|e| WorkflowError::Invalid(e.to_string()))?,
+                    kind: payload["change"].as_str().unwrap_or_default().to_owned(),
+                    payload: payload.to_string(),
                 });
                 after.apply(Event {
                     seq: after.seq + 1,
@@ -126,6 +124,46 @@ impl App {
                 Ok(_) => return Ok(after),
                 Err(StoreError::Conflict { .. }) if attempt < ATTEMPTS => continue,
                 Err(error) => return Err(error.into()),
+            }
+        }
+    }
+
+    /// The departments, (id, name) by id: the stored journey's and those added to the workflow.
+    pub fn departments(&self, state: &Workflow) -> Result<Vec<(Slug, String)>, WorkflowError> {
+        let mut known: Vec<(Slug, String)> = state
+            .departments
+            .iter()
+            .map(|(id, name)| (id.clone(), name.clone()))
+            .collect();
+        if let Some(journey) = self.store().journey()? {
+            known.extend(
+                journey
+                    .departments()
+                    .iter()
+                    .map(|d| (d.id.clone(), d.name.as_str().to_owned())),
+            );
+        }
+        known.sort();
+        known.dedup_by(|a, b| a.0 == b.0);
+        Ok(known)
+    }
+
+    /// Refuses a department that is neither the journey's nor added to the workflow.
+    pub fn check_departments(
+        &self,
+        state: &Workflow,
+        wanted: &[Slug],
+    ) -> Result<(), WorkflowError> {
+        let known: Vec<Slug> = self.departments(state)?.into_iter().map(|d| d.0).collect();
+        match wanted.iter().find(|d| !known.contains(d)) {
+            None => Ok(()),
+            Some(unknown) => {
+                let names: Vec<&str> = known.iter().map(Slug::as_str).collect();
+                Err(WorkflowError::Invalid(format!(
+                    "unknown department {:?}; known: {} (load a journey with `trove journey load`)",
+                    unknown.as_str(),
+                    names.join(", ")
+                )))
             }
         }
     }
@@ -380,36 +418,38 @@ impl App {
             ..FeedbackFilter::default()
         };
         let mut theme_of: HashMap<i64, String> = HashMap::new();
-        let mut ids = Vec::new();
         self.store()
             .scan_item_themes(&filter, ThemeOrigin::Any, 10_000, &mut |page| {
                 for item in page {
                     if let Some(theme) = item.themes.iter().find(|t| wanted.contains(t.as_str())) {
                         theme_of.insert(item.id, theme.clone());
-                        ids.push(item.id);
                     }
                 }
                 ControlFlow::Continue(())
             })?;
-        // Ids grow with insertion, not with time; keep the newest by received time below.
-        let mut items: Vec<StoredFeedback> = Vec::new();
-        if !theme_of.is_empty() {
+        // Ids grow with insertion, not with time: keep the newest `limit` by received time, in a
+        // heap whose top is the oldest kept, so memory stays bounded whatever the window.
+        let mut newest: BinaryHeap<Reverse<Newest>> = BinaryHeap::with_capacity(limit + 1);
+        if !theme_of.is_empty() && limit > 0 {
             self.store().scan_feedback(&filter, 10_000, &mut |page| {
-                items.extend(
-                    page.into_iter().filter(|s| {
-                        theme_of.contains_key(&s.id) && !s.item.text.as_str().is_empty()
-                    }),
-                );
+                for s in page {
+                    if theme_of.contains_key(&s.id) && !s.item.text.as_str().is_empty() {
+                        newest.push(Reverse(Newest(s)));
+                        if newest.len() > limit {
+                            newest.pop();
+                        }
+                    }
+                }
                 ControlFlow::Continue(())
             })?;
         }
-        items.sort_by_key(|s| std::cmp::Reverse((s.item.received_at.unix_seconds(), s.id)));
+        let mut items: Vec<StoredFeedback> = newest.into_iter().map(|r| r.0.0).collect();
+        items.sort_by_key(|s| Reverse(Newest::key(s)));
         Ok(items
             .into_iter()
-            .take(limit)
             .map(|s| Verbatim {
                 feedback_id: s.id,
-                day: day_of(s.item.received_at.unix_seconds()).to_string(),
+                day: Workflow::day_of(s.item.received_at.unix_seconds()).to_string(),
                 theme: theme_of.remove(&s.id).unwrap_or_default(),
                 text: s
                     .item
@@ -454,4 +494,33 @@ pub struct Reach {
     pub recipients: Vec<Recipient>,
     /// The customers of the audience without an e-mail (left out).
     pub without_email: u64,
+}
+
+/// A stored item ordered by when it was received (then by id), for keeping the newest.
+struct Newest(StoredFeedback);
+
+impl Newest {
+    fn key(s: &StoredFeedback) -> (i64, i64) {
+        (s.item.received_at.unix_seconds(), s.id)
+    }
+}
+
+impl PartialEq for Newest {
+    fn eq(&self, other: &Self) -> bool {
+        Newest::key(&self.0) == Newest::key(&other.0)
+    }
+}
+
+impl Eq for Newest {}
+
+impl PartialOrd for Newest {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Newest {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        Newest::key(&self.0).cmp(&Newest::key(&other.0))
+    }
 }

@@ -136,10 +136,7 @@ fn parse_day(raw: &str) -> Result<i64> {
     let date: jiff::civil::Date = raw
         .parse()
         .with_context(|| format!("{raw:?} is not a date like 2026-03-15"))?;
-    Ok(date
-        .to_zoned(jiff::tz::TimeZone::UTC)?
-        .timestamp()
-        .as_second())
+    Ok(crate::workflow::start_of(date))
 }
 
 /// Arguments of `trove analyze`.

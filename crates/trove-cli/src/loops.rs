@@ -13,11 +13,9 @@ use trove_domain::Slug;
 use trove_workflow::model::{Audience, CRITERIA, CaseStatus};
 use trove_workflow::{Change, ids, views};
 
-use crate::workflow::{ListFormat, PageFormat, Session, act, emit, parse_date, read, start_of};
-
-fn slug_arg(raw: &str) -> Result<Slug, String> {
-    Slug::parse("id", raw).map_err(|e| e.to_string())
-}
+use crate::workflow::{
+    ListFormat, PageFormat, Session, act, act_one, emit, parse_date, read, slug_arg, start_of,
+};
 
 /// `trove followups`: the queue, or a subcommand.
 #[derive(Debug, Args)]
@@ -242,15 +240,17 @@ pub fn followups(app: &App, session: &Session, args: &FollowupsArgs) -> Result<E
             Ok(ExitCode::SUCCESS)
         }
         Some(FollowupCommand::Contact { case, note }) => {
-            act(app, session, |_| {
-                Ok(vec![Change::CaseUpdated {
+            act_one(
+                app,
+                session,
+                Change::CaseUpdated {
                     case: *case,
                     status: CaseStatus::Contacted,
                     outcome: None,
                     first_contact_resolution: None,
                     note: Some(note.clone()),
-                }])
-            })?;
+                },
+            )?;
             println!("case {case}: contact recorded");
             Ok(ExitCode::SUCCESS)
         }
@@ -259,15 +259,17 @@ pub fn followups(app: &App, session: &Session, args: &FollowupsArgs) -> Result<E
             outcome,
             first_contact,
         }) => {
-            act(app, session, |_| {
-                Ok(vec![Change::CaseUpdated {
+            act_one(
+                app,
+                session,
+                Change::CaseUpdated {
                     case: *case,
                     status: CaseStatus::Closed,
                     outcome: Some(outcome.clone()),
                     first_contact_resolution: Some(*first_contact),
                     note: None,
-                }])
-            })?;
+                },
+            )?;
             println!("case {case} closed: {outcome}");
             Ok(ExitCode::SUCCESS)
         }
@@ -447,19 +449,18 @@ pub fn report(app: &App, session: &Session, args: &ReportArgs) -> Result<ExitCod
         }
     }
     let doc = views::progress_report(&state, announcement, &series);
-    let text = match args.format {
-        PageFormat::Md => doc.markdown(),
-        PageFormat::Html => doc.html("You said, we did"),
-    };
+    let text = args.format.render(&doc, "You said, we did");
     if announcement.reported_on.is_none() {
         let on = session.today();
         let id = args.announcement;
-        act(app, session, |_| {
-            Ok(vec![Change::ProgressReported {
+        act_one(
+            app,
+            session,
+            Change::ProgressReported {
                 announcement: id,
                 on,
-            }])
-        })?;
+            },
+        )?;
     }
     emit(&text, args.out.as_ref())?;
     Ok(ExitCode::SUCCESS)
@@ -549,13 +550,15 @@ pub fn recognition(app: &App, session: &Session, command: &RecognitionCommand) -
             scores,
             comment,
         } => {
-            act(app, session, |_| {
-                Ok(vec![Change::RecognitionJudged {
+            act_one(
+                app,
+                session,
+                Change::RecognitionJudged {
                     submission: *submission,
                     scores: scores.clone(),
                     comment: comment.clone(),
-                }])
-            })?;
+                },
+            )?;
             println!("judged submission {submission}");
         }
         RecognitionCommand::List => {

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use jiff::civil::Date;
-use trove_app::{App, day_of};
+use trove_app::App;
 use trove_domain::Slug;
 use trove_store::{FeedbackFilter, ThemeOrigin};
 use trove_workflow::model::{Direction, Role, Status, Why};
@@ -44,7 +44,7 @@ impl Session {
 
     /// Today, in UTC.
     pub fn today(&self) -> Date {
-        day_of(self.now)
+        Workflow::day_of(self.now)
     }
 
     /// The signed-in person, required for anything beyond adding the first admin.
@@ -67,12 +67,12 @@ pub fn parse_date(option: &str, raw: &str) -> Result<Date> {
         .with_context(|| format!("{option}: {raw:?} is not a date like 2026-03-15"))
 }
 
-fn date_arg(raw: &str) -> Result<Date, String> {
+pub(crate) fn date_arg(raw: &str) -> Result<Date, String> {
     raw.parse()
         .map_err(|_| format!("{raw:?} is not a date like 2026-03-15"))
 }
 
-fn slug_arg(raw: &str) -> Result<Slug, String> {
+pub(crate) fn slug_arg(raw: &str) -> Result<Slug, String> {
     Slug::parse("id", raw).map_err(|e| e.to_string())
 }
 
@@ -83,6 +83,16 @@ pub enum PageFormat {
     Md,
     /// A standalone HTML page.
     Html,
+}
+
+impl PageFormat {
+    /// The page in this format (`title` heads the HTML page).
+    pub fn render(self, doc: &trove_workflow::doc::Doc, title: &str) -> String {
+        match self {
+            PageFormat::Md => doc.markdown(),
+            PageFormat::Html => doc.html(title),
+        }
+    }
 }
 
 /// List formats.
@@ -497,6 +507,11 @@ pub fn act(
     Ok(app.act(session.actor.as_deref(), session.now, build)?)
 }
 
+/// Makes one change that does not depend on the state.
+pub fn act_one(app: &App, session: &Session, change: Change) -> Result<Workflow> {
+    act(app, session, |_| Ok(vec![change.clone()]))
+}
+
 /// Reading needs a signed-in person too (any role).
 pub fn read(app: &App, session: &Session) -> Result<Workflow> {
     let state = app.workflow()?;
@@ -514,41 +529,6 @@ pub fn emit(text: &str, out: Option<&PathBuf>) -> Result<()> {
     Ok(())
 }
 
-/// The departments, (id, name) by id: the journey's and those added to the workflow.
-fn departments(app: &App, state: &Workflow) -> Result<Vec<(Slug, String)>> {
-    let mut known: Vec<(Slug, String)> = state
-        .departments
-        .iter()
-        .map(|(id, name)| (id.clone(), name.clone()))
-        .collect();
-    if let Some(journey) = app.store().journey()? {
-        known.extend(
-            journey
-                .departments()
-                .iter()
-                .map(|d| (d.id.clone(), d.name.as_str().to_owned())),
-        );
-    }
-    known.sort();
-    known.dedup_by(|a, b| a.0 == b.0);
-    Ok(known)
-}
-
-fn known_departments(app: &App, state: &Workflow, wanted: &[Slug]) -> Result<()> {
-    let known: Vec<Slug> = departments(app, state)?.into_iter().map(|d| d.0).collect();
-    for department in wanted {
-        if !known.contains(department) {
-            let names: Vec<&str> = known.iter().map(Slug::as_str).collect();
-            bail!(
-                "unknown department {:?}; known: {} (load a journey with `trove journey load`)",
-                department.as_str(),
-                names.join(", ")
-            );
-        }
-    }
-    Ok(())
-}
-
 fn user(app: &App, session: &Session, command: UserCommand) -> Result<ExitCode> {
     match command {
         UserCommand::Add {
@@ -557,9 +537,9 @@ fn user(app: &App, session: &Session, command: UserCommand) -> Result<ExitCode> 
             role,
             departments,
         } => {
-            known_departments(app, &app.workflow()?, &departments)?;
             let email = email.trim().to_lowercase();
-            act(app, session, |_| {
+            act(app, session, |state| {
+                app.check_departments(state, &departments)?;
                 Ok(vec![Change::UserAdded {
                     email: email.clone(),
                     name: name.clone(),
@@ -574,9 +554,9 @@ fn user(app: &App, session: &Session, command: UserCommand) -> Result<ExitCode> 
             role,
             departments,
         } => {
-            known_departments(app, &app.workflow()?, &departments)?;
             let email = email.trim().to_lowercase();
-            act(app, session, |_| {
+            act(app, session, |state| {
+                app.check_departments(state, &departments)?;
                 Ok(vec![Change::UserChanged {
                     email: email.clone(),
                     role,
@@ -604,17 +584,19 @@ fn user(app: &App, session: &Session, command: UserCommand) -> Result<ExitCode> 
 fn department(app: &App, session: &Session, command: DepartmentCommand) -> Result<ExitCode> {
     match command {
         DepartmentCommand::Add { id, name } => {
-            act(app, session, |_| {
-                Ok(vec![Change::DepartmentAdded {
+            act_one(
+                app,
+                session,
+                Change::DepartmentAdded {
                     id: id.clone(),
                     name: name.clone(),
-                }])
-            })?;
+                },
+            )?;
             println!("added department {} ({name})", id.as_str());
         }
         DepartmentCommand::List => {
             let state = read(app, session)?;
-            for (id, name) in departments(app, &state)? {
+            for (id, name) in app.departments(&state)? {
                 println!("{:<20} {name}", id.as_str());
             }
         }
@@ -633,8 +615,8 @@ fn issue(app: &App, session: &Session, command: IssueCommand) -> Result<ExitCode
             if !departments.contains(&lead) {
                 departments.insert(0, lead.clone());
             }
-            known_departments(app, &app.workflow()?, &departments)?;
-            act(app, session, |_| {
+            act(app, session, |state| {
+                app.check_departments(state, &departments)?;
                 Ok(vec![Change::IssueScoped {
                     issue,
                     themes: themes.clone(),
@@ -671,10 +653,10 @@ fn issue(app: &App, session: &Session, command: IssueCommand) -> Result<ExitCode
             if !departments.contains(&lead) {
                 departments.insert(0, lead.clone());
             }
-            known_departments(app, &app.workflow()?, &departments)?;
             let theme = Slug::parse("theme", &args.theme)?;
             let title = args.title.clone().unwrap_or(name);
             let state = act(app, session, |state| {
+                app.check_departments(state, &departments)?;
                 Ok(vec![Change::IssueOpened {
                     issue: ids::issue(state),
                     title: title.clone(),
@@ -729,13 +711,15 @@ fn issue(app: &App, session: &Session, command: IssueCommand) -> Result<ExitCode
             status,
             note,
         } => {
-            act(app, session, |_| {
-                Ok(vec![Change::IssueMoved {
+            act_one(
+                app,
+                session,
+                Change::IssueMoved {
                     issue,
                     to: status,
-                    note: note.clone(),
-                }])
-            })?;
+                    note,
+                },
+            )?;
             println!("issue {issue} is now {}", status.as_str());
         }
         IssueCommand::Verify {
@@ -801,15 +785,17 @@ fn verify(app: &App, session: &Session, issue: u32, fixed_on: Date, periods: usi
         .as_str()
         .unwrap_or_default()
         .to_owned();
-    act(app, session, |_| {
-        Ok(vec![Change::VerificationRecorded {
+    act_one(
+        app,
+        session,
+        Change::VerificationRecorded {
             issue,
             verdict: verdict.clone(),
             fixed_on,
             rate_ratio: Some(v.rate_ratio),
             ci: Some((v.ci_low, v.ci_high)),
-        }])
-    })?;
+        },
+    )?;
     println!(
         "issue {issue}: {verdict} (rate ratio {:.3}, 95% CI {:.3}-{:.3}; {} items before, {} after)",
         v.rate_ratio, v.ci_low, v.ci_high, v.count_before, v.count_after
@@ -899,20 +885,20 @@ fn action(app: &App, session: &Session, command: ActionCommand) -> Result<ExitCo
             percent,
             note,
         } => {
-            act(app, session, |_| {
-                Ok(vec![Change::ActionProgressed {
+            act_one(
+                app,
+                session,
+                Change::ActionProgressed {
                     action,
                     percent,
-                    note: note.clone(),
-                }])
-            })?;
+                    note,
+                },
+            )?;
             println!("action {action} is {percent}% done");
         }
         ActionCommand::Done { action, on } => {
             let on = on.unwrap_or(session.today());
-            act(app, session, |_| {
-                Ok(vec![Change::ActionDone { action, on }])
-            })?;
+            act_one(app, session, Change::ActionDone { action, on })?;
             println!("action {action} done on {on}");
         }
         ActionCommand::Replan {
@@ -920,13 +906,15 @@ fn action(app: &App, session: &Session, command: ActionCommand) -> Result<ExitCo
             due,
             reason,
         } => {
-            act(app, session, |_| {
-                Ok(vec![Change::ActionReplanned {
+            act_one(
+                app,
+                session,
+                Change::ActionReplanned {
                     action,
                     due,
                     reason: reason.clone(),
-                }])
-            })?;
+                },
+            )?;
             println!("action {action} is now due {due} ({reason})");
         }
     }
@@ -943,16 +931,18 @@ fn plan(app: &App, session: &Session, command: PlanCommand) -> Result<ExitCode> 
             direction,
             target,
         } => {
-            act(app, session, |_| {
-                Ok(vec![Change::IndicatorSet {
+            act_one(
+                app,
+                session,
+                Change::IndicatorSet {
                     issue,
                     metric: metric.clone(),
                     name: name.clone(),
                     unit: unit.clone(),
                     direction,
                     target,
-                }])
-            })?;
+                },
+            )?;
             println!(
                 "issue {issue} watches {} ({name}), target {target} {unit}",
                 metric.as_str()
@@ -968,10 +958,7 @@ fn plan(app: &App, session: &Session, command: PlanCommand) -> Result<ExitCode> 
                 None => Vec::new(),
             };
             let doc = views::plan_page(&state, record, &series, session.today());
-            let text = match format {
-                PageFormat::Md => doc.markdown(),
-                PageFormat::Html => doc.html(&format!("Issue {issue}: {}", record.title)),
-            };
+            let text = format.render(&doc, &format!("Issue {issue}: {}", record.title));
             emit(&text, out.as_ref())?;
         }
     }
@@ -1069,10 +1056,9 @@ fn stream(app: &App, session: &Session, args: &StreamArgs) -> Result<ExitCode> {
         session.today(),
         &verbatims,
     );
-    let text = match args.format {
-        PageFormat::Md => doc.markdown(),
-        PageFormat::Html => doc.html(&format!("{} stream", args.department.as_str())),
-    };
+    let text = args
+        .format
+        .render(&doc, &format!("{} stream", args.department.as_str()));
     emit(&text, args.out.as_ref())?;
     Ok(ExitCode::SUCCESS)
 }

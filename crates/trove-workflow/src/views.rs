@@ -201,21 +201,7 @@ pub fn plan_page(state: &Workflow, issue: &Issue, series: &Series, today: Date) 
     doc.list(chains, "No root cause recorded yet.");
     doc.heading(2, "Actions");
     let rows = action_rows(state, |a| a.issue == issue.id, today);
-    doc.table(
-        &[
-            "#",
-            "what",
-            "root cause",
-            "department",
-            "owner",
-            "due",
-            "status",
-            "%",
-            "commitment",
-        ],
-        rows,
-        "No actions planned yet.",
-    );
+    doc.table(&ACTION_COLUMNS, rows, "No actions planned yet.");
     doc.heading(2, "Leading indicator");
     match &issue.indicator {
         Some(ind) => {
@@ -270,6 +256,19 @@ pub fn plan_page(state: &Workflow, issue: &Issue, series: &Series, today: Date) 
     doc.para(verification);
     doc
 }
+
+/// The columns of [`action_rows`].
+const ACTION_COLUMNS: [&str; 9] = [
+    "#",
+    "what",
+    "root cause",
+    "department",
+    "owner",
+    "due",
+    "status",
+    "%",
+    "commitment",
+];
 
 /// Table rows of the actions that `keep` selects.
 fn action_rows(
@@ -376,21 +375,7 @@ pub fn stream_page(
         |a| &a.department == department && a.status != ActionStatus::Done,
         today,
     );
-    doc.table(
-        &[
-            "#",
-            "what",
-            "root cause",
-            "department",
-            "owner",
-            "due",
-            "status",
-            "%",
-            "commitment",
-        ],
-        rows,
-        "None.",
-    );
+    doc.table(&ACTION_COLUMNS, rows, "None.");
     doc.heading(2, "What customers said");
     doc.list(
         verbatims
