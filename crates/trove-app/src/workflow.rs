@@ -6,8 +6,10 @@
 
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap, HashMap, HashSet};
+use std::hash::{BuildHasher, RandomState};
 use std::io::Read;
 use std::ops::ControlFlow;
+use std::time::{Duration, Instant};
 
 use jiff::civil::Date;
 use serde::Serialize;
@@ -38,8 +40,17 @@ pub enum WorkflowError {
     Store(#[from] StoreError),
 }
 
-/// How often [`App::act`] retries when someone else wrote to the log first.
-const ATTEMPTS: usize = 5;
+/// How long [`App::act`] keeps retrying when others keep writing to the log first.
+const RETRY_DEADLINE: Duration = Duration::from_secs(30);
+
+/// Waits before the `attempt`-th retry (1-based): exponential from 5 ms, capped at 500 ms, with
+/// full jitter, so writers that lost together do not collide again in lock step.
+fn back_off(attempt: u32) {
+    let cap_ms = (5u64 << attempt.min(7)).min(500);
+    // RandomState's keys are random per instance: a jitter source without a dependency.
+    let random = RandomState::new().hash_one(attempt);
+    std::thread::sleep(Duration::from_millis(1 + random % cap_ms));
+}
 
 impl App {
     /// The workflow as of the last event stored.
@@ -82,14 +93,16 @@ impl App {
     /// Makes the changes that `build` derives from the current state, as `actor` (`None`: no
     /// one signed in, which only the first admin's creation allows) at `now` (unix seconds):
     /// each is checked against the rules on the state the ones before it leave, then all are
-    /// appended in one transaction. When someone else wrote first, it reads the new state and
-    /// builds again (numbers of new records come from the state). Returns the state after.
+    /// appended in one transaction. When someone else wrote first, it pauses (exponential
+    /// backoff with jitter), reads the new state and builds again (numbers of new records come
+    /// from the state), for up to 30 seconds. Returns the state after.
     pub fn act(
         &self,
         actor: Option<&str>,
         now: i64,
         build: impl Fn(&Workflow) -> Result<Vec<Change>, WorkflowError>,
     ) -> Result<Workflow, WorkflowError> {
+        let started = Instant::now();
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -122,7 +135,9 @@ impl App {
             }
             match self.store().append_events(state.seq, &events) {
                 Ok(_) => return Ok(after),
-                Err(StoreError::Conflict { .. }) if attempt < ATTEMPTS => continue,
+                Err(StoreError::Conflict { .. }) if started.elapsed() < RETRY_DEADLINE => {
+                    back_off(attempt);
+                }
                 Err(error) => return Err(error.into()),
             }
         }

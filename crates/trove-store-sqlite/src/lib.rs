@@ -28,6 +28,35 @@ use trove_store::{
 
 use crate::decode::{FEEDBACK_COLUMNS, db_error, decode_customer, decode_feedback, label_text};
 
+/// How long a statement waits for another process's lock before failing.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Sets the file's page size, WAL journal and connection settings. On a new file two processes
+/// can meet here while the file is still in rollback mode, where SQLite answers "busy" at once
+/// instead of calling the busy handler when waiting could deadlock; so a busy answer is retried
+/// (with growing pauses) until the busy timeout has passed.
+fn configure(connection: &Connection) -> rusqlite::Result<()> {
+    // WAL: readers do not block the writer; NORMAL sync is safe with WAL (a crash loses at most
+    // the last commits, never consistency).
+    const SETTINGS: &str =
+        "PRAGMA page_size = 8192; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
+         PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;";
+    let started = std::time::Instant::now();
+    let mut pause = std::time::Duration::from_millis(2);
+    loop {
+        match connection.execute_batch(SETTINGS) {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && started.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(std::time::Duration::from_millis(100));
+            }
+            result => return result,
+        }
+    }
+}
+
 /// A Trove database in one SQLite file.
 pub struct SqliteStore {
     connection: Mutex<Connection>,
@@ -41,14 +70,13 @@ impl SqliteStore {
             reason,
         };
         let connection = Connection::open(path).map_err(|e| open_error(e.to_string()))?;
-        // WAL: readers do not block the writer; NORMAL sync is safe with WAL (a crash loses at
-        // most the last commits, never consistency).
+        // The busy timeout comes first: switching a new file to WAL takes a lock, and a second
+        // process opening the same new file at that moment must wait for it, not fail with
+        // "database is locked".
         connection
-            .execute_batch(
-                "PRAGMA page_size = 8192; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
-                 PRAGMA busy_timeout = 10000; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
-            )
+            .busy_timeout(BUSY_TIMEOUT)
             .map_err(|e| open_error(e.to_string()))?;
+        configure(&connection).map_err(|e| open_error(e.to_string()))?;
         Self::with_connection(connection)
     }
 
