@@ -53,6 +53,18 @@ pub enum FileError {
         /// How often it appears.
         count: usize,
     },
+    /// The time column cannot be read without being told how its dates are written (every
+    /// date fits both day-first and month-first readings, the column mixes the two, or its
+    /// years have two digits). Checked before anything is stored.
+    #[error("file {file}: column '{column}': {message}")]
+    Time {
+        /// The file.
+        file: String,
+        /// The time column.
+        column: String,
+        /// What is undecidable, with example values and how to say it.
+        message: String,
+    },
     /// The mapping itself is invalid.
     #[error("file {file}: {source}")]
     Mapping {
@@ -126,6 +138,29 @@ pub enum RowErrorKind {
         value: String,
         /// The layouts that were tried, and why the value failed.
         expected: String,
+    },
+    /// A time more than a day after the import: a misread date, not a clock difference.
+    #[error("time {value:?} is more than a day after the import (latest accepted: {latest})")]
+    FutureTime {
+        /// The value as given (at most 60 characters).
+        value: String,
+        /// The latest time accepted.
+        latest: String,
+    },
+    /// A value of a coded field that the mapping's `[values.FIELD]` does not list (or, without
+    /// such a table, that is not one of Trove's own values).
+    #[error(
+        "{field} {value:?} is not in [values.{key}] of the mapping{known}: add it there (e.g. {value:?} = \"...\") or give a default with [values.default] {key} = \"...\""
+    )]
+    UnmappedValue {
+        /// The field, as messages name it (`channel`).
+        field: &'static str,
+        /// The mapping key of the field (`channel`, `business_unit`).
+        key: &'static str,
+        /// The value as given (at most 60 characters).
+        value: String,
+        /// `" nor a Trove channel (expected one of ...)"`, or empty.
+        known: String,
     },
     /// A value the domain refused (empty id, score out of range, text too long...).
     #[error(transparent)]

@@ -13,16 +13,99 @@ use trove_domain::{
 use crate::error::{FileError, RowError, RowErrorKind, RowFailure};
 use crate::hash::ContentHasher;
 use crate::jsonl_reader::LIST_SEPARATOR;
-use crate::mapping::Mapping;
+use crate::mapping::{Mapping, ValueMap};
 use crate::rejected::RejectedWriter;
 use crate::source::{Records, Wanted};
-use crate::time::TimeParser;
+use crate::time::{DateOrderDecision, DateOrderScan, TimeParser};
 use crate::{Format, ReadOptions, pii};
 
 /// Where an item's channel comes from.
 enum ChannelFrom {
     Fixed(Channel),
-    Column(usize),
+    /// A column, with the mapping's `[values.channel]` if any.
+    Column(usize, Option<ValueMap>),
+}
+
+/// A coded field read from a column: its slot, and the `[values.FIELD]` table if any.
+struct Coded {
+    slot: Option<usize>,
+    values: Option<ValueMap>,
+    /// How messages name the field (`business unit`).
+    what: &'static str,
+    /// The mapping key (`business_unit`).
+    key: &'static str,
+}
+
+impl Coded {
+    fn new(mapping: &Mapping, slot: Option<usize>, what: &'static str, key: &'static str) -> Self {
+        Self {
+            slot,
+            values: mapping.value_map(key),
+            what,
+            key,
+        }
+    }
+
+    fn read<R: Read>(&self, rec: &Records<R>) -> Result<Option<Label>, RowFailure> {
+        let Some(slot) = self.slot else {
+            return Ok(None);
+        };
+        let raw = rec.value(slot)?;
+        if raw.is_empty() {
+            return Ok(None);
+        }
+        map_label(raw, self.values.as_ref(), self.what, self.key)
+            .map_err(|e| RowFailure::at(slot, e))
+    }
+}
+
+/// A value through its field's `[values]` table (none: the value itself); `Ok(None)` when
+/// the table maps it to nothing.
+fn map_label(
+    raw: &str,
+    values: Option<&ValueMap>,
+    what: &'static str,
+    key: &'static str,
+) -> Result<Option<Label>, RowErrorKind> {
+    let Some(values) = values else {
+        return Ok(Some(Label::parse(what, raw)?));
+    };
+    match values.target(raw) {
+        Some("") => Ok(None),
+        Some(target) => Ok(Some(Label::parse(what, target)?)),
+        None => Err(unmapped(what, key, raw, String::new())),
+    }
+}
+
+fn unmapped(what: &'static str, key: &'static str, raw: &str, known: String) -> RowErrorKind {
+    RowErrorKind::UnmappedValue {
+        field: what,
+        key,
+        value: crate::error::excerpt(raw),
+        known,
+    }
+}
+
+/// A channel word: the mapping's `[values.channel]` word, else one of Trove's channels,
+/// else the table's default.
+fn map_channel(raw: &str, values: Option<&ValueMap>) -> Result<Channel, RowErrorKind> {
+    let target = values.and_then(|v| v.listed(raw));
+    if let Some(target) = target {
+        return Ok(target.parse()?);
+    }
+    if let Ok(channel) = raw.parse::<Channel>() {
+        return Ok(channel);
+    }
+    if let Some(default) = values.and_then(ValueMap::default) {
+        return Ok(default.parse()?);
+    }
+    let names: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
+    Err(unmapped(
+        "channel",
+        "channel",
+        raw,
+        format!(" nor a Trove channel (expected one of {})", names.join(", ")),
+    ))
 }
 
 /// Which slot feeds each field of an item.
@@ -34,17 +117,18 @@ struct FeedbackPlan {
     text: Option<usize>,
     customer: Option<usize>,
     account: Option<usize>,
-    business_unit: Option<usize>,
-    product: Option<usize>,
-    region: Option<usize>,
-    touchpoint: Option<usize>,
-    stage: Option<usize>,
-    language: Option<usize>,
+    business_unit: Coded,
+    product: Coded,
+    region: Coded,
+    touchpoint: Coded,
+    stage: Coded,
+    language: Coded,
     nps: Option<usize>,
     csat: Option<usize>,
     ces: Option<usize>,
     themes: Vec<usize>,
     theme_separator: Option<String>,
+    theme_values: Option<ValueMap>,
     attributes: Vec<(usize, String)>,
     time_parser: TimeParser,
     slots: usize,
@@ -52,7 +136,7 @@ struct FeedbackPlan {
 
 impl FeedbackPlan {
     /// The plan and the columns it reads, in slot order (the content hash's order).
-    fn new(mapping: &Mapping) -> (Self, Vec<Wanted>) {
+    fn new(mapping: &Mapping, time_parser: TimeParser) -> (Self, Vec<Wanted>) {
         fn add(wanted: &mut Vec<Wanted>, w: Wanted) -> usize {
             wanted.push(w);
             wanted.len() - 1
@@ -82,9 +166,10 @@ impl FeedbackPlan {
         let channel = match (mapping.channel, &mapping.channel_column) {
             (Some(fixed), _) => ChannelFrom::Fixed(fixed),
             // `validate` made sure there is a column when there is no fixed channel.
-            (None, column) => {
-                ChannelFrom::Column(slot(w, column, "channel_column").unwrap_or_default())
-            }
+            (None, column) => ChannelFrom::Column(
+                slot(w, column, "channel_column").unwrap_or_default(),
+                mapping.value_map("channel"),
+            ),
         };
         let themes = mapping
             .themes
@@ -115,19 +200,20 @@ impl FeedbackPlan {
             text,
             customer,
             account,
-            business_unit,
-            product,
-            region,
-            touchpoint,
-            stage,
-            language,
+            business_unit: Coded::new(mapping, business_unit, "business unit", "business_unit"),
+            product: Coded::new(mapping, product, "product", "product"),
+            region: Coded::new(mapping, region, "region", "region"),
+            touchpoint: Coded::new(mapping, touchpoint, "touchpoint", "touchpoint"),
+            stage: Coded::new(mapping, stage, "journey stage", "stage"),
+            language: Coded::new(mapping, language, "language", "language"),
             nps,
             csat,
             ces,
             themes,
             theme_separator: mapping.themes.separator.clone(),
+            theme_values: mapping.value_map("themes"),
             attributes,
-            time_parser: TimeParser::new(mapping.time.format.clone(), mapping.time.default_offset),
+            time_parser,
             slots: wanted.len(),
         };
         (plan, wanted)
@@ -141,8 +227,8 @@ impl FeedbackPlan {
     ) -> Result<FeedbackItem, RowFailure> {
         let channel = match self.channel {
             ChannelFrom::Fixed(fixed) => fixed,
-            ChannelFrom::Column(slot) => {
-                parse_required(rec, slot, "channel", str::parse::<Channel>)?
+            ChannelFrom::Column(slot, ref values) => {
+                parse_required(rec, slot, "channel", |raw| map_channel(raw, values.as_ref()))?
             }
         };
         let received_at = match self.time {
@@ -177,8 +263,12 @@ impl FeedbackPlan {
         let mut source_themes: Vec<Label> = Vec::new();
         for &slot in &self.themes {
             for part in split_list(rec.value(slot)?, self.theme_separator.as_deref()) {
-                if let Some(theme) =
-                    Label::parse_optional("theme", part).map_err(|e| RowFailure::at(slot, e))?
+                let part = part.trim();
+                if part.is_empty() {
+                    continue;
+                }
+                if let Some(theme) = map_label(part, self.theme_values.as_ref(), "theme", "themes")
+                    .map_err(|e| RowFailure::at(slot, e))?
                     && !source_themes.contains(&theme)
                 {
                     source_themes.push(theme);
@@ -201,15 +291,15 @@ impl FeedbackPlan {
             received_at,
             customer_id: parse_optional(rec, self.customer, CustomerId::parse)?,
             account: label(rec, self.account, "account")?,
-            business_unit: label(rec, self.business_unit, "business unit")?,
-            product: label(rec, self.product, "product")?,
-            region: label(rec, self.region, "region")?,
-            touchpoint: label(rec, self.touchpoint, "touchpoint")?,
-            journey_stage: label(rec, self.stage, "journey stage")?,
+            business_unit: self.business_unit.read(rec)?,
+            product: self.product.read(rec)?,
+            region: self.region.read(rec)?,
+            touchpoint: self.touchpoint.read(rec)?,
+            journey_stage: self.stage.read(rec)?,
             text,
             sentiment: None,
             scores,
-            language: label(rec, self.language, "language")?,
+            language: self.language.read(rec)?,
             source_themes,
             attributes,
         })
@@ -275,7 +365,7 @@ pub(crate) fn label<R: Read>(
 pub(crate) struct Rows<R> {
     pub(crate) records: Records<R>,
     file: String,
-    columns: Vec<String>,
+    pub(crate) columns: Vec<String>,
     format: Format,
     delimiter: u8,
 }
@@ -348,6 +438,23 @@ macro_rules! reader_accessors {
 }
 pub(crate) use reader_accessors;
 
+/// A row read but not imported because it is not data: one of the mapping's `skip_rows`, or
+/// a repeated header (a row whose values are the column names, Qualtrics' question-text
+/// row, or its `{"ImportId":...}` row).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedRow {
+    /// The line where the row starts.
+    pub line: u64,
+    /// Why it is not data.
+    pub reason: String,
+}
+
+impl std::fmt::Display for SkippedRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {} skipped: {}", self.line, self.reason)
+    }
+}
+
 /// Reads feedback items from a file, one per row, in constant memory. Made by
 /// [`crate::read_feedback`]; yields each row as an item or as the reason it was rejected.
 pub struct FeedbackReader<R> {
@@ -355,6 +462,27 @@ pub struct FeedbackReader<R> {
     plan: FeedbackPlan,
     mask_pii: bool,
     import_time: Timestamp,
+    /// `skip_rows` not skipped yet.
+    to_skip: u64,
+    skipped: Vec<SkippedRow>,
+}
+
+/// The format and delimiter a mapping gives a file, or its name suggests.
+fn layout_of(mapping: &Mapping, file: &str) -> (Format, u8) {
+    let format = mapping
+        .format
+        .unwrap_or_else(|| Format::from_file_name(file));
+    let delimiter = mapping
+        .delimiter
+        .unwrap_or_else(|| crate::default_delimiter(file));
+    (format, delimiter)
+}
+
+fn checked(mapping: &Mapping, file: &str) -> Result<(), FileError> {
+    mapping.validate().map_err(|source| FileError::Mapping {
+        file: file.to_owned(),
+        source,
+    })
 }
 
 impl<R: Read> FeedbackReader<R> {
@@ -364,24 +492,67 @@ impl<R: Read> FeedbackReader<R> {
         mapping: &Mapping,
         options: &ReadOptions,
     ) -> Result<Self, FileError> {
-        mapping.validate().map_err(|source| FileError::Mapping {
-            file: file.to_owned(),
-            source,
-        })?;
-        let format = mapping
-            .format
-            .unwrap_or_else(|| Format::from_file_name(file));
-        let delimiter = mapping
-            .delimiter
-            .unwrap_or_else(|| crate::default_delimiter(file));
-        let (plan, wanted) = FeedbackPlan::new(mapping);
+        checked(mapping, file)?;
+        let (format, delimiter) = layout_of(mapping, file);
+        let zone = mapping
+            .time
+            .local_zone()
+            .map_err(|message| FileError::Mapping {
+                file: file.to_owned(),
+                source: crate::MappingError::new("(built in code)", message),
+            })?;
+        let time_parser = TimeParser::new(
+            mapping.time.format.as_deref(),
+            zone,
+            mapping.time.dates,
+            options.import_time,
+        );
+        let (plan, wanted) = FeedbackPlan::new(mapping, time_parser);
         let rows = Rows::open(reader, file, format, delimiter, &wanted, options)?;
         Ok(Self {
             rows,
             plan,
             mask_pii: options.mask_pii,
             import_time: options.import_time,
+            to_skip: mapping.skip_rows,
+            skipped: Vec::new(),
         })
+    }
+
+    /// The rows read so far that were not data (skipped, neither imported nor rejected).
+    pub fn skipped(&self) -> &[SkippedRow] {
+        &self.skipped
+    }
+
+    /// Why a row that failed is a header rather than bad data, if it is: a value equal to its
+    /// own column's name (spaces, case and punctuation aside: Qualtrics writes "Response ID"
+    /// under `ResponseId`), or an `{"ImportId":...}` value. Only rows that failed are asked,
+    /// so no good row is ever skipped.
+    fn header_like(&self) -> Option<String> {
+        let records = &self.rows.records;
+        let squeeze = |text: &str| -> String {
+            text.chars()
+                .filter(|c| c.is_alphanumeric())
+                .flat_map(char::to_lowercase)
+                .collect()
+        };
+        for (slot, column) in self.rows.columns.iter().enumerate() {
+            let Ok(value) = records.value(slot) else {
+                continue;
+            };
+            if value.starts_with("{\"ImportId\"") {
+                return Some(format!(
+                    "an export's ImportId row (column {column}: {})",
+                    crate::error::excerpt(value)
+                ));
+            }
+            if !value.is_empty() && squeeze(value) == squeeze(column) {
+                return Some(format!(
+                    "a second header row (column {column} holds {value:?})"
+                ));
+            }
+        }
+        None
     }
 
     reader_accessors!();
@@ -391,11 +562,79 @@ impl<R: Read> Iterator for FeedbackReader<R> {
     type Item = Result<FeedbackItem, RowError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let step = self.rows.records.advance()?;
-        let item = step.and_then(|()| {
-            self.plan
-                .build(&self.rows.records, self.mask_pii, self.import_time)
-        });
-        Some(item.map_err(|failure| self.rows.fail(failure)))
+        loop {
+            let step = self.rows.records.advance()?;
+            if self.to_skip > 0 {
+                self.to_skip -= 1;
+                self.skipped.push(SkippedRow {
+                    line: self.rows.records.line(),
+                    reason: "skip_rows in the mapping".to_owned(),
+                });
+                continue;
+            }
+            let item = step.and_then(|()| {
+                self.plan
+                    .build(&self.rows.records, self.mask_pii, self.import_time)
+            });
+            if item.is_err()
+                && let Some(reason) = self.header_like()
+            {
+                let line = self.rows.records.line();
+                self.skipped.push(SkippedRow { line, reason });
+                continue;
+            }
+            return Some(item.map_err(|failure| self.rows.fail(failure)));
+        }
     }
+}
+
+/// Reads the time column of a feedback file once, before anything is imported, to decide
+/// the order of day and month of its numeric dates for the whole column: a date that can only
+/// be day first (`13/05/2026`) or only month first (`05/13/2026`) decides it. Returns `None`
+/// when no date depends on the order (or the mapping already says it); a
+/// [`FileError::Time`] when every such date fits both orders, the column mixes both, or its
+/// years have two digits. Set the decided order as `mapping.time.dates`, then read the file
+/// again with [`crate::read_feedback`].
+pub fn decide_date_order<R: Read>(
+    reader: R,
+    file: &str,
+    mapping: &Mapping,
+    options: &ReadOptions,
+) -> Result<Option<DateOrderDecision>, FileError> {
+    checked(mapping, file)?;
+    let Some(column) = mapping.columns.time.as_deref() else {
+        return Ok(None);
+    };
+    if !mapping.date_order_undecided() {
+        return Ok(None);
+    }
+    let (format, delimiter) = layout_of(mapping, file);
+    let wanted = [Wanted::new(column, "columns.time")];
+    let mut records = Records::open(
+        reader,
+        file,
+        format,
+        delimiter,
+        &wanted,
+        options.max_field_bytes,
+    )?;
+    let mut scan = DateOrderScan::default();
+    let mut to_skip = mapping.skip_rows;
+    while let Some(step) = records.advance() {
+        if to_skip > 0 {
+            to_skip -= 1;
+            continue;
+        }
+        // Bad rows are the reading's to report; here only readable values count.
+        if let (Ok(()), Ok(value)) = (step, records.value(0))
+            && !scan.see(records.line(), value)
+        {
+            break;
+        }
+    }
+    scan.decide(column).map_err(|message| FileError::Time {
+        file: file.to_owned(),
+        column: column.to_owned(),
+        message,
+    })
 }

@@ -41,12 +41,13 @@ use jiff::Timestamp;
 
 pub use customers::CustomerReader;
 pub use error::{FileError, MappingError, RawRecord, RowError, RowErrorKind};
-pub use feedback::FeedbackReader;
+pub use feedback::{FeedbackReader, SkippedRow, decide_date_order};
 pub use mapping::{
     AttributeSpec, Columns, CustomerColumns, CustomerMapping, Format, Mapping, ThemeSpec, TimeSpec,
-    parse_delimiter, parse_offset,
+    VALUE_FIELDS, parse_delimiter, parse_offset,
 };
 pub use rejected::{ERROR_COLUMN, RejectedWriter};
+pub use time::{DateOrder, DateOrderDecision};
 
 /// How to read a file, beyond its mapping.
 #[derive(Debug, Clone, PartialEq, Eq)]

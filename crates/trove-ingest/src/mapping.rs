@@ -8,6 +8,7 @@ use serde::{Deserialize, Deserializer};
 use trove_domain::{Channel, Currency, Label};
 
 use crate::error::MappingError;
+use crate::time::{DateOrder, LocalZone, time_zone};
 
 /// The layout of an input file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -67,6 +68,16 @@ pub struct Mapping {
     /// Columns kept as free attributes.
     #[serde(default)]
     pub attributes: AttributeSpec,
+    /// Rows after the header that are not data (export preambles such as Qualtrics' question
+    /// text and ImportId rows); for JSON Lines, lines at the start.
+    #[serde(default)]
+    pub skip_rows: u64,
+    /// Source words mapped to Trove's, per field: `[values.channel]` with
+    /// `"Phone call (inbound)" = "call"`; `[values.default]` with `channel = "ticket"` for
+    /// words not listed. Matching ignores case and surrounding spaces; an empty target
+    /// (`"n/a" = ""`) means no value (not for the channel). See [`VALUE_FIELDS`].
+    #[serde(default)]
+    pub values: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 /// The input column for each field of a feedback item; all optional.
@@ -178,27 +189,71 @@ impl Columns {
 }
 
 /// How the time column is written.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TimeSpec {
-    /// A jiff `strftime` layout such as `%Y-%m-%d %H:%M:%S %z`. When absent, these are
-    /// recognised: RFC 3339 / ISO 8601 (`2015-02-24T11:35:52-08:00`, with or without offset or
-    /// time), `2015-02-24 11:35:52 -0800`, `02/24/2015` and `02/24/2015 11:35[:52]`.
+    /// A jiff `strftime` layout such as `%d/%m/%Y %H:%M`, or the same written the Excel way
+    /// (`dd/mm/yyyy hh:mm`, translated). When absent, these are recognised: RFC 3339 /
+    /// ISO 8601 (`2015-02-24T11:35:52-08:00`, with or without offset or time),
+    /// `2015-02-24 11:35:52 -0800`, and numeric dates as Excel writes them (`24/02/2015 11:35`,
+    /// `2/24/2015 11:35:52 AM`, `24.02.2015`), day first or month first as the whole column
+    /// shows (see [`crate::decide_date_order`]).
     #[serde(default)]
     pub format: Option<String>,
-    /// The offset of times written without one (default `+00:00`).
-    #[serde(default = "utc", deserialize_with = "offset_from_text")]
-    pub default_offset: Offset,
+    /// The offset of times written without one (default `+00:00`); exclusive with `timezone`.
+    #[serde(default, deserialize_with = "offset_from_text")]
+    pub default_offset: Option<Offset>,
+    /// The IANA time zone of times written without an offset (`America/Chicago`): each time
+    /// gets the offset of its own day, daylight saving included.
+    #[serde(default)]
+    pub timezone: Option<String>,
+    /// The order of day and month in numeric dates (`day-first` or `month-first`), when the
+    /// file cannot show it; set by the import when the column shows it.
+    #[serde(default)]
+    pub dates: Option<DateOrder>,
 }
 
-impl Default for TimeSpec {
-    fn default() -> Self {
-        Self {
-            format: None,
-            default_offset: Offset::UTC,
+impl TimeSpec {
+    /// Where times written without an offset are.
+    pub(crate) fn local_zone(&self) -> Result<LocalZone, String> {
+        match (&self.timezone, self.default_offset) {
+            (Some(_), Some(_)) => {
+                Err("[time] sets both default_offset and timezone: keep one".to_owned())
+            }
+            (Some(name), None) => time_zone(name).map(LocalZone::Named),
+            (None, offset) => Ok(LocalZone::Fixed(offset.unwrap_or(Offset::UTC))),
         }
     }
+
+    fn validate(&self) -> Result<(), String> {
+        self.local_zone()?;
+        if let Some(layout) = &self.format {
+            crate::time::check_layout(layout)?;
+            if self.dates.is_some() {
+                return Err(
+                    "[time] sets both format and dates: the format already says the order".into(),
+                );
+            }
+        }
+        Ok(())
+    }
 }
+
+/// The fields whose source values `[values.FIELD]` tables map to Trove's.
+pub const VALUE_FIELDS: [&str; 8] = [
+    "channel",
+    "business_unit",
+    "product",
+    "region",
+    "touchpoint",
+    "stage",
+    "language",
+    "themes",
+];
+
+/// The key of `[values]` that holds each field's default: a sibling of the field tables, so
+/// it can never be mistaken for a source word (words live inside `[values.FIELD]`).
+const DEFAULT_KEY: &str = "default";
 
 /// Columns whose values are themes the source already coded (e.g. a complaint's issue).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -237,7 +292,80 @@ impl Mapping {
             time: TimeSpec::default(),
             themes: ThemeSpec::default(),
             attributes: AttributeSpec::default(),
+            skip_rows: 0,
+            values: BTreeMap::new(),
         }
+    }
+
+    /// True when the file must be read once before the import to decide the order of day
+    /// and month in its dates ([`crate::decide_date_order`]): a time column, and neither a
+    /// layout nor an order given.
+    pub fn date_order_undecided(&self) -> bool {
+        self.columns.time.is_some() && self.time.format.is_none() && self.time.dates.is_none()
+    }
+
+    /// The compiled `[values.FIELD]` table and default of a field, when the mapping has one.
+    pub(crate) fn value_map(&self, key: &'static str) -> Option<ValueMap> {
+        let words = self.values.get(key);
+        let default = self
+            .values
+            .get(DEFAULT_KEY)
+            .and_then(|defaults| defaults.get(key));
+        if words.is_none() && default.is_none() {
+            return None;
+        }
+        Some(ValueMap {
+            words: words
+                .into_iter()
+                .flatten()
+                .map(|(word, target)| (normal_word(word), target.trim().to_owned()))
+                .collect(),
+            default: default.map(|d| d.trim().to_owned()),
+        })
+    }
+
+    fn validate_values(&self) -> Result<(), String> {
+        let known = || VALUE_FIELDS.join(", ");
+        for (key, table) in &self.values {
+            if key == DEFAULT_KEY {
+                for (field, target) in table {
+                    let Some(field) = VALUE_FIELDS.iter().find(|f| *f == field) else {
+                        return Err(format!(
+                            "values.default.{field}: unknown field, expected one of {}",
+                            known()
+                        ));
+                    };
+                    check_target(field, target)
+                        .map_err(|why| format!("values.default.{field}: {why}"))?;
+                }
+                continue;
+            }
+            let Some(field) = VALUE_FIELDS.iter().find(|f| *f == key) else {
+                return Err(format!(
+                    "[values.{key}]: unknown field, expected one of {} (or default)",
+                    known()
+                ));
+            };
+            let mut seen: BTreeMap<String, (&str, &str)> = BTreeMap::new();
+            for (word, target) in table {
+                check_target(field, target)
+                    .map_err(|why| format!("[values.{key}] {word:?}: {why}"))?;
+                let normal = normal_word(word);
+                if normal.is_empty() {
+                    return Err(format!(
+                        "[values.{key}] has an empty word: empty cells are no value, never mapped"
+                    ));
+                }
+                if let Some((other, other_target)) = seen.insert(normal, (word, target))
+                    && other_target.trim() != target.trim()
+                {
+                    return Err(format!(
+                        "[values.{key}] maps {other:?} and {word:?}, the same word once case and spaces are ignored, to different values"
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Reads and checks a mapping written in TOML; `origin` names it in errors.
@@ -276,9 +404,8 @@ impl Mapping {
         if let Some(delimiter) = self.delimiter {
             check_delimiter(delimiter).or_else(fail)?;
         }
-        if let Some(layout) = &self.time.format {
-            crate::time::check_layout(layout).or_else(fail)?;
-        }
+        self.time.validate().or_else(fail)?;
+        self.validate_values().or_else(fail)?;
         if let Some(separator) = &self.themes.separator
             && separator.is_empty()
         {
@@ -468,8 +595,50 @@ fn check_delimiter(delimiter: u8) -> Result<(), String> {
     Ok(())
 }
 
-fn utc() -> Offset {
-    Offset::UTC
+/// A source word as `[values]` tables match it: trimmed, case ignored.
+pub(crate) fn normal_word(word: &str) -> String {
+    word.trim().to_lowercase()
+}
+
+/// Checks a `[values]` target: a Trove channel for `channel`, a label (or empty: no value)
+/// for the other fields.
+fn check_target(field: &str, target: &str) -> Result<(), String> {
+    if field == "channel" {
+        return target
+            .parse::<Channel>()
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+    }
+    if target.trim().is_empty() {
+        return Ok(());
+    }
+    Label::parse("value", target)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// A `[values.FIELD]` table ready for lookups.
+#[derive(Debug, Clone)]
+pub(crate) struct ValueMap {
+    words: std::collections::HashMap<String, String>,
+    default: Option<String>,
+}
+
+impl ValueMap {
+    /// The target of a source word: listed, else the default; `None` when neither.
+    pub(crate) fn target(&self, word: &str) -> Option<&str> {
+        self.listed(word).or(self.default.as_deref())
+    }
+
+    /// The target of a listed word, without the default.
+    pub(crate) fn listed(&self, word: &str) -> Option<&str> {
+        self.words.get(&normal_word(word)).map(String::as_str)
+    }
+
+    /// The default, if any.
+    pub(crate) fn default(&self) -> Option<&str> {
+        self.default.as_deref()
+    }
 }
 
 fn channel_from_text<'de, D: Deserializer<'de>>(de: D) -> Result<Option<Channel>, D::Error> {
@@ -484,9 +653,9 @@ fn delimiter_from_text<'de, D: Deserializer<'de>>(de: D) -> Result<Option<u8>, D
         .map_err(serde::de::Error::custom)
 }
 
-fn offset_from_text<'de, D: Deserializer<'de>>(de: D) -> Result<Offset, D::Error> {
+fn offset_from_text<'de, D: Deserializer<'de>>(de: D) -> Result<Option<Offset>, D::Error> {
     let text = String::deserialize(de)?;
-    parse_offset(&text).map_err(serde::de::Error::custom)
+    parse_offset(&text).map(Some).map_err(serde::de::Error::custom)
 }
 
 /// Reads a delimiter: one ASCII character, or `\t` / `tab` for a tab.
@@ -557,7 +726,7 @@ columns = ["retweet_count"]
         assert_eq!(mapping.source.as_str(), "airline-tweets");
         assert_eq!(mapping.channel, Some(Channel::Social));
         assert_eq!(mapping.columns.id.as_deref(), Some("tweet_id"));
-        assert_eq!(mapping.time.default_offset, Offset::from_hours(-5).unwrap());
+        assert_eq!(mapping.time.default_offset, Offset::from_hours(-5).ok());
         assert_eq!(mapping.attributes.columns, vec!["retweet_count"]);
     }
 
