@@ -83,6 +83,10 @@ pub struct ImportReport {
     pub errors: Vec<RowErrorEntry>,
     /// All row errors (= `rejected`).
     pub errors_total: u64,
+    /// What the import decided or skipped on its own (the order of day and month of the
+    /// dates, rows that are not data), each a sentence.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// Why an import failed as a whole.
@@ -177,7 +181,10 @@ impl App {
         progress: &dyn Progress,
         rejected: Option<W>,
     ) -> Result<ImportReport, ImportError> {
-        let mut rows = trove_ingest::read_feedback(reader, file, mapping, &options.read)?;
+        // Before the store sees anything: dates whose order the file does not show are refused.
+        let (reader, mapping, decided) =
+            crate::date_order::decide(reader, file, mapping, &options.read)?;
+        let mut rows = trove_ingest::read_feedback(reader, file, &mapping, &options.read)?;
         let store = self.store();
         let rejected_out = rejected.map(|out| rows.rejected_writer(out));
         let mut tally = Tally::begin(
@@ -263,6 +270,8 @@ impl App {
         };
         tally.report.imported = stored.inserted;
         tally.report.duplicates = stored.duplicates;
+        let skipped = rows.skipped().iter().map(ToString::to_string);
+        tally.report.notes = decided.into_iter().chain(skipped).collect();
         if let Err(error) = read {
             let _ = store.finish_import(import_run, ImportStatus::Aborted, &tally.totals());
             return Err(error);
@@ -329,6 +338,7 @@ fn new_report(file: &str, import_run: i64) -> ImportReport {
         rejected: 0,
         errors: Vec::new(),
         errors_total: 0,
+        notes: Vec::new(),
     }
 }
 

@@ -8,6 +8,7 @@
 mod analysis;
 mod classify;
 mod cues;
+mod date_order;
 mod demo;
 mod discover;
 mod import;

@@ -57,12 +57,17 @@ struct ColumnFlags {
     /// Column of the received time.
     #[arg(long)]
     time_column: Option<String>,
-    /// Layout of the time column (jiff strftime, e.g. "%Y-%m-%d %H:%M:%S %z"); default: detected.
+    /// Layout of the time column: strftime ("%d/%m/%Y %H:%M") or Excel-style
+    /// ("dd/mm/yyyy hh:mm"); default: detected, day or month first as the whole column shows.
     #[arg(long)]
     time_format: Option<String>,
     /// UTC offset of times written without one, e.g. -05:00 (default +00:00).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "timezone")]
     time_offset: Option<String>,
+    /// IANA time zone of times written without an offset, e.g. America/Chicago (daylight
+    /// saving included).
+    #[arg(long)]
+    timezone: Option<String>,
     /// Column of the text.
     #[arg(long)]
     text_column: Option<String>,
@@ -242,10 +247,16 @@ fn feedback_mapping(args: &ImportArgs, file: &Path) -> Result<Mapping> {
         .extend(flags.theme_column.iter().cloned());
     if let Some(format) = &flags.time_format {
         mapping.time.format = Some(format.clone());
+        mapping.time.dates = None;
     }
     if let Some(offset) = &flags.time_offset {
         mapping.time.default_offset =
-            trove_ingest::parse_offset(offset).map_err(anyhow::Error::msg)?;
+            Some(trove_ingest::parse_offset(offset).map_err(anyhow::Error::msg)?);
+        mapping.time.timezone = None;
+    }
+    if let Some(zone) = &flags.timezone {
+        mapping.time.timezone = Some(zone.clone());
+        mapping.time.default_offset = None;
     }
     if let Some(delimiter) = &flags.delimiter {
         mapping.delimiter =
@@ -315,6 +326,9 @@ fn print_report(
         thousands(report.rejected),
         report.import_run,
     );
+    for note in &report.notes {
+        eprintln!("  note: {note}");
+    }
     for error in &report.errors {
         let column = error
             .column

@@ -104,7 +104,10 @@ fn map_channel(raw: &str, values: Option<&ValueMap>) -> Result<Channel, RowError
         "channel",
         "channel",
         raw,
-        format!(" nor a Trove channel (expected one of {})", names.join(", ")),
+        format!(
+            " nor a Trove channel (expected one of {})",
+            names.join(", ")
+        ),
     ))
 }
 
@@ -227,9 +230,9 @@ impl FeedbackPlan {
     ) -> Result<FeedbackItem, RowFailure> {
         let channel = match self.channel {
             ChannelFrom::Fixed(fixed) => fixed,
-            ChannelFrom::Column(slot, ref values) => {
-                parse_required(rec, slot, "channel", |raw| map_channel(raw, values.as_ref()))?
-            }
+            ChannelFrom::Column(slot, ref values) => parse_required(rec, slot, "channel", |raw| {
+                map_channel(raw, values.as_ref())
+            })?,
         };
         let received_at = match self.time {
             None => ReceivedAt::new(import_time, Offset::UTC),

@@ -655,7 +655,9 @@ fn delimiter_from_text<'de, D: Deserializer<'de>>(de: D) -> Result<Option<u8>, D
 
 fn offset_from_text<'de, D: Deserializer<'de>>(de: D) -> Result<Option<Offset>, D::Error> {
     let text = String::deserialize(de)?;
-    parse_offset(&text).map(Some).map_err(serde::de::Error::custom)
+    parse_offset(&text)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
 }
 
 /// Reads a delimiter: one ASCII character, or `\t` / `tab` for a tab.

@@ -135,7 +135,12 @@ fn excel_to_strftime(layout: &str) -> Result<String, String> {
             j += 1;
         }
         let run = if j > i { j } else { i + 1 };
-        tokens.push(chars[i..run].iter().collect::<String>().to_ascii_lowercase());
+        tokens.push(
+            chars[i..run]
+                .iter()
+                .collect::<String>()
+                .to_ascii_lowercase(),
+        );
         i = run;
     }
     let kind = |t: &str| t.chars().next().filter(char::is_ascii_alphabetic);
@@ -251,7 +256,11 @@ fn numeric(raw: &str) -> Option<Numeric> {
     if year_first && separator == '-' {
         return None;
     }
-    let (first, second, year_digits) = if year_first { (*b, *c, *a) } else { (*a, *b, *c) };
+    let (first, second, year_digits) = if year_first {
+        (*b, *c, *a)
+    } else {
+        (*a, *b, *c)
+    };
     let first = number(first, 2)?;
     let second = number(second, 2)?;
     if !matches!(year_digits.len(), 2 | 4) {
@@ -391,7 +400,8 @@ impl TimeParser {
         import_time: Timestamp,
     ) -> Self {
         Self {
-            layout: layout.map(|l| strftime_layout(l).map_or_else(|_| l.to_owned(), Cow::into_owned)),
+            layout: layout
+                .map(|l| strftime_layout(l).map_or_else(|_| l.to_owned(), Cow::into_owned)),
             zone,
             dates,
             latest: import_time
@@ -447,7 +457,9 @@ impl TimeParser {
         if numeric.shape.two_digit_year {
             return Err(bad(format!(
                 "a four-digit year: two-digit years are not guessed; set [time] format (e.g. \"{}\")",
-                numeric.shape.layout(self.dates.unwrap_or(DateOrder::DayFirst))
+                numeric
+                    .shape
+                    .layout(self.dates.unwrap_or(DateOrder::DayFirst))
             )));
         }
         let date = match (numeric.fit(), self.dates) {
@@ -650,7 +662,10 @@ pub(crate) fn parse_date(raw: &str, layout: Option<&str>) -> Result<Date, RowErr
     if let Ok(pieces) = Pieces::parse(raw) {
         return Ok(pieces.date());
     }
-    match numeric(raw).filter(|n| !n.shape.two_digit_year).map(|n| (n, n.fit())) {
+    match numeric(raw)
+        .filter(|n| !n.shape.two_digit_year)
+        .map(|n| (n, n.fit()))
+    {
         Some((_, Fit::Fixed(date) | Fit::DayFirstOnly(date) | Fit::MonthFirstOnly(date))) => {
             Ok(date)
         }
@@ -775,7 +790,12 @@ mod tests {
         );
         let error = month_first.read("13/04/2026").unwrap_err().to_string();
         assert!(error.contains("month-first as the rest"), "{error}");
-        assert!(auto("05/04/26").unwrap_err().to_string().contains("two-digit"));
+        assert!(
+            auto("05/04/26")
+                .unwrap_err()
+                .to_string()
+                .contains("two-digit")
+        );
     }
 
     #[test]
@@ -797,10 +817,16 @@ mod tests {
             decided.to_string(),
             "column 'Date': dates read day first, as line 5 (\"25/04/2026\") can only be read so"
         );
-        let decided = scan(&["1/2/2026 3:04 PM", "1/25/2026 3:04 PM"]).unwrap().unwrap();
+        let decided = scan(&["1/2/2026 3:04 PM", "1/25/2026 3:04 PM"])
+            .unwrap()
+            .unwrap();
         assert_eq!(decided.order, DateOrder::MonthFirst);
-        assert_eq!(scan(&["2026-01-01", "04.05.2026", "05/05/2026"]).unwrap(), None);
-        let error = scan(&["01/02/2026 10:00", "01/02/2026 11:00", "03/04/2026 12:00"]).unwrap_err();
+        assert_eq!(
+            scan(&["2026-01-01", "04.05.2026", "05/05/2026"]).unwrap(),
+            None
+        );
+        let error =
+            scan(&["01/02/2026 10:00", "01/02/2026 11:00", "03/04/2026 12:00"]).unwrap_err();
         assert!(
             error.contains("line 2 (\"01/02/2026 10:00\") is 1 February 2026 day first or 2 January 2026 month first; line 4 (\"03/04/2026 12:00\") is 3 April 2026 day first or 4 March 2026 month first"),
             "{error}"
@@ -815,8 +841,14 @@ mod tests {
     fn times_more_than_a_day_ahead_are_refused() {
         let mut parser = parser(None, None);
         assert!(parser.parse("2026-12-01T23:00:00Z").is_ok());
-        let error = parser.parse("2026-12-02T00:00:01Z").unwrap_err().to_string();
-        assert!(error.contains("more than a day after the import"), "{error}");
+        let error = parser
+            .parse("2026-12-02T00:00:01Z")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("more than a day after the import"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -1,0 +1,54 @@
+//! Before a feedback import stores anything: the order of day and month of the file's
+//! numeric dates, decided from the whole time column (never row by row).
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
+
+use trove_ingest::{FileError, Mapping, ReadOptions};
+
+/// The input of an import: as given, or a copy on disk when it had to be read twice.
+pub(crate) enum Input<R> {
+    Direct(R),
+    Spooled(BufReader<File>),
+}
+
+impl<R: Read> Read for Input<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Self::Direct(reader) => reader.read(buf),
+            Self::Spooled(reader) => reader.read(buf),
+        }
+    }
+}
+
+/// The input to import, the mapping with the order of day and month it needs, and the
+/// sentence saying how it was decided. When the mapping leaves the order open, the input
+/// is first copied to an anonymous temporary file (standard input cannot be read twice, and
+/// the reader here is any `Read`), its time column read once, and the copy handed back.
+pub(crate) fn decide<'m, R: Read>(
+    mut reader: R,
+    file: &str,
+    mapping: &'m Mapping,
+    options: &ReadOptions,
+) -> Result<(Input<R>, Cow<'m, Mapping>, Option<String>), FileError> {
+    if !mapping.date_order_undecided() {
+        return Ok((Input::Direct(reader), Cow::Borrowed(mapping), None));
+    }
+    let io_error = |source: io::Error| FileError::Io {
+        file: file.to_owned(),
+        source,
+    };
+    let mut spool = tempfile::tempfile().map_err(io_error)?;
+    io::copy(&mut reader, &mut spool).map_err(io_error)?;
+    spool.seek(SeekFrom::Start(0)).map_err(io_error)?;
+    let decision = trove_ingest::decide_date_order(BufReader::new(&spool), file, mapping, options)?;
+    spool.seek(SeekFrom::Start(0)).map_err(io_error)?;
+    let input = Input::Spooled(BufReader::new(spool));
+    let Some(decision) = decision else {
+        return Ok((input, Cow::Borrowed(mapping), None));
+    };
+    let mut decided = mapping.clone();
+    decided.time.dates = Some(decision.order);
+    Ok((input, Cow::Owned(decided), Some(decision.to_string())))
+}
