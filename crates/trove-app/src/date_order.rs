@@ -22,6 +22,16 @@ impl<R: Read> Read for Input<R> {
     }
 }
 
+/// What a feedback import reads once the order of day and month is known.
+pub(crate) struct Decided<'m, R> {
+    /// The input, as given or copied.
+    pub(crate) input: Input<R>,
+    /// The mapping, with `time.dates` set when the column decided it.
+    pub(crate) mapping: Cow<'m, Mapping>,
+    /// The sentence saying how the order was decided, if it was.
+    pub(crate) note: Option<String>,
+}
+
 /// The input to import, the mapping with the order of day and month it needs, and the
 /// sentence saying how it was decided. When the mapping leaves the order open, the input
 /// is first copied to an anonymous temporary file (standard input cannot be read twice, and
@@ -31,9 +41,13 @@ pub(crate) fn decide<'m, R: Read>(
     file: &str,
     mapping: &'m Mapping,
     options: &ReadOptions,
-) -> Result<(Input<R>, Cow<'m, Mapping>, Option<String>), FileError> {
+) -> Result<Decided<'m, R>, FileError> {
     if !mapping.date_order_undecided() {
-        return Ok((Input::Direct(reader), Cow::Borrowed(mapping), None));
+        return Ok(Decided {
+            input: Input::Direct(reader),
+            mapping: Cow::Borrowed(mapping),
+            note: None,
+        });
     }
     let io_error = |source: io::Error| FileError::Io {
         file: file.to_owned(),
@@ -46,9 +60,17 @@ pub(crate) fn decide<'m, R: Read>(
     spool.seek(SeekFrom::Start(0)).map_err(io_error)?;
     let input = Input::Spooled(BufReader::new(spool));
     let Some(decision) = decision else {
-        return Ok((input, Cow::Borrowed(mapping), None));
+        return Ok(Decided {
+            input,
+            mapping: Cow::Borrowed(mapping),
+            note: None,
+        });
     };
     let mut decided = mapping.clone();
     decided.time.dates = Some(decision.order);
-    Ok((input, Cow::Owned(decided), Some(decision.to_string())))
+    Ok(Decided {
+        input,
+        mapping: Cow::Owned(decided),
+        note: Some(decision.to_string()),
+    })
 }

@@ -182,9 +182,9 @@ impl App {
         rejected: Option<W>,
     ) -> Result<ImportReport, ImportError> {
         // Before the store sees anything: dates whose order the file does not show are refused.
-        let (reader, mapping, decided) =
-            crate::date_order::decide(reader, file, mapping, &options.read)?;
-        let mut rows = trove_ingest::read_feedback(reader, file, &mapping, &options.read)?;
+        let decided = crate::date_order::decide(reader, file, mapping, &options.read)?;
+        let mapping = decided.mapping.as_ref();
+        let mut rows = trove_ingest::read_feedback(decided.input, file, mapping, &options.read)?;
         let store = self.store();
         let rejected_out = rejected.map(|out| rows.rejected_writer(out));
         let mut tally = Tally::begin(
@@ -271,7 +271,7 @@ impl App {
         tally.report.imported = stored.inserted;
         tally.report.duplicates = stored.duplicates;
         let skipped = rows.skipped().iter().map(ToString::to_string);
-        tally.report.notes = decided.into_iter().chain(skipped).collect();
+        tally.report.notes = decided.note.into_iter().chain(skipped).collect();
         if let Err(error) = read {
             let _ = store.finish_import(import_run, ImportStatus::Aborted, &tally.totals());
             return Err(error);
