@@ -641,3 +641,88 @@ pub fn decide_date_order<R: Read>(
         message,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::DateOrder;
+
+    fn mapping(toml: &str) -> Mapping {
+        Mapping::from_toml_str(toml, "m.toml").unwrap()
+    }
+
+    fn options() -> ReadOptions {
+        ReadOptions::new("2026-12-01T00:00:00Z".parse().unwrap())
+    }
+
+    const DATED: &str = "source = \"s\"\nchannel = \"survey\"\nskip_rows = 1\n[columns]\nid = \"id\"\ntime = \"when\"\ntext = \"text\"\n";
+
+    #[test]
+    fn the_order_of_day_and_month_is_decided_over_json_lines_too() {
+        let lines = "{\"preamble\": true}\n\
+                     {\"id\": \"a\", \"when\": \"01/02/2026\", \"text\": \"x\"}\n\
+                     {\"id\": \"b\", \"when\": \"2026-03-04T10:00:00Z\", \"text\": \"y\"}\n\
+                     {\"id\": \"c\", \"when\": \"02/13/2026\", \"text\": \"z\"}\n";
+        let mut mapping = mapping(DATED);
+        let decision = decide_date_order(lines.as_bytes(), "f.jsonl", &mapping, &options())
+            .unwrap()
+            .unwrap();
+        assert_eq!((decision.order, decision.line), (DateOrder::MonthFirst, 4));
+        mapping.time.dates = Some(decision.order);
+        let reader = crate::read_feedback(lines.as_bytes(), "f.jsonl", &mapping, &options());
+        let times: Vec<String> = reader
+            .unwrap()
+            .map(|row| row.unwrap().received_at.timestamp().to_string())
+            .collect();
+        assert_eq!(
+            times,
+            [
+                "2026-01-02T00:00:00Z",
+                "2026-03-04T10:00:00Z",
+                "2026-02-13T00:00:00Z"
+            ]
+        );
+        let error = decide_date_order(
+            &b"{\"p\":1}\n{\"id\": \"a\", \"when\": \"01/02/2026\", \"text\": \"x\"}\n"[..],
+            "g.jsonl",
+            &self::mapping(DATED),
+            &options(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.starts_with("file g.jsonl: column 'when': every date fits both"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn rows_repeating_the_header_are_skipped_only_when_they_fail() {
+        let csv = "id,when,text\n\
+                   id,when,text\n\
+                   \"{\"\"ImportId\"\":\"\"QID1\"\"}\",\"{\"\"ImportId\"\":\"\"when\"\"}\",x\n\
+                   a,2026-01-01,fine\n\
+                   b,yesterday,bad time\n\
+                   when,2026-01-02,a good row whose id is a column name\n";
+        let mapping = mapping(&DATED.replace("skip_rows = 1\n", ""));
+        let mut reader =
+            crate::read_feedback(csv.as_bytes(), "h.csv", &mapping, &options()).unwrap();
+        let rows: Vec<_> = reader.by_ref().collect();
+        let ids: Vec<String> = rows
+            .iter()
+            .map(|row| match row {
+                Ok(item) => item.external_id.as_str().to_owned(),
+                Err(error) => format!("line {}", error.line),
+            })
+            .collect();
+        assert_eq!(ids, ["a", "line 5", "when"]);
+        let skipped: Vec<String> = reader.skipped().iter().map(ToString::to_string).collect();
+        assert_eq!(
+            skipped,
+            [
+                "line 2 skipped: a second header row (column id holds \"id\")",
+                "line 3 skipped: an export's ImportId row (column id: {\"ImportId\":\"QID1\"})",
+            ]
+        );
+    }
+}

@@ -798,6 +798,61 @@ columns = ["retweet_count"]
     }
 
     #[test]
+    fn value_tables_are_checked_when_the_mapping_is_read() {
+        let base = "source = \"s\"\nchannel_column = \"via\"\n[columns]\ntext = \"t\"\n";
+        let with = |more: &str| Mapping::from_toml_str(&format!("{base}{more}"), "m.toml");
+        let ok = with("[values.channel]\n\"Phone call (inbound)\" = \"call\"\n[values.default]\nchannel = \"ticket\"\n")
+            .unwrap();
+        let map = ok.value_map("channel").unwrap();
+        assert_eq!(map.target("  phone CALL (inbound) "), Some("call"));
+        assert_eq!(map.target("Fax"), Some("ticket"));
+        assert_eq!(map.listed("Fax"), None);
+        let refused = |more: &str, part: &str| {
+            let error = with(more).unwrap_err().to_string();
+            assert!(error.contains(part), "{error}");
+        };
+        refused(
+            "[values.chanel]\nWeb = \"web_form\"\n",
+            "[values.chanel]: unknown field",
+        );
+        refused(
+            "[values.channel]\nWeb = \"website\"\n",
+            "expected one of survey",
+        );
+        refused(
+            "[values.default]\ncolour = \"red\"\n",
+            "values.default.colour",
+        );
+        refused(
+            "[values.stage]\nWeb = \"a\"\n\" web\" = \"b\"\n",
+            "the same word once case and spaces are ignored",
+        );
+        assert!(with("[values.themes]\n\"n/a\" = \"\"\n").is_ok());
+        refused("[values.channel]\n\"n/a\" = \"\"\n", "channel");
+    }
+
+    #[test]
+    fn time_settings_that_contradict_each_other_are_refused() {
+        let base =
+            "source = \"s\"\nchannel = \"survey\"\n[columns]\ntext = \"t\"\ntime = \"w\"\n[time]\n";
+        let with = |more: &str| Mapping::from_toml_str(&format!("{base}{more}"), "m.toml");
+        assert!(with("timezone = \"Europe/Paris\"\n").is_ok());
+        assert!(with("timezone = \"Europe/Pariss\"\n").is_err());
+        assert!(with("timezone = \"Europe/Paris\"\ndefault_offset = \"+01:00\"\n").is_err());
+        assert!(with("dates = \"day-first\"\n").is_ok());
+        assert!(with("dates = \"day-first\"\nformat = \"%d/%m/%Y\"\n").is_err());
+        assert!(with("dates = \"sideways\"\n").is_err());
+        assert!(with("format = \"dd/mm/yyyy hh:mm\"\n").is_ok());
+        let undecided = with("").unwrap();
+        assert!(undecided.date_order_undecided());
+        assert!(
+            !with("dates = \"month-first\"\n")
+                .unwrap()
+                .date_order_undecided()
+        );
+    }
+
+    #[test]
     fn offsets_parse_in_the_usual_forms() {
         assert_eq!(parse_offset("-05:00").unwrap().seconds(), -5 * 3600);
         assert_eq!(parse_offset("+0530").unwrap().seconds(), 5 * 3600 + 30 * 60);
