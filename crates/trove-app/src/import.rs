@@ -271,7 +271,14 @@ impl App {
         tally.report.imported = stored.inserted;
         tally.report.duplicates = stored.duplicates;
         let skipped = rows.skipped().iter().map(ToString::to_string);
-        tally.report.notes = decided.note.into_iter().chain(skipped).collect();
+        let unlisted = rows.skipped_total() - rows.skipped().len() as u64;
+        let more = (unlisted > 0).then(|| format!("{unlisted} more rows skipped"));
+        tally.report.notes = decided
+            .note
+            .into_iter()
+            .chain(skipped)
+            .chain(more)
+            .collect();
         if let Err(error) = read {
             let _ = store.finish_import(import_run, ImportStatus::Aborted, &tally.totals());
             return Err(error);

@@ -467,8 +467,14 @@ pub struct FeedbackReader<R> {
     import_time: Timestamp,
     /// `skip_rows` not skipped yet.
     to_skip: u64,
+    /// The first skipped rows (at most [`SKIPPED_KEPT`]), and how many there were.
     skipped: Vec<SkippedRow>,
+    skipped_total: u64,
 }
+
+/// How many skipped rows a reader keeps to report (all are counted): a file of concatenated
+/// exports may repeat its header thousands of times.
+const SKIPPED_KEPT: usize = 100;
 
 /// The format and delimiter a mapping gives a file, or its name suggests.
 fn layout_of(mapping: &Mapping, file: &str) -> (Format, u8) {
@@ -519,12 +525,27 @@ impl<R: Read> FeedbackReader<R> {
             import_time: options.import_time,
             to_skip: mapping.skip_rows,
             skipped: Vec::new(),
+            skipped_total: 0,
         })
     }
 
-    /// The rows read so far that were not data (skipped, neither imported nor rejected).
+    /// The first rows read so far that were not data (skipped, neither imported nor
+    /// rejected); at most 100 are kept, [`FeedbackReader::skipped_total`] counts them all.
     pub fn skipped(&self) -> &[SkippedRow] {
         &self.skipped
+    }
+
+    /// How many rows were skipped so far.
+    pub fn skipped_total(&self) -> u64 {
+        self.skipped_total
+    }
+
+    fn skip(&mut self, reason: String) {
+        self.skipped_total += 1;
+        if self.skipped.len() < SKIPPED_KEPT {
+            let line = self.rows.records.line();
+            self.skipped.push(SkippedRow { line, reason });
+        }
     }
 
     /// Why a row that failed is a header rather than bad data, if it is: a value equal to its
@@ -569,10 +590,7 @@ impl<R: Read> Iterator for FeedbackReader<R> {
             let step = self.rows.records.advance()?;
             if self.to_skip > 0 {
                 self.to_skip -= 1;
-                self.skipped.push(SkippedRow {
-                    line: self.rows.records.line(),
-                    reason: "skip_rows in the mapping".to_owned(),
-                });
+                self.skip("skip_rows in the mapping".to_owned());
                 continue;
             }
             let item = step.and_then(|()| {
@@ -582,8 +600,7 @@ impl<R: Read> Iterator for FeedbackReader<R> {
             if item.is_err()
                 && let Some(reason) = self.header_like()
             {
-                let line = self.rows.records.line();
-                self.skipped.push(SkippedRow { line, reason });
+                self.skip(reason);
                 continue;
             }
             return Some(item.map_err(|failure| self.rows.fail(failure)));
@@ -724,5 +741,10 @@ mod tests {
                 "line 3 skipped: an export's ImportId row (column id: {\"ImportId\":\"QID1\"})",
             ]
         );
+        let repeated = format!("id,when,text\n{}", "id,when,text\n".repeat(150));
+        let mut reader =
+            crate::read_feedback(repeated.as_bytes(), "r.csv", &mapping, &options()).unwrap();
+        assert_eq!(reader.by_ref().count(), 0);
+        assert_eq!((reader.skipped().len(), reader.skipped_total()), (100, 150));
     }
 }

@@ -4,6 +4,8 @@
 //! reported as a [`RowError`] naming the file, the line and the column, and reading goes on with
 //! the next row; a file that cannot be read at all is a [`FileError`]. Personal data in free text
 //! is masked on the way in ([`pii`]), and rows without an id get a stable content-hash id.
+//! Numeric dates (`05/04/2026`) are never read day or month first by guess: run
+//! [`decide_date_order`] over the file first when the mapping does not say the layout.
 //! This crate must not depend on storage, async runtimes or the application: it only reads.
 //!
 //! ```
