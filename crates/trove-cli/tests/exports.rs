@@ -209,6 +209,38 @@ fn one_day_first_date_late_in_the_file_decides_the_order_for_every_row() {
 }
 
 #[test]
+fn standard_input_is_read_twice_through_a_copy_when_the_order_must_be_decided() {
+    use std::io::Write as _;
+    let sandbox = Sandbox::new();
+    let mut args = vec!["import"];
+    args.extend(with_flags("-", &["--format", "json"]));
+    let mut child = sandbox
+        .command(&args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start trove");
+    child
+        .stdin
+        .take()
+        .expect("a pipe")
+        .write_all(dates_file(20, Some("05/13/2025 17:45")).as_bytes())
+        .expect("write to trove");
+    let output = child.wait_with_output().expect("wait for trove");
+    assert!(output.status.success(), "{output:?}");
+    let report: Value = serde_json::from_slice(&output.stdout).expect("one JSON report");
+    assert_eq!(count(&report, "imported"), 21, "{report:#}");
+    assert!(
+        notes(&report)[0].contains("dates read month first"),
+        "{report:#}"
+    );
+    let items = sandbox.items();
+    assert_eq!(utc(item(&items, "r1")), "2025-02-06T10:01:00Z");
+    assert_eq!(utc(item(&items, "last")), "2025-05-13T17:45:00Z");
+}
+
+#[test]
 fn a_file_whose_dates_all_fit_both_orders_is_refused_before_anything_is_stored() {
     let sandbox = Sandbox::new();
     let file = sandbox.write("ambiguous.csv", &dates_file(50, None));
