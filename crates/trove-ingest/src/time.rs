@@ -113,36 +113,8 @@ fn excel_to_strftime(layout: &str) -> Result<String, String> {
             "time layout {layout:?} is neither strftime (%d/%m/%Y %H:%M) nor an Excel layout (dd/mm/yyyy hh:mm): {why}"
         )
     };
-    let twelve_hour = {
-        let lower = layout.to_ascii_lowercase();
-        lower.contains("am/pm") || lower.contains("a/p")
-    };
-    // Split into runs of one letter (`yyyy`, `mm`) and single other characters.
-    let chars: Vec<char> = layout.chars().collect();
-    let mut tokens: Vec<String> = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        let rest: String = chars[i..].iter().collect::<String>().to_ascii_lowercase();
-        if rest.starts_with("am/pm") || rest.starts_with("a/p") {
-            let len = if rest.starts_with("am/pm") { 5 } else { 3 };
-            tokens.push("ampm".into());
-            i += len;
-            continue;
-        }
-        let mut j = i;
-        while j < chars.len() && chars[j].eq_ignore_ascii_case(&c) && c.is_ascii_alphabetic() {
-            j += 1;
-        }
-        let run = if j > i { j } else { i + 1 };
-        tokens.push(
-            chars[i..run]
-                .iter()
-                .collect::<String>()
-                .to_ascii_lowercase(),
-        );
-        i = run;
-    }
+    let tokens = excel_tokens(layout);
+    let twelve_hour = tokens.iter().any(|t| t == "ampm");
     let kind = |t: &str| t.chars().next().filter(char::is_ascii_alphabetic);
     let mut out = String::new();
     let mut recognised = 0;
@@ -179,6 +151,34 @@ fn excel_to_strftime(layout: &str) -> Result<String, String> {
         return Err(bad("it names no part of a date"));
     }
     Ok(out)
+}
+
+/// An Excel layout cut into runs of one letter (`yyyy`, `mm`), `ampm` for `AM/PM` or `A/P`,
+/// and single other characters; letters lowercased.
+fn excel_tokens(layout: &str) -> Vec<String> {
+    let chars: Vec<char> = layout.chars().map(|c| c.to_ascii_lowercase()).collect();
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let rest = &chars[i..];
+        let marker = ["am/pm", "a/p"]
+            .into_iter()
+            .find(|m| rest.iter().take(m.len()).copied().eq(m.chars()));
+        let len = match marker {
+            Some(marker) => {
+                tokens.push("ampm".to_owned());
+                i += marker.len();
+                continue;
+            }
+            None if rest[0].is_ascii_alphabetic() => {
+                rest.iter().take_while(|&&c| c == rest[0]).count()
+            }
+            None => 1,
+        };
+        tokens.push(rest[..len].iter().collect());
+        i += len;
+    }
+    tokens
 }
 
 /// A date written with numbers only and its time: `5/4/2026`, `05.04.2026 14:30`,
