@@ -237,7 +237,7 @@ impl FeedbackPlan {
         let received_at = match self.time {
             None => ReceivedAt::new(import_time, Offset::UTC),
             Some(slot) => {
-                let parser = &mut self.time_parser;
+                let parser = &self.time_parser;
                 parse_required(rec, slot, "received time", |raw| parser.parse(raw))?
             }
         };

@@ -201,6 +201,12 @@ struct Shape {
     two_digit_year: bool,
     /// ' ' or 'T' between date and time; `None` without a time.
     time_separator: Option<char>,
+    clock: Clock,
+}
+
+/// How the time after a numeric date is written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Clock {
     seconds: bool,
     fraction: bool,
     twelve_hour: bool,
@@ -217,15 +223,16 @@ impl Shape {
             (false, DateOrder::MonthFirst) => format!("%m{s}%d{s}{year}"),
         };
         if let Some(between) = self.time_separator {
+            let clock = self.clock;
             layout.push(between);
-            layout.push_str(if self.twelve_hour { "%I:%M" } else { "%H:%M" });
-            if self.seconds {
+            layout.push_str(if clock.twelve_hour { "%I:%M" } else { "%H:%M" });
+            if clock.seconds {
                 layout.push_str(":%S");
             }
-            if self.fraction {
+            if clock.fraction {
                 layout.push_str("%.f");
             }
-            if self.twelve_hour {
+            if clock.twelve_hour {
                 layout.push_str(" %p");
             }
         }
@@ -281,25 +288,16 @@ fn numeric(raw: &str) -> Option<Numeric> {
             year_first,
             two_digit_year: year_digits.len() == 2,
             time_separator: rest.chars().next(),
-            ..clock
+            clock,
         },
     })
 }
 
 /// Reads the time after a numeric date: empty (midnight), `14:30`, `14:30:05`, `14:30:05.250`,
 /// `2:30 PM`, `2:30:05pm`.
-fn clock(rest: &str) -> Option<(Time, Shape)> {
-    let mut shape = Shape {
-        separator: '/',
-        year_first: false,
-        two_digit_year: false,
-        time_separator: None,
-        seconds: false,
-        fraction: false,
-        twelve_hour: false,
-    };
+fn clock(rest: &str) -> Option<(Time, Clock)> {
     if rest.is_empty() {
-        return Some((Time::midnight(), shape));
+        return Some((Time::midnight(), Clock::default()));
     }
     let text = rest[1..].trim();
     let lower = text.to_ascii_lowercase();
@@ -331,9 +329,11 @@ fn clock(rest: &str) -> Option<(Time, Shape)> {
         Some(f) if !f.is_empty() && f.len() <= 9 => number(f, 9)? * 10_i32.pow(9 - f.len() as u32),
         Some(_) => return None,
     };
-    shape.seconds = fields.len() == 3;
-    shape.fraction = fraction.is_some();
-    shape.twelve_hour = pm.is_some();
+    let shape = Clock {
+        seconds: fields.len() == 3,
+        fraction: fraction.is_some(),
+        twelve_hour: pm.is_some(),
+    };
     let time = Time::new(
         i8::try_from(hour).ok()?,
         i8::try_from(minute).ok()?,
@@ -411,7 +411,7 @@ impl TimeParser {
     }
 
     /// Reads one value (already trimmed and non-empty).
-    pub(crate) fn parse(&mut self, raw: &str) -> Result<ReceivedAt, RowErrorKind> {
+    pub(crate) fn parse(&self, raw: &str) -> Result<ReceivedAt, RowErrorKind> {
         let at = self.read(raw)?;
         if at.timestamp() > self.latest {
             return Err(RowErrorKind::FutureTime {
@@ -701,7 +701,7 @@ mod tests {
 
     #[test]
     fn times_with_offsets_are_stored_as_utc_with_the_original_offset() {
-        let mut parser = parser(Some("%Y-%m-%d %H:%M:%S %z"), None);
+        let parser = parser(Some("%Y-%m-%d %H:%M:%S %z"), None);
         let at = parser.parse("2015-02-24 11:35:52 -0800").unwrap();
         assert_eq!(iso(at), "2015-02-24T19:35:52Z");
         assert_eq!(at.offset_seconds(), -8 * 3600);
@@ -713,7 +713,7 @@ mod tests {
     #[test]
     fn the_default_offset_applies_to_times_written_without_one() {
         let zone = LocalZone::Fixed(Offset::from_hours(-5).unwrap());
-        let mut parser = TimeParser::new(None, zone, None, now());
+        let parser = TimeParser::new(None, zone, None, now());
         let at = parser.parse("2021-10-27").unwrap();
         assert_eq!(iso(at), "2021-10-27T05:00:00Z");
         assert_eq!(at.offset_seconds(), -5 * 3600);
@@ -730,7 +730,7 @@ mod tests {
     fn a_time_zone_gives_each_time_the_offset_of_its_day() {
         // US daylight saving time began on 8 March 2026 at 2:00 in Chicago.
         let zone = LocalZone::Named(time_zone("America/Chicago").unwrap());
-        let mut parser = TimeParser::new(None, zone, None, now());
+        let parser = TimeParser::new(None, zone, None, now());
         let before = parser.parse("2026-03-08 01:30:00").unwrap();
         assert_eq!(iso(before), "2026-03-08T07:30:00Z");
         assert_eq!(before.offset_seconds(), -6 * 3600);
@@ -839,7 +839,7 @@ mod tests {
 
     #[test]
     fn times_more_than_a_day_ahead_are_refused() {
-        let mut parser = parser(None, None);
+        let parser = parser(None, None);
         assert!(parser.parse("2026-12-01T23:00:00Z").is_ok());
         let error = parser
             .parse("2026-12-02T00:00:01Z")
@@ -858,7 +858,7 @@ mod tests {
             error.starts_with("cannot read time \"yesterday\": expected RFC 3339"),
             "{error}"
         );
-        let mut parser = parser(Some("%Y-%m-%d %H:%M:%S %z"), None);
+        let parser = parser(Some("%Y-%m-%d %H:%M:%S %z"), None);
         let error = parser.parse("2015-02-24").unwrap_err().to_string();
         assert!(
             error.contains("expected the layout \"%Y-%m-%d %H:%M:%S %z\""),
@@ -882,12 +882,12 @@ mod tests {
         assert_eq!(strftime_layout("%d/%m/%Y").unwrap(), "%d/%m/%Y");
         assert!(strftime_layout("dd/qq/yyyy").is_err());
         assert!(strftime_layout("---").is_err());
-        let mut parser = parser(Some("dd/mm/yyyy hh:mm"), None);
+        let parser = parser(Some("dd/mm/yyyy hh:mm"), None);
         assert_eq!(
             iso(parser.parse("05/04/2026 09:15").unwrap()),
             "2026-04-05T09:15:00Z"
         );
-        let mut parser = parser_with("m/d/yyyy h:mm AM/PM");
+        let parser = parser_with("m/d/yyyy h:mm AM/PM");
         assert_eq!(
             iso(parser.parse("5/4/2026 9:15 PM").unwrap()),
             "2026-05-04T21:15:00Z"
