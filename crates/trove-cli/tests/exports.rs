@@ -487,14 +487,15 @@ fn the_qualtrics_export_skips_its_two_preamble_rows_and_reads_chicago_time() {
 }
 
 #[test]
-fn without_skip_rows_the_qualtrics_header_rows_are_reported_as_skipped_not_as_bad_rows() {
+fn without_skip_rows_the_qualtrics_header_rows_are_skipped_and_its_time_zone_taken() {
     let sandbox = Sandbox::new();
     let shipped =
         std::fs::read_to_string(Path::new(common::ROOT).join("mappings/qualtrics-survey.toml"))
             .expect("read the shipped mapping");
+    // Neither skip_rows nor a time zone: the export's own rows must say both.
     let without: String = shipped
         .lines()
-        .filter(|line| !line.starts_with("skip_rows"))
+        .filter(|line| !line.starts_with("skip_rows") && !line.starts_with("timezone"))
         .map(|line| format!("{line}\n"))
         .collect();
     let mapping = sandbox.write("qualtrics.toml", &without);
@@ -510,6 +511,20 @@ fn without_skip_rows_the_qualtrics_header_rows_are_reported_as_skipped_not_as_ba
     assert!(
         notes[1].starts_with("line 3 skipped: an export's ImportId row"),
         "{notes:?}"
+    );
+    assert!(
+        notes[1]
+            .ends_with("the times that follow are read in America/Chicago, the time zone it names"),
+        "{notes:?}"
+    );
+    let items = sandbox.items();
+    assert_eq!(
+        utc(item(&items, "R_3kVq8XbT2mLp9Aa")),
+        "2026-03-08T04:14:05Z"
+    );
+    assert_eq!(
+        utc(item(&items, "R_1dGh4JwQ0sNz7Bb")),
+        "2026-03-08T14:30:00Z"
     );
 }
 

@@ -470,6 +470,9 @@ pub struct FeedbackReader<R> {
     /// The first skipped rows (at most [`SKIPPED_KEPT`]), and how many there were.
     skipped: Vec<SkippedRow>,
     skipped_total: u64,
+    /// Whether the mapping leaves the time zone open, so that an export's own statement of it
+    /// (Qualtrics' ImportId row) applies.
+    zone_open: bool,
 }
 
 /// How many skipped rows a reader keeps to report (all are counted): a file of concatenated
@@ -526,6 +529,7 @@ impl<R: Read> FeedbackReader<R> {
             to_skip: mapping.skip_rows,
             skipped: Vec::new(),
             skipped_total: 0,
+            zone_open: mapping.time.timezone.is_none() && mapping.time.default_offset.is_none(),
         })
     }
 
@@ -540,12 +544,43 @@ impl<R: Read> FeedbackReader<R> {
         self.skipped_total
     }
 
-    fn skip(&mut self, reason: String) {
+    fn skip(&mut self, mut reason: String) {
+        if let Some(zone) = self.export_zone() {
+            reason.push_str(&zone);
+        }
         self.skipped_total += 1;
         if self.skipped.len() < SKIPPED_KEPT {
             let line = self.rows.records.line();
             self.skipped.push(SkippedRow { line, reason });
         }
+    }
+
+    /// When a skipped row's time value is an export's statement of its time zone
+    /// (`{"ImportId":"recordedDate","timeZone":"America/Chicago"}`) and the mapping gives
+    /// none, the times that follow are read in that zone: what the export says, not a guess.
+    /// Returns the sentence to add to the skipped row's reason.
+    fn export_zone(&mut self) -> Option<String> {
+        let slot = self.plan.time?;
+        if !self.zone_open {
+            return None;
+        }
+        let value = self.rows.records.value(slot).ok()?;
+        let object: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(value).ok()?;
+        object.get("ImportId")?;
+        let name = object.get("timeZone")?.as_str()?;
+        self.zone_open = false;
+        Some(match crate::time::time_zone(name) {
+            Ok(zone) => {
+                self.plan
+                    .time_parser
+                    .set_zone(crate::time::LocalZone::Named(zone));
+                format!("; the times that follow are read in {name}, the time zone it names")
+            }
+            Err(why) => {
+                format!("; it names a time zone Trove cannot use, so times stay in UTC: {why}")
+            }
+        })
     }
 
     /// Why a row that failed is a header rather than bad data, if it is: a value equal to its

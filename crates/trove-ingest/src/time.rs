@@ -410,6 +410,11 @@ impl TimeParser {
         }
     }
 
+    /// Reads the times that follow in another zone.
+    pub(crate) fn set_zone(&mut self, zone: LocalZone) {
+        self.zone = zone;
+    }
+
     /// Reads one value (already trimmed and non-empty).
     pub(crate) fn parse(&self, raw: &str) -> Result<ReceivedAt, RowErrorKind> {
         let at = self.read(raw)?;
