@@ -473,6 +473,8 @@ pub struct FeedbackReader<R> {
     /// Whether the mapping leaves the time zone open, so that an export's own statement of it
     /// (Qualtrics' ImportId row) applies.
     zone_open: bool,
+    /// Whether an item was read yet (preamble rows come before the first).
+    yielded_item: bool,
 }
 
 /// How many skipped rows a reader keeps to report (all are counted): a file of concatenated
@@ -530,6 +532,7 @@ impl<R: Read> FeedbackReader<R> {
             skipped: Vec::new(),
             skipped_total: 0,
             zone_open: mapping.time.timezone.is_none() && mapping.time.default_offset.is_none(),
+            yielded_item: false,
         })
     }
 
@@ -583,11 +586,12 @@ impl<R: Read> FeedbackReader<R> {
         })
     }
 
-    /// Why a row that failed is a header rather than bad data, if it is: a value equal to its
-    /// own column's name (spaces, case and punctuation aside: Qualtrics writes "Response ID"
-    /// under `ResponseId`), or an `{"ImportId":...}` value. Only rows that failed are asked,
-    /// so no good row is ever skipped.
-    fn header_like(&self) -> Option<String> {
+    /// Why a row is a header rather than data, if it is: an `{"ImportId":...}` value, or a
+    /// value equal to its own column's name (spaces, case and punctuation aside: Qualtrics
+    /// writes "Response ID" under `ResponseId`). For a row that read well (`strict`), only
+    /// the id and time columns count for the second rule: a name there is never data, while a
+    /// label column may hold its own name.
+    fn header_like(&self, strict: bool) -> Option<String> {
         let records = &self.rows.records;
         let squeeze = |text: &str| -> String {
             text.chars()
@@ -605,7 +609,8 @@ impl<R: Read> FeedbackReader<R> {
                     crate::error::excerpt(value)
                 ));
             }
-            if !value.is_empty() && squeeze(value) == squeeze(column) {
+            let telling = !strict || Some(slot) == self.plan.id || Some(slot) == self.plan.time;
+            if telling && !value.is_empty() && squeeze(value) == squeeze(column) {
                 return Some(format!(
                     "a second header row (column {column} holds {value:?})"
                 ));
@@ -632,12 +637,18 @@ impl<R: Read> Iterator for FeedbackReader<R> {
                 self.plan
                     .build(&self.rows.records, self.mask_pii, self.import_time)
             });
-            if item.is_err()
-                && let Some(reason) = self.header_like()
-            {
+            // A row that failed may be a repeated header; so may one that read well before the
+            // first item (export preambles), by stricter signs. Later good rows are not asked.
+            let header = match &item {
+                Err(_) => self.header_like(false),
+                Ok(_) if !self.yielded_item => self.header_like(true),
+                Ok(_) => None,
+            };
+            if let Some(reason) = header {
                 self.skip(reason);
                 continue;
             }
+            self.yielded_item |= item.is_ok();
             return Some(item.map_err(|failure| self.rows.fail(failure)));
         }
     }
@@ -749,7 +760,32 @@ mod tests {
     }
 
     #[test]
-    fn rows_repeating_the_header_are_skipped_only_when_they_fail() {
+    fn a_preamble_that_reads_as_data_is_still_skipped_by_its_id_or_importid() {
+        // Only an id and a text: Qualtrics' two extra rows would make valid items.
+        let mapping = mapping(
+            "source = \"s\"\nchannel = \"survey\"\n[columns]\nid = \"ResponseId\"\ntext = \"Q2\"\nbusiness_unit = \"Unit\"\n",
+        );
+        let csv = "ResponseId,Q2,Unit\n\
+                   Response ID,What is the main reason for your score?,Unit\n\
+                   \"{\"\"ImportId\"\":\"\"_recordId\"\"}\",\"{\"\"ImportId\"\":\"\"QID2_TEXT\"\"}\",\"{\"\"ImportId\"\":\"\"unit\"\"}\"\n\
+                   R_1,Slow line,Unit\n\
+                   R_2,Fine,Home\n";
+        let mut reader =
+            crate::read_feedback(csv.as_bytes(), "q.csv", &mapping, &options()).unwrap();
+        let ids: Vec<String> = reader
+            .by_ref()
+            .map(|row| row.unwrap().external_id.as_str().to_owned())
+            .collect();
+        assert_eq!(
+            ids,
+            ["R_1", "R_2"],
+            "a unit named Unit is data, not a header"
+        );
+        assert_eq!(reader.skipped_total(), 2);
+    }
+
+    #[test]
+    fn later_rows_repeating_the_header_are_skipped_only_when_they_fail() {
         let csv = "id,when,text\n\
                    id,when,text\n\
                    \"{\"\"ImportId\"\":\"\"QID1\"\"}\",\"{\"\"ImportId\"\":\"\"when\"\"}\",x\n\
