@@ -2,15 +2,18 @@
 //! numeric dates, decided from the whole time column (never row by row).
 
 use std::borrow::Cow;
-use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
 
+use tempfile::SpooledTempFile;
 use trove_ingest::{FileError, Mapping, ReadOptions};
 
-/// The input of an import: as given, or a copy on disk when it had to be read twice.
+/// Inputs up to this size are copied in memory; larger ones to a temporary file.
+const IN_MEMORY: usize = 16 * 1024 * 1024;
+
+/// The input of an import: as given, or a copy when it had to be read twice.
 pub(crate) enum Input<R> {
     Direct(R),
-    Spooled(BufReader<File>),
+    Spooled(BufReader<SpooledTempFile>),
 }
 
 impl<R: Read> Read for Input<R> {
@@ -34,8 +37,9 @@ pub(crate) struct Decided<'m, R> {
 
 /// The input to import, the mapping with the order of day and month it needs, and the
 /// sentence saying how it was decided. When the mapping leaves the order open, the input
-/// is first copied to an anonymous temporary file (standard input cannot be read twice, and
-/// the reader here is any `Read`), its time column read once, and the copy handed back.
+/// is first copied (standard input cannot be read twice, and the reader here is any `Read`):
+/// in memory up to 16 MiB, beyond that to an anonymous file in the system's temporary folder;
+/// its time column is read once, and the copy handed back.
 pub(crate) fn decide<'m, R: Read>(
     mut reader: R,
     file: &str,
@@ -53,10 +57,11 @@ pub(crate) fn decide<'m, R: Read>(
         file: file.to_owned(),
         source,
     };
-    let mut spool = tempfile::tempfile().map_err(io_error)?;
+    let mut spool = tempfile::spooled_tempfile(IN_MEMORY);
     io::copy(&mut reader, &mut spool).map_err(io_error)?;
     spool.seek(SeekFrom::Start(0)).map_err(io_error)?;
-    let decision = trove_ingest::decide_date_order(BufReader::new(&spool), file, mapping, options)?;
+    let decision =
+        trove_ingest::decide_date_order(BufReader::new(&mut spool), file, mapping, options)?;
     spool.seek(SeekFrom::Start(0)).map_err(io_error)?;
     let input = Input::Spooled(BufReader::new(spool));
     let Some(decision) = decision else {
