@@ -564,6 +564,8 @@ pub(crate) struct DateOrderScan {
     /// Up to two values with two different readings, with the readings and shape.
     ambiguous: Vec<(Evidence, Date, Date, Shape)>,
     two_digit_year: Option<(Evidence, Shape)>,
+    /// Whether some numeric date has a four-digit year (then two-digit ones are row errors).
+    four_digit_years: bool,
 }
 
 impl DateOrderScan {
@@ -579,8 +581,9 @@ impl DateOrderScan {
         if numeric.shape.two_digit_year {
             self.two_digit_year
                 .get_or_insert_with(|| (evidence(), numeric.shape));
-            return false;
+            return true;
         }
+        self.four_digit_years = true;
         match numeric.fit() {
             Fit::DayFirstOnly(_) => {
                 self.day_first.get_or_insert_with(evidence);
@@ -609,7 +612,9 @@ impl DateOrderScan {
             line: evidence.line,
             value: evidence.value,
         };
-        if let Some((evidence, shape)) = self.two_digit_year {
+        if let Some((evidence, shape)) = self.two_digit_year
+            && !self.four_digit_years
+        {
             return Err(format!(
                 "{evidence} has a two-digit year, which Trove does not guess (is 05/04/26 in 2026 or 1926, day or month first?); \
                  say how the dates are written with [time] format in the mapping or --time-format, e.g. \"{}\" (day first) or \"{}\" (month first)",
@@ -840,6 +845,9 @@ mod tests {
         let error = scan(&["13/01/2026", "01/13/2026"]).unwrap_err();
         assert!(error.contains("mix two orders"), "{error}");
         assert!(scan(&["13/01/26"]).unwrap_err().contains("two-digit year"));
+        // One stray two-digit year does not decide the file: its row is rejected alone.
+        let decided = scan(&["05/04/26", "13/01/2026"]).unwrap().unwrap();
+        assert_eq!(decided.order, DateOrder::DayFirst);
     }
 
     #[test]
