@@ -1,4 +1,4 @@
-//! Periods (UTC day, ISO week, month) and the share series of a theme over them.
+//! Periods (UTC day, ISO week, month, quarter, year) and the share series of a theme over them.
 //!
 //! The store fills [`ThemePeriodCounts`] and [`PeriodTotal`] with a `GROUP BY period, theme`
 //! (and `GROUP BY period` for the totals) using [`period_index`]'s definition of a period; the
@@ -24,16 +24,28 @@ pub enum PeriodKind {
     IsoWeek,
     /// A UTC calendar month; index = `year · 12 + month - 1`.
     Month,
+    /// A UTC calendar quarter (January-March is Q1); index = `year · 4 + quarter - 1`.
+    Quarter,
+    /// A UTC calendar year; index = the year.
+    Year,
 }
 
 impl PeriodKind {
-    /// The plural noun for explanations: "days", "weeks", "months".
+    /// The plural noun for explanations: "days", "weeks", "months", "quarters", "years".
     pub fn plural(self) -> &'static str {
         match self {
             Self::Day => "days",
             Self::IsoWeek => "weeks",
             Self::Month => "months",
+            Self::Quarter => "quarters",
+            Self::Year => "years",
         }
+    }
+
+    /// The singular noun: "day", "week", "month", "quarter", "year".
+    pub fn singular(self) -> &'static str {
+        let plural = self.plural();
+        &plural[..plural.len() - 1]
     }
 }
 
@@ -49,6 +61,11 @@ pub fn period_index(unix_seconds: i64, kind: PeriodKind) -> i64 {
             let (year, month, _) = civil_from_days(day);
             year * 12 + i64::from(month) - 1
         }
+        PeriodKind::Quarter => {
+            let (year, month, _) = civil_from_days(day);
+            year * 4 + i64::from(month - 1) / 3
+        }
+        PeriodKind::Year => civil_from_days(day).0,
     }
 }
 
@@ -60,11 +77,16 @@ pub fn period_start(index: i64, kind: PeriodKind) -> i64 {
         PeriodKind::Month => {
             days_from_civil(index.div_euclid(12), (index.rem_euclid(12) + 1) as u32, 1)
         }
+        PeriodKind::Quarter => {
+            days_from_civil(index.div_euclid(4), (3 * index.rem_euclid(4) + 1) as u32, 1)
+        }
+        PeriodKind::Year => days_from_civil(index, 1, 1),
     };
     day * SECONDS_PER_DAY
 }
 
-/// The period's name: `2026-11-22`, `2026-W47` (ISO year and week), `2026-11`.
+/// The period's name: `2026-11-22`, `2026-W47` (ISO year and week), `2026-11`, `2026-Q4`,
+/// `2026`.
 pub fn period_label(index: i64, kind: PeriodKind) -> String {
     match kind {
         PeriodKind::Day => {
@@ -83,6 +105,8 @@ pub fn period_label(index: i64, kind: PeriodKind) -> String {
             index.div_euclid(12),
             index.rem_euclid(12) + 1
         ),
+        PeriodKind::Quarter => format!("{:04}-Q{}", index.div_euclid(4), index.rem_euclid(4) + 1),
+        PeriodKind::Year => format!("{index:04}"),
     }
 }
 
@@ -294,6 +318,28 @@ mod tests {
             "1969-12"
         );
         assert_eq!(period_start(24_322, PeriodKind::Month), day(2026, 11, 1));
+    }
+
+    #[test]
+    fn quarters_and_years_follow_the_calendar() {
+        let day = |y, m, d| days_from_civil(y, m, d) * SECONDS_PER_DAY;
+        // 2025-05-31 is in Q2 (April-June): index 2025·4 + 1 = 8101.
+        let q = period_index(day(2025, 5, 31), PeriodKind::Quarter);
+        assert_eq!(q, 8_101);
+        assert_eq!(period_label(q, PeriodKind::Quarter), "2025-Q2");
+        assert_eq!(period_start(q, PeriodKind::Quarter), day(2025, 4, 1));
+        assert_eq!(period_start(q + 1, PeriodKind::Quarter), day(2025, 7, 1));
+        assert_eq!(
+            period_label(
+                period_index(day(2025, 12, 31), PeriodKind::Quarter),
+                PeriodKind::Quarter
+            ),
+            "2025-Q4"
+        );
+        assert_eq!(period_index(day(2025, 12, 31), PeriodKind::Year), 2025);
+        assert_eq!(period_label(2025, PeriodKind::Year), "2025");
+        assert_eq!(period_start(2026, PeriodKind::Year), day(2026, 1, 1));
+        assert_eq!(PeriodKind::Quarter.singular(), "quarter");
     }
 
     #[test]

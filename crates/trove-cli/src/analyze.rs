@@ -53,6 +53,10 @@ pub enum Period {
     Week,
     /// Calendar months (UTC).
     Month,
+    /// Calendar quarters (UTC; January-March is Q1).
+    Quarter,
+    /// Calendar years (UTC).
+    Year,
 }
 
 impl From<Period> for PeriodKind {
@@ -61,6 +65,8 @@ impl From<Period> for PeriodKind {
             Period::Day => Self::Day,
             Period::Week => Self::IsoWeek,
             Period::Month => Self::Month,
+            Period::Quarter => Self::Quarter,
+            Period::Year => Self::Year,
         }
     }
 }
@@ -236,6 +242,8 @@ fn window_text(params: &serde_json::Value) -> String {
         Some("day") => "days",
         Some("iso_week") => "weeks",
         Some("month") => "months",
+        Some("quarter") => "quarters",
+        Some("year") => "years",
         _ => "periods",
     };
     let until = params["until"]
@@ -595,6 +603,8 @@ fn monthly_exposure(after: &[trove_analytics::trend::SharePoint], kind: PeriodKi
         PeriodKind::Day => per_period * DAYS_PER_MONTH,
         PeriodKind::IsoWeek => per_period * DAYS_PER_MONTH / 7.0,
         PeriodKind::Month => per_period,
+        PeriodKind::Quarter => per_period / 3.0,
+        PeriodKind::Year => per_period / 12.0,
     }
 }
 
