@@ -129,6 +129,30 @@ pub fn poisson_upper_tail(k: u64, lambda: f64) -> f64 {
     }
 }
 
+/// The lower tail `P(X ≤ k)` of a Poisson(λ) variable, summed directly from `P(X = k)` downwards
+/// (for k < λ the terms fall away from k, so small tails keep their precision); for k ≥ λ,
+/// `1 - P(X ≥ k + 1)`. With λ = 0 it is 1.
+pub fn poisson_lower_tail(k: u64, lambda: f64) -> f64 {
+    if lambda <= 0.0 {
+        return 1.0;
+    }
+    if k as f64 >= lambda {
+        return 1.0 - poisson_upper_tail(k + 1, lambda);
+    }
+    let mut term = poisson_ln_pmf(k, lambda).exp();
+    let mut sum = 0.0;
+    let mut i = k as f64;
+    loop {
+        sum += term;
+        if i == 0.0 || term < 1e-18 * sum {
+            break;
+        }
+        term *= i / lambda;
+        i -= 1.0;
+    }
+    sum.min(1.0)
+}
+
 fn poisson_ln_pmf(k: u64, lambda: f64) -> f64 {
     let kf = k as f64;
     -lambda + kf * lambda.ln() - ln_gamma(kf + 1.0)
@@ -210,6 +234,28 @@ mod tests {
         assert!((ln_gamma(1.0)).abs() < 1e-14);
         // Γ(½) = √π.
         assert!((ln_gamma(0.5) - std::f64::consts::PI.sqrt().ln()).abs() < 1e-13);
+    }
+
+    #[test]
+    fn poisson_lower_tail_matches_hand_sums() {
+        // λ = 2: P(X ≤ 1) = e^-2 (1 + 2) = 0.406005849709838; λ = 10: P(X ≤ 0) = e^-10.
+        assert!(close(
+            poisson_lower_tail(1, 2.0),
+            0.406_005_849_709_838,
+            1e-12
+        ));
+        assert!(close(
+            poisson_lower_tail(0, 10.0),
+            4.539_992_976_248_485e-5,
+            1e-12
+        ));
+        // λ = 2: P(X ≤ 4) = 1 - P(X ≥ 5) = 7 e^-2 = 0.947346982656289.
+        assert!(close(
+            poisson_lower_tail(4, 2.0),
+            0.947_346_982_656_289,
+            1e-12
+        ));
+        assert_eq!(poisson_lower_tail(3, 0.0), 1.0);
     }
 
     #[test]

@@ -10,6 +10,12 @@
 //!   `p = P(X ≥ k | λ)` with `λ = baseline rate × period total`, the baseline rate being the
 //!   window's pooled rate `Σ count / Σ total` (at least `½ / Σ total`, so a theme never seen in
 //!   the window is not infinitely surprising).
+//! - **Evidence before any alert**: a spike needs at least [`SpikeParams::min_count`] items in
+//!   its period (default 10), and its p-value (the Poisson tail, or the normal tail of the robust
+//!   z) at most [`SpikeParams::alpha`]: the Bonferroni level `family_alpha / tests` for the
+//!   number of theme-periods read together (default 0.05 over themes × window periods), never
+//!   above `poisson_alpha` (0.001). Periods with fewer than [`SpikeParams::min_volume`] items
+//!   (default 30) are neither tested nor part of a baseline: a month of 6 items says little.
 //! - **Weekly seasonality** (daily data): multiplicative day-of-week factors, the ratio of each
 //!   weekday's pooled rate to the overall rate (classical decomposition, e.g. Hyndman &
 //!   Athanasopoulos, *Forecasting: Principles and Practice*, §3.4); shares and expected counts
@@ -18,13 +24,18 @@
 //!   Quality Control*, 7th ed., §9.1) on standardized shares, `C⁺ₜ = max(0, zₜ - k + C⁺ₜ₋₁)`,
 //!   `C⁻ₜ = max(0, -zₜ - k + C⁻ₜ₋₁)`, signal when either exceeds `h`. With k = 0.5 and h = 5 the
 //!   in-control average run length is about 465 periods and a 1 sd shift is found in about 10
-//!   (Montgomery Table 9.3). The reference (median and robust sd) is the first `window` periods;
-//!   after a signal the sums restart and the next `window` periods become the new reference.
+//!   (Montgomery Table 9.3). The reference is the first `window` periods with enough volume: its
+//!   rate is pooled, `Σ count / Σ total` (periods weighted by their size), its sd per period the
+//!   larger of the binomial sd at that rate and `1.4826 · MAD` of the reference shares. A signal
+//!   becomes an alert only when the count since the shift began is off the reference's
+//!   expectation by a Poisson test at [`SpikeParams::alpha`] (`P(X ≥ k)` for a rise, `P(X ≤ k)`
+//!   for a fall), with at least `min_count` items observed or expected; after an alert the sums
+//!   restart and the next `window` periods become the new reference.
 
 use serde::Serialize;
 
-use crate::dist::{normal_cdf, normal_upper_tail, poisson_upper_tail};
-use crate::trend::{PeriodKind, SharePoint, share, weekday};
+use crate::dist::{normal_upper_tail, poisson_lower_tail, poisson_upper_tail};
+use crate::trend::{PeriodKind, SharePoint, period_label, share, weekday};
 
 /// The MAD's consistency factor: `1 / Φ⁻¹(3/4)`.
 pub const MAD_SCALE: f64 = 1.4826;
@@ -36,14 +47,22 @@ pub struct SpikeParams {
     pub window: usize,
     /// Fewest baseline periods before any test (default 4).
     pub min_history: usize,
-    /// Fewest items with the theme in a period for an alert (default 5).
+    /// Fewest items with the theme in a period for a spike, or observed or expected since a
+    /// shift began (default 10).
     pub min_count: u64,
+    /// Fewest items in a period for it to be tested or to set a baseline (default 30).
+    pub min_volume: u64,
     /// Robust z at or above which a period is a spike (default 3.5, Iglewicz & Hoaglin).
     pub z_threshold: f64,
     /// Expected counts below this use the Poisson test instead of the robust z (default 20).
     pub small_expected: f64,
-    /// Poisson p-value at or below which a period is a spike (default 0.001).
+    /// The largest p-value of any single test (default 0.001).
     pub poisson_alpha: f64,
+    /// The family-wise error rate over the tests read together (default 0.05).
+    pub family_alpha: f64,
+    /// How many tests are read together: themes × periods of the window (default 1; the
+    /// analysis sets it).
+    pub tests: u64,
     /// Periods after an alert during which the same kind of alert is not repeated (default 3).
     pub cooldown: usize,
     /// CUSUM allowance k in sd (default 0.5: tuned to a 1 sd shift).
@@ -57,14 +76,25 @@ impl Default for SpikeParams {
         Self {
             window: 8,
             min_history: 4,
-            min_count: 5,
+            min_count: 10,
+            min_volume: 30,
             z_threshold: 3.5,
             small_expected: 20.0,
             poisson_alpha: 0.001,
+            family_alpha: 0.05,
+            tests: 1,
             cooldown: 3,
             cusum_k: 0.5,
             cusum_h: 5.0,
         }
+    }
+}
+
+impl SpikeParams {
+    /// The level of each test: `min(poisson_alpha, family_alpha / tests)` (Bonferroni).
+    pub fn alpha(&self) -> f64 {
+        self.poisson_alpha
+            .min(self.family_alpha / self.tests.max(1) as f64)
     }
 }
 
@@ -97,11 +127,21 @@ pub enum AlertTest {
 pub struct Alert {
     /// The theme's id.
     pub theme: String,
-    /// The period of the alert (for a shift: the period the CUSUM signalled).
+    /// The period's index of the alert (for a shift: the period the CUSUM signalled).
+    #[serde(skip)]
     pub period: i64,
     /// For a shift: the estimated first period of the new level (after the last period the
     /// CUSUM was zero, Montgomery §9.1.3); for a spike the same as `period`.
+    #[serde(skip)]
     pub since: i64,
+    /// `period` by name ("2025-05", "2025-W24"), as JSON shows it.
+    #[serde(rename = "period")]
+    pub period_name: String,
+    /// `since` by name.
+    #[serde(rename = "since")]
+    pub since_name: String,
+    /// Periods from `since` to `period` with enough volume (1 for a spike).
+    pub periods: usize,
     /// Spike or shift.
     pub kind: AlertKind,
     /// The test behind it.
@@ -112,15 +152,15 @@ pub struct Alert {
     pub expected_share: f64,
     /// Items with the theme in the period (spike) or since the shift began.
     pub observed_count: u64,
-    /// The count the baseline expects.
+    /// The count the baseline expects (over the same periods).
     pub expected_count: f64,
     /// Robust z-score, or the CUSUM statistic for a shift.
     pub score: f64,
-    /// One-sided p-value (normal tail of the robust z, or the Poisson tail; none for CUSUM).
+    /// One-sided p-value: normal tail of the robust z, or the Poisson tail of the count (for a
+    /// shift, of the count since it began; not corrected for the CUSUM's search over change
+    /// points, so read it with [`SpikeParams::alpha`]'s margin in mind).
     pub p_value: Option<f64>,
-    /// `1 - p_value`; for a shift `Φ(|z|)` of the new level's mean against the reference
-    /// (`z = (mean - centre) / (sd / √periods)`), not corrected for the search over change
-    /// points, so read it as a strength rather than a calibrated probability.
+    /// `1 - p_value`.
     pub confidence: f64,
 }
 
@@ -190,14 +230,24 @@ pub fn detect_spikes(
         .zip(&factors)
         .map(|(p, f)| p.share / f)
         .collect();
+    let eligible: Vec<usize> = (0..points.len())
+        .filter(|&i| points[i].total >= params.min_volume.max(1))
+        .collect();
     let mut alerts = Vec::new();
     let mut quiet_until = 0usize;
-    for (t, &factor) in factors.iter().enumerate().skip(params.min_history.max(1)) {
+    for (j, &t) in eligible.iter().enumerate().skip(params.min_history.max(1)) {
         if t < quiet_until {
             continue;
         }
-        let from = t.saturating_sub(params.window);
-        if let Some(alert) = test_period(theme, points, &adjusted, from, t, factor, params) {
+        let baseline = &eligible[j.saturating_sub(params.window)..j];
+        let tested = Tested {
+            theme,
+            kind,
+            points,
+            adjusted: &adjusted,
+            factor: factors[t],
+        };
+        if let Some(alert) = tested.period(baseline, t, params) {
             alerts.push(alert);
             quiet_until = t + 1 + params.cooldown;
         }
@@ -216,62 +266,72 @@ fn seasonal_factors(points: &[SharePoint], kind: PeriodKind) -> Vec<f64> {
     }
 }
 
-/// Tests period `t` against the baseline `from..t`.
-fn test_period(
-    theme: &str,
-    points: &[SharePoint],
-    adjusted: &[f64],
-    from: usize,
-    t: usize,
+/// A theme's series as the spike test reads it.
+struct Tested<'a> {
+    theme: &'a str,
+    kind: PeriodKind,
+    points: &'a [SharePoint],
+    adjusted: &'a [f64],
     factor: f64,
-    params: &SpikeParams,
-) -> Option<Alert> {
-    let point = points[t];
-    let baseline = &adjusted[from..t];
-    let centre = median(baseline)?;
-    if point.count < params.min_count || point.total == 0 || adjusted[t] <= centre {
-        return None;
+}
+
+impl Tested<'_> {
+    /// Tests period `t` against the `baseline` periods (indexes, all before `t`).
+    fn period(&self, baseline: &[usize], t: usize, params: &SpikeParams) -> Option<Alert> {
+        let point = self.points[t];
+        let factor = self.factor;
+        let shares: Vec<f64> = baseline.iter().map(|&i| self.adjusted[i]).collect();
+        let centre = median(&shares)?;
+        if point.count < params.min_count || point.total == 0 || self.adjusted[t] <= centre {
+            return None;
+        }
+        let window_total: u64 = baseline.iter().map(|&i| self.points[i].total).sum();
+        let window_count: u64 = baseline.iter().map(|&i| self.points[i].count).sum();
+        let rate = share(window_count, window_total).max(0.5 / window_total.max(1) as f64);
+        let expected_count = rate * factor * point.total as f64;
+        // The binomial sd of the share the baseline expects this period, on the adjusted scale.
+        let expected_share = (centre * factor).min(1.0);
+        let floor_sd =
+            (expected_share * (1.0 - expected_share) / point.total as f64).sqrt() / factor;
+        let z = robust_z(self.adjusted[t], &shares, floor_sd);
+        let (test, score, p_value) = match z {
+            Some(z) if expected_count >= params.small_expected => {
+                (AlertTest::RobustZ, z, normal_upper_tail(z))
+            }
+            _ => {
+                let p = poisson_upper_tail(point.count, expected_count);
+                (AlertTest::Poisson, z.unwrap_or(f64::NAN), p)
+            }
+        };
+        let fires = p_value <= params.alpha()
+            && match test {
+                AlertTest::RobustZ => score >= params.z_threshold,
+                _ => true,
+            };
+        let name = period_label(point.period, self.kind);
+        fires.then(|| Alert {
+            theme: self.theme.to_owned(),
+            period: point.period,
+            since: point.period,
+            period_name: name.clone(),
+            since_name: name,
+            periods: 1,
+            kind: AlertKind::Spike,
+            test,
+            observed_share: point.share,
+            expected_share: centre * factor,
+            observed_count: point.count,
+            expected_count,
+            score: if score.is_nan() { 0.0 } else { score },
+            p_value: Some(p_value),
+            confidence: 1.0 - p_value,
+        })
     }
-    let window = &points[from..t];
-    let window_total: u64 = window.iter().map(|p| p.total).sum();
-    let window_count: u64 = window.iter().map(|p| p.count).sum();
-    let rate = share(window_count, window_total).max(0.5 / window_total.max(1) as f64);
-    let expected_count = rate * factor * point.total as f64;
-    // The binomial sd of the share the baseline expects this period, on the adjusted scale.
-    let expected_share = (centre * factor).min(1.0);
-    let floor_sd = (expected_share * (1.0 - expected_share) / point.total as f64).sqrt() / factor;
-    let z = robust_z(adjusted[t], baseline, floor_sd);
-    let (test, score, p_value) = match z {
-        Some(z) if expected_count >= params.small_expected => {
-            (AlertTest::RobustZ, z, normal_upper_tail(z))
-        }
-        _ => {
-            let p = poisson_upper_tail(point.count, expected_count);
-            (AlertTest::Poisson, z.unwrap_or(f64::NAN), p)
-        }
-    };
-    let fires = match test {
-        AlertTest::RobustZ => score >= params.z_threshold,
-        _ => p_value <= params.poisson_alpha,
-    };
-    fires.then(|| Alert {
-        theme: theme.to_owned(),
-        period: point.period,
-        since: point.period,
-        kind: AlertKind::Spike,
-        test,
-        observed_share: point.share,
-        expected_share: centre * factor,
-        observed_count: point.count,
-        expected_count,
-        score: if score.is_nan() { 0.0 } else { score },
-        p_value: Some(p_value),
-        confidence: 1.0 - p_value,
-    })
 }
 
 /// The sustained shifts of one theme's series by two-sided tabular CUSUM (see the module
-/// documentation). Daily series are seasonally adjusted first.
+/// documentation). Daily series are seasonally adjusted first. Periods with fewer than
+/// [`SpikeParams::min_volume`] items neither set a reference nor move the sums.
 pub fn detect_shifts(
     theme: &str,
     points: &[SharePoint],
@@ -284,20 +344,25 @@ pub fn detect_shifts(
         .zip(&factors)
         .map(|(p, f)| p.share / f)
         .collect();
+    let eligible: Vec<usize> = (0..points.len())
+        .filter(|&i| points[i].total >= params.min_volume.max(1))
+        .collect();
+    let series = Series {
+        theme,
+        kind,
+        points,
+        adjusted: &adjusted,
+        factors: &factors,
+    };
     let mut alerts = Vec::new();
-    let mut start = 0;
-    while let Some(reference) = Reference::of(&adjusted, points, start, params.window) {
-        match run_cusum(
-            theme,
-            points,
-            &adjusted,
-            &reference,
-            start + params.window,
-            params,
-        ) {
+    let mut from = 0;
+    while let Some(reference) = Reference::of(&series, &eligible[from.min(eligible.len())..], params)
+    {
+        let monitored = &eligible[(from + params.window).min(eligible.len())..];
+        match run_cusum(&series, &reference, monitored, params) {
             Some((alert, signalled_at)) => {
                 alerts.push(alert);
-                start = signalled_at + 1;
+                from = eligible.partition_point(|&i| i <= signalled_at);
             }
             None => break,
         }
@@ -305,51 +370,86 @@ pub fn detect_shifts(
     alerts
 }
 
-/// The in-control level and spread of a CUSUM run.
-struct Reference {
-    centre: f64,
-    sd: f64,
+/// A theme's series with its seasonal adjustment, as the CUSUM reads it.
+struct Series<'a> {
+    theme: &'a str,
+    kind: PeriodKind,
+    points: &'a [SharePoint],
+    adjusted: &'a [f64],
+    factors: &'a [f64],
 }
 
-impl Reference {
-    /// Median and robust sd of `window` periods from `start`, the sd at least the binomial
-    /// sampling sd at the window's mean period total.
-    fn of(adjusted: &[f64], points: &[SharePoint], start: usize, window: usize) -> Option<Self> {
-        let values = adjusted.get(start..start + window)?;
-        let centre = median(values)?;
-        let mean_total = points[start..start + window]
-            .iter()
-            .map(|p| p.total)
-            .sum::<u64>() as f64
-            / window as f64;
-        let sampling = if mean_total > 0.0 {
-            (centre * (1.0 - centre) / mean_total).sqrt()
-        } else {
-            0.0
-        };
-        let sd = (MAD_SCALE * mad(values)?).max(sampling);
-        (sd > 0.0).then_some(Self { centre, sd })
+impl Series<'_> {
+    /// The count the reference rate expects over the periods `span`, and the count observed.
+    fn expected_and_observed(&self, rate: f64, span: &[usize]) -> (f64, u64) {
+        span.iter().fold((0.0, 0), |(e, o), &i| {
+            let p = &self.points[i];
+            (e + rate * self.factors[i] * p.total as f64, o + p.count)
+        })
     }
 }
 
-/// Runs the CUSUM from `first` until it signals; returns the alert and the signalling index.
+/// The in-control level and spread of a CUSUM run.
+struct Reference {
+    /// The pooled rate `Σ count / Σ (total × seasonal factor)` of the reference periods: each
+    /// period weighs by its volume, so a month of 6 items cannot set the level.
+    rate: f64,
+    /// `1.4826 · MAD` of the reference periods' adjusted shares: the spread between periods
+    /// beyond sampling (the sd of a period is never taken below its binomial sd either).
+    spread: f64,
+}
+
+impl Reference {
+    /// The reference of the first `window` periods of `eligible` (all with enough volume).
+    fn of(series: &Series<'_>, eligible: &[usize], params: &SpikeParams) -> Option<Self> {
+        let periods = eligible.get(..params.window)?;
+        let (exposure, count) = series.expected_and_observed(1.0, periods);
+        let rate = if exposure > 0.0 {
+            count as f64 / exposure
+        } else {
+            return None;
+        };
+        let shares: Vec<f64> = periods.iter().map(|&i| series.adjusted[i]).collect();
+        let spread = MAD_SCALE * mad(&shares)?;
+        let reference = Self { rate, spread };
+        periods
+            .iter()
+            .any(|&i| reference.sd(series, i) > 0.0)
+            .then_some(reference)
+    }
+
+    /// The sd of period `i`'s adjusted share: the larger of the spread and the binomial sd
+    /// `sqrt(r f (1 - r f) / n) / f` at the reference rate.
+    fn sd(&self, series: &Series<'_>, i: usize) -> f64 {
+        let f = series.factors[i];
+        let expected = (self.rate * f).min(1.0);
+        let n = series.points[i].total as f64;
+        let sampling = (expected * (1.0 - expected) / n).sqrt() / f;
+        self.spread.max(sampling)
+    }
+}
+
+/// Runs the CUSUM over the `monitored` periods until a signal that the count test confirms;
+/// returns the alert and the signalling index. An unconfirmed signal restarts the sums.
 fn run_cusum(
-    theme: &str,
-    points: &[SharePoint],
-    adjusted: &[f64],
+    series: &Series<'_>,
     reference: &Reference,
-    first: usize,
+    monitored: &[usize],
     params: &SpikeParams,
 ) -> Option<(Alert, usize)> {
     let (mut upper, mut lower) = (0.0f64, 0.0f64);
-    let (mut upper_start, mut lower_start) = (first, first);
-    for (t, value) in adjusted.iter().enumerate().skip(first) {
-        let z = (value - reference.centre) / reference.sd;
+    let (mut upper_start, mut lower_start) = (0usize, 0usize);
+    for (j, &t) in monitored.iter().enumerate() {
+        let sd = reference.sd(series, t);
+        if sd <= 0.0 {
+            continue;
+        }
+        let z = (series.adjusted[t] - reference.rate) / sd;
         if upper == 0.0 {
-            upper_start = t;
+            upper_start = j;
         }
         if lower == 0.0 {
-            lower_start = t;
+            lower_start = j;
         }
         upper = (upper + z - params.cusum_k).max(0.0);
         lower = (lower - z - params.cusum_k).max(0.0);
@@ -360,62 +460,70 @@ fn run_cusum(
         } else {
             None
         };
-        if let Some((kind, statistic, since)) = signal {
-            let signal = Signal {
-                kind,
-                statistic,
-                since,
-                at: t,
-            };
-            return Some((shift_alert(theme, points, adjusted, reference, &signal), t));
+        let Some((kind, statistic, since)) = signal else {
+            continue;
+        };
+        let signal = Signal {
+            kind,
+            statistic,
+            span: &monitored[since..=j],
+        };
+        if let Some(alert) = shift_alert(series, reference, &signal, params) {
+            return Some((alert, t));
         }
+        (upper, lower) = (0.0, 0.0);
     }
     None
 }
 
 /// Where and how a CUSUM signalled.
-#[derive(Clone, Copy)]
-struct Signal {
+struct Signal<'a> {
     kind: AlertKind,
     statistic: f64,
-    since: usize,
-    at: usize,
+    /// The periods of the new level (indexes into the series), from its estimated start
+    /// (after the last period the sum was zero, Montgomery §9.1.3) to the signal.
+    span: &'a [usize],
 }
 
+/// The alert of a signal, when the count test confirms it: the span's count against the count
+/// the reference rate expects, `P(X ≥ observed)` for a rise or `P(X ≤ observed)` for a fall
+/// under Poisson(expected), at most [`SpikeParams::alpha`], with the larger of the two counts at
+/// least [`SpikeParams::min_count`].
 fn shift_alert(
-    theme: &str,
-    points: &[SharePoint],
-    adjusted: &[f64],
+    series: &Series<'_>,
     reference: &Reference,
-    signal: &Signal,
-) -> Alert {
-    let Signal {
-        kind,
-        statistic,
-        since,
-        at,
-    } = *signal;
-    let span = &points[since..=at];
-    // The z of the new level's mean against the reference: (mean - centre) / (sd / √L).
-    let length = span.len() as f64;
-    let mean = adjusted[since..=at].iter().sum::<f64>() / length;
-    let level_z = (mean - reference.centre) / (reference.sd / length.sqrt());
-    let count: u64 = span.iter().map(|p| p.count).sum();
-    let total: u64 = span.iter().map(|p| p.total).sum();
-    Alert {
-        theme: theme.to_owned(),
-        period: points[at].period,
-        since: points[since].period,
-        kind,
-        test: AlertTest::Cusum,
-        observed_share: share(count, total),
-        expected_share: reference.centre,
-        observed_count: count,
-        expected_count: reference.centre * total as f64,
-        score: statistic,
-        p_value: None,
-        confidence: normal_cdf(level_z.abs()),
+    signal: &Signal<'_>,
+    params: &SpikeParams,
+) -> Option<Alert> {
+    let (first, last) = (*signal.span.first()?, *signal.span.last()?);
+    let (expected, observed) = series.expected_and_observed(reference.rate, signal.span);
+    let p_value = match signal.kind {
+        AlertKind::ShiftDown => poisson_lower_tail(observed, expected),
+        _ => poisson_upper_tail(observed, expected),
+    };
+    let supported = (observed as f64).max(expected) >= params.min_count as f64;
+    if !supported || p_value > params.alpha() {
+        return None;
     }
+    let total: u64 = signal.span.iter().map(|&i| series.points[i].total).sum();
+    let kind = series.kind;
+    Some(Alert {
+        theme: series.theme.to_owned(),
+        period: series.points[last].period,
+        since: series.points[first].period,
+        period_name: period_label(series.points[last].period, kind),
+        since_name: period_label(series.points[first].period, kind),
+        periods: signal.span.len(),
+        kind: signal.kind,
+        test: AlertTest::Cusum,
+        observed_share: share(observed, total),
+        expected_share: reference.rate,
+        observed_count: observed,
+        expected_count: expected,
+        score: signal.statistic,
+        p_value: Some(p_value),
+        confidence: 1.0 - p_value,
+    })
 }
 
 #[cfg(test)]
@@ -480,19 +588,47 @@ mod tests {
 
     #[test]
     fn small_counts_use_the_poisson_tail() {
-        // Counts 1 0 2 1 0 1 1 2 (8 in 8 weeks of 1,000 items), then 9: λ = 8/8000 · 1000 = 1;
-        // P(X ≥ 9 | 1) = 1.1252026e-6 ≤ 0.001 -> spike. A week of 4: P(X ≥ 4 | 1) = 0.01899 -> none.
-        let points = series(&[1, 0, 2, 1, 0, 1, 1, 2, 9], 1000, 0);
+        // Counts 1 0 2 1 0 1 1 2 (8 in 8 weeks of 1,000 items), then 10: λ = 8/8000 · 1000 = 1;
+        // P(X ≥ 10 | 1) = 1.1142548e-7 ≤ 0.001 -> spike. (Before the minimum count of 10 the
+        // example was a week of 9; a week of 9 is now below the minimum.)
+        let points = series(&[1, 0, 2, 1, 0, 1, 1, 2, 10], 1000, 0);
         let alerts = detect_spikes("t", &points, PeriodKind::Month, &SpikeParams::default());
         assert_eq!(alerts.len(), 1);
         assert_eq!(alerts[0].test, AlertTest::Poisson);
         assert!(
-            (alerts[0].p_value.unwrap() - 1.125_202_6e-6).abs() < 1e-12,
+            (alerts[0].p_value.unwrap() - 1.114_254_8e-7).abs() < 1e-13,
             "{:?}",
             alerts[0]
         );
-        let quiet = series(&[1, 0, 2, 1, 0, 1, 1, 2, 4], 1000, 0);
+        let nine = series(&[1, 0, 2, 1, 0, 1, 1, 2, 9], 1000, 0);
+        assert!(detect_spikes("t", &nine, PeriodKind::Month, &SpikeParams::default()).is_empty());
+        // Baseline 5 a week (λ = 5): 10 gives P(X ≥ 10 | 5) = 0.031828 > 0.001 -> none; 16 gives
+        // 6.9008e-5: a spike alone, but not when 126 theme-weeks are read together (Bonferroni
+        // level 0.05 / 126 = 3.968e-4 still passes) nor 1,000 (5e-5 does not).
+        let quiet = series(&[5, 5, 5, 5, 5, 5, 5, 5, 10], 1000, 0);
         assert!(detect_spikes("t", &quiet, PeriodKind::Month, &SpikeParams::default()).is_empty());
+        let sixteen = series(&[5, 5, 5, 5, 5, 5, 5, 5, 16], 1000, 0);
+        let read_with = |tests| SpikeParams {
+            tests,
+            ..SpikeParams::default()
+        };
+        let found = detect_spikes("t", &sixteen, PeriodKind::Month, &read_with(126));
+        assert!((found[0].p_value.unwrap() - 6.900_824e-5).abs() < 1e-10);
+        assert!(detect_spikes("t", &sixteen, PeriodKind::Month, &read_with(1_000)).is_empty());
+        assert!((read_with(126).alpha() - 0.05 / 126.0).abs() < 1e-15);
+        assert_eq!(read_with(1).alpha(), 0.001);
+    }
+
+    #[test]
+    fn small_periods_are_neither_tested_nor_a_baseline() {
+        // Eight months of 10 items (under the minimum volume of 30) with 5 mentions each, then
+        // months of 1,000 with 50: the small months set no baseline, so nothing is compared
+        // until four large months exist, and 50 of 1,000 after them is no spike.
+        let mut points = series(&[5; 8], 10, 0);
+        points.extend(series(&[50, 50, 50, 50, 50, 50], 1000, 8));
+        let params = SpikeParams::default();
+        assert!(detect_spikes("t", &points, PeriodKind::Month, &params).is_empty());
+        assert!(detect_shifts("t", &points, PeriodKind::Month, &params).is_empty());
     }
 
     #[test]
@@ -547,8 +683,12 @@ mod tests {
         assert_eq!((a.kind, a.period, a.since), (AlertKind::ShiftUp, 10, 8));
         assert!((a.score - 6.759).abs() < 1e-3, "{a:?}");
         assert_eq!(a.observed_count, 1680);
-        // Level z of weeks 8-10: .006 / (.0021794 / √3) = 4.7684 -> confidence Φ(4.7684).
-        assert!((a.confidence - 0.999_999_07).abs() < 1e-8, "{a:?}");
+        // The count test confirms it: 1,680 against .05 · 30,000 = 1,500 expected,
+        // P(X ≥ 1680 | 1500) = 2.67235e-6. (It replaced the normal confidence of the level's mean,
+        // which ignored that the reference is itself an estimate of few periods.)
+        assert!((a.expected_count - 1500.0).abs() < 1e-6, "{a:?}");
+        assert!((a.p_value.unwrap() - 2.672_352e-6).abs() < 1e-11, "{a:?}");
+        assert_eq!((a.periods, a.since_name.as_str()), (3, "0000-09"));
         // A steady series has no shift; a fall is a shift down.
         let steady = series(
             &[500, 510, 490, 500, 510, 490, 500, 500, 505, 495, 500, 500],

@@ -23,4 +23,4 @@ pub use journey::{Department, Journey, Stage, Touchpoint};
 pub use label::{Label, Slug};
 pub use money::{Currency, Money};
 pub use score::{Ces, Csat, Nps, ScoreTally, Scores};
-pub use theme::{Theme, ThemeId};
+pub use theme::{Theme, ThemeId, ThemeKind};
