@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
-use trove_domain::{Money, ScoreTally, Scores};
+use trove_domain::{Money, ScoreTally, Scores, ThemeKind};
 
 use crate::chronic::{ChronicParams, ChronicScore, ThemeWindow, rank_themes};
 use crate::impact::{
@@ -17,6 +17,7 @@ use crate::impact::{
     key_drivers, nps_impact, pareto,
 };
 use crate::revenue::revenue_at_risk;
+use crate::scores::{compare_csat, compare_nps};
 use crate::spikes::{Alert, SpikeParams, detect_shifts, detect_spikes};
 use crate::trend::{PeriodKind, PeriodTotal, SharePoint, period_index, period_label, share};
 
@@ -98,6 +99,8 @@ pub struct Facts {
     customers: Interner,
     categories: Interner,
     themes: Interner,
+    /// What the taxonomy says a theme is; absent: a problem.
+    kinds: HashMap<String, ThemeKind>,
 }
 
 impl Facts {
@@ -127,6 +130,11 @@ impl Facts {
             themes_start,
             themes_len: item.themes.len().min(usize::from(u16::MAX)) as u16,
         });
+    }
+
+    /// Records what the taxonomy says `theme` is (praise, a suggestion...).
+    pub fn set_kind(&mut self, theme: &str, kind: ThemeKind) {
+        self.kinds.insert(theme.to_owned(), kind);
     }
 
     /// Items added.
@@ -230,8 +238,11 @@ pub struct AnalysisParams {
     pub window: usize,
     /// End of the window (exclusive, unix seconds); default: the end of the last complete
     /// period, where a last period with less than half the median volume of the others is
-    /// taken as incomplete and left out.
+    /// taken as incomplete and left out (unless `include_partial`).
     pub until: Option<i64>,
+    /// Keep a trailing period that looks incomplete (default false: it is left out, and named
+    /// in [`Analysis::left_out`]).
+    pub include_partial: bool,
     /// Chronic thresholds.
     pub chronic: ChronicParams,
     /// Spike and shift detection.
@@ -246,6 +257,7 @@ impl Default for AnalysisParams {
             period: PeriodKind::Month,
             window: 6,
             until: None,
+            include_partial: false,
             chronic: ChronicParams::default(),
             spikes: SpikeParams::default(),
             drivers: DriverOptions::default(),
@@ -259,7 +271,15 @@ pub struct Analysis {
     /// Parameters used.
     pub params: AnalysisParams,
     /// The window's periods with their item counts.
+    #[serde(skip)]
     pub window: Vec<PeriodTotal>,
+    /// The window's periods by name with their item counts, as JSON shows them.
+    #[serde(rename = "window")]
+    pub window_periods: Vec<NamedPeriod>,
+    /// A trailing period left out as incomplete, when one was.
+    pub left_out: Option<NamedPeriod>,
+    /// Whether the data has customer ids (else "customers" count items).
+    pub customer_ids: bool,
     /// The window's first and last period, as labels.
     pub window_labels: (String, String),
     /// Items in the window.
@@ -278,7 +298,36 @@ pub struct Analysis {
     pub pareto_impact: Vec<ParetoLine>,
 }
 
-/// The window: the last `params.window` complete periods of `totals`.
+/// A period by name with its items.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NamedPeriod {
+    /// "2025-05", "2025-W24", "2025-Q2".
+    pub period: String,
+    /// Items in it.
+    pub items: u64,
+}
+
+impl NamedPeriod {
+    /// The named form of `total`.
+    pub fn of(total: &PeriodTotal, kind: PeriodKind) -> Self {
+        Self {
+            period: period_label(total.period, kind),
+            items: total.items,
+        }
+    }
+}
+
+/// The trailing period the window leaves out as incomplete, if any (never with `until` or
+/// `include_partial`).
+pub fn left_out(totals: &[PeriodTotal], params: &AnalysisParams) -> Option<PeriodTotal> {
+    if params.until.is_some() || params.include_partial {
+        return None;
+    }
+    totals.get(complete_end(totals)).copied()
+}
+
+/// The window: the last `params.window` complete periods of `totals` (with
+/// `include_partial`, the last `params.window` periods).
 pub fn window_of(totals: &[PeriodTotal], params: &AnalysisParams) -> Vec<PeriodTotal> {
     let end = match params.until {
         Some(until) => {
@@ -288,6 +337,7 @@ pub fn window_of(totals: &[PeriodTotal], params: &AnalysisParams) -> Vec<PeriodT
                 .position(|t| t.period > last)
                 .unwrap_or(totals.len())
         }
+        None if params.include_partial => totals.len(),
         None => complete_end(totals),
     };
     let start = end.saturating_sub(params.window.max(1));
@@ -402,7 +452,13 @@ pub fn analyze(
         .enumerate()
         .map(|(i, acc)| ThemeWindow {
             theme: facts.themes.names[i].clone(),
+            kind: facts
+                .kinds
+                .get(&facts.themes.names[i])
+                .copied()
+                .unwrap_or_default(),
             counts: acc.counts.clone(),
+            customer_ids: any_customer,
             // Without any customer id in the data (public complaint files), every item stands
             // for its own customer.
             customers: if any_customer {
@@ -415,15 +471,22 @@ pub fn analyze(
             touchpoints: spread(&acc.touchpoints, &categories[2]),
             nps_impact: nps_impact(&all, &acc.tally),
             csat_impact: csat_impact(&all, &acc.tally),
+            impact_test: impact_test(&all, &acc.tally),
+            impact_answers: if all.nps_n > 0 {
+                acc.tally.nps_n
+            } else {
+                acc.tally.csat_n
+            },
             revenue_at_risk: revenue_at_risk(acc.negative_customers.iter().filter_map(|&c| {
                 let name = facts.customers.name(c)?;
                 customer_values.get(name).map(|value| (name, *value))
             }))
             .unwrap_or_default(),
-            spikes: alerts
+            alerts: alerts
                 .iter()
                 .filter(|a| a.theme == facts.themes.names[i])
-                .count(),
+                .cloned()
+                .collect(),
             sentiment: (acc.sentiment_items > 0)
                 .then(|| acc.sentiment_sum / acc.sentiment_items as f64),
         })
@@ -448,11 +511,28 @@ pub fn analyze(
             period_label(last, params.period),
         ),
         items: window.iter().map(|t| t.items).sum(),
+        window_periods: window
+            .iter()
+            .map(|t| NamedPeriod::of(t, params.period))
+            .collect(),
+        left_out: left_out(&totals, params).map(|t| NamedPeriod::of(&t, params.period)),
+        customer_ids: any_customer,
         window,
         themed_items,
         themes,
         alerts,
         drivers,
+    }
+}
+
+/// The test behind a theme's impact: its mentioners' NPS against everyone else's (CSAT when
+/// the data has no NPS answer). The impact is zero exactly when this difference is.
+fn impact_test(all: &ScoreTally, with_theme: &ScoreTally) -> Option<crate::scores::Comparison> {
+    let without = crate::impact::tally_without(all, with_theme)?;
+    if all.nps_n > 0 {
+        compare_nps(with_theme, &without)
+    } else {
+        compare_csat(with_theme, &without)
     }
 }
 
@@ -497,17 +577,18 @@ fn window_alerts(
         .copied()
         .filter(|t| t.period <= last)
         .collect();
+    let themes = facts.theme_names();
+    // Every theme's every window period is read together: the Bonferroni family.
+    let spikes = SpikeParams {
+        tests: (themes.len() as u64 * (last - first + 1) as u64).max(1),
+        ..params.spikes
+    };
     let mut alerts = Vec::new();
-    for theme in facts.theme_names() {
+    for theme in themes {
         let points = facts.series(&theme, params.period, &history);
-        let found = detect_spikes(&theme, &points, params.period, &params.spikes)
+        let found = detect_spikes(&theme, &points, params.period, &spikes)
             .into_iter()
-            .chain(detect_shifts(
-                &theme,
-                &points,
-                params.period,
-                &params.spikes,
-            ));
+            .chain(detect_shifts(&theme, &points, params.period, &spikes));
         alerts.extend(found.filter(|a| a.period >= first && a.period <= last));
     }
     alerts.sort_by(|a, b| a.period.cmp(&b.period).then_with(|| a.theme.cmp(&b.theme)));
@@ -518,6 +599,9 @@ fn empty_analysis(params: &AnalysisParams) -> Analysis {
     Analysis {
         params: *params,
         window: Vec::new(),
+        window_periods: Vec::new(),
+        left_out: None,
+        customer_ids: false,
         window_labels: (String::new(), String::new()),
         items: 0,
         themed_items: 0,

@@ -1,38 +1,65 @@
-//! The chronic score: which themes keep coming back, broadly, and what they cost.
+//! The chronic score: which themes keep coming back, broadly, and what they cost; and the label
+//! every theme gets, each backed by a count and a test.
 //!
 //! Over a window of periods (default: the last 6 months or 12 weeks, chosen by the caller):
-//! - **persistence**: the share of periods in which the theme's count reached its floor
-//!   `max(3, ⌈0.5% × period volume⌉)` ([`period_floor`]), so a theme must be more than a stray
-//!   mention in a busy period to count as present;
+//! - **presence**: the periods in which the theme's count reached its floor
+//!   `max(3, ⌈0.5% × period volume⌉)` ([`period_floor`]);
+//! - **material persistence**: the periods in which its share was significantly above
+//!   [`ChronicParams::chronic_share`] (default 2% of the period's items): the one-sided Poisson
+//!   test `P(X ≥ count | λ = 2% × period volume) ≤ alpha` (default 0.05) ([`above_share`]);
 //! - **spread**: distinct customers, and the normalised Shannon entropy
 //!   `H = -Σ pᵢ ln pᵢ / ln K` (Shannon 1948; Pielou's evenness, 1966) of the theme's items over
 //!   the K channels, business units and touchpoints *of the data*: 0 when all in one, 1 when
 //!   spread evenly over all K;
 //! - **impact**: NPS / CSAT impact and revenue at risk, computed elsewhere
-//!   ([`crate::impact`], [`crate::revenue`]) and carried here for ranking and explanation.
+//!   ([`crate::impact`], [`crate::revenue`]), with the z-test of the mentioners' score against
+//!   everyone else's ([`crate::scores::compare_nps`]): the impact is zero exactly when that
+//!   difference is, so the test's p-value is the impact's.
 //!
-//! A theme is chronic when persistence, customers and spread all pass [`ChronicParams`] and it
-//! does not raise the score (a positive NPS or CSAT impact makes it **praise** instead: customers
-//! keep mentioning it because they like it); a theme that is not chronic but had a spike alert, or whose largest period holds most of its
-//! mentions, is a **spike**. Chronic themes are ranked by impact (see [`rank_themes`]).
+//! Labels, in this order ([`score_theme`]):
+//! 1. **praise**, **suggestion**, **question**: the taxonomy says so (`kind`); or **praise** when
+//!    the impact raises the score significantly (p below `alpha / themes`, Bonferroni, on at
+//!    least [`ChronicParams::min_answers`] answers mentioning it);
+//! 2. **chronic**: significantly above the chronic share in at least 75% of the periods, raised
+//!    by at least 10 customers (items without customer ids), spread (entropy ≥ 0.3 over
+//!    channels, business units or touchpoints, where the data has two or more), and not raising
+//!    the score;
+//! 3. **spike**: a spike alert in the window ([`crate::spikes`]), or a burst: its largest period
+//!    holds at least [`ChronicParams::min_count`] items (default 10) and is above the pooled
+//!    rate of its other periods by a Poisson test at `0.05 / (themes × periods)`;
+//! 4. **shift**: a confirmed sustained rise ([`crate::spikes::detect_shifts`]) in the window;
+//! 5. **occasional**: none of these.
+//!
+//! The default list holds chronic themes, spikes, shifts, and any theme whose impact lowers the
+//! score significantly (p < alpha on at least `min_answers` answers), whatever its label.
+//! Chronic themes are ranked by impact (see [`rank_themes`]).
 
 use std::cmp::Ordering;
 
 use serde::Serialize;
+use trove_domain::ThemeKind;
 
+use crate::dist::poisson_upper_tail;
 use crate::revenue::{RevenueAtRisk, compact_money};
+use crate::scores::Comparison;
+use crate::spikes::{Alert, AlertKind};
 use crate::trend::{PeriodKind, PeriodTotal, period_label};
 
-/// Thresholds of the chronic score, with documented defaults.
+/// Thresholds of the labels, with documented defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct ChronicParams {
-    /// Least persistence for chronic (default 0.75: present in 9 of 12 months).
+    /// Least share of the periods significantly above the chronic share, for chronic
+    /// (default 0.75: 5 of 6 months, 9 of 12).
     pub min_persistence: f64,
-    /// The floor's fixed part: a theme is present in a period with at least this many items
-    /// (default 3) …
+    /// The presence floor's fixed part: a theme is present in a period with at least this many
+    /// items (default 3) …
     pub floor_count: u64,
     /// … and at least this share of the period's items (default 0.005 = 0.5%).
     pub floor_share: f64,
+    /// The share of a period's items a chronic theme must significantly exceed (default 0.02).
+    pub chronic_share: f64,
+    /// The level of the per-period test and of the impact test (default 0.05).
+    pub alpha: f64,
     /// Least distinct customers for chronic (default 10).
     pub min_customers: u64,
     /// Least normalised entropy over channels or business units or touchpoints (the largest
@@ -40,9 +67,11 @@ pub struct ChronicParams {
     /// split over two of ten). Dimensions with fewer than two categories in the data are
     /// ignored; with none left, spread does not block.
     pub min_entropy: f64,
-    /// A non-chronic theme whose largest period holds at least this share of its window count
-    /// is a burst, labelled spike (default 0.5).
-    pub burst_share: f64,
+    /// Least items in a burst's period (default 10).
+    pub min_count: u64,
+    /// Least scored answers mentioning a theme for its impact to count as significant
+    /// (default 30).
+    pub min_answers: u64,
 }
 
 impl Default for ChronicParams {
@@ -51,9 +80,12 @@ impl Default for ChronicParams {
             min_persistence: 0.75,
             floor_count: 3,
             floor_share: 0.005,
+            chronic_share: 0.02,
+            alpha: 0.05,
             min_customers: 10,
             min_entropy: 0.3,
-            burst_share: 0.5,
+            min_count: 10,
+            min_answers: 30,
         }
     }
 }
@@ -63,10 +95,14 @@ impl Default for ChronicParams {
 pub struct ThemeWindow {
     /// The theme's id.
     pub theme: String,
+    /// What the taxonomy says it is (default: a problem).
+    pub kind: ThemeKind,
     /// Items with the theme per period, aligned with the window's [`PeriodTotal`]s.
     pub counts: Vec<u64>,
     /// Distinct customers who raised it in the window (or items, when customers are unknown).
     pub customers: u64,
+    /// Whether the data has customer ids (else `customers` counts items).
+    pub customer_ids: bool,
     /// Its items per channel, one entry per channel in the data (zeros included).
     pub channels: Vec<u64>,
     /// Its items per business unit, one entry per business unit in the data.
@@ -77,10 +113,15 @@ pub struct ThemeWindow {
     pub nps_impact: Option<f64>,
     /// CSAT impact in points ([`crate::impact::csat_impact`]).
     pub csat_impact: Option<f64>,
+    /// The test of the impact's score (NPS when it has one, else CSAT): the mentioners'
+    /// score against everyone else's.
+    pub impact_test: Option<Comparison>,
+    /// Scored answers mentioning the theme, on the impact's score.
+    pub impact_answers: u64,
     /// Revenue at risk per currency ([`crate::revenue::revenue_at_risk`]).
     pub revenue_at_risk: RevenueAtRisk,
     /// Spike and shift alerts of the theme in the window ([`crate::spikes`]).
-    pub spikes: usize,
+    pub alerts: Vec<Alert>,
     /// Mean sentiment (-1..1) of its items that have one.
     pub sentiment: Option<f64>,
 }
@@ -89,15 +130,53 @@ pub struct ThemeWindow {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ThemeLabel {
-    /// Persistent and widespread.
+    /// Persistent above the chronic share, and widespread.
     Chronic,
-    /// A burst: alerted, or concentrated in one period.
+    /// A burst: a spike alert, or one period far above the others.
     Spike,
-    /// Persistent and widespread, but raising the score: something customers praise, not an
-    /// issue to fix.
+    /// A sustained rise of its level.
+    Shift,
+    /// Something customers praise: the taxonomy says so, or it raises the score significantly.
     Praise,
+    /// A suggestion (the taxonomy says so).
+    Suggestion,
+    /// A question (the taxonomy says so).
+    Question,
     /// None of these.
     Occasional,
+}
+
+impl ThemeLabel {
+    /// The label as a word: "chronic", "spike", ….
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Chronic => "chronic",
+            Self::Spike => "spike",
+            Self::Shift => "shift",
+            Self::Praise => "praise",
+            Self::Suggestion => "suggestion",
+            Self::Question => "question",
+            Self::Occasional => "occasional",
+        }
+    }
+
+    /// Praise, suggestions and questions: not issues.
+    pub fn is_not_a_problem(self) -> bool {
+        matches!(self, Self::Praise | Self::Suggestion | Self::Question)
+    }
+}
+
+/// The largest period of a theme against its other periods.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Burst {
+    /// The period by name.
+    pub period: String,
+    /// Items with the theme in it.
+    pub count: u64,
+    /// The count the other periods' pooled rate expects in it.
+    pub expected: f64,
+    /// `P(X ≥ count | expected)`.
+    pub p_value: f64,
 }
 
 /// A theme's chronic score and its explanation.
@@ -105,22 +184,30 @@ pub enum ThemeLabel {
 pub struct ChronicScore {
     /// The theme's id.
     pub theme: String,
+    /// What the taxonomy says it is.
+    pub kind: ThemeKind,
     /// Whether it is chronic.
     pub chronic: bool,
-    /// Chronic, spike or occasional.
+    /// Chronic, spike, shift, praise, suggestion, question or occasional.
     pub label: ThemeLabel,
+    /// Whether the default list shows it: chronic, spike, shift, or a significant loss.
+    pub listed: bool,
     /// Rank among the chronic themes by impact (1 = first); none for the others.
     pub rank: Option<usize>,
     /// Share of the window's periods in which the theme reached its floor.
     pub persistence: f64,
     /// Periods in which it reached its floor.
     pub periods_present: usize,
+    /// Periods in which its share was significantly above the chronic share.
+    pub periods_above: usize,
     /// Periods in the window.
     pub periods: usize,
     /// Items with the theme in the window.
     pub volume: u64,
-    /// Distinct customers.
+    /// Distinct customers (items, when the data has no customer ids).
     pub customers: u64,
+    /// Whether the data has customer ids.
+    pub customer_ids: bool,
     /// Channels with at least one of its items.
     pub channels: usize,
     /// Business units with at least one of its items.
@@ -137,13 +224,23 @@ pub struct ChronicScore {
     pub nps_impact: Option<f64>,
     /// CSAT impact in points.
     pub csat_impact: Option<f64>,
-    /// Revenue at risk per currency.
+    /// Two-sided p-value of the impact (the mentioners' score against everyone else's).
+    pub impact_p_value: Option<f64>,
+    /// Scored answers mentioning it, on the impact's score.
+    pub impact_answers: u64,
+    /// The impact lowers the score significantly (p < alpha, at least `min_answers` answers).
+    pub significant_loss: bool,
+    /// Revenue at risk per currency (none for praise, suggestions and questions).
     pub revenue_at_risk: RevenueAtRisk,
     /// Spike and shift alerts in the window.
     pub spikes: usize,
+    /// Its largest period, when that is a burst.
+    pub burst: Option<Burst>,
+    /// The latest shift in the window.
+    pub shift: Option<Alert>,
     /// Mean sentiment (-1..1) of its items that have one: how its customers sound.
     pub sentiment: Option<f64>,
-    /// One line that explains the score.
+    /// One line that explains the label.
     pub explanation: String,
 }
 
@@ -172,6 +269,12 @@ pub fn persistence(counts: &[u64], totals: &[PeriodTotal], params: &ChronicParam
     (present, share)
 }
 
+/// Whether `count` of `total` items is significantly above `share`: the one-sided Poisson
+/// test `P(X ≥ count | λ = share × total) ≤ alpha`. An empty period never is.
+pub fn above_share(count: u64, total: u64, share: f64, alpha: f64) -> bool {
+    total > 0 && poisson_upper_tail(count, share * total as f64) <= alpha
+}
+
 /// The normalised Shannon entropy `-Σ pᵢ ln pᵢ / ln K` of counts over K categories, in 0..=1.
 /// `None` with fewer than two categories (nothing to spread over) or no items.
 pub fn normalized_entropy(counts: &[u64]) -> Option<f64> {
@@ -190,14 +293,57 @@ pub fn normalized_entropy(counts: &[u64]) -> Option<f64> {
     Some((entropy / (counts.len() as f64).ln()).clamp(0.0, 1.0))
 }
 
+/// The burst test: the largest period (the earliest of equals) against the pooled rate of the
+/// others, `λ = max(rest count, ½) / rest total × period total`, `p = P(X ≥ count | λ)`; a burst
+/// when the count is at least `min_count` and `p ≤ level`. `None` with fewer than two periods.
+pub fn burst(
+    counts: &[u64],
+    totals: &[PeriodTotal],
+    kind: PeriodKind,
+    min_count: u64,
+    level: f64,
+) -> Option<Burst> {
+    let (peak, &count) = counts
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(&a.0)))?;
+    let total = totals.get(peak)?.items;
+    let rest_count = counts.iter().sum::<u64>() - count;
+    let rest_total = totals.iter().map(|t| t.items).sum::<u64>() - total;
+    if totals.len() < 2 || rest_total == 0 || count < min_count {
+        return None;
+    }
+    let expected = (rest_count as f64).max(0.5) / rest_total as f64 * total as f64;
+    let p_value = poisson_upper_tail(count, expected);
+    (p_value <= level).then(|| Burst {
+        period: period_label(totals[peak].period, kind),
+        count,
+        expected,
+        p_value,
+    })
+}
+
+/// How many themes and periods are judged together (for the Bonferroni levels).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Family {
+    /// Themes scored together.
+    pub themes: usize,
+}
+
 /// Scores one theme over the window (`totals`: the window's periods, dense and in order).
 pub fn score_theme(
     window: &ThemeWindow,
     totals: &[PeriodTotal],
     kind: PeriodKind,
     params: &ChronicParams,
+    family: Family,
 ) -> ChronicScore {
     let (periods_present, persistence) = persistence(&window.counts, totals, params);
+    let periods_above = totals
+        .iter()
+        .zip(&window.counts)
+        .filter(|(t, c)| above_share(**c, t.items, params.chronic_share, params.alpha))
+        .count();
     let volume: u64 = window.counts.iter().sum();
     let entropies = [
         normalized_entropy(&window.channels),
@@ -206,34 +352,48 @@ pub fn score_theme(
     ];
     let spread_ok = entropies.iter().all(Option::is_none)
         || entropies.iter().flatten().any(|h| *h >= params.min_entropy);
-    let persistent_and_wide = persistence >= params.min_persistence
-        && window.customers >= params.min_customers
-        && spread_ok;
+    let material = !totals.is_empty()
+        && periods_above as f64 >= params.min_persistence * totals.len() as f64;
+    let persistent_and_wide = material && window.customers >= params.min_customers && spread_ok;
+    let impact = window.nps_impact.or(window.csat_impact);
+    let tested = window.impact_test.filter(|_| window.impact_answers >= params.min_answers);
+    let significant_at = |level: f64| tested.filter(|t| t.p_value < level);
+    let significant_loss = significant_at(params.alpha).is_some_and(|t| t.difference < 0.0);
+    let significant_gain = significant_at(params.alpha / family.themes.max(1) as f64)
+        .is_some_and(|t| t.difference > 0.0);
+    let tests = (family.themes.max(1) * totals.len().max(1)) as f64;
+    let burst = burst(&window.counts, totals, kind, params.min_count, 0.05 / tests);
+    let has = |k: AlertKind| window.alerts.iter().any(|a| a.kind == k);
     // Without scores nothing tells praise from complaint: the theme counts as a problem.
-    let raises_score = window
-        .nps_impact
-        .or(window.csat_impact)
-        .is_some_and(|impact| impact > 0.0);
-    let chronic = persistent_and_wide && !raises_score;
-    let label = if chronic {
-        ThemeLabel::Chronic
-    } else if persistent_and_wide {
-        ThemeLabel::Praise
-    } else if window.spikes > 0 || is_burst(&window.counts, volume, params) {
-        ThemeLabel::Spike
-    } else {
-        ThemeLabel::Occasional
+    let raises_score = impact.is_some_and(|impact| impact > 0.0);
+    let label = match window.kind {
+        ThemeKind::Praise => ThemeLabel::Praise,
+        ThemeKind::Suggestion => ThemeLabel::Suggestion,
+        ThemeKind::Question => ThemeLabel::Question,
+        ThemeKind::Problem if significant_gain => ThemeLabel::Praise,
+        ThemeKind::Problem if persistent_and_wide && !raises_score => ThemeLabel::Chronic,
+        ThemeKind::Problem if has(AlertKind::Spike) || burst.is_some() => ThemeLabel::Spike,
+        ThemeKind::Problem if has(AlertKind::ShiftUp) => ThemeLabel::Shift,
+        ThemeKind::Problem => ThemeLabel::Occasional,
     };
+    let chronic = label == ThemeLabel::Chronic;
     let mut score = ChronicScore {
         theme: window.theme.clone(),
+        kind: window.kind,
         chronic,
         label,
+        listed: matches!(
+            label,
+            ThemeLabel::Chronic | ThemeLabel::Spike | ThemeLabel::Shift
+        ) || significant_loss,
         rank: None,
         persistence,
         periods_present,
+        periods_above,
         periods: totals.len(),
         volume,
         customers: window.customers,
+        customer_ids: window.customer_ids,
         channels: present_categories(&window.channels),
         business_units: present_categories(&window.business_units),
         touchpoints: present_categories(&window.touchpoints),
@@ -242,40 +402,51 @@ pub fn score_theme(
         touchpoint_entropy: entropies[2],
         nps_impact: window.nps_impact,
         csat_impact: window.csat_impact,
-        revenue_at_risk: window.revenue_at_risk.clone(),
-        spikes: window.spikes,
+        impact_p_value: window.impact_test.map(|t| t.p_value),
+        impact_answers: window.impact_answers,
+        significant_loss,
+        revenue_at_risk: if label == ThemeLabel::Praise {
+            RevenueAtRisk::new()
+        } else {
+            window.revenue_at_risk.clone()
+        },
+        spikes: window.alerts.len(),
+        burst,
+        shift: window
+            .alerts
+            .iter()
+            .rfind(|a| a.kind != AlertKind::Spike)
+            .cloned(),
         sentiment: window.sentiment,
         explanation: String::new(),
     };
-    score.explanation = explain(&score, window, totals, kind);
+    score.explanation = explain(&score, window, kind, params);
     score
-}
-
-/// A burst: the largest period holds at least `burst_share` of a volume of at least the floor.
-fn is_burst(counts: &[u64], volume: u64, params: &ChronicParams) -> bool {
-    let largest = counts.iter().copied().max().unwrap_or(0);
-    volume >= params.floor_count && largest as f64 >= params.burst_share * volume as f64
 }
 
 fn present_categories(counts: &[u64]) -> usize {
     counts.iter().filter(|&&c| c > 0).count()
 }
 
-/// Scores every theme and ranks the chronic ones by impact.
+/// Scores every theme and ranks them.
 ///
-/// Order: chronic themes first, then spikes, then the rest; within each, by points of score
-/// lost (`-nps_impact`, or `-csat_impact` without NPS; none counts as 0), then customers, then
-/// volume, all descending, then theme id ascending. The id breaks every tie, so the ranking
-/// never depends on the input order. `rank` numbers the chronic themes 1, 2, ….
+/// Order: chronic themes first, then spikes, shifts, occasional themes with a significant
+/// loss, the other occasional ones, then praise, suggestions and questions; within each, by
+/// points of score lost (`-nps_impact`, or `-csat_impact` without NPS; none counts as 0), then
+/// customers, then volume, all descending, then theme id ascending. The id breaks every tie,
+/// so the ranking never depends on the input order. `rank` numbers the chronic themes 1, 2, ….
 pub fn rank_themes(
     windows: &[ThemeWindow],
     totals: &[PeriodTotal],
     kind: PeriodKind,
     params: &ChronicParams,
 ) -> Vec<ChronicScore> {
+    let family = Family {
+        themes: windows.len(),
+    };
     let mut scores: Vec<ChronicScore> = windows
         .iter()
-        .map(|w| score_theme(w, totals, kind, params))
+        .map(|w| score_theme(w, totals, kind, params, family))
         .collect();
     scores.sort_by(ranking_order);
     for (i, score) in scores.iter_mut().filter(|s| s.chronic).enumerate() {
@@ -289,41 +460,60 @@ pub fn score_loss(score: &ChronicScore) -> f64 {
     -score.nps_impact.or(score.csat_impact).unwrap_or(0.0)
 }
 
-fn label_order(label: ThemeLabel) -> u8 {
-    match label {
+fn label_order(score: &ChronicScore) -> u8 {
+    match score.label {
         ThemeLabel::Chronic => 0,
         ThemeLabel::Spike => 1,
-        ThemeLabel::Occasional => 2,
-        ThemeLabel::Praise => 3,
+        ThemeLabel::Shift => 2,
+        ThemeLabel::Occasional if score.significant_loss => 3,
+        ThemeLabel::Occasional => 4,
+        ThemeLabel::Praise => 5,
+        ThemeLabel::Suggestion => 6,
+        ThemeLabel::Question => 7,
     }
 }
 
 fn ranking_order(a: &ChronicScore, b: &ChronicScore) -> Ordering {
-    label_order(a.label)
-        .cmp(&label_order(b.label))
+    label_order(a)
+        .cmp(&label_order(b))
         .then_with(|| score_loss(b).total_cmp(&score_loss(a)))
         .then_with(|| b.customers.cmp(&a.customers))
         .then_with(|| b.volume.cmp(&a.volume))
         .then_with(|| a.theme.cmp(&b.theme))
 }
 
-/// "present in 11 of 12 months, 1,240 customers, 5 channels, 4 business units; NPS impact
-/// -4.1; $2.3M revenue at risk", with the parts the data has; spikes say where the burst was.
+/// "above 2% of items in 11 of 12 months, 1,240 customers, 5 channels, 4 business units; NPS
+/// impact -4.1 (p<0.001, 900 answers); $2.3M revenue at risk", with the parts the data has,
+/// and what makes a spike, a shift or praise.
 fn explain(
     score: &ChronicScore,
     window: &ThemeWindow,
-    totals: &[PeriodTotal],
     kind: PeriodKind,
+    params: &ChronicParams,
 ) -> String {
-    let mut spread = vec![
+    let presence = if score.label == ThemeLabel::Chronic {
+        format!(
+            "above {} of items in {} of {} {} (Poisson p<{} each)",
+            percent(params.chronic_share),
+            score.periods_above,
+            score.periods,
+            kind.plural(),
+            params.alpha
+        )
+    } else {
         format!(
             "present in {} of {} {}",
             score.periods_present,
             score.periods,
             kind.plural()
-        ),
-        counted(score.customers, "customer"),
-    ];
+        )
+    };
+    let who = if score.customer_ids {
+        counted(score.customers, "customer")
+    } else {
+        format!("{} (no customer ids)", counted(score.customers, "item"))
+    };
+    let mut spread = vec![presence, who];
     if window.channels.len() > 1 {
         spread.push(counted(score.channels as u64, "channel"));
     }
@@ -334,13 +524,33 @@ fn explain(
         spread.push(counted(score.touchpoints as u64, "touchpoint"));
     }
     let mut parts = vec![spread.join(", ")];
-    if score.label == ThemeLabel::Spike {
-        parts.push(burst_text(score, window, totals, kind));
+    match score.label {
+        ThemeLabel::Spike => parts.push(spike_text(score, window)),
+        ThemeLabel::Shift => parts.extend(score.shift.as_ref().map(|a| shift_text(a, kind))),
+        _ => {}
     }
-    if let Some(impact) = score.nps_impact {
-        parts.push(format!("NPS impact {impact:.1}"));
-    } else if let Some(impact) = score.csat_impact {
-        parts.push(format!("CSAT impact {impact:.1}"));
+    let impact = match (score.nps_impact, score.csat_impact) {
+        (Some(impact), _) => Some(("NPS", impact)),
+        (None, Some(impact)) => Some(("CSAT", impact)),
+        _ => None,
+    };
+    if let Some((name, impact)) = impact {
+        let test = score.impact_p_value.map_or_else(String::new, |p| {
+            format!(
+                " ({}, {} answers)",
+                p_text(p),
+                thousands(score.impact_answers)
+            )
+        });
+        parts.push(format!("{name} impact {impact:+.1}{test}"));
+    }
+    match (score.label, score.kind) {
+        (ThemeLabel::Praise, ThemeKind::Praise) => parts.push("praise in the taxonomy".into()),
+        (ThemeLabel::Praise, _) => parts.push("raises the score significantly: praise".into()),
+        (ThemeLabel::Occasional, _) if score.significant_loss => {
+            parts.push("lowers the score significantly".into())
+        }
+        _ => {}
     }
     if !score.revenue_at_risk.is_empty() {
         let amounts: Vec<String> = score.revenue_at_risk.values().map(compact_money).collect();
@@ -349,31 +559,65 @@ fn explain(
     parts.join("; ")
 }
 
-fn burst_text(
-    score: &ChronicScore,
-    window: &ThemeWindow,
-    totals: &[PeriodTotal],
-    kind: PeriodKind,
-) -> String {
-    let peak = window
-        .counts
-        .iter()
-        .enumerate()
-        .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(&a.0)));
-    match (peak, score.spikes) {
-        (Some((i, &count)), spikes) if i < totals.len() => format!(
-            "spike: {} of {} mentions in {}{}",
-            thousands(count),
-            thousands(score.volume),
-            period_label(totals[i].period, kind),
-            if spikes > 0 {
-                format!(", {spikes} alert(s)")
-            } else {
-                String::new()
-            }
+/// "spike: 721 items in 2026-06 against 1.1 expected (p<0.001)".
+fn spike_text(score: &ChronicScore, window: &ThemeWindow) -> String {
+    let alert = window.alerts.iter().rfind(|a| a.kind == AlertKind::Spike);
+    let (count, period, expected, p) = match (alert, &score.burst) {
+        (Some(a), _) => (
+            a.observed_count,
+            a.period_name.as_str(),
+            a.expected_count,
+            a.p_value.unwrap_or(0.0),
         ),
-        (_, spikes) => format!("spike: {spikes} alert(s)"),
+        (None, Some(b)) => (b.count, b.period.as_str(), b.expected, b.p_value),
+        (None, None) => return "spike".into(),
+    };
+    format!(
+        "spike: {} of its {} items in {period} against {expected:.1} expected ({})",
+        thousands(count),
+        thousands(score.volume),
+        p_text(p)
+    )
+}
+
+/// "shift up since 2026-03 (4 months): 74.0 a month against 29.4 expected, 296 items (p<0.001)".
+pub fn shift_text(alert: &Alert, kind: PeriodKind) -> String {
+    let direction = if alert.kind == AlertKind::ShiftDown {
+        "down"
+    } else {
+        "up"
+    };
+    let periods = alert.periods.max(1) as f64;
+    format!(
+        "shift {direction} since {} ({} {}): {:.1} a {} on average against {:.1} expected, {} items ({})",
+        alert.since_name,
+        alert.periods,
+        if alert.periods == 1 {
+            kind.singular()
+        } else {
+            kind.plural()
+        },
+        alert.observed_count as f64 / periods,
+        kind.singular(),
+        alert.expected_count / periods,
+        thousands(alert.observed_count),
+        p_text(alert.p_value.unwrap_or(1.0))
+    )
+}
+
+/// "p<0.001", "p=0.012".
+pub fn p_text(p: f64) -> String {
+    if p < 0.001 {
+        "p<0.001".into()
+    } else {
+        format!("p={p:.3}")
     }
+}
+
+/// "2%", "0.5%".
+fn percent(share: f64) -> String {
+    let text = format!("{:.1}", 100.0 * share);
+    format!("{}%", text.trim_end_matches(".0"))
 }
 
 /// "1 channel", "1,240 customers".
@@ -413,17 +657,83 @@ mod tests {
     fn window(theme: &str, counts: &[u64], customers: u64) -> ThemeWindow {
         ThemeWindow {
             theme: theme.to_owned(),
+            kind: ThemeKind::Problem,
             counts: counts.to_vec(),
             customers,
+            customer_ids: true,
             channels: vec![40, 30, 20, 10, 0],
             business_units: vec![25, 25, 25, 25],
             touchpoints: Vec::new(),
             nps_impact: Some(-4.1),
             csat_impact: None,
+            impact_test: None,
+            impact_answers: 0,
             revenue_at_risk: RevenueAtRisk::new(),
-            spikes: 0,
+            alerts: Vec::new(),
             sentiment: None,
         }
+    }
+
+    /// A z-test result with the given difference and p-value.
+    fn tested(difference: f64, p_value: f64) -> Comparison {
+        Comparison {
+            difference,
+            ci_low: difference - 1.0,
+            ci_high: difference + 1.0,
+            z: 3.0,
+            p_value,
+            significant: p_value < 0.05,
+        }
+    }
+
+    #[test]
+    fn the_share_test_matches_a_worked_example() {
+        // 500 items at 2%: λ = 10. P(X ≥ 18 | 10) = 0.014278 ≤ 0.05: above; P(X ≥ 15 | 10) =
+        // 0.083458: not above (15 is 3% of 500, but 10 expected makes 15 unremarkable).
+        assert!(above_share(18, 500, 0.02, 0.05));
+        assert!(!above_share(15, 500, 0.02, 0.05));
+        assert!(!above_share(0, 0, 0.02, 0.05));
+    }
+
+    #[test]
+    fn the_burst_test_matches_a_worked_example() {
+        // Counts 4 5 6 30 5 4 of 1,000 each: the others hold 24 of 5,000, λ = 4.8 in the peak;
+        // P(X ≥ 30 | 4.8) = 1.00364e-14 ≤ 0.05 / 6.
+        let totals = months(6, 1000);
+        let b = burst(&[4, 5, 6, 30, 5, 4], &totals, PeriodKind::Month, 10, 0.05 / 6.0)
+            .expect("a burst");
+        assert_eq!((b.count, b.period.as_str()), (30, "2026-03"));
+        assert!((b.expected - 4.8).abs() < 1e-12);
+        assert!((b.p_value - 1.003_643e-14).abs() < 1e-19, "{b:?}");
+        // 9 items are under the minimum of 10, however surprising; a steady theme is no burst.
+        assert!(burst(&[0, 0, 0, 9, 0, 0], &totals, PeriodKind::Month, 10, 0.05 / 6.0).is_none());
+        assert!(burst(&[20; 6], &totals, PeriodKind::Month, 10, 0.05 / 6.0).is_none());
+    }
+
+    #[test]
+    fn a_handful_of_items_is_no_spike_and_a_significant_loss_is_listed() {
+        // Two of four mentions in one month: no alert, under the minimum count: occasional.
+        let totals = months(6, 1000);
+        let tiny = window("tiny", &[0, 2, 1, 0, 1, 0], 4);
+        let family = Family { themes: 27 };
+        let score = score_theme(&tiny, &totals, PeriodKind::Month, &ChronicParams::default(), family);
+        assert_eq!(score.label, ThemeLabel::Occasional);
+        assert!(!score.listed);
+        // Under the chronic share most months, but its mentioners score far lower: listed.
+        let mut costly = window("costly", &[12, 9, 15, 11, 10, 13], 70);
+        costly.impact_test = Some(tested(-40.0, 0.0004));
+        costly.impact_answers = 70;
+        let score =
+            score_theme(&costly, &totals, PeriodKind::Month, &ChronicParams::default(), family);
+        assert_eq!(score.label, ThemeLabel::Occasional);
+        assert!(score.significant_loss && score.listed, "{score:?}");
+        assert!(score.explanation.contains("NPS impact -4.1 (p<0.001, 70 answers)"));
+        assert!(score.explanation.contains("lowers the score significantly"));
+        // The same difference on 20 answers is not enough to claim it.
+        costly.impact_answers = 20;
+        let score =
+            score_theme(&costly, &totals, PeriodKind::Month, &ChronicParams::default(), family);
+        assert!(!score.listed);
     }
 
     #[test]
@@ -455,7 +765,9 @@ mod tests {
 
     #[test]
     fn a_persistent_widespread_theme_is_chronic_and_explains_itself() {
-        let totals = months(12, 1000);
+        // 500 items a month (was 1,000: at 2-3% of 1,000 these counts would not be significantly
+        // above the chronic share of 2%; at 4-6% of 500 they are, but for the empty month).
+        let totals = months(12, 500);
         let mut theme = window(
             "claims-delay",
             &[20, 25, 30, 22, 0, 28, 24, 26, 21, 23, 27, 25],
@@ -470,13 +782,15 @@ mod tests {
             &totals,
             PeriodKind::Month,
             &ChronicParams::default(),
+            Family { themes: 1 },
         );
         assert!(score.chronic);
         assert_eq!((score.periods_present, score.periods), (11, 12));
+        assert_eq!(score.periods_above, 11);
         assert_eq!(
             score.explanation,
-            "present in 11 of 12 months, 1,240 customers, 4 channels, 4 business units; \
-             NPS impact -4.1; $2.3M revenue at risk"
+            "above 2% of items in 11 of 12 months (Poisson p<0.05 each), 1,240 customers, \
+             4 channels, 4 business units; NPS impact -4.1; $2.3M revenue at risk"
         );
     }
 
@@ -487,23 +801,26 @@ mod tests {
         let mut burst = window("outage-march", &[0, 0, 1, 300, 2, 0, 0, 0, 0, 0, 0, 0], 280);
         burst.channels = vec![303, 0, 0, 0, 0];
         burst.business_units = vec![0, 303, 0, 0];
+        let family = Family { themes: 1 };
         let score = score_theme(
             &burst,
             &totals,
             PeriodKind::Month,
             &ChronicParams::default(),
+            family,
         );
         assert!(!score.chronic);
         assert_eq!(score.label, ThemeLabel::Spike);
         assert!(
             score
                 .explanation
-                .contains("present in 1 of 12 months, 280 customers, 1 channel, 1 business unit; spike: 300 of 303 mentions in 2026-03"),
+                .contains("present in 1 of 12 months, 280 customers, 1 channel, 1 business unit; spike: 300 of its 303 items in 2026-03 against 0.3 expected (p<0.001)"),
             "{}",
             score.explanation
         );
-        // Persistent but in one channel and one unit only: not chronic either.
-        let mut narrow = window("narrow", &[20; 12], 500);
+        // Persistent (40 of 1,000 a month: P(X ≥ 40 | 20) = 5.3e-5) but in one channel and one
+        // unit only: not chronic either.
+        let mut narrow = window("narrow", &[40; 12], 500);
         narrow.channels = vec![240, 0, 0, 0, 0];
         narrow.business_units = vec![0, 240, 0, 0];
         assert!(
@@ -511,21 +828,31 @@ mod tests {
                 &narrow,
                 &totals,
                 PeriodKind::Month,
-                &ChronicParams::default()
+                &ChronicParams::default(),
+                family
             )
             .chronic
         );
         // Persistent, spread, but raised by three customers: not chronic.
-        let few = window("few", &[20; 12], 3);
-        assert!(!score_theme(&few, &totals, PeriodKind::Month, &ChronicParams::default()).chronic);
+        let few = window("few", &[40; 12], 3);
+        assert!(
+            !score_theme(
+                &few,
+                &totals,
+                PeriodKind::Month,
+                &ChronicParams::default(),
+                family
+            )
+            .chronic
+        );
     }
 
     #[test]
     fn chronic_themes_are_ranked_by_impact() {
         let totals = months(6, 1000);
-        let mut a = window("a", &[10; 6], 100);
+        let mut a = window("a", &[40; 6], 100);
         a.nps_impact = Some(-1.0);
-        let mut b = window("b", &[10; 6], 50);
+        let mut b = window("b", &[40; 6], 50);
         b.nps_impact = Some(-3.0);
         let c = window("c", &[0, 0, 0, 50, 0, 0], 40);
         let ranked = rank_themes(
@@ -553,19 +880,25 @@ mod tests {
             proptest::collection::vec(0u64..40, 6),
             0u64..50,
             proptest::option::of(-5i32..5),
-            0usize..2,
+            proptest::option::of(0.0f64..0.1),
         )
-            .prop_map(|(id, counts, customers, impact, spikes)| ThemeWindow {
+            .prop_map(|(id, counts, customers, impact, p_value)| ThemeWindow {
                 theme: format!("t{id}"),
+                kind: ThemeKind::Problem,
                 counts,
                 customers,
+                customer_ids: true,
                 channels: vec![customers, customers / 2, 0],
                 business_units: vec![1, customers],
                 touchpoints: Vec::new(),
                 nps_impact: impact.map(f64::from),
                 csat_impact: None,
+                impact_test: impact
+                    .zip(p_value)
+                    .map(|(i, p)| tested(f64::from(i), p)),
+                impact_answers: 40,
                 revenue_at_risk: RevenueAtRisk::new(),
-                spikes,
+                alerts: Vec::new(),
                 sentiment: None,
             })
     }
@@ -591,36 +924,71 @@ mod praise_tests {
     use super::*;
 
     #[test]
-    fn a_persistent_theme_that_raises_the_score_is_praise_not_a_chronic_issue() {
+    fn praise_is_declared_or_proven_and_carries_no_money() {
         let totals: Vec<PeriodTotal> = (0..6)
             .map(|period| PeriodTotal {
                 period,
                 items: 1_000,
             })
             .collect();
+        let usd = trove_domain::Currency::parse("USD").expect("a currency");
         let window = |theme: &str, impact: f64| ThemeWindow {
             theme: theme.into(),
+            kind: ThemeKind::Problem,
             counts: vec![50; 6],
             customers: 200,
+            customer_ids: true,
             channels: vec![100, 100, 100],
             business_units: vec![150, 150],
             touchpoints: vec![],
             nps_impact: Some(impact),
             csat_impact: None,
-            revenue_at_risk: RevenueAtRisk::new(),
-            spikes: 0,
+            impact_test: Some(Comparison {
+                difference: impact * 10.0,
+                ci_low: impact * 10.0 - 5.0,
+                ci_high: impact * 10.0 + 5.0,
+                z: 6.0,
+                p_value: 1e-9,
+                significant: true,
+            }),
+            impact_answers: 300,
+            revenue_at_risk: [(usd, trove_domain::Money::from_minor(100, usd))].into(),
+            alerts: Vec::new(),
             sentiment: None,
         };
+        let mut thanks = window("thanks", 0.0);
+        thanks.kind = ThemeKind::Praise;
+        thanks.impact_test = None;
+        let mut idea = window("idea", -0.1);
+        idea.kind = ThemeKind::Suggestion;
+        idea.impact_test = None;
         let ranked = rank_themes(
-            &[window("helpful-agent", 4.9), window("surprise-fee", -3.2)],
+            &[
+                window("helpful-agent", 4.9),
+                window("surprise-fee", -3.2),
+                thanks,
+                idea,
+            ],
             &totals,
             PeriodKind::Month,
             &ChronicParams::default(),
         );
-        assert_eq!(ranked[0].theme, "surprise-fee");
-        assert!(ranked[0].chronic);
-        assert_eq!(ranked[1].label, ThemeLabel::Praise);
-        assert!(!ranked[1].chronic);
-        assert_eq!(ranked[1].rank, None);
+        let labels: Vec<(&str, ThemeLabel, bool)> = ranked
+            .iter()
+            .map(|s| (s.theme.as_str(), s.label, s.listed))
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                ("surprise-fee", ThemeLabel::Chronic, true),
+                ("thanks", ThemeLabel::Praise, false),
+                ("helpful-agent", ThemeLabel::Praise, false),
+                ("idea", ThemeLabel::Suggestion, false),
+            ]
+        );
+        assert!(ranked[1].revenue_at_risk.is_empty() && ranked[2].revenue_at_risk.is_empty());
+        assert!(!ranked[3].revenue_at_risk.is_empty());
+        assert!(ranked[2].explanation.contains("raises the score significantly: praise"));
+        assert!(ranked[1].explanation.contains("praise in the taxonomy"));
     }
 }
