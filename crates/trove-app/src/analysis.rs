@@ -122,6 +122,13 @@ impl App {
                 }
                 ControlFlow::Continue(())
             })?;
+        if let Some(current) = self.store().current_taxonomy()? {
+            let taxonomy = trove_text::Taxonomy::parse("the stored taxonomy", &current.toml)
+                .map_err(|e| StoreError::database("reading the themes' kinds", e))?;
+            for theme in &taxonomy.themes {
+                facts.set_kind(theme.id.as_str(), theme.kind);
+            }
+        }
         Ok(facts)
     }
 

@@ -329,6 +329,7 @@ impl App {
             parent: None,
             stage: None,
             departments: Vec::new(),
+            kind: Default::default(),
             phrases: phrases.into_iter().map(str::to_owned).collect(),
             keywords: keywords.into_iter().map(str::to_owned).collect(),
             exclude: Vec::new(),

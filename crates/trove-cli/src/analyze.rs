@@ -7,7 +7,8 @@ use clap::{Args, ValueEnum};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Table};
 use trove_analytics::analysis::{Analysis, AnalysisParams};
-use trove_analytics::chronic::{ChronicScore, ThemeLabel};
+use trove_analytics::chronic::{ChronicScore, p_text, shift_text};
+use trove_analytics::spikes::AlertKind;
 use trove_analytics::revenue::compact_money;
 use trove_analytics::scores::{self, Comparison, Estimate};
 use trove_analytics::trend::{PeriodKind, period_label};
@@ -83,6 +84,10 @@ pub struct Scope {
     /// End of the window (exclusive), YYYY-MM-DD; default: the end of the last complete period.
     #[arg(long)]
     until: Option<String>,
+    /// Keep a trailing period that looks incomplete (under half the median volume); by default
+    /// it is left out and named.
+    #[arg(long)]
+    include_partial: bool,
     /// Which themes count.
     #[arg(long, value_enum, default_value_t = Origin::Any)]
     pub themes: Origin,
@@ -127,6 +132,7 @@ impl Scope {
             period: self.period.into(),
             window: self.window.max(1),
             until: self.until.as_deref().map(parse_day).transpose()?,
+            include_partial: self.include_partial,
             ..AnalysisParams::default()
         })
     }
@@ -201,6 +207,7 @@ pub fn analyze(url: &DbUrl, args: &AnalyzeArgs) -> Result<ExitCode> {
         chronic,
         analysis.alerts.len(),
     );
+    print_left_out(&analysis);
     print_ranking(&analysis, false, 10);
     print_vital_few("volume", &analysis.pareto_volume);
     print_vital_few("NPS points lost", &analysis.pareto_impact);
@@ -323,7 +330,8 @@ fn list_runs(url: &DbUrl, limit: usize, format: Format) -> Result<ExitCode> {
 pub struct IssuesArgs {
     #[command(flatten)]
     scope: Scope,
-    /// List every theme (praise and occasional ones too), not only chronic issues and spikes.
+    /// List every theme (occasional ones too) in the ranking, not only chronic issues, spikes,
+    /// shifts and themes that lower the score significantly.
     #[arg(long)]
     all: bool,
     /// Write CSV instead (overrides --format).
@@ -337,14 +345,17 @@ pub fn issues(url: &DbUrl, args: &IssuesArgs) -> Result<ExitCode> {
     let shown: Vec<&ChronicScore> = analysis
         .themes
         .iter()
-        .filter(|t| args.all || matches!(t.label, ThemeLabel::Chronic | ThemeLabel::Spike))
+        .filter(|t| args.all || t.listed)
         .collect();
     if args.csv {
         print_csv(&shown)?;
     } else if args.scope.format == Format::Json {
         println!("{}", serde_json::to_string_pretty(&shown)?);
     } else {
+        print_left_out(&analysis);
         print_ranking(&analysis, args.all, usize::MAX);
+        print_not_problems(&analysis);
+        print_legend(&analysis);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -358,42 +369,78 @@ fn money_text(score: &ChronicScore) -> String {
     }
 }
 
+/// "2023-06 left out: incomplete, 25 items; `--include-partial` keeps it".
+pub(crate) fn print_left_out(analysis: &Analysis) {
+    if let Some(left) = &analysis.left_out {
+        println!(
+            "{} left out: incomplete, {} items; `--include-partial` keeps it",
+            left.period,
+            thousands(left.items)
+        );
+    }
+}
+
+/// The score the impact column shows: NPS when any theme has an NPS impact, else CSAT.
+fn impact_score(analysis: &Analysis) -> &'static str {
+    if analysis.themes.iter().any(|t| t.nps_impact.is_some()) {
+        "NPS"
+    } else if analysis.themes.iter().any(|t| t.csat_impact.is_some()) {
+        "CSAT"
+    } else {
+        "NPS"
+    }
+}
+
+/// The ranked issues (`all`: every problem theme), praise, suggestions and questions apart.
 pub(crate) fn print_ranking(analysis: &Analysis, all: bool, limit: usize) {
-    let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
-        "rank",
-        "theme",
-        "label",
-        "periods",
-        "items",
-        "customers",
-        "channels",
-        "units",
-        "NPS impact",
-        "at risk",
-        "tone",
+    let chronic = &analysis.params.chronic;
+    let score_name = impact_score(analysis);
+    let mut header = vec![
+        "rank".to_owned(),
+        "theme".into(),
+        "label".into(),
+        format!("above {:.0}%", 100.0 * chronic.chronic_share),
+        "items".into(),
+    ];
+    if analysis.customer_ids {
+        header.push("customers".into());
+    }
+    header.extend([
+        "channels".into(),
+        "units".into(),
+        format!("{score_name} impact"),
+        "at risk".into(),
+        "tone".into(),
     ]);
-    let rows = analysis
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED).set_header(header);
+    let rows: Vec<&ChronicScore> = analysis
         .themes
         .iter()
-        .filter(|t| all || matches!(t.label, ThemeLabel::Chronic | ThemeLabel::Spike))
-        .take(limit);
+        .filter(|t| !t.label.is_not_a_problem() && (all || t.listed))
+        .take(limit)
+        .collect();
     let right = |text: String| Cell::new(text).set_alignment(CellAlignment::Right);
-    for score in rows {
-        table.add_row(vec![
+    for score in &rows {
+        let impact = if score_name == "NPS" {
+            score.nps_impact
+        } else {
+            score.csat_impact
+        };
+        let mut row = vec![
             right(score.rank.map_or_else(String::new, |r| r.to_string())),
             Cell::new(&score.theme),
-            Cell::new(format!("{:?}", score.label).to_lowercase()),
-            right(format!("{} of {}", score.periods_present, score.periods)),
+            Cell::new(score.label.as_str()),
+            right(format!("{} of {}", score.periods_above, score.periods)),
             right(thousands(score.volume)),
-            right(thousands(score.customers)),
+        ];
+        if analysis.customer_ids {
+            row.push(right(thousands(score.customers)));
+        }
+        row.extend([
             right(score.channels.to_string()),
             right(score.business_units.to_string()),
-            right(
-                score
-                    .nps_impact
-                    .map_or_else(|| "–".into(), |v| format!("{v:+.1}")),
-            ),
+            right(impact.map_or_else(|| "–".into(), |v| format!("{v:+.1}"))),
             right(money_text(score)),
             right(
                 score
@@ -401,21 +448,84 @@ pub(crate) fn print_ranking(analysis: &Analysis, all: bool, limit: usize) {
                     .map_or_else(|| "–".into(), |v| format!("{v:+.2}")),
             ),
         ]);
+        table.add_row(row);
     }
     println!("\n{table}");
-    for score in analysis
+    for (i, score) in rows.iter().take(limit.min(10)).enumerate() {
+        println!("  {}. {}: {}", i + 1, score.theme, score.explanation);
+    }
+}
+
+/// Praise, suggestions and questions: listed apart, never ranked as issues.
+fn print_not_problems(analysis: &Analysis) {
+    let others: Vec<&ChronicScore> = analysis
         .themes
         .iter()
-        .filter(|t| t.chronic)
-        .take(limit.min(10))
-    {
+        .filter(|t| t.label.is_not_a_problem())
+        .collect();
+    if others.is_empty() {
+        return;
+    }
+    println!("\nPraise, suggestions and questions (not issues, no money at risk):");
+    for score in others {
         println!(
-            "  {}. {}: {}",
-            score.rank.unwrap_or(0),
+            "  {} ({}): {}",
             score.theme,
+            score.label.as_str(),
             score.explanation
         );
     }
+}
+
+/// What each column and label means, with the thresholds in use.
+fn print_legend(analysis: &Analysis) {
+    let c = &analysis.params.chronic;
+    let s = &analysis.params.spikes;
+    let period = analysis.params.period.singular();
+    let share = 100.0 * c.chronic_share;
+    let score = impact_score(analysis);
+    println!("\nLegend:");
+    println!(
+        "  above {share:.0}%: {period}s in which the theme's share of all items was above {share:.0}% by a one-sided Poisson test (p<{})",
+        c.alpha
+    );
+    if analysis.customer_ids {
+        println!("  customers: distinct customer ids that raised it in the window");
+    } else {
+        println!(
+            "  items: items that raised it; the data has no customer ids, so customers are not counted (explanations say \"items (no customer ids)\")"
+        );
+    }
+    println!(
+        "  {score} impact: {score}(all) - {score}(all without the answers that mention the theme), in points; \
+         negative = fixing it would raise the score; its p-value is the z-test of the mentioners against the rest"
+    );
+    println!(
+        "  at risk: the lifetime value (as imported with the customers) of the distinct customers who raised it unhappily \
+         (detractor, CSAT 1-2, CES 1-3, or negative text); a value at stake, not a forecast over a horizon; none for praise"
+    );
+    println!("  tone: mean sentiment (-1..+1) of the sentences that mention the theme");
+    println!(
+        "  chronic: above {share:.0}% in at least {:.0}% of the {period}s, at least {} customers, spread over channels or units (entropy >= {}), not raising the score",
+        100.0 * c.min_persistence,
+        c.min_customers,
+        c.min_entropy
+    );
+    println!(
+        "  spike: a {period} with at least {} items far above its baseline (Poisson or robust z, Bonferroni over themes x {period}s, family level {})",
+        s.min_count, s.family_alpha
+    );
+    println!(
+        "  shift: a sustained rise found by CUSUM against the pooled rate of earlier {period}s (each of at least {} items), confirmed by a Poisson test of its count",
+        s.min_volume
+    );
+    println!(
+        "  occasional: none of these; listed only when its impact lowers the score significantly (p<{} on at least {} answers)",
+        c.alpha, c.min_answers
+    );
+    println!(
+        "  praise: `kind = \"praise\"` in the taxonomy, or an impact that raises the score significantly (Bonferroni over themes)"
+    );
 }
 
 fn print_vital_few(what: &str, lines: &[trove_analytics::impact::ParetoLine]) {
@@ -439,21 +549,21 @@ pub(crate) fn print_alerts(analysis: &Analysis, limit: usize) {
     if analysis.alerts.is_empty() {
         return;
     }
+    let kind = analysis.params.period;
     println!("\nSpikes and shifts:");
     for alert in analysis.alerts.iter().take(limit) {
-        println!(
-            "  {} {:<28} {:?}: {} items ({:.1}%) against {:.1} expected ({:.1}%), {:?} {:.1}, confidence {:.3}",
-            period_label(alert.period, analysis.params.period),
-            alert.theme,
-            alert.kind,
-            alert.observed_count,
-            100.0 * alert.observed_share,
-            alert.expected_count,
-            100.0 * alert.expected_share,
-            alert.test,
-            alert.score,
-            alert.confidence,
-        );
+        let what = match alert.kind {
+            AlertKind::Spike => format!(
+                "spike: {} items ({:.1}%) against {:.1} expected ({:.1}%), {}",
+                thousands(alert.observed_count),
+                100.0 * alert.observed_share,
+                alert.expected_count,
+                100.0 * alert.expected_share,
+                p_text(alert.p_value.unwrap_or(1.0)),
+            ),
+            _ => shift_text(alert, kind),
+        };
+        println!("  {} {:<28} {what}", alert.period_name, alert.theme);
     }
     if analysis.alerts.len() > limit {
         println!(
@@ -489,7 +599,7 @@ fn print_csv(scores: &[&ChronicScore]) -> Result<()> {
         out.write_record([
             s.rank.map_or_else(String::new, |r| r.to_string()),
             s.theme.clone(),
-            format!("{:?}", s.label).to_lowercase(),
+            s.label.as_str().to_owned(),
             s.chronic.to_string(),
             format!("{:.3}", s.persistence),
             s.periods_present.to_string(),
@@ -534,10 +644,36 @@ pub fn trend(url: &DbUrl, args: &TrendArgs) -> Result<ExitCode> {
             args.theme
         );
     }
-    let series = facts.series(&args.theme, kind, &facts.totals(kind));
+    // The same window as the analysis: the last --window complete periods (or up to --until).
+    let params = args.scope.params()?;
+    let totals = facts.totals(kind);
+    let window = trove_analytics::analysis::window_of(&totals, &params);
+    let series: Vec<_> = facts
+        .series(&args.theme, kind, &totals)
+        .into_iter()
+        .filter(|p| window.iter().any(|t| t.period == p.period))
+        .collect();
     if args.scope.format == Format::Json {
-        println!("{}", serde_json::to_string_pretty(&series)?);
+        let named: Vec<TrendPoint> = series
+            .iter()
+            .map(|p| TrendPoint {
+                period: period_label(p.period, kind),
+                count: p.count,
+                total: p.total,
+                share: p.share,
+                customers: p.customers,
+                nps: scores::nps(&p.tally),
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&named)?);
         return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(left) = trove_analytics::analysis::left_out(&totals, &params) {
+        println!(
+            "{} left out: incomplete, {} items; `--include-partial` keeps it",
+            period_label(left.period, kind),
+            thousands(left.items)
+        );
     }
     let peak = series
         .iter()
@@ -565,6 +701,18 @@ pub fn trend(url: &DbUrl, args: &TrendArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// One period of `trove trend --format json`.
+#[derive(serde::Serialize)]
+struct TrendPoint {
+    /// "2025-05", "2025-W24", "2025-Q2".
+    period: String,
+    count: u64,
+    total: u64,
+    share: f64,
+    customers: u64,
+    nps: Option<Estimate>,
+}
+
 /// Arguments of `trove verify`.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
@@ -589,6 +737,10 @@ pub struct VerifyArgs {
 struct VerifyOutput<'a> {
     #[serde(flatten)]
     verification: &'a trove_analytics::verify::Verification,
+    /// The periods compared before the fix, by name ("2025-03 to 2025-05").
+    before: String,
+    /// The periods compared after it.
+    after: String,
     contacts_avoided_per_month: f64,
     annuity: Option<trove_domain::Money>,
 }
@@ -638,11 +790,29 @@ pub fn verify(url: &DbUrl, args: &VerifyArgs) -> Result<ExitCode> {
         );
     };
     let Some(verification) = &check.verification else {
-        bail!(
-            "{} has no items before {} to compare with",
-            args.theme,
-            args.fixed_on
-        );
+        let items = |points: &[trove_analytics::trend::SharePoint]| -> u64 {
+            points.iter().map(|p| p.total).sum()
+        };
+        let mentions: u64 = check.before.iter().map(|p| p.count).sum();
+        let side = if items(&check.after) == 0 {
+            format!(
+                "there are no items after {} (the {} that holds it is left out as part before, part after)",
+                args.fixed_on,
+                kind.singular()
+            )
+        } else if items(&check.before) == 0 {
+            format!("there are no items before {}", args.fixed_on)
+        } else if mentions == 0 {
+            format!(
+                "{} was never mentioned in the {} periods before {}: nothing to fix",
+                args.theme,
+                check.before.len(),
+                args.fixed_on
+            )
+        } else {
+            format!("nothing to compare around {}", args.fixed_on)
+        };
+        bail!("cannot verify {}: {side}", args.theme);
     };
     let per = trove_analytics::verify::VerifyParams::default().per;
     let avoided = trove_analytics::verify::contacts_avoided_per_month(
@@ -656,15 +826,6 @@ pub fn verify(url: &DbUrl, args: &VerifyArgs) -> Result<ExitCode> {
         .map(parse_cost)
         .transpose()?;
     let annuity = cost.and_then(|cost| trove_analytics::verify::annuity(avoided, cost));
-    if args.scope.format == Format::Json {
-        let output = VerifyOutput {
-            verification,
-            contacts_avoided_per_month: avoided,
-            annuity,
-        };
-        println!("{}", serde_json::to_string_pretty(&output)?);
-        return Ok(ExitCode::SUCCESS);
-    }
     let span = |points: &[trove_analytics::trend::SharePoint]| match (points.first(), points.last())
     {
         (Some(a), Some(b)) => format!(
@@ -674,6 +835,17 @@ pub fn verify(url: &DbUrl, args: &VerifyArgs) -> Result<ExitCode> {
         ),
         _ => "no periods".into(),
     };
+    if args.scope.format == Format::Json {
+        let output = VerifyOutput {
+            verification,
+            before: span(&check.before),
+            after: span(&check.after),
+            contacts_avoided_per_month: avoided,
+            annuity,
+        };
+        println!("{}", serde_json::to_string_pretty(&output)?);
+        return Ok(ExitCode::SUCCESS);
+    }
     println!(
         "{}: {:.2} per 1,000 items before ({}), {:.2} after ({}); rate ratio {:.3} (95% CI {:.3} to {:.3}): {:?}",
         args.theme,

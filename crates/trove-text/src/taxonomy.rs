@@ -9,6 +9,8 @@
 //! description = "Charges, fees and payments"
 //! stage = "pay"                   # journey stage id (children inherit it)
 //! departments = ["finance"]
+//! kind = "problem"                # or "praise", "suggestion", "question": only problems are
+//!                                 # ranked as issues and carry revenue at risk
 //!
 //! [[themes]]
 //! id = "surprise-fee"
@@ -27,7 +29,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use trove_domain::Slug;
+use trove_domain::{Slug, ThemeKind};
 
 use crate::normalize::Normalizer;
 
@@ -66,6 +68,9 @@ pub struct ThemeDef {
     /// The departments that contribute to it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub departments: Vec<Slug>,
+    /// What it is: a problem (the default), praise, a suggestion or a question.
+    #[serde(default, skip_serializing_if = "ThemeKind::is_problem")]
+    pub kind: ThemeKind,
     /// Multi-word phrases that signal the theme.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub phrases: Vec<String>,
@@ -356,6 +361,7 @@ fn changed_fields(a: &ThemeDef, b: &ThemeDef) -> Vec<String> {
     check("description", a.description != b.description);
     check("parent", a.parent != b.parent);
     check("stage", a.stage != b.stage);
+    check("kind", a.kind != b.kind);
     check(
         "departments",
         a.departments.iter().collect::<BTreeSet<_>>() != b.departments.iter().collect(),
@@ -441,6 +447,22 @@ negatable = true
     }
 
     #[test]
+    fn a_theme_can_be_praise_and_a_wrong_kind_is_named() {
+        let text = "[[themes]]\nid = \"thanks\"\nname = \"Thanks\"\nkind = \"praise\"\nkeywords = [\"thanks\"]\n";
+        let taxonomy = Taxonomy::parse("t.toml", text).unwrap();
+        assert_eq!(taxonomy.themes[0].kind, ThemeKind::Praise);
+        assert!(taxonomy.to_toml().contains("kind = \"praise\""));
+        // The default is a problem, and it is not written out.
+        let sample = Taxonomy::parse("t.toml", SAMPLE).unwrap();
+        assert!(sample.themes.iter().all(|t| t.kind == ThemeKind::Problem));
+        assert!(!sample.to_toml().contains("kind"));
+        let wrong = text.replace("praise", "compliment");
+        let err = Taxonomy::parse("t.toml", &wrong).unwrap_err();
+        assert!(err.to_string().contains("compliment"), "{err}");
+        assert_eq!(err.line, Some(4), "{err}");
+    }
+
+    #[test]
     fn a_diff_lists_added_removed_and_changed_themes() {
         let old = Taxonomy::parse("t.toml", SAMPLE).unwrap();
         let mut new = old.clone();
@@ -454,6 +476,7 @@ negatable = true
             parent: None,
             stage: None,
             departments: vec![],
+            kind: ThemeKind::Problem,
             phrases: vec![],
             keywords: vec!["claim".into()],
             exclude: vec![],
