@@ -20,7 +20,8 @@
 //! 1. **praise**, **suggestion**, **question**: the taxonomy says so (`kind`); or **praise** when
 //!    the impact raises the score significantly (p below `alpha / themes`, Bonferroni, on at
 //!    least [`ChronicParams::min_answers`] answers mentioning it);
-//! 2. **chronic**: significantly above the chronic share in at least 75% of the periods, raised
+//! 2. **chronic**: over a window of at least 3 periods, significantly above the chronic share
+//!    in at least 75% of them, raised
 //!    by at least 10 customers (items without customer ids), spread (entropy ≥ 0.3 over
 //!    channels, business units or touchpoints, where the data has two or more), and not raising
 //!    the score;
@@ -51,6 +52,9 @@ pub struct ChronicParams {
     /// Least share of the periods significantly above the chronic share, for chronic
     /// (default 0.75: 5 of 6 months, 9 of 12).
     pub min_persistence: f64,
+    /// Fewest periods in the window for any theme to be called chronic (default 3: one
+    /// period says nothing about persistence).
+    pub min_periods: usize,
     /// The presence floor's fixed part: a theme is present in a period with at least this many
     /// items (default 3) …
     pub floor_count: u64,
@@ -78,6 +82,7 @@ impl Default for ChronicParams {
     fn default() -> Self {
         Self {
             min_persistence: 0.75,
+            min_periods: 3,
             floor_count: 3,
             floor_share: 0.005,
             chronic_share: 0.02,
@@ -352,7 +357,7 @@ pub fn score_theme(
     ];
     let spread_ok = entropies.iter().all(Option::is_none)
         || entropies.iter().flatten().any(|h| *h >= params.min_entropy);
-    let material = !totals.is_empty()
+    let material = totals.len() >= params.min_periods.max(1)
         && periods_above as f64 >= params.min_persistence * totals.len() as f64;
     let persistent_and_wide = material && window.customers >= params.min_customers && spread_ok;
     let impact = window.nps_impact.or(window.csat_impact);

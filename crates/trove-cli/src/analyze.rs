@@ -506,8 +506,9 @@ fn print_legend(analysis: &Analysis) {
     );
     println!("  tone: mean sentiment (-1..+1) of the sentences that mention the theme");
     println!(
-        "  chronic: above {share:.0}% in at least {:.0}% of the {period}s, at least {} customers, spread over channels or units (entropy >= {}), not raising the score",
+        "  chronic: above {share:.0}% in at least {:.0}% of the {period}s (a window of at least {}), at least {} customers, spread over channels or units (entropy >= {}), not raising the score",
         100.0 * c.min_persistence,
+        c.min_periods,
         c.min_customers,
         c.min_entropy
     );
