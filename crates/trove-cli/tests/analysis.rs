@@ -158,6 +158,15 @@ fn a_theme_trend_and_a_fix_check_read_the_same_series() {
     assert!(low <= ratio && ratio <= high, "{verification}");
     let chart = ok(&db, &["trend", "managing-an-account", "--window", "100"]);
     assert!(chart.contains('█') && chart.contains("2019-01"), "{chart}");
+    // A fix dated after the last complaint: the missing side is named.
+    let output = Command::new(TROVE)
+        .args(["verify", "managing-an-account", "--fixed-on", "2030-01-15", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no items after 2030-01-15"), "{stderr}");
 }
 
 #[test]
