@@ -325,8 +325,23 @@ fn list_runs(url: &DbUrl, limit: usize, format: Format) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The labels and their evidence, under `trove issues --help`.
+const LABELS_HELP: &str = "Labels (thresholds are the defaults):
+  chronic     a window of >= 3 periods; share of all items significantly above 2% (one-sided
+              Poisson, p<0.05) in >= 75% of them; >= 10 customers (items without ids); spread
+              over channels/units/touchpoints (entropy >= 0.3); not raising the score
+  spike       a period with >= 10 items above its baseline, Poisson or robust z test at
+              0.05 / (themes x periods) (at most 0.001); periods under 30 items are not tested
+  shift       a sustained rise by CUSUM against the pooled rate of earlier periods (>= 30 items
+              each), confirmed by a Poisson test of its count (>= 10 items)
+  praise      kind = \"praise\" in the taxonomy, or a significant rise of the score (p < 0.05 /
+              themes, >= 30 answers); no money at risk, listed apart
+  occasional  none of these; still listed when its impact lowers the score significantly
+              (p<0.05, >= 30 answers)";
+
 /// Arguments of `trove issues`.
 #[derive(Debug, Args)]
+#[command(after_help = LABELS_HELP)]
 pub struct IssuesArgs {
     #[command(flatten)]
     scope: Scope,
