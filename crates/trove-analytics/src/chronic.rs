@@ -361,7 +361,9 @@ pub fn score_theme(
         && periods_above as f64 >= params.min_persistence * totals.len() as f64;
     let persistent_and_wide = material && window.customers >= params.min_customers && spread_ok;
     let impact = window.nps_impact.or(window.csat_impact);
-    let tested = window.impact_test.filter(|_| window.impact_answers >= params.min_answers);
+    let tested = window
+        .impact_test
+        .filter(|_| window.impact_answers >= params.min_answers);
     let significant_at = |level: f64| tested.filter(|t| t.p_value < level);
     let significant_loss = significant_at(params.alpha).is_some_and(|t| t.difference < 0.0);
     let significant_gain = significant_at(params.alpha / family.themes.max(1) as f64)
@@ -705,13 +707,28 @@ mod tests {
         // Counts 4 5 6 30 5 4 of 1,000 each: the others hold 24 of 5,000, λ = 4.8 in the peak;
         // P(X ≥ 30 | 4.8) = 1.00364e-14 ≤ 0.05 / 6.
         let totals = months(6, 1000);
-        let b = burst(&[4, 5, 6, 30, 5, 4], &totals, PeriodKind::Month, 10, 0.05 / 6.0)
-            .expect("a burst");
+        let b = burst(
+            &[4, 5, 6, 30, 5, 4],
+            &totals,
+            PeriodKind::Month,
+            10,
+            0.05 / 6.0,
+        )
+        .expect("a burst");
         assert_eq!((b.count, b.period.as_str()), (30, "2026-03"));
         assert!((b.expected - 4.8).abs() < 1e-12);
         assert!((b.p_value - 1.003_643e-14).abs() < 1e-19, "{b:?}");
         // 9 items are under the minimum of 10, however surprising; a steady theme is no burst.
-        assert!(burst(&[0, 0, 0, 9, 0, 0], &totals, PeriodKind::Month, 10, 0.05 / 6.0).is_none());
+        assert!(
+            burst(
+                &[0, 0, 0, 9, 0, 0],
+                &totals,
+                PeriodKind::Month,
+                10,
+                0.05 / 6.0
+            )
+            .is_none()
+        );
         assert!(burst(&[20; 6], &totals, PeriodKind::Month, 10, 0.05 / 6.0).is_none());
     }
 
@@ -721,23 +738,43 @@ mod tests {
         let totals = months(6, 1000);
         let tiny = window("tiny", &[0, 2, 1, 0, 1, 0], 4);
         let family = Family { themes: 27 };
-        let score = score_theme(&tiny, &totals, PeriodKind::Month, &ChronicParams::default(), family);
+        let score = score_theme(
+            &tiny,
+            &totals,
+            PeriodKind::Month,
+            &ChronicParams::default(),
+            family,
+        );
         assert_eq!(score.label, ThemeLabel::Occasional);
         assert!(!score.listed);
         // Under the chronic share most months, but its mentioners score far lower: listed.
         let mut costly = window("costly", &[12, 9, 15, 11, 10, 13], 70);
         costly.impact_test = Some(tested(-40.0, 0.0004));
         costly.impact_answers = 70;
-        let score =
-            score_theme(&costly, &totals, PeriodKind::Month, &ChronicParams::default(), family);
+        let score = score_theme(
+            &costly,
+            &totals,
+            PeriodKind::Month,
+            &ChronicParams::default(),
+            family,
+        );
         assert_eq!(score.label, ThemeLabel::Occasional);
         assert!(score.significant_loss && score.listed, "{score:?}");
-        assert!(score.explanation.contains("NPS impact -4.1 (p<0.001, 70 answers)"));
+        assert!(
+            score
+                .explanation
+                .contains("NPS impact -4.1 (p<0.001, 70 answers)")
+        );
         assert!(score.explanation.contains("lowers the score significantly"));
         // The same difference on 20 answers is not enough to claim it.
         costly.impact_answers = 20;
-        let score =
-            score_theme(&costly, &totals, PeriodKind::Month, &ChronicParams::default(), family);
+        let score = score_theme(
+            &costly,
+            &totals,
+            PeriodKind::Month,
+            &ChronicParams::default(),
+            family,
+        );
         assert!(!score.listed);
     }
 
@@ -898,9 +935,7 @@ mod tests {
                 touchpoints: Vec::new(),
                 nps_impact: impact.map(f64::from),
                 csat_impact: None,
-                impact_test: impact
-                    .zip(p_value)
-                    .map(|(i, p)| tested(f64::from(i), p)),
+                impact_test: impact.zip(p_value).map(|(i, p)| tested(f64::from(i), p)),
                 impact_answers: 40,
                 revenue_at_risk: RevenueAtRisk::new(),
                 alerts: Vec::new(),
@@ -993,7 +1028,11 @@ mod praise_tests {
         );
         assert!(ranked[1].revenue_at_risk.is_empty() && ranked[2].revenue_at_risk.is_empty());
         assert!(!ranked[3].revenue_at_risk.is_empty());
-        assert!(ranked[2].explanation.contains("raises the score significantly: praise"));
+        assert!(
+            ranked[2]
+                .explanation
+                .contains("raises the score significantly: praise")
+        );
         assert!(ranked[1].explanation.contains("praise in the taxonomy"));
     }
 }

@@ -356,7 +356,8 @@ pub fn detect_shifts(
     };
     let mut alerts = Vec::new();
     let mut from = 0;
-    while let Some(reference) = Reference::of(&series, &eligible[from.min(eligible.len())..], params)
+    while let Some(reference) =
+        Reference::of(&series, &eligible[from.min(eligible.len())..], params)
     {
         let monitored = &eligible[(from + params.window).min(eligible.len())..];
         match run_cusum(&series, &reference, monitored, params) {

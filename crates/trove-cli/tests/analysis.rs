@@ -76,7 +76,10 @@ fn complaints_about_one_bank_rank_their_steady_issues_as_chronic_with_explanatio
     for theme in all.as_array().unwrap() {
         if theme["label"] == "spike" {
             let burst = theme["burst"]["count"].as_u64().unwrap_or(u64::MAX);
-            assert!(burst >= 10 && theme["volume"].as_u64().unwrap() >= 10, "{theme}");
+            assert!(
+                burst >= 10 && theme["volume"].as_u64().unwrap() >= 10,
+                "{theme}"
+            );
         }
     }
     // Without scores the ranking falls back to customers (here: complaints), largest first.
@@ -106,7 +109,11 @@ fn a_theme_trend_and_a_fix_check_read_the_same_series() {
     );
     let series = series.as_array().unwrap();
     assert!(series.len() >= 70, "six years of months: {}", series.len());
-    assert!(series.iter().all(|p| p["period"].as_str().is_some_and(|p| p.len() == 7)));
+    assert!(
+        series
+            .iter()
+            .all(|p| p["period"].as_str().is_some_and(|p| p.len() == 7))
+    );
     // --window is honoured: 8 weeks are 8 weeks, named by ISO week.
     let weeks = json(
         &db,
@@ -123,7 +130,10 @@ fn a_theme_trend_and_a_fix_check_read_the_same_series() {
     );
     let weeks = weeks.as_array().unwrap();
     assert_eq!(weeks.len(), 8);
-    assert!(weeks[0]["period"].as_str().unwrap().contains("-W"), "{weeks:?}");
+    assert!(
+        weeks[0]["period"].as_str().unwrap().contains("-W"),
+        "{weeks:?}"
+    );
     let total: u64 = series.iter().map(|p| p["count"].as_u64().unwrap()).sum();
     assert!(total > 1_000);
     let verification = json(
@@ -160,7 +170,13 @@ fn a_theme_trend_and_a_fix_check_read_the_same_series() {
     assert!(chart.contains('█') && chart.contains("2019-01"), "{chart}");
     // A fix dated after the last complaint: the missing side is named.
     let output = Command::new(TROVE)
-        .args(["verify", "managing-an-account", "--fixed-on", "2030-01-15", "--db"])
+        .args([
+            "verify",
+            "managing-an-account",
+            "--fixed-on",
+            "2030-01-15",
+            "--db",
+        ])
         .arg(&db)
         .output()
         .unwrap();
