@@ -489,7 +489,8 @@ struct Signal<'a> {
 /// The alert of a signal, when the count test confirms it: the span's count against the count
 /// the reference rate expects, `P(X ≥ observed)` for a rise or `P(X ≤ observed)` for a fall
 /// under Poisson(expected), at most [`SpikeParams::alpha`], with the larger of the two counts at
-/// least [`SpikeParams::min_count`].
+/// least [`SpikeParams::min_count`]. A shift is a level that lasts, not one burst: the span must
+/// hold at least two periods and pass the test again without its most extreme period.
 fn shift_alert(
     series: &Series<'_>,
     reference: &Reference,
@@ -497,13 +498,38 @@ fn shift_alert(
     params: &SpikeParams,
 ) -> Option<Alert> {
     let (first, last) = (*signal.span.first()?, *signal.span.last()?);
-    let (expected, observed) = series.expected_and_observed(reference.rate, signal.span);
-    let p_value = match signal.kind {
-        AlertKind::ShiftDown => poisson_lower_tail(observed, expected),
-        _ => poisson_upper_tail(observed, expected),
+    let test = |span: &[usize]| {
+        let (expected, observed) = series.expected_and_observed(reference.rate, span);
+        let p_value = match signal.kind {
+            AlertKind::ShiftDown => poisson_lower_tail(observed, expected),
+            _ => poisson_upper_tail(observed, expected),
+        };
+        let supported = (observed as f64).max(expected) >= params.min_count as f64;
+        (
+            expected,
+            observed,
+            p_value,
+            supported && p_value <= params.alpha(),
+        )
     };
-    let supported = (observed as f64).max(expected) >= params.min_count as f64;
-    if !supported || p_value > params.alpha() {
+    let (expected, observed, p_value, confirmed) = test(signal.span);
+    let extreme = signal.span.iter().copied().max_by(|&a, &b| {
+        let off = |i: usize| {
+            let (e, o) = series.expected_and_observed(reference.rate, &[i]);
+            match signal.kind {
+                AlertKind::ShiftDown => e - o as f64,
+                _ => o as f64 - e,
+            }
+        };
+        off(a).total_cmp(&off(b))
+    })?;
+    let rest: Vec<usize> = signal
+        .span
+        .iter()
+        .copied()
+        .filter(|&i| i != extreme)
+        .collect();
+    if !confirmed || rest.is_empty() || !test(&rest).3 {
         return None;
     }
     let total: u64 = signal.span.iter().map(|&i| series.points[i].total).sum();
@@ -669,6 +695,19 @@ mod tests {
         assert!(detect_shifts("t", &points, PeriodKind::Day, &params).is_empty());
         // Without the adjustment the weekends would be spikes.
         assert!(!detect_spikes("t", &points, PeriodKind::IsoWeek, &params).is_empty());
+    }
+
+    #[test]
+    fn a_single_burst_is_a_spike_not_a_shift() {
+        // Steady at 5% of 10,000, then one month of 9% (and a slightly high one before it, so
+        // the CUSUM's run starts a month early): the count test without the burst month finds
+        // nothing left, so no shift; the spike test reports the month.
+        let counts = [500, 510, 490, 500, 510, 490, 500, 500, 520, 900, 500, 500];
+        let points = series(&counts, 10_000, 0);
+        let params = SpikeParams::default();
+        assert!(detect_shifts("t", &points, PeriodKind::Month, &params).is_empty());
+        let spikes = detect_spikes("t", &points, PeriodKind::Month, &params);
+        assert_eq!(spikes.iter().map(|a| a.period).collect::<Vec<_>>(), [9]);
     }
 
     #[test]
