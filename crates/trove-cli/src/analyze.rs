@@ -208,6 +208,7 @@ pub fn analyze(url: &DbUrl, args: &AnalyzeArgs) -> Result<ExitCode> {
         analysis.alerts.len(),
     );
     print_left_out(&analysis);
+    print_short_window(&analysis);
     print_ranking(&analysis, false, 10);
     print_vital_few("volume", &analysis.pareto_volume);
     print_vital_few("NPS points lost", &analysis.pareto_impact);
@@ -368,6 +369,7 @@ pub fn issues(url: &DbUrl, args: &IssuesArgs) -> Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&shown)?);
     } else {
         print_left_out(&analysis);
+        print_short_window(&analysis);
         print_ranking(&analysis, args.all, usize::MAX);
         print_not_problems(&analysis);
         print_legend(&analysis);
@@ -391,6 +393,23 @@ pub(crate) fn print_left_out(analysis: &Analysis) {
             "{} left out: incomplete, {} items; `--include-partial` keeps it",
             left.period,
             thousands(left.items)
+        );
+    }
+}
+
+/// Says so when the window is too short for any theme to be chronic.
+fn print_short_window(analysis: &Analysis) {
+    let needed = analysis.params.chronic.min_periods;
+    if !analysis.window.is_empty() && analysis.window.len() < needed {
+        let kind = analysis.params.period;
+        println!(
+            "The window holds {} {}: persistence needs at least {needed}, so nothing can be chronic; a shorter --period (e.g. day or week) or a longer --window can show it",
+            analysis.window.len(),
+            if analysis.window.len() == 1 {
+                kind.singular()
+            } else {
+                kind.plural()
+            }
         );
     }
 }
