@@ -99,6 +99,33 @@ pub struct FixCheck {
     pub verification: Option<Verification>,
 }
 
+impl FixCheck {
+    /// Why there is no verification, naming the side without data: "there are no items after
+    /// 2030-01-15 ...", "there are no items before ...", or that the theme never occurred before.
+    /// `fixed_on` is the day as the user wrote it; `kind` the period compared.
+    pub fn why_unverified(&self, fixed_on: &str, kind: PeriodKind) -> String {
+        let items = |points: &[SharePoint]| -> u64 { points.iter().map(|p| p.total).sum() };
+        let mentions: u64 = self.before.iter().map(|p| p.count).sum();
+        if items(&self.after) == 0 {
+            format!(
+                "there are no items after {fixed_on} (the {} that holds it is left out, being part before and part after)",
+                kind.singular()
+            )
+        } else if items(&self.before) == 0 {
+            format!("there are no items before {fixed_on}")
+        } else if mentions == 0 {
+            format!(
+                "{} was never mentioned in the {} {} before {fixed_on}: nothing to fix",
+                self.theme,
+                self.before.len(),
+                kind.plural()
+            )
+        } else {
+            format!("nothing to compare around {fixed_on}")
+        }
+    }
+}
+
 impl App {
     /// Reads the matching items' facts (no text) with their themes of `origin`.
     pub fn load_facts(&self, filter: &FeedbackFilter, origin: ThemeOrigin) -> StoreResult<Facts> {

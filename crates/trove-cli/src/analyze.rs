@@ -825,29 +825,11 @@ pub fn verify(url: &DbUrl, args: &VerifyArgs) -> Result<ExitCode> {
         );
     };
     let Some(verification) = &check.verification else {
-        let items = |points: &[trove_analytics::trend::SharePoint]| -> u64 {
-            points.iter().map(|p| p.total).sum()
-        };
-        let mentions: u64 = check.before.iter().map(|p| p.count).sum();
-        let side = if items(&check.after) == 0 {
-            format!(
-                "there are no items after {} (the {} that holds it is left out as part before, part after)",
-                args.fixed_on,
-                kind.singular()
-            )
-        } else if items(&check.before) == 0 {
-            format!("there are no items before {}", args.fixed_on)
-        } else if mentions == 0 {
-            format!(
-                "{} was never mentioned in the {} periods before {}: nothing to fix",
-                args.theme,
-                check.before.len(),
-                args.fixed_on
-            )
-        } else {
-            format!("nothing to compare around {}", args.fixed_on)
-        };
-        bail!("cannot verify {}: {side}", args.theme);
+        bail!(
+            "cannot verify {}: {}",
+            args.theme,
+            check.why_unverified(&args.fixed_on, kind)
+        );
     };
     let per = trove_analytics::verify::VerifyParams::default().per;
     let avoided = trove_analytics::verify::contacts_avoided_per_month(

@@ -776,10 +776,11 @@ fn verify(app: &App, session: &Session, issue: u32, fixed_on: Date, periods: usi
         )?
         .with_context(|| format!("no item carries the theme {}", theme.as_str()))?;
     let Some(v) = check.verification else {
-        bail!(
-            "{} has no items before {fixed_on} to compare with",
-            theme.as_str()
+        let why = check.why_unverified(
+            &fixed_on.to_string(),
+            trove_analytics::trend::PeriodKind::Month,
         );
+        bail!("cannot verify {}: {why}", theme.as_str());
     };
     let verdict = serde_json::to_value(v.verdict)?
         .as_str()
