@@ -446,6 +446,11 @@ pub fn analyze(
             add_observation(&mut cross, themes, f64::from(nps.value()));
         }
     }
+    // Every theme's every window period is read together: the Bonferroni family of the alerts,
+    // recorded with the parameters.
+    let mut params = *params;
+    params.spikes.tests = (theme_count as u64 * (last - first + 1) as u64).max(1);
+    let params = &params;
     let alerts = window_alerts(facts, params, &totals, first, last);
     let windows: Vec<ThemeWindow> = accumulators
         .iter()
@@ -577,14 +582,9 @@ fn window_alerts(
         .copied()
         .filter(|t| t.period <= last)
         .collect();
-    let themes = facts.theme_names();
-    // Every theme's every window period is read together: the Bonferroni family.
-    let spikes = SpikeParams {
-        tests: (themes.len() as u64 * (last - first + 1) as u64).max(1),
-        ..params.spikes
-    };
+    let spikes = params.spikes;
     let mut alerts = Vec::new();
-    for theme in themes {
+    for theme in facts.theme_names() {
         let points = facts.series(&theme, params.period, &history);
         let found = detect_spikes(&theme, &points, params.period, &spikes)
             .into_iter()
@@ -740,10 +740,27 @@ mod tests {
             window: 6,
             ..AnalysisParams::default()
         };
-        let window = window_of(&facts.totals(PeriodKind::Month), &params);
+        let totals = facts.totals(PeriodKind::Month);
+        let window = window_of(&totals, &params);
         assert_eq!(window.len(), 6);
         assert_eq!(period_label(window[0].period, PeriodKind::Month), "2025-07");
         assert_eq!(period_label(window[5].period, PeriodKind::Month), "2025-12");
+        // The month left out is named; with include_partial it is kept.
+        let left = left_out(&totals, &params).expect("January 2026 is left out");
+        assert_eq!(
+            NamedPeriod::of(&left, PeriodKind::Month),
+            NamedPeriod {
+                period: "2026-01".into(),
+                items: 5
+            }
+        );
+        let partial = AnalysisParams {
+            include_partial: true,
+            ..params
+        };
+        assert_eq!(left_out(&totals, &partial), None);
+        let kept = window_of(&totals, &partial);
+        assert_eq!(period_label(kept[5].period, PeriodKind::Month), "2026-01");
         let until = AnalysisParams {
             until: Some(month_start(6)),
             ..params

@@ -617,6 +617,7 @@ fn print_csv(scores: &[&ChronicScore]) -> Result<()> {
         "chronic",
         "persistence",
         "periods_present",
+        "periods_above",
         "periods",
         "items",
         "customers",
@@ -625,6 +626,8 @@ fn print_csv(scores: &[&ChronicScore]) -> Result<()> {
         "touchpoints",
         "nps_impact",
         "csat_impact",
+        "impact_p_value",
+        "listed",
         "revenue_at_risk",
         "spikes",
         "explanation",
@@ -638,6 +641,7 @@ fn print_csv(scores: &[&ChronicScore]) -> Result<()> {
             s.chronic.to_string(),
             format!("{:.3}", s.persistence),
             s.periods_present.to_string(),
+            s.periods_above.to_string(),
             s.periods.to_string(),
             s.volume.to_string(),
             s.customers.to_string(),
@@ -646,6 +650,9 @@ fn print_csv(scores: &[&ChronicScore]) -> Result<()> {
             s.touchpoints.to_string(),
             optional(s.nps_impact),
             optional(s.csat_impact),
+            s.impact_p_value
+                .map_or_else(String::new, |p| format!("{p:.3e}")),
+            s.listed.to_string(),
             s.revenue_at_risk
                 .values()
                 .map(|m| m.to_string())
