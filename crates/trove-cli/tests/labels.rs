@@ -64,11 +64,21 @@ fn answer(m: usize, items: usize, j: usize) -> (&'static str, u32) {
 }
 
 fn survey() -> (tempfile::TempDir, std::path::PathBuf) {
+    survey_scored_as("nps")
+}
+
+/// The survey with its answers as NPS (0-10) or as CSAT (1-5: half the NPS answer, at least 1).
+fn survey_scored_as(score: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().expect("temporary folder");
     let mut csv = String::from("id,submitted,customer,unit,score,comment,issue\n");
     for (m, &(year, month, items)) in MONTHS.iter().enumerate() {
         for j in 0..items {
-            let (issue, score) = answer(m, items, j);
+            let (issue, nps) = answer(m, items, j);
+            let score = if score == "csat" {
+                (nps / 2).max(1)
+            } else {
+                nps
+            };
             let day = 1 + j % 27;
             writeln!(
                 csv,
@@ -82,7 +92,8 @@ fn survey() -> (tempfile::TempDir, std::path::PathBuf) {
     let file = dir.path().join("survey.csv");
     std::fs::write(&file, csv).expect("the survey file");
     let mapping = dir.path().join("survey.toml");
-    std::fs::write(&mapping, MAPPING).expect("the mapping");
+    let mapping_text = MAPPING.replace("nps = ", &format!("{score} = "));
+    std::fs::write(&mapping, mapping_text).expect("the mapping");
     let db = dir.path().join("survey.db");
     ok(
         &db,
@@ -202,4 +213,26 @@ fn nothing_is_left_out_silently() {
         .map(|p| p["period"].as_str().unwrap())
         .collect();
     assert_eq!(periods, ["2024-12", "2025-01", "2025-02"]);
+}
+
+#[test]
+fn a_csat_only_programme_names_its_score_and_lists_its_losses() {
+    let (_dir, db) = survey_scored_as("csat");
+    let human = ok(&db, &["issues"]);
+    assert!(human.contains("CSAT impact"), "{human}");
+    let listed = json(&db, &["issues", "--format", "json"]);
+    let listed = listed.as_array().unwrap();
+    let billing = theme(listed, "billing-error");
+    assert!(billing["csat_impact"].as_f64().unwrap() < 0.0, "{billing}");
+    assert!(
+        billing["impact_p_value"].as_f64().unwrap() < 0.05,
+        "{billing}"
+    );
+    assert!(
+        billing["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("CSAT impact"),
+        "{billing}"
+    );
 }
