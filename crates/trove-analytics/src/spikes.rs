@@ -405,11 +405,12 @@ impl Reference {
     fn of(series: &Series<'_>, eligible: &[usize], params: &SpikeParams) -> Option<Self> {
         let periods = eligible.get(..params.window)?;
         let (exposure, count) = series.expected_and_observed(1.0, periods);
-        let rate = if exposure > 0.0 {
-            count as f64 / exposure
-        } else {
+        if exposure <= 0.0 {
             return None;
-        };
+        }
+        // At least ½ an item over the reference, as for spikes: a theme it never saw can still
+        // be tested when it appears, without being infinitely surprising.
+        let rate = (count as f64).max(0.5) / exposure;
         let shares: Vec<f64> = periods.iter().map(|&i| series.adjusted[i]).collect();
         let spread = MAD_SCALE * mad(&shares)?;
         let reference = Self { rate, spread };
@@ -431,7 +432,8 @@ impl Reference {
 }
 
 /// Runs the CUSUM over the `monitored` periods until a signal that the count test confirms;
-/// returns the alert and the signalling index. An unconfirmed signal restarts the sums.
+/// returns the alert and the signalling index. An unconfirmed signal (one period so far, or a
+/// burst the rest of the span does not bear out) goes on: the span grows while the sum stays up.
 fn run_cusum(
     series: &Series<'_>,
     reference: &Reference,
@@ -472,7 +474,6 @@ fn run_cusum(
         if let Some(alert) = shift_alert(series, reference, &signal, params) {
             return Some((alert, t));
         }
-        (upper, lower) = (0.0, 0.0);
     }
     None
 }
@@ -708,6 +709,22 @@ mod tests {
         assert!(detect_shifts("t", &points, PeriodKind::Month, &params).is_empty());
         let spikes = detect_spikes("t", &points, PeriodKind::Month, &params);
         assert_eq!(spikes.iter().map(|a| a.period).collect::<Vec<_>>(), [9]);
+    }
+
+    #[test]
+    fn a_theme_that_appears_is_a_shift_up() {
+        // Never seen in eight months of 1,000 items: the reference rate is ½ / 8,000. Then 15 a
+        // month: the first month alone is not a level; with the second the span holds 30 items
+        // against 2 × 1000 × .0000625 = .125 expected, and without either month 15 against
+        // .0625: P(X ≥ 15 | .0625) is far below 0.001. Signalled at the second month.
+        let counts = [0, 0, 0, 0, 0, 0, 0, 0, 15, 15, 15];
+        let points = series(&counts, 1000, 0);
+        let alerts = detect_shifts("t", &points, PeriodKind::Month, &SpikeParams::default());
+        assert_eq!(alerts.len(), 1, "{alerts:?}");
+        let a = &alerts[0];
+        assert_eq!((a.kind, a.since, a.period), (AlertKind::ShiftUp, 8, 9));
+        assert_eq!(a.observed_count, 30);
+        assert!((a.expected_count - 0.125).abs() < 1e-12, "{a:?}");
     }
 
     #[test]
