@@ -153,6 +153,7 @@ fn parse_day(raw: &str) -> Result<i64> {
 
 /// Arguments of `trove analyze`.
 #[derive(Debug, Args)]
+#[command(after_help = LABELS_HELP)]
 pub struct AnalyzeArgs {
     #[command(flatten)]
     scope: Scope,
