@@ -533,7 +533,10 @@ fn explain(
     let mut parts = vec![spread.join(", ")];
     match score.label {
         ThemeLabel::Spike => parts.push(spike_text(score, window)),
-        ThemeLabel::Shift => parts.extend(score.shift.as_ref().map(|a| shift_text(a, kind))),
+        // A chronic theme's level can move too: say so beside its persistence.
+        ThemeLabel::Shift | ThemeLabel::Chronic => {
+            parts.extend(score.shift.as_ref().map(|a| shift_text(a, kind)));
+        }
         _ => {}
     }
     let impact = match (score.nps_impact, score.csat_impact) {
