@@ -198,7 +198,8 @@ impl App {
             created_at: jiff::Timestamp::now().as_second(),
             taxonomy_version: self.store().current_taxonomy()?.map(|t| t.version),
             filter: to_json(&RecordedScope::new(filter, origin))?,
-            params: to_json(params)?,
+            // The parameters as used (the alerts' Bonferroni family filled in).
+            params: to_json(&analysis.params)?,
             items: analysis.items,
             chronic: analysis.themes.iter().filter(|t| t.chronic).count() as u64,
             result: to_json(&analysis)?,
