@@ -66,6 +66,12 @@ pub struct Commitment {
     pub standing: Standing,
     /// Days past due (missed) or late (met late).
     pub days_late: i64,
+    /// The day it claims to have been met, when that differs from the day it was recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claimed_on: Option<Date>,
+    /// The day it was recorded as met (what the standing is judged by).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub met_on: Option<Date>,
 }
 
 fn standing(due: Date, met_on: Option<Date>, today: Date) -> (Standing, i64) {
@@ -84,7 +90,8 @@ pub fn commitments(state: &Workflow, today: Date) -> Vec<Commitment> {
         .actions
         .values()
         .map(|a| {
-            let (standing, days_late) = standing(a.due, a.done_on, today);
+            let met_on = a.met_on();
+            let (standing, days_late) = standing(a.due, met_on, today);
             Commitment {
                 promise: Promise::Action(a.id),
                 what: a.what.clone(),
@@ -95,6 +102,8 @@ pub fn commitments(state: &Workflow, today: Date) -> Vec<Commitment> {
                 replanned: a.replans.len(),
                 standing,
                 days_late,
+                claimed_on: a.done_on.filter(|&c| Some(c) != met_on),
+                met_on,
             }
         })
         .chain(state.announcements.values().map(|a| {
@@ -109,6 +118,8 @@ pub fn commitments(state: &Workflow, today: Date) -> Vec<Commitment> {
                 replanned: 0,
                 standing,
                 days_late,
+                claimed_on: None,
+                met_on: a.reported_on,
             }
         }))
         .collect();
@@ -281,10 +292,15 @@ fn action_rows(
         .values()
         .filter(|a| keep(a))
         .map(|a| {
-            let (standing, late) = standing(a.due, a.done_on, today);
+            let (standing, late) = standing(a.due, a.met_on(), today);
             let mut commitment = standing.as_str().to_owned();
             if late > 0 {
                 commitment.push_str(&format!(" ({late} days)"));
+            }
+            if let (Some(claimed), Some(met)) = (a.done_on, a.met_on())
+                && claimed != met
+            {
+                commitment.push_str(&format!("; claims done {claimed}, recorded {met}"));
             }
             if !a.replans.is_empty() {
                 let history: Vec<String> = a
@@ -392,13 +408,33 @@ pub fn stream_page(
     doc
 }
 
-/// The message of an announcement, filled from the issue records: `{themes}`, `{issues}`,
-/// `{actions}` and `{report_due}` in the template are replaced.
+/// What customers are told about an action, in its customer-facing wording (its internal one
+/// when it has none: the rules refuse to announce such an action): done, due by a date still
+/// ahead, or late, with the date first promised and the new one. Never a date already missed.
+pub fn public_line(action: &crate::model::Action, today: Date) -> String {
+    let words = action.public.as_deref().unwrap_or(&action.what);
+    if action.status == ActionStatus::Done {
+        return format!("- {words} (done)");
+    }
+    match (action.first_due < today, action.due < today) {
+        (_, true) => format!("- {words} (late: it was due {})", action.due),
+        (true, false) => format!(
+            "- {words} (late: first promised by {}, now by {})",
+            action.first_due, action.due
+        ),
+        (false, false) => format!("- {words} (by {})", action.due),
+    }
+}
+
+/// The message of an announcement made on `today`, filled from the issue records: `{themes}`,
+/// `{issues}`, `{actions}` (one [`public_line`] each) and `{report_due}` in the template are
+/// replaced.
 pub fn announcement_message(
     state: &Workflow,
     issues: &[&Issue],
     template: &str,
     report_due: Date,
+    today: Date,
 ) -> String {
     let titles: Vec<String> = issues.iter().map(|i| i.title.clone()).collect();
     let themes: Vec<String> = issues
@@ -408,7 +444,7 @@ pub fn announcement_message(
     let actions: Vec<String> = issues
         .iter()
         .flat_map(|i| state.actions_of(i.id))
-        .map(|a| format!("- {} (by {})", a.what, a.due))
+        .map(|a| public_line(a, today))
         .collect();
     template
         .replace("{issues}", &titles.join("; "))
@@ -434,17 +470,18 @@ pub fn progress_report(
             continue;
         };
         doc.heading(2, issue.title.clone());
-        if let Some(p) = &issue.pain {
-            doc.para(format!(
-                "You said: {} of you told us about this ({} comments, {}).",
-                p.customers, p.volume, p.window
-            ));
+        let said = told_us(announcement, issue.pain.as_ref());
+        if !said.is_empty() {
+            doc.para(said);
         }
         let done: Vec<String> = state
             .actions_of(issue.id)
-            .map(|a| match a.done_on {
-                Some(day) => format!("Done {day}: {}", a.what),
-                None => format!("Under way ({}%), due {}: {}", a.percent, a.due, a.what),
+            .map(|a| {
+                let words = a.public.as_deref().unwrap_or(&a.what);
+                match a.met_on() {
+                    Some(day) => format!("Done {day}: {words}"),
+                    None => format!("Under way ({}%), due {}: {words}", a.percent, a.due),
+                }
             })
             .collect();
         doc.para("We did:");
@@ -474,6 +511,28 @@ pub fn progress_report(
         doc.para(result);
     }
     doc
+}
+
+/// "You said": who told us, counted as the announcement counted its audience, so "N of you"
+/// are the people it went to; when they differ (no e-mail, another audience), both are said.
+fn told_us(announcement: &crate::model::Announcement, pain: Option<&crate::model::Pain>) -> String {
+    let comments = pain.map_or(String::new(), |p| {
+        format!(" ({} comments in {})", p.volume, p.window)
+    });
+    let sent = announcement.recipients;
+    match announcement.told_us {
+        Some(told) if told == sent => {
+            format!("You said: {told} of you told us about this{comments}.")
+        }
+        Some(told) => format!(
+            "You said: {told} customers told us about this{comments}; this report goes to {sent} customers ({}, those we can write to).",
+            announcement.audience.describe()
+        ),
+        None => format!(
+            "You said: customers told us about this{comments}; this report goes to {sent} customers ({}).",
+            announcement.audience.describe()
+        ),
+    }
 }
 
 /// Follow-up cases of a department or owner, and how many breached their deadline.
