@@ -476,9 +476,11 @@ fn print_csv(scores: &[&ChronicScore]) -> Result<()> {
         "spikes",
         "explanation",
     ])?;
+    // Theme names and explanations may come from the customers' own data: a spreadsheet
+    // must read every cell as text, never as a formula.
     for s in scores {
         let optional = |v: Option<f64>| v.map_or_else(String::new, |v| format!("{v:.3}"));
-        out.write_record([
+        let row = [
             s.rank.map_or_else(String::new, |r| r.to_string()),
             s.theme.clone(),
             format!("{:?}", s.label).to_lowercase(),
@@ -500,7 +502,8 @@ fn print_csv(scores: &[&ChronicScore]) -> Result<()> {
                 .join(" + "),
             s.spikes.to_string(),
             s.explanation.clone(),
-        ])?;
+        ];
+        out.write_record(row.iter().map(|c| trove_domain::safe::csv_cell(c).into_owned()))?;
     }
     out.flush()?;
     Ok(())

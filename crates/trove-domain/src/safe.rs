@@ -30,9 +30,13 @@ pub fn printable(text: &str) -> Cow<'_, str> {
 
 /// A CSV cell a spreadsheet reads as text: a cell starting with `=`, `+`, `-`, `@`, a tab or
 /// a carriage return would be taken for a formula (`=HYPERLINK(...)`, `@SUM(...)`), so it
-/// gets a leading single quote, as OWASP recommends. Other cells are returned as they are.
+/// gets a leading single quote, as OWASP recommends. Plain numbers (`-2.5`) stay numbers;
+/// other cells are returned as they are.
 pub fn csv_cell(text: &str) -> Cow<'_, str> {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    let number = !text.is_empty()
+        && text.chars().all(|c| c.is_ascii_digit() || "+-.eE".contains(c))
+        && text.parse::<f64>().is_ok();
+    if !number && text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         Cow::Owned(format!("'{text}"))
     } else {
         Cow::Borrowed(text)
@@ -81,6 +85,8 @@ mod tests {
             assert_eq!(csv_cell(payload), format!("'{payload}"));
         }
         assert_eq!(csv_cell("ann@x.io"), "ann@x.io");
+        assert_eq!(csv_cell("-2.5"), "-2.5", "numbers stay numbers");
+        assert_eq!(csv_cell("-1e3"), "-1e3");
         assert_eq!(csv_cell(""), "");
     }
 
