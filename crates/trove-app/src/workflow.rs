@@ -18,8 +18,8 @@ use jiff::civil::Date;
 use serde::Serialize;
 use thiserror::Error;
 use trove_analytics::analysis::Analysis;
-use trove_domain::{Slug, StoredFeedback};
 use trove_domain::Journey;
+use trove_domain::{Slug, StoredFeedback};
 use trove_store::{FeedbackFilter, NewEvent, StoreError, ThemeOrigin};
 use trove_workflow::model::{Audience, MetricValue, Pain};
 use trove_workflow::views::Verbatim;
@@ -273,9 +273,16 @@ impl App {
         let rows = read_metric_rows(file, reader, &mut report.errors)?;
         let counts = std::cell::Cell::new((0, 0, 0));
         self.act(Some(actor), clock, |state| {
+            let user = self.user(state, actor)?;
             let (mut new, mut changed, mut unchanged) = (0, 0, 0);
             let mut changes = Vec::new();
             for (metric, days) in &rows {
+                // Refused even when nothing changed: importing is writing.
+                let attempt = Change::MetricsRecorded {
+                    metric: metric.clone(),
+                    values: Vec::new(),
+                };
+                rules::permitted(state, &user, &attempt)?;
                 let stored = state.metrics.get(metric);
                 let mut values = Vec::new();
                 for (&day, &value) in days {
@@ -310,7 +317,11 @@ impl App {
 
     /// Loads the customer journey (its stages, touchpoints and departments), as `actor`: an
     /// admin once people use the workflow ([`rules::load_journey`]).
-    pub fn load_journey(&self, actor: Option<&str>, journey: &Journey) -> Result<(), WorkflowError> {
+    pub fn load_journey(
+        &self,
+        actor: Option<&str>,
+        journey: &Journey,
+    ) -> Result<(), WorkflowError> {
         let state = self.workflow()?;
         let user = actor.map(|a| self.user(&state, a)).transpose()?;
         rules::load_journey(&state, user.as_ref())?;

@@ -503,7 +503,10 @@ fn print_csv(scores: &[&ChronicScore]) -> Result<()> {
             s.spikes.to_string(),
             s.explanation.clone(),
         ];
-        out.write_record(row.iter().map(|c| trove_domain::safe::csv_cell(c).into_owned()))?;
+        out.write_record(
+            row.iter()
+                .map(|c| trove_domain::safe::csv_cell(c).into_owned()),
+        )?;
     }
     out.flush()?;
     Ok(())

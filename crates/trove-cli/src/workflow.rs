@@ -1014,7 +1014,10 @@ fn action(app: &App, session: &Session, command: ActionCommand) -> Result<ExitCo
                 .find(|c| c.promise == views::Promise::Action(action))
                 .map_or("", |c| c.standing.as_str());
             if met == on {
-                println!("action {action} done on {on} (due {}: {standing})", record.due);
+                println!(
+                    "action {action} done on {on} (due {}: {standing})",
+                    record.due
+                );
             } else {
                 println!(
                     "action {action} done on {on} as claimed, recorded {met} (due {}: {standing}, counted from the day recorded)",

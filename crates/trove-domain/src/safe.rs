@@ -34,7 +34,9 @@ pub fn printable(text: &str) -> Cow<'_, str> {
 /// other cells are returned as they are.
 pub fn csv_cell(text: &str) -> Cow<'_, str> {
     let number = !text.is_empty()
-        && text.chars().all(|c| c.is_ascii_digit() || "+-.eE".contains(c))
+        && text
+            .chars()
+            .all(|c| c.is_ascii_digit() || "+-.eE".contains(c))
         && text.parse::<f64>().is_ok();
     if !number && text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         Cow::Owned(format!("'{text}"))

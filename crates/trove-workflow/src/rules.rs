@@ -162,7 +162,9 @@ fn issue_departments(state: &Workflow, issue: u32) -> Vec<Slug> {
         .unwrap_or_default()
 }
 
-fn permitted(state: &Workflow, actor: &User, change: &Change) -> Result<(), Refusal> {
+/// Whether `actor` may make this kind of change (roles and departments only; [`check`] also
+/// checks that it makes sense now).
+pub fn permitted(state: &Workflow, actor: &User, change: &Change) -> Result<(), Refusal> {
     use Change::*;
     use Role::*;
     if actor.role == Viewer {
