@@ -909,3 +909,24 @@ fn events_round_trip_through_json() {
     assert_eq!(back, change);
     assert_eq!(change.kind(), "whys_recorded");
 }
+
+#[test]
+fn metric_values_moved_into_the_log_by_the_migration_are_read() {
+    // As the 0007 migration writes them on SQLite and on PostgreSQL (spaces, 12.0 as 12).
+    for json in [
+        r#"{"change":"metrics_recorded","metric":"refund-days","values":[{"day":"2025-03-01","value":12.0}]}"#,
+        r#"{"change" : "metrics_recorded", "metric" : "refund-days", "values" : [{"day" : "2025-03-01", "value" : 12}]}"#,
+    ] {
+        let change: Change = serde_json::from_str(json).expect("a change");
+        let state = Workflow::replay([Event {
+            seq: 1,
+            at: 0,
+            actor: "trove".into(),
+            change,
+        }]);
+        assert_eq!(
+            state.metric_series("refund-days"),
+            [("2025-03-01".to_owned(), 12.0)]
+        );
+    }
+}
