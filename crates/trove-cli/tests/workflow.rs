@@ -802,10 +802,21 @@ fn full_loop(dir: &tempfile::TempDir, db: &str) {
         "{report}"
     );
     assert!(report.contains("complaints about it fell to 1"), "{report}");
-    assert!(
-        report.contains("customers told us about this") || report.contains("of you told us"),
-        "{report}"
-    );
+    // "N of you told us" are the people it went to, or both counts are said.
+    let told: usize = announced
+        .split(" customers raised its themes")
+        .next()
+        .and_then(|head| head.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .expect("the announcement says how many raised it");
+    let said = if told == rows {
+        format!("You said: {rows} of you told us about this.")
+    } else {
+        format!(
+            "You said: {told} customers told us about this; this report goes to {rows} customers"
+        )
+    };
+    assert!(report.contains(&said), "{said:?} missing from\n{report}");
     assert!(
         trove
             .as_(VIC, "2026-07-17")

@@ -465,14 +465,17 @@ pub fn progress_report(
 ) -> Doc {
     let mut doc = Doc::default();
     doc.heading(1, "You said, we did");
+    doc.para(told_us(announcement));
     for id in &announcement.issues {
         let Some(issue) = state.issues.get(id) else {
             continue;
         };
         doc.heading(2, issue.title.clone());
-        let said = told_us(announcement, issue.pain.as_ref());
-        if !said.is_empty() {
-            doc.para(said);
+        if let Some(p) = &issue.pain {
+            doc.para(format!(
+                "In {} alone, {} comments were about it.",
+                p.window, p.volume
+            ));
         }
         let done: Vec<String> = state
             .actions_of(issue.id)
@@ -513,23 +516,19 @@ pub fn progress_report(
     doc
 }
 
-/// "You said": who told us, counted as the announcement counted its audience, so "N of you"
-/// are the people it went to; when they differ (no e-mail, another audience), both are said.
-fn told_us(announcement: &crate::model::Announcement, pain: Option<&crate::model::Pain>) -> String {
-    let comments = pain.map_or(String::new(), |p| {
-        format!(" ({} comments in {})", p.volume, p.window)
-    });
+/// "You said": who told us about the announcement's issues, counted as the announcement
+/// counted its audience, so "N of you" are the people it went to; when they differ (no e-mail,
+/// another audience), both are said.
+fn told_us(announcement: &crate::model::Announcement) -> String {
     let sent = announcement.recipients;
     match announcement.told_us {
-        Some(told) if told == sent => {
-            format!("You said: {told} of you told us about this{comments}.")
-        }
+        Some(told) if told == sent => format!("You said: {told} of you told us about this."),
         Some(told) => format!(
-            "You said: {told} customers told us about this{comments}; this report goes to {sent} customers ({}, those we can write to).",
+            "You said: {told} customers told us about this; this report goes to {sent} customers ({}, those we can write to).",
             announcement.audience.describe()
         ),
         None => format!(
-            "You said: customers told us about this{comments}; this report goes to {sent} customers ({}).",
+            "You said: customers told us about this; this report goes to {sent} customers ({}).",
             announcement.audience.describe()
         ),
     }
