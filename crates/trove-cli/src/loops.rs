@@ -543,10 +543,10 @@ pub fn lessons(app: &App, session: &Session, command: &LessonCommand) -> Result<
                     lesson
                         .issue
                         .map_or(String::new(), |i| format!(", issue {i}")),
-                    lesson.title,
-                    lesson.root_cause,
-                    lesson.what_worked,
-                    lesson.reuse
+                    printable(&lesson.title),
+                    printable(&lesson.root_cause),
+                    printable(&lesson.what_worked),
+                    printable(&lesson.reuse)
                 );
             }
         }
@@ -621,7 +621,7 @@ pub fn recognition(app: &App, session: &Session, command: &RecognitionCommand) -
                     ))
                 );
                 for j in &s.judgements {
-                    println!("    {}: {:?} {}", j.judge, j.scores, j.comment);
+                    println!("    {}: {:?} {}", j.judge, j.scores, printable(&j.comment));
                 }
             }
         }

@@ -768,7 +768,7 @@ fn issue(app: &App, session: &Session, command: IssueCommand) -> Result<ExitCode
                             "{:>3}  {:<17} {:<40} lead {:<12} {} actions",
                             i.id,
                             i.status.as_str(),
-                            i.title,
+                            trove_domain::safe::printable(&i.title),
                             i.lead.as_str(),
                             actions
                         );
