@@ -163,7 +163,8 @@ pub enum WorkflowCommand {
     Followups(Box<crate::loops::FollowupsArgs>),
     /// Announce to customers what is being done, with a promised progress report.
     Announce(Box<crate::loops::AnnounceArgs>),
-    /// The "you said, we did" progress report of an announcement.
+    /// The "you said, we did" progress report of an announcement: shown (nothing recorded), or
+    /// `publish`ed (the promise recorded as kept).
     Report(crate::loops::ReportArgs),
     /// The lesson bank: record lessons, search them.
     Lessons {

@@ -666,10 +666,16 @@ fn valid(state: &Workflow, today: Date, change: &Change) -> Result<(), Refusal> 
             }
             Ok(())
         }
-        ProgressReported { announcement, .. } => {
+        ProgressReported { announcement, on } => {
             let a = state.announcements.get(announcement).ok_or_else(|| {
                 refuse("exists", format!("there is no announcement {announcement}"))
             })?;
+            if *on > today {
+                return Err(refuse(
+                    "no future dates",
+                    format!("the report cannot be published on {on}, after today ({today})"),
+                ));
+            }
             if a.reported_on.is_some() {
                 return Err(refuse(
                     "exists",

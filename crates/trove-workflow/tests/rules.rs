@@ -762,13 +762,13 @@ fn an_unreported_announcement_is_a_missed_commitment() {
     let all = views::commitments(&log.state, log.today);
     assert_eq!(all[0].promise, Promise::ProgressReport(1));
     assert_eq!(all[0].standing, Standing::Missed);
-    log.ok(
-        "ann@x.io",
-        Change::ProgressReported {
-            announcement: 1,
-            on: log.today,
-        },
-    );
+    let report = |on| Change::ProgressReported {
+        announcement: 1,
+        on,
+    };
+    let refusal = log.refused("ann@x.io", report(date(2026, 4, 3)));
+    assert_eq!(refusal.rule, "no future dates");
+    log.ok("ann@x.io", report(log.today));
     let all = views::commitments(&log.state, log.today);
     assert_eq!(all[0].standing, Standing::MetLate);
 }
