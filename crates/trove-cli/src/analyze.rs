@@ -844,7 +844,7 @@ pub fn scores(url: &DbUrl, args: &ScoresArgs) -> Result<ExitCode> {
             },
         );
         table.add_row(vec![
-            row.group.clone().unwrap_or_else(|| "(none)".into()),
+            trove_domain::safe::printable(row.group.as_deref().unwrap_or("(none)")).into_owned(),
             thousands(row.items),
             estimate(row.nps),
             change,

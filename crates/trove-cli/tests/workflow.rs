@@ -442,7 +442,7 @@ fn full_loop(dir: &tempfile::TempDir, db: &str) {
     let feedback = dir.path().join("payloads.csv");
     std::fs::write(
         &feedback,
-        "id,when,customer,text\np1,2026-02-24T23:59:00Z,C999999,\"The upload failed <script>alert(1)</script> \
+        "id,when,customer,unit,text\np1,2026-02-24T23:59:00Z,C999999,\x1b[31mRed unit,\"The upload failed <script>alert(1)</script> \
          <img src=x onerror=alert(1)> [x](javascript:alert(1)) \x1b[2J\"\n",
     )
     .expect("write");
@@ -457,9 +457,20 @@ fn full_loop(dir: &tempfile::TempDir, db: &str) {
         "when",
         "--customer-column",
         "customer",
+        "--business-unit-column",
+        "unit",
         "--text-column",
         "text",
     ]);
+    // Names from the customers' data reach a terminal without their escape sequences.
+    for args in [&["summary"][..], &["scores", "--by", "business-unit"][..]] {
+        let printed = trove.ok(args);
+        assert!(printed.contains("[31mRed unit"), "{args:?}: {printed}");
+        assert!(
+            !printed.contains('\x1b'),
+            "{args:?} printed an escape sequence"
+        );
+    }
     let hostile = later.ok(&[
         "stream",
         "customer-care",
