@@ -478,7 +478,7 @@ pub fn report(app: &App, session: &Session, args: &ReportArgs) -> Result<ExitCod
             (metric.to_owned(), state.metric_series(metric))
         })
         .collect();
-    let doc = views::progress_report(&state, announcement, &series);
+    let doc = views::progress_report(&state, announcement, &series, session.today());
     let text = page.format.render(&doc, "You said, we did");
     if publish {
         act_one(

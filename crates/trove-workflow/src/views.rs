@@ -408,22 +408,28 @@ pub fn stream_page(
     doc
 }
 
-/// What customers are told about an action, in its customer-facing wording (its internal one
-/// when it has none: the rules refuse to announce such an action): done, due by a date still
-/// ahead, or late, with the date first promised and the new one. Never a date already missed.
-pub fn public_line(action: &crate::model::Action, today: Date) -> String {
-    let words = action.public.as_deref().unwrap_or(&action.what);
+/// Where an action stands, as customers are told on `today`: done, by a date still ahead, or
+/// late, with the date first promised and the new one. Never a date already missed as if it
+/// were still ahead.
+fn public_standing(action: &crate::model::Action, today: Date) -> String {
     if action.status == ActionStatus::Done {
-        return format!("- {words} (done)");
+        return "done".to_owned();
     }
     match (action.first_due < today, action.due < today) {
-        (_, true) => format!("- {words} (late: it was due {})", action.due),
+        (_, true) => format!("late: it was due {}", action.due),
         (true, false) => format!(
-            "- {words} (late: first promised by {}, now by {})",
+            "late: first promised by {}, now by {}",
             action.first_due, action.due
         ),
-        (false, false) => format!("- {words} (by {})", action.due),
+        (false, false) => format!("by {}", action.due),
     }
+}
+
+/// What customers are told about an action: its customer-facing wording (its internal one
+/// when it has none: the rules refuse to announce such an action) and where it stands.
+pub fn public_line(action: &crate::model::Action, today: Date) -> String {
+    let words = action.public.as_deref().unwrap_or(&action.what);
+    format!("- {words} ({})", public_standing(action, today))
 }
 
 /// The message of an announcement made on `today`, filled from the issue records: `{themes}`,
@@ -457,11 +463,13 @@ pub fn announcement_message(
 pub const DEFAULT_TEMPLATE: &str = "You told us about {themes}. You were right, and it is not good enough.\n\n\
 What we are changing:\n{actions}\n\nWe will tell you what has changed by {report_due}.\n";
 
-/// The "you said, we did" progress report of an announcement.
+/// The "you said, we did" progress report of an announcement, as of `today`: in the
+/// actions' customer-facing words, and late ones said to be late.
 pub fn progress_report(
     state: &Workflow,
     announcement: &crate::model::Announcement,
     series: &[(String, Vec<(String, f64)>)],
+    today: Date,
 ) -> Doc {
     let mut doc = Doc::default();
     doc.heading(1, "You said, we did");
@@ -483,7 +491,11 @@ pub fn progress_report(
                 let words = a.public.as_deref().unwrap_or(&a.what);
                 match a.met_on() {
                     Some(day) => format!("Done {day}: {words}"),
-                    None => format!("Under way ({}%), due {}: {words}", a.percent, a.due),
+                    None => format!(
+                        "Under way ({}%, {}): {words}",
+                        a.percent,
+                        public_standing(a, today)
+                    ),
                 }
             })
             .collect();

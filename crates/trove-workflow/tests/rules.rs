@@ -658,13 +658,25 @@ fn announcements_use_customer_wording_and_never_promise_a_missed_date() {
     );
     assert!(!message.contains("Daily queue review"), "{message}");
     // "N of you told us" counts the people it went to, or says both.
-    let report = views::progress_report(state, &state.announcements[&1], &[]).markdown();
+    let report = views::progress_report(state, &state.announcements[&1], &[], log.today).markdown();
     assert!(
         report.contains("You said: 40 of you told us about this."),
         "{report}"
     );
+    // The report, too, says a late action is late.
+    assert!(
+        report.contains("- Under way (0%, late: first promised by 2026-03-15, now by 2026-04-10): A person checks every waiting claim each morning"),
+        "{report}"
+    );
+    let later =
+        views::progress_report(state, &state.announcements[&1], &[], date(2026, 4, 11)).markdown();
+    assert!(
+        later.contains("(0%, late: it was due 2026-04-10)"),
+        "{later}"
+    );
     log.ok("ann@x.io", announce(2, Some(55)));
-    let report = views::progress_report(&log.state, &log.state.announcements[&2], &[]).markdown();
+    let report =
+        views::progress_report(&log.state, &log.state.announcements[&2], &[], log.today).markdown();
     assert!(
         report.contains(
             "You said: 55 customers told us about this; this report goes to 40 customers"
