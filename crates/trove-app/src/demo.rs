@@ -46,6 +46,15 @@ pub enum DemoLoadError {
     /// The demo taxonomy could not be loaded or applied.
     #[error(transparent)]
     Taxonomy(#[from] crate::TaxonomyLoadError),
+    /// The database holds real workflow records: the demo would make it a rehearsal.
+    #[error(
+        "this database has workflow records and is not a rehearsal: the demo marks its database as one \
+         (where --now may pretend other days), so load it into a database of its own (--db trove-demo.db)"
+    )]
+    NotARehearsal,
+    /// The workflow log could not be read or written.
+    #[error(transparent)]
+    Workflow(#[from] crate::WorkflowError),
 }
 
 /// The taxonomy an analyst wrote for the demo company (`taxonomies/demo.toml`).
@@ -57,13 +66,26 @@ const BATCH: usize = 5_000;
 impl App {
     /// Generates the demo company for `config`, stores it, loads the demo taxonomy and tags
     /// every item. Loading the same seed twice adds nothing the second time (every item has a
-    /// stable external id).
+    /// stable external id). The database is marked as a rehearsal (its first workflow event),
+    /// so the workflow may be rehearsed on the demo's dates; a database whose log already holds
+    /// real records is refused.
     pub fn load_demo(
         &self,
         config: &DemoConfig,
         progress: &dyn Progress,
     ) -> Result<DemoReport, DemoLoadError> {
         let store = self.store();
+        let state = self.workflow()?;
+        if state.rehearsal.is_none() {
+            if state.seq > 0 {
+                return Err(DemoLoadError::NotARehearsal);
+            }
+            self.act(None, crate::Clock::Real, |_| {
+                Ok(vec![trove_workflow::Change::RehearsalMarked {
+                    reason: "the demo company".into(),
+                }])
+            })?;
+        }
         let company = trove_demo::generate(config)?;
         store.replace_journey(&company.journey)?;
         store.upsert_themes(&company.themes)?;

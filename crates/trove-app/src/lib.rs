@@ -38,7 +38,7 @@ pub use taxonomy::{
     CurrentTagger, ReadText, TagReport, TaxonomyLoad, TaxonomyLoadError, TextScratch,
 };
 use trove_store::Store;
-pub use workflow::{MetricsImport, Reach, Recipient, WorkflowError};
+pub use workflow::{Clock, MetricsImport, Reach, Recipient, WorkflowError};
 
 /// Reports how far a long task has come (a progress bar, or nothing).
 pub trait Progress: Sync {

@@ -3,9 +3,12 @@
 //! command line and the web obey the same rules. Around it: opening an issue from the
 //! analysis, the metric series of leading indicators, the customers an announcement reaches,
 //! follow-up cases for detractors, and fresh verbatims for department streams.
+//!
+//! Every change carries the real clock's time ([`Clock::Real`]); a pretended time
+//! ([`Clock::Rehearsed`]) is refused unless the database is a rehearsal.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, BinaryHeap, HashMap, HashSet};
+use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
 use std::hash::{BuildHasher, RandomState};
 use std::io::Read;
 use std::ops::ControlFlow;
@@ -15,11 +18,12 @@ use jiff::civil::Date;
 use serde::Serialize;
 use thiserror::Error;
 use trove_analytics::analysis::Analysis;
+use trove_domain::Journey;
 use trove_domain::{Slug, StoredFeedback};
-use trove_store::{FeedbackFilter, MetricPoint, NewEvent, StoreError, ThemeOrigin};
-use trove_workflow::model::{Audience, Pain, Role};
+use trove_store::{FeedbackFilter, NewEvent, StoreError, ThemeOrigin};
+use trove_workflow::model::{Audience, MetricValue, Pain};
 use trove_workflow::views::Verbatim;
-use trove_workflow::{Change, Event, Refusal, Workflow, check};
+use trove_workflow::{Change, Event, Refusal, Workflow, check, rules};
 
 use crate::{App, is_negative};
 
@@ -50,6 +54,25 @@ fn back_off(attempt: u32) {
     // RandomState's keys are random per instance: a jitter source without a dependency.
     let random = RandomState::new().hash_one(attempt);
     std::thread::sleep(Duration::from_millis(1 + random % cap_ms));
+}
+
+/// The time a change is recorded at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    /// The real clock: always allowed, the only time allowed outside a rehearsal.
+    Real,
+    /// A pretended instant (unix seconds), for rehearsal databases only.
+    Rehearsed(i64),
+}
+
+impl Clock {
+    /// Now, unix seconds.
+    pub fn now(self) -> i64 {
+        match self {
+            Clock::Real => jiff::Timestamp::now().as_second(),
+            Clock::Rehearsed(at) => at,
+        }
+    }
 }
 
 impl App {
@@ -91,15 +114,16 @@ impl App {
     }
 
     /// Makes the changes that `build` derives from the current state, as `actor` (`None`: no
-    /// one signed in, which only the first admin's creation allows) at `now` (unix seconds):
-    /// each is checked against the rules on the state the ones before it leave, then all are
-    /// appended in one transaction. When someone else wrote first, it pauses (exponential
-    /// backoff with jitter), reads the new state and builds again (numbers of new records come
-    /// from the state), for up to 30 seconds. Returns the state after.
+    /// one signed in, which only the first admin's creation allows) at the `clock`'s time (a
+    /// pretended one only on a rehearsal database): each is checked against the rules on the
+    /// state the ones before it leave, then all are appended in one transaction. When someone
+    /// else wrote first, it pauses (exponential backoff with jitter), reads the new state and
+    /// builds again (numbers of new records come from the state), for up to 30 seconds.
+    /// Returns the state after.
     pub fn act(
         &self,
         actor: Option<&str>,
-        now: i64,
+        clock: Clock,
         build: impl Fn(&Workflow) -> Result<Vec<Change>, WorkflowError>,
     ) -> Result<Workflow, WorkflowError> {
         let started = Instant::now();
@@ -107,6 +131,10 @@ impl App {
         loop {
             attempt += 1;
             let state = self.workflow()?;
+            if let Clock::Rehearsed(_) = clock {
+                rules::rehearsal(&state)?;
+            }
+            let now = clock.now();
             let user = actor.map(|a| self.user(&state, a)).transpose()?;
             let changes = build(&state)?;
             let mut after = state.clone();
@@ -229,126 +257,100 @@ impl App {
         Ok((title, departments, pain))
     }
 
-    /// Imports metric values from CSV (`metric,day,value`; a header row), keeping the valid
-    /// rows and naming each bad one by file, line and field. Only admins, analysts and leads
-    /// may. Returns what was stored and the errors.
+    /// Imports metric values from CSV (`metric,day,value`; a header row) as changes in the
+    /// workflow's log, one per metric: new days, and changed values with the value they
+    /// replace (unchanged ones record nothing). Bad rows are named by file, line and field and
+    /// left out, the valid ones kept; a day given twice for a metric keeps the first and names
+    /// the second. Who may: see [`rules`] (the metric's issues' departments, analysts, admins).
     pub fn import_metrics(
         &self,
         actor: &str,
+        clock: Clock,
         file: &str,
         reader: impl Read,
     ) -> Result<MetricsImport, WorkflowError> {
-        let user = self.user(&self.workflow()?, actor)?;
-        if !matches!(user.role, Role::Admin | Role::Analyst | Role::Lead) {
-            return Err(Refusal {
-                rule: "roles",
-                detail: format!(
-                    "{} is {}; importing metrics needs the role admin, analyst or lead",
-                    user.email,
-                    user.role.as_str()
-                ),
-            }
-            .into());
-        }
-        let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
-        let headers = csv
-            .headers()
-            .map_err(|e| WorkflowError::Invalid(format!("{file}: {e}")))?
-            .clone();
-        let column = |name: &str| {
-            headers
-                .iter()
-                .position(|h| h.trim() == name)
-                .ok_or_else(|| {
-                    WorkflowError::Invalid(format!(
-                        "{file}:1: no column {name:?} (need metric, day, value)"
-                    ))
-                })
-        };
-        let (metric, day, value) = (column("metric")?, column("day")?, column("value")?);
         let mut report = MetricsImport::default();
-        let mut points = Vec::new();
-        for (index, record) in csv.records().enumerate() {
-            let line = index + 2;
-            let parsed = record
-                .map_err(|e| format!("{file}:{line}: {e}"))
-                .and_then(|r| {
-                    let field = |i: usize| r.get(i).unwrap_or("").trim().to_owned();
-                    let m = Slug::parse("metric", &field(metric))
-                        .map_err(|e| format!("{file}:{line}: field metric: {e}"))?;
-                    let d: Date = field(day).parse().map_err(|_| {
-                        format!(
-                            "{file}:{line}: field day: {:?} is not a date like 2026-03-15",
-                            field(day)
-                        )
-                    })?;
-                    let v: f64 = field(value)
-                        .parse()
-                        .ok()
-                        .filter(|v: &f64| v.is_finite())
-                        .ok_or_else(|| {
-                            format!(
-                                "{file}:{line}: field value: {:?} is not a number",
-                                field(value)
-                            )
-                        })?;
-                    Ok(MetricPoint {
-                        metric: m.as_str().to_owned(),
-                        day: d.to_string(),
-                        value: v,
-                    })
-                });
-            match parsed {
-                Ok(point) => points.push(point),
-                Err(error) => report.errors.push(error),
+        let rows = read_metric_rows(file, reader, &mut report.errors)?;
+        let counts = std::cell::Cell::new((0, 0, 0));
+        self.act(Some(actor), clock, |state| {
+            let user = self.user(state, actor)?;
+            let (mut new, mut changed, mut unchanged) = (0, 0, 0);
+            let mut changes = Vec::new();
+            for (metric, days) in &rows {
+                // Refused even when nothing changed: importing is writing.
+                let attempt = Change::MetricsRecorded {
+                    metric: metric.clone(),
+                    values: Vec::new(),
+                };
+                rules::permitted(state, &user, &attempt)?;
+                let stored = state.metrics.get(metric);
+                let mut values = Vec::new();
+                for (&day, &value) in days {
+                    let previous = stored.and_then(|s| s.get(&day)).copied();
+                    match previous {
+                        Some(p) if p == value => unchanged += 1,
+                        Some(_) => changed += 1,
+                        None => new += 1,
+                    }
+                    if previous != Some(value) {
+                        values.push(MetricValue {
+                            day,
+                            value,
+                            previous,
+                        });
+                    }
+                }
+                if !values.is_empty() {
+                    changes.push(Change::MetricsRecorded {
+                        metric: metric.clone(),
+                        values,
+                    });
+                }
             }
-        }
-        let outcome = self.store().upsert_metric_points(&points)?;
-        report.inserted = outcome.inserted;
-        report.updated = outcome.updated;
-        report.metrics = points
-            .iter()
-            .map(|p| p.metric.clone())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
+            counts.set((new, changed, unchanged));
+            Ok(changes)
+        })?;
+        (report.inserted, report.updated, report.unchanged) = counts.get();
+        report.metrics = rows.keys().map(|m| m.as_str().to_owned()).collect();
         Ok(report)
     }
 
-    /// A metric's values as (day, value), by day.
-    pub fn metric_series(&self, metric: &str) -> Result<Vec<(String, f64)>, WorkflowError> {
-        Ok(self
-            .store()
-            .metric_points(metric)?
-            .into_iter()
-            .map(|p| (p.day, p.value))
-            .collect())
+    /// Loads the customer journey (its stages, touchpoints and departments), as `actor`: an
+    /// admin once people use the workflow ([`rules::load_journey`]).
+    pub fn load_journey(
+        &self,
+        actor: Option<&str>,
+        journey: &Journey,
+    ) -> Result<(), WorkflowError> {
+        let state = self.workflow()?;
+        let user = actor.map(|a| self.user(&state, a)).transpose()?;
+        rules::load_journey(&state, user.as_ref())?;
+        self.store().replace_journey(journey)?;
+        Ok(())
     }
 
-    /// The customers an announcement reaches, by id, and how many of them have no e-mail
-    /// (left out). `RaisedIt`: the customers with an item carrying one of `themes` (any origin).
+    /// The customers an announcement reaches, by id, how many of them have no e-mail (left
+    /// out), and how many distinct customers raised `themes` (items without a customer id are
+    /// nobody we can count or write to). `RaisedIt`: the customers with an item carrying one
+    /// of `themes` (any origin).
     pub fn audience(&self, audience: &Audience, themes: &[Slug]) -> Result<Reach, WorkflowError> {
-        let raised: Option<HashSet<String>> = match audience {
-            Audience::RaisedIt => {
-                let wanted: HashSet<&str> = themes.iter().map(Slug::as_str).collect();
-                let mut ids = HashSet::new();
-                self.store().scan_item_themes(
-                    &FeedbackFilter::default(),
-                    ThemeOrigin::Any,
-                    10_000,
-                    &mut |page| {
-                        for item in page {
-                            if item.themes.iter().any(|t| wanted.contains(t.as_str())) {
-                                ids.extend(item.customer_id);
-                            }
-                        }
-                        ControlFlow::Continue(())
-                    },
-                )?;
-                Some(ids)
-            }
-            _ => None,
-        };
+        let wanted: HashSet<&str> = themes.iter().map(Slug::as_str).collect();
+        let mut ids = HashSet::new();
+        self.store().scan_item_themes(
+            &FeedbackFilter::default(),
+            ThemeOrigin::Any,
+            10_000,
+            &mut |page| {
+                for item in page {
+                    if item.themes.iter().any(|t| wanted.contains(t.as_str())) {
+                        ids.extend(item.customer_id);
+                    }
+                }
+                ControlFlow::Continue(())
+            },
+        )?;
+        let told_us = ids.len() as u64;
+        let raised = Some(ids);
         let mut out = Vec::new();
         let mut without_email = 0;
         self.store().scan_customers(10_000, &mut |page| {
@@ -381,6 +383,7 @@ impl App {
         Ok(Reach {
             recipients: out,
             without_email,
+            told_us,
         })
     }
 
@@ -483,12 +486,81 @@ impl App {
 pub struct MetricsImport {
     /// New (metric, day) values.
     pub inserted: u64,
-    /// Values that replaced a stored one.
+    /// Values that replaced a stored one (the log keeps both).
     pub updated: u64,
+    /// Values equal to the stored one (nothing recorded).
+    pub unchanged: u64,
     /// The metrics seen.
     pub metrics: Vec<String>,
     /// Bad rows, by file, line and field.
     pub errors: Vec<String>,
+}
+
+/// The valid rows of a metrics CSV, by metric and day; bad rows go to `errors`.
+fn read_metric_rows(
+    file: &str,
+    reader: impl Read,
+    errors: &mut Vec<String>,
+) -> Result<BTreeMap<Slug, BTreeMap<Date, f64>>, WorkflowError> {
+    let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+    let headers = csv
+        .headers()
+        .map_err(|e| WorkflowError::Invalid(format!("{file}: {e}")))?
+        .clone();
+    let column = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim() == name)
+            .ok_or_else(|| {
+                WorkflowError::Invalid(format!(
+                    "{file}:1: no column {name:?} (need metric, day, value)"
+                ))
+            })
+    };
+    let (metric, day, value) = (column("metric")?, column("day")?, column("value")?);
+    let mut rows: BTreeMap<Slug, BTreeMap<Date, f64>> = BTreeMap::new();
+    let mut first_line: HashMap<(Slug, Date), usize> = HashMap::new();
+    for (index, record) in csv.records().enumerate() {
+        let line = index + 2;
+        let parsed = record
+            .map_err(|e| format!("{file}:{line}: {e}"))
+            .and_then(|r| {
+                let field = |i: usize| r.get(i).unwrap_or("").trim().to_owned();
+                let m = Slug::parse("metric", &field(metric))
+                    .map_err(|e| format!("{file}:{line}: field metric: {e}"))?;
+                let d: Date = field(day).parse().map_err(|_| {
+                    format!(
+                        "{file}:{line}: field day: {:?} is not a date like 2026-03-15",
+                        field(day)
+                    )
+                })?;
+                let v: f64 = field(value)
+                    .parse()
+                    .ok()
+                    .filter(|v: &f64| v.is_finite())
+                    .ok_or_else(|| {
+                        format!(
+                            "{file}:{line}: field value: {:?} is not a number",
+                            field(value)
+                        )
+                    })?;
+                if let Some(first) = first_line.get(&(m.clone(), d)) {
+                    return Err(format!(
+                        "{file}:{line}: field day: {} {d} was already given on line {first}; the first is kept",
+                        m.as_str()
+                    ));
+                }
+                first_line.insert((m.clone(), d), line);
+                Ok((m, d, v))
+            });
+        match parsed {
+            Ok((m, d, v)) => {
+                rows.entry(m).or_default().insert(d, v);
+            }
+            Err(error) => errors.push(error),
+        }
+    }
+    Ok(rows)
 }
 
 /// One customer an announcement goes to.
@@ -509,6 +581,8 @@ pub struct Reach {
     pub recipients: Vec<Recipient>,
     /// The customers of the audience without an e-mail (left out).
     pub without_email: u64,
+    /// The distinct customers who raised the themes.
+    pub told_us: u64,
 }
 
 /// A stored item ordered by when it was received (then by id), for keeping the newest.

@@ -633,9 +633,11 @@ fn print_csv(scores: &[&ChronicScore]) -> Result<()> {
         "spikes",
         "explanation",
     ])?;
+    // Theme names and explanations may come from the customers' own data: a spreadsheet
+    // must read every cell as text, never as a formula.
     for s in scores {
         let optional = |v: Option<f64>| v.map_or_else(String::new, |v| format!("{v:.3}"));
-        out.write_record([
+        let row = [
             s.rank.map_or_else(String::new, |r| r.to_string()),
             s.theme.clone(),
             s.label.as_str().to_owned(),
@@ -661,7 +663,11 @@ fn print_csv(scores: &[&ChronicScore]) -> Result<()> {
                 .join(" + "),
             s.spikes.to_string(),
             s.explanation.clone(),
-        ])?;
+        ];
+        out.write_record(
+            row.iter()
+                .map(|c| trove_domain::safe::csv_cell(c).into_owned()),
+        )?;
     }
     out.flush()?;
     Ok(())
@@ -1045,7 +1051,7 @@ pub fn scores(url: &DbUrl, args: &ScoresArgs) -> Result<ExitCode> {
             },
         );
         table.add_row(vec![
-            row.group.clone().unwrap_or_else(|| "(none)".into()),
+            trove_domain::safe::printable(row.group.as_deref().unwrap_or("(none)")).into_owned(),
             thousands(row.items),
             estimate(row.nps),
             change,

@@ -136,7 +136,9 @@ pub fn run(url: &DbUrl, args: &CuesArgs) -> Result<ExitCode> {
         for example in &kind.examples {
             println!(
                 "  #{:<7} {}   [{}]",
-                example.feedback_id, example.clause, example.cue
+                example.feedback_id,
+                trove_domain::safe::printable(&example.clause),
+                example.cue
             );
         }
     }

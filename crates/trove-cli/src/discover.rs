@@ -129,8 +129,9 @@ fn sparkline(counts: &[u64]) -> String {
         .collect()
 }
 
-/// A text on one line, at most `max` characters.
+/// A text on one line, at most `max` characters, fit for a terminal.
 fn one_line(text: &str, max: usize) -> String {
+    let text = trove_domain::safe::printable(text);
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if flat.chars().count() <= max {
         flat

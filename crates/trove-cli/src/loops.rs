@@ -10,6 +10,7 @@ use clap::{Args, Subcommand};
 use jiff::civil::Date;
 use trove_app::App;
 use trove_domain::Slug;
+use trove_domain::safe::{csv_cell, printable};
 use trove_workflow::model::{Audience, CRITERIA, CaseStatus};
 use trove_workflow::{Change, ids, views};
 
@@ -135,11 +136,31 @@ pub struct AnnounceArgs {
     out: PathBuf,
 }
 
-/// `trove report`.
+/// `trove report`: shows the report; `trove report publish` records it as kept.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct ReportArgs {
+    /// `publish`: record the report as published (the promise kept) and write it.
+    #[command(subcommand)]
+    command: Option<ReportCommand>,
+    #[command(flatten)]
+    page: ReportPage,
+}
+
+/// `trove report publish`.
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Record the report as published to the customers (the promised date kept, or kept
+    /// late) and write it.
+    Publish(ReportPage),
+}
+
+/// Which report, and how to write it.
+#[derive(Debug, Args)]
+pub struct ReportPage {
     /// The announcement.
-    announcement: u32,
+    #[arg(required = true)]
+    announcement: Option<u32>,
     /// Format.
     #[arg(long, value_enum, default_value = "md")]
     format: PageFormat,
@@ -341,7 +362,7 @@ fn queue(app: &App, session: &Session, args: &FollowupsArgs) -> Result<ExitCode>
             case.id,
             case.status.as_str(),
             due.strftime("%Y-%m-%d %H:%M"),
-            case.customer.as_deref().unwrap_or("-"),
+            printable(case.customer.as_deref().unwrap_or("-")),
             case.owner.as_deref().unwrap_or(case.department.as_str()),
             case.feedback_id.map_or("-".into(), |f| f.to_string())
         );
@@ -391,10 +412,12 @@ pub fn announce(app: &App, session: &Session, args: &AnnounceArgs) -> Result<Exi
         .iter()
         .flat_map(|i| i.themes.iter().cloned())
         .collect();
-    let message = views::announcement_message(&state, &issues, &template, report_due);
+    let message =
+        views::announcement_message(&state, &issues, &template, report_due, session.today());
     let trove_app::Reach {
         recipients,
         without_email,
+        told_us,
     } = app.audience(&audience, &themes)?;
     let state = act(app, session, |state| {
         Ok(vec![Change::Announced {
@@ -403,6 +426,7 @@ pub fn announce(app: &App, session: &Session, args: &AnnounceArgs) -> Result<Exi
             audience: audience.clone(),
             message: message.clone(),
             recipients: recipients.len() as u64,
+            told_us: Some(told_us),
             report_due,
         }])
     })?;
@@ -414,16 +438,18 @@ pub fn announce(app: &App, session: &Session, args: &AnnounceArgs) -> Result<Exi
         .unwrap_or_default();
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
+    // Customers wrote these cells: a spreadsheet must read them as text, never as formulas.
     let mut csv = csv::Writer::from_path(args.out.join("recipients.csv"))?;
     csv.write_record(["email", "name", "customer_id"])?;
     for r in &recipients {
-        csv.write_record([&r.email, &r.name, &r.customer_id])?;
+        csv.write_record([&r.email, &r.name, &r.customer_id].map(|c| csv_cell(c).into_owned()))?;
     }
     csv.flush()?;
     std::fs::write(args.out.join("message.txt"), &message)?;
     println!(
-        "announcement {id} to {}: {} recipients ({without_email} without an e-mail left out); \
-         progress report promised by {report_due}; wrote {}/recipients.csv and message.txt",
+        "announcement {id} to {}: {} recipients ({without_email} without an e-mail left out; \
+         {told_us} customers raised its themes); progress report promised by {report_due}; \
+         wrote {}/recipients.csv and message.txt",
         audience.describe(),
         recipients.len(),
         args.out.display()
@@ -431,38 +457,47 @@ pub fn announce(app: &App, session: &Session, args: &AnnounceArgs) -> Result<Exi
     Ok(ExitCode::SUCCESS)
 }
 
-/// `trove report`: the "you said, we did" report, recorded as the promise kept.
+/// `trove report [publish]`: the "you said, we did" report; only `publish` records the
+/// promise as kept (showing it records nothing).
 pub fn report(app: &App, session: &Session, args: &ReportArgs) -> Result<ExitCode> {
-    let state = read(app, session)?;
-    let Some(announcement) = state.announcements.get(&args.announcement) else {
-        bail!("there is no announcement {}", args.announcement);
+    let (page, publish) = match &args.command {
+        Some(ReportCommand::Publish(page)) => (page, true),
+        None => (&args.page, false),
     };
-    let mut series = Vec::new();
-    for issue in announcement
+    let id = page.announcement.context("name the announcement")?;
+    let state = read(app, session)?;
+    let Some(announcement) = state.announcements.get(&id) else {
+        bail!("there is no announcement {id}");
+    };
+    let series: Vec<(String, Vec<(String, f64)>)> = announcement
         .issues
         .iter()
-        .filter_map(|i| state.issues.get(i))
-    {
-        if let Some(indicator) = &issue.indicator {
-            let metric = indicator.metric.as_str().to_owned();
-            series.push((metric.clone(), app.metric_series(&metric)?));
-        }
-    }
-    let doc = views::progress_report(&state, announcement, &series);
-    let text = args.format.render(&doc, "You said, we did");
-    if announcement.reported_on.is_none() {
-        let on = session.today();
-        let id = args.announcement;
+        .filter_map(|i| state.issues.get(i)?.indicator.as_ref())
+        .map(|ind| {
+            let metric = ind.metric.as_str();
+            (metric.to_owned(), state.metric_series(metric))
+        })
+        .collect();
+    let doc = views::progress_report(&state, announcement, &series, session.today());
+    let text = page.format.render(&doc, "You said, we did");
+    if publish {
         act_one(
             app,
             session,
             Change::ProgressReported {
                 announcement: id,
-                on,
+                on: session.today(),
             },
         )?;
     }
-    emit(&text, args.out.as_ref())?;
+    emit(&text, page.out.as_ref())?;
+    if publish {
+        eprintln!("announcement {id}: progress report recorded as published");
+    } else if announcement.reported_on.is_none() {
+        eprintln!(
+            "announcement {id}: not published yet; `trove report publish {id}` records it as kept"
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -508,10 +543,10 @@ pub fn lessons(app: &App, session: &Session, command: &LessonCommand) -> Result<
                     lesson
                         .issue
                         .map_or(String::new(), |i| format!(", issue {i}")),
-                    lesson.title,
-                    lesson.root_cause,
-                    lesson.what_worked,
-                    lesson.reuse
+                    printable(&lesson.title),
+                    printable(&lesson.root_cause),
+                    printable(&lesson.what_worked),
+                    printable(&lesson.reuse)
                 );
             }
         }
@@ -586,7 +621,7 @@ pub fn recognition(app: &App, session: &Session, command: &RecognitionCommand) -
                     ))
                 );
                 for j in &s.judgements {
-                    println!("    {}: {:?} {}", j.judge, j.scores, j.comment);
+                    println!("    {}: {:?} {}", j.judge, j.scores, printable(&j.comment));
                 }
             }
         }

@@ -39,8 +39,9 @@ struct Cli {
     #[arg(long = "as", global = true, env = "TROVE_USER")]
     actor: Option<String>,
 
-    /// Pretend it is this day (2026-03-15) or instant (RFC 3339), for rehearsals and tests of
-    /// the workflow's dates.
+    /// Pretend it is this day (2026-03-15) or instant (RFC 3339): reads look as of then;
+    /// changes may pretend it only on a rehearsal database (the demo's, or `trove rehearsal
+    /// on`), everywhere else they carry the real time and --now is refused.
     #[arg(long, global = true, env = "TROVE_NOW")]
     now: Option<String>,
 
@@ -120,7 +121,8 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum JourneyCommand {
-    /// Load stages, touchpoints and departments from a TOML file.
+    /// Load stages, touchpoints and departments from a TOML file (an admin, --as, once the
+    /// workflow has people).
     Load {
         /// The journey file.
         file: std::path::PathBuf,
@@ -174,7 +176,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Demo(args) => demo::run(&db("sqlite://trove-demo.db"), &args),
         Command::Import(args) => import::run(&db("sqlite://trove.db"), &args),
-        Command::Journey { command } => journey(&db("sqlite://trove.db"), command),
+        Command::Journey { command } => {
+            journey(&db("sqlite://trove.db"), command, cli.actor.as_deref())
+        }
         Command::Summary(args) => summary::run(&db("sqlite://trove.db"), &args),
         Command::Imports { limit, format } => {
             output::imports(&db("sqlite://trove.db"), limit, format)
@@ -209,7 +213,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-fn journey(url: &DbUrl, command: JourneyCommand) -> Result<ExitCode> {
+fn journey(url: &DbUrl, command: JourneyCommand, actor: Option<&str>) -> Result<ExitCode> {
     let app = trove_app::App::new(url.open()?);
     match command {
         JourneyCommand::Load { file } => {
@@ -217,7 +221,7 @@ fn journey(url: &DbUrl, command: JourneyCommand) -> Result<ExitCode> {
                 .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
             let journey = trove_app::parse_journey(&file.display().to_string(), &text)
                 .map_err(anyhow::Error::msg)?;
-            app.store().replace_journey(&journey)?;
+            app.load_journey(actor.map(|a| a.trim().to_lowercase()).as_deref(), &journey)?;
             let touchpoints: usize = journey.stages().iter().map(|s| s.touchpoints.len()).sum();
             println!(
                 "loaded {} stages, {touchpoints} touchpoints and {} departments into {url}",

@@ -103,7 +103,10 @@ pub fn print_summary(summary: &Summary) {
         for group in &dimension.groups {
             let share = 100.0 * group.tally.items as f64 / summary.feedback.max(1) as f64;
             table.add_row(vec![
-                Cell::new(group.key.as_deref().unwrap_or("(none)")),
+                // Group names come from the customers' data: no escape sequences.
+                Cell::new(trove_domain::safe::printable(
+                    group.key.as_deref().unwrap_or("(none)"),
+                )),
                 Cell::new(thousands(group.tally.items)).set_alignment(CellAlignment::Right),
                 Cell::new(format!("{share:.1}%")).set_alignment(CellAlignment::Right),
                 Cell::new(thousands(group.tally.nps_n)).set_alignment(CellAlignment::Right),

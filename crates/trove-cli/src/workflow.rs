@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use jiff::civil::Date;
-use trove_app::App;
+use trove_app::{App, Clock};
 use trove_domain::Slug;
 use trove_store::{FeedbackFilter, ThemeOrigin};
 use trove_workflow::model::{Direction, Role, Status, Why};
@@ -22,23 +22,27 @@ use crate::db::DbUrl;
 pub struct Session {
     /// The signed-in person's e-mail (`--as` or TROVE_USER).
     pub actor: Option<String>,
+    /// The clock changes are recorded by: the real one, or `--now` (rehearsal databases only).
+    pub clock: Clock,
     /// Now, unix seconds (`--now` or TROVE_NOW, else the clock).
     pub now: i64,
 }
 
 impl Session {
-    /// Reads `--now` (a day like 2026-03-15 or an RFC 3339 instant).
+    /// Reads `--now` (a day like 2026-03-15 or an RFC 3339 instant): a pretended time, which
+    /// changes may use on a rehearsal database only (reads may look as of any time).
     pub fn new(actor: Option<String>, now: Option<&str>) -> Result<Self> {
-        let now = match now {
-            None => jiff::Timestamp::now().as_second(),
-            Some(raw) => match raw.parse::<jiff::Timestamp>() {
+        let clock = match now {
+            None => Clock::Real,
+            Some(raw) => Clock::Rehearsed(match raw.parse::<jiff::Timestamp>() {
                 Ok(ts) => ts.as_second(),
                 Err(_) => start_of(parse_date("--now", raw)?),
-            },
+            }),
         };
         Ok(Self {
             actor: actor.map(|a| a.trim().to_lowercase()),
-            now,
+            clock,
+            now: clock.now(),
         })
     }
 
@@ -159,7 +163,8 @@ pub enum WorkflowCommand {
     Followups(Box<crate::loops::FollowupsArgs>),
     /// Announce to customers what is being done, with a promised progress report.
     Announce(Box<crate::loops::AnnounceArgs>),
-    /// The "you said, we did" progress report of an announcement.
+    /// The "you said, we did" progress report of an announcement: shown (nothing recorded), or
+    /// `publish`ed (the promise recorded as kept).
     Report(crate::loops::ReportArgs),
     /// The lesson bank: record lessons, search them.
     Lessons {
@@ -172,6 +177,25 @@ pub enum WorkflowCommand {
         /// What to do.
         #[command(subcommand)]
         command: crate::loops::RecognitionCommand,
+    },
+    /// Whether this database is a rehearsal (where --now may pretend another time), or mark it
+    /// as one for good (admins).
+    Rehearsal {
+        /// `on`: mark it (without: say whether it is one).
+        #[command(subcommand)]
+        command: Option<RehearsalCommand>,
+    },
+}
+
+/// `trove rehearsal ...`
+#[derive(Debug, Subcommand)]
+pub enum RehearsalCommand {
+    /// Mark this database as a rehearsal, for good: changes may then be made as of another
+    /// time (--now), and every page of it is a rehearsal's.
+    On {
+        /// Why (a training, a dry run...).
+        #[arg(long)]
+        reason: String,
     },
 }
 
@@ -270,16 +294,21 @@ pub enum IssueCommand {
         #[arg(long, default_value_t = 3)]
         periods: usize,
     },
-    /// Resolve an issue: needs a verification that says verified, or an admin's override.
+    /// Resolve an issue: needs a verification that says verified. With --override REASON it
+    /// asks to resolve without one instead; another person, an admin, approves
+    /// (`trove issue approve`).
     Resolve {
-        /// The issue.
-        issue: u32,
-        /// Resolve without verification, for this reason (admins only).
+        /// Ask to resolve without verification, for this reason.
         #[arg(long = "override")]
         override_reason: Option<String>,
-        /// The admin approving the override.
-        #[arg(long, requires = "override_reason")]
-        approved_by: Option<String>,
+        /// The issue.
+        issue: u32,
+    },
+    /// Approve a requested resolution without verification and resolve the issue (an admin
+    /// other than the one who asked).
+    Approve {
+        /// The issue.
+        issue: u32,
     },
 }
 
@@ -348,6 +377,17 @@ pub enum ActionCommand {
         /// Due date.
         #[arg(long, value_parser = date_arg)]
         due: Date,
+        /// What customers are told about it (needed before it can be announced).
+        #[arg(long)]
+        public: Option<String>,
+    },
+    /// Set what customers are told about an action (announcements use these words).
+    Edit {
+        /// The action.
+        action: u32,
+        /// The customer-facing wording.
+        #[arg(long)]
+        public: String,
     },
     /// Report progress.
     Progress {
@@ -360,11 +400,12 @@ pub enum ActionCommand {
         #[arg(long)]
         note: Option<String>,
     },
-    /// Mark an action done.
+    /// Mark an action done. Its commitment counts the day this is recorded; --on keeps the
+    /// day the work was done beside it.
     Done {
         /// The action.
         action: u32,
-        /// The day (default: today).
+        /// The day the work was done (default: today; never after today).
         #[arg(long, value_parser = date_arg)]
         on: Option<Date>,
     },
@@ -420,7 +461,8 @@ pub enum PlanCommand {
 /// `trove metrics ...`
 #[derive(Debug, Subcommand)]
 pub enum MetricsCommand {
-    /// Import values from CSV (`metric,day,value`).
+    /// Import values from CSV (`metric,day,value`): each new or changed value is recorded in
+    /// the log with the one it replaces (the metric's issues' departments, analysts, admins).
     Import {
         /// The file.
         file: PathBuf,
@@ -495,7 +537,36 @@ pub fn run(url: &DbUrl, session: &Session, command: WorkflowCommand) -> Result<E
         WorkflowCommand::Recognition { command } => {
             crate::loops::recognition(&app, session, &command)
         }
+        WorkflowCommand::Rehearsal { command } => rehearsal(&app, session, command),
     }
+}
+
+fn rehearsal(app: &App, session: &Session, command: Option<RehearsalCommand>) -> Result<ExitCode> {
+    match command {
+        Some(RehearsalCommand::On { reason }) => {
+            session.actor()?;
+            act_one(
+                app,
+                session,
+                Change::RehearsalMarked {
+                    reason: reason.clone(),
+                },
+            )?;
+            println!("this database is now a rehearsal ({reason}): --now may pretend other times");
+        }
+        None => match read(app, session)?.rehearsal {
+            Some(r) => println!(
+                "a rehearsal database since {} ({}, by {}): --now may pretend other times",
+                jiff::Timestamp::from_second(r.at)?.strftime("%Y-%m-%d"),
+                r.reason,
+                r.by
+            ),
+            None => println!(
+                "not a rehearsal: every change is recorded at the real time (--now is refused)"
+            ),
+        },
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Makes changes as the session's person; prints nothing.
@@ -504,7 +575,7 @@ pub fn act(
     session: &Session,
     build: impl Fn(&Workflow) -> Result<Vec<Change>, trove_app::WorkflowError>,
 ) -> Result<Workflow> {
-    Ok(app.act(session.actor.as_deref(), session.now, build)?)
+    Ok(app.act(session.actor.as_deref(), session.clock, build)?)
 }
 
 /// Makes one change that does not depend on the state.
@@ -698,7 +769,7 @@ fn issue(app: &App, session: &Session, command: IssueCommand) -> Result<ExitCode
                             "{:>3}  {:<17} {:<40} lead {:<12} {} actions",
                             i.id,
                             i.status.as_str(),
-                            i.title,
+                            trove_domain::safe::printable(&i.title),
                             i.lead.as_str(),
                             actions
                         );
@@ -729,29 +800,54 @@ fn issue(app: &App, session: &Session, command: IssueCommand) -> Result<ExitCode
         } => verify(app, session, issue, fixed_on, periods)?,
         IssueCommand::Resolve {
             issue,
-            override_reason,
-            approved_by,
+            override_reason: Some(reason),
         } => {
-            act(app, session, |_| {
-                let mut changes = Vec::new();
-                if let Some(reason) = &override_reason {
-                    changes.push(Change::ResolutionOverridden {
-                        issue,
-                        reason: reason.clone(),
-                        approved_by: approved_by
-                            .clone()
-                            .or_else(|| session.actor.clone())
-                            .unwrap_or_default(),
-                    });
-                }
-                changes.push(Change::IssueMoved {
+            act_one(app, session, Change::OverrideRequested { issue, reason })?;
+            println!(
+                "asked to resolve issue {issue} without verification; another admin approves with `trove issue approve {issue}`"
+            );
+        }
+        IssueCommand::Resolve {
+            issue,
+            override_reason: None,
+        } => {
+            act_one(
+                app,
+                session,
+                Change::IssueMoved {
                     issue,
                     to: Status::Resolved,
-                    note: override_reason.clone(),
-                });
-                Ok(changes)
-            })?;
+                    note: None,
+                },
+            )?;
             println!("issue {issue} is resolved");
+        }
+        IssueCommand::Approve { issue } => {
+            let approver = session.actor()?.to_owned();
+            act(app, session, |state| {
+                let request = state
+                    .issues
+                    .get(&issue)
+                    .and_then(|i| i.override_request.clone())
+                    .ok_or_else(|| {
+                        trove_app::WorkflowError::Invalid(format!(
+                            "nobody asked to resolve issue {issue} without verification"
+                        ))
+                    })?;
+                Ok(vec![
+                    Change::ResolutionOverridden {
+                        issue,
+                        reason: request.reason.clone(),
+                        approved_by: approver.clone(),
+                    },
+                    Change::IssueMoved {
+                        issue,
+                        to: Status::Resolved,
+                        note: Some(request.reason),
+                    },
+                ])
+            })?;
+            println!("issue {issue} is resolved without verification, approved by {approver}");
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -860,6 +956,7 @@ fn action(app: &App, session: &Session, command: ActionCommand) -> Result<ExitCo
             department,
             owner,
             due,
+            public,
         } => {
             let owner = owner.trim().to_lowercase();
             let state = act(app, session, |state| {
@@ -871,6 +968,7 @@ fn action(app: &App, session: &Session, command: ActionCommand) -> Result<ExitCo
                     department: department.clone(),
                     owner: owner.clone(),
                     due,
+                    public: public.clone(),
                 }])
             })?;
             let action = state.actions.values().next_back().context("planned")?;
@@ -897,10 +995,37 @@ fn action(app: &App, session: &Session, command: ActionCommand) -> Result<ExitCo
             )?;
             println!("action {action} is {percent}% done");
         }
+        ActionCommand::Edit { action, public } => {
+            act_one(
+                app,
+                session,
+                Change::ActionWorded {
+                    action,
+                    public: public.clone(),
+                },
+            )?;
+            println!("action {action} is told to customers as: {public}");
+        }
         ActionCommand::Done { action, on } => {
             let on = on.unwrap_or(session.today());
-            act_one(app, session, Change::ActionDone { action, on })?;
-            println!("action {action} done on {on}");
+            let state = act_one(app, session, Change::ActionDone { action, on })?;
+            let record = state.actions.get(&action).context("done")?;
+            let met = record.met_on().unwrap_or(on);
+            let standing = views::commitments(&state, met)
+                .into_iter()
+                .find(|c| c.promise == views::Promise::Action(action))
+                .map_or("", |c| c.standing.as_str());
+            if met == on {
+                println!(
+                    "action {action} done on {on} (due {}: {standing})",
+                    record.due
+                );
+            } else {
+                println!(
+                    "action {action} done on {on} as claimed, recorded {met} (due {}: {standing}, counted from the day recorded)",
+                    record.due
+                );
+            }
         }
         ActionCommand::Replan {
             action,
@@ -955,7 +1080,7 @@ fn plan(app: &App, session: &Session, command: PlanCommand) -> Result<ExitCode> 
                 bail!("there is no issue {issue}");
             };
             let series = match &record.indicator {
-                Some(indicator) => app.metric_series(indicator.metric.as_str())?,
+                Some(indicator) => state.metric_series(indicator.metric.as_str()),
                 None => Vec::new(),
             };
             let doc = views::plan_page(&state, record, &series, session.today());
@@ -972,12 +1097,13 @@ fn metrics(app: &App, session: &Session, command: MetricsCommand) -> Result<Exit
             let name = file.display().to_string();
             let reader =
                 std::fs::File::open(&file).with_context(|| format!("cannot read {name}"))?;
-            let report = app.import_metrics(session.actor()?, &name, reader)?;
+            let report = app.import_metrics(session.actor()?, session.clock, &name, reader)?;
             println!(
-                "{} values stored ({} new, {} replaced) for {}",
+                "{} values recorded ({} new, {} changed, each with the value it replaces; {} unchanged) for {}",
                 report.inserted + report.updated,
                 report.inserted,
                 report.updated,
+                report.unchanged,
                 report.metrics.join(", ")
             );
             for error in &report.errors {
@@ -992,8 +1118,7 @@ fn metrics(app: &App, session: &Session, command: MetricsCommand) -> Result<Exit
             }
         }
         MetricsCommand::Show { metric } => {
-            read(app, session)?;
-            for (day, value) in app.metric_series(&metric)? {
+            for (day, value) in read(app, session)?.metric_series(&metric) {
                 println!("{day}  {value}");
             }
         }
@@ -1025,8 +1150,14 @@ fn commitments(app: &App, session: &Session, args: &CommitmentsArgs) -> Result<E
                 } else {
                     String::new()
                 };
+                let claimed = match (c.claimed_on, c.met_on) {
+                    (Some(claimed), Some(met)) => {
+                        format!(" (claims done {claimed}, recorded {met})")
+                    }
+                    _ => String::new(),
+                };
                 println!(
-                    "{:<8} {}  issue {:<3} {:<12} {:<22} {}{late}{replanned}",
+                    "{:<8} {}  issue {:<3} {:<12} {:<22} {}{late}{replanned}{claimed}",
                     c.standing.as_str(),
                     c.due,
                     c.issue.map_or("-".into(), |i| i.to_string()),

@@ -3,7 +3,8 @@
 //! departments and a leading indicator; one action misses its date and shows up as missed;
 //! detractor follow-ups are created and closed; an announcement writes its recipients; the fix
 //! is verified by the chronic analysis and the issue resolves; a lesson is recorded. Each role
-//! is refused what it may not do, naming the rule.
+//! is refused what it may not do, naming the rule. The demo database is a rehearsal, so the
+//! story may pretend its days (`TROVE_NOW`); a database that is not one refuses that.
 
 mod common;
 
@@ -36,15 +37,27 @@ impl<'a> Trove<'a> {
         }
     }
 
+    /// The same person at the real time (no `TROVE_NOW`).
+    fn real(&self) -> Self {
+        Trove {
+            db: self.db,
+            actor: self.actor,
+            now: "",
+        }
+    }
+
     fn run(&self, args: &[&str]) -> Output {
         let mut command = Command::new(TROVE);
         command
             .args(args)
             .arg("--db")
             .arg(self.db)
-            .env("TROVE_NOW", self.now)
+            .env_remove("TROVE_NOW")
             .env_remove("TROVE_USER")
             .current_dir(ROOT);
+        if !self.now.is_empty() {
+            command.env("TROVE_NOW", self.now);
+        }
         if let Some(actor) = self.actor {
             command.env("TROVE_USER", actor);
         }
@@ -270,24 +283,34 @@ fn full_loop(dir: &tempfile::TempDir, db: &str) {
     ivy.ok(&["issue", "move", "1", "root_cause_found"]);
 
     // A plan with actions in three departments, each planned by its own lead.
-    let plan =
-        |who: &Trove<'_>, chain: &str, what: &str, department: &str, owner: &str, due: &str| {
-            who.ok(&[
-                "action",
-                "add",
-                "1",
-                "--root-cause",
-                chain,
-                "--what",
-                what,
-                "--department",
-                department,
-                "--owner",
-                owner,
-                "--due",
-                due,
-            ])
-        };
+    // Each action may carry what customers are told about it (`--public`).
+    let plan = |who: &Trove<'_>,
+                chain: &str,
+                what: &str,
+                department: &str,
+                owner: &str,
+                due: &str,
+                public: Option<&str>| {
+        let mut args = vec![
+            "action",
+            "add",
+            "1",
+            "--root-cause",
+            chain,
+            "--what",
+            what,
+            "--department",
+            department,
+            "--owner",
+            owner,
+            "--due",
+            due,
+        ];
+        if let Some(public) = public {
+            args.extend(["--public", public]);
+        }
+        who.ok(&args)
+    };
     let refusal = ivy.refused(&[
         "action",
         "add",
@@ -311,6 +334,7 @@ fn full_loop(dir: &tempfile::TempDir, db: &str) {
         "it",
         IAN,
         "2026-02-15",
+        Some("Large photos upload at the first try"),
     );
     let cora = trove.as_(CORA, "2026-01-10");
     plan(
@@ -320,6 +344,7 @@ fn full_loop(dir: &tempfile::TempDir, db: &str) {
         "customer-care",
         CAL,
         "2026-02-20",
+        None,
     );
     let cleo = trove.as_(CLEO, "2026-01-10");
     plan(
@@ -329,6 +354,7 @@ fn full_loop(dir: &tempfile::TempDir, db: &str) {
         "claims",
         CLEO,
         "2026-03-01",
+        Some("Documents you e-mail reach your claim"),
     );
     ivy.ok(&["issue", "move", "1", "action_planned"]);
     ivy.ok(&["issue", "move", "1", "fixing"]);
@@ -370,6 +396,30 @@ fn full_loop(dir: &tempfile::TempDir, db: &str) {
             .refused(&["metrics", "import", metrics])
             .contains("refused (roles)")
     );
+    // A re-import that changes a value is a change in the log, with the old value kept.
+    let fixed = dir.path().join("metrics-fixed.csv");
+    std::fs::write(
+        &fixed,
+        "metric,day,value\nupload-success-rate,2026-01-05,81.5\nupload-success-rate,2026-02-05,91.0\n",
+    )
+    .expect("write");
+    let imported = ivy.ok(&["metrics", "import", fixed.to_str().expect("utf-8")]);
+    assert!(
+        imported.starts_with(
+            "1 values recorded (0 new, 1 changed, each with the value it replaces; 1 unchanged)"
+        ),
+        "{imported}"
+    );
+    let trail = ivy.ok(&["audit", "metric:upload-success-rate"]);
+    assert_eq!(trail.lines().count(), 2, "{trail}");
+    assert!(
+        trail.contains("\"day\":\"2026-02-05\",\"value\":91.0,\"previous\":90.2"),
+        "{trail}"
+    );
+    assert!(
+        ivy.ok(&["metrics", "show", "upload-success-rate"])
+            .contains("2026-02-05  91")
+    );
 
     // IT finishes on time; customer care misses its date and shows up as missed.
     trove.as_(IAN, "2026-02-14").ok(&["action", "done", "1"]);
@@ -381,6 +431,63 @@ fn full_loop(dir: &tempfile::TempDir, db: &str) {
         "{missed}"
     );
     assert!(missed.contains("(5 days late)"), "{missed}");
+    // A customer's words reach the stream as text: no HTML, no link, no terminal escape.
+    let customers = dir.path().join("customers.csv");
+    std::fs::write(
+        &customers,
+        "id,name,email\nC999999,\"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",evil@example.com\n",
+    )
+    .expect("write");
+    trove.ok(&["import", "customers", customers.to_str().expect("utf-8")]);
+    let feedback = dir.path().join("payloads.csv");
+    std::fs::write(
+        &feedback,
+        "id,when,customer,unit,text\np1,2026-02-24T23:59:00Z,C999999,\x1b[31mRed unit,\"The upload failed <script>alert(1)</script> \
+         <img src=x onerror=alert(1)> [x](javascript:alert(1)) \x1b[2J\"\n",
+    )
+    .expect("write");
+    trove.ok(&[
+        "import",
+        feedback.to_str().expect("utf-8"),
+        "--channel",
+        "email",
+        "--id-column",
+        "id",
+        "--time-column",
+        "when",
+        "--customer-column",
+        "customer",
+        "--business-unit-column",
+        "unit",
+        "--text-column",
+        "text",
+    ]);
+    // Names from the customers' data reach a terminal without their escape sequences.
+    for args in [&["summary"][..], &["scores", "--by", "business-unit"][..]] {
+        let printed = trove.ok(args);
+        assert!(printed.contains("[31mRed unit"), "{args:?}: {printed}");
+        assert!(
+            !printed.contains('\x1b'),
+            "{args:?} printed an escape sequence"
+        );
+    }
+    let hostile = later.ok(&[
+        "stream",
+        "customer-care",
+        "--since",
+        "2026-02-24",
+        "--verbatims",
+        "500",
+    ]);
+    assert!(
+        hostile.contains(
+            "The upload failed &lt;script>alert(1)&lt;/script> &lt;img src=x onerror=alert(1)> \\[x\\](javascript:alert(1)) \\[2J"
+        ),
+        "{hostile}"
+    );
+    for raw in ["<script", "<img", "[x](", "\x1b"] {
+        assert!(!hostile.contains(raw), "{raw:?} reached the stream");
+    }
     let stream = later.ok(&["stream", "customer-care", "--since", "2026-02-01"]);
     let section = stream
         .split("## Missed commitments")
@@ -450,6 +557,69 @@ fn full_loop(dir: &tempfile::TempDir, db: &str) {
             .ok(&["commitments", "--missed"])
             .starts_with("no commitments missed")
     );
+
+    // An announcement goes to the customers who raised it, in words written for them, and
+    // never promises a date already missed.
+    let out = dir.path().join("announcement");
+    let ann = trove.as_(ANN, "2026-02-25");
+    let announce = [
+        "announce",
+        "1",
+        "--audience",
+        "raised",
+        "--report-due",
+        "2026-07-15",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ];
+    let refusal = ann.refused(&announce);
+    assert!(
+        refusal.contains(
+            "refused (customer-facing wording): action 2 (Reopen the documents inbox with an owner)"
+        ),
+        "{refusal}"
+    );
+    assert!(!out.exists(), "a refused announcement writes nothing");
+    assert!(
+        cal.refused(&["action", "edit", "2", "--public", "x"])
+            .contains("refused (roles)")
+    );
+    cora.ok(&[
+        "action",
+        "edit",
+        "2",
+        "--public",
+        "Documents sent by e-mail are never lost",
+    ]);
+    let announced = ann.ok(&announce);
+    assert!(
+        announced.starts_with("announcement 1 to the customers who raised it"),
+        "{announced}"
+    );
+    let recipients = std::fs::read_to_string(out.join("recipients.csv")).expect("recipients");
+    let rows = recipients.lines().count() - 1;
+    assert!(rows > 500, "{rows} recipients");
+    assert!(recipients.starts_with("email,name,customer_id\n"));
+    assert!(
+        announced.contains(&format!("{rows} recipients")),
+        "{announced}"
+    );
+    // Customers' cells open as text in a spreadsheet, never as formulas.
+    assert!(
+        recipients
+            .contains("evil@example.com,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",C999999\n"),
+        "{recipients}"
+    );
+    let message = std::fs::read_to_string(out.join("message.txt")).expect("message");
+    for line in [
+        "- Large photos upload at the first try (done)",
+        "- Documents sent by e-mail are never lost (late: first promised by 2026-02-20, now by 2026-03-05)",
+        "- Documents you e-mail reach your claim (by 2026-03-01)",
+        "by 2026-07-15",
+    ] {
+        assert!(message.contains(line), "{line:?} missing from\n{message}");
+    }
+    assert!(!message.contains("Reopen the documents inbox"), "{message}");
 
     // Detractor follow-ups, created by rule, worked and closed by the owner.
     let created = cora.ok(&[
@@ -552,41 +722,21 @@ fn full_loop(dir: &tempfile::TempDir, db: &str) {
         "still open after their deadline"
     );
 
-    // The remaining actions are done; an announcement goes to the customers who raised it.
+    // The remaining actions are done. Claims records its completion three days after the due
+    // date, claiming a day before it: met late, the claim kept beside the recording day.
+    let refusal =
+        trove
+            .as_(CAL, "2026-03-04")
+            .refused(&["action", "done", "2", "--on", "2026-03-05"]);
+    assert!(refusal.contains("refused (no future dates)"), "{refusal}");
     trove.as_(CAL, "2026-03-04").ok(&["action", "done", "2"]);
-    trove
+    let done = trove
         .as_(CLEO, "2026-03-04")
         .ok(&["action", "done", "3", "--on", "2026-02-28"]);
-    let out = dir.path().join("announcement");
-    let ann = trove.as_(ANN, "2026-03-20");
-    let announced = ann.ok(&[
-        "announce",
-        "1",
-        "--audience",
-        "raised",
-        "--report-due",
-        "2026-07-15",
-        "--out",
-        out.to_str().expect("utf-8"),
-    ]);
-    assert!(
-        announced.starts_with("announcement 1 to the customers who raised it"),
-        "{announced}"
+    assert_eq!(
+        done.trim(),
+        "action 3 done on 2026-02-28 as claimed, recorded 2026-03-04 (due 2026-03-01: met late, counted from the day recorded)"
     );
-    let recipients = std::fs::read_to_string(out.join("recipients.csv")).expect("recipients");
-    let rows = recipients.lines().count() - 1;
-    assert!(rows > 500, "{rows} recipients");
-    assert!(recipients.starts_with("email,name,customer_id\n"));
-    assert!(
-        announced.contains(&format!("{rows} recipients")),
-        "{announced}"
-    );
-    let message = std::fs::read_to_string(out.join("message.txt")).expect("message");
-    assert!(
-        message.contains("- Reopen the documents inbox with an owner (by 2026-03-05)"),
-        "{message}"
-    );
-    assert!(message.contains("by 2026-07-15"), "{message}");
 
     // Verified by the chronic analysis, then resolved; a lesson goes into the bank.
     let ivy = trove.as_(IVY, "2026-07-02");
@@ -656,12 +806,37 @@ fn full_loop(dir: &tempfile::TempDir, db: &str) {
         missed.contains("progress report of announcement 1 (1 days late)"),
         "{missed}"
     );
+    // Showing the report records nothing; publishing it keeps the promise (late).
     let report = trove.as_(ANN, "2026-07-17").ok(&["report", "1"]);
     assert!(
-        report.contains("- Done 2026-03-04: Reopen the documents inbox with an owner"),
+        report.contains("- Done 2026-03-04: Documents sent by e-mail are never lost"),
         "{report}"
     );
     assert!(report.contains("complaints about it fell to 1"), "{report}");
+    // "N of you told us" are the people it went to, or both counts are said.
+    let told: usize = announced
+        .split(" customers raised its themes")
+        .next()
+        .and_then(|head| head.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .expect("the announcement says how many raised it");
+    let said = if told == rows {
+        format!("You said: {rows} of you told us about this.")
+    } else {
+        format!(
+            "You said: {told} customers told us about this; this report goes to {rows} customers"
+        )
+    };
+    assert!(report.contains(&said), "{said:?} missing from\n{report}");
+    assert!(
+        trove
+            .as_(VIC, "2026-07-17")
+            .ok(&["commitments", "--missed"])
+            .contains("progress report of announcement 1"),
+        "shown is not published"
+    );
+    let published = trove.as_(ANN, "2026-07-17").ok(&["report", "publish", "1"]);
+    assert_eq!(published, report);
     let all = trove
         .as_(ANN, "2026-07-17")
         .ok(&["commitments", "--format", "json"]);
@@ -672,7 +847,11 @@ fn full_loop(dir: &tempfile::TempDir, db: &str) {
         .iter()
         .map(|c| c["standing"].as_str().expect("standing"))
         .collect();
-    assert_eq!(standings, ["met", "met", "met", "met_late"], "{all}");
+    assert_eq!(
+        standings,
+        ["met", "met_late", "met", "met_late"],
+        "action 3 was recorded late: {all}"
+    );
 
     // Prevention work is judged by a panel from outside the team.
     trove.as_(CORA, "2026-07-17").ok(&[
@@ -750,7 +929,12 @@ fn full_loop(dir: &tempfile::TempDir, db: &str) {
         .collect();
     assert_eq!(
         kinds,
-        ["action_planned", "action_replanned", "action_done"],
+        [
+            "action_planned",
+            "action_replanned",
+            "action_worded",
+            "action_done"
+        ],
         "{trail}"
     );
     assert!(trail.contains(CORA) && trail.contains(CAL));
@@ -759,4 +943,72 @@ fn full_loop(dir: &tempfile::TempDir, db: &str) {
         .as_(VIC, "2026-07-10")
         .refused(&["issue", "move", "1", "recurred"]);
     assert!(refusal.contains("viewers change nothing"), "{refusal}");
+}
+
+/// Outside a rehearsal database every change carries the real time: `--now` is refused for
+/// changes (with a message that says why and what to do), an admin may mark the database a
+/// rehearsal for good; the journey is an admin's; the last admin stays an admin.
+#[test]
+fn pretended_times_are_refused_outside_a_rehearsal_database() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("real.db");
+    let db = db.to_str().expect("a UTF-8 path");
+    let rehearsed = Trove::new(db);
+    let refusal = rehearsed.refused(&["user", "add", ADA, "--name", "Ada", "--role", "admin"]);
+    assert!(
+        refusal.contains("refused (real time): --now (TROVE_NOW) pretends another time"),
+        "{refusal}"
+    );
+    let real = rehearsed.real();
+    real.ok(&["user", "add", ADA, "--name", "Ada", "--role", "admin"]);
+    let ada = real.as_(ADA, "").real();
+    assert!(ada.ok(&["rehearsal"]).starts_with("not a rehearsal"));
+    let as_of = rehearsed.as_(ADA, "2026-01-10");
+    let refusal = as_of.refused(&["user", "add", ANN, "--name", "Ann", "--role", "analyst"]);
+    assert!(refusal.contains("refused (real time)"), "{refusal}");
+    assert!(
+        as_of.ok(&["user", "list"]).contains(ADA),
+        "reads may look as of any day"
+    );
+    ada.ok(&["user", "add", ANN, "--name", "Ann", "--role", "analyst"]);
+    let trail = ada.ok(&["audit", &format!("user:{ANN}")]);
+    let today = jiff::Timestamp::now().strftime("%Y-%m-%d").to_string();
+    assert!(trail.contains(&today), "recorded at the real time: {trail}");
+
+    // The journey adds and renames departments: admins only.
+    let journey = dir.path().join("journey.toml");
+    std::fs::write(
+        &journey,
+        "[[departments]]\nid = \"it\"\nname = \"IT\"\n\n[[stages]]\nid = \"buy\"\nname = \"Buy\"\n\n\
+         [[stages.touchpoints]]\nid = \"quote\"\nname = \"Quote\"\ndepartments = [\"it\"]\n",
+    )
+    .expect("write");
+    let journey = journey.to_str().expect("utf-8");
+    let ann = real.as_(ANN, "").real();
+    assert!(
+        ann.refused(&["journey", "load", journey])
+            .contains("refused (roles)")
+    );
+    assert!(
+        real.refused(&["journey", "load", journey])
+            .contains("refused (sign in)")
+    );
+    ada.ok(&["journey", "load", journey]);
+
+    // The only admin cannot step down; with a second admin, they can.
+    let demote = ["user", "change", ADA, "--role", "analyst"];
+    assert!(ada.refused(&demote).contains("refused (last admin)"));
+    ada.ok(&["user", "change", ANN, "--role", "admin"]);
+    ada.ok(&demote);
+
+    // An admin marks it a rehearsal, for good: then --now is allowed, and visible.
+    let ann = real.as_(ANN, "").real();
+    ann.ok(&["rehearsal", "on", "--reason", "training day"]);
+    assert!(
+        ann.ok(&["rehearsal"])
+            .contains("(training day, by ann@northwind.example)")
+    );
+    rehearsed
+        .as_(ANN, "2026-01-10")
+        .ok(&["user", "add", VIC, "--name", "Vic", "--role", "viewer"]);
 }

@@ -11,6 +11,7 @@ mod feedback;
 mod journey;
 mod label;
 mod money;
+pub mod safe;
 mod score;
 mod theme;
 

@@ -402,17 +402,6 @@ impl Store for PostgresStore {
     fn events(&self, after: i64) -> StoreResult<Vec<trove_store::StoredEvent>> {
         workflow::after(&mut *self.pool.get()?, after)
     }
-
-    fn upsert_metric_points(
-        &self,
-        points: &[trove_store::MetricPoint],
-    ) -> StoreResult<UpsertOutcome> {
-        workflow::upsert_points(&mut *self.pool.get()?, points)
-    }
-
-    fn metric_points(&self, metric: &str) -> StoreResult<Vec<trove_store::MetricPoint>> {
-        workflow::points(&mut *self.pool.get()?, metric)
-    }
 }
 
 #[cfg(test)]

@@ -1,9 +1,7 @@
-//! The workflow's event log and the metric values its plans watch.
-
-use std::collections::HashMap;
+//! The workflow's event log.
 
 use postgres::{Client, Row};
-use trove_store::{MetricPoint, NewEvent, StoreError, StoreResult, StoredEvent, UpsertOutcome};
+use trove_store::{NewEvent, StoreError, StoreResult, StoredEvent};
 
 use crate::decode::{db_error, get};
 
@@ -75,77 +73,5 @@ pub(crate) fn after(client: &mut Client, after: i64) -> StoreResult<Vec<StoredEv
         .map_err(|e| db_error(context, e))?
         .iter()
         .map(|row| event(row, context))
-        .collect()
-}
-
-pub(crate) fn upsert_points(
-    client: &mut Client,
-    points: &[MetricPoint],
-) -> StoreResult<UpsertOutcome> {
-    let context = "storing metric points";
-    // One statement cannot touch a row twice, so a (metric, day) repeated in the batch is sent
-    // once, with its last value, and the earlier ones count as updates: the same outcome as
-    // storing the points one after another.
-    let mut position: HashMap<(&str, &str), usize> = HashMap::with_capacity(points.len());
-    let mut unique: Vec<&MetricPoint> = Vec::with_capacity(points.len());
-    let mut repeats = 0_u64;
-    for point in points {
-        match position.get(&(point.metric.as_str(), point.day.as_str())) {
-            Some(&index) => {
-                unique[index] = point;
-                repeats += 1;
-            }
-            None => {
-                position.insert((point.metric.as_str(), point.day.as_str()), unique.len());
-                unique.push(point);
-            }
-        }
-    }
-    if unique.is_empty() {
-        return Ok(UpsertOutcome::default());
-    }
-    let metrics: Vec<&str> = unique.iter().map(|p| p.metric.as_str()).collect();
-    let days: Vec<&str> = unique.iter().map(|p| p.day.as_str()).collect();
-    let values: Vec<f64> = unique.iter().map(|p| p.value).collect();
-    let mut tx = client.transaction().map_err(|e| db_error(context, e))?;
-    // `xmax = 0` holds for a row version this statement inserted, not for one it updated.
-    let rows = tx
-        .query(
-            "INSERT INTO metric_points (metric, day, value)
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::float8[])
-             ON CONFLICT (metric, day) DO UPDATE SET value = EXCLUDED.value
-             RETURNING (xmax = 0)",
-            &[&metrics, &days, &values],
-        )
-        .map_err(|e| db_error(context, e))?;
-    tx.commit().map_err(|e| db_error(context, e))?;
-    let mut inserted = 0_u64;
-    for row in &rows {
-        let new: bool = get(row, 0, context)?;
-        inserted += u64::from(new);
-    }
-    Ok(UpsertOutcome {
-        inserted,
-        updated: rows.len() as u64 - inserted + repeats,
-    })
-}
-
-pub(crate) fn points(client: &mut Client, metric: &str) -> StoreResult<Vec<MetricPoint>> {
-    let context = "reading metric points";
-    client
-        .query(
-            // "C": byte order, whatever the database's collation (YYYY-MM-DD sorts as dates).
-            "SELECT metric, day, value FROM metric_points WHERE metric = $1 ORDER BY day COLLATE \"C\"",
-            &[&metric],
-        )
-        .map_err(|e| db_error(context, e))?
-        .iter()
-        .map(|row| {
-            Ok(MetricPoint {
-                metric: get(row, 0, context)?,
-                day: get(row, 1, context)?,
-                value: get(row, 2, context)?,
-            })
-        })
         .collect()
 }

@@ -260,3 +260,68 @@ fn inserting_200k_items_in_batches_of_5000_reports_rows_per_second() {
         total as u64
     );
 }
+
+/// The migrations up to 0006, as an older Trove applied them.
+const BEFORE_0007: [&str; 6] = [
+    include_str!("../migrations/0001_foundation.sql"),
+    include_str!("../migrations/0002_taxonomy.sql"),
+    include_str!("../migrations/0003_analysis_runs.sql"),
+    include_str!("../migrations/0004_models.sql"),
+    include_str!("../migrations/0005_sentiment.sql"),
+    include_str!("../migrations/0006_workflow.sql"),
+];
+
+#[test]
+fn metric_values_stored_before_move_into_the_workflow_log() {
+    let Some(url) = server_url() else { return };
+    let schema = fresh_schema_name();
+    {
+        let mut old = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+        old.batch_execute(&format!(
+            "CREATE SCHEMA \"{schema}\"; SET search_path TO \"{schema}\";
+             CREATE TABLE schema_migrations (
+                version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"
+        ))
+        .expect("schema");
+        for (index, sql) in BEFORE_0007.iter().enumerate() {
+            old.batch_execute(sql).expect("an old migration");
+            old.execute(
+                "INSERT INTO schema_migrations VALUES ($1, $2, 0)",
+                &[&(index as i64 + 1), &format!("{:04}_old", index + 1)],
+            )
+            .expect("record");
+        }
+        old.batch_execute(
+            r#"INSERT INTO workflow_events VALUES (1, 100, 'ada@x.io', 'user_added', '{"change":"user_added"}');
+               INSERT INTO metric_points VALUES ('refund-days', '2025-03-01', 12.0);
+               INSERT INTO metric_points VALUES ('claims-checked', '2025-03-10', 0.75);
+               INSERT INTO metric_points VALUES ('claims-checked', '2025-02-28', 0.1);"#,
+        )
+        .expect("old records");
+    }
+    let store = PostgresStore::open_in_schema(&url, &schema).expect("opens and migrates");
+    let events = store.events(0).expect("events");
+    assert_eq!(events.len(), 3, "{events:?}");
+    assert_eq!(events[0].kind, "user_added", "the log before is untouched");
+    let payloads: Vec<serde_json::Value> = events[1..]
+        .iter()
+        .map(|e| {
+            assert_eq!(
+                (e.actor.as_str(), e.kind.as_str()),
+                ("trove", "metrics_recorded")
+            );
+            serde_json::from_str(&e.payload).expect("JSON")
+        })
+        .collect();
+    assert_eq!(events[1].seq, 2);
+    assert_eq!(
+        payloads,
+        [
+            serde_json::json!({"change": "metrics_recorded", "metric": "claims-checked",
+                "values": [{"day": "2025-02-28", "value": 0.1}, {"day": "2025-03-10", "value": 0.75}]}),
+            // PostgreSQL writes 12.0 as 12: the same number to a JSON reader.
+            serde_json::json!({"change": "metrics_recorded", "metric": "refund-days",
+                "values": [{"day": "2025-03-01", "value": 12}]}),
+        ]
+    );
+}

@@ -730,17 +730,6 @@ impl Store for SqliteStore {
     fn events(&self, after: i64) -> StoreResult<Vec<trove_store::StoredEvent>> {
         workflow::after(&self.lock(), after)
     }
-
-    fn upsert_metric_points(
-        &self,
-        points: &[trove_store::MetricPoint],
-    ) -> StoreResult<UpsertOutcome> {
-        workflow::upsert_points(&mut self.lock(), points)
-    }
-
-    fn metric_points(&self, metric: &str) -> StoreResult<Vec<trove_store::MetricPoint>> {
-        workflow::points(&self.lock(), metric)
-    }
 }
 
 /// Fills in the source-coded themes of a page of items with one query.

@@ -36,6 +36,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0006_workflow",
         include_str!("../migrations/0006_workflow.sql"),
     ),
+    (
+        7,
+        "0007_metric_values_in_the_log",
+        include_str!("../migrations/0007_metric_values_in_the_log.sql"),
+    ),
 ];
 
 /// Applies what is missing; returns the names applied now.

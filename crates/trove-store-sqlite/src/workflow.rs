@@ -1,7 +1,7 @@
-//! The workflow's event log and the metric values its plans watch.
+//! The workflow's event log.
 
 use rusqlite::{Connection, Row, TransactionBehavior, params};
-use trove_store::{MetricPoint, NewEvent, StoreError, StoreResult, StoredEvent, UpsertOutcome};
+use trove_store::{NewEvent, StoreError, StoreResult, StoredEvent};
 
 use crate::decode::db_error;
 
@@ -77,61 +77,6 @@ pub(crate) fn after(connection: &Connection, after: i64) -> StoreResult<Vec<Stor
         .map_err(|e| db_error(context, e))?;
     let rows = statement
         .query_map([after], event)
-        .map_err(|e| db_error(context, e))?;
-    rows.collect::<rusqlite::Result<Vec<_>>>()
-        .map_err(|e| db_error(context, e))
-}
-
-pub(crate) fn upsert_points(
-    connection: &mut Connection,
-    points: &[MetricPoint],
-) -> StoreResult<UpsertOutcome> {
-    let context = "storing metric points";
-    let tx = connection.transaction().map_err(|e| db_error(context, e))?;
-    let mut outcome = UpsertOutcome::default();
-    {
-        let mut exists = tx
-            .prepare_cached("SELECT 1 FROM metric_points WHERE metric = ?1 AND day = ?2")
-            .map_err(|e| db_error(context, e))?;
-        let mut upsert = tx
-            .prepare_cached(
-                "INSERT INTO metric_points (metric, day, value) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (metric, day) DO UPDATE SET value = excluded.value",
-            )
-            .map_err(|e| db_error(context, e))?;
-        for point in points {
-            let known = exists
-                .exists(params![point.metric, point.day])
-                .map_err(|e| db_error(context, e))?;
-            upsert
-                .execute(params![point.metric, point.day, point.value])
-                .map_err(|e| db_error(context, e))?;
-            if known {
-                outcome.updated += 1;
-            } else {
-                outcome.inserted += 1;
-            }
-        }
-    }
-    tx.commit().map_err(|e| db_error(context, e))?;
-    Ok(outcome)
-}
-
-pub(crate) fn points(connection: &Connection, metric: &str) -> StoreResult<Vec<MetricPoint>> {
-    let context = "reading metric points";
-    let mut statement = connection
-        .prepare_cached(
-            "SELECT metric, day, value FROM metric_points WHERE metric = ?1 ORDER BY day",
-        )
-        .map_err(|e| db_error(context, e))?;
-    let rows = statement
-        .query_map([metric], |row| {
-            Ok(MetricPoint {
-                metric: row.get(0)?,
-                day: row.get(1)?,
-                value: row.get(2)?,
-            })
-        })
         .map_err(|e| db_error(context, e))?;
     rows.collect::<rusqlite::Result<Vec<_>>>()
         .map_err(|e| db_error(context, e))

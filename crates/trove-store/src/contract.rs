@@ -57,7 +57,6 @@ macro_rules! contract_suite {
             workflow_events_append_in_order_and_read_back_exactly,
             a_stale_append_is_a_conflict_and_appends_nothing,
             appenders_racing_from_the_same_view_cannot_both_win,
-            metric_points_are_upserted_by_metric_and_day,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
@@ -1479,83 +1478,4 @@ pub fn appenders_racing_from_the_same_view_cannot_both_win(store: &dyn Store) {
             "a batch is never interleaved with another: {batch:?}"
         );
     }
-}
-
-fn point(metric: &str, day: &str, value: f64) -> crate::MetricPoint {
-    crate::MetricPoint {
-        metric: metric.into(),
-        day: day.into(),
-        value,
-    }
-}
-
-pub fn metric_points_are_upserted_by_metric_and_day(store: &dyn Store) {
-    assert!(store.metric_points("claims-checked").unwrap().is_empty());
-    assert_eq!(
-        store.upsert_metric_points(&[]).unwrap(),
-        crate::UpsertOutcome::default()
-    );
-    let outcome = store
-        .upsert_metric_points(&[
-            point("claims-checked", "2025-03-10", 0.5),
-            point("claims-checked", "2025-02-28", 0.25),
-            point("refund-days", "2025-03-01", 12.0),
-        ])
-        .unwrap();
-    assert_eq!(
-        outcome,
-        crate::UpsertOutcome {
-            inserted: 3,
-            updated: 0
-        }
-    );
-    let outcome = store
-        .upsert_metric_points(&[
-            point("claims-checked", "2025-03-10", 0.75),
-            point("claims-checked", "2025-03-01", 0.125),
-            point("claims-checked", "2024-12-31", -1.5),
-        ])
-        .unwrap();
-    assert_eq!(
-        outcome,
-        crate::UpsertOutcome {
-            inserted: 2,
-            updated: 1
-        }
-    );
-    assert_eq!(
-        store.metric_points("claims-checked").unwrap(),
-        vec![
-            point("claims-checked", "2024-12-31", -1.5),
-            point("claims-checked", "2025-02-28", 0.25),
-            point("claims-checked", "2025-03-01", 0.125),
-            point("claims-checked", "2025-03-10", 0.75),
-        ],
-        "sorted by day, the newer value replacing the older"
-    );
-    assert_eq!(
-        store.metric_points("refund-days").unwrap(),
-        vec![point("refund-days", "2025-03-01", 12.0)],
-        "another metric's points are its own"
-    );
-    assert!(store.metric_points("claims").unwrap().is_empty());
-    // A (metric, day) twice in one batch: the last value wins, the first counts as inserted.
-    let outcome = store
-        .upsert_metric_points(&[
-            point("nps", "2025-01-01", 10.0),
-            point("nps", "2025-01-01", 0.1 + 0.2),
-        ])
-        .unwrap();
-    assert_eq!(
-        outcome,
-        crate::UpsertOutcome {
-            inserted: 1,
-            updated: 1
-        }
-    );
-    assert_eq!(
-        store.metric_points("nps").unwrap(),
-        vec![point("nps", "2025-01-01", 0.1 + 0.2)],
-        "values read back exactly"
-    );
 }

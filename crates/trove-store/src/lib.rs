@@ -29,7 +29,7 @@ pub use tags::{
     StoredTag, StoredTheme, THEME_COUNTS_SQL, TaxonomyVersion, ThemeCount, ThemeRecord,
 };
 use trove_domain::{Customer, CustomerId, FeedbackItem, Journey, StoredFeedback, Theme};
-pub use workflow::{MetricPoint, NewEvent, StoredEvent};
+pub use workflow::{NewEvent, StoredEvent};
 
 /// The result of every store call.
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -225,11 +225,4 @@ pub trait Store: Send + Sync {
 
     /// The workflow events after sequence number `after`, in order.
     fn events(&self, after: i64) -> StoreResult<Vec<StoredEvent>>;
-
-    /// Stores metric values in one transaction, replacing the value of a (metric, day) that is
-    /// already stored.
-    fn upsert_metric_points(&self, points: &[MetricPoint]) -> StoreResult<UpsertOutcome>;
-
-    /// The values of one metric, by day.
-    fn metric_points(&self, metric: &str) -> StoreResult<Vec<MetricPoint>>;
 }

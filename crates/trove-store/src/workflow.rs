@@ -1,6 +1,6 @@
 //! The workflow's records (issues, root causes, plans, commitments, follow-ups,
-//! announcements, lessons) kept as an append-only log of events, and the time series of the
-//! metrics that plans watch.
+//! announcements, lessons, the values of the metrics that plans watch) kept as an append-only
+//! log of events.
 //!
 //! The store does not interpret events: it keeps them in order, refuses an append made from
 //! a stale view of the log (so two people acting at once cannot both act on the same
@@ -34,15 +34,4 @@ pub struct StoredEvent {
     pub kind: String,
     /// The change, as JSON.
     pub payload: String,
-}
-
-/// One value of a named metric on a day.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct MetricPoint {
-    /// The metric's id (a slug, e.g. `claims-checked-within-24h`).
-    pub metric: String,
-    /// The day, `YYYY-MM-DD`.
-    pub day: String,
-    /// Its value.
-    pub value: f64,
 }

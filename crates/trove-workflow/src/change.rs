@@ -5,12 +5,18 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use trove_domain::Slug;
 
-use crate::model::{Audience, CaseStatus, Direction, Pain, Role, Status, Why};
+use crate::model::{Audience, CaseStatus, Direction, MetricValue, Pain, Role, Status, Why};
 
 /// One change to the workflow's records.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "change", rename_all = "snake_case")]
 pub enum Change {
+    /// The database is marked as a rehearsal: changes may then be made as of another time
+    /// (`--now`). For good: records made at pretended times stay pretended.
+    RehearsalMarked {
+        /// Why (the demo company, a training...).
+        reason: String,
+    },
     /// A person joins.
     UserAdded {
         /// E-mail.
@@ -86,7 +92,16 @@ pub enum Change {
         /// Its 95% interval.
         ci: Option<(f64, f64)>,
     },
-    /// An admin approves resolving without a verification.
+    /// Someone asks to resolve an issue without a verification; another person, an admin,
+    /// approves it with [`Change::ResolutionOverridden`].
+    OverrideRequested {
+        /// The issue.
+        issue: u32,
+        /// Why the verification is not needed.
+        reason: String,
+    },
+    /// An admin approves a requested resolution without a verification (never their own
+    /// request).
     ResolutionOverridden {
         /// The issue.
         issue: u32,
@@ -126,6 +141,16 @@ pub enum Change {
         owner: String,
         /// Due date.
         due: Date,
+        /// What customers are told about it (required before it is announced).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        public: Option<String>,
+    },
+    /// An action's customer-facing wording is set or changed.
+    ActionWorded {
+        /// The action.
+        action: u32,
+        /// What customers are told about it.
+        public: String,
     },
     /// Progress on an action.
     ActionProgressed {
@@ -136,11 +161,12 @@ pub enum Change {
         /// A note.
         note: Option<String>,
     },
-    /// An action is done.
+    /// An action is done. Its commitment is judged by the day this is recorded (the event's
+    /// time), whatever day it claims.
     ActionDone {
         /// The action.
         action: u32,
-        /// The day.
+        /// The day it claims the work was done (kept beside the recording time).
         on: Date,
     },
     /// An action's due date moves, with a reason; the old date stays in its history.
@@ -166,6 +192,14 @@ pub enum Change {
         direction: Direction,
         /// Target.
         target: f64,
+    },
+    /// Values of a workflow metric (a leading indicator) are recorded: new days, and changed
+    /// values with the value they replace.
+    MetricsRecorded {
+        /// The metric.
+        metric: Slug,
+        /// The values that are new or changed, by day.
+        values: Vec<MetricValue>,
     },
     /// A follow-up case is opened.
     CaseOpened {
@@ -209,8 +243,11 @@ pub enum Change {
         audience: Audience,
         /// The message.
         message: String,
-        /// Recipients.
+        /// Recipients: the customers of the audience with an e-mail.
         recipients: u64,
+        /// The distinct customers who raised the issues' themes (the "N of you told us").
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        told_us: Option<u64>,
         /// The promised progress report date.
         report_due: Date,
     },
@@ -277,19 +314,23 @@ impl Change {
         use Change::*;
         let key = |kind: &str, id: &dyn std::fmt::Display| format!("{kind}:{id}");
         match self {
+            RehearsalMarked { .. } => vec!["rehearsal".to_owned()],
             UserAdded { email, .. } | UserChanged { email, .. } => vec![key("user", email)],
             DepartmentAdded { id, .. } => vec![key("department", &id.as_str())],
             IssueOpened { issue, .. }
             | IssueScoped { issue, .. }
             | IssueMoved { issue, .. }
             | VerificationRecorded { issue, .. }
+            | OverrideRequested { issue, .. }
             | ResolutionOverridden { issue, .. }
             | IndicatorSet { issue, .. } => vec![key("issue", issue)],
+            MetricsRecorded { metric, .. } => vec![key("metric", &metric.as_str())],
             WhysRecorded { chain, issue, .. } => vec![key("chain", chain), key("issue", issue)],
             ActionPlanned { action, issue, .. } => {
                 vec![key("action", action), key("issue", issue)]
             }
             ActionProgressed { action, .. }
+            | ActionWorded { action, .. }
             | ActionDone { action, .. }
             | ActionReplanned { action, .. } => vec![key("action", action)],
             CaseOpened { case, issue, .. } => {

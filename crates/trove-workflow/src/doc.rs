@@ -1,7 +1,12 @@
 //! A tiny document model (headings, paragraphs, lists, tables) rendered to Markdown and to a
-//! standalone HTML page, so each page is written once and reads the same in both.
+//! standalone HTML page, so each page is written once and reads the same in both. Every text
+//! of a page is plain text (it carries customers' words): Markdown gets it with raw HTML and
+//! link syntax escaped, HTML with every markup character escaped, both without control
+//! characters ([`trove_domain::safe`]).
 
 use std::fmt::Write;
+
+use trove_domain::safe::{markdown_text, printable};
 
 /// One block of a page.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,22 +66,24 @@ impl Doc {
     /// The page as Markdown.
     pub fn markdown(&self) -> String {
         let mut out = String::new();
+        let text = |t: &str| markdown_text(t);
         for block in &self.blocks {
             match block {
-                Block::Heading(level, text) => {
-                    let _ = writeln!(out, "{} {}\n", "#".repeat(usize::from(*level)), text);
+                Block::Heading(level, heading) => {
+                    let hashes = "#".repeat(usize::from(*level));
+                    let _ = writeln!(out, "{hashes} {}\n", text(heading));
                 }
-                Block::Para(text) => {
-                    let _ = writeln!(out, "{text}\n");
+                Block::Para(para) => {
+                    let _ = writeln!(out, "{}\n", text(para));
                 }
                 Block::List(items) => {
                     for item in items {
-                        let _ = writeln!(out, "- {item}");
+                        let _ = writeln!(out, "- {}", text(item));
                     }
                     out.push('\n');
                 }
                 Block::Table(header, rows) => {
-                    let cell = |c: &String| c.replace('|', "\\|").replace('\n', " ");
+                    let cell = |c: &String| text(c).replace('|', "\\|");
                     let line = |cells: &[String]| {
                         format!(
                             "| {} |",
@@ -145,10 +152,10 @@ h1{font-size:1.5rem;margin:.2rem 0 .6rem}h2{font-size:1.1rem;margin:1.2rem 0 .4r
 table{border-collapse:collapse;width:100%;margin:.4rem 0}th,td{border:1px solid #d5dbe1;padding:.25rem .45rem;text-align:left;vertical-align:top}\
 th{background:#f1f4f7}@media print{main{margin:0;max-width:none}}";
 
-/// Escapes text for HTML.
+/// Escapes text for HTML (control characters dropped too).
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    for c in printable(text).chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
@@ -175,12 +182,41 @@ mod tests {
         let md = doc.markdown();
         assert_eq!(
             md,
-            "# Plan <1>\n\na & b\n\n- x\n\n| a | b |\n|---|---|\n| 1\\|2 | 3 |\n"
+            "# Plan &lt;1>\n\na & b\n\n- x\n\n| a | b |\n|---|---|\n| 1\\|2 | 3 |\n"
         );
         let html = doc.html("t");
         assert!(html.contains("<h1>Plan &lt;1&gt;</h1>"), "{html}");
         assert!(html.contains("<p>a &amp; b</p>"));
         assert!(html.contains("<td>1|2</td><td>3</td>"));
         assert!(!html.contains("<1>"));
+    }
+
+    #[test]
+    fn customer_payloads_are_shown_never_run() {
+        let payloads = [
+            "<script>alert(1)</script>",
+            "<img src=x onerror=alert(1)>",
+            "[x](javascript:alert(1))",
+            "\x1b[2Jcleared",
+        ];
+        let mut doc = Doc::default();
+        doc.heading(1, payloads[0])
+            .para(payloads[1])
+            .list(payloads.map(str::to_owned).to_vec(), "")
+            .table(&["said"], vec![vec![payloads[2].into()]], "");
+        let md = doc.markdown();
+        for raw in ["<script", "<img", "[x](", "\x1b"] {
+            assert!(!md.contains(raw), "{raw:?} in\n{md}");
+        }
+        assert!(md.contains("&lt;script>alert(1)&lt;/script>"), "{md}");
+        assert!(md.contains("\\[x\\](javascript:alert(1))"), "{md}");
+        let html = doc.html("t");
+        for raw in ["<script", "<img", "\x1b"] {
+            assert!(!html.contains(raw), "{raw:?} in\n{html}");
+        }
+        assert!(
+            html.contains("&lt;img src=x onerror=alert(1)&gt;"),
+            "{html}"
+        );
     }
 }

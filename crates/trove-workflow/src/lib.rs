@@ -17,8 +17,8 @@ pub mod views;
 
 pub use change::{Change, Event};
 pub use rules::{Refusal, check};
-pub use state::Workflow;
 pub(crate) use state::next_id;
+pub use state::{Rehearsal, Workflow};
 
 /// The next free numbers of each record kind, for changes that create one.
 pub mod ids {

@@ -277,10 +277,25 @@ pub struct Action {
     pub status: ActionStatus,
     /// Percent complete.
     pub percent: u8,
-    /// The day it was done.
+    /// The day it was done, as claimed (`action done --on`).
     pub done_on: Option<Date>,
+    /// The day its completion was recorded: the commitment is judged by this one.
+    pub done_recorded_on: Option<Date>,
     /// Every change of its due date.
     pub replans: Vec<Replan>,
+    /// What customers are told about it (announcements need it).
+    pub public: Option<String>,
+}
+
+impl Action {
+    /// The day it counts as met: the day its completion was recorded, never earlier than the
+    /// day it claims (a completion recorded late is late, whatever day it names).
+    pub fn met_on(&self) -> Option<Date> {
+        match (self.done_on, self.done_recorded_on) {
+            (Some(claimed), Some(recorded)) => Some(claimed.max(recorded)),
+            (claimed, recorded) => recorded.or(claimed),
+        }
+    }
 }
 
 /// Which way a metric should move.
@@ -314,6 +329,18 @@ impl std::str::FromStr for Direction {
     }
 }
 
+/// One value of a workflow metric, as [`crate::Change::MetricsRecorded`] records it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricValue {
+    /// The day.
+    pub day: Date,
+    /// The value.
+    pub value: f64,
+    /// The value it replaces, when the day had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<f64>,
+}
+
 /// The leading indicator of a plan: a workflow metric at the decision point that stops bad
 /// output reaching customers (its values are imported with `trove metrics import`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -342,6 +369,17 @@ pub struct Verification {
     /// 95% interval of the ratio.
     pub ci: Option<(f64, f64)>,
     /// When it was recorded (unix seconds).
+    pub at: i64,
+}
+
+/// A request to resolve without a verification, waiting for an admin's approval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverrideRequest {
+    /// Why the verification is not needed.
+    pub reason: String,
+    /// Who asked.
+    pub by: String,
+    /// When (unix seconds).
     pub at: i64,
 }
 
@@ -390,6 +428,8 @@ pub struct Issue {
     pub indicator: Option<Indicator>,
     /// The latest verification.
     pub verification: Option<Verification>,
+    /// A pending request to resolve without verification.
+    pub override_request: Option<OverrideRequest>,
     /// An approved resolution without verification.
     pub override_: Option<Override>,
     /// Every status change, the opening first.
@@ -430,13 +470,15 @@ pub struct Announcement {
     pub audience: Audience,
     /// The message as sent.
     pub message: String,
-    /// How many recipients it had.
+    /// How many recipients it had (customers of the audience with an e-mail).
     pub recipients: u64,
+    /// How many distinct customers raised its issues' themes (unknown for old records).
+    pub told_us: Option<u64>,
     /// When it was made (unix seconds).
     pub at: i64,
     /// The promised date of the progress report: a commitment.
     pub report_due: Date,
-    /// The day the progress report was published.
+    /// The day the progress report was published (the day its publication was recorded).
     pub reported_on: Option<Date>,
 }
 

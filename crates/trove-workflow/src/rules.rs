@@ -4,12 +4,15 @@
 //!
 //! | change | who may make it |
 //! |---|---|
-//! | people, departments | admin (the very first person, an admin, needs nobody) |
+//! | people, departments, loading the journey | admin (the very first person, an admin, needs nobody) |
+//! | mark the database a rehearsal | admin (the demo, on a database with an empty log, needs nobody) |
 //! | open an issue, scope it, record a verification, announce, report progress | admin, analyst |
-//! | move an issue, record five whys, set the indicator | admin, analyst, lead of one of its departments |
-//! | resolve without verification | admin, naming an approving admin |
+//! | move an issue, record five whys, set the indicator, ask to resolve without verification | admin, analyst, lead of one of its departments |
+//! | approve a resolution without verification | an admin other than the one who asked |
 //! | plan an action | admin, analyst, lead of the action's department |
+//! | word an action for customers | admin, analyst, lead of its department |
 //! | progress or finish an action | admin, its owner, lead of its department |
+//! | record a metric's values | admin, analyst, lead or member of a department of an issue it is the indicator of |
 //! | re-plan an action (with a reason) | admin, lead of its department |
 //! | open a follow-up case | admin, analyst, lead or member of its department |
 //! | work a case | admin, its owner, lead or member of its department |
@@ -17,7 +20,8 @@
 //! | submit for recognition | admin, lead or member of the team |
 //! | judge a submission (once each) | admin, analyst, lead outside the team |
 //!
-//! Viewers change nothing.
+//! Viewers change nothing. The last admin stays an admin. Times are the real clock's, except
+//! on a rehearsal database ([`rehearsal`]); a completion counts on the day it is recorded.
 
 use jiff::civil::Date;
 use thiserror::Error;
@@ -58,9 +62,41 @@ pub fn check(
     valid(state, today, change)
 }
 
-/// Without anybody signed in, only the first person may be added, as an admin.
+/// Changes made as of a pretended time (`--now`) are for rehearsal databases only: anywhere
+/// else, every record carries the real clock's time.
+pub fn rehearsal(state: &Workflow) -> Result<(), Refusal> {
+    if state.rehearsal.is_some() {
+        Ok(())
+    } else {
+        Err(refuse(
+            "real time",
+            "--now (TROVE_NOW) pretends another time, which only a rehearsal database allows \
+             (the demo's, or one an admin marks with `trove rehearsal on`); here every change \
+             is recorded at the real time: drop --now",
+        ))
+    }
+}
+
+/// Loading the customer journey adds and renames departments: an admin's job once people use
+/// the workflow (before anyone is added, whoever sets the database up may).
+pub fn load_journey(state: &Workflow, actor: Option<&User>) -> Result<(), Refusal> {
+    if state.users.is_empty() {
+        return Ok(());
+    }
+    let Some(actor) = actor else {
+        return Err(refuse(
+            "sign in",
+            "loading the journey changes the departments: say who you are (--as EMAIL, an admin)",
+        ));
+    };
+    roles(actor, &[Role::Admin], "loading the journey")
+}
+
+/// Without anybody signed in, only the first person may be added, as an admin (and the demo
+/// may mark its fresh database as a rehearsal).
 fn bootstrap(state: &Workflow, change: &Change) -> Result<(), Refusal> {
     match change {
+        Change::RehearsalMarked { .. } if state.seq == 0 => Ok(()),
         Change::UserAdded { role, .. } if state.users.is_empty() => {
             if *role == Role::Admin {
                 Ok(())
@@ -126,7 +162,9 @@ fn issue_departments(state: &Workflow, issue: u32) -> Vec<Slug> {
         .unwrap_or_default()
 }
 
-fn permitted(state: &Workflow, actor: &User, change: &Change) -> Result<(), Refusal> {
+/// Whether `actor` may make this kind of change (roles and departments only; [`check`] also
+/// checks that it makes sense now).
+pub fn permitted(state: &Workflow, actor: &User, change: &Change) -> Result<(), Refusal> {
     use Change::*;
     use Role::*;
     if actor.role == Viewer {
@@ -142,21 +180,85 @@ fn permitted(state: &Workflow, actor: &User, change: &Change) -> Result<(), Refu
         UserAdded { .. } | UserChanged { .. } | DepartmentAdded { .. } => {
             roles(actor, &[Admin], "managing people and departments")
         }
+        RehearsalMarked { .. } => roles(actor, &[Admin], "marking a rehearsal database"),
         IssueOpened { .. }
         | IssueScoped { .. }
         | VerificationRecorded { .. }
         | Announced { .. }
         | ProgressReported { .. } => roles(actor, &[Admin, Analyst], "this"),
-        IssueMoved { issue, .. } | WhysRecorded { issue, .. } | IndicatorSet { issue, .. } => {
+        IssueMoved { issue, .. }
+        | WhysRecorded { issue, .. }
+        | IndicatorSet { issue, .. }
+        | OverrideRequested { issue, .. } => admin_or(
+            actor,
+            &[Analyst, Lead],
+            leads_one_of(issue_departments(state, *issue)),
+            "work on this issue",
+            "leading one of its departments",
+        ),
+        ResolutionOverridden {
+            issue, approved_by, ..
+        } => {
+            roles(
+                actor,
+                &[Admin],
+                "approving a resolution without verification",
+            )?;
+            if *approved_by != actor.email {
+                return Err(refuse(
+                    "four eyes",
+                    format!(
+                        "{} may approve in their own name only, not as {approved_by}",
+                        actor.email
+                    ),
+                ));
+            }
+            let request = state
+                .issues
+                .get(issue)
+                .and_then(|i| i.override_request.as_ref());
+            match request {
+                Some(r) if r.by == actor.email => Err(refuse(
+                    "four eyes",
+                    format!(
+                        "{} asked for this override; another admin must approve it",
+                        actor.email
+                    ),
+                )),
+                _ => Ok(()), // `valid` names a missing request
+            }
+        }
+        ActionWorded { action, .. } => {
+            let Some(a) = state.actions.get(action) else {
+                return Ok(());
+            };
             admin_or(
                 actor,
                 &[Analyst, Lead],
-                leads_one_of(issue_departments(state, *issue)),
-                "work on this issue",
-                "leading one of its departments",
+                |u| u.role == Analyst || u.leads(&a.department),
+                &format!("word action {action} for customers"),
+                "leading its department",
             )
         }
-        ResolutionOverridden { .. } => roles(actor, &[Admin], "resolving without verification"),
+        MetricsRecorded { metric, .. } => {
+            let departments: Vec<Slug> = state
+                .issues
+                .values()
+                .filter(|i| {
+                    i.indicator
+                        .as_ref()
+                        .is_some_and(|ind| &ind.metric == metric)
+                })
+                .flat_map(|i| i.departments.iter().cloned())
+                .collect();
+            admin_or(
+                actor,
+                &[Analyst, Lead, Member],
+                |u| u.role == Analyst || departments.iter().any(|d| u.in_department(d)),
+                &format!("record values of {}", metric.as_str()),
+                "of a department of an issue it is the indicator of",
+            )
+        }
         ActionPlanned { department, .. } => admin_or(
             actor,
             &[Analyst, Lead],
@@ -272,7 +374,39 @@ fn valid(state: &Workflow, today: Date, change: &Change) -> Result<(), Refusal> 
             }
             Ok(())
         }
-        UserChanged { email, .. } => known_user(state, email).map(|_| ()),
+        UserChanged { email, role, .. } => {
+            let user = known_user(state, email)?;
+            if user.role == Role::Admin && *role != Role::Admin && state.admins().count() == 1 {
+                return Err(refuse(
+                    "last admin",
+                    format!(
+                        "{email} is the only admin: make someone else an admin first (nothing else can)"
+                    ),
+                ));
+            }
+            Ok(())
+        }
+        RehearsalMarked { reason } => {
+            if state.rehearsal.is_some() {
+                return Err(refuse("exists", "this database is already a rehearsal"));
+            }
+            text("reason", reason)
+        }
+        OverrideRequested { issue, reason } => {
+            let issue = known_issue(state, *issue)?;
+            if issue.status == Status::Resolved {
+                return Err(refuse(
+                    "lifecycle",
+                    format!("issue {} is resolved", issue.id),
+                ));
+            }
+            text("reason", reason)
+        }
+        ActionWorded { action, public } => {
+            known_action(state, *action)?;
+            text("customer-facing wording", public)
+        }
+        MetricsRecorded { metric, values } => metric_values(state, metric, values),
         DepartmentAdded { name, .. } => text("name", name),
         IssueOpened {
             title,
@@ -312,7 +446,14 @@ fn valid(state: &Workflow, today: Date, change: &Change) -> Result<(), Refusal> 
             reason,
             approved_by,
         } => {
-            known_issue(state, *issue)?;
+            if known_issue(state, *issue)?.override_request.is_none() {
+                return Err(refuse(
+                    "four eyes",
+                    format!(
+                        "nobody asked to resolve issue {issue} without verification (`trove issue resolve {issue} --override REASON`)"
+                    ),
+                ));
+            }
             text("reason", reason)?;
             let approver = known_user(state, approved_by)?;
             if approver.role != Role::Admin {
@@ -362,10 +503,14 @@ fn valid(state: &Workflow, today: Date, change: &Change) -> Result<(), Refusal> 
             department,
             owner,
             due,
+            public,
             ..
         } => {
             let issue = known_issue(state, *issue)?;
             text("what", what)?;
+            if let Some(public) = public {
+                text("customer-facing wording", public)?;
+            }
             match state.chains.get(chain) {
                 Some(c) if c.issue == issue.id => {}
                 _ => {
@@ -412,7 +557,16 @@ fn valid(state: &Workflow, today: Date, change: &Change) -> Result<(), Refusal> 
             }
             open_action(a)
         }
-        ActionDone { action, .. } => open_action(known_action(state, *action)?),
+        ActionDone { action, on } => {
+            open_action(known_action(state, *action)?)?;
+            if *on > today {
+                return Err(refuse(
+                    "no future dates",
+                    format!("action {action} cannot be done on {on}, after today ({today})"),
+                ));
+            }
+            Ok(())
+        }
         ActionReplanned {
             action,
             due,
@@ -499,6 +653,9 @@ fn valid(state: &Workflow, today: Date, change: &Change) -> Result<(), Refusal> 
             }
             for issue in issues {
                 known_issue(state, *issue)?;
+                for action in state.actions_of(*issue) {
+                    announceable(action, today)?;
+                }
             }
             text("message", message)?;
             if *report_due <= today {
@@ -509,10 +666,16 @@ fn valid(state: &Workflow, today: Date, change: &Change) -> Result<(), Refusal> 
             }
             Ok(())
         }
-        ProgressReported { announcement, .. } => {
+        ProgressReported { announcement, on } => {
             let a = state.announcements.get(announcement).ok_or_else(|| {
                 refuse("exists", format!("there is no announcement {announcement}"))
             })?;
+            if *on > today {
+                return Err(refuse(
+                    "no future dates",
+                    format!("the report cannot be published on {on}, after today ({today})"),
+                ));
+            }
             if a.reported_on.is_some() {
                 return Err(refuse(
                     "exists",
@@ -570,6 +733,72 @@ fn valid(state: &Workflow, today: Date, change: &Change) -> Result<(), Refusal> 
             Ok(())
         }
     }
+}
+
+/// What customers are told about an action: in words written for them, and never a date
+/// already missed.
+fn announceable(action: &crate::model::Action, today: Date) -> Result<(), Refusal> {
+    let id = action.id;
+    if action.public.as_deref().is_none_or(|p| p.trim().is_empty()) {
+        return Err(refuse(
+            "customer-facing wording",
+            format!(
+                "action {id} ({}) has no wording for customers: `trove action edit {id} --public \"...\"`",
+                action.what
+            ),
+        ));
+    }
+    if action.status != ActionStatus::Done && action.due < today {
+        return Err(refuse(
+            "no missed promises",
+            format!(
+                "action {id} was due {} and is not done: re-plan it (`trove action replan {id}`) so customers are told the new date",
+                action.due
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Recorded values: at least one, finite, each really new or changed, and naming the value
+/// it replaces as the records hold it (so the log keeps the true history).
+fn metric_values(
+    state: &Workflow,
+    metric: &Slug,
+    values: &[crate::model::MetricValue],
+) -> Result<(), Refusal> {
+    if values.is_empty() {
+        return Err(refuse("required", "no values to record"));
+    }
+    let stored = state.metrics.get(metric);
+    for v in values {
+        if !v.value.is_finite() {
+            return Err(refuse(
+                "values",
+                format!("{} on {} is not a number", v.value, v.day),
+            ));
+        }
+        let current = stored.and_then(|s| s.get(&v.day)).copied();
+        if current == Some(v.value) {
+            return Err(refuse(
+                "history",
+                format!("{} on {} is already {}", metric.as_str(), v.day, v.value),
+            ));
+        }
+        if current != v.previous {
+            return Err(refuse(
+                "history",
+                format!(
+                    "{} on {}: the records hold {}, the change says it replaces {}",
+                    metric.as_str(),
+                    v.day,
+                    current.map_or("nothing".into(), |c| c.to_string()),
+                    v.previous.map_or("nothing".into(), |c| c.to_string())
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn lead_among(lead: &Slug, departments: &[Slug]) -> Result<(), Refusal> {

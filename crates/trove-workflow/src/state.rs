@@ -8,14 +8,28 @@ use trove_domain::Slug;
 use crate::change::{Change, Event};
 use crate::model::{
     Action, ActionStatus, Announcement, Case, CaseStatus, Indicator, Issue, Judgement, Lesson,
-    Override, Replan, Status, Submission, Transition, User, Verification, WhyChain,
+    Override, OverrideRequest, Replan, Status, Submission, Transition, User, Verification,
+    WhyChain,
 };
+
+/// Who marked the database as a rehearsal, when and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rehearsal {
+    /// Who (`trove` for the demo).
+    pub by: String,
+    /// When (unix seconds).
+    pub at: i64,
+    /// Why.
+    pub reason: String,
+}
 
 /// Every workflow record, as of the last event applied.
 #[derive(Debug, Clone, Default)]
 pub struct Workflow {
     /// The last event applied (0: none).
     pub seq: i64,
+    /// Set when the database is a rehearsal (changes may then pretend another time).
+    pub rehearsal: Option<Rehearsal>,
     /// People, by e-mail.
     pub users: BTreeMap<String, User>,
     /// Departments known to the workflow (beyond the journey's), id -> name.
@@ -34,6 +48,8 @@ pub struct Workflow {
     pub lessons: BTreeMap<u32, Lesson>,
     /// Recognition submissions by number.
     pub submissions: BTreeMap<u32, Submission>,
+    /// Workflow metrics (leading indicators): their current value per day.
+    pub metrics: BTreeMap<Slug, BTreeMap<Date, f64>>,
     /// The whole log, for the audit trail.
     pub events: Vec<Event>,
 }
@@ -63,6 +79,22 @@ impl Workflow {
         self.actions.values().filter(move |a| a.issue == issue)
     }
 
+    /// A metric's values as (day, value), by day.
+    pub fn metric_series(&self, metric: &str) -> Vec<(String, f64)> {
+        self.metrics
+            .iter()
+            .find(|(id, _)| id.as_str() == metric)
+            .map(|(_, series)| series.iter().map(|(d, v)| (d.to_string(), *v)).collect())
+            .unwrap_or_default()
+    }
+
+    /// The admins.
+    pub fn admins(&self) -> impl Iterator<Item = &User> {
+        self.users
+            .values()
+            .filter(|u| u.role == crate::model::Role::Admin)
+    }
+
     /// The events that touched a record (`issue:3`, `action:7`...), oldest first.
     pub fn audit(&self, record: &str) -> Vec<&Event> {
         self.events
@@ -76,6 +108,9 @@ impl Workflow {
         self.seq = event.seq;
         let (at, by) = (event.at, event.actor.clone());
         match event.change.clone() {
+            Change::RehearsalMarked { reason } => {
+                self.rehearsal = Some(Rehearsal { by, at, reason });
+            }
             Change::UserAdded {
                 email,
                 name,
@@ -125,6 +160,7 @@ impl Workflow {
                         pain,
                         indicator: None,
                         verification: None,
+                        override_request: None,
                         override_: None,
                         history: vec![Transition {
                             to: Status::Detected,
@@ -170,6 +206,11 @@ impl Workflow {
                     });
                 }
             }
+            Change::OverrideRequested { issue, reason } => {
+                if let Some(issue) = self.issues.get_mut(&issue) {
+                    issue.override_request = Some(OverrideRequest { reason, by, at });
+                }
+            }
             Change::ResolutionOverridden {
                 issue,
                 reason,
@@ -211,6 +252,7 @@ impl Workflow {
                 department,
                 owner,
                 due,
+                public,
             } => {
                 self.actions.insert(
                     action,
@@ -226,7 +268,9 @@ impl Workflow {
                         status: ActionStatus::Planned,
                         percent: 0,
                         done_on: None,
+                        done_recorded_on: None,
                         replans: Vec::new(),
+                        public,
                     },
                 );
             }
@@ -240,11 +284,17 @@ impl Workflow {
                     }
                 }
             }
+            Change::ActionWorded { action, public } => {
+                if let Some(action) = self.actions.get_mut(&action) {
+                    action.public = Some(public);
+                }
+            }
             Change::ActionDone { action, on } => {
                 if let Some(action) = self.actions.get_mut(&action) {
                     action.status = ActionStatus::Done;
                     action.percent = 100;
                     action.done_on = Some(on);
+                    action.done_recorded_on = Some(Self::day_of(at));
                 }
             }
             Change::ActionReplanned {
@@ -279,6 +329,12 @@ impl Workflow {
                         direction,
                         target,
                     });
+                }
+            }
+            Change::MetricsRecorded { metric, values } => {
+                let series = self.metrics.entry(metric).or_default();
+                for v in values {
+                    series.insert(v.day, v.value);
                 }
             }
             Change::CaseOpened {
@@ -335,6 +391,7 @@ impl Workflow {
                 audience,
                 message,
                 recipients,
+                told_us,
                 report_due,
             } => {
                 self.announcements.insert(
@@ -345,6 +402,7 @@ impl Workflow {
                         audience,
                         message,
                         recipients,
+                        told_us,
                         at,
                         report_due,
                         reported_on: None,
@@ -353,7 +411,7 @@ impl Workflow {
             }
             Change::ProgressReported { announcement, on } => {
                 if let Some(a) = self.announcements.get_mut(&announcement) {
-                    a.reported_on = Some(on);
+                    a.reported_on = Some(on.max(Self::day_of(at)));
                 }
             }
             Change::LessonRecorded {

@@ -66,6 +66,12 @@ pub struct Commitment {
     pub standing: Standing,
     /// Days past due (missed) or late (met late).
     pub days_late: i64,
+    /// The day it claims to have been met, when that differs from the day it was recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claimed_on: Option<Date>,
+    /// The day it was recorded as met (what the standing is judged by).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub met_on: Option<Date>,
 }
 
 fn standing(due: Date, met_on: Option<Date>, today: Date) -> (Standing, i64) {
@@ -84,7 +90,8 @@ pub fn commitments(state: &Workflow, today: Date) -> Vec<Commitment> {
         .actions
         .values()
         .map(|a| {
-            let (standing, days_late) = standing(a.due, a.done_on, today);
+            let met_on = a.met_on();
+            let (standing, days_late) = standing(a.due, met_on, today);
             Commitment {
                 promise: Promise::Action(a.id),
                 what: a.what.clone(),
@@ -95,6 +102,8 @@ pub fn commitments(state: &Workflow, today: Date) -> Vec<Commitment> {
                 replanned: a.replans.len(),
                 standing,
                 days_late,
+                claimed_on: a.done_on.filter(|&c| Some(c) != met_on),
+                met_on,
             }
         })
         .chain(state.announcements.values().map(|a| {
@@ -109,6 +118,8 @@ pub fn commitments(state: &Workflow, today: Date) -> Vec<Commitment> {
                 replanned: 0,
                 standing,
                 days_late,
+                claimed_on: None,
+                met_on: a.reported_on,
             }
         }))
         .collect();
@@ -281,10 +292,15 @@ fn action_rows(
         .values()
         .filter(|a| keep(a))
         .map(|a| {
-            let (standing, late) = standing(a.due, a.done_on, today);
+            let (standing, late) = standing(a.due, a.met_on(), today);
             let mut commitment = standing.as_str().to_owned();
             if late > 0 {
                 commitment.push_str(&format!(" ({late} days)"));
+            }
+            if let (Some(claimed), Some(met)) = (a.done_on, a.met_on())
+                && claimed != met
+            {
+                commitment.push_str(&format!("; claims done {claimed}, recorded {met}"));
             }
             if !a.replans.is_empty() {
                 let history: Vec<String> = a
@@ -392,13 +408,39 @@ pub fn stream_page(
     doc
 }
 
-/// The message of an announcement, filled from the issue records: `{themes}`, `{issues}`,
-/// `{actions}` and `{report_due}` in the template are replaced.
+/// Where an action stands, as customers are told on `today`: done, by a date still ahead, or
+/// late, with the date first promised and the new one. Never a date already missed as if it
+/// were still ahead.
+fn public_standing(action: &crate::model::Action, today: Date) -> String {
+    if action.status == ActionStatus::Done {
+        return "done".to_owned();
+    }
+    match (action.first_due < today, action.due < today) {
+        (_, true) => format!("late: it was due {}", action.due),
+        (true, false) => format!(
+            "late: first promised by {}, now by {}",
+            action.first_due, action.due
+        ),
+        (false, false) => format!("by {}", action.due),
+    }
+}
+
+/// What customers are told about an action: its customer-facing wording (its internal one
+/// when it has none: the rules refuse to announce such an action) and where it stands.
+pub fn public_line(action: &crate::model::Action, today: Date) -> String {
+    let words = action.public.as_deref().unwrap_or(&action.what);
+    format!("- {words} ({})", public_standing(action, today))
+}
+
+/// The message of an announcement made on `today`, filled from the issue records: `{themes}`,
+/// `{issues}`, `{actions}` (one [`public_line`] each) and `{report_due}` in the template are
+/// replaced.
 pub fn announcement_message(
     state: &Workflow,
     issues: &[&Issue],
     template: &str,
     report_due: Date,
+    today: Date,
 ) -> String {
     let titles: Vec<String> = issues.iter().map(|i| i.title.clone()).collect();
     let themes: Vec<String> = issues
@@ -408,7 +450,7 @@ pub fn announcement_message(
     let actions: Vec<String> = issues
         .iter()
         .flat_map(|i| state.actions_of(i.id))
-        .map(|a| format!("- {} (by {})", a.what, a.due))
+        .map(|a| public_line(a, today))
         .collect();
     template
         .replace("{issues}", &titles.join("; "))
@@ -421,14 +463,17 @@ pub fn announcement_message(
 pub const DEFAULT_TEMPLATE: &str = "You told us about {themes}. You were right, and it is not good enough.\n\n\
 What we are changing:\n{actions}\n\nWe will tell you what has changed by {report_due}.\n";
 
-/// The "you said, we did" progress report of an announcement.
+/// The "you said, we did" progress report of an announcement, as of `today`: in the
+/// actions' customer-facing words, and late ones said to be late.
 pub fn progress_report(
     state: &Workflow,
     announcement: &crate::model::Announcement,
     series: &[(String, Vec<(String, f64)>)],
+    today: Date,
 ) -> Doc {
     let mut doc = Doc::default();
     doc.heading(1, "You said, we did");
+    doc.para(told_us(announcement));
     for id in &announcement.issues {
         let Some(issue) = state.issues.get(id) else {
             continue;
@@ -436,15 +481,22 @@ pub fn progress_report(
         doc.heading(2, issue.title.clone());
         if let Some(p) = &issue.pain {
             doc.para(format!(
-                "You said: {} of you told us about this ({} comments, {}).",
-                p.customers, p.volume, p.window
+                "In {} alone, {} comments were about it.",
+                p.window, p.volume
             ));
         }
         let done: Vec<String> = state
             .actions_of(issue.id)
-            .map(|a| match a.done_on {
-                Some(day) => format!("Done {day}: {}", a.what),
-                None => format!("Under way ({}%), due {}: {}", a.percent, a.due, a.what),
+            .map(|a| {
+                let words = a.public.as_deref().unwrap_or(&a.what);
+                match a.met_on() {
+                    Some(day) => format!("Done {day}: {words}"),
+                    None => format!(
+                        "Under way ({}%, {}): {words}",
+                        a.percent,
+                        public_standing(a, today)
+                    ),
+                }
             })
             .collect();
         doc.para("We did:");
@@ -474,6 +526,24 @@ pub fn progress_report(
         doc.para(result);
     }
     doc
+}
+
+/// "You said": who told us about the announcement's issues, counted as the announcement
+/// counted its audience, so "N of you" are the people it went to; when they differ (no e-mail,
+/// another audience), both are said.
+fn told_us(announcement: &crate::model::Announcement) -> String {
+    let sent = announcement.recipients;
+    match announcement.told_us {
+        Some(told) if told == sent => format!("You said: {told} of you told us about this."),
+        Some(told) => format!(
+            "You said: {told} customers told us about this; this report goes to {sent} customers ({}, those we can write to).",
+            announcement.audience.describe()
+        ),
+        None => format!(
+            "You said: customers told us about this; this report goes to {sent} customers ({}).",
+            announcement.audience.describe()
+        ),
+    }
 }
 
 /// Follow-up cases of a department or owner, and how many breached their deadline.

@@ -2,9 +2,9 @@
 
 use jiff::civil::{Date, date};
 use trove_domain::Slug;
-use trove_workflow::model::{Audience, CaseStatus, Role, Status, Why};
+use trove_workflow::model::{Audience, CaseStatus, Direction, MetricValue, Role, Status, Why};
 use trove_workflow::views::{self, Promise, Standing};
-use trove_workflow::{Change, Event, Refusal, Workflow, check, ids};
+use trove_workflow::{Change, Event, Refusal, Workflow, check, ids, rules};
 
 fn slug(s: &str) -> Slug {
     Slug::parse("id", s).expect("slug")
@@ -43,9 +43,16 @@ impl Log {
     fn by(&mut self, actor: Option<&str>, change: Change) -> Result<(), Refusal> {
         let user = actor.map(|a| self.state.users[a].clone());
         check(&self.state, user.as_ref(), self.today, &change)?;
+        // Recorded on `today` (a second apart), as the real clock would.
+        let midnight = self
+            .today
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .expect("a day")
+            .timestamp()
+            .as_second();
         let event = Event {
             seq: self.state.seq + 1,
-            at: 1_772_000_000 + self.state.seq,
+            at: midnight + self.state.seq,
             actor: actor.unwrap_or("trove").to_owned(),
             change,
         };
@@ -136,6 +143,7 @@ fn action(action: u32, issue: u32, chain: u32, department: &str, owner: &str) ->
         department: slug(department),
         owner: owner.into(),
         due: date(2026, 3, 15),
+        public: None,
     }
 }
 
@@ -238,7 +246,8 @@ fn each_role_is_refused_what_it_may_not_do() {
     );
     assert_eq!(
         log.refused("ada@x.io", overridden("ann@x.io")).rule,
-        "override approval"
+        "four eyes",
+        "an admin approves in their own name only"
     );
     // Judges come from outside the submitting team.
     log.ok(
@@ -306,6 +315,7 @@ fn the_lifecycle_allows_only_its_steps_and_each_needs_its_evidence() {
         log.refused("cleo@x.io", moved(1, Status::Verifying)).rule,
         "actions done first"
     );
+    log.today = date(2026, 3, 10);
     log.ok(
         "carl@x.io",
         Change::ActionDone {
@@ -357,15 +367,322 @@ fn an_admin_override_resolves_without_verification() {
         },
     );
     log.ok("cleo@x.io", moved(issue, Status::Verifying));
+    let approve = |by: &str| Change::ResolutionOverridden {
+        issue,
+        reason: "the product was withdrawn".into(),
+        approved_by: by.into(),
+    };
+    assert_eq!(
+        log.refused("ada@x.io", approve("ada@x.io")).rule,
+        "four eyes"
+    );
+    let request = Change::OverrideRequested {
+        issue,
+        reason: "the product was withdrawn".into(),
+    };
+    assert_eq!(log.refused("carl@x.io", request.clone()).rule, "roles");
+    log.ok("cleo@x.io", request);
+    assert_eq!(log.refused("cleo@x.io", approve("ada@x.io")).rule, "roles");
+    log.ok("ada@x.io", approve("ada@x.io"));
+    log.ok("cleo@x.io", moved(issue, Status::Resolved));
+    let o = log.state.issues[&issue]
+        .override_
+        .clone()
+        .expect("approved");
+    assert_eq!(o.approved_by, "ada@x.io");
+}
+
+#[test]
+fn an_admin_cannot_approve_their_own_override_nor_in_anothers_name() {
+    let mut log = Log::new();
+    log.ok("ada@x.io", user("abe@x.io", Role::Admin, &[]));
+    let (issue, _) = log.issue_with_chain();
     log.ok(
         "ada@x.io",
-        Change::ResolutionOverridden {
+        Change::OverrideRequested {
             issue,
-            reason: "the product was withdrawn".into(),
-            approved_by: "ada@x.io".into(),
+            reason: "duplicate of issue 7".into(),
         },
     );
-    log.ok("cleo@x.io", moved(issue, Status::Resolved));
+    let approve = |by: &str| Change::ResolutionOverridden {
+        issue,
+        reason: "duplicate of issue 7".into(),
+        approved_by: by.into(),
+    };
+    let own = log.refused("ada@x.io", approve("ada@x.io"));
+    assert_eq!(own.rule, "four eyes");
+    assert!(own.detail.contains("another admin must approve"), "{own}");
+    assert_eq!(
+        log.refused("abe@x.io", approve("ada@x.io")).rule,
+        "four eyes"
+    );
+    log.ok("abe@x.io", approve("abe@x.io"));
+}
+
+#[test]
+fn the_last_admin_cannot_be_demoted() {
+    let mut log = Log::new();
+    let demote = |email: &str| Change::UserChanged {
+        email: email.into(),
+        role: Role::Analyst,
+        departments: vec![],
+    };
+    let refusal = log.refused("ada@x.io", demote("ada@x.io"));
+    assert_eq!(refusal.rule, "last admin");
+    log.ok(
+        "ada@x.io",
+        Change::UserChanged {
+            email: "ann@x.io".into(),
+            role: Role::Admin,
+            departments: vec![],
+        },
+    );
+    log.ok("ann@x.io", demote("ada@x.io"));
+    assert_eq!(
+        log.refused("ann@x.io", demote("ann@x.io")).rule,
+        "last admin"
+    );
+    assert_eq!(log.state.admins().count(), 1);
+}
+
+#[test]
+fn pretended_time_is_for_rehearsal_databases_only() {
+    let mark = || Change::RehearsalMarked {
+        reason: "training".into(),
+    };
+    // The demo marks its fresh database without anybody signed in...
+    let mut fresh = Log {
+        state: Workflow::default(),
+        today: TODAY,
+    };
+    assert_eq!(
+        rules::rehearsal(&fresh.state).unwrap_err().rule,
+        "real time"
+    );
+    fresh.by(None, mark()).expect("the demo's fresh database");
+    assert!(rules::rehearsal(&fresh.state).is_ok());
+    // ... but once the log has records, only an admin may, once.
+    let mut log = Log::new();
+    let refusal = rules::rehearsal(&log.state).unwrap_err();
+    assert!(refusal.detail.contains("drop --now"), "{refusal}");
+    assert_eq!(log.by(None, mark()).unwrap_err().rule, "sign in");
+    assert_eq!(log.refused("ann@x.io", mark()).rule, "roles");
+    log.ok("ada@x.io", mark());
+    assert!(rules::rehearsal(&log.state).is_ok());
+    assert_eq!(log.refused("ada@x.io", mark()).rule, "exists");
+    assert_eq!(log.state.audit("rehearsal").len(), 1);
+}
+
+#[test]
+fn loading_the_journey_needs_an_admin_once_people_use_the_workflow() {
+    assert!(rules::load_journey(&Workflow::default(), None).is_ok());
+    let log = Log::new();
+    let user = |e: &str| log.state.users[e].clone();
+    assert_eq!(
+        rules::load_journey(&log.state, None).unwrap_err().rule,
+        "sign in"
+    );
+    assert_eq!(
+        rules::load_journey(&log.state, Some(&user("ann@x.io")))
+            .unwrap_err()
+            .rule,
+        "roles"
+    );
+    assert!(rules::load_journey(&log.state, Some(&user("ada@x.io"))).is_ok());
+}
+
+#[test]
+fn a_completion_recorded_late_is_met_late_whatever_day_it_claims() {
+    let mut log = Log::new();
+    let (issue, chain) = log.issue_with_chain();
+    log.ok("cleo@x.io", action(1, issue, chain, "claims", "carl@x.io"));
+    let done = |on| Change::ActionDone { action: 1, on };
+    // Due 2026-03-15; recorded 28 days later, claiming the day before the due date.
+    log.today = date(2026, 4, 12);
+    let refusal = log.refused("carl@x.io", done(date(2026, 4, 13)));
+    assert_eq!(refusal.rule, "no future dates");
+    log.ok("carl@x.io", done(date(2026, 3, 14)));
+    let all = views::commitments(&log.state, log.today);
+    let c = &all[0];
+    assert_eq!((c.standing, c.days_late), (Standing::MetLate, 28));
+    assert_eq!(c.claimed_on, Some(date(2026, 3, 14)));
+    assert_eq!(c.met_on, Some(date(2026, 4, 12)));
+    let plan = views::plan_page(&log.state, &log.state.issues[&issue], &[], log.today).markdown();
+    assert!(
+        plan.contains("met late (28 days); claims done 2026-03-14, recorded 2026-04-12"),
+        "{plan}"
+    );
+    let a = &log.state.actions[&1];
+    assert_eq!(a.done_on, Some(date(2026, 3, 14)), "the claim is kept");
+}
+
+#[test]
+fn metric_values_are_changes_with_their_history_written_by_the_issues_departments() {
+    let mut log = Log::new();
+    let (issue, _) = log.issue_with_chain();
+    log.ok(
+        "cleo@x.io",
+        Change::IndicatorSet {
+            issue,
+            metric: slug("claims-checked"),
+            name: "Claims checked within a day".into(),
+            unit: "%".into(),
+            direction: Direction::Up,
+            target: 95.0,
+        },
+    );
+    let record = |metric: &str, day, value, previous| Change::MetricsRecorded {
+        metric: slug(metric),
+        values: vec![MetricValue {
+            day,
+            value,
+            previous,
+        }],
+    };
+    let day = date(2026, 2, 1);
+    // Claims and IT contribute to the issue; analysts and admins may record any metric.
+    log.ok("carl@x.io", record("claims-checked", day, 81.0, None));
+    log.ok(
+        "ian@x.io",
+        record("claims-checked", date(2026, 2, 2), 84.0, None),
+    );
+    assert_eq!(
+        log.refused("vic@x.io", record("claims-checked", day, 1.0, Some(81.0)))
+            .rule,
+        "roles"
+    );
+    assert_eq!(
+        log.refused("carl@x.io", record("refund-days", day, 3.0, None))
+            .rule,
+        "roles",
+        "no issue watches it: analysts and admins only"
+    );
+    log.ok("ann@x.io", record("refund-days", day, 3.0, None));
+    // A change names the value it replaces, as the records hold it.
+    let wrong = log.refused("carl@x.io", record("claims-checked", day, 90.0, None));
+    assert_eq!(wrong.rule, "history");
+    assert!(wrong.detail.contains("the records hold 81"), "{wrong}");
+    assert_eq!(
+        log.refused("carl@x.io", record("claims-checked", day, 81.0, Some(81.0)))
+            .rule,
+        "history",
+        "an unchanged value is no change"
+    );
+    log.ok("cleo@x.io", record("claims-checked", day, 90.0, Some(81.0)));
+    assert_eq!(
+        log.state.metric_series("claims-checked"),
+        [
+            ("2026-02-01".to_owned(), 90.0),
+            ("2026-02-02".to_owned(), 84.0)
+        ]
+    );
+    let trail: Vec<(String, Option<f64>, f64)> = log
+        .state
+        .audit("metric:claims-checked")
+        .iter()
+        .filter_map(|e| match &e.change {
+            Change::MetricsRecorded { values, .. } => {
+                Some((e.actor.clone(), values[0].previous, values[0].value))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        trail,
+        [
+            ("carl@x.io".to_owned(), None, 81.0),
+            ("ian@x.io".to_owned(), None, 84.0),
+            ("cleo@x.io".to_owned(), Some(81.0), 90.0),
+        ]
+    );
+}
+
+#[test]
+fn announcements_use_customer_wording_and_never_promise_a_missed_date() {
+    let mut log = Log::new();
+    let (issue, chain) = log.issue_with_chain();
+    log.ok("cleo@x.io", action(1, issue, chain, "claims", "carl@x.io"));
+    let announce = |id: u32, told_us: Option<u64>| Change::Announced {
+        announcement: id,
+        issues: vec![issue],
+        audience: Audience::RaisedIt,
+        message: "We hear you".into(),
+        recipients: 40,
+        told_us,
+        report_due: date(2026, 6, 1),
+    };
+    let refusal = log.refused("ann@x.io", announce(1, Some(40)));
+    assert_eq!(refusal.rule, "customer-facing wording");
+    assert!(
+        refusal.detail.contains("action 1 (Daily queue review)"),
+        "{refusal}"
+    );
+    let word = |public: &str| Change::ActionWorded {
+        action: 1,
+        public: public.into(),
+    };
+    assert_eq!(log.refused("ivy@x.io", word("x")).rule, "roles");
+    assert_eq!(log.refused("cleo@x.io", word(" ")).rule, "required");
+    log.ok(
+        "cleo@x.io",
+        word("A person checks every waiting claim each morning"),
+    );
+    // Past its due date and not done: the date cannot be promised any more.
+    log.today = date(2026, 3, 20);
+    let refusal = log.refused("ann@x.io", announce(1, Some(40)));
+    assert_eq!(refusal.rule, "no missed promises");
+    assert!(refusal.detail.contains("re-plan it"), "{refusal}");
+    log.ok(
+        "cleo@x.io",
+        Change::ActionReplanned {
+            action: 1,
+            due: date(2026, 4, 10),
+            reason: "hiring".into(),
+        },
+    );
+    log.ok("ann@x.io", announce(1, Some(40)));
+    let state = &log.state;
+    let issues = [&state.issues[&issue]];
+    let message = views::announcement_message(
+        state,
+        &issues,
+        views::DEFAULT_TEMPLATE,
+        date(2026, 6, 1),
+        log.today,
+    );
+    assert!(
+        message.contains(
+            "- A person checks every waiting claim each morning (late: first promised by 2026-03-15, now by 2026-04-10)"
+        ),
+        "{message}"
+    );
+    assert!(!message.contains("Daily queue review"), "{message}");
+    // "N of you told us" counts the people it went to, or says both.
+    let report = views::progress_report(state, &state.announcements[&1], &[], log.today).markdown();
+    assert!(
+        report.contains("You said: 40 of you told us about this."),
+        "{report}"
+    );
+    // The report, too, says a late action is late.
+    assert!(
+        report.contains("- Under way (0%, late: first promised by 2026-03-15, now by 2026-04-10): A person checks every waiting claim each morning"),
+        "{report}"
+    );
+    let later =
+        views::progress_report(state, &state.announcements[&1], &[], date(2026, 4, 11)).markdown();
+    assert!(
+        later.contains("(0%, late: it was due 2026-04-10)"),
+        "{later}"
+    );
+    log.ok("ann@x.io", announce(2, Some(55)));
+    let report =
+        views::progress_report(&log.state, &log.state.announcements[&2], &[], log.today).markdown();
+    assert!(
+        report.contains(
+            "You said: 55 customers told us about this; this report goes to 40 customers"
+        ),
+        "{report}"
+    );
 }
 
 #[test]
@@ -374,6 +691,7 @@ fn a_passed_due_date_is_missed_until_met_or_replanned_and_history_stays() {
     let (issue, chain) = log.issue_with_chain();
     log.ok("cleo@x.io", action(1, issue, chain, "claims", "carl@x.io"));
     log.ok("ivy@x.io", action(2, issue, chain, "it", "ian@x.io"));
+    log.today = date(2026, 3, 14);
     log.ok(
         "ian@x.io",
         Change::ActionDone {
@@ -420,7 +738,7 @@ fn a_passed_due_date_is_missed_until_met_or_replanned_and_history_stays() {
         plan.contains("re-planned 2026-03-15 -> 2026-03-31: needs IT's queue tool"),
         "{plan}"
     );
-    // Met late once done after the new date.
+    // Met late once done after the new date: counted from the day it is recorded.
     log.today = date(2026, 4, 3);
     log.ok(
         "carl@x.io",
@@ -434,7 +752,7 @@ fn a_passed_due_date_is_missed_until_met_or_replanned_and_history_stays() {
         .iter()
         .find(|c| c.promise == Promise::Action(1))
         .expect("listed");
-    assert_eq!((first.standing, first.days_late), (Standing::MetLate, 2));
+    assert_eq!((first.standing, first.days_late), (Standing::MetLate, 3));
 }
 
 #[test]
@@ -447,6 +765,7 @@ fn an_unreported_announcement_is_a_missed_commitment() {
         audience: Audience::RaisedIt,
         message: "We hear you".into(),
         recipients: 3,
+        told_us: Some(3),
         report_due: due,
     };
     assert_eq!(log.refused("ann@x.io", announce(TODAY)).rule, "commitments");
@@ -455,13 +774,13 @@ fn an_unreported_announcement_is_a_missed_commitment() {
     let all = views::commitments(&log.state, log.today);
     assert_eq!(all[0].promise, Promise::ProgressReport(1));
     assert_eq!(all[0].standing, Standing::Missed);
-    log.ok(
-        "ann@x.io",
-        Change::ProgressReported {
-            announcement: 1,
-            on: log.today,
-        },
-    );
+    let report = |on| Change::ProgressReported {
+        announcement: 1,
+        on,
+    };
+    let refusal = log.refused("ann@x.io", report(date(2026, 4, 3)));
+    assert_eq!(refusal.rule, "no future dates");
+    log.ok("ann@x.io", report(log.today));
     let all = views::commitments(&log.state, log.today);
     assert_eq!(all[0].standing, Standing::MetLate);
 }
@@ -601,4 +920,25 @@ fn events_round_trip_through_json() {
     let back: Change = serde_json::from_str(&json).expect("parses");
     assert_eq!(back, change);
     assert_eq!(change.kind(), "whys_recorded");
+}
+
+#[test]
+fn metric_values_moved_into_the_log_by_the_migration_are_read() {
+    // As the 0007 migration writes them on SQLite and on PostgreSQL (spaces, 12.0 as 12).
+    for json in [
+        r#"{"change":"metrics_recorded","metric":"refund-days","values":[{"day":"2025-03-01","value":12.0}]}"#,
+        r#"{"change" : "metrics_recorded", "metric" : "refund-days", "values" : [{"day" : "2025-03-01", "value" : 12}]}"#,
+    ] {
+        let change: Change = serde_json::from_str(json).expect("a change");
+        let state = Workflow::replay([Event {
+            seq: 1,
+            at: 0,
+            actor: "trove".into(),
+            change,
+        }]);
+        assert_eq!(
+            state.metric_series("refund-days"),
+            [("2025-03-01".to_owned(), 12.0)]
+        );
+    }
 }

@@ -1,0 +1,94 @@
+//! A database made by an older Trove opens under this one with nothing lost.
+
+use rusqlite::{Connection, params};
+use trove_store::Store;
+use trove_store_sqlite::SqliteStore;
+
+/// The migrations up to 0006, as an older Trove applied them.
+const BEFORE_0007: [(&str, &str); 6] = [
+    (
+        "0001_foundation",
+        include_str!("../migrations/0001_foundation.sql"),
+    ),
+    (
+        "0002_taxonomy",
+        include_str!("../migrations/0002_taxonomy.sql"),
+    ),
+    (
+        "0003_analysis_runs",
+        include_str!("../migrations/0003_analysis_runs.sql"),
+    ),
+    ("0004_models", include_str!("../migrations/0004_models.sql")),
+    (
+        "0005_sentiment",
+        include_str!("../migrations/0005_sentiment.sql"),
+    ),
+    (
+        "0006_workflow",
+        include_str!("../migrations/0006_workflow.sql"),
+    ),
+];
+
+#[test]
+fn metric_values_stored_before_move_into_the_workflow_log() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("old.db");
+    {
+        let mut old = Connection::open(&path).expect("open");
+        old.execute_batch(
+            "CREATE TABLE schema_migrations (
+                version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+        )
+        .expect("bookkeeping");
+        for (index, (name, sql)) in BEFORE_0007.iter().enumerate() {
+            let tx = old.transaction().expect("tx");
+            tx.execute_batch(sql).expect(name);
+            tx.execute(
+                "INSERT INTO schema_migrations VALUES (?1, ?2, 0)",
+                params![index as i64 + 1, name],
+            )
+            .expect("record");
+            tx.commit().expect("commit");
+        }
+        old.execute_batch(
+            r#"INSERT INTO workflow_events VALUES (1, 100, 'ada@x.io', 'user_added', '{"change":"user_added"}');
+               INSERT INTO metric_points VALUES ('refund-days', '2025-03-01', 12.0);
+               INSERT INTO metric_points VALUES ('claims-checked', '2025-03-10', 0.75);
+               INSERT INTO metric_points VALUES ('claims-checked', '2025-02-28', 0.1);"#,
+        )
+        .expect("old records");
+    }
+    let store = SqliteStore::open(&path).expect("opens and migrates");
+    let events = store.events(0).expect("events");
+    assert_eq!(events.len(), 3, "{events:?}");
+    assert_eq!(events[0].kind, "user_added", "the log before is untouched");
+    let payloads: Vec<serde_json::Value> = events[1..]
+        .iter()
+        .map(|e| {
+            assert_eq!(
+                (e.actor.as_str(), e.kind.as_str()),
+                ("trove", "metrics_recorded")
+            );
+            serde_json::from_str(&e.payload).expect("JSON")
+        })
+        .collect();
+    assert_eq!(events[1].seq, 2);
+    assert_eq!(
+        payloads,
+        [
+            serde_json::json!({"change": "metrics_recorded", "metric": "claims-checked",
+                "values": [{"day": "2025-02-28", "value": 0.1}, {"day": "2025-03-10", "value": 0.75}]}),
+            serde_json::json!({"change": "metrics_recorded", "metric": "refund-days",
+                "values": [{"day": "2025-03-01", "value": 12.0}]}),
+        ]
+    );
+    let connection = Connection::open(&path).expect("open");
+    let gone: bool = connection
+        .query_row(
+            "SELECT NOT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'metric_points')",
+            [],
+            |r| r.get(0),
+        )
+        .expect("query");
+    assert!(gone, "the log is the only record of metric values");
+}
