@@ -12,7 +12,16 @@
 //! row's labels are split on `--label-separator` (default `;`; giving it implies
 //! `--multi-label`), the model predicts every label scored positive, and micro-F1, macro-F1
 //! (the mean of the per-label F1), the exact-match share and each label's precision, recall
-//! and F1 are reported. A multi-label row with no label stays in, as a text no label applies to.
+//! and F1 are reported. A multi-label row with no label stays in, as a text no label applies to;
+//! `--unlabelled none` keeps single-label rows with an empty label the same way (e.g. the
+//! positive and neutral tweets of a complaint-reason task).
+//!
+//! Thresholds (`--threshold-folds`, default 3; 0 turns them off): each label's decision
+//! threshold is chosen on out-of-fold scores of the training rows, so the model may give an
+//! item no label. The report gives the figures with the thresholds, the same without them
+//! (`without_thresholds`: every item its best label, or every label scored above 0) and how
+//! many test items got no label. `--class-weight balanced` weighs each label's rows by
+//! n / (k × n_c) in training.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -21,7 +30,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use serde_json::json;
-use trove_learn::{Classifier, FeatureOptions, TrainOptions, metrics};
+use trove_learn::{ClassWeight, Classifier, FeatureOptions, Task, TrainOptions, metrics};
 
 use crate::Format;
 
@@ -66,6 +75,16 @@ pub struct EvalArgs {
     /// --multi-label).
     #[arg(long)]
     label_separator: Option<String>,
+    /// Single-label rows with an empty label: `skip` them, or keep them as texts that `none`
+    /// of the labels applies to (the thresholds learn to give them no label).
+    #[arg(long, value_enum, default_value_t = Unlabelled::Skip)]
+    unlabelled: Unlabelled,
+    /// Weigh each label's rows by n / (k × n_c) (`balanced`) or all alike (`uniform`).
+    #[arg(long, value_enum, default_value_t = Weight::Uniform)]
+    class_weight: Weight,
+    /// Folds of the cross-fitting that chooses each label's threshold (0: no thresholds).
+    #[arg(long, default_value_t = 3)]
+    threshold_folds: usize,
     /// Inverse regularisation strength of the SVM.
     #[arg(long, default_value_t = 1.0)]
     c: f64,
@@ -93,6 +112,33 @@ pub struct EvalArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+}
+
+/// What to do with single-label rows whose label is empty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Unlabelled {
+    /// Leave them out (counted).
+    Skip,
+    /// Keep them as texts none of the labels applies to.
+    None,
+}
+
+/// How labels weigh in training.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Weight {
+    /// Every row alike.
+    Uniform,
+    /// Each label's rows weighted n / (k × n_c), as liblinear's and scikit-learn's `balanced`.
+    Balanced,
+}
+
+impl From<Weight> for ClassWeight {
+    fn from(w: Weight) -> Self {
+        match w {
+            Weight::Uniform => ClassWeight::Uniform,
+            Weight::Balanced => ClassWeight::Balanced,
+        }
+    }
 }
 
 impl EvalArgs {
@@ -129,6 +175,7 @@ struct Reading<'a> {
     args: &'a EvalArgs,
     filters: Vec<(String, String)>,
     skipped_unlabelled: usize,
+    skipped_empty_text: usize,
 }
 
 impl Reading<'_> {
@@ -159,6 +206,10 @@ impl Reading<'_> {
             if !filters.iter().all(|&(c, v)| field(c) == v) {
                 continue;
             }
+            if field(text).trim().is_empty() {
+                self.skipped_empty_text += 1;
+                continue;
+            }
             let cell = field(label).trim();
             let labels: Vec<String> = match self.args.separator() {
                 Some(sep) => cell
@@ -170,7 +221,10 @@ impl Reading<'_> {
                 None if cell.is_empty() => Vec::new(),
                 None => vec![cell.to_owned()],
             };
-            if labels.is_empty() && self.args.separator().is_none() {
+            if labels.is_empty()
+                && self.args.separator().is_none()
+                && self.args.unlabelled == Unlabelled::Skip
+            {
                 self.skipped_unlabelled += 1;
                 continue;
             }
@@ -222,6 +276,7 @@ pub fn run(args: &EvalArgs) -> Result<ExitCode> {
         args,
         filters,
         skipped_unlabelled: 0,
+        skipped_empty_text: 0,
     };
     let (train, test) = match (&args.train, &args.test, &args.data) {
         (Some(train), Some(test), None) => (reading.read(train)?, reading.read(test)?),
@@ -255,25 +310,64 @@ pub fn run(args: &EvalArgs) -> Result<ExitCode> {
         tolerance: args.tolerance,
         threads,
         seed: args.seed,
+        class_weight: args.class_weight.into(),
+        threshold_folds: args.threshold_folds,
         ..TrainOptions::default()
     };
+    let task = if args.separator().is_some() {
+        Task::AnyLabels
+    } else {
+        Task::OneLabel
+    };
     let started = Instant::now();
-    let model = Classifier::train_multi(&train.texts, &train.labels, &options)?;
+    let model = Classifier::train_sets(&train.texts, &train.labels, task, &options)?;
     let train_seconds = started.elapsed().as_secs_f64();
     let started = Instant::now();
-    let mut report = if args.separator().is_some() {
+    let mut report = if task == Task::AnyLabels {
         let predicted: Vec<Vec<&str>> = test.texts.iter().map(|t| model.predict_multi(t)).collect();
         let e = metrics::evaluate_multi(&test.labels, &predicted);
+        let at_zero: Vec<Vec<&str>> = test
+            .texts
+            .iter()
+            .map(|t| {
+                let scores = model.decision(t);
+                model
+                    .labels()
+                    .iter()
+                    .zip(scores)
+                    .filter(|(_, s)| *s > 0.0)
+                    .map(|(l, _)| l.as_str())
+                    .collect()
+            })
+            .collect();
+        let plain = metrics::evaluate_multi(&test.labels, &at_zero);
         json!({
             "micro_f1": e.micro_f1,
             "macro_f1": e.macro_f1,
             "exact_match": e.exact_match,
             "per_class": per_class(&e.per_class),
+            "no_label": predicted.iter().filter(|p| p.is_empty()).count(),
+            "without_thresholds": {
+                "micro_f1": plain.micro_f1,
+                "macro_f1": plain.macro_f1,
+                "exact_match": plain.exact_match,
+                "no_label": at_zero.iter().filter(|p| p.is_empty()).count(),
+            },
         })
     } else {
-        let predicted = model.predict_all(&test.texts, threads);
-        let truth: Vec<&str> = test.labels.iter().map(|l| l[0].as_str()).collect();
-        let e = metrics::evaluate(&truth, &predicted);
+        let predicted = model.predict_labels_all(&test.texts, threads);
+        let truth: Vec<Option<&str>> = test
+            .labels
+            .iter()
+            .map(|l| l.first().map(String::as_str))
+            .collect();
+        let e = metrics::evaluate_optional(&truth, &predicted);
+        let best: Vec<Option<&str>> = model
+            .predict_all(&test.texts, threads)
+            .into_iter()
+            .map(Some)
+            .collect();
+        let plain = metrics::evaluate_optional(&truth, &best);
         json!({
             "accuracy": e.accuracy,
             "macro_f1": e.macro_f1,
@@ -281,9 +375,19 @@ pub fn run(args: &EvalArgs) -> Result<ExitCode> {
             "confusions": e.confusions.iter().take(args.confusions).map(|c| json!({
                 "truth": c.truth, "predicted": c.predicted, "count": c.count,
             })).collect::<Vec<_>>(),
+            "no_label": predicted.iter().filter(|p| p.is_none()).count(),
+            "unlabelled_given_no_label": truth.iter().zip(&predicted)
+                .filter(|(t, p)| t.is_none() && p.is_none()).count(),
+            "without_thresholds": {
+                "accuracy": plain.accuracy,
+                "macro_f1": plain.macro_f1,
+                "no_label": 0,
+            },
         })
     };
     let predict_seconds = started.elapsed().as_secs_f64();
+    report["thresholds"] = json!(model.thresholds().is_some());
+    report["unlabelled_test_items"] = json!(test.labels.iter().filter(|l| l.is_empty()).count());
     report["train_seconds"] = json!(train_seconds);
     report["predict_items_per_second"] = json!(test.texts.len() as f64 / predict_seconds.max(1e-9));
     report["classes"] = json!(model.labels().len());
@@ -291,6 +395,7 @@ pub fn run(args: &EvalArgs) -> Result<ExitCode> {
     report["train_items"] = json!(train.texts.len());
     report["test_items"] = json!(test.texts.len());
     report["skipped_unlabelled"] = json!(reading.skipped_unlabelled);
+    report["skipped_empty_text"] = json!(reading.skipped_empty_text);
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
         Format::Human => print_human(&report),
@@ -321,24 +426,64 @@ fn print_human(r: &serde_json::Value) {
         r["test_items"],
         f("predict_items_per_second")
     );
+    if r["skipped_empty_text"].as_u64().unwrap_or(0) > 0 {
+        println!(
+            "skipped {} rows with an empty text",
+            r["skipped_empty_text"]
+        );
+    }
     if r["skipped_unlabelled"].as_u64().unwrap_or(0) > 0 {
         println!(
             "skipped {} rows with an empty label",
             r["skipped_unlabelled"]
         );
     }
-    if r.get("accuracy").is_some() {
+    let plain = &r["without_thresholds"];
+    let g = |k: &str| plain[k].as_f64().unwrap_or(f64::NAN);
+    let first = if r.get("accuracy").is_some() {
+        "accuracy"
+    } else {
+        "micro_f1"
+    };
+    let name = |k: &str| {
+        if k == "accuracy" {
+            "accuracy"
+        } else {
+            "micro-F1"
+        }
+    };
+    if r["thresholds"].as_bool().unwrap_or(false) {
         println!(
-            "accuracy {:.4}   macro-F1 {:.4}",
-            f("accuracy"),
-            f("macro_f1")
+            "with thresholds:    {} {:.4}   macro-F1 {:.4}   no label {} of {}",
+            name(first),
+            f(first),
+            f("macro_f1"),
+            r["no_label"],
+            r["test_items"]
+        );
+        println!(
+            "without thresholds: {} {:.4}   macro-F1 {:.4}   no label {}",
+            name(first),
+            g(first),
+            g("macro_f1"),
+            plain["no_label"]
         );
     } else {
         println!(
-            "micro-F1 {:.4}   macro-F1 {:.4}   exact match {:.4}",
-            f("micro_f1"),
+            "{} {:.4}   macro-F1 {:.4}   no label {} of {}",
+            name(first),
+            f(first),
             f("macro_f1"),
-            f("exact_match")
+            r["no_label"],
+            r["test_items"]
+        );
+    }
+    if r["unlabelled_test_items"].as_u64().unwrap_or(0) > 0 {
+        println!(
+            "test items with no true label: {}; given no label: {}",
+            r["unlabelled_test_items"],
+            r.get("unlabelled_given_no_label")
+                .map_or_else(|| "-".to_owned(), ToString::to_string)
         );
     }
     println!(

@@ -28,4 +28,4 @@ mod model;
 mod svm;
 
 pub use features::{FeatureOptions, TextFeatures};
-pub use model::{Classifier, LearnError, Predictor, TrainOptions};
+pub use model::{ClassWeight, Classifier, LearnError, Predictor, Task, TrainOptions};

@@ -117,6 +117,60 @@ pub fn evaluate<T: AsRef<str>, P: AsRef<str>>(truth: &[T], predicted: &[P]) -> E
     }
 }
 
+/// How "no label" reads in [`Confusion`]s of [`evaluate_optional`].
+pub const NO_LABEL: &str = "(no label)";
+
+/// Evaluates single-label predictions where an item may truly have no label and a model may
+/// give none (abstain). Accuracy counts an item right when both agree, "no label" included;
+/// precision, recall, F1 and macro-F1 are over the labels only ("no label" is not a class:
+/// an abstention on a labelled item is a miss of its label, a label given to an unlabelled
+/// item a false positive of that label). Confusions name "no label" as [`NO_LABEL`].
+pub fn evaluate_optional<T: AsRef<str>, P: AsRef<str>>(
+    truth: &[Option<T>],
+    predicted: &[Option<P>],
+) -> Evaluation {
+    let show = |l: Option<&str>| l.unwrap_or(NO_LABEL).to_owned();
+    let mut counts: BTreeMap<&str, [usize; 3]> = BTreeMap::new(); // tp, fp, fn
+    let mut pairs: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut right = 0;
+    for (t, p) in truth.iter().zip(predicted) {
+        let (t, p) = (t.as_ref().map(AsRef::as_ref), p.as_ref().map(AsRef::as_ref));
+        if t == p {
+            right += 1;
+            if let Some(t) = t {
+                counts.entry(t).or_default()[0] += 1;
+            }
+            continue;
+        }
+        if let Some(p) = p {
+            counts.entry(p).or_default()[1] += 1;
+        }
+        if let Some(t) = t {
+            counts.entry(t).or_default()[2] += 1;
+        }
+        *pairs.entry((show(t), show(p))).or_default() += 1;
+    }
+    let per_class: Vec<ClassScore> = counts
+        .iter()
+        .map(|(l, [tp, fp, fn_])| score(l, *tp, *fp, *fn_))
+        .collect();
+    let mut confusions: Vec<Confusion> = pairs
+        .into_iter()
+        .map(|((truth, predicted), count)| Confusion {
+            truth,
+            predicted,
+            count,
+        })
+        .collect();
+    confusions.sort_by(|a, b| b.count.cmp(&a.count));
+    Evaluation {
+        accuracy: ratio(right, truth.len().min(predicted.len())),
+        macro_f1: mean(per_class.iter().map(|c| c.f1)),
+        per_class,
+        confusions,
+    }
+}
+
 fn mean(values: impl Iterator<Item = f64>) -> f64 {
     let (sum, n) = values.fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
     if n == 0 { 0.0 } else { sum / n as f64 }
@@ -276,6 +330,40 @@ mod tests {
         );
         assert_eq!(e.confusions[1].count, 1);
         assert_eq!(e.confusions.len(), 2);
+    }
+
+    #[test]
+    fn abstentions_and_unlabelled_items_by_hand() {
+        // (truth, predicted): (a, a) (a, none) (none, none) (none, b) (b, b) (b, a).
+        let truth = [Some("a"), Some("a"), None, None, Some("b"), Some("b")];
+        let pred = [Some("a"), None, None, Some("b"), Some("b"), Some("a")];
+        let e = evaluate_optional(&truth, &pred);
+        assert!((e.accuracy - 3.0 / 6.0).abs() < 1e-12);
+        // a: tp 1, fp 1, fn 2 → P 1/2, R 1/3, F1 2/5. b: tp 1, fp 1, fn 1 → F1 1/2.
+        let a = &e.per_class[0];
+        assert_eq!((a.label.as_str(), a.support), ("a", 3));
+        assert!((a.precision - 0.5).abs() < 1e-12 && (a.recall - 1.0 / 3.0).abs() < 1e-12);
+        assert!((a.f1 - 0.4).abs() < 1e-12);
+        assert!((e.per_class[1].f1 - 0.5).abs() < 1e-12);
+        assert!((e.macro_f1 - 0.45).abs() < 1e-12);
+        assert_eq!(e.per_class.len(), 2, "no label is not a class");
+        assert_eq!(e.confusions.len(), 3);
+        assert!(
+            e.confusions
+                .iter()
+                .any(|c| c.truth == "a" && c.predicted == NO_LABEL)
+        );
+        // With every label present it agrees with `evaluate`.
+        let t = ["a", "a", "b", "c"];
+        let p = ["a", "b", "b", "b"];
+        let plain = evaluate(&t, &p);
+        let some = |x: &[&'static str]| x.iter().map(|l| Some(*l)).collect::<Vec<_>>();
+        let optional = evaluate_optional(&some(&t), &some(&p));
+        assert_eq!(
+            (plain.accuracy, plain.macro_f1),
+            (optional.accuracy, optional.macro_f1)
+        );
+        assert_eq!(plain.per_class, optional.per_class);
     }
 
     #[test]

@@ -40,8 +40,35 @@ pub struct TrainOptions {
     pub max_iterations: usize,
     /// Threads training labels in parallel (at least 1).
     pub threads: usize,
-    /// Seed of the coordinate shuffles.
+    /// Seed of the coordinate shuffles and of the folds.
     pub seed: u64,
+    /// How the rows of each label weigh against the others.
+    pub class_weight: ClassWeight,
+    /// Folds of the cross-fitting that chooses each label's decision threshold (below 2:
+    /// no thresholds, the model never abstains and multi-label cuts at 0).
+    pub threshold_folds: usize,
+}
+
+/// How the rows of each label weigh in training.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ClassWeight {
+    /// Every row weighs the same (C for every row).
+    #[default]
+    Uniform,
+    /// liblinear's and scikit-learn's `balanced`: in label c's one-vs-rest problem its own
+    /// rows get C × n / (k × n_c) (n rows, k labels, n_c rows carrying c), the rest C, so a
+    /// rare label is not drowned by the others.
+    Balanced,
+}
+
+/// What a text may carry, which decides how thresholds are chosen and read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Task {
+    /// At most one label: the best-scoring one, or none when its score is under its
+    /// label's threshold.
+    OneLabel,
+    /// Any number of labels: every label scored at or above its threshold.
+    AnyLabels,
 }
 
 impl Default for TrainOptions {
@@ -55,6 +82,8 @@ impl Default for TrainOptions {
                 .map_or(1, usize::from)
                 .min(8),
             seed: 0x7_2023,
+            class_weight: ClassWeight::Uniform,
+            threshold_folds: 0,
         }
     }
 }
@@ -80,6 +109,11 @@ pub struct Classifier {
     /// Feature-major: the weights of column `c` are `weights[c * k .. (c + 1) * k]`.
     weights: Vec<f32>,
     bias: Vec<f32>,
+    /// Each label's decision threshold, chosen on out-of-fold scores (None: not chosen).
+    thresholds: Option<Vec<f32>>,
+    /// The last of `labels` is a learned "no label" class (one-label training with texts no
+    /// label applies to): when it scores best, the model gives no label.
+    none_class: bool,
 }
 
 impl Classifier {
@@ -96,13 +130,26 @@ impl Classifier {
             });
         }
         let sets: Vec<[&str; 1]> = labels.iter().map(|l| [l.as_ref()]).collect();
-        Self::train_multi(texts, &sets, options)
+        Self::train_sets(texts, &sets, Task::OneLabel, options)
     }
 
     /// Trains a multi-label classifier: each text has any number of labels (possibly none).
     pub fn train_multi<T: AsRef<str> + Sync, S: AsRef<[L]>, L: AsRef<str>>(
         texts: &[T],
         label_sets: &[S],
+        options: &TrainOptions,
+    ) -> Result<Self, LearnError> {
+        Self::train_sets(texts, label_sets, Task::AnyLabels, options)
+    }
+
+    /// Trains a classifier on texts with label sets: for [`Task::OneLabel`] a set holds one
+    /// label, or none for a text no label applies to (a negative for every label, which
+    /// teaches the thresholds to abstain). With `options.threshold_folds` of 2 or more, each
+    /// label's threshold is then chosen on out-of-fold scores (see [`Classifier::thresholds`]).
+    pub fn train_sets<T: AsRef<str> + Sync, S: AsRef<[L]>, L: AsRef<str>>(
+        texts: &[T],
+        label_sets: &[S],
+        task: Task,
         options: &TrainOptions,
     ) -> Result<Self, LearnError> {
         if texts.len() != label_sets.len() {
@@ -124,7 +171,7 @@ impl Classifier {
             return Err(LearnError::OneLabel(labels.pop().unwrap_or_default()));
         }
         // Each example's label numbers.
-        let members: Vec<Vec<usize>> = label_sets
+        let mut members: Vec<Vec<usize>> = label_sets
             .iter()
             .map(|s| {
                 s.as_ref()
@@ -133,66 +180,54 @@ impl Classifier {
                     .collect()
             })
             .collect();
-        let features = TextFeatures::fit(texts, &options.features);
-        let threads = options.threads.max(1);
-        let rows = transform_all(&features, texts, threads);
-        let rows = Csr::new(&rows);
-        let squared_norms: Vec<f64> = (0..rows.len()).map(|i| rows.squared_norm(i)).collect();
-        let columns = features.columns();
-        let k = labels.len();
-        let next = AtomicUsize::new(0);
-        let mut solved: Vec<(usize, Vec<f64>, f64)> = std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..threads.min(k))
-                .map(|_| {
-                    scope.spawn(|| {
-                        let mut done = Vec::new();
-                        let mut positive = vec![false; rows.len()];
-                        loop {
-                            let class = next.fetch_add(1, Ordering::Relaxed);
-                            if class >= k {
-                                return done;
-                            }
-                            for (p, m) in positive.iter_mut().zip(&members) {
-                                *p = m.contains(&class);
-                            }
-                            let svm = SvmOptions {
-                                c: options.c,
-                                tolerance: options.tolerance,
-                                max_iterations: options.max_iterations,
-                                seed: options.seed ^ (class as u64).wrapping_mul(0x9E37_79B9),
-                            };
-                            let (w, b) =
-                                train_binary(&rows, &squared_norms, &positive, columns, svm);
-                            done.push((class, w, b));
-                        }
-                    })
-                })
-                .collect();
-            workers
-                .into_iter()
-                .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
-        });
-        solved.sort_by_key(|s| s.0);
-        let mut weights = vec![0.0f32; columns * k];
-        let mut bias = vec![0.0f32; k];
-        for (class, w, b) in solved {
-            bias[class] = b as f32;
-            for (c, v) in w.into_iter().enumerate() {
-                weights[c * k + class] = v as f32;
-            }
+        // One label per text, some with none: "no label" is learned as a class of its own, so
+        // the model knows what such texts look like rather than only how unlike the others.
+        let none_class = task == Task::OneLabel && members.iter().any(Vec::is_empty);
+        if none_class {
+            let none = labels.len();
+            labels.push(String::new());
+            members
+                .iter_mut()
+                .filter(|m| m.is_empty())
+                .for_each(|m| m.push(none));
         }
-        Ok(Self {
-            labels,
-            features,
-            weights,
-            bias,
-        })
+        let texts: Vec<&str> = texts.iter().map(AsRef::as_ref).collect();
+        let mut model = fit(&texts, &members, labels.clone(), options);
+        model.none_class = none_class;
+        let folds = options.threshold_folds;
+        if folds >= 2 && texts.len() >= 2 * folds {
+            let scores = out_of_fold_scores(&texts, &members, &labels, options);
+            let mut thresholds = choose_thresholds(&scores, &members, task);
+            if none_class {
+                // Scoring best for "no label" gives no label whatever its score.
+                thresholds.pop();
+                thresholds.push(f32::NEG_INFINITY);
+            }
+            model.thresholds = Some(thresholds);
+        }
+        Ok(model)
+    }
+
+    /// Each label's decision threshold, when chosen at training: the score cut that gave the
+    /// label its best F1 on out-of-fold scores (cross-fitting: each row scored by a model
+    /// trained without its fold). [`Task::OneLabel`]: among the rows whose best label it is,
+    /// the cut keeping the best F1 (ties: the lowest cut, abstaining least; `-inf` when
+    /// keeping all is best). [`Task::AnyLabels`]: over all rows (ties: the cut nearest 0; 0
+    /// when the label was never found). A cut sits halfway between the last score kept and
+    /// the next.
+    pub fn thresholds(&self) -> Option<&[f32]> {
+        self.thresholds.as_deref()
     }
 
     /// The labels, in the order of [`Classifier::decision`]'s scores.
     pub fn labels(&self) -> &[String] {
-        &self.labels
+        &self.labels[..self.labels.len() - usize::from(self.none_class)]
+    }
+
+    /// Whether the model learned a "no label" class (its score comes last in
+    /// [`Classifier::decision`]).
+    pub fn has_none_class(&self) -> bool {
+        self.none_class
     }
 
     /// The fitted features.
@@ -200,7 +235,8 @@ impl Classifier {
         &self.features
     }
 
-    /// One score per label (positive: the label applies).
+    /// One score per label (positive: the label applies), then the "no label" class's when
+    /// the model has one.
     pub fn decision(&self, text: &str) -> Vec<f32> {
         let mut scores = Vec::new();
         self.decision_into(text, &mut Scratch::default(), &mut scores);
@@ -224,13 +260,18 @@ impl Classifier {
     /// they have grown): the fast way to classify many texts on one thread.
     pub fn predict_with<'a>(&'a self, text: &str, predictor: &mut Predictor) -> &'a str {
         self.decision_into(text, &mut predictor.scratch, &mut predictor.scores);
-        &self.labels[argmax(&predictor.scores)]
+        &self.labels[argmax(self.forced(&predictor.scores))]
+    }
+
+    /// The scores of the real labels only (a best label is asked for).
+    fn forced<'s>(&self, scores: &'s [f32]) -> &'s [f32] {
+        &scores[..self.labels().len()]
     }
 
     /// The label with the highest score (ties: the first in label order).
     pub fn predict(&self, text: &str) -> &str {
         let scores = self.decision(text);
-        &self.labels[argmax(&scores)]
+        &self.labels[argmax(self.forced(&scores))]
     }
 
     /// The predicted label of each text, using `threads` threads.
@@ -246,7 +287,7 @@ impl Classifier {
                         part.iter()
                             .map(|t| {
                                 self.decision_into(t.as_ref(), &mut scratch, &mut scores);
-                                self.labels[argmax(&scores)].as_str()
+                                self.labels[argmax(self.forced(&scores))].as_str()
                             })
                             .collect::<Vec<_>>()
                     })
@@ -259,14 +300,65 @@ impl Classifier {
         })
     }
 
-    /// Every label whose score is positive (multi-label prediction), in label order.
+    /// Every label scored at or above its threshold (multi-label prediction; without chosen
+    /// thresholds: every label scored above 0), in label order.
     pub fn predict_multi(&self, text: &str) -> Vec<&str> {
         self.decision(text)
             .iter()
-            .zip(&self.labels)
-            .filter(|(s, _)| **s > 0.0)
-            .map(|(_, l)| l.as_str())
+            .enumerate()
+            .take(self.labels().len())
+            .filter(|&(i, s)| match &self.thresholds {
+                Some(t) => *s >= t[i],
+                None => *s > 0.0,
+            })
+            .map(|(i, _)| self.labels[i].as_str())
             .collect()
+    }
+
+    /// The best-scoring label, or None when its score is under that label's threshold (the
+    /// model abstains). Without chosen thresholds this is [`Classifier::predict`].
+    pub fn predict_label(&self, text: &str) -> Option<&str> {
+        let scores = self.decision(text);
+        self.keep(&scores)
+    }
+
+    fn keep(&self, scores: &[f32]) -> Option<&str> {
+        let best = argmax(scores);
+        match &self.thresholds {
+            _ if self.none_class && best == self.labels.len() - 1 => None,
+            Some(t) if scores[best] < t[best] => None,
+            _ => Some(self.labels[best].as_str()),
+        }
+    }
+
+    /// [`Classifier::predict_label`] of each text, using `threads` threads.
+    pub fn predict_labels_all<T: AsRef<str> + Sync>(
+        &self,
+        texts: &[T],
+        threads: usize,
+    ) -> Vec<Option<&str>> {
+        let chunk = texts.len().div_ceil(threads.max(1)).max(1);
+        std::thread::scope(|scope| {
+            let parts: Vec<_> = texts
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        let mut scratch = Scratch::default();
+                        let mut scores = Vec::new();
+                        part.iter()
+                            .map(|t| {
+                                self.decision_into(t.as_ref(), &mut scratch, &mut scores);
+                                self.keep(&scores)
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            parts
+                .into_iter()
+                .flat_map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
     }
 
     /// The model as bytes (a versioned little-endian format), for storing.
@@ -313,6 +405,11 @@ impl Classifier {
         {
             out.extend_from_slice(&v.to_le_bytes());
         }
+        put_u32(&mut out, u32::from(self.thresholds.is_some()));
+        for v in self.thresholds.iter().flatten() {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        put_u32(&mut out, u32::from(self.none_class));
         out
     }
 
@@ -322,7 +419,8 @@ impl Classifier {
         if r.take(MAGIC.len())? != MAGIC {
             return Err(LearnError::Corrupt("wrong magic bytes"));
         }
-        if r.u32()? != VERSION {
+        let version = r.u32()?;
+        if !(1..=VERSION).contains(&version) {
             return Err(LearnError::Corrupt("unknown format version"));
         }
         let mut n = [0usize; 4];
@@ -366,6 +464,19 @@ impl Classifier {
                 .ok_or(LearnError::Corrupt("too large"))?,
         )?;
         let bias = r.f32s(k)?;
+        // Version 1 had no thresholds.
+        let thresholds = match version {
+            1 => None,
+            _ => match r.u32()? {
+                0 => None,
+                1 => Some(r.f32s(k)?),
+                _ => return Err(LearnError::Corrupt("bad thresholds flag")),
+            },
+        };
+        let none_class = version > 1 && r.u32()? != 0;
+        if none_class && k == 0 {
+            return Err(LearnError::Corrupt("a no-label class without labels"));
+        }
         if !r.0.is_empty() {
             return Err(LearnError::Corrupt("trailing bytes"));
         }
@@ -379,12 +490,15 @@ impl Classifier {
             },
             weights,
             bias,
+            thresholds,
+            none_class,
         })
     }
 }
 
 const MAGIC: &[u8; 8] = b"TROVELRN";
-const VERSION: u32 = 1;
+/// 2 added the thresholds.
+const VERSION: u32 = 2;
 
 fn put_u32(out: &mut Vec<u8>, v: u32) {
     out.extend_from_slice(&v.to_le_bytes());
@@ -421,6 +535,179 @@ fn argmax(scores: &[f32]) -> usize {
         }
     }
     best
+}
+
+/// Fits the features and one SVM per label on these rows (`members[i]`: row i's labels).
+fn fit(
+    texts: &[&str],
+    members: &[Vec<usize>],
+    labels: Vec<String>,
+    options: &TrainOptions,
+) -> Classifier {
+    let features = TextFeatures::fit(texts, &options.features);
+    let threads = options.threads.max(1);
+    let rows = transform_all(&features, texts, threads);
+    let rows = Csr::new(&rows);
+    let squared_norms: Vec<f64> = (0..rows.len()).map(|i| rows.squared_norm(i)).collect();
+    let columns = features.columns();
+    let k = labels.len();
+    let mut carrying = vec![0usize; k];
+    for m in members {
+        for &c in m {
+            carrying[c] += 1;
+        }
+    }
+    let c_positive = |class: usize| match options.class_weight {
+        ClassWeight::Balanced if carrying[class] > 0 => {
+            options.c * rows.len() as f64 / (k * carrying[class]) as f64
+        }
+        _ => options.c,
+    };
+    let next = AtomicUsize::new(0);
+    let mut solved: Vec<(usize, Vec<f64>, f64)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads.min(k))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    let mut positive = vec![false; rows.len()];
+                    loop {
+                        let class = next.fetch_add(1, Ordering::Relaxed);
+                        if class >= k {
+                            return done;
+                        }
+                        for (p, m) in positive.iter_mut().zip(members) {
+                            *p = m.contains(&class);
+                        }
+                        let svm = SvmOptions {
+                            c: options.c,
+                            c_positive: c_positive(class),
+                            tolerance: options.tolerance,
+                            max_iterations: options.max_iterations,
+                            seed: options.seed ^ (class as u64).wrapping_mul(0x9E37_79B9),
+                        };
+                        let (w, b) = train_binary(&rows, &squared_norms, &positive, columns, svm);
+                        done.push((class, w, b));
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    solved.sort_by_key(|s| s.0);
+    let mut weights = vec![0.0f32; columns * k];
+    let mut bias = vec![0.0f32; k];
+    for (class, w, b) in solved {
+        bias[class] = b as f32;
+        for (c, v) in w.into_iter().enumerate() {
+            weights[c * k + class] = v as f32;
+        }
+    }
+    Classifier {
+        labels,
+        features,
+        weights,
+        bias,
+        thresholds: None,
+        none_class: false,
+    }
+}
+
+/// Every row's scores from a model trained without the row's fold (folds dealt from a
+/// seeded shuffle), so thresholds are chosen on scores of unseen rows.
+fn out_of_fold_scores(
+    texts: &[&str],
+    members: &[Vec<usize>],
+    labels: &[String],
+    options: &TrainOptions,
+) -> Vec<Vec<f32>> {
+    let folds = options.threshold_folds;
+    let mut order: Vec<usize> = (0..texts.len()).collect();
+    let mut rng = crate::svm::SplitMix::new(options.seed ^ 0x00F0_1D5E);
+    for i in (1..order.len()).rev() {
+        order.swap(i, rng.below(i + 1));
+    }
+    let mut fold_of = vec![0; texts.len()];
+    for (position, &row) in order.iter().enumerate() {
+        fold_of[row] = position % folds;
+    }
+    let mut scores = vec![Vec::new(); texts.len()];
+    for fold in 0..folds {
+        let (inside, outside): (Vec<usize>, Vec<usize>) =
+            (0..texts.len()).partition(|&i| fold_of[i] != fold);
+        let train_texts: Vec<&str> = inside.iter().map(|&i| texts[i]).collect();
+        let train_members: Vec<Vec<usize>> = inside.iter().map(|&i| members[i].clone()).collect();
+        let model = fit(&train_texts, &train_members, labels.to_vec(), options);
+        let mut scratch = Scratch::default();
+        for i in outside {
+            model.decision_into(texts[i], &mut scratch, &mut scores[i]);
+        }
+    }
+    scores
+}
+
+/// Each label's threshold: the cut of its best F1 on the out-of-fold scores (see
+/// [`Classifier::thresholds`]).
+fn choose_thresholds(scores: &[Vec<f32>], members: &[Vec<usize>], task: Task) -> Vec<f32> {
+    let k = scores.first().map_or(0, Vec::len);
+    (0..k)
+        .map(|label| {
+            let support = members.iter().filter(|m| m.contains(&label)).count();
+            // (score, whether the row carries the label) of the rows the label could go to.
+            let mut candidates: Vec<(f32, bool)> = scores
+                .iter()
+                .zip(members)
+                .filter(|(s, _)| task == Task::AnyLabels || argmax(s) == label)
+                .map(|(s, m)| (s[label], m.contains(&label)))
+                .collect();
+            candidates.sort_by(|a, b| b.0.total_cmp(&a.0));
+            best_cut(&candidates, support, task)
+        })
+        .collect()
+}
+
+/// One-label cuts within this much F1 of the best count as tied (out-of-fold F1 of a label
+/// with a few hundred rows moves by more than this from one seed to the next), so the model
+/// abstains only where that clearly pays.
+const F1_NOISE: f64 = 0.01;
+
+/// The threshold keeping the best F1 over `candidates` (sorted by score, highest first).
+fn best_cut(candidates: &[(f32, bool)], support: usize, task: Task) -> f32 {
+    let (mut tp, mut fp) = (0usize, 0usize);
+    // (F1, threshold) of each cut between two different scores, and of keeping all.
+    let mut cuts: Vec<(f64, f32)> = Vec::new();
+    for (j, &(score, carries)) in candidates.iter().enumerate() {
+        if carries {
+            tp += 1;
+        } else {
+            fp += 1;
+        }
+        let next = candidates.get(j + 1).map(|c| c.0);
+        if next == Some(score) {
+            continue;
+        }
+        let f1 = 2.0 * tp as f64 / (2 * tp + fp + (support - tp)) as f64;
+        let threshold = next.map_or(f32::NEG_INFINITY, |n| (score + n) / 2.0);
+        cuts.push((f1, threshold));
+    }
+    let best = cuts.iter().map(|c| c.0).fold(0.0, f64::max);
+    match task {
+        Task::OneLabel if best <= 0.0 => f32::NEG_INFINITY,
+        Task::OneLabel => cuts
+            .iter()
+            .filter(|c| c.0 >= best - F1_NOISE)
+            .map(|c| c.1)
+            .fold(f32::INFINITY, f32::min),
+        Task::AnyLabels if best <= 0.0 => 0.0,
+        Task::AnyLabels => cuts
+            .iter()
+            .filter(|c| c.0 >= best)
+            .map(|c| c.1)
+            .min_by(|a, b| a.abs().total_cmp(&b.abs()))
+            .unwrap_or(0.0),
+    }
 }
 
 fn transform_all<T: AsRef<str> + Sync>(
@@ -532,6 +819,100 @@ mod tests {
         assert_eq!(c.to_bytes(), bytes);
         assert!(Classifier::from_bytes(&bytes[..bytes.len() - 1]).is_err());
         assert!(Classifier::from_bytes(b"nonsense").is_err());
+    }
+
+    #[test]
+    fn the_cut_of_the_best_f1_worked_by_hand() {
+        // Label carried by 4 rows, 1 of them scored best for another label (a miss whatever
+        // the cut). Cuts: keep 1 → F1 2/5 = 0.4; 2 → 4/6 = 0.667; 3 → 4/7 = 0.571;
+        // 4 → 6/8 = 0.75 (best); 5 → 6/9 = 0.667. The cut sits halfway between 0.5 and 0.2.
+        let c = [
+            (2.0, true),
+            (1.5, true),
+            (1.0, false),
+            (0.5, true),
+            (0.2, false),
+        ];
+        assert_eq!(best_cut(&c, 4, Task::OneLabel), 0.35);
+        assert_eq!(best_cut(&c, 4, Task::AnyLabels), 0.35);
+        // A tie (keep 1: 2/3; keep all: 4/6): one label abstains least, any-labels keeps the
+        // cut nearest 0.
+        let c = [(1.0, true), (0.5, false), (0.2, false), (0.1, true)];
+        assert_eq!(best_cut(&c, 2, Task::OneLabel), f32::NEG_INFINITY);
+        assert_eq!(best_cut(&c, 2, Task::AnyLabels), 0.75);
+        // Equal scores are never split; never right: a one-label model keeps all, any-labels
+        // keeps 0.
+        let c = [(1.0, true), (1.0, false), (0.0, true)];
+        assert_eq!(best_cut(&c, 2, Task::OneLabel), f32::NEG_INFINITY);
+        let c = [(1.0, false), (0.5, false)];
+        assert_eq!(best_cut(&c, 3, Task::OneLabel), f32::NEG_INFINITY);
+        assert_eq!(best_cut(&c, 3, Task::AnyLabels), 0.0);
+        assert_eq!(best_cut(&[], 0, Task::OneLabel), f32::NEG_INFINITY);
+    }
+
+    #[test]
+    fn texts_no_label_fits_are_left_without_one() {
+        let mut texts = Vec::new();
+        let mut sets: Vec<Vec<&str>> = Vec::new();
+        let words = [
+            "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf",
+        ];
+        for i in 0..30 {
+            let w = words[i % words.len()];
+            texts.push(format!("my card {w} was declined"));
+            sets.push(vec!["card"]);
+            texts.push(format!("refund {w} is late"));
+            sets.push(vec!["refund"]);
+            texts.push(format!("thanks {w} great service"));
+            sets.push(vec![]);
+        }
+        let options = TrainOptions {
+            threshold_folds: 3,
+            ..TrainOptions::default()
+        };
+        let model =
+            Classifier::train_sets(&texts, &sets, Task::OneLabel, &options).expect("trains");
+        let thresholds = model.thresholds().expect("chosen");
+        assert_eq!(thresholds.len(), 2);
+        assert!(thresholds.iter().all(|t| t.is_finite()), "{thresholds:?}");
+        assert_eq!(
+            model.predict_label("my card was declined again"),
+            Some("card")
+        );
+        assert_eq!(model.predict_label("thanks, great service"), None);
+        let all = model.predict_labels_all(&["refund late", "great service thanks"], 2);
+        assert_eq!(all, [Some("refund"), None]);
+        let copy = Classifier::from_bytes(&model.to_bytes()).expect("reads");
+        assert_eq!(copy, model);
+        // Without folds nothing is chosen and the best label is always given.
+        let plain = Classifier::train_sets(&texts, &sets, Task::OneLabel, &TrainOptions::default())
+            .expect("trains");
+        assert_eq!(plain.thresholds(), None);
+        assert!(plain.predict_label("thanks, great service").is_some());
+    }
+
+    #[test]
+    fn balanced_weights_change_nothing_when_labels_are_equally_common() {
+        // n / (k × n_c) = 9 / (3 × 3) = 1 for every label.
+        let (texts, labels) = toy();
+        let balanced = TrainOptions {
+            class_weight: ClassWeight::Balanced,
+            ..TrainOptions::default()
+        };
+        assert_eq!(
+            Classifier::train(&texts, &labels, &balanced),
+            Classifier::train(&texts, &labels, &TrainOptions::default())
+        );
+        // Unequal labels (card 6 of 12 rows: weight 12 / (3 × 6) = 2/3; refund and app 4/3):
+        // the model differs.
+        let mut texts = texts.clone();
+        let mut labels = labels.clone();
+        texts.extend(["card lost", "card stolen", "card gone"]);
+        labels.extend(["card"; 3]);
+        assert_ne!(
+            Classifier::train(&texts, &labels, &balanced),
+            Classifier::train(&texts, &labels, &TrainOptions::default())
+        );
     }
 
     #[test]

@@ -48,7 +48,10 @@ impl Csr {
 /// Stopping and regularisation settings of one binary problem.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct SvmOptions {
+    /// C of the negative rows.
     pub c: f64,
+    /// C of the positive rows (liblinear's per-class weight times C).
+    pub c_positive: f64,
     pub tolerance: f64,
     pub max_iterations: usize,
     pub seed: u64,
@@ -87,9 +90,15 @@ pub(crate) fn train_binary(
     let mut w = vec![0.0f64; columns];
     let mut bias = 0.0f64;
     let mut alpha = vec![0.0f64; l];
-    // Squared hinge: the dual has no upper bound and a diagonal term 1 / (2C).
-    let diag = 0.5 / options.c;
-    let qd: Vec<f64> = squared_norms.iter().map(|&n| n + 1.0 + diag).collect();
+    // Squared hinge: the dual has no upper bound and a diagonal term 1 / (2C), C per class.
+    let diag = |i: usize| {
+        0.5 / if positive[i] {
+            options.c_positive
+        } else {
+            options.c
+        }
+    };
+    let qd: Vec<f64> = (0..l).map(|i| squared_norms[i] + 1.0 + diag(i)).collect();
     let mut index: Vec<usize> = (0..l).collect();
     let mut rng = SplitMix::new(options.seed);
     let mut active = l;
@@ -112,7 +121,7 @@ pub(crate) fn train_binary(
                 dot += w[c as usize] * f64::from(v);
             }
             dot += bias;
-            let g = y * dot - 1.0 + alpha[i] * diag;
+            let g = y * dot - 1.0 + alpha[i] * diag(i);
             let mut pg = 0.0;
             if alpha[i] == 0.0 {
                 if g > pg_max_old {
