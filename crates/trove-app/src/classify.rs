@@ -17,9 +17,25 @@
 //! separator, so `trove classify` predicts with [`Classifier::predict_multi`] without being
 //! told, storing every predicted label as a model tag of the item.
 //!
-//! **Classifying** ([`App::classify_all`]) loads the newest version of the named model and
-//! gives every matching stored item with a non-empty text exactly one label: the class with
-//! the highest score. The label becomes a theme whose id is the label's slug
+//! **Abstaining** (on by default, [`TrainSpec::threshold_folds`]): each label's decision
+//! threshold is chosen on out-of-fold scores of the training rows (the cut that gives that
+//! label its best F1; see `trove_learn::Classifier::thresholds`) and stored in the model, so
+//! an item whose best label scores under that label's threshold gets no label. With
+//! [`TrainSpec::keep_unlabelled`] rows with an empty label (or, from the store, items with no
+//! source theme) stay in as texts no label applies to, learned as a "no label" class of
+//! their own. The held-out measurement reports macro-F1 with and without the thresholds and
+//! how many held-out rows got no label. [`TrainSpec::class_weight`] `Balanced` weighs each
+//! label's rows by n / (k × n_c). Labels with fewer than [`TrainSpec::min_examples`] rows are
+//! named in [`TrainReport::rare_labels`] (the CLI warns).
+//!
+//! **From the store** ([`App::train_from_themes`]): the items' source-coded themes are the
+//! labels (theme ids, so predictions land on the same themes) and their texts the input.
+//!
+//! **Classifying** ([`App::classify_all`]) loads the newest version of the named model (with
+//! no name: the newest model of any name) and gives every matching stored item with a
+//! non-empty text at most one label: the class with the highest score, unless it scores
+//! under its label's threshold or the "no label" class wins (counted in
+//! [`ClassifyReport::no_label`]). The label becomes a theme whose id is the label's slug
 //! ([`Slug::from_name`]); a theme missing from the store is created with the label as its name
 //! (an existing theme, e.g. a taxonomy's or a source's with the same id, is left as it is).
 //! Each item's prediction is stored in `feedback_themes` with origin `model` and the model's
@@ -42,8 +58,8 @@ use serde::Serialize;
 use serde_json::json;
 use thiserror::Error;
 use trove_domain::{Label, Slug, Theme};
-use trove_learn::{Classifier, LearnError, TrainOptions, metrics};
-use trove_store::{FeedbackFilter, ItemTags, NewModel, RuleTag, StoreError};
+use trove_learn::{ClassWeight, Classifier, LearnError, Task, TrainOptions, metrics};
+use trove_store::{FeedbackFilter, ItemTags, NewModel, RuleTag, StoreError, ThemeOrigin};
 
 use crate::{App, Progress};
 
@@ -62,12 +78,40 @@ pub enum ClassifyError {
     /// Training failed (no examples, one label only) or the stored model is unreadable.
     #[error(transparent)]
     Learn(#[from] LearnError),
-    /// No model of that name is stored.
-    #[error("no model named {0:?} is stored; train one with `trove train --labels FILE`")]
-    NoModel(String),
+    /// No model of that name is stored (or none at all).
+    #[error("{}", no_model_message(.name, .stored))]
+    NoModel {
+        /// The name asked for (None: any).
+        name: Option<String>,
+        /// The names that are stored.
+        stored: Vec<String>,
+    },
+    /// Single-label training from the store met items with several source themes.
+    #[error(
+        "{items} items carry several source themes (e.g. item {example}); a single-label model \
+         cannot learn them: train with --multi-label"
+    )]
+    SeveralThemes {
+        /// How many items.
+        items: usize,
+        /// One of them.
+        example: i64,
+    },
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+fn no_model_message(name: &Option<String>, stored: &[String]) -> String {
+    let asked = name.as_ref().map_or_else(
+        || "no model is stored".to_owned(),
+        |n| format!("no model named {n:?} is stored"),
+    );
+    if stored.is_empty() {
+        format!("{asked}; train one with `trove train --labels FILE`")
+    } else {
+        format!("{asked}; stored models: {}", stored.join(", "))
+    }
 }
 
 /// What to train on.
@@ -88,6 +132,15 @@ pub struct TrainSpec {
     /// `Some(separator)`: multi-label, each label cell split on the separator; `None`:
     /// multi-class, one label per row.
     pub label_separator: Option<String>,
+    /// How each label's rows weigh in training.
+    pub class_weight: ClassWeight,
+    /// Folds of the cross-fitting that chooses each label's threshold (0: none; the model
+    /// then gives every item its best label).
+    pub threshold_folds: usize,
+    /// Keep rows with no label as texts no label applies to (otherwise skipped).
+    pub keep_unlabelled: bool,
+    /// Labels with fewer rows than this are named as rare.
+    pub min_examples: usize,
 }
 
 impl TrainSpec {
@@ -101,6 +154,10 @@ impl TrainSpec {
             holdout: 0.2,
             seed: 1,
             label_separator: None,
+            class_weight: ClassWeight::Uniform,
+            threshold_folds: 3,
+            keep_unlabelled: false,
+            min_examples: 10,
         }
     }
 }
@@ -122,8 +179,21 @@ pub struct TrainReport {
     pub held_out: usize,
     /// Accuracy on the held-out rows of a model trained on the others.
     pub accuracy: Option<f64>,
-    /// Macro-F1 on the held-out rows (multi-label: the mean of the per-label F1).
+    /// Macro-F1 on the held-out rows (multi-label: the mean of the per-label F1), with the
+    /// thresholds when chosen.
     pub macro_f1: Option<f64>,
+    /// Macro-F1 on the held-out rows without thresholds (every row its best label).
+    pub macro_f1_without_thresholds: Option<f64>,
+    /// Held-out rows given no label.
+    pub held_out_no_label: usize,
+    /// Held-out rows that truly have no label (kept with `keep_unlabelled`).
+    pub held_out_unlabelled: usize,
+    /// Whether thresholds were chosen and stored with the model.
+    pub thresholds: bool,
+    /// Rows kept with no label (`keep_unlabelled`).
+    pub unlabelled: usize,
+    /// Labels with fewer than `min_examples` rows, with their counts, rarest first.
+    pub rare_labels: Vec<(String, usize)>,
     /// Whether the model is multi-label.
     pub multi_label: bool,
     /// Multi-label: the separator of labels in the label column.
@@ -171,6 +241,8 @@ pub struct ClassifyReport {
     /// Items given a label (multi-class: those with a non-empty text; multi-label: those
     /// with at least one label scored positive).
     pub classified: u64,
+    /// Items with a text given no label (the model abstained).
+    pub no_label: u64,
     /// Whether the model is multi-label (read from its saved metrics).
     pub multi_label: bool,
     /// Model tags stored (multi-class: one per classified item).
@@ -220,7 +292,7 @@ fn read_labelled(reader: impl Read, spec: &TrainSpec) -> Result<Labelled, Classi
         let t = record.get(text).unwrap_or("").trim();
         let l = record.get(label).unwrap_or("").trim();
         let labels = split_labels(l, spec.label_separator.as_deref());
-        if t.is_empty() || labels.is_empty() {
+        if t.is_empty() || (labels.is_empty() && !spec.keep_unlabelled) {
             out.skipped += 1;
             continue;
         }
@@ -287,6 +359,70 @@ fn predict_multi_all<'m>(
     })
 }
 
+/// Single-label held-out figures: with the thresholds (abstentions count as misses of a
+/// labelled row, and as right on a row with no label) and without them.
+fn measure_single(
+    model: &Classifier,
+    texts: &[&str],
+    truth: &[&[String]],
+    report: &mut TrainReport,
+) {
+    let truth: Vec<Option<&str>> = truth
+        .iter()
+        .map(|l| l.first().map(String::as_str))
+        .collect();
+    let predicted = model.predict_labels_all(texts, threads());
+    let evaluation = metrics::evaluate_optional(&truth, &predicted);
+    report.accuracy = Some(evaluation.accuracy);
+    report.macro_f1 = Some(evaluation.macro_f1);
+    report.held_out_no_label = predicted.iter().filter(|p| p.is_none()).count();
+    let best: Vec<Option<&str>> = model
+        .predict_all(texts, threads())
+        .into_iter()
+        .map(Some)
+        .collect();
+    report.macro_f1_without_thresholds = Some(metrics::evaluate_optional(&truth, &best).macro_f1);
+}
+
+/// Multi-label held-out figures, with the thresholds and with every label scored above 0.
+fn measure_multi(
+    model: &Classifier,
+    texts: &[&str],
+    truth: &[&[String]],
+    report: &mut TrainReport,
+) {
+    let predicted = predict_multi_all(model, texts, threads());
+    let evaluation = metrics::evaluate_multi(truth, &predicted);
+    report.micro_f1 = Some(evaluation.micro_f1);
+    report.macro_f1 = Some(evaluation.macro_f1);
+    report.exact_match = Some(evaluation.exact_match);
+    report.held_out_no_label = predicted.iter().filter(|p| p.is_empty()).count();
+    report.per_label = evaluation
+        .per_class
+        .into_iter()
+        .map(|c| LabelScore {
+            label: c.label,
+            precision: c.precision,
+            recall: c.recall,
+            f1: c.f1,
+            support: c.support,
+        })
+        .collect();
+    let at_zero: Vec<Vec<&str>> = texts
+        .iter()
+        .map(|t| {
+            model
+                .labels()
+                .iter()
+                .zip(model.decision(t))
+                .filter(|(_, s)| *s > 0.0)
+                .map(|(l, _)| l.as_str())
+                .collect()
+        })
+        .collect();
+    report.macro_f1_without_thresholds = Some(metrics::evaluate_multi(truth, &at_zero).macro_f1);
+}
+
 fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from)
 }
@@ -300,28 +436,98 @@ impl App {
         spec: &TrainSpec,
     ) -> Result<TrainReport, ClassifyError> {
         let data = read_labelled(reader, spec)?;
+        self.train_on(&data, spec)
+    }
+
+    /// Trains a classifier on the stored items matching `filter`, their source-coded themes
+    /// (ids) as labels and their texts as input, and saves it like [`App::train_model`].
+    /// Items with an empty text are skipped; items with no source theme are skipped unless
+    /// `spec.keep_unlabelled`. A single-label spec refuses items with several themes.
+    pub fn train_from_themes(
+        &self,
+        filter: &FeedbackFilter,
+        spec: &TrainSpec,
+    ) -> Result<TrainReport, ClassifyError> {
+        let store = self.store();
+        let mut themes: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+        store.scan_item_themes(filter, ThemeOrigin::Source, 5_000, &mut |page| {
+            themes.extend(page.into_iter().map(|i| (i.id, i.themes)));
+            ControlFlow::Continue(())
+        })?;
+        let mut data = Labelled {
+            texts: Vec::new(),
+            labels: Vec::new(),
+            skipped: 0,
+        };
+        let mut several = (0, 0);
+        store.scan_feedback(filter, 5_000, &mut |page| {
+            for stored in page {
+                let text = stored.item.text.as_str().trim();
+                let mut labels = themes.remove(&stored.id).unwrap_or_default();
+                labels.sort_unstable();
+                labels.dedup();
+                if text.is_empty() || (labels.is_empty() && !spec.keep_unlabelled) {
+                    data.skipped += 1;
+                    continue;
+                }
+                if labels.len() > 1 && spec.label_separator.is_none() {
+                    several = (several.0 + 1, stored.id);
+                }
+                data.texts.push(text.to_owned());
+                data.labels.push(labels);
+            }
+            ControlFlow::Continue(())
+        })?;
+        if several.0 > 0 {
+            return Err(ClassifyError::SeveralThemes {
+                items: several.0,
+                example: several.1,
+            });
+        }
+        self.train_on(&data, spec)
+    }
+
+    fn train_on(&self, data: &Labelled, spec: &TrainSpec) -> Result<TrainReport, ClassifyError> {
         let multi = spec.label_separator.is_some();
+        let task = if multi {
+            Task::AnyLabels
+        } else {
+            Task::OneLabel
+        };
         let options = TrainOptions {
             seed: spec.seed,
+            class_weight: spec.class_weight,
+            threshold_folds: spec.threshold_folds,
             ..TrainOptions::default()
         };
         let train = |texts: &[&str], labels: &[&[String]]| {
-            if multi {
-                Classifier::train_multi(texts, labels, &options)
-            } else {
-                let single: Vec<&str> = labels.iter().map(|l| l[0].as_str()).collect();
-                Classifier::train(texts, &single, &options)
-            }
+            Classifier::train_sets(texts, labels, task, &options)
         };
+        let mut per_label: BTreeMap<&str, usize> = BTreeMap::new();
+        for l in data.labels.iter().flatten() {
+            *per_label.entry(l).or_default() += 1;
+        }
+        let mut rare_labels: Vec<(String, usize)> = per_label
+            .iter()
+            .filter(|(_, n)| **n < spec.min_examples)
+            .map(|(l, n)| ((*l).to_owned(), *n))
+            .collect();
+        rare_labels.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
         let mut report = TrainReport {
             name: spec.name.clone(),
             version: 0,
             examples: data.texts.len(),
             skipped: data.skipped,
-            classes: data.labels.iter().flatten().collect::<HashSet<_>>().len(),
+            classes: per_label.len(),
             held_out: 0,
             accuracy: None,
             macro_f1: None,
+            macro_f1_without_thresholds: None,
+            held_out_no_label: 0,
+            held_out_unlabelled: 0,
+            thresholds: false,
+            unlabelled: data.labels.iter().filter(|l| l.is_empty()).count(),
+            rare_labels,
             multi_label: multi,
             label_separator: spec.label_separator.clone(),
             micro_f1: None,
@@ -355,30 +561,11 @@ impl App {
             {
                 let model = train(&train_x, &train_y)?;
                 report.held_out = test_x.len();
+                report.held_out_unlabelled = test_y.iter().filter(|l| l.is_empty()).count();
                 if multi {
-                    let predicted: Vec<Vec<&str>> =
-                        test_x.iter().map(|t| model.predict_multi(t)).collect();
-                    let evaluation = metrics::evaluate_multi(&test_y, &predicted);
-                    report.micro_f1 = Some(evaluation.micro_f1);
-                    report.macro_f1 = Some(evaluation.macro_f1);
-                    report.exact_match = Some(evaluation.exact_match);
-                    report.per_label = evaluation
-                        .per_class
-                        .into_iter()
-                        .map(|c| LabelScore {
-                            label: c.label,
-                            precision: c.precision,
-                            recall: c.recall,
-                            f1: c.f1,
-                            support: c.support,
-                        })
-                        .collect();
+                    measure_multi(&model, &test_x, &test_y, &mut report);
                 } else {
-                    let predicted = model.predict_all(&test_x, threads());
-                    let truth: Vec<&str> = test_y.iter().map(|l| l[0].as_str()).collect();
-                    let evaluation = metrics::evaluate(&truth, &predicted);
-                    report.accuracy = Some(evaluation.accuracy);
-                    report.macro_f1 = Some(evaluation.macro_f1);
+                    measure_single(&model, &test_x, &test_y, &mut report);
                 }
             }
         }
@@ -387,6 +574,7 @@ impl App {
         let started = Instant::now();
         let model = train(&texts, &labels)?;
         report.train_seconds = started.elapsed().as_secs_f64();
+        report.thresholds = model.thresholds().is_some();
         let bytes = model.to_bytes();
         report.model_bytes = bytes.len();
         let mut metrics = json!({
@@ -396,6 +584,11 @@ impl App {
             "held_out": report.held_out,
             "accuracy": report.accuracy,
             "macro_f1": report.macro_f1,
+            "macro_f1_without_thresholds": report.macro_f1_without_thresholds,
+            "held_out_no_label": report.held_out_no_label,
+            "thresholds": report.thresholds,
+            "class_weight": format!("{:?}", spec.class_weight).to_lowercase(),
+            "unlabelled": report.unlabelled,
             "train_seconds": report.train_seconds,
             "text_column": spec.text_column,
             "label_column": spec.label_column,
@@ -418,18 +611,32 @@ impl App {
         Ok(report)
     }
 
-    /// Classifies every matching stored item with the newest version of the named model, a
-    /// page at a time, each page's model tags replaced in one transaction.
+    /// Classifies every matching stored item with the newest version of the named model (no
+    /// name: the model trained last, whatever its name), a page at a time, each page's model
+    /// tags replaced in one transaction.
     pub fn classify_all(
         &self,
-        name: &str,
+        name: Option<&str>,
         filter: &FeedbackFilter,
         progress: &dyn Progress,
     ) -> Result<ClassifyReport, ClassifyError> {
         let store = self.store();
-        let stored = store
-            .latest_model(name)?
-            .ok_or_else(|| ClassifyError::NoModel(name.to_owned()))?;
+        let models = store.models()?;
+        let newest = models
+            .iter()
+            .max_by_key(|m| (m.created_at, m.version))
+            .map(|m| m.name.clone());
+        let missing = || {
+            let mut stored: Vec<String> = models.iter().map(|m| m.name.clone()).collect();
+            stored.sort_unstable();
+            stored.dedup();
+            ClassifyError::NoModel {
+                name: name.map(str::to_owned),
+                stored,
+            }
+        };
+        let name = name.map(str::to_owned).or(newest).ok_or_else(missing)?;
+        let stored = store.latest_model(&name)?.ok_or_else(missing)?;
         let model = Classifier::from_bytes(&stored.model)?;
         let multi = serde_json::from_str::<serde_json::Value>(&stored.summary.metrics)
             .ok()
@@ -454,10 +661,11 @@ impl App {
             .collect();
         let mut counts = vec![0u64; model.labels().len()];
         let mut report = ClassifyReport {
-            name: name.to_owned(),
+            name: name.clone(),
             version: stored.summary.version,
             items: 0,
             classified: 0,
+            no_label: 0,
             multi_label: multi,
             tags: 0,
             new_themes: 0,
@@ -472,9 +680,9 @@ impl App {
                 predict_multi_all(&model, &texts, threads)
             } else {
                 model
-                    .predict_all(&texts, threads)
+                    .predict_labels_all(&texts, threads)
                     .into_iter()
-                    .map(|l| vec![l])
+                    .map(|l| l.into_iter().collect())
                     .collect()
             };
             let mut new = Vec::new();
@@ -520,6 +728,11 @@ impl App {
                 .collect();
             report.items += batch.len() as u64;
             report.classified += batch.iter().filter(|b| !b.tags.is_empty()).count() as u64;
+            report.no_label += batch
+                .iter()
+                .zip(&texts)
+                .filter(|(b, t)| b.tags.is_empty() && !t.is_empty())
+                .count() as u64;
             report.tags += batch.iter().map(|b| b.tags.len() as u64).sum::<u64>();
             report.new_themes += new.len();
             let stored = (|| {
@@ -609,7 +822,7 @@ mod tests {
             .collect();
         app.store().insert_feedback(&items, None).unwrap();
         let report = app
-            .classify_all("default", &FeedbackFilter::default(), &NoProgress)
+            .classify_all(Some("default"), &FeedbackFilter::default(), &NoProgress)
             .unwrap();
         assert_eq!((report.version, report.items, report.classified), (2, 3, 2));
         assert_eq!(report.new_themes, 2);
@@ -644,8 +857,96 @@ mod tests {
             .collect();
         assert_eq!(names, ["Card Declined", "refund"]);
         assert!(matches!(
-            app.classify_all("other", &FeedbackFilter::default(), &NoProgress),
-            Err(ClassifyError::NoModel(_))
+            app.classify_all(Some("other"), &FeedbackFilter::default(), &NoProgress),
+            Err(ClassifyError::NoModel { .. })
+        ));
+    }
+
+    #[test]
+    fn a_model_learns_from_stored_source_themes_and_classify_takes_the_newest() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
+        store.migrate().unwrap();
+        let app = App::new(Arc::new(store));
+        let none = app.classify_all(None, &FeedbackFilter::default(), &NoProgress);
+        assert_eq!(
+            none.unwrap_err().to_string(),
+            "no model is stored; train one with `trove train --labels FILE`"
+        );
+        let coded = |i: usize, text: String, themes: &[&str]| trove_domain::FeedbackItem {
+            text: trove_domain::FeedbackText::try_from(text).unwrap(),
+            source_themes: themes
+                .iter()
+                .map(|t| Label::parse("theme", t).unwrap())
+                .collect(),
+            ..trove_store::contract::item("survey", &i.to_string())
+        };
+        let words = ["red", "blue", "green", "grey", "pink"];
+        let mut items = Vec::new();
+        for i in 0..25 {
+            let w = words[i % 5];
+            items.push(coded(3 * i, format!("my {w} card was declined"), &["Card"]));
+            items.push(coded(
+                3 * i + 1,
+                format!("the {w} refund is late"),
+                &["Refund"],
+            ));
+            items.push(coded(3 * i + 2, format!("thank you {w} team"), &[]));
+        }
+        items.push(coded(900, "my card was lost".into(), &["Lost card"]));
+        app.store().insert_feedback(&items, None).unwrap();
+
+        let spec = TrainSpec {
+            min_examples: 5,
+            ..TrainSpec::new("coded", "themes:source", "", "")
+        };
+        let report = app
+            .train_from_themes(&FeedbackFilter::default(), &spec)
+            .unwrap();
+        assert_eq!(
+            (report.examples, report.skipped, report.classes),
+            (51, 25, 3)
+        );
+        assert_eq!(report.rare_labels, [("lost-card".to_owned(), 1)]);
+        assert!(report.thresholds);
+        // Kept as texts no label applies to, the thanks teach the model to abstain.
+        let spec = TrainSpec {
+            keep_unlabelled: true,
+            ..spec
+        };
+        let report = app
+            .train_from_themes(&FeedbackFilter::default(), &spec)
+            .unwrap();
+        assert_eq!((report.examples, report.unlabelled), (76, 25));
+        assert_eq!(report.version, 2);
+        let classified = app
+            .classify_all(None, &FeedbackFilter::default(), &NoProgress)
+            .unwrap();
+        assert_eq!((classified.name.as_str(), classified.version), ("coded", 2));
+        assert_eq!(classified.items, 76);
+        assert!(classified.no_label >= 20, "{classified:?}");
+        assert!(
+            classified
+                .labels
+                .iter()
+                .any(|l| l.theme == "card" && l.items >= 20)
+        );
+        let missing = app.classify_all(Some("default"), &FeedbackFilter::default(), &NoProgress);
+        assert_eq!(
+            missing.unwrap_err().to_string(),
+            "no model named \"default\" is stored; stored models: coded"
+        );
+        // An item coded twice cannot teach a single-label model.
+        app.store()
+            .insert_feedback(
+                &[coded(901, "card and refund".into(), &["Card", "Refund"])],
+                None,
+            )
+            .unwrap();
+        let several = app.train_from_themes(&FeedbackFilter::default(), &spec);
+        assert!(matches!(
+            several,
+            Err(ClassifyError::SeveralThemes { items: 1, .. })
         ));
     }
 
@@ -702,7 +1003,7 @@ mod tests {
         .collect();
         app.store().insert_feedback(&items, None).unwrap();
         let report = app
-            .classify_all("multi", &FeedbackFilter::default(), &NoProgress)
+            .classify_all(None, &FeedbackFilter::default(), &NoProgress)
             .unwrap();
         assert!(report.multi_label);
         assert_eq!((report.items, report.classified, report.tags), (2, 2, 3));

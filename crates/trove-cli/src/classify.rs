@@ -21,20 +21,50 @@ use trove_store::FeedbackFilter;
 
 use crate::Format;
 use crate::db::DbUrl;
+use crate::eval::{Unlabelled, Weight};
 use crate::output::{Bar, thousands};
+
+/// Where `trove train` takes its labels from besides a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ThemeSource {
+    /// The themes the source coded, stored with the items at import.
+    Source,
+}
 
 /// Arguments of `trove train`.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// The labelled CSV file.
-    #[arg(long)]
-    labels: PathBuf,
+    /// The labelled CSV file (or --from-themes).
+    #[arg(long, required_unless_present = "from_themes", requires_all = ["text_column", "label_column"])]
+    labels: Option<PathBuf>,
+    /// Learn from the stored items' themes of this origin: their theme ids are the labels,
+    /// their texts the input (items with no such theme are skipped, or kept as texts with no
+    /// label with --unlabelled none).
+    #[arg(long, value_enum, conflicts_with = "labels")]
+    from_themes: Option<ThemeSource>,
+    /// With --from-themes: only items of this source.
+    #[arg(long, requires = "from_themes")]
+    source: Option<String>,
     /// The column holding the text.
     #[arg(long)]
-    text_column: String,
+    text_column: Option<String>,
     /// The column holding the label.
     #[arg(long)]
-    label_column: String,
+    label_column: Option<String>,
+    /// Rows with an empty label (items with no theme): `skip` them, or keep them as texts
+    /// `none` of the labels applies to (the model learns to give such texts no label).
+    #[arg(long, value_enum, default_value_t = Unlabelled::Skip)]
+    unlabelled: Unlabelled,
+    /// Weigh each label's rows by n / (k × n_c) (`balanced`, for rare labels) or all alike.
+    #[arg(long, value_enum, default_value_t = Weight::Uniform)]
+    class_weight: Weight,
+    /// Folds of the cross-fitting that chooses each label's decision threshold, so an item
+    /// whose best label scores under it gets no label (0: no thresholds, every item labelled).
+    #[arg(long, default_value_t = 3)]
+    threshold_folds: usize,
+    /// Warn about labels with fewer examples than this.
+    #[arg(long, default_value_t = 10)]
+    min_examples: usize,
     /// The model's name; each training saves its next version.
     #[arg(long, default_value = "default")]
     name: String,
@@ -60,9 +90,9 @@ pub struct TrainArgs {
 /// Arguments of `trove classify`.
 #[derive(Debug, Args)]
 pub struct ClassifyArgs {
-    /// The model's name (its newest version is used).
-    #[arg(long, default_value = "default")]
-    name: String,
+    /// The model's name (its newest version is used) [default: the model trained last].
+    #[arg(long)]
+    name: Option<String>,
     /// Only items of this source.
     #[arg(long)]
     source: Option<String>,
@@ -95,8 +125,6 @@ pub fn train(url: &DbUrl, args: &TrainArgs) -> Result<ExitCode> {
     if !(0.0..1.0).contains(&args.holdout) {
         anyhow::bail!("--holdout must be in [0, 1)");
     }
-    let file = std::fs::File::open(&args.labels)
-        .with_context(|| format!("cannot read {}", args.labels.display()))?;
     let app = trove_app::App::new(url.open()?);
     if args.label_separator.as_deref() == Some("") {
         anyhow::bail!("--label-separator must not be empty");
@@ -106,20 +134,61 @@ pub fn train(url: &DbUrl, args: &TrainArgs) -> Result<ExitCode> {
             .clone()
             .unwrap_or_else(|| trove_app::DEFAULT_LABEL_SEPARATOR.to_owned())
     });
+    let column = |c: &Option<String>| c.clone().unwrap_or_default();
+    let origin = format!(
+        "themes:source{}",
+        args.source
+            .as_ref()
+            .map_or_else(String::new, |s| format!(":{s}"))
+    );
     let spec = TrainSpec {
         holdout: args.holdout,
         seed: args.seed,
         label_separator,
+        class_weight: args.class_weight.into(),
+        threshold_folds: args.threshold_folds,
+        keep_unlabelled: args.unlabelled == Unlabelled::None,
+        min_examples: args.min_examples,
         ..TrainSpec::new(
             &args.name,
-            &args.labels.display().to_string(),
-            &args.text_column,
-            &args.label_column,
+            &args
+                .labels
+                .as_ref()
+                .map_or(origin, |l| l.display().to_string()),
+            &column(&args.text_column),
+            &column(&args.label_column),
         )
     };
-    let report = app
-        .train_model(std::io::BufReader::new(file), &spec)
-        .with_context(|| format!("training on {}", args.labels.display()))?;
+    let report = match &args.labels {
+        Some(labels) => {
+            let file = std::fs::File::open(labels)
+                .with_context(|| format!("cannot read {}", labels.display()))?;
+            app.train_model(std::io::BufReader::new(file), &spec)
+                .with_context(|| format!("training on {}", labels.display()))?
+        }
+        None => {
+            let filter = FeedbackFilter {
+                source: args.source.clone(),
+                ..FeedbackFilter::default()
+            };
+            app.train_from_themes(&filter, &spec)
+                .context("training on the stored source themes")?
+        }
+    };
+    if !report.rare_labels.is_empty() {
+        let named: Vec<String> = report
+            .rare_labels
+            .iter()
+            .map(|(l, n)| format!("{l:?} ({n})"))
+            .collect();
+        eprintln!(
+            "warning: {} labels have fewer than {} examples, too few to learn or measure \
+             reliably: {}",
+            named.len(),
+            args.min_examples,
+            named.join(", ")
+        );
+    }
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
         Format::Human => {
@@ -176,6 +245,16 @@ pub fn train(url: &DbUrl, args: &TrainArgs) -> Result<ExitCode> {
                 ),
                 _ => println!("not measured: too few rows to hold any out"),
             }
+            if report.held_out > 0 && report.thresholds {
+                println!(
+                    "thresholds: {} of {} held-out rows got no label ({} of them have none); \
+                     macro-F1 without thresholds {}",
+                    thousands(report.held_out_no_label as u64),
+                    thousands(report.held_out as u64),
+                    thousands(report.held_out_unlabelled as u64),
+                    optional(report.macro_f1_without_thresholds)
+                );
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -190,7 +269,7 @@ pub fn classify(url: &DbUrl, args: &ClassifyArgs) -> Result<ExitCode> {
     };
     let bar = Bar::new(false);
     let started = std::time::Instant::now();
-    let report = app.classify_all(&args.name, &filter, &bar);
+    let report = app.classify_all(args.name.as_deref(), &filter, &bar);
     bar.finish();
     let report = report?;
     match args.format {
@@ -211,6 +290,12 @@ pub fn classify(url: &DbUrl, args: &ClassifyArgs) -> Result<ExitCode> {
                 thousands(report.tags),
                 report.new_themes
             );
+            if report.no_label > 0 {
+                println!(
+                    "{} items got no label (their best label scored under its threshold)",
+                    thousands(report.no_label)
+                );
+            }
             let mut out = table(&["label", "theme", "items"]);
             for label in &report.labels {
                 out.add_row(vec![
