@@ -16,9 +16,11 @@ use serde::Serialize;
 use thiserror::Error;
 use trove_analytics::trend::{PeriodKind, period_index, period_label};
 use trove_domain::Slug;
-use trove_learn::discover::{DiscoverOptions as LearnOptions, default_k, discover, sample_indices};
+use trove_learn::discover::{
+    DiscoverOptions as LearnOptions, RuleTerm, default_k, discover, rule_terms, sample_indices,
+};
 use trove_store::{Coverage, FeedbackFilter, StoreError, ThemeOrigin};
-use trove_text::{Taxonomy, ThemeDef};
+use trove_text::{Scratch as TagScratch, Tagger, Taxonomy, ThemeDef};
 
 use crate::{App, TaxonomyLoad, TaxonomyLoadError};
 
@@ -88,6 +90,9 @@ pub struct DiscoveredCluster {
     pub trend: Vec<PeriodCount>,
     /// Representative verbatims, closest to its centre first.
     pub samples: Vec<Sample>,
+    /// The store ids of its items.
+    #[serde(skip)]
+    pub members: Vec<i64>,
 }
 
 /// What discovery found.
@@ -128,9 +133,13 @@ pub enum DiscoverError {
         /// How many groups there are.
         count: usize,
     },
-    /// The group has no distinctive term to match it by.
-    #[error("cluster {0} has no distinctive terms to use as keywords")]
-    NoTerms(usize),
+    /// The group has no term precise enough to match it by.
+    #[error(
+        "cluster {0} has no word or two-word phrase that at least {1:.0}% of the items containing \
+         it are in the cluster: no precise rule to propose (lower --min-precision, or write the \
+         theme by hand)"
+    )]
+    NoTerms(usize, f64),
     /// The theme id is not a usable slug.
     #[error("`{0}` cannot be a theme id: give one with --id (lowercase letters, digits and -)")]
     BadId(String),
@@ -142,13 +151,99 @@ pub enum DiscoverError {
     IdTaken(String),
 }
 
+/// How a group is promoted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Promotion {
+    /// A term is proposed only when at least this share of the items containing it are in the
+    /// group, and the rule as a whole keeps it.
+    pub min_precision: f64,
+    /// The rule is refused when the items it would tag outside the group are more than this
+    /// share of the corpus (every matching item with text, tagged or not): a broad word tags
+    /// much of the corpus beyond the group, while a precise rule for a large group tags
+    /// little beyond it...
+    pub max_share: f64,
+    /// ...unless forced.
+    pub force: bool,
+    /// Save the theme (otherwise only preview it).
+    pub save: bool,
+    /// Matches outside the group shown in the preview.
+    pub outside_samples: usize,
+}
+
+impl Default for Promotion {
+    fn default() -> Self {
+        Self {
+            min_precision: 0.6,
+            max_share: 0.05,
+            force: false,
+            save: false,
+            outside_samples: 5,
+        }
+    }
+}
+
+/// A proposed term with its counts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProposedTerm {
+    /// The word or two-word phrase.
+    pub text: String,
+    /// Items of the group containing it.
+    pub in_cluster: u64,
+    /// Items of the corpus containing it.
+    pub in_corpus: u64,
+    /// `in_cluster / in_corpus`.
+    pub precision: f64,
+}
+
+/// What the proposed rule would do, measured with the real tagger on every item with text.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RulePreview {
+    /// The terms, in the order chosen.
+    pub terms: Vec<ProposedTerm>,
+    /// Items with text the rule runs on.
+    pub corpus: u64,
+    /// Items the rule would tag.
+    pub tagged: u64,
+    /// `tagged / corpus`.
+    pub corpus_share: f64,
+    /// Tagged items outside the group over the corpus: what `max_share` bounds.
+    pub outside_share: f64,
+    /// Of the tagged items, those in the group.
+    pub in_cluster: u64,
+    /// `in_cluster / tagged`: the rule's precision against the group.
+    pub precision: f64,
+    /// Items in the group.
+    pub cluster_size: u64,
+    /// `in_cluster / cluster_size`: how much of the group the rule finds.
+    pub recall: f64,
+    /// Some items it would tag outside the group (the first in store order).
+    pub outside: Vec<Sample>,
+}
+
+/// What became of a promotion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Previewed only (no `save`).
+    Preview,
+    /// Saved as a new taxonomy version.
+    Saved,
+    /// Refused: the rule would tag more than the allowed share of the corpus outside the
+    /// group.
+    TooBroad,
+}
+
 /// What promoting a group to a theme did.
 #[derive(Debug, Clone, Serialize)]
 pub struct ClusterTheme {
-    /// The theme as appended to the taxonomy.
+    /// The theme as proposed (and appended to the taxonomy when saved).
     pub theme: ThemeDef,
-    /// The new taxonomy version and its diff.
-    pub load: TaxonomyLoad,
+    /// What its rule would tag.
+    pub preview: RulePreview,
+    /// Previewed, saved or refused.
+    pub verdict: Verdict,
+    /// When saved: the new taxonomy version and its diff.
+    pub load: Option<TaxonomyLoad>,
 }
 
 /// An untagged item with text.
@@ -256,6 +351,7 @@ impl App {
                             text: items[i].text.clone(),
                         })
                         .collect(),
+                    members: topic.members.iter().map(|&i| items[i].id).collect(),
                 }
             })
             .collect();
@@ -270,17 +366,25 @@ impl App {
         })
     }
 
-    /// Adds discovered group `cluster` (its 1-based number) to the current taxonomy as a new
-    /// theme and loads the result as a new version: its id is `id` or the slug of its name,
-    /// its name `name` or the group's, its keywords the group's top single words and its
-    /// phrases its top two-word terms (the first three terms in all). Without a current
-    /// taxonomy, the theme starts one. Stored items are not re-tagged (`tag_all` does that).
+    /// Proposes discovered group `cluster` (its 1-based number) as a new theme of the current
+    /// taxonomy, previews what its rule would tag over every item with text matching
+    /// `filter`, and, when `promotion.save` and the rule tags at most `max_share` of them
+    /// outside the group (or `force`), loads the taxonomy with it as a new version. The rule's terms are the words
+    /// and two-word phrases specific to the group (see `trove_learn::discover::rule_terms`:
+    /// at least `min_precision` of the items containing a term are in the group, each covering
+    /// at least 3 items or 5% of it, at most 3 terms); two-word terms become phrases, single
+    /// words keywords. Its id is `id` or the slug of its name, its name `name` or the group's.
+    /// Without a current taxonomy, the theme starts one. Stored items are not re-tagged
+    /// (`tag_all` does that). When the group came from a sample (`max_items`), items of the
+    /// corpus left out of the sample count as outside it, so precision is understated.
     pub fn add_theme_from_cluster(
         &self,
         discovery: &Discovery,
+        filter: &FeedbackFilter,
         cluster: usize,
         id: Option<&str>,
         name: Option<&str>,
+        promotion: &Promotion,
     ) -> Result<ClusterTheme, DiscoverError> {
         let found = cluster
             .checked_sub(1)
@@ -289,9 +393,22 @@ impl App {
                 id: cluster,
                 count: discovery.clusters.len(),
             })?;
-        let terms: Vec<&str> = found.terms.iter().take(3).map(String::as_str).collect();
+        let members: HashSet<i64> = found.members.iter().copied().collect();
+        let mut corpus: Vec<(i64, String)> = Vec::new();
+        self.store().scan_feedback(filter, PAGE, &mut |page| {
+            corpus.extend(
+                page.into_iter()
+                    .filter(|s| !s.item.text.as_str().trim().is_empty())
+                    .map(|s| (s.id, s.item.text.as_str().to_owned())),
+            );
+            ControlFlow::Continue(())
+        })?;
+        let texts: Vec<&str> = corpus.iter().map(|(_, t)| t.as_str()).collect();
+        let inside: Vec<bool> = corpus.iter().map(|(id, _)| members.contains(id)).collect();
+        let min_inside = 3.max(members.len() / 20);
+        let terms = rule_terms(&texts, &inside, promotion.min_precision, min_inside, 3);
         if terms.is_empty() {
-            return Err(DiscoverError::NoTerms(cluster));
+            return Err(DiscoverError::NoTerms(cluster, promotion.min_precision * 100.0));
         }
         let name = match name {
             Some(name) => name.trim().to_owned(),
@@ -313,8 +430,8 @@ impl App {
         {
             return Err(DiscoverError::IdTaken(slug.to_string()));
         }
-        let (phrases, keywords): (Vec<&str>, Vec<&str>) =
-            terms.iter().partition(|t| t.contains(' '));
+        let (phrases, keywords): (Vec<&RuleTerm>, Vec<&RuleTerm>) =
+            terms.iter().partition(|t| t.text.contains(' '));
         let theme = ThemeDef {
             id: slug,
             name,
@@ -330,8 +447,8 @@ impl App {
             stage: None,
             departments: Vec::new(),
             kind: Default::default(),
-            phrases: phrases.into_iter().map(str::to_owned).collect(),
-            keywords: keywords.into_iter().map(str::to_owned).collect(),
+            phrases: phrases.into_iter().map(|t| t.text.clone()).collect(),
+            keywords: keywords.into_iter().map(|t| t.text.clone()).collect(),
             exclude: Vec::new(),
             negatable: false,
         };
@@ -341,17 +458,86 @@ impl App {
         }
         let entry = toml::to_string(&Entry { themes: [&theme] })
             .map_err(|e| DiscoverError::Toml(e.to_string()))?;
-        let mut text = current;
-        if !text.is_empty() && !text.ends_with('\n') {
-            text.push('\n');
-        }
-        if !text.is_empty() {
-            text.push('\n');
-        }
-        text.push_str(&entry);
-        let load = self.load_taxonomy("taxonomy with the discovered theme", &text)?;
-        Ok(ClusterTheme { theme, load })
+        let preview = preview_rule(&entry, &terms, &corpus, &inside, promotion)?;
+        let verdict = if preview.outside_share > promotion.max_share && !promotion.force {
+            Verdict::TooBroad
+        } else if promotion.save {
+            Verdict::Saved
+        } else {
+            Verdict::Preview
+        };
+        let load = if verdict == Verdict::Saved {
+            let mut text = current;
+            if !text.is_empty() && !text.ends_with('\n') {
+                text.push('\n');
+            }
+            if !text.is_empty() {
+                text.push('\n');
+            }
+            text.push_str(&entry);
+            Some(self.load_taxonomy("taxonomy with the discovered theme", &text)?)
+        } else {
+            None
+        };
+        Ok(ClusterTheme {
+            theme,
+            preview,
+            verdict,
+            load,
+        })
     }
+}
+
+/// Runs the theme's rule (its TOML entry, alone) with the real tagger over the corpus.
+fn preview_rule(
+    entry: &str,
+    terms: &[RuleTerm],
+    corpus: &[(i64, String)],
+    inside: &[bool],
+    promotion: &Promotion,
+) -> Result<RulePreview, DiscoverError> {
+    let taxonomy = Taxonomy::parse("proposed theme", entry)
+        .map_err(|e| DiscoverError::Toml(e.to_string()))?;
+    let tagger = Tagger::new(&taxonomy);
+    let mut scratch = TagScratch::default();
+    let (mut tagged, mut in_cluster) = (0u64, 0u64);
+    let mut outside = Vec::new();
+    for ((id, text), &is_in) in corpus.iter().zip(inside) {
+        if tagger.tag_in(text, &mut scratch).is_empty() {
+            continue;
+        }
+        tagged += 1;
+        if is_in {
+            in_cluster += 1;
+        } else if outside.len() < promotion.outside_samples {
+            outside.push(Sample {
+                id: *id,
+                text: text.clone(),
+            });
+        }
+    }
+    let cluster_size = inside.iter().filter(|&&i| i).count() as u64;
+    let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+    Ok(RulePreview {
+        terms: terms
+            .iter()
+            .map(|t| ProposedTerm {
+                text: t.text.clone(),
+                in_cluster: t.inside as u64,
+                in_corpus: t.everywhere as u64,
+                precision: t.precision(),
+            })
+            .collect(),
+        corpus: corpus.len() as u64,
+        tagged,
+        corpus_share: ratio(tagged, corpus.len() as u64),
+        outside_share: ratio(tagged - in_cluster, corpus.len() as u64),
+        in_cluster,
+        precision: ratio(in_cluster, tagged),
+        cluster_size,
+        recall: ratio(in_cluster, cluster_size),
+        outside,
+    })
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
-use trove_app::{App, DiscoverOptions, Discovery, PeriodCount, Sample};
+use trove_app::{App, DiscoverOptions, Discovery, PeriodCount, Promotion, Sample, Verdict};
 use trove_store::FeedbackFilter;
 
 use crate::Format;
@@ -70,6 +70,20 @@ pub struct AddFromClusterArgs {
     name: Option<String>,
     #[command(flatten)]
     scope: DiscoverScope,
+    /// A term is proposed only when at least this share of the items containing it are in
+    /// the cluster (and the rule as a whole keeps it).
+    #[arg(long, default_value_t = 0.6)]
+    min_precision: f64,
+    /// Refuse a rule whose matches outside the cluster are more than this share of all items
+    /// with text.
+    #[arg(long, default_value_t = 0.05)]
+    max_share: f64,
+    /// Save even a rule over --max-share.
+    #[arg(long)]
+    force: bool,
+    /// Save the theme (without it: preview only).
+    #[arg(long)]
+    yes: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
@@ -264,39 +278,93 @@ pub fn run(url: &DbUrl, args: &DiscoverArgs) -> Result<ExitCode> {
 
 /// `trove taxonomy add-from-cluster ID`.
 pub fn add_from_cluster(url: &DbUrl, args: &AddFromClusterArgs) -> Result<ExitCode> {
+    if !(0.0..=1.0).contains(&args.min_precision) || !(0.0..=1.0).contains(&args.max_share) {
+        anyhow::bail!("--min-precision and --max-share must be in [0, 1]");
+    }
     let app = App::new(url.open()?);
-    let discovery = app.discover(&args.scope.options())?;
+    let options = args.scope.options();
+    let discovery = app.discover(&options)?;
+    let promotion = Promotion {
+        min_precision: args.min_precision,
+        max_share: args.max_share,
+        force: args.force,
+        save: args.yes,
+        ..Promotion::default()
+    };
     let added = app.add_theme_from_cluster(
         &discovery,
+        &options.filter,
         args.cluster,
         args.id.as_deref(),
         args.name.as_deref(),
+        &promotion,
     )?;
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&added)?),
-        Format::Human => {
-            let theme = &added.theme;
-            let mut matches: Vec<String> = theme.keywords.clone();
-            matches.extend(theme.phrases.iter().map(|p| format!("\"{p}\"")));
-            println!(
-                "added theme `{}` ({}) matching {}",
-                theme.id,
-                theme.name,
-                matches.join(", ")
-            );
-            if let Some(version) = added.load.version {
+        Format::Human => print_promotion(url, &added, args),
+    }
+    Ok(if added.verdict == Verdict::TooBroad {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn print_promotion(url: &DbUrl, added: &trove_app::ClusterTheme, args: &AddFromClusterArgs) {
+    let theme = &added.theme;
+    let p = &added.preview;
+    println!("theme `{}` ({}), its rule:", theme.id, theme.name);
+    for t in &p.terms {
+        let kind = if t.text.contains(' ') { "phrase " } else { "keyword" };
+        println!(
+            "  {kind} {:<28} in {} items, {} of them in the cluster ({:.0}%)",
+            format!("{:?}", t.text),
+            thousands(t.in_corpus),
+            thousands(t.in_cluster),
+            t.precision * 100.0
+        );
+    }
+    println!(
+        "it would tag {} of {} items with text ({:.1}%); {} of them in the cluster ({:.0}% \
+         precision), {:.0}% of the cluster's {} items",
+        thousands(p.tagged),
+        thousands(p.corpus),
+        p.corpus_share * 100.0,
+        thousands(p.in_cluster),
+        p.precision * 100.0,
+        p.recall * 100.0,
+        thousands(p.cluster_size)
+    );
+    if !p.outside.is_empty() {
+        println!("matches outside the cluster, e.g.:");
+        for s in &p.outside {
+            println!("  [{}] {}", s.id, one_line(&s.text, 110));
+        }
+    }
+    match (added.verdict, &added.load) {
+        (Verdict::TooBroad, _) => println!(
+            "refused: its matches outside the cluster are {:.1}% of all items, over --max-share \
+             {:.1}%; narrow it by hand or pass --force",
+            p.outside_share * 100.0,
+            args.max_share * 100.0
+        ),
+        (Verdict::Preview, _) => {
+            println!("preview only: nothing saved; add --yes to save it as a new taxonomy version");
+        }
+        (Verdict::Saved, Some(load)) => {
+            if let Some(version) = load.version {
                 println!(
                     "taxonomy version {version} loaded into {url}: {} themes",
-                    added.load.themes
+                    load.themes
                 );
-                print!("{}", added.load.diff);
+                print!("{}", load.diff);
             }
             println!(
                 "edit it with `trove taxonomy export > FILE.toml` and `trove taxonomy load FILE.toml`; tag stored items with `trove tag --all`"
             );
         }
+        (Verdict::Saved, None) => {}
     }
-    Ok(ExitCode::SUCCESS)
 }
 
 #[cfg(test)]

@@ -36,8 +36,11 @@ pub enum TaxonomyCommand {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
-    /// Add a cluster `trove discover` found to the current taxonomy as a new theme (its top
-    /// terms as keywords and phrases) and load it as a new version.
+    /// Propose a cluster `trove discover` found as a new theme: words and two-word phrases
+    /// specific to the cluster, previewed over the whole corpus (items tagged, share in the
+    /// cluster, matches outside it); saved as a new taxonomy version only with --yes, and
+    /// refused when its matches outside the cluster exceed --max-share of the corpus unless
+    /// --force.
     AddFromCluster(Box<crate::discover::AddFromClusterArgs>),
 }
 

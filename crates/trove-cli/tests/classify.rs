@@ -79,7 +79,11 @@ fn a_model_trained_on_banking77_labels_the_imported_test_set_as_its_source_coded
     let classified = json(&db, &["classify", "--format", "json"]);
     let items = classified["items"].as_u64().unwrap();
     assert!(items > 3000, "{items} items");
-    assert_eq!(classified["classified"].as_u64(), Some(items));
+    // banking77 has no "none" intent: the thresholds should barely abstain.
+    let no_label = classified["no_label"].as_u64().unwrap();
+    assert_eq!(classified["classified"].as_u64(), Some(items - no_label));
+    eprintln!("{no_label} of {items} items got no label");
+    assert!(no_label * 20 < items, "{no_label} of {items} abstained");
     assert_eq!(classified["version"], 1);
     assert_eq!(
         classified["new_themes"], 0,
@@ -100,11 +104,15 @@ fn a_model_trained_on_banking77_labels_the_imported_test_set_as_its_source_coded
         source.len()
     );
     assert!(agreement >= 0.85, "agreement {agreement}");
-    assert!(model.values().all(|t| t.len() == 1));
+    assert!(model.values().all(|t| t.len() <= 1));
     let any = themes(&store, ThemeOrigin::Any);
     assert!(
-        any.iter()
-            .all(|(id, t)| t.len() == if model[id] == source[id] { 1 } else { 2 }),
+        any.iter().all(|(id, t)| t.len()
+            == if model[id].is_empty() || model[id] == source[id] {
+                1
+            } else {
+                2
+            }),
         "`any` is the union of source and model themes, each once"
     );
 
