@@ -408,7 +408,10 @@ impl App {
         let min_inside = 3.max(members.len() / 20);
         let terms = rule_terms(&texts, &inside, promotion.min_precision, min_inside, 3);
         if terms.is_empty() {
-            return Err(DiscoverError::NoTerms(cluster, promotion.min_precision * 100.0));
+            return Err(DiscoverError::NoTerms(
+                cluster,
+                promotion.min_precision * 100.0,
+            ));
         }
         let name = match name {
             Some(name) => name.trim().to_owned(),
@@ -496,8 +499,8 @@ fn preview_rule(
     inside: &[bool],
     promotion: &Promotion,
 ) -> Result<RulePreview, DiscoverError> {
-    let taxonomy = Taxonomy::parse("proposed theme", entry)
-        .map_err(|e| DiscoverError::Toml(e.to_string()))?;
+    let taxonomy =
+        Taxonomy::parse("proposed theme", entry).map_err(|e| DiscoverError::Toml(e.to_string()))?;
     let tagger = Tagger::new(&taxonomy);
     let mut scratch = TagScratch::default();
     let (mut tagged, mut in_cluster) = (0u64, 0u64);

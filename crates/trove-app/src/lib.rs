@@ -30,7 +30,7 @@ pub use cues::{
 pub use demo::{DemoLoadError, DemoReport};
 pub use discover::{
     ClusterTheme, DiscoverError, DiscoverOptions, DiscoveredCluster, Discovery, PeriodCount,
-    ProposedTerm, Promotion, RulePreview, Sample, Verdict,
+    Promotion, ProposedTerm, RulePreview, Sample, Verdict,
 };
 pub use import::{ImportError, ImportOptions, ImportReport, RowErrorEntry};
 pub use journey_file::{journey_to_toml, parse_journey};

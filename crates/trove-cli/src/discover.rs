@@ -315,7 +315,11 @@ fn print_promotion(url: &DbUrl, added: &trove_app::ClusterTheme, args: &AddFromC
     let p = &added.preview;
     println!("theme `{}` ({}), its rule:", theme.id, theme.name);
     for t in &p.terms {
-        let kind = if t.text.contains(' ') { "phrase " } else { "keyword" };
+        let kind = if t.text.contains(' ') {
+            "phrase "
+        } else {
+            "keyword"
+        };
         println!(
             "  {kind} {:<28} in {} items, {} of them in the cluster ({:.0}%)",
             format!("{:?}", t.text),

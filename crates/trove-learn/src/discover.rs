@@ -721,7 +721,8 @@ pub fn rule_terms<S: AsRef<str>>(
         .collect();
     candidates.sort_by(|a, b| vocabulary[*a as usize].cmp(&vocabulary[*b as usize]));
     // Which texts each candidate matches.
-    let mut matches: HashMap<u32, Vec<usize>> = candidates.iter().map(|&t| (t, Vec::new())).collect();
+    let mut matches: HashMap<u32, Vec<usize>> =
+        candidates.iter().map(|&t| (t, Vec::new())).collect();
     for (i, terms) in per_text.iter().enumerate() {
         for t in terms {
             if let Some(m) = matches.get_mut(t) {
@@ -737,7 +738,11 @@ pub fn rule_terms<S: AsRef<str>>(
         let best = candidates
             .iter()
             .filter_map(|t| {
-                let new: Vec<usize> = matches[t].iter().copied().filter(|&i| !covered[i]).collect();
+                let new: Vec<usize> = matches[t]
+                    .iter()
+                    .copied()
+                    .filter(|&i| !covered[i])
+                    .collect();
                 let new_in = new.iter().filter(|&&i| inside[i]).count();
                 let precise = (covered_in + new_in) as f64
                     >= min_precision * (covered_all + new.len()) as f64;
@@ -849,7 +854,9 @@ mod tests {
             "flight attendant rude",
             "bags lost",
         ];
-        let inside = [true, true, true, true, false, false, false, false, false, false];
+        let inside = [
+            true, true, true, true, false, false, false, false, false, false,
+        ];
         let terms = rule_terms(&texts, &inside, 0.6, 2, 3);
         let names: Vec<&str> = terms.iter().map(|t| t.text.as_str()).collect();
         assert_eq!(names, ["cancelled"], "{terms:?}");

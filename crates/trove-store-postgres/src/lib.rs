@@ -11,6 +11,7 @@
 mod analysis_runs;
 mod customers;
 mod decode;
+mod discovery_runs;
 mod facts;
 mod feedback;
 mod journey;
@@ -377,6 +378,18 @@ impl Store for PostgresStore {
 
     fn analysis_run(&self, id: i64) -> StoreResult<Option<trove_store::AnalysisRun>> {
         analysis_runs::one(&mut *self.pool.get()?, id)
+    }
+
+    fn save_discovery_run(&self, run: &trove_store::NewDiscoveryRun) -> StoreResult<i64> {
+        discovery_runs::save(&mut *self.pool.get()?, run)
+    }
+
+    fn discovery_runs(&self, limit: usize) -> StoreResult<Vec<trove_store::DiscoveryRunSummary>> {
+        discovery_runs::list(&mut *self.pool.get()?, limit)
+    }
+
+    fn discovery_run(&self, id: i64) -> StoreResult<Option<trove_store::DiscoveryRun>> {
+        discovery_runs::one(&mut *self.pool.get()?, id)
     }
 
     fn save_model(&self, model: &trove_store::NewModel) -> StoreResult<i64> {

@@ -47,6 +47,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0007_metric_values_in_the_log",
         include_str!("../migrations/0007_metric_values_in_the_log.sql"),
     ),
+    (
+        8,
+        "0008_discovery_runs",
+        include_str!("../migrations/0008_discovery_runs.sql"),
+    ),
 ];
 
 /// The newest version this program knows.

@@ -7,6 +7,7 @@
 
 mod analysis_runs;
 mod decode;
+mod discovery_runs;
 mod facts;
 mod migrate;
 mod models;
@@ -705,6 +706,18 @@ impl Store for SqliteStore {
 
     fn analysis_run(&self, id: i64) -> StoreResult<Option<trove_store::AnalysisRun>> {
         analysis_runs::one(&self.lock(), id)
+    }
+
+    fn save_discovery_run(&self, run: &trove_store::NewDiscoveryRun) -> StoreResult<i64> {
+        discovery_runs::save(&self.lock(), run)
+    }
+
+    fn discovery_runs(&self, limit: usize) -> StoreResult<Vec<trove_store::DiscoveryRunSummary>> {
+        discovery_runs::list(&self.lock(), limit)
+    }
+
+    fn discovery_run(&self, id: i64) -> StoreResult<Option<trove_store::DiscoveryRun>> {
+        discovery_runs::one(&self.lock(), id)
     }
 
     fn save_model(&self, model: &trove_store::NewModel) -> StoreResult<i64> {

@@ -41,6 +41,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0007_metric_values_in_the_log",
         include_str!("../migrations/0007_metric_values_in_the_log.sql"),
     ),
+    (
+        8,
+        "0008_discovery_runs",
+        include_str!("../migrations/0008_discovery_runs.sql"),
+    ),
 ];
 
 /// Applies what is missing; returns the names applied now.

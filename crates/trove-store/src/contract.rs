@@ -52,6 +52,7 @@ macro_rules! contract_suite {
             a_tagged_insert_stores_the_items_and_their_rule_tags,
             theme_counts_include_descendants_once_per_item,
             analysis_runs_are_listed_newest_first_and_read_back_exactly,
+            discovery_runs_are_listed_newest_first_and_read_back_exactly,
             models_are_versioned_per_name_and_their_tags_sit_beside_rule_tags,
             sentiment_is_stored_per_item_and_per_mention,
             workflow_events_append_in_order_and_read_back_exactly,
@@ -1112,6 +1113,53 @@ pub fn analysis_runs_are_listed_newest_first_and_read_back_exactly(store: &dyn S
     );
     assert_eq!(store.analysis_run(first_id).unwrap().unwrap().result, "{}");
     assert_eq!(store.analysis_run(second_id + 1000).unwrap(), None);
+}
+
+pub fn discovery_runs_are_listed_newest_first_and_read_back_exactly(store: &dyn Store) {
+    assert!(store.discovery_runs(10).unwrap().is_empty());
+    assert_eq!(store.discovery_run(1).unwrap(), None);
+    let first = crate::NewDiscoveryRun {
+        created_at: 1_760_000_000,
+        params: r#"{"source":null,"clusters":null,"seed":1,"max_items":50000}"#.into(),
+        clusters: 0,
+        items: 0,
+        result: "{}".into(),
+    };
+    let result = concat!(
+        r#"{"clusters":[{"id":1,"name":"cancelled, refund","members":[3, 9007199254740993]}],"#,
+        "\n ",
+        r#""text":"Zürich \"ok\" 😀", "share": 0.30000000000000004}"#
+    );
+    let second = crate::NewDiscoveryRun {
+        created_at: 1_760_000_600,
+        params: r#"{"source":"tweets","clusters":30,"seed":7,"max_items":1000}"#.into(),
+        clusters: 30,
+        items: 3_000_000_000,
+        result: result.into(),
+    };
+    let first_id = store.save_discovery_run(&first).unwrap();
+    let second_id = store.save_discovery_run(&second).unwrap();
+    assert!(second_id > first_id);
+    let listed = store.discovery_runs(10).unwrap();
+    let ids: Vec<i64> = listed.iter().map(|r| r.id).collect();
+    assert_eq!(ids, vec![second_id, first_id], "newest first");
+    assert_eq!(store.discovery_runs(1).unwrap().len(), 1);
+    let expected = crate::DiscoveryRunSummary {
+        id: second_id,
+        created_at: second.created_at,
+        params: second.params.clone(),
+        clusters: 30,
+        items: 3_000_000_000,
+    };
+    assert_eq!(listed[0], expected);
+    let read = store.discovery_run(second_id).unwrap().unwrap();
+    assert_eq!(read.summary, expected);
+    assert_eq!(
+        read.result, result,
+        "the result JSON reads back byte for byte"
+    );
+    assert_eq!(store.discovery_run(first_id).unwrap().unwrap().result, "{}");
+    assert_eq!(store.discovery_run(second_id + 1000).unwrap(), None);
 }
 
 pub fn models_are_versioned_per_name_and_their_tags_sit_beside_rule_tags(store: &dyn Store) {

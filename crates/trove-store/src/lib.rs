@@ -9,6 +9,7 @@
 mod analysis_runs;
 #[cfg(feature = "contract")]
 pub mod contract;
+mod discovery_runs;
 mod error;
 mod models;
 mod query;
@@ -18,6 +19,7 @@ mod workflow;
 use std::ops::ControlFlow;
 
 pub use analysis_runs::{AnalysisRun, AnalysisRunSummary, NewAnalysisRun};
+pub use discovery_runs::{DiscoveryRun, DiscoveryRunSummary, NewDiscoveryRun};
 pub use error::StoreError;
 pub use models::{ModelSummary, NewModel, StoredModel};
 pub use query::{
@@ -207,6 +209,15 @@ pub trait Store: Send + Sync {
 
     /// One analysis run with its result, if stored.
     fn analysis_run(&self, id: i64) -> StoreResult<Option<AnalysisRun>>;
+
+    /// Saves a discovery run; returns its id.
+    fn save_discovery_run(&self, run: &NewDiscoveryRun) -> StoreResult<i64>;
+
+    /// The newest `limit` discovery runs, newest first, without their results.
+    fn discovery_runs(&self, limit: usize) -> StoreResult<Vec<DiscoveryRunSummary>>;
+
+    /// One discovery run with its result, if stored.
+    fn discovery_run(&self, id: i64) -> StoreResult<Option<DiscoveryRun>>;
 
     /// Saves a trained model as the next version of its name (the previous highest + 1, or 1);
     /// returns that version.
