@@ -12,17 +12,17 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::ControlFlow;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use trove_analytics::trend::{PeriodKind, period_index, period_label};
 use trove_domain::Slug;
 use trove_learn::discover::{
     DiscoverOptions as LearnOptions, RuleTerm, default_k, discover, rule_terms, sample_indices,
 };
-use trove_store::{Coverage, FeedbackFilter, StoreError, ThemeOrigin};
+use trove_store::{Coverage, FeedbackFilter, NewDiscoveryRun, StoreError, ThemeOrigin};
 use trove_text::{Scratch as TagScratch, Tagger, Taxonomy, ThemeDef};
 
-use crate::{App, TaxonomyLoad, TaxonomyLoadError};
+use crate::{App, NoProgress, Progress, TaxonomyLoad, TaxonomyLoadError};
 
 const PAGE: usize = 10_000;
 
@@ -54,7 +54,7 @@ impl Default for DiscoverOptions {
 }
 
 /// Items of a group in one month.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PeriodCount {
     /// The month (`2026-11`, UTC).
     pub period: String,
@@ -63,7 +63,7 @@ pub struct PeriodCount {
 }
 
 /// A representative verbatim.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sample {
     /// The item's id in the store.
     pub id: i64,
@@ -72,7 +72,7 @@ pub struct Sample {
 }
 
 /// One discovered group of untagged items.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DiscoveredCluster {
     /// Its number (1 = the largest), for `trove taxonomy add-from-cluster`.
     pub id: usize,
@@ -90,8 +90,7 @@ pub struct DiscoveredCluster {
     pub trend: Vec<PeriodCount>,
     /// Representative verbatims, closest to its centre first.
     pub samples: Vec<Sample>,
-    /// The store ids of its items.
-    #[serde(skip)]
+    /// The store ids of its items, ascending.
     pub members: Vec<i64>,
 }
 
@@ -112,6 +111,54 @@ pub struct Discovery {
     pub seed: u64,
     /// The groups, largest first.
     pub clusters: Vec<DiscoveredCluster>,
+}
+
+/// What a discovery run stores (everything of [`Discovery`] but the coverage, which is read
+/// afresh).
+#[derive(Debug, Serialize, Deserialize)]
+struct RunResult {
+    untagged: u64,
+    clustered: u64,
+    unclustered: u64,
+    k: usize,
+    seed: u64,
+    clusters: Vec<DiscoveredCluster>,
+}
+
+impl DiscoverOptions {
+    /// The options as stored with a run: two runs with the same parameters over the same
+    /// items find the same groups.
+    pub fn params(&self) -> String {
+        let f = &self.filter;
+        serde_json::json!({
+            "since": f.since,
+            "until": f.until,
+            "source": f.source,
+            "channel": f.channel.map(|c| format!("{c:?}")),
+            "business_unit": f.business_unit,
+            "journey_stage": f.journey_stage,
+            "touchpoint": f.touchpoint,
+            "segment": f.segment,
+            "clusters": self.clusters,
+            "seed": self.seed,
+            "max_items": self.max_items,
+            "samples": self.samples,
+        })
+        .to_string()
+    }
+}
+
+/// A discovery read back from the store, or just saved.
+#[derive(Debug, Clone)]
+pub struct StoredDiscovery {
+    /// The run's id.
+    pub run: i64,
+    /// When it ran (unix seconds).
+    pub created_at: i64,
+    /// Its parameters, as JSON.
+    pub params: String,
+    /// What it found (the coverage as of now).
+    pub discovery: Discovery,
 }
 
 /// Why discovery or promotion failed.
@@ -143,6 +190,12 @@ pub enum DiscoverError {
     /// The theme id is not a usable slug.
     #[error("`{0}` cannot be a theme id: give one with --id (lowercase letters, digits and -)")]
     BadId(String),
+    /// No discovery run has that id.
+    #[error("there is no discovery run {0}: `trove discover` stores one and prints its id")]
+    NoRun(i64),
+    /// A stored run is not readable as a discovery.
+    #[error("discovery run {0} cannot be read: {1}")]
+    BadRun(i64, String),
     /// The theme could not be written as TOML.
     #[error("cannot write the theme as TOML: {0}")]
     Toml(String),
@@ -231,6 +284,9 @@ pub enum Verdict {
     /// Refused: the rule would tag more than the allowed share of the corpus outside the
     /// group.
     TooBroad,
+    /// Refused: as the tagger matches them (it also matches word forms the proposal did not
+    /// count), the terms together are less precise than `min_precision`.
+    Imprecise,
 }
 
 /// What promoting a group to a theme did.
@@ -254,10 +310,135 @@ struct Untagged {
 }
 
 impl App {
+    /// Discovers (see [`App::discover`]) and stores the run, so its groups can be listed and
+    /// promoted later without clustering again.
+    pub fn discover_and_save(
+        &self,
+        options: &DiscoverOptions,
+        progress: &dyn Progress,
+    ) -> Result<StoredDiscovery, DiscoverError> {
+        let discovery = self.discover_with(options, progress)?;
+        let result = RunResult {
+            untagged: discovery.untagged,
+            clustered: discovery.clustered,
+            unclustered: discovery.unclustered,
+            k: discovery.k,
+            seed: discovery.seed,
+            clusters: discovery.clusters.clone(),
+        };
+        let result =
+            serde_json::to_string(&result).map_err(|e| DiscoverError::Toml(e.to_string()))?;
+        let created_at = jiff::Timestamp::now().as_second();
+        let params = options.params();
+        let run = self.store().save_discovery_run(&NewDiscoveryRun {
+            created_at,
+            params: params.clone(),
+            clusters: discovery.clusters.len() as u64,
+            items: discovery.clustered,
+            result,
+        })?;
+        Ok(StoredDiscovery {
+            run,
+            created_at,
+            params,
+            discovery,
+        })
+    }
+
+    /// A stored discovery run: run `id`, or (None) the newest run made with `options`'
+    /// parameters; None when there is no such run. The coverage is read as of now.
+    pub fn stored_discovery(
+        &self,
+        id: Option<i64>,
+        options: &DiscoverOptions,
+    ) -> Result<Option<StoredDiscovery>, DiscoverError> {
+        let store = self.store();
+        let id = match id {
+            Some(id) => id,
+            None => {
+                let params = options.params();
+                let newest = store
+                    .discovery_runs(usize::MAX >> 1)?
+                    .into_iter()
+                    .find(|r| r.params == params);
+                match newest {
+                    Some(run) => run.id,
+                    None => return Ok(None),
+                }
+            }
+        };
+        let run = store.discovery_run(id)?.ok_or(DiscoverError::NoRun(id))?;
+        let result: RunResult = serde_json::from_str(&run.result)
+            .map_err(|e| DiscoverError::BadRun(id, e.to_string()))?;
+        Ok(Some(StoredDiscovery {
+            run: id,
+            created_at: run.summary.created_at,
+            params: run.summary.params,
+            discovery: Discovery {
+                coverage: store.coverage(&options.filter)?,
+                untagged: result.untagged,
+                clustered: result.clustered,
+                unclustered: result.unclustered,
+                k: result.k,
+                seed: result.seed,
+                clusters: result.clusters,
+            },
+        }))
+    }
+
+    /// The members of group `cluster` of a discovery, in id order, with their texts: at most
+    /// `limit`, and how many there are.
+    pub fn cluster_members(
+        &self,
+        discovery: &Discovery,
+        cluster: usize,
+        limit: usize,
+    ) -> Result<(u64, Vec<Sample>), DiscoverError> {
+        let found = cluster
+            .checked_sub(1)
+            .and_then(|i| discovery.clusters.get(i))
+            .ok_or(DiscoverError::NoCluster {
+                id: cluster,
+                count: discovery.clusters.len(),
+            })?;
+        let wanted: HashSet<i64> = found.members.iter().take(limit).copied().collect();
+        let mut out = Vec::with_capacity(wanted.len());
+        let last = found.members.iter().take(limit).max().copied().unwrap_or(0);
+        self.store()
+            .scan_feedback(&FeedbackFilter::default(), PAGE, &mut |page| {
+                let mut past = false;
+                for s in page {
+                    past |= s.id >= last;
+                    if wanted.contains(&s.id) {
+                        out.push(Sample {
+                            id: s.id,
+                            text: s.item.text.as_str().to_owned(),
+                        });
+                    }
+                }
+                if past {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            })?;
+        Ok((found.members.len() as u64, out))
+    }
+
     /// Groups the untagged items with text, names each group and gives its size, trend and
     /// representative verbatims, with the coverage of the matching items.
     pub fn discover(&self, options: &DiscoverOptions) -> Result<Discovery, DiscoverError> {
+        self.discover_with(options, &NoProgress)
+    }
+
+    /// [`App::discover`], saying what it is doing: each stage's name, and the items read.
+    pub fn discover_with(
+        &self,
+        options: &DiscoverOptions,
+        progress: &dyn Progress,
+    ) -> Result<Discovery, DiscoverError> {
         let store = self.store();
+        progress.stage("reading themes");
         let coverage = store.coverage(&options.filter)?;
         // Items with any theme, then those whose themes are all source-coded taken out.
         let mut themed: HashMap<i64, Vec<String>> = HashMap::new();
@@ -281,7 +462,12 @@ impl App {
         })?;
         let tagged: HashSet<i64> = themed.into_keys().collect();
         let mut items: Vec<Untagged> = Vec::new();
+        progress.stage("reading texts");
+        progress.set_total(coverage.total);
+        let mut read = 0u64;
         store.scan_feedback(&options.filter, PAGE, &mut |page| {
+            read += page.len() as u64;
+            progress.set_done(read);
             items.extend(
                 page.into_iter()
                     .filter(|s| !tagged.contains(&s.id) && !s.item.text.as_str().trim().is_empty())
@@ -311,6 +497,10 @@ impl App {
             ..LearnOptions::default()
         };
         learn.cluster.seed = options.seed;
+        progress.stage(&format!(
+            "clustering {} items into {k} groups and naming them",
+            texts.len()
+        ));
         let found = discover(&texts, &learn);
 
         let months: Vec<i64> = items
@@ -369,7 +559,7 @@ impl App {
     /// Proposes discovered group `cluster` (its 1-based number) as a new theme of the current
     /// taxonomy, previews what its rule would tag over every item with text matching
     /// `filter`, and, when `promotion.save` and the rule tags at most `max_share` of them
-    /// outside the group (or `force`), loads the taxonomy with it as a new version. The rule's terms are the words
+    /// outside the group with a precision of at least `min_precision` (or `force`), loads the taxonomy with it as a new version. The rule's terms are the words
     /// and two-word phrases specific to the group (see `trove_learn::discover::rule_terms`:
     /// at least `min_precision` of the items containing a term are in the group, each covering
     /// at least 3 items or 5% of it, at most 3 terms); two-word terms become phrases, single
@@ -464,6 +654,8 @@ impl App {
         let preview = preview_rule(&entry, &terms, &corpus, &inside, promotion)?;
         let verdict = if preview.outside_share > promotion.max_share && !promotion.force {
             Verdict::TooBroad
+        } else if preview.precision < promotion.min_precision && !promotion.force {
+            Verdict::Imprecise
         } else if promotion.save {
             Verdict::Saved
         } else {
@@ -551,7 +743,6 @@ mod tests {
     use trove_store_sqlite::SqliteStore;
 
     use super::*;
-    use crate::NoProgress;
 
     const TAXONOMY: &str =
         "[[themes]]\nid = \"billing\"\nname = \"Billing\"\nkeywords = [\"fee\"]\n";
@@ -601,12 +792,66 @@ mod tests {
         assert_eq!(parking.size, 3, "{d:#?}");
         assert_eq!(parking.trend.iter().map(|p| p.count).sum::<u64>(), 3);
 
-        let added = app
-            .add_theme_from_cluster(&d, parking.id, None, Some("Parking"))
+        // A stored run reads back as it was found, and its members can be listed.
+        let saved = app.discover_and_save(&options, &NoProgress).unwrap();
+        assert_eq!(saved.discovery, d);
+        let read = app.stored_discovery(None, &options).unwrap().unwrap();
+        assert_eq!((read.run, &read.discovery), (saved.run, &d));
+        let other = DiscoverOptions {
+            seed: 2,
+            ..options.clone()
+        };
+        assert!(app.stored_discovery(None, &other).unwrap().is_none());
+        assert!(matches!(
+            app.stored_discovery(Some(99), &options),
+            Err(DiscoverError::NoRun(99))
+        ));
+        let (size, members) = app.cluster_members(&d, parking.id, 2).unwrap();
+        assert_eq!(size, 3);
+        let listed: Vec<&str> = members.iter().map(|m| m.text.as_str()).collect();
+        assert_eq!(
+            listed,
+            ["the parking lot was full", "no parking spaces left"]
+        );
+
+        let filter = FeedbackFilter::default();
+        let preview = app
+            .add_theme_from_cluster(
+                &d,
+                &filter,
+                parking.id,
+                None,
+                Some("Parking"),
+                &Promotion::default(),
+            )
             .unwrap();
+        assert_eq!(preview.verdict, Verdict::Preview);
+        assert!(preview.load.is_none());
+        assert_eq!(preview.theme.keywords, ["parking"]);
+        let p = &preview.preview;
+        assert_eq!(
+            (p.corpus, p.tagged, p.in_cluster, p.cluster_size),
+            (7, 3, 3, 3)
+        );
+        assert_eq!((p.precision, p.recall, p.outside_share), (1.0, 1.0, 0.0));
+        assert!(p.outside.is_empty());
+        assert_eq!(
+            app.export_taxonomy().unwrap().unwrap(),
+            TAXONOMY,
+            "nothing saved"
+        );
+        let save = Promotion {
+            save: true,
+            ..Promotion::default()
+        };
+        let added = app
+            .add_theme_from_cluster(&d, &filter, parking.id, None, Some("Parking"), &save)
+            .unwrap();
+        assert_eq!(added.verdict, Verdict::Saved);
         assert_eq!(added.theme.id.as_str(), "parking");
-        assert_eq!(added.load.version, Some(2));
-        assert_eq!(added.load.diff.added, ["parking"]);
+        let load = added.load.unwrap();
+        assert_eq!(load.version, Some(2));
+        assert_eq!(load.diff.added, ["parking"]);
         let exported = app.export_taxonomy().unwrap().unwrap();
         assert!(exported.starts_with(TAXONOMY), "{exported}");
         let report = app
@@ -615,11 +860,11 @@ mod tests {
             .unwrap();
         assert_eq!(report.tagged, 4);
         assert!(matches!(
-            app.add_theme_from_cluster(&d, parking.id, None, Some("Parking")),
+            app.add_theme_from_cluster(&d, &filter, parking.id, None, Some("Parking"), &save),
             Err(DiscoverError::IdTaken(_))
         ));
         assert!(matches!(
-            app.add_theme_from_cluster(&d, 9, None, None),
+            app.add_theme_from_cluster(&d, &filter, 9, None, None, &save),
             Err(DiscoverError::NoCluster { id: 9, count: 2 })
         ));
     }

@@ -30,7 +30,7 @@ pub use cues::{
 pub use demo::{DemoLoadError, DemoReport};
 pub use discover::{
     ClusterTheme, DiscoverError, DiscoverOptions, DiscoveredCluster, Discovery, PeriodCount,
-    Promotion, ProposedTerm, RulePreview, Sample, Verdict,
+    Promotion, ProposedTerm, RulePreview, Sample, StoredDiscovery, Verdict,
 };
 pub use import::{ImportError, ImportOptions, ImportReport, RowErrorEntry};
 pub use journey_file::{journey_to_toml, parse_journey};
@@ -47,6 +47,8 @@ pub trait Progress: Sync {
     fn set_total(&self, total: u64);
     /// This much of the total is done.
     fn set_done(&self, done: u64);
+    /// A new stage of the task begins (its name, for a spinner).
+    fn stage(&self, _name: &str) {}
 }
 
 /// Progress that nobody watches.

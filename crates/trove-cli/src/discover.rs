@@ -7,7 +7,12 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
-use trove_app::{App, DiscoverOptions, Discovery, PeriodCount, Promotion, Sample, Verdict};
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use trove_app::{
+    App, DiscoverOptions, Discovery, PeriodCount, Promotion, Sample, StoredDiscovery, Verdict,
+};
 use trove_store::FeedbackFilter;
 
 use crate::Format;
@@ -49,7 +54,37 @@ impl DiscoverScope {
 
 /// Arguments of `trove discover`.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct DiscoverArgs {
+    /// `show`: list a stored run's cluster; none: discover and store a new run.
+    #[command(subcommand)]
+    command: Option<DiscoverCommand>,
+    #[command(flatten)]
+    scope: DiscoverScope,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
+/// What `trove discover` does besides discovering.
+#[derive(Debug, clap::Subcommand)]
+pub enum DiscoverCommand {
+    /// List a cluster's members (item ids and texts) from a stored run.
+    Show(ShowArgs),
+}
+
+/// Arguments of `trove discover show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The cluster's number, as `trove discover` printed it.
+    cluster: usize,
+    /// The discovery run (default: the newest made with the same --clusters, --seed,
+    /// --source and --max-items).
+    #[arg(long)]
+    run: Option<i64>,
+    /// List at most this many members (in id order).
+    #[arg(long, default_value_t = 20)]
+    limit: usize,
     #[command(flatten)]
     scope: DiscoverScope,
     /// Output format.
@@ -62,6 +97,10 @@ pub struct DiscoverArgs {
 pub struct AddFromClusterArgs {
     /// The cluster's number, as `trove discover` printed it (with the same options).
     cluster: usize,
+    /// The discovery run (default: the newest made with the same --clusters, --seed, --source
+    /// and --max-items; none stored: discover now and store the run).
+    #[arg(long)]
+    run: Option<i64>,
     /// The new theme's id (default: a slug of its name).
     #[arg(long)]
     id: Option<String>,
@@ -109,6 +148,7 @@ struct DiscoverJson<'a> {
     unclustered: u64,
     k: usize,
     seed: u64,
+    run: i64,
     seconds: f64,
     clusters: Vec<ClusterJson<'a>>,
 }
@@ -174,11 +214,115 @@ fn print_coverage(discovery: &Discovery) {
     }
 }
 
+/// Stages of a long task on a terminal's standard error (a spinner, the stage, the elapsed
+/// time and a count when known), hidden otherwise.
+struct Stages(ProgressBar);
+
+impl Stages {
+    fn new() -> Self {
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        if !std::io::stderr().is_terminal() {
+            bar.set_draw_target(ProgressDrawTarget::hidden());
+        }
+        if let Ok(style) = ProgressStyle::with_template("{spinner} [{elapsed}] {msg} {human_pos}") {
+            bar.set_style(style);
+        }
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        Self(bar)
+    }
+}
+
+impl Drop for Stages {
+    fn drop(&mut self) {
+        self.0.finish_and_clear();
+    }
+}
+
+impl trove_app::Progress for Stages {
+    fn set_total(&self, total: u64) {
+        self.0.set_length(total);
+    }
+    fn set_done(&self, done: u64) {
+        self.0.set_position(done);
+    }
+    fn stage(&self, name: &str) {
+        self.0.set_position(0);
+        self.0.set_message(name.to_owned());
+    }
+}
+
+/// A stored run: `run` if given, else the newest with these options, else a new one (said on
+/// standard error).
+fn stored_or_new(
+    app: &App,
+    run: Option<i64>,
+    options: &DiscoverOptions,
+) -> Result<StoredDiscovery> {
+    if let Some(stored) = app.stored_discovery(run, options)? {
+        if run.is_some() && stored.params != options.params() {
+            anyhow::bail!(
+                "discovery run {} was made with other options ({}); give the same --clusters, \
+                 --seed, --source and --max-items, or leave out --run",
+                stored.run,
+                stored.params
+            );
+        }
+        eprintln!("using discovery run {}", stored.run);
+        return Ok(stored);
+    }
+    eprintln!("no stored discovery run with these options: discovering now");
+    let stages = Stages::new();
+    let stored = app.discover_and_save(options, &stages)?;
+    drop(stages);
+    eprintln!("stored as discovery run {}", stored.run);
+    Ok(stored)
+}
+
+/// `trove discover show CLUSTER`.
+fn show(app: &App, args: &ShowArgs) -> Result<ExitCode> {
+    let stored = stored_or_new(app, args.run, &args.scope.options())?;
+    let (size, members) = app.cluster_members(&stored.discovery, args.cluster, args.limit)?;
+    let cluster = &stored.discovery.clusters[args.cluster - 1];
+    match args.format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "run": stored.run,
+                "cluster": args.cluster,
+                "name": cluster.name,
+                "size": size,
+                "members": members,
+            }))?
+        ),
+        Format::Human => {
+            println!(
+                "run {}, cluster #{} {} ({} items; {} listed)",
+                stored.run,
+                args.cluster,
+                cluster.name,
+                thousands(size),
+                members.len()
+            );
+            for s in &members {
+                println!("  [{}] {}", s.id, one_line(&s.text, 110));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `trove discover`.
 pub fn run(url: &DbUrl, args: &DiscoverArgs) -> Result<ExitCode> {
     let app = App::new(url.open()?);
+    if let Some(DiscoverCommand::Show(show_args)) = &args.command {
+        return show(&app, show_args);
+    }
     let started = std::time::Instant::now();
-    let discovery = app.discover(&args.scope.options())?;
+    let stages = Stages::new();
+    let stored = app.discover_and_save(&args.scope.options(), &stages)?;
+    drop(stages);
+    let run = stored.run;
+    let discovery = stored.discovery;
     let seconds = started.elapsed().as_secs_f64();
     match args.format {
         Format::Json => {
@@ -197,6 +341,7 @@ pub fn run(url: &DbUrl, args: &DiscoverArgs) -> Result<ExitCode> {
                 unclustered: discovery.unclustered,
                 k: discovery.k,
                 seed: discovery.seed,
+                run,
                 seconds,
                 clusters: discovery
                     .clusters
@@ -269,7 +414,8 @@ pub fn run(url: &DbUrl, args: &DiscoverArgs) -> Result<ExitCode> {
                 );
             }
             println!(
-                "\npromote a cluster to a theme with `trove taxonomy add-from-cluster ID --name NAME` (same --clusters, --seed, --source)"
+                "\nstored as discovery run {run}: list a cluster's members with `trove discover show ID`, \
+                 promote one with `trove taxonomy add-from-cluster ID --name NAME` (preview; --yes saves)"
             );
         }
     }
@@ -283,7 +429,8 @@ pub fn add_from_cluster(url: &DbUrl, args: &AddFromClusterArgs) -> Result<ExitCo
     }
     let app = App::new(url.open()?);
     let options = args.scope.options();
-    let discovery = app.discover(&options)?;
+    let stored = stored_or_new(&app, args.run, &options)?;
+    let discovery = stored.discovery;
     let promotion = Promotion {
         min_precision: args.min_precision,
         max_share: args.max_share,
@@ -303,11 +450,13 @@ pub fn add_from_cluster(url: &DbUrl, args: &AddFromClusterArgs) -> Result<ExitCo
         Format::Json => println!("{}", serde_json::to_string_pretty(&added)?),
         Format::Human => print_promotion(url, &added, args),
     }
-    Ok(if added.verdict == Verdict::TooBroad {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(
+        if matches!(added.verdict, Verdict::TooBroad | Verdict::Imprecise) {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        },
+    )
 }
 
 fn print_promotion(url: &DbUrl, added: &trove_app::ClusterTheme, args: &AddFromClusterArgs) {
@@ -351,6 +500,12 @@ fn print_promotion(url: &DbUrl, added: &trove_app::ClusterTheme, args: &AddFromC
              {:.1}%; narrow it by hand or pass --force",
             p.outside_share * 100.0,
             args.max_share * 100.0
+        ),
+        (Verdict::Imprecise, _) => println!(
+            "refused: as the tagger matches it, only {:.0}% of what it tags is in the cluster, \
+             under --min-precision {:.0}%; narrow it by hand or pass --force",
+            p.precision * 100.0,
+            args.min_precision * 100.0
         ),
         (Verdict::Preview, _) => {
             println!("preview only: nothing saved; add --yes to save it as a new taxonomy version");
