@@ -117,11 +117,55 @@ fn discovered_clusters_are_named_and_one_becomes_a_theme() {
         "{human}"
     );
 
+    // The run is stored: a cluster's members are listed from it.
+    assert_eq!(found["run"], 1);
+    let shown = json(
+        &db,
+        &["discover", "show", "2", "--limit", "3", "--format", "json"],
+    );
+    assert_eq!(shown["run"], 3, "the newest of the three runs above");
+    assert_eq!(shown["size"], clusters[1]["size"]);
+    assert_eq!(shown["members"].as_array().unwrap().len(), 3);
+
+    // Promotion previews first: the first cluster with a rule precise and narrow enough is
+    // saved with --yes.
+    let promotable = (1..=clusters.len())
+        .find(|c| {
+            // A refused rule or a cluster with no precise term exits with failure.
+            let output = Command::new(TROVE)
+                .args([
+                    "taxonomy",
+                    "add-from-cluster",
+                    &c.to_string(),
+                    "--format",
+                    "json",
+                ])
+                .arg("--db")
+                .arg(&db)
+                .output()
+                .unwrap();
+            let preview: Value = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
+            output.status.success() && preview["verdict"] == "preview"
+        })
+        .expect("a promotable cluster");
+    let exported_before = ok(&db, &["taxonomy", "export"]);
+    assert!(
+        !exported_before.contains("discovered: "),
+        "a preview saves nothing"
+    );
     let added = ok(
         &db,
-        &["taxonomy", "add-from-cluster", "1", "--name", "Something"],
+        &[
+            "taxonomy",
+            "add-from-cluster",
+            &promotable.to_string(),
+            "--name",
+            "Something",
+            "--yes",
+        ],
     );
-    assert!(added.contains("added theme `something`"), "{added}");
+    assert!(added.contains("theme `something`"), "{added}");
+    assert!(added.contains("in the cluster"), "{added}");
     assert!(added.contains("taxonomy version 2"), "{added}");
     assert!(added.contains("trove tag --all"), "{added}");
     let exported = ok(&db, &["taxonomy", "export"]);
@@ -136,10 +180,10 @@ fn discovered_clusters_are_named_and_one_becomes_a_theme() {
     assert!(raised > coverage, "coverage {coverage} → {raised}");
     assert!(untagged_with_text(&db) < untagged);
     eprintln!(
-        "demo: {untagged} untagged items in {} clusters in {:.2} s; coverage {coverage:.3} → {raised:.3} after adding cluster 1 ({})",
+        "demo: {untagged} untagged items in {} clusters in {:.2} s; coverage {coverage:.3} → {raised:.3} after adding cluster {promotable} ({})",
         clusters.len(),
         found["seconds"].as_f64().unwrap(),
-        clusters[0]["name"]
+        clusters[promotable - 1]["name"]
     );
 
     // The theme now exists: adding it again is refused; a cluster that does not exist too.
@@ -150,6 +194,91 @@ fn discovered_clusters_are_named_and_one_becomes_a_theme() {
         .unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("there is no cluster 99"));
+}
+
+const TWEETS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/data/airline-tweets/Tweets.csv"
+);
+
+/// On the airline tweets, the cancellations cluster becomes a theme matched by words specific
+/// to it, never the bare `flight` that tags a quarter of all tweets; the rule is previewed
+/// against the whole corpus, and a broad rule is refused unless forced.
+#[test]
+fn a_cancelled_flight_promotion_keeps_precision_on_the_airline_tweets() {
+    if !Path::new(TWEETS).exists() {
+        eprintln!("skipped: {TWEETS} is absent");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("tweets.db");
+    ok(
+        &db,
+        &[
+            "import",
+            TWEETS,
+            "--mapping",
+            "mappings/airline-tweets.toml",
+        ],
+    );
+    let found = json(&db, &["discover", "--format", "json"]);
+    let clusters = found["clusters"].as_array().unwrap();
+    let cancelled = clusters
+        .iter()
+        .position(|c| c["name"].as_str().unwrap().starts_with("cancelled"))
+        .expect("a cancellations cluster")
+        + 1;
+    // Reuses the stored run (no second clustering), previews, saves nothing.
+    let preview = json(
+        &db,
+        &[
+            "taxonomy",
+            "add-from-cluster",
+            &cancelled.to_string(),
+            "--name",
+            "Cancelled flight",
+            "--format",
+            "json",
+        ],
+    );
+    eprintln!("cancelled flight: {}", preview["preview"]);
+    assert_eq!(preview["verdict"], "preview", "{preview}");
+    let keywords = preview["theme"]["keywords"].as_array().unwrap();
+    assert!(!keywords.iter().any(|k| k == "flight"), "{preview}");
+    let p = &preview["preview"];
+    // Measured: `cancelled` alone; 997 tweets (6.9%), 88% of them in the cluster, 94% of it.
+    assert!(p["precision"].as_f64().unwrap() >= 0.8, "{p}");
+    assert!(p["recall"].as_f64().unwrap() >= 0.8, "{p}");
+    assert!(p["outside_share"].as_f64().unwrap() <= 0.05, "{p}");
+    assert_eq!(p["outside"].as_array().unwrap().len(), 5);
+    let exported = Command::new(TROVE)
+        .args(["taxonomy", "export", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(!exported.status.success(), "a preview loads no taxonomy");
+    // The same cluster with a limit so tight even this rule is too broad: refused, unless
+    // forced (and then saved).
+    let tight = [
+        "taxonomy",
+        "add-from-cluster",
+        &cancelled.to_string(),
+        "--name",
+        "Cancelled flight",
+        "--max-share",
+        "0.001",
+        "--yes",
+    ];
+    let output = Command::new(TROVE)
+        .args(tight)
+        .arg("--db")
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout).contains("refused"));
+    let forced: Vec<&str> = tight.iter().copied().chain(["--force"]).collect();
+    assert!(ok(&db, &forced).contains("taxonomy version 1"));
 }
 
 fn banking77_test() -> Option<(Vec<String>, Vec<String>)> {
