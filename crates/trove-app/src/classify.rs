@@ -86,10 +86,10 @@ pub enum ClassifyError {
         /// The names that are stored.
         stored: Vec<String>,
     },
-    /// Single-label training from the store met items with several source themes.
+    /// Single-label training from the store met items with several themes.
     #[error(
-        "{items} items carry several source themes (e.g. item {example}); a single-label model \
-         cannot learn them: train with --multi-label"
+        "{items} items carry several themes (e.g. item {example}); a single-label model cannot \
+         learn them: train with --multi-label"
     )]
     SeveralThemes {
         /// How many items.
@@ -439,18 +439,20 @@ impl App {
         self.train_on(&data, spec)
     }
 
-    /// Trains a classifier on the stored items matching `filter`, their source-coded themes
-    /// (ids) as labels and their texts as input, and saves it like [`App::train_model`].
-    /// Items with an empty text are skipped; items with no source theme are skipped unless
-    /// `spec.keep_unlabelled`. A single-label spec refuses items with several themes.
+    /// Trains a classifier on the stored items matching `filter`, their themes of `origin`
+    /// (ids; [`ThemeOrigin::Source`]: those the source coded) as labels and their texts as
+    /// input, and saves it like [`App::train_model`]. Items with an empty text are skipped;
+    /// items with no such theme are skipped unless `spec.keep_unlabelled`. A single-label
+    /// spec refuses items with several themes.
     pub fn train_from_themes(
         &self,
         filter: &FeedbackFilter,
+        origin: ThemeOrigin,
         spec: &TrainSpec,
     ) -> Result<TrainReport, ClassifyError> {
         let store = self.store();
         let mut themes: BTreeMap<i64, Vec<String>> = BTreeMap::new();
-        store.scan_item_themes(filter, ThemeOrigin::Source, 5_000, &mut |page| {
+        store.scan_item_themes(filter, origin, 5_000, &mut |page| {
             themes.extend(page.into_iter().map(|i| (i.id, i.themes)));
             ControlFlow::Continue(())
         })?;
@@ -901,7 +903,7 @@ mod tests {
             ..TrainSpec::new("coded", "themes:source", "", "")
         };
         let report = app
-            .train_from_themes(&FeedbackFilter::default(), &spec)
+            .train_from_themes(&FeedbackFilter::default(), ThemeOrigin::Source, &spec)
             .unwrap();
         assert_eq!(
             (report.examples, report.skipped, report.classes),
@@ -915,7 +917,7 @@ mod tests {
             ..spec
         };
         let report = app
-            .train_from_themes(&FeedbackFilter::default(), &spec)
+            .train_from_themes(&FeedbackFilter::default(), ThemeOrigin::Source, &spec)
             .unwrap();
         assert_eq!((report.examples, report.unlabelled), (76, 25));
         assert_eq!(report.version, 2);
@@ -943,7 +945,7 @@ mod tests {
                 None,
             )
             .unwrap();
-        let several = app.train_from_themes(&FeedbackFilter::default(), &spec);
+        let several = app.train_from_themes(&FeedbackFilter::default(), ThemeOrigin::Source, &spec);
         assert!(matches!(
             several,
             Err(ClassifyError::SeveralThemes { items: 1, .. })

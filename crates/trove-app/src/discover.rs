@@ -1,6 +1,8 @@
 //! Theme discovery: among the items no theme matched, groups of similar comments, each with a
-//! readable name, its size, its trend and representative verbatims; and promoting a group to
-//! a theme of the current taxonomy.
+//! readable name, its size, its trend and representative verbatims, stored as a run
+//! ([`App::discover_and_save`]) so its groups can be listed and promoted later; and promoting
+//! a group to a theme of the current taxonomy with a rule that keeps precision, previewed
+//! before it is saved ([`App::add_theme_from_cluster`]).
 //!
 //! An item is untagged when it has no theme other than those its source coded (rule tags and
 //! model labels count, as coverage counts them). Themes are read by id, so an item whose only

@@ -17,7 +17,7 @@ use clap::Args;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Table};
 use trove_app::TrainSpec;
-use trove_store::FeedbackFilter;
+use trove_store::{FeedbackFilter, ThemeOrigin};
 
 use crate::Format;
 use crate::db::DbUrl;
@@ -29,6 +29,8 @@ use crate::output::{Bar, thousands};
 pub enum ThemeSource {
     /// The themes the source coded, stored with the items at import.
     Source,
+    /// The themes the taxonomy's rules tagged (to generalise the rules beyond their words).
+    Rule,
 }
 
 /// Arguments of `trove train`.
@@ -135,8 +137,13 @@ pub fn train(url: &DbUrl, args: &TrainArgs) -> Result<ExitCode> {
             .unwrap_or_else(|| trove_app::DEFAULT_LABEL_SEPARATOR.to_owned())
     });
     let column = |c: &Option<String>| c.clone().unwrap_or_default();
-    let origin = format!(
-        "themes:source{}",
+    let origin = match args.from_themes {
+        Some(ThemeSource::Rule) => ThemeOrigin::Rule,
+        _ => ThemeOrigin::Source,
+    };
+    let described = format!(
+        "themes:{}{}",
+        origin.stored().unwrap_or("any"),
         args.source
             .as_ref()
             .map_or_else(String::new, |s| format!(":{s}"))
@@ -154,7 +161,7 @@ pub fn train(url: &DbUrl, args: &TrainArgs) -> Result<ExitCode> {
             &args
                 .labels
                 .as_ref()
-                .map_or(origin, |l| l.display().to_string()),
+                .map_or(described, |l| l.display().to_string()),
             &column(&args.text_column),
             &column(&args.label_column),
         )
@@ -171,8 +178,8 @@ pub fn train(url: &DbUrl, args: &TrainArgs) -> Result<ExitCode> {
                 source: args.source.clone(),
                 ..FeedbackFilter::default()
             };
-            app.train_from_themes(&filter, &spec)
-                .context("training on the stored source themes")?
+            app.train_from_themes(&filter, origin, &spec)
+                .context("training on the stored themes")?
         }
     };
     if !report.rare_labels.is_empty() {
@@ -292,8 +299,13 @@ pub fn classify(url: &DbUrl, args: &ClassifyArgs) -> Result<ExitCode> {
             );
             if report.no_label > 0 {
                 println!(
-                    "{} items got no label (their best label scored under its threshold)",
-                    thousands(report.no_label)
+                    "{} items got no label ({})",
+                    thousands(report.no_label),
+                    if report.multi_label {
+                        "no label scored at or above its threshold"
+                    } else {
+                        "their best label scored under its threshold, or \"no label\" scored best"
+                    }
                 );
             }
             let mut out = table(&["label", "theme", "items"]);

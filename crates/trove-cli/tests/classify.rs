@@ -120,6 +120,17 @@ fn a_model_trained_on_banking77_labels_the_imported_test_set_as_its_source_coded
     let listed = json(&db, &["models", "--format", "json"]);
     assert_eq!(listed.as_array().unwrap().len(), 1);
     assert!(ok(&db, &["models"]).contains("default"));
+    // An unknown name is refused with the stored names.
+    let output = std::process::Command::new(common::TROVE)
+        .args(["classify", "--name", "nope", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("no model named \"nope\" is stored; stored models: default")
+    );
 }
 
 const TWEETS: &str = concat!(

@@ -4,8 +4,13 @@
 //!   weights of word 1-2-grams and character 2-4-grams taken within words (as scikit-learn's
 //!   `char_wb`; both ranges are options), each block L2-normalised; the model is a one-vs-rest
 //!   linear SVM (L2-regularised squared hinge loss) trained by dual coordinate descent (Hsieh
-//!   et al. 2008, the liblinear algorithm), classes spread over threads. Multi-class ([`Classifier::predict`], argmax)
-//!   and multi-label ([`Classifier::train_multi`], [`Classifier::predict_multi`], decision > 0).
+//!   et al. 2008, the liblinear algorithm), classes spread over threads, optionally with
+//!   balanced class weights ([`ClassWeight`]). Multi-class ([`Classifier::predict`], argmax;
+//!   [`Classifier::predict_label`], which may abstain) and multi-label
+//!   ([`Classifier::train_multi`], [`Classifier::predict_multi`]). Per-label decision
+//!   thresholds are chosen on out-of-fold scores when asked ([`TrainOptions::threshold_folds`],
+//!   [`Classifier::thresholds`]); without them multi-label cuts at 0 and multi-class never
+//!   abstains.
 //!   A trained model round-trips through [`Classifier::to_bytes`] / [`Classifier::from_bytes`].
 //! - [`metrics`]: accuracy, per-class precision / recall / F1, macro-F1, the confusions most
 //!   often made, micro- and macro-F1 for multi-label, and NMI / ARI of a clustering against
@@ -14,7 +19,8 @@
 //!   representative items per cluster (for theme discovery).
 //! - [`discover`]: theme discovery over that clustering: each group named by its most
 //!   distinctive words (unigrams and bigrams, stop words left out), with distinct
-//!   representative texts.
+//!   representative texts; and the terms that make a precise rule for a group
+//!   ([`discover::rule_terms`]).
 //!
 //! Pure and deterministic: the same examples and options give the same model, bit for bit.
 //! This crate does no IO (callers read files and pass texts in) and must not depend on the

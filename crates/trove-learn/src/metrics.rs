@@ -162,7 +162,7 @@ pub fn evaluate_optional<T: AsRef<str>, P: AsRef<str>>(
             count,
         })
         .collect();
-    confusions.sort_by(|a, b| b.count.cmp(&a.count));
+    confusions.sort_by_key(|c| std::cmp::Reverse(c.count));
     Evaluation {
         accuracy: ratio(right, truth.len().min(predicted.len())),
         macro_f1: mean(per_class.iter().map(|c| c.f1)),
