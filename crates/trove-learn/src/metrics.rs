@@ -339,13 +339,14 @@ mod tests {
         let pred = [Some("a"), None, None, Some("b"), Some("b"), Some("a")];
         let e = evaluate_optional(&truth, &pred);
         assert!((e.accuracy - 3.0 / 6.0).abs() < 1e-12);
-        // a: tp 1, fp 1, fn 2 → P 1/2, R 1/3, F1 2/5. b: tp 1, fp 1, fn 1 → F1 1/2.
+        // a: tp 1, fp 1 (b → a), fn 1 (a → none) → P 1/2, R 1/2, F1 1/2.
+        // b: tp 1, fp 1 (none → b), fn 1 (b → a) → F1 1/2.
         let a = &e.per_class[0];
-        assert_eq!((a.label.as_str(), a.support), ("a", 3));
-        assert!((a.precision - 0.5).abs() < 1e-12 && (a.recall - 1.0 / 3.0).abs() < 1e-12);
-        assert!((a.f1 - 0.4).abs() < 1e-12);
+        assert_eq!((a.label.as_str(), a.support), ("a", 2));
+        assert!((a.precision - 0.5).abs() < 1e-12 && (a.recall - 0.5).abs() < 1e-12);
+        assert!((a.f1 - 0.5).abs() < 1e-12);
         assert!((e.per_class[1].f1 - 0.5).abs() < 1e-12);
-        assert!((e.macro_f1 - 0.45).abs() < 1e-12);
+        assert!((e.macro_f1 - 0.5).abs() < 1e-12);
         assert_eq!(e.per_class.len(), 2, "no label is not a class");
         assert_eq!(e.confusions.len(), 3);
         assert!(

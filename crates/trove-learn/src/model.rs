@@ -872,9 +872,12 @@ mod tests {
         };
         let model =
             Classifier::train_sets(&texts, &sets, Task::OneLabel, &options).expect("trains");
+        // Two labels and the learned "no label" class (which wins whatever its score).
+        assert!(model.has_none_class());
+        assert_eq!(model.labels(), ["card", "refund"]);
         let thresholds = model.thresholds().expect("chosen");
-        assert_eq!(thresholds.len(), 2);
-        assert!(thresholds.iter().all(|t| t.is_finite()), "{thresholds:?}");
+        assert_eq!(thresholds.len(), 3);
+        assert_eq!(thresholds[2], f32::NEG_INFINITY);
         assert_eq!(
             model.predict_label("my card was declined again"),
             Some("card")
@@ -884,11 +887,13 @@ mod tests {
         assert_eq!(all, [Some("refund"), None]);
         let copy = Classifier::from_bytes(&model.to_bytes()).expect("reads");
         assert_eq!(copy, model);
-        // Without folds nothing is chosen and the best label is always given.
+        // Without folds no threshold is chosen; the "no label" class still abstains, and a
+        // best label, when asked for, is always a real one.
         let plain = Classifier::train_sets(&texts, &sets, Task::OneLabel, &TrainOptions::default())
             .expect("trains");
         assert_eq!(plain.thresholds(), None);
-        assert!(plain.predict_label("thanks, great service").is_some());
+        assert_eq!(plain.predict_label("thanks, great service"), None);
+        assert!(["card", "refund"].contains(&plain.predict("thanks, great service")));
     }
 
     #[test]
