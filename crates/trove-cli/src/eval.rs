@@ -347,6 +347,8 @@ pub fn run(args: &EvalArgs) -> Result<ExitCode> {
             "exact_match": e.exact_match,
             "per_class": per_class(&e.per_class),
             "no_label": predicted.iter().filter(|p| p.is_empty()).count(),
+            "unlabelled_given_no_label": test.labels.iter().zip(&predicted)
+                .filter(|(t, p)| t.is_empty() && p.is_empty()).count(),
             "without_thresholds": {
                 "micro_f1": plain.micro_f1,
                 "macro_f1": plain.macro_f1,

@@ -107,8 +107,8 @@ enum Command {
     /// overall and per theme, with example clauses.
     Cues(Box<cues::CuesArgs>),
     /// Find groups of similar comments among the items no theme matched, each with a name,
-    /// its size, its trend and sample verbatims (promote one with `trove taxonomy
-    /// add-from-cluster`).
+    /// its size, its trend and sample verbatims; the run is stored (`trove discover show ID`
+    /// lists a cluster's members, `trove taxonomy add-from-cluster ID` promotes one).
     Discover(Box<discover::DiscoverArgs>),
     #[command(flatten)]
     Workflow(workflow::WorkflowCommand),
