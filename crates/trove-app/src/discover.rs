@@ -19,7 +19,8 @@ use thiserror::Error;
 use trove_analytics::trend::{PeriodKind, period_index, period_label};
 use trove_domain::Slug;
 use trove_learn::discover::{
-    DiscoverOptions as LearnOptions, RuleTerm, default_k, discover, rule_terms, sample_indices,
+    DiscoverOptions as LearnOptions, RuleTerm, default_k, discover, rule_terms_matching,
+    sample_indices,
 };
 use trove_store::{Coverage, FeedbackFilter, NewDiscoveryRun, StoreError, ThemeOrigin};
 use trove_text::{Scratch as TagScratch, Tagger, Taxonomy, ThemeDef};
@@ -563,8 +564,9 @@ impl App {
     /// `filter`, and, when `promotion.save` and the rule tags at most `max_share` of them
     /// outside the group with a precision of at least `min_precision` (or `force`), loads the taxonomy with it as a new version. The rule's terms are the words
     /// and two-word phrases specific to the group (see `trove_learn::discover::rule_terms`:
-    /// at least `min_precision` of the items containing a term are in the group, each covering
-    /// at least 3 items or 5% of it, at most 3 terms); two-word terms become phrases, single
+    /// at least `min_precision` of the items a term tags are in the group, each covering at
+    /// least 3 items or 5% of it, at most 3 terms; the 30 candidates with most group items are
+    /// counted with the tagger itself, stems and all); two-word terms become phrases, single
     /// words keywords. Its id is `id` or the slug of its name, its name `name` or the group's.
     /// Without a current taxonomy, the theme starts one. Stored items are not re-tagged
     /// (`tag_all` does that). When the group came from a sample (`max_items`), items of the
@@ -598,7 +600,17 @@ impl App {
         let texts: Vec<&str> = corpus.iter().map(|(_, t)| t.as_str()).collect();
         let inside: Vec<bool> = corpus.iter().map(|(id, _)| members.contains(id)).collect();
         let min_inside = 3.max(members.len() / 20);
-        let terms = rule_terms(&texts, &inside, promotion.min_precision, min_inside, 3);
+        // Each candidate's matches as the tagger will find them (it matches word stems).
+        let matcher = |term: &str| tagger_matches(term, &texts);
+        let terms = rule_terms_matching(
+            &texts,
+            &inside,
+            promotion.min_precision,
+            min_inside,
+            3,
+            CANDIDATES,
+            &matcher,
+        );
         if terms.is_empty() {
             return Err(DiscoverError::NoTerms(
                 cluster,
@@ -683,6 +695,52 @@ impl App {
             load,
         })
     }
+}
+
+/// At most this many candidate terms are checked with the tagger.
+const CANDIDATES: usize = 30;
+
+/// The texts a rule of this one word (a keyword) or phrase tags (none when it cannot be a
+/// rule).
+fn tagger_matches(term: &str, texts: &[&str]) -> Vec<usize> {
+    let theme = ThemeDef {
+        id: Slug::parse("theme id", "candidate").expect("a valid slug"),
+        name: "candidate".to_owned(),
+        description: None,
+        parent: None,
+        stage: None,
+        departments: Vec::new(),
+        phrases: if term.contains(' ') {
+            vec![term.to_owned()]
+        } else {
+            Vec::new()
+        },
+        keywords: if term.contains(' ') {
+            Vec::new()
+        } else {
+            vec![term.to_owned()]
+        },
+        exclude: Vec::new(),
+        negatable: false,
+    };
+    #[derive(Serialize)]
+    struct Entry<'a> {
+        themes: [&'a ThemeDef; 1],
+    }
+    let Ok(entry) = toml::to_string(&Entry { themes: [&theme] }) else {
+        return Vec::new();
+    };
+    let Ok(taxonomy) = Taxonomy::parse("candidate", &entry) else {
+        return Vec::new();
+    };
+    let tagger = Tagger::new(&taxonomy);
+    let mut scratch = TagScratch::default();
+    texts
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !tagger.tag_in(t, &mut scratch).is_empty())
+        .map(|(i, _)| i)
+        .collect()
 }
 
 /// Runs the theme's rule (its TOML entry, alone) with the real tagger over the corpus.

@@ -697,7 +697,8 @@ impl RuleTerm {
 /// `min_inside` of the group's texts; terms are then taken greedily, each the one adding the
 /// most group texts not yet covered, as long as the union of the chosen terms keeps
 /// `min_precision` and adds at least `min_inside` texts, at most `max_terms`. Returns the
-/// chosen terms in order (empty when none qualifies).
+/// chosen terms in order (empty when none qualifies). Texts contain a term as this module's
+/// words read them; [`rule_terms_matching`] takes the matcher that will apply the rule.
 pub fn rule_terms<S: AsRef<str>>(
     texts: &[S],
     inside: &[bool],
@@ -705,62 +706,102 @@ pub fn rule_terms<S: AsRef<str>>(
     min_inside: usize,
     max_terms: usize,
 ) -> Vec<RuleTerm> {
+    let candidates = term_matches(texts);
+    choose_rule(candidates, inside, min_precision, min_inside, max_terms)
+}
+
+/// Every term of the texts with the texts containing it.
+fn term_matches<S: AsRef<str>>(texts: &[S]) -> Vec<(String, Vec<usize>)> {
     let (per_text, vocabulary) = text_terms(texts);
-    let mut counts = vec![(0usize, 0usize); vocabulary.len()];
-    for (terms, &is_in) in per_text.iter().zip(inside) {
+    let mut matches: Vec<Vec<usize>> = vec![Vec::new(); vocabulary.len()];
+    for (i, terms) in per_text.iter().enumerate() {
         for &t in terms {
-            counts[t as usize].1 += 1;
-            counts[t as usize].0 += usize::from(is_in);
+            matches[t as usize].push(i);
         }
     }
-    let mut candidates: Vec<u32> = (0..vocabulary.len() as u32)
-        .filter(|&t| {
-            let (a, all) = counts[t as usize];
-            a >= min_inside.max(1) && a as f64 >= min_precision * all as f64
+    vocabulary.into_iter().zip(matches).collect()
+}
+
+/// [`rule_terms`] with the texts each candidate term matches given by `matcher` (e.g. the
+/// rule tagger, which matches word stems): the candidates are the `candidates` terms that
+/// qualify as this module's words count them (at most that many, most group texts first),
+/// then counted, filtered and chosen with the matcher's matches, so the rule's precision is
+/// what the matcher will give.
+pub fn rule_terms_matching<S: AsRef<str>>(
+    texts: &[S],
+    inside: &[bool],
+    min_precision: f64,
+    min_inside: usize,
+    max_terms: usize,
+    candidates: usize,
+    matcher: &dyn Fn(&str) -> Vec<usize>,
+) -> Vec<RuleTerm> {
+    let mut loose: Vec<(String, usize)> = term_matches(texts)
+        .into_iter()
+        .filter_map(|(text, matched)| {
+            let a = matched.iter().filter(|&&i| inside[i]).count();
+            (a >= min_inside.max(1) && a as f64 >= min_precision * matched.len() as f64)
+                .then_some((text, a))
         })
         .collect();
-    candidates.sort_by(|a, b| vocabulary[*a as usize].cmp(&vocabulary[*b as usize]));
-    // Which texts each candidate matches.
-    let mut matches: HashMap<u32, Vec<usize>> =
-        candidates.iter().map(|&t| (t, Vec::new())).collect();
-    for (i, terms) in per_text.iter().enumerate() {
-        for t in terms {
-            if let Some(m) = matches.get_mut(t) {
-                m.push(i);
-            }
-        }
-    }
-    let mut covered = vec![false; texts.len()];
+    loose.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    loose.truncate(candidates);
+    let exact = loose
+        .into_iter()
+        .map(|(text, _)| {
+            let matched = matcher(&text);
+            (text, matched)
+        })
+        .collect();
+    choose_rule(exact, inside, min_precision, min_inside, max_terms)
+}
+
+/// The greedy choice of [`rule_terms`] over candidate terms and the texts each matches.
+fn choose_rule(
+    candidates: Vec<(String, Vec<usize>)>,
+    inside: &[bool],
+    min_precision: f64,
+    min_inside: usize,
+    max_terms: usize,
+) -> Vec<RuleTerm> {
+    let least = min_inside.max(1);
+    let mut candidates: Vec<(String, Vec<usize>, usize)> = candidates
+        .into_iter()
+        .filter_map(|(text, matched)| {
+            let a = matched.iter().filter(|&&i| inside[i]).count();
+            (a >= least && a as f64 >= min_precision * matched.len() as f64)
+                .then_some((text, matched, a))
+        })
+        .collect();
+    candidates.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut covered = vec![false; inside.len()];
     let (mut covered_in, mut covered_all) = (0usize, 0usize);
     let mut chosen = Vec::new();
     while chosen.len() < max_terms {
-        // The candidate adding the most group texts while the union stays precise.
+        // The candidate adding the most group texts while the union stays precise (ties: the
+        // first in text order).
         let best = candidates
             .iter()
-            .filter_map(|t| {
-                let new: Vec<usize> = matches[t]
-                    .iter()
-                    .copied()
-                    .filter(|&i| !covered[i])
-                    .collect();
+            .enumerate()
+            .filter_map(|(n, (_, matched, _))| {
+                let new: Vec<usize> = matched.iter().copied().filter(|&i| !covered[i]).collect();
                 let new_in = new.iter().filter(|&&i| inside[i]).count();
                 let precise = (covered_in + new_in) as f64
                     >= min_precision * (covered_all + new.len()) as f64;
-                (new_in >= min_inside.max(1) && precise).then_some((*t, new_in, new))
+                (new_in >= least && precise).then_some((n, new_in, new))
             })
             .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)));
-        let Some((t, new_in, new)) = best else { break };
+        let Some((n, new_in, new)) = best else { break };
         for &i in &new {
             covered[i] = true;
         }
         covered_in += new_in;
         covered_all += new.len();
-        candidates.retain(|&c| c != t);
-        let (inside, everywhere) = counts[t as usize];
+        let (text, matched, inside_count) = candidates.remove(n);
         chosen.push(RuleTerm {
-            text: vocabulary[t as usize].clone(),
-            inside,
-            everywhere,
+            text,
+            inside: inside_count,
+            everywhere: matched.len(),
         });
     }
     chosen
@@ -864,6 +905,24 @@ mod tests {
         assert!(!names.contains(&"flight"));
         // A precision bar nobody meets gives no rule.
         assert!(rule_terms(&texts, &inside, 1.01, 1, 3).is_empty());
+        // A matcher that also finds "cancelled" in "lovely flight crew" and "flight was
+        // late" (as a stemmer might) makes it 4 of 6: under 0.7, so the two-word phrase,
+        // 3 of 3, is chosen instead.
+        let matcher = |term: &str| -> Vec<usize> {
+            match term {
+                "cancelled" => vec![0, 1, 2, 3, 5, 7],
+                other => texts
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, t)| t.contains(other))
+                    .map(|(i, _)| i)
+                    .collect(),
+            }
+        };
+        let terms = rule_terms_matching(&texts, &inside, 0.7, 2, 3, 10, &matcher);
+        let names: Vec<&str> = terms.iter().map(|t| t.text.as_str()).collect();
+        assert_eq!(names, ["cancelled flight"], "{terms:?}");
+        assert_eq!((terms[0].inside, terms[0].everywhere), (3, 3));
     }
 
     #[test]
