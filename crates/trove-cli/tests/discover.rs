@@ -196,6 +196,51 @@ fn discovered_clusters_are_named_and_one_becomes_a_theme() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("there is no cluster 99"));
 }
 
+/// On PostgreSQL too, a discovery run is stored, listed by `discover show` and reused by
+/// promotion (no second clustering).
+#[test]
+fn a_discovery_run_is_stored_and_reused_on_postgres() {
+    let Some(schema) = common::PgSchema::fresh() else {
+        eprintln!("skipped: no PostgreSQL test server is configured");
+        return;
+    };
+    let url = schema.url_with("");
+    let db = Path::new(&url);
+    ok(db, &["demo", "--customers", "200", "--feedback", "800"]);
+    let found = json(db, &["discover", "--format", "json"]);
+    assert_eq!(found["run"], 1);
+    let first = &found["clusters"][0];
+    let shown = json(
+        db,
+        &[
+            "discover", "show", "1", "--limit", "500", "--format", "json",
+        ],
+    );
+    assert_eq!(shown["run"], 1);
+    assert_eq!(shown["size"], first["size"]);
+    assert_eq!(
+        shown["members"].as_array().unwrap().len() as u64,
+        first["size"].as_u64().unwrap()
+    );
+    let output = Command::new(TROVE)
+        .args([
+            "taxonomy",
+            "add-from-cluster",
+            "1",
+            "--format",
+            "json",
+            "--db",
+            &url,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("using discovery run 1"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 const TWEETS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../../shared/data/airline-tweets/Tweets.csv"
