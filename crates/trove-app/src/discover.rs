@@ -710,6 +710,7 @@ fn tagger_matches(term: &str, texts: &[&str]) -> Vec<usize> {
         parent: None,
         stage: None,
         departments: Vec::new(),
+        kind: Default::default(),
         phrases: if term.contains(' ') {
             vec![term.to_owned()]
         } else {
