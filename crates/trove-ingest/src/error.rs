@@ -100,6 +100,19 @@ pub enum FileError {
         /// What it seems to be, from its first bytes.
         what: String,
     },
+    /// A workbook whose sheet (the first, or the one named) has no cells.
+    #[error(
+        "file {file}: sheet '{sheet}' is empty; its sheets are: {}; choose one with --sheet (or sheet = \"...\" in the mapping)",
+        sheets.join(", ")
+    )]
+    EmptySheet {
+        /// The file.
+        file: String,
+        /// The sheet read.
+        sheet: String,
+        /// The workbook's sheets.
+        sheets: Vec<String>,
+    },
     /// A workbook without the sheet asked for.
     #[error("file {file}: no sheet named '{sheet}'; its sheets are: {}", sheets.join(", "))]
     NoSheet {

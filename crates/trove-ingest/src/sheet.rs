@@ -34,11 +34,14 @@ impl SheetRecords {
         sheet: Option<&str>,
         wanted: &[Wanted],
     ) -> Result<Self, FileError> {
-        let range = first_or_named_sheet(bytes, file, sheet)?;
+        let (range, name, sheets) = first_or_named_sheet(bytes, file, sheet)?;
+        let empty = || FileError::EmptySheet {
+            file: file.to_owned(),
+            sheet: name.clone(),
+            sheets: sheets.clone(),
+        };
         let Some((first_row, _)) = range.start() else {
-            return Err(FileError::Empty {
-                file: file.to_owned(),
-            });
+            return Err(empty());
         };
         let mut records = Self {
             range,
@@ -52,9 +55,7 @@ impl SheetRecords {
             bytes: bytes.len() as u64,
         };
         if !records.read_row() {
-            return Err(FileError::Empty {
-                file: file.to_owned(),
-            });
+            return Err(empty());
         }
         let names = std::mem::take(&mut records.cells);
         records.header = names.iter().map(String::as_bytes).collect();
@@ -118,11 +119,12 @@ impl SheetRecords {
     }
 }
 
+/// The sheet's cells, its name, and the names of all the workbook's sheets.
 fn first_or_named_sheet(
     bytes: &[u8],
     file: &str,
     sheet: Option<&str>,
-) -> Result<Range<Data>, FileError> {
+) -> Result<(Range<Data>, String, Vec<String>), FileError> {
     let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|_| {
         FileError::NotReadable {
             file: file.to_owned(),
@@ -144,10 +146,11 @@ fn first_or_named_sheet(
             file: file.to_owned(),
         })?,
     };
-    workbook.worksheet_range(name).map_err(|e| FileError::Io {
+    let range = workbook.worksheet_range(name).map_err(|e| FileError::Io {
         file: file.to_owned(),
         source: std::io::Error::other(format!("sheet '{name}': {e}")),
-    })
+    })?;
+    Ok((range, name.clone(), names.clone()))
 }
 
 /// A cell as text, as the workbook shows it.

@@ -172,7 +172,11 @@ fn the_delimiter_is_sniffed_or_refused_when_two_fit() {
         "file odd.csv: cannot tell the delimiter: the first lines split evenly on ',' and ';'; \
          name it with --delimiter (e.g. --delimiter ',') or delimiter = \"...\" in the mapping"
     );
-    let error = open_error(ambiguous.as_bytes(), "odd.csv", &mapping("delimiter = \";\""));
+    let error = open_error(
+        ambiguous.as_bytes(),
+        "odd.csv",
+        &mapping("delimiter = \";\""),
+    );
     assert!(error.ends_with("try --delimiter ','"), "{error}");
 }
 
@@ -196,13 +200,13 @@ fn a_header_split_on_the_wrong_delimiter_suggests_the_right_one() {
 /// the bad rows start on lines 5 and 7 of the file.
 fn bad_rows_on_known_lines(end: &str) -> String {
     [
-        "id,date,comment,score",                                  // 1
-        "1,2026-01-05,fine,9",                                    // 2
+        "id,date,comment,score",                                 // 1
+        "1,2026-01-05,fine,9",                                   // 2
         &format!("2,2026-01-06,\"three{end}lines{end}here\",8"), // 3-5
-        "3,2026-01-07,score too high,11",                         // 6
-        "4,2026-01-07,fine again,7",                              // 7
-        "",                                                       // 8: blank
-        "5,not a date,bad time,5",                                // 9
+        "3,2026-01-07,score too high,11",                        // 6
+        "4,2026-01-07,fine again,7",                             // 7
+        "",                                                      // 8: blank
+        "5,not a date,bad time,5",                               // 9
     ]
     .iter()
     .map(|line| format!("{line}{end}"))
@@ -263,10 +267,16 @@ fn workbook() -> Vec<u8> {
     sheet.set_name("Data").unwrap();
     let when = Format::new().set_num_format("dd/mm/yyyy hh:mm");
     // The table starts on the sheet's row 3 (two empty rows above, as in many exports).
-    for (column, name) in ["id", "date", "comment", "score", "ratio"].iter().enumerate() {
+    for (column, name) in ["id", "date", "comment", "score", "ratio"]
+        .iter()
+        .enumerate()
+    {
         sheet.write_string(2, column as u16, *name).unwrap();
     }
-    let rows = [(101.0, 5, "Très bien", 9.0), (102.0, 6, "Trop cher : 12 €", 11.0)];
+    let rows = [
+        (101.0, 5, "Très bien", 9.0),
+        (102.0, 6, "Trop cher : 12 €", 11.0),
+    ];
     for (i, (id, day, comment, score)) in rows.into_iter().enumerate() {
         let row = 3 + i as u32;
         let date = ExcelDateTime::from_ymd(2026, 1, day)
@@ -274,7 +284,9 @@ fn workbook() -> Vec<u8> {
             .and_hms(14, 30, 0)
             .unwrap();
         sheet.write_number(row, 0, id).unwrap();
-        sheet.write_datetime_with_format(row, 1, &date, &when).unwrap();
+        sheet
+            .write_datetime_with_format(row, 1, &date, &when)
+            .unwrap();
         sheet.write_string(row, 2, comment).unwrap();
         sheet.write_number(row, 3, score).unwrap();
         sheet.write_number(row, 4, 0.25).unwrap();
@@ -324,16 +336,35 @@ fn a_workbook_reads_its_first_sheet_unless_one_is_named() {
 #[test]
 fn files_that_are_not_tables_are_named_in_one_line() {
     let cases: [(&[u8], &str, &str); 5] = [
-        (b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n", "report.csv", "a PDF document"),
-        (b"\x1F\x8B\x08\x00\x00\x00\x00\x00", "data.csv.gz", "a gzip-compressed file"),
-        (b"PK\x03\x04\x14\x00\x00\x00junk", "bundle.zip", "a ZIP archive that is not a workbook"),
+        (
+            b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n",
+            "report.csv",
+            "a PDF document",
+        ),
+        (
+            b"\x1F\x8B\x08\x00\x00\x00\x00\x00",
+            "data.csv.gz",
+            "a gzip-compressed file",
+        ),
+        (
+            b"PK\x03\x04\x14\x00\x00\x00junk",
+            "bundle.zip",
+            "a ZIP archive that is not a workbook",
+        ),
         (b"\x89PNG\r\n\x1A\n\x00\x00", "chart.png", "a PNG image"),
-        (b"id,text\n\x00\x01\x02\x03\xFF\xFE\x00", "blob.csv", "binary data"),
+        (
+            b"id,text\n\x00\x01\x02\x03\xFF\xFE\x00",
+            "blob.csv",
+            "binary data",
+        ),
     ];
     for (bytes, file, what) in cases {
         let error = open_error(bytes, file, &mapping(""));
         assert!(error.contains(what), "{file}: {error}");
-        assert!(!error.contains('\n') && !error.contains('\u{FFFD}'), "{error}");
+        assert!(
+            !error.contains('\n') && !error.contains('\u{FFFD}'),
+            "{error}"
+        );
     }
     let error = open_error(b"a,b\n1,2\n", "text.xlsx", &mapping(""));
     assert!(error.contains("text, not a workbook"), "{error}");
