@@ -294,7 +294,7 @@ fn show_delimiter(delimiter: u8) -> String {
 /// A size in MiB when it is a whole number of them, else in bytes.
 fn show_bytes(bytes: usize) -> String {
     const MIB: usize = 1024 * 1024;
-    if bytes >= MIB && bytes % MIB == 0 {
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
         format!("{} MiB", bytes / MIB)
     } else {
         format!("{bytes} bytes")

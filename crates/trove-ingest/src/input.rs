@@ -51,6 +51,10 @@ impl TextEncoding {
 }
 
 /// A file opened for reading.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "made once per file and taken apart at once"
+)]
 pub(crate) enum Opened<R> {
     /// Text, as UTF-8.
     Text(TextInput<R>),
