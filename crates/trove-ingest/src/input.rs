@@ -156,6 +156,14 @@ pub(crate) fn open<R: Read>(
     };
     sample.drain(..bom_len);
     let chosen = bom.or(encoding.map(|e| e.0));
+    if bom.is_none()
+        && let Some(named) = encoding
+    {
+        check_named(&sample, whole, named.0).map_err(|message| FileError::Encoding {
+            file: file.to_owned(),
+            message,
+        })?;
+    }
     let (reader, whole) = match chosen {
         Some(other) if other != UTF_8 => {
             let mut decoder = DecodeReaderBytesBuilder::new()
@@ -183,6 +191,39 @@ pub(crate) fn open<R: Read>(
         raw_bytes,
         whole,
     }))
+}
+
+/// Refuses a named encoding that the text plainly is not in: UTF-16 without a zero byte, or
+/// another encoding for text that is UTF-8 beyond ASCII (which it would garble).
+fn check_named(sample: &[u8], whole: bool, named: &'static Encoding) -> Result<(), String> {
+    let name = named.name();
+    if named == UTF_8 || sample.is_empty() {
+        return Ok(());
+    }
+    if (named == UTF_16LE || named == UTF_16BE) && !sample.contains(&0) {
+        return Err(format!(
+            "this is not {name} text (it has no zero bytes): drop --encoding, or name the file's own"
+        ));
+    }
+    let utf8 = match std::str::from_utf8(sample) {
+        Ok(text) => text,
+        Err(e) if e.error_len().is_none() && !whole => {
+            std::str::from_utf8(&sample[..e.valid_up_to()]).unwrap_or_default()
+        }
+        Err(_) => return Ok(()),
+    };
+    let Some(at) = utf8.find(|c: char| !c.is_ascii()) else {
+        return Ok(());
+    };
+    let line_start = utf8[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = utf8[at..].find('\n').map_or(utf8.len(), |i| at + i);
+    let line = utf8[line_start..line_end].trim_end();
+    let garbled = named.decode_without_bom_handling(line.as_bytes()).0;
+    Err(format!(
+        "this is UTF-8 text, not {name}: read as {name}, {:?} would become {:?}; drop --encoding (or name utf-8)",
+        crate::error::excerpt(line),
+        crate::error::excerpt(&garbled)
+    ))
 }
 
 /// Reads up to [`SAMPLE_BYTES`]; true when that is the whole input.
@@ -385,6 +426,19 @@ mod tests {
         assert_eq!(name("UTF16BE"), Ok("UTF-16BE"));
         assert_eq!(name("utf8"), Ok("UTF-8"));
         assert!(name("klingon").is_err());
+    }
+
+    #[test]
+    fn a_named_encoding_that_would_garble_utf8_text_is_refused() {
+        let error = check_named("id,text\n1,café\n".as_bytes(), true, WINDOWS_1252).unwrap_err();
+        assert_eq!(
+            error,
+            "this is UTF-8 text, not windows-1252: read as windows-1252, \"1,café\" would become \
+             \"1,cafÃ©\"; drop --encoding (or name utf-8)"
+        );
+        assert!(check_named(b"id,text\n1,cafe\n", true, WINDOWS_1252).is_ok());
+        assert!(check_named(b"id,text\n1,caf\xE9\n", true, WINDOWS_1252).is_ok());
+        assert!(check_named(b"id,text\n", true, UTF_16LE).is_err());
     }
 
     #[test]
