@@ -620,7 +620,13 @@ impl<R: Read> Iterator for FeedbackReader<R> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            let step = self.rows.records.advance()?;
+            let step = match self.rows.records.advance()? {
+                // Reading stopped here: never skipped, whatever the row looks like.
+                Err(failure) if failure.kind.stops_reading() => {
+                    return Some(Err(self.rows.fail(failure)));
+                }
+                step => step,
+            };
             if self.to_skip > 0 {
                 self.to_skip -= 1;
                 self.skip("skip_rows in the mapping".to_owned());

@@ -255,6 +255,13 @@ fn an_unclosed_quote_stops_reading_and_says_so() {
     assert_eq!(errors[0].line, 3);
     assert_eq!(errors[0].kind, RowErrorKind::UnclosedQuote);
     assert!(errors[0].kind.stops_reading());
+    // Not even as a preamble row to skip.
+    let skipping = format!("skip_rows = 2\n{SURVEY}");
+    let skipping = Mapping::from_toml_str(&skipping, "skip.toml").unwrap();
+    let (items, errors) = read(file.as_bytes(), "q.csv", &skipping);
+    assert!(items.is_empty());
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].kind, RowErrorKind::UnclosedQuote);
 }
 
 fn workbook() -> Vec<u8> {
