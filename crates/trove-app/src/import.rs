@@ -66,7 +66,7 @@ pub struct ImportReport {
     pub file: String,
     /// The recorded import run.
     pub import_run: i64,
-    /// Completed, or aborted (too many errors).
+    /// Completed, or aborted (too many errors, or reading stopped before the end of the file).
     pub status: ImportStatus,
     /// Why it stopped early.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -143,6 +143,15 @@ impl<'a, W: Write> Tally<'a, W> {
         }
         if let Some(out) = &mut self.rejected_out {
             out.write(error).map_err(ImportError::Rejected)?;
+        }
+        // The rows after this one were never read: the import did not complete.
+        if error.kind.stops_reading() {
+            report.status = ImportStatus::Aborted;
+            report.aborted_because = Some(format!(
+                "reading stopped at {}:{}: {}; the rows after it were not read",
+                error.file, error.line, error.kind
+            ));
+            return Ok(false);
         }
         if let Some(max) = self.options.max_errors
             && report.rejected > max

@@ -10,7 +10,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use trove_app::{App, ImportOptions, ImportReport};
 use trove_domain::{Channel, Label};
-use trove_ingest::{CustomerMapping, Format as InputFormat, Mapping, ReadOptions};
+use trove_ingest::{CustomerMapping, Format as InputFormat, Mapping, ReadOptions, TextEncoding};
 use trove_store::ImportStatus;
 
 use crate::Format;
@@ -24,7 +24,8 @@ pub struct ImportArgs {
     #[command(subcommand)]
     customers: Option<ImportCommand>,
 
-    /// The file to import (CSV or JSON Lines); `-` reads standard input.
+    /// The file to import (CSV or other delimited text, JSON Lines, or a workbook: .xlsx,
+    /// .xlsm, .xls, .ods); `-` reads standard input.
     #[arg(required = true)]
     file: Option<PathBuf>,
 
@@ -89,10 +90,11 @@ struct ColumnFlags {
     /// Column of themes the source already coded (repeatable).
     #[arg(long)]
     theme_column: Vec<String>,
-    /// CSV delimiter (one character; `tab` for tabs).
+    /// CSV delimiter (one character, e.g. ';'; `tab` for tabs); default: sniffed among
+    /// comma, semicolon, tab and pipe.
     #[arg(long)]
     delimiter: Option<String>,
-    /// Input format, when the file name does not tell (csv or jsonl).
+    /// Input format, when the file name does not tell (csv, jsonl or workbook).
     #[arg(long)]
     input_format: Option<String>,
 }
@@ -100,6 +102,13 @@ struct ColumnFlags {
 /// Flags shared by feedback and customer imports.
 #[derive(Debug, Args)]
 struct CommonFlags {
+    /// The file's text encoding: utf-8, utf-16, windows-1252 (latin1)... Default: UTF-8, or
+    /// what the file's byte-order mark says.
+    #[arg(long)]
+    encoding: Option<String>,
+    /// The workbook sheet to read (default: the first).
+    #[arg(long)]
+    sheet: Option<String>,
     /// Keep e-mail addresses, phone numbers and card numbers in text (masked by default).
     #[arg(long)]
     keep_pii: bool,
@@ -266,11 +275,26 @@ fn feedback_mapping(args: &ImportArgs, file: &Path) -> Result<Mapping> {
         mapping.format = Some(match format.as_str() {
             "csv" => InputFormat::Csv,
             "jsonl" | "ndjson" => InputFormat::Jsonl,
-            other => bail!("--input-format {other}: expected csv or jsonl"),
+            "workbook" | "xlsx" | "xls" | "ods" => InputFormat::Workbook,
+            other => bail!("--input-format {other}: expected csv, jsonl or workbook"),
         });
+    }
+    if let Some(encoding) = encoding_flag(&args.common)? {
+        mapping.encoding = Some(encoding);
+    }
+    if let Some(sheet) = &args.common.sheet {
+        mapping.sheet = Some(sheet.clone());
     }
     mapping.validate()?;
     Ok(mapping)
+}
+
+fn encoding_flag(common: &CommonFlags) -> Result<Option<TextEncoding>> {
+    common
+        .encoding
+        .as_deref()
+        .map(|label| TextEncoding::parse(label).map_err(|e| anyhow::anyhow!("--encoding: {e}")))
+        .transpose()
 }
 
 fn customers(
@@ -280,10 +304,16 @@ fn customers(
     common: &CommonFlags,
 ) -> Result<ExitCode> {
     let (reader, label, _) = open_input(file)?;
-    let mapping = match mapping {
+    let mut mapping = match mapping {
         Some(path) => CustomerMapping::load(path)?,
         None => CustomerMapping::default(),
     };
+    if let Some(encoding) = encoding_flag(common)? {
+        mapping.encoding = Some(encoding);
+    }
+    if let Some(sheet) = &common.sheet {
+        mapping.sheet = Some(sheet.clone());
+    }
     let app = App::new(url.open()?);
     let started = Instant::now();
     let rejected = rejected_output(common)?;

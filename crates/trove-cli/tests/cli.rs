@@ -391,9 +391,10 @@ fn months_are_counted_in_utc_even_when_the_postgres_session_has_another_time_zon
 
 /// Six good rows (one spanning two lines) and five bad ones, each bad in its own way:
 /// line 4 has a field too many, line 6 an unreadable time, line 8 an NPS of 11, line 10 a
-/// byte that is not UTF-8 (Latin-1 é), and line 13 opens a quote it never closes.
+/// byte that is not UTF-8 (Latin-1 é, in a file that is UTF-8 otherwise, as line 2 shows),
+/// and line 13 has nothing to import.
 const FIVE_BAD_LINES: &[u8] = b"id,created,comment,nps
-1,2025-03-01 10:00:00 +0100,Great service,10
+1,2025-03-01 10:00:00 +0100,Great service tr\xc3\xa8s bien,10
 2,2025-03-02T09:00:00Z,Slow claim,3
 3,2025-03-03,one field too many,5,oops
 4,2025-03-03,fine,6
@@ -404,7 +405,7 @@ const FIVE_BAD_LINES: &[u8] = b"id,created,comment,nps
 9,2025-03-05,caf\xe9 au lait,8
 10,2025-03-06,\"two
 lines\",9
-11,2025-03-07,\"never closed,4
+11,2025-03-07,,
 ";
 
 const GOOD_IDS: [&str; 6] = ["1", "10", "2", "4", "6", "8"];
@@ -415,7 +416,7 @@ const BAD_LINES: [(u64, Option<&str>, &[&str]); 5] = [
     (6, Some("created"), &["cannot read time", "yesterday"]),
     (8, Some("nps"), &["11", "out of range"]),
     (10, Some("comment"), &["UTF-8"]),
-    (13, None, &["unclosed quote"]),
+    (13, None, &["no text, no score"]),
 ];
 
 const FLAGS_ONLY: [&str; 11] = [

@@ -4,12 +4,12 @@ use std::io::Read;
 
 use trove_domain::{Currency, Customer, CustomerId, DomainError, Money};
 
+use crate::ReadOptions;
 use crate::error::{FileError, RowError, RowErrorKind, RowFailure, excerpt};
 use crate::feedback::{Rows, label, parse_optional, parse_required, reader_accessors};
 use crate::mapping::{CustomerColumns, CustomerMapping};
-use crate::source::Wanted;
+use crate::source::{InputSpec, Wanted};
 use crate::time::parse_date;
-use crate::{Format, ReadOptions};
 
 /// Slots of the customer fields, in [`CustomerColumns::all`] order.
 struct CustomerPlan {
@@ -117,14 +117,16 @@ impl<R: Read> CustomerReader<R> {
             file: file.to_owned(),
             source,
         })?;
-        let format = mapping
-            .format
-            .unwrap_or_else(|| Format::from_file_name(file));
-        let delimiter = mapping
-            .delimiter
-            .unwrap_or_else(|| crate::default_delimiter(file));
+        let spec = InputSpec::new(
+            file,
+            mapping.format,
+            mapping.delimiter,
+            mapping.encoding,
+            mapping.sheet.as_deref(),
+            options,
+        );
         let (plan, wanted) = CustomerPlan::new(mapping);
-        let rows = Rows::open(reader, file, format, delimiter, &wanted, options)?;
+        let rows = Rows::open(reader, file, &spec, &wanted)?;
         Ok(Self { rows, plan })
     }
 

@@ -24,10 +24,12 @@ pub enum FileError {
         /// The file.
         file: String,
     },
-    /// A column the mapping names is missing from the header.
+    /// A column the mapping (or a `--...-column` flag) names is missing from the header.
     #[error(
-        "file {file}: column '{column}' named by the mapping ({key}) is not in the header; the header has: {}",
-        header.join(", ")
+        "file {file}: the {} column '{column}' is not in the header; the header has: {}{}",
+        field_of(key),
+        header.join(", "),
+        hint.as_deref().map(|h| format!("; {h}")).unwrap_or_default()
     )]
     MissingColumn {
         /// The file.
@@ -38,10 +40,13 @@ pub enum FileError {
         key: String,
         /// The header's column names.
         header: Vec<String>,
+        /// What may be wrong, e.g. the header looks split on another delimiter.
+        hint: Option<String>,
     },
     /// A column the mapping names appears more than once in the header.
     #[error(
-        "file {file}: column '{column}' named by the mapping ({key}) appears {count} times in the header"
+        "file {file}: the {} column '{column}' appears {count} times in the header",
+        field_of(key)
     )]
     AmbiguousColumn {
         /// The file.
@@ -64,6 +69,59 @@ pub enum FileError {
         column: String,
         /// What is undecidable, with example values and how to say it.
         message: String,
+    },
+    /// No delimiter was given and the first lines split evenly on more than one.
+    #[error(
+        "file {file}: cannot tell the delimiter: the first lines split evenly on {}; name it with --delimiter (e.g. --delimiter '{}') or delimiter = \"...\" in the mapping",
+        candidates.iter().map(|d| format!("'{}'", show_delimiter(*d))).collect::<Vec<_>>().join(" and "),
+        show_delimiter(candidates.first().copied().unwrap_or(b','))
+    )]
+    AmbiguousDelimiter {
+        /// The file.
+        file: String,
+        /// The delimiters that fit.
+        candidates: Vec<u8>,
+    },
+    /// The file is not text in the expected encoding (see the message for what to do).
+    #[error("file {file}: {message}")]
+    Encoding {
+        /// The file.
+        file: String,
+        /// What was found and which `--encoding` to try.
+        message: String,
+    },
+    /// The file is not something Trove reads (a PDF, an archive, an image...).
+    #[error(
+        "file {file}: cannot read it: it seems to be {what}; Trove reads CSV (any delimiter), JSON Lines and workbooks (.xlsx, .xlsm, .xls, .ods)"
+    )]
+    NotReadable {
+        /// The file.
+        file: String,
+        /// What it seems to be, from its first bytes.
+        what: String,
+    },
+    /// A workbook whose sheet (the first, or the one named) has no cells.
+    #[error(
+        "file {file}: sheet '{sheet}' is empty; its sheets are: {}; choose one with --sheet (or sheet = \"...\" in the mapping)",
+        sheets.join(", ")
+    )]
+    EmptySheet {
+        /// The file.
+        file: String,
+        /// The sheet read.
+        sheet: String,
+        /// The workbook's sheets.
+        sheets: Vec<String>,
+    },
+    /// A workbook without the sheet asked for.
+    #[error("file {file}: no sheet named '{sheet}'; its sheets are: {}", sheets.join(", "))]
+    NoSheet {
+        /// The file.
+        file: String,
+        /// The sheet asked for.
+        sheet: String,
+        /// The workbook's sheets.
+        sheets: Vec<String>,
     },
     /// The mapping itself is invalid.
     #[error("file {file}: {source}")]
@@ -108,20 +166,25 @@ pub enum RowErrorKind {
         found: usize,
     },
     /// A value (or, for JSON Lines, the line) that is not UTF-8.
-    #[error("invalid UTF-8 at byte {byte}")]
+    #[error("invalid UTF-8 at byte {byte}{}", match windows_1252 {
+        Some(text) => format!(": it reads as Windows-1252 {text:?}: try --encoding windows-1252"),
+        None => ": name the file's encoding with --encoding (e.g. --encoding windows-1252)".into(),
+    })]
     InvalidUtf8 {
         /// Offset of the first bad byte within the value (or line), from 0.
         byte: usize,
+        /// The value read as Windows-1252, when its bad bytes are letters or signs there.
+        windows_1252: Option<String>,
     },
-    /// A quote opened in the last record and never closed.
+    /// A quote opened in the last record and never closed; reading stopped here.
     #[error("unclosed quote: the record starting here runs to the end of the file")]
     UnclosedQuote,
-    /// One CSV field (or one JSON line) over [`crate::ReadOptions::max_field_bytes`]; reading
-    /// stops here, since the rest of the file cannot be trusted.
-    #[error(
-        "a value runs over the limit of {limit} bytes (is a quote unclosed?); reading stopped here"
-    )]
+    /// One CSV field over [`crate::ReadOptions::max_field_bytes`]: the row is rejected and
+    /// reading goes on after it.
+    #[error("field of {bytes} bytes exceeds the limit of {}", show_bytes(*limit))]
     FieldTooLarge {
+        /// The field's size in bytes.
+        bytes: u64,
         /// The limit in bytes.
         limit: usize,
     },
@@ -193,6 +256,51 @@ pub enum RowErrorKind {
     Io(String),
 }
 
+impl RowErrorKind {
+    /// True when reading stopped at this row: the rows after it, if any, were not read, so an
+    /// import that meets it has not completed.
+    pub fn stops_reading(&self) -> bool {
+        matches!(self, Self::UnclosedQuote | Self::Io(_))
+    }
+
+    /// A value that is not UTF-8, with its Windows-1252 reading when that looks like text.
+    pub(crate) fn invalid_utf8(value: &[u8], byte: usize) -> Self {
+        Self::InvalidUtf8 {
+            byte,
+            windows_1252: crate::input::as_windows_1252(value, byte).map(|text| excerpt(&text)),
+        }
+    }
+}
+
+/// The field a mapping key feeds, for messages that hold for mappings and flags alike.
+fn field_of(key: &str) -> String {
+    let field = match key {
+        "themes.columns" => "theme",
+        "attributes.columns" => "attribute",
+        "channel_column" => "channel",
+        other => other.strip_prefix("columns.").unwrap_or(other),
+    };
+    field.replace('_', " ")
+}
+
+/// A delimiter as a person types it (`tab` for a tab).
+fn show_delimiter(delimiter: u8) -> String {
+    match delimiter {
+        b'\t' => "tab".into(),
+        other => char::from(other).to_string(),
+    }
+}
+
+/// A size in MiB when it is a whole number of them, else in bytes.
+fn show_bytes(bytes: usize) -> String {
+    const MIB: usize = 1024 * 1024;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
 /// The original content of a rejected row, kept so it can be written to a rejected-rows file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RawRecord {
@@ -237,6 +345,8 @@ impl std::error::Error for RowError {
 #[derive(Debug)]
 pub(crate) struct RowFailure {
     pub(crate) slot: Option<usize>,
+    /// The column by its header name, for a column the mapping does not use.
+    pub(crate) column: Option<String>,
     pub(crate) kind: RowErrorKind,
 }
 
@@ -244,6 +354,7 @@ impl RowFailure {
     pub(crate) fn at(slot: usize, kind: impl Into<RowErrorKind>) -> Self {
         Self {
             slot: Some(slot),
+            column: None,
             kind: kind.into(),
         }
     }
@@ -251,6 +362,15 @@ impl RowFailure {
     pub(crate) fn row(kind: impl Into<RowErrorKind>) -> Self {
         Self {
             slot: None,
+            column: None,
+            kind: kind.into(),
+        }
+    }
+
+    pub(crate) fn named(column: String, kind: impl Into<RowErrorKind>) -> Self {
+        Self {
+            slot: None,
+            column: Some(column),
             kind: kind.into(),
         }
     }

@@ -15,9 +15,9 @@ use crate::hash::ContentHasher;
 use crate::jsonl_reader::LIST_SEPARATOR;
 use crate::mapping::{Mapping, ValueMap};
 use crate::rejected::RejectedWriter;
-use crate::source::{Records, Wanted};
+use crate::source::{InputSpec, Records, Wanted};
 use crate::time::{DateOrderDecision, DateOrderScan, TimeParser};
-use crate::{Format, ReadOptions, pii};
+use crate::{ReadOptions, pii};
 
 /// Where an item's channel comes from.
 enum ChannelFrom {
@@ -369,51 +369,43 @@ pub(crate) struct Rows<R> {
     pub(crate) records: Records<R>,
     file: String,
     pub(crate) columns: Vec<String>,
-    format: Format,
-    delimiter: u8,
 }
 
 impl<R: Read> Rows<R> {
     pub(crate) fn open(
         reader: R,
         file: &str,
-        format: Format,
-        delimiter: u8,
+        spec: &InputSpec<'_>,
         wanted: &[Wanted],
-        options: &ReadOptions,
     ) -> Result<Self, FileError> {
-        let records = Records::open(
-            reader,
-            file,
-            format,
-            delimiter,
-            wanted,
-            options.max_field_bytes,
-        )?;
+        let records = Records::open(reader, file, spec, wanted)?;
         let columns = wanted.iter().map(|w| w.column.clone()).collect();
         Ok(Self {
             records,
             file: file.to_owned(),
             columns,
-            format,
-            delimiter,
         })
     }
 
     pub(crate) fn fail(&self, failure: RowFailure) -> RowError {
+        let column = match failure.column {
+            Some(name) => Some(name),
+            None => failure.slot.map(|slot| self.columns[slot].clone()),
+        };
         RowError {
             file: self.file.clone(),
             line: self.records.line(),
-            column: failure.slot.map(|slot| self.columns[slot].clone()),
+            column,
             kind: failure.kind,
             raw: self.records.raw(),
         }
     }
 
+    /// Rejected rows of a CSV file or a sheet are written as CSV, of JSON Lines as JSON Lines.
     pub(crate) fn rejected_writer<W: Write>(&self, out: W) -> RejectedWriter<W> {
-        match (self.format, self.records.csv_header()) {
-            (Format::Csv, Some(header)) => RejectedWriter::csv(out, header.iter(), self.delimiter),
-            _ => RejectedWriter::jsonl(out),
+        match self.records.header() {
+            Some((header, delimiter)) => RejectedWriter::csv(out, header.iter(), delimiter),
+            None => RejectedWriter::jsonl(out),
         }
     }
 }
@@ -481,15 +473,16 @@ pub struct FeedbackReader<R> {
 /// exports may repeat its header thousands of times.
 const SKIPPED_KEPT: usize = 100;
 
-/// The format and delimiter a mapping gives a file, or its name suggests.
-fn layout_of(mapping: &Mapping, file: &str) -> (Format, u8) {
-    let format = mapping
-        .format
-        .unwrap_or_else(|| Format::from_file_name(file));
-    let delimiter = mapping
-        .delimiter
-        .unwrap_or_else(|| crate::default_delimiter(file));
-    (format, delimiter)
+/// How the mapping says to read the file (format, delimiter, encoding, sheet).
+fn input_spec<'m>(mapping: &'m Mapping, file: &str, options: &ReadOptions) -> InputSpec<'m> {
+    InputSpec::new(
+        file,
+        mapping.format,
+        mapping.delimiter,
+        mapping.encoding,
+        mapping.sheet.as_deref(),
+        options,
+    )
 }
 
 fn checked(mapping: &Mapping, file: &str) -> Result<(), FileError> {
@@ -507,7 +500,7 @@ impl<R: Read> FeedbackReader<R> {
         options: &ReadOptions,
     ) -> Result<Self, FileError> {
         checked(mapping, file)?;
-        let (format, delimiter) = layout_of(mapping, file);
+        let spec = input_spec(mapping, file, options);
         let zone = mapping
             .time
             .local_zone()
@@ -522,7 +515,7 @@ impl<R: Read> FeedbackReader<R> {
             options.import_time,
         );
         let (plan, wanted) = FeedbackPlan::new(mapping, time_parser);
-        let rows = Rows::open(reader, file, format, delimiter, &wanted, options)?;
+        let rows = Rows::open(reader, file, &spec, &wanted)?;
         Ok(Self {
             rows,
             plan,
@@ -627,7 +620,13 @@ impl<R: Read> Iterator for FeedbackReader<R> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            let step = self.rows.records.advance()?;
+            let step = match self.rows.records.advance()? {
+                // Reading stopped here: never skipped, whatever the row looks like.
+                Err(failure) if failure.kind.stops_reading() => {
+                    return Some(Err(self.rows.fail(failure)));
+                }
+                step => step,
+            };
             if self.to_skip > 0 {
                 self.to_skip -= 1;
                 self.skip("skip_rows in the mapping".to_owned());
@@ -674,16 +673,8 @@ pub fn decide_date_order<R: Read>(
     if !mapping.date_order_undecided() {
         return Ok(None);
     }
-    let (format, delimiter) = layout_of(mapping, file);
     let wanted = [Wanted::new(column, "columns.time")];
-    let mut records = Records::open(
-        reader,
-        file,
-        format,
-        delimiter,
-        &wanted,
-        options.max_field_bytes,
-    )?;
+    let mut records = Records::open(reader, file, &input_spec(mapping, file, options), &wanted)?;
     let mut scan = DateOrderScan::default();
     let mut to_skip = mapping.skip_rows;
     while let Some(step) = records.advance() {

@@ -28,7 +28,6 @@ pub(crate) struct JsonlRecords<R> {
     values: Vec<String>,
     max_line_bytes: usize,
     rows: u64,
-    bytes: u64,
     done: bool,
 }
 
@@ -51,7 +50,6 @@ impl<R: Read> JsonlRecords<R> {
             values: vec![String::new(); wanted.len()],
             max_line_bytes,
             rows: 0,
-            bytes: 0,
             done: false,
         }
     }
@@ -120,7 +118,6 @@ impl<R: Read> JsonlRecords<R> {
                 self.line.extend_from_slice(chunk);
             }
             self.reader.consume(used);
-            self.bytes += used as u64;
             if end {
                 return Ok(Some(too_long));
             }
@@ -129,9 +126,7 @@ impl<R: Read> JsonlRecords<R> {
 
     fn parse(&mut self) -> Result<(), RowFailure> {
         let text = std::str::from_utf8(&self.line).map_err(|e| {
-            RowFailure::row(RowErrorKind::InvalidUtf8 {
-                byte: e.valid_up_to(),
-            })
+            RowFailure::row(RowErrorKind::invalid_utf8(&self.line, e.valid_up_to()))
         })?;
         let value: Value = serde_json::from_str(text).map_err(|e| {
             let message = e.to_string();
@@ -179,10 +174,6 @@ impl<R: Read> JsonlRecords<R> {
 
     pub(crate) fn rows_read(&self) -> u64 {
         self.rows
-    }
-
-    pub(crate) fn bytes_read(&self) -> u64 {
-        self.bytes
     }
 }
 

@@ -2,7 +2,8 @@
 //! ([`FeedbackItem`](trove_domain::FeedbackItem), [`Customer`](trove_domain::Customer)) through
 //! a column [`Mapping`], streaming over [`std::io::Read`] in constant memory. Every bad row is
 //! reported as a [`RowError`] naming the file, the line and the column, and reading goes on with
-//! the next row; a file that cannot be read at all is a [`FileError`]. Personal data in free text
+//! the next row (the line is the file's physical line, the header being line 1; a sheet's row
+//! number for workbooks); a file that cannot be read at all is a [`FileError`]. Personal data in free text
 //! is masked on the way in ([`pii`]), and rows without an id get a stable content-hash id.
 //! Numeric dates (`05/04/2026`) are never read day or month first by guess: run
 //! [`decide_date_order`] over the file first when the mapping does not say the layout.
@@ -30,10 +31,13 @@ mod customers;
 mod error;
 mod feedback;
 mod hash;
+mod input;
 mod jsonl_reader;
 mod mapping;
 pub mod pii;
 mod rejected;
+mod sheet;
+mod sniff;
 mod source;
 mod time;
 
@@ -44,6 +48,7 @@ use jiff::Timestamp;
 pub use customers::CustomerReader;
 pub use error::{FileError, MappingError, RawRecord, RowError, RowErrorKind};
 pub use feedback::{FeedbackReader, SkippedRow, decide_date_order};
+pub use input::TextEncoding;
 pub use mapping::{
     AttributeSpec, Columns, CustomerColumns, CustomerMapping, Format, Mapping, ThemeSpec, TimeSpec,
     VALUE_FIELDS, parse_delimiter, parse_offset,
@@ -58,8 +63,9 @@ pub struct ReadOptions {
     pub mask_pii: bool,
     /// The received time of items from files without a time column (the app passes "now").
     pub import_time: Timestamp,
-    /// The largest CSV field or JSON line accepted, in bytes; a CSV field over it (a runaway
-    /// quote) ends the reading of the file, a JSON line over it is skipped. Default 16 MiB.
+    /// The largest CSV field or JSON line accepted, in bytes; the row or line holding a larger
+    /// one is rejected (only its first `max_field_bytes` are kept in memory) and reading goes
+    /// on after it. Default 16 MiB.
     pub max_field_bytes: usize,
 }
 
@@ -85,7 +91,12 @@ impl Default for ReadOptions {
 }
 
 /// Opens a feedback file for reading. `file_label` names the file in every error (and, when
-/// the mapping gives no format, its extension chooses one; `.tsv` files default to tabs).
+/// the mapping gives no format, its extension chooses one). The file's first bytes tell a
+/// workbook (read whole, first sheet unless the mapping names one) from text; text is UTF-8
+/// unless a byte-order mark or the mapping's `encoding` says otherwise, and a CSV delimiter
+/// the mapping does not give is sniffed among `,` `;` tab `|` (a file where two fit is
+/// refused). Files that are none of these (a PDF, an archive) are refused, saying what they
+/// seem to be.
 /// Fails when the mapping is invalid or names a column the CSV header lacks; after that,
 /// each row is an item or a [`RowError`]. JSON Lines have no header: a key missing from an
 /// object reads as an empty value.
@@ -109,7 +120,7 @@ pub fn read_customers<R: Read>(
     CustomerReader::open(reader, file_label, mapping, options)
 }
 
-/// `\t` for `.tsv` files, `,` otherwise.
+/// When sniffing finds no delimiter (a one-column file): `\t` for `.tsv` files, `,` otherwise.
 fn default_delimiter(file: &str) -> u8 {
     if file.to_ascii_lowercase().ends_with(".tsv") {
         b'\t'

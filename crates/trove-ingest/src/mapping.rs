@@ -8,6 +8,7 @@ use serde::{Deserialize, Deserializer};
 use trove_domain::{Channel, Currency, Label};
 
 use crate::error::MappingError;
+use crate::input::TextEncoding;
 use crate::time::{DateOrder, LocalZone, time_zone};
 
 /// The layout of an input file.
@@ -19,16 +20,22 @@ pub enum Format {
     /// One JSON object per line.
     #[serde(alias = "ndjson")]
     Jsonl,
+    /// A spreadsheet workbook (.xlsx, .xlsm, .xlsb, .xls, .ods); the first sheet unless one is named.
+    #[serde(alias = "xlsx", alias = "xls", alias = "ods")]
+    Workbook,
 }
 
 impl Format {
-    /// The format a file name suggests: `.jsonl` and `.ndjson` are JSON Lines, anything else CSV.
+    /// The format a file name suggests: `.jsonl` and `.ndjson` are JSON Lines, `.xlsx`,
+    /// `.xlsm`, `.xlsb`, `.xls` and `.ods` workbooks, anything else CSV. (Workbooks are also
+    /// recognised by their content, whatever their name.)
     pub fn from_file_name(name: &str) -> Self {
         let lower = name.to_ascii_lowercase();
-        if lower.ends_with(".jsonl") || lower.ends_with(".ndjson") {
-            Self::Jsonl
-        } else {
-            Self::Csv
+        let extension = lower.rsplit_once('.').map_or("", |(_, e)| e);
+        match extension {
+            "jsonl" | "ndjson" => Self::Jsonl,
+            "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" => Self::Workbook,
+            _ => Self::Csv,
         }
     }
 }
@@ -53,9 +60,17 @@ pub struct Mapping {
     /// The file's format; when absent, guessed from the file name ([`Format::from_file_name`]).
     #[serde(default)]
     pub format: Option<Format>,
-    /// CSV delimiter (one byte; `"\t"`, `"\\t"` and `"tab"` mean a tab); default `,`.
+    /// CSV delimiter (one byte; `"\t"`, `"\\t"` and `"tab"` mean a tab); default: sniffed
+    /// among `,` `;` tab and `|`.
     #[serde(default, deserialize_with = "delimiter_from_text")]
     pub delimiter: Option<u8>,
+    /// The text encoding (`"windows-1252"`, `"utf-16"`...); default UTF-8, or what the
+    /// file's byte-order mark says.
+    #[serde(default, deserialize_with = "encoding_from_text")]
+    pub encoding: Option<TextEncoding>,
+    /// The workbook sheet to read; default the first.
+    #[serde(default)]
+    pub sheet: Option<String>,
     /// Which column feeds which field.
     #[serde(default)]
     pub columns: Columns,
@@ -288,6 +303,8 @@ impl Mapping {
             channel_column: None,
             format: None,
             delimiter: None,
+            encoding: None,
+            sheet: None,
             columns: Columns::default(),
             time: TimeSpec::default(),
             themes: ThemeSpec::default(),
@@ -462,6 +479,12 @@ pub struct CustomerMapping {
     /// CSV delimiter, as in [`Mapping::delimiter`].
     #[serde(default, deserialize_with = "delimiter_from_text")]
     pub delimiter: Option<u8>,
+    /// The text encoding, as in [`Mapping::encoding`].
+    #[serde(default, deserialize_with = "encoding_from_text")]
+    pub encoding: Option<TextEncoding>,
+    /// The workbook sheet to read; default the first.
+    #[serde(default)]
+    pub sheet: Option<String>,
     /// Which column feeds which field; `None` means the default header names.
     #[serde(default)]
     pub columns: Option<CustomerColumns>,
@@ -649,6 +672,13 @@ fn channel_from_text<'de, D: Deserializer<'de>>(de: D) -> Result<Option<Channel>
 fn delimiter_from_text<'de, D: Deserializer<'de>>(de: D) -> Result<Option<u8>, D::Error> {
     let text = String::deserialize(de)?;
     parse_delimiter(&text)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
+}
+
+fn encoding_from_text<'de, D: Deserializer<'de>>(de: D) -> Result<Option<TextEncoding>, D::Error> {
+    let text = String::deserialize(de)?;
+    TextEncoding::parse(&text)
         .map(Some)
         .map_err(serde::de::Error::custom)
 }

@@ -63,12 +63,13 @@ fn ids(items: &[FeedbackItem]) -> Vec<&str> {
 fn five_bad_lines() -> Vec<u8> {
     let mut csv = Vec::new();
     csv.extend_from_slice(b"id,time,text,nps\n"); // 1
-    csv.extend_from_slice(b"1,2015-02-24 11:35:52 -0800,fine,9\n"); // 2
+    csv.extend_from_slice("1,2015-02-24 11:35:52 -0800,fine – naïve,9\n".as_bytes()); // 2
     csv.extend_from_slice(b"2,2015-02-24 11:35:52 -0800,ok,8\n"); // 3
     csv.extend_from_slice(b"3,2015-02-24 11:35:52 -0800,too,many,7\n"); // 4: five fields
     csv.extend_from_slice(b"4,yesterday,bad time,5\n"); // 5
     csv.extend_from_slice(b"5,2015-02-24T10:00:00Z,\"quoted, with comma\",11\n"); // 6: nps 11
-    csv.extend_from_slice(b"6,2015-02-24,caf\xe9 in Latin-1,3\n"); // 7: not UTF-8
+    // 7: not UTF-8 (as other rows are, so only this row is refused)
+    csv.extend_from_slice(b"6,2015-02-24,caf\xe9 in Latin-1,3\n");
     csv.extend_from_slice(b"7,2015-02-24,\"two\nlines\",10\n"); // 8-9
     csv.extend_from_slice(b"8,02/24/2015,good,0\n"); // 10
     csv.extend_from_slice(b"9,2015-02-24,\"never closed,1\n"); // 11
@@ -100,7 +101,13 @@ fn the_five_bad_lines_are_reported_with_their_lines_and_columns_and_the_rest_is_
     );
     assert_eq!(
         found[3],
-        (7, Some("text"), "invalid UTF-8 at byte 3".into())
+        (
+            7,
+            Some("text"),
+            "invalid UTF-8 at byte 3: it reads as Windows-1252 \"café in Latin-1\": \
+             try --encoding windows-1252"
+                .into()
+        )
     );
     assert_eq!(
         found[4],
@@ -220,7 +227,7 @@ fn a_column_the_header_lacks_fails_the_file_naming_the_header() {
     assert!(matches!(error, FileError::MissingColumn { .. }));
     assert_eq!(
         error.to_string(),
-        "file x.csv: column 'time' named by the mapping (columns.time) is not in the header; \
+        "file x.csv: the time column 'time' is not in the header; \
          the header has: id, when, body, nps"
     );
     let error = read_feedback(&b""[..], "x.csv", &mapping(SURVEY), &options())
@@ -282,9 +289,28 @@ fn values_over_the_domain_limits_are_rejected_by_name() {
 }
 
 #[test]
-fn a_runaway_field_stops_the_file_at_the_limit() {
+fn a_field_over_the_limit_rejects_its_row_and_reading_goes_on() {
     let mut csv = b"id,time,text,nps\n1,2015-02-24,ok,1\n2,2015-02-24,\"".to_vec();
     csv.extend(std::iter::repeat_n(b'x', 5000));
+    csv.extend(b"\",2\n3,2015-02-24,after,3\n");
+    let options = ReadOptions {
+        max_field_bytes: 1000,
+        ..options()
+    };
+    let (items, errors) = read_with(&csv, "big.csv", &mapping(SURVEY), &options);
+    assert_eq!(ids(&items), ["1", "3"]);
+    assert_eq!(errors.len(), 1);
+    assert_eq!(
+        errors[0].to_string(),
+        "big.csv:3: column text: field of 5000 bytes exceeds the limit of 1000 bytes"
+    );
+    assert!(!errors[0].kind.stops_reading());
+}
+
+#[test]
+fn a_runaway_quote_stops_reading_at_its_line() {
+    let mut csv = b"id,time,text,nps\r\n1,2015-02-24,ok,1\r\n2,2015-02-24,\"".to_vec();
+    csv.extend(std::iter::repeat_n(b"x\r\n3,2015-02-24,lost,3\r\n", 500).flatten());
     let options = ReadOptions {
         max_field_bytes: 1000,
         ..options()
@@ -293,7 +319,8 @@ fn a_runaway_field_stops_the_file_at_the_limit() {
     assert_eq!(ids(&items), ["1"]);
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0].line, 3);
-    assert_eq!(errors[0].kind, RowErrorKind::FieldTooLarge { limit: 1000 });
+    assert_eq!(errors[0].kind, RowErrorKind::UnclosedQuote);
+    assert!(errors[0].kind.stops_reading());
 }
 
 #[test]
@@ -551,7 +578,7 @@ fn json_lines_with_invalid_utf8_or_overlong_lines_are_rejected_and_reading_goes_
         format!("{{\"id\": 2, \"body\": \"{}\"}}\n", "y".repeat(300)).as_bytes(),
     );
     lines.extend_from_slice(
-        b"{\"id\": 3, \"body\": \"fine\", \"meta\": {\"created\": \"2024-01-01\"}}",
+        "{\"id\": 3, \"body\": \"fine ✓\", \"meta\": {\"created\": \"2024-01-01\"}}".as_bytes(),
     );
     let options = ReadOptions {
         max_field_bytes: 200,
@@ -559,7 +586,11 @@ fn json_lines_with_invalid_utf8_or_overlong_lines_are_rejected_and_reading_goes_
     };
     let (items, errors) = read_with(&lines, "u.jsonl", &mapping(JSON), &options);
     assert_eq!(ids(&items), ["3"]);
-    assert_eq!(errors[0].to_string(), "u.jsonl:1: invalid UTF-8 at byte 22");
+    assert_eq!(
+        errors[0].to_string(),
+        "u.jsonl:1: invalid UTF-8 at byte 22: it reads as Windows-1252 \
+         \"{\\\"id\\\": 1, \\\"body\\\": \\\"café\\\"}\": try --encoding windows-1252"
+    );
     assert_eq!(
         errors[1].to_string(),
         "u.jsonl:2: the line is over the limit of 200 bytes"
@@ -634,7 +665,7 @@ fn customers_read_with_an_explicit_mapping_and_a_fixed_currency() {
         .unwrap()
         .to_string();
     assert!(
-        missing.contains("column 'Customer' named by the mapping (columns.id)"),
+        missing.contains("the id column 'Customer' is not in the header"),
         "{missing}"
     );
 }
