@@ -56,7 +56,7 @@ pub fn mask(text: &str) -> Cow<'_, str> {
     if has_at_sign {
         find_emails(text, &mut found);
     }
-    if has_at_word {
+    if has_at_word || has_at_sign {
         find_spelled_emails(text, &mut found);
     }
     if has_digits {
@@ -119,12 +119,24 @@ fn find_emails(text: &str, found: &mut Vec<Found>) {
     }
 }
 
-/// The word `at`, bare or in brackets, as written in place of `@`.
-static AT_RE: LazyLock<Regex> =
-    LazyLock::new(|| compile(r"(?i)\s*[\[({<]\s*at\s*[\])}>]\s*|\s+at\s+"));
-/// What stands for the dot between domain labels: `.`, ` dot `, `[dot]`, `(dot)`.
-static DOT_RE: LazyLock<Regex> =
-    LazyLock::new(|| compile(r"(?i)^(?:\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+|\.)"));
+/// The word `at`, bare or in brackets, or an `@` set apart by spaces, written in place of `@`.
+static AT_RE: LazyLock<Regex> = LazyLock::new(|| {
+    compile(r"(?i)\s*[\[({<]\s*(?:at|@)\s*[\])}>]\s*|\s+at\s+|\s+@\s*|\s*@\s+")
+});
+/// What stands for the dot between domain labels: `.`, ` dot `, `[dot]`, `(dot)`, `[.]`.
+static DOT_RE: LazyLock<Regex> = LazyLock::new(|| {
+    compile(r"(?i)^(?:\s*[\[({<]\s*(?:dot|\.)\s*[\])}>]\s*|\s+dot\s+|\.)")
+});
+/// A spelled dot ending the text before a name: `jane dot| doe at …`.
+static DOT_BEFORE_RE: LazyLock<Regex> = LazyLock::new(|| {
+    compile(r"(?i)[\p{L}\p{N}_%+-]+(?:\s*[\[({<]\s*(?:dot|\.)\s*[\])}>]\s*|\s+dot\s+)$")
+});
+/// Mail providers whose name after a bare ` at ` makes an address (`jane at gmail.com`).
+const WEBMAIL: &[&str] = &[
+    "aol", "btinternet", "free", "gmail", "gmx", "googlemail", "hotmail", "icloud", "laposte",
+    "libero", "live", "mail", "msn", "orange", "outlook", "proton", "protonmail", "sky",
+    "t-online", "virgilio", "wanadoo", "web", "yahoo", "ymail",
+];
 
 /// E-mail addresses spelled out to dodge harvesters: `jane at example dot com`,
 /// `jane [at] example [dot] com`, `jane(at)example(dot)com`. A bare ` at ` before a plain
@@ -132,7 +144,7 @@ static DOT_RE: LazyLock<Regex> =
 /// so "bought it at amazon.com" stays.
 fn find_spelled_emails(text: &str, found: &mut Vec<Found>) {
     for at in AT_RE.find_iter(text) {
-        let bracketed = at.as_str().contains(['[', '(', '{', '<']);
+        let bracketed = at.as_str().contains(['[', '(', '{', '<', '@']);
         let local_start = text[..at.start()]
             .char_indices()
             .rev()
@@ -146,17 +158,29 @@ fn find_spelled_emails(text: &str, found: &mut Vec<Found>) {
         start += text[start..at.start()]
             .find(|c: char| c.is_alphanumeric())
             .unwrap_or(at.start() - start);
-        let local = &text[start..at.start()];
-        if local.is_empty() {
+        if start == at.start() {
             continue;
         }
         let Some((end, spelled_dot)) = spelled_domain_end(text, at.end()) else {
             continue;
         };
-        let addressy = local
-            .chars()
-            .any(|c| c.is_ascii_digit() || ".-_+%".contains(c));
-        if bracketed || spelled_dot || addressy {
+        let mut spelled_local = false;
+        while let Some(dotted) = DOT_BEFORE_RE.find(&text[..start]) {
+            start = dotted.start();
+            spelled_local = true;
+        }
+        let local = &text[start..at.start()];
+        let addressy = spelled_local
+            || local
+                .chars()
+                .any(|c| c.is_ascii_digit() || ".-_+%".contains(c));
+        let domain = text[at.end()..end].to_ascii_lowercase();
+        let webmail = WEBMAIL.iter().any(|name| {
+            domain
+                .strip_prefix(name)
+                .is_some_and(|rest| rest.starts_with('.'))
+        });
+        if bracketed || spelled_dot || addressy || webmail {
             found.push(Found {
                 start,
                 end,
@@ -215,7 +239,7 @@ fn has_word_at(bytes: &[u8]) -> bool {
 // IBANs and National Insurance numbers
 
 static IBAN_RE: LazyLock<Regex> =
-    LazyLock::new(|| compile(r"(?i)\b[A-Z]{2}\d{2}(?:[ \u{A0}]?[A-Z0-9]){11,30}"));
+    LazyLock::new(|| compile(r"(?i)\b[A-Z]{2}\d{2}(?:[ \u{A0}-]?[A-Z0-9]){11,30}"));
 
 fn find_ibans(text: &str, found: &mut Vec<Found>) {
     for m in IBAN_RE.find_iter(text) {
@@ -291,12 +315,12 @@ fn iban_length(country: &str) -> Option<usize> {
 }
 
 static NINO_RE: LazyLock<Regex> = LazyLock::new(|| {
-    compile(r"\b[A-Z]{2}[ \u{A0}]?\d{2}[ \u{A0}]?\d{2}[ \u{A0}]?\d{2}[ \u{A0}]?[A-D]\b")
+    compile(r"(?i)\b[A-Z]{2}[ \u{A0}]?\d{2}[ \u{A0}]?\d{2}[ \u{A0}]?\d{2}[ \u{A0}]?[A-D]\b")
 });
 
 fn find_national_insurance_numbers(text: &str, found: &mut Vec<Found>) {
     for m in NINO_RE.find_iter(text) {
-        if nino_prefix_ok(&m.as_str()[..2]) {
+        if nino_prefix_ok(&m.as_str()[..2].to_ascii_uppercase()) {
             found.push(Found {
                 start: m.start(),
                 end: m.end(),
@@ -326,10 +350,10 @@ fn nino_prefix_ok(prefix: &str) -> bool {
 static NUMBER_RE: LazyLock<Regex> = LazyLock::new(|| {
     compile(
         r"(?xi)
-        (?: \+[\ \u{A0}]?\(? | \( | \b ) \d+
+        (?: \(?\+[\ \u{A0}]?\(? | \( | \b ) \d+
         (?: (?: [\ \u{A0}]{1,2}[-./()]{0,2}[\ \u{A0}]{0,2} | [-./()]{1,2}[\ \u{A0}]{0,2} ) \d+ )*
         \)?
-        (?P<ext> [\ ,]{0,2} (?: ext\.? | extension | x | \# ) [\ ]? \d{1,6} \b )?",
+        (?P<ext> [\ ,]{0,2} (?: ext[.:]? | extension | x | \# ) [\ ]? \d{1,6} \b )?",
     )
 });
 
@@ -340,7 +364,10 @@ fn find_numbers(text: &str, found: &mut Vec<Found>) {
     for caps in NUMBER_RE.captures_iter(text) {
         let Some(m) = caps.get(0) else { continue };
         let ext_start = caps.name("ext").map_or(m.end(), |ext| ext.start());
-        let run = &text[m.start()..ext_start];
+        let (lead, trail) = unbalanced_parentheses(&text[m.start()..ext_start]);
+        let (start, run_end) = (m.start() + lead, ext_start - trail);
+        let run = &text[start..run_end];
+        let end = if trail > 0 { run_end } else { m.end() };
         let glued = text[m.end()..]
             .chars()
             .next()
@@ -348,9 +375,37 @@ fn find_numbers(text: &str, found: &mut Vec<Found>) {
         if glued || count_digits(run) < MIN_RUN_DIGITS {
             continue;
         }
-        let labelled = preceded_by_label(&text[..m.start()]);
-        classify_run(m.start(), run, m.end(), labelled, found);
+        let label = label_before(&text[..start]);
+        classify_run(start, run, end, label, found);
     }
+}
+
+/// How many bytes to drop at each end of a run so that it leaves out the parentheses around
+/// it: `(555-123-4567)` is a number in brackets, `(020) 7946 0958` one with its area code
+/// bracketed.
+fn unbalanced_parentheses(run: &str) -> (usize, usize) {
+    let last = run.len().saturating_sub(1);
+    let mut open = Vec::new();
+    // Where the opening bracket at 0 closes, and where the closing one at the end opened.
+    let (mut first_closes, mut last_opened) = (None, None);
+    for (i, c) in run.char_indices() {
+        match c {
+            '(' => open.push(i),
+            ')' => {
+                let opened = open.pop();
+                if opened == Some(0) {
+                    first_closes = Some(i);
+                }
+                if i == last {
+                    last_opened = Some(opened);
+                }
+            }
+            _ => {}
+        }
+    }
+    let lead = run.starts_with('(') && first_closes.is_none_or(|i| i == last);
+    let trail = last_opened.is_some_and(|opened| opened.is_none_or(|i| i == 0));
+    (usize::from(lead), usize::from(trail))
 }
 
 /// Masks `run` (at `start`) whole, or else its longest pieces that are personal data, cutting
@@ -360,10 +415,10 @@ fn classify_run(
     start: usize,
     run: &str,
     with_ext_end: usize,
-    labelled: bool,
+    label: Label,
     found: &mut Vec<Found>,
 ) {
-    if let Some(token) = classify(run, labelled) {
+    if let Some(token) = classify(run, label) {
         let end = if token == PHONE {
             with_ext_end
         } else {
@@ -373,24 +428,33 @@ fn classify_run(
         return;
     }
     let words = words(run);
-    if words.len() < 2 || words.len() > 16 {
+    let n = words.len();
+    if !(2..=16).contains(&n) {
         return;
     }
-    let cuts: Vec<usize> = (0..=words.len())
-        .filter(|&k| k == 0 || k == words.len() || cut_between(run, &words, k))
+    let cut: Vec<bool> = (0..=n)
+        .map(|k| k == 0 || k == n || cut_between(run, &words, k))
         .collect();
     let mut from = 0;
-    while from + 1 < cuts.len() {
-        let hit = (from + 1..cuts.len()).rev().find_map(|to| {
-            let (a, b) = (words[cuts[from]].0, words[cuts[to] - 1].1);
-            let piece_labelled = labelled && cuts[from] == 0;
+    while from < n {
+        let hit = (from + 1..=n).rev().find_map(|to| {
+            let (a, b) = (words[from].0, words[to - 1].1);
             let piece = &run[a..b];
             let edges_ok = piece.starts_with(|c: char| c.is_ascii_digit() || c == '+' || c == '(')
                 && piece.ends_with(|c: char| c.is_ascii_digit() || c == ')');
-            (edges_ok && count_digits(piece) >= MIN_RUN_DIGITS)
-                .then(|| classify(piece, piece_labelled))
-                .flatten()
-                .map(|token| (to, a, b, token))
+            let whole = from == 0 && to == n;
+            if whole || !edges_ok || count_digits(piece) < MIN_RUN_DIGITS {
+                return None;
+            }
+            let label = if from == 0 { label } else { Label::None };
+            let token = if cut[from] && cut[to] {
+                classify(piece, label)
+            } else {
+                // A card followed by its expiry or security code: `4111 … 1111 123`.
+                let digits: String = piece.chars().filter(char::is_ascii_digit).collect();
+                (label != Label::Identifier && is_card(piece, &digits)).then_some(CARD)
+            };
+            token.map(|token| (to, a, b, token))
         });
         match hit {
             Some((to, a, b, token)) => {
@@ -430,24 +494,29 @@ fn words(run: &str) -> Vec<(usize, usize)> {
 /// Whether a run may be cut before word `k`.
 fn cut_between(run: &str, words: &[(usize, usize)], k: usize) -> bool {
     let (before, after) = (&run[words[k - 1].0..words[k - 1].1], &run[words[k].0..words[k].1]);
-    let gap = &run[words[k - 1].1..words[k].0];
     let punctuated = before.ends_with(['.', '/', '-', ')']) || after.starts_with(['/', '-']);
-    let separate_slash = gap.is_empty() && (before == "/" || before == "-");
-    punctuated || separate_slash || is_date(before) || is_date(after) || after.starts_with('+')
+    // A date, or an expiry date such as `09/27`.
+    let dated = |word: &str| is_date(word) || word.contains('/') && word.len() <= 5;
+    punctuated || dated(before) || dated(after) || after.starts_with('+')
 }
 
 /// Which personal datum a whole run of digit groups is, if any.
-fn classify(run: &str, labelled: bool) -> Option<&'static str> {
+fn classify(run: &str, label: Label) -> Option<&'static str> {
     let digits: String = run.chars().filter(char::is_ascii_digit).collect();
     if SSN_RE.is_match(run) {
         // Written as a Social Security number, never as a phone number.
         return is_ssn(&digits).then_some(SSN);
     }
+    match label {
+        Label::Identifier => return None,
+        Label::Ssn if LOOSE_SSN_RE.is_match(run) => return is_ssn(&digits).then_some(SSN),
+        Label::Ssn | Label::None => {}
+    }
     if is_card(run, &digits) {
         return Some(CARD);
     }
     let has_date = || words(run).iter().any(|&(a, b)| is_date(&run[a..b]));
-    if labelled || is_ip_address(run) || is_decimal(run) || has_date() {
+    if is_ip_address(run) || is_decimal(run) || has_date() {
         return None;
     }
     is_phone(run, &digits).then_some(PHONE)
@@ -456,6 +525,10 @@ fn classify(run: &str, labelled: bool) -> Option<&'static str> {
 // --- Social Security numbers
 
 static SSN_RE: LazyLock<Regex> = LazyLock::new(|| compile(r"^\d{3}-\d{2}-\d{4}$"));
+/// Nine digits run together or spaced `ddd dd dddd`: a Social Security number only after
+/// `SSN` or `social security`.
+static LOOSE_SSN_RE: LazyLock<Regex> =
+    LazyLock::new(|| compile(r"^\d{3}[ \u{A0}.]?\d{2}[ \u{A0}.]?\d{4}$"));
 
 /// The nine digits of a `ddd-dd-dddd` outside what the SSA never issues: area 000, 666 or
 /// 900-999, group 00, serial 0000.
@@ -585,47 +658,62 @@ fn is_decimal(run: &str) -> bool {
     }
 }
 
-/// Words after which a number is an identifier or an amount, not a phone number.
+/// Words after which a number is an identifier or an amount, not a phone or card number.
 const ID_LABELS: &[&str] = &[
-    "account", "awb", "booking", "case", "claim", "code", "confirmation", "consignment",
-    "coupon", "customer", "id", "invoice", "isbn", "item", "member", "membership", "model",
+    "account", "awb", "barcode", "booking", "case", "claim", "code", "confirmation", "consignment",
+    "coupon", "customer", "ean", "gtin", "id", "invoice", "isbn", "item", "member", "membership", "model",
     "order", "parcel", "part", "pin", "pnr", "po", "policy", "product", "receipt", "ref",
     "reference", "reservation", "serial", "shipment", "sku", "ticket", "tracking", "transaction",
-    "txn", "voucher", "eur", "usd", "gbp", "aud", "inr", "rs",
+    "txn", "upc", "voucher", "waybill", "eur", "usd", "gbp", "aud", "inr", "rs",
 ];
 /// Words that may stand between a label and its number (`order no. 123`, `ticket number: 9`).
 const LABEL_FILLERS: &[&str] = &["no", "nr", "num", "number", "n°", "id", "is", "was", "#"];
 
-/// Whether the text before a number labels it as an identifier or an amount (`order 1234…`,
-/// `#1234…`, `€ 650 000 000`).
-fn preceded_by_label(before: &str) -> bool {
+/// What the words before a number say it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Label {
+    /// Nothing said.
+    None,
+    /// An identifier or an amount (`order 1234…`, `#1234…`, `€ 650 000 000`): neither a phone
+    /// nor a card.
+    Identifier,
+    /// A Social Security number (`SSN:`, `social security number`).
+    Ssn,
+}
+
+/// Reads the label, if any, in the last few words of `before`.
+fn label_before(before: &str) -> Label {
     let trimmed = before.trim_end();
     if trimmed.ends_with(['#', '€', '$', '£', '¥', '₹']) {
-        return true;
+        return Label::Identifier;
     }
-    let words = trimmed
+    let mut words = trimmed
         .rsplit(|c: char| !(c.is_alphanumeric() || c == '°' || c == '#'))
         .filter(|w| !w.is_empty())
         .take(4)
-        .map(str::to_lowercase);
-    for word in words {
+        .map(str::to_lowercase)
+        .peekable();
+    while let Some(word) = words.next() {
+        if word == "ssn" || (word == "security" && words.peek().is_some_and(|w| w == "social")) {
+            return Label::Ssn;
+        }
         if ID_LABELS.contains(&word.as_str()) {
-            return true;
+            return Label::Identifier;
         }
         if !LABEL_FILLERS.contains(&word.as_str()) {
-            return false;
+            return Label::None;
         }
     }
-    false
+    Label::None
 }
 
 // --- Phone numbers
 
-/// Regions whose national formats are recognised, with the trunk prefix `0` or without.
+/// Regions whose national numbers are written with a leading `0` (a trunk prefix, or in Italy
+/// part of a fixed-line number).
 const TRUNK_REGIONS: &[Id] = &[
-    Id::GB, Id::FR, Id::DE, Id::IT, Id::NL, Id::BE, Id::IE, Id::AU, Id::IN, Id::ES,
+    Id::GB, Id::FR, Id::DE, Id::IT, Id::NL, Id::BE, Id::IE, Id::AU, Id::IN,
 ];
-const NO_TRUNK_REGIONS: &[Id] = &[Id::US, Id::IN, Id::ES, Id::IT];
 /// Country codes of the recognised regions, for numbers dialled with `00`.
 const COUNTRY_CODES: &[&str] = &["1", "44", "353", "33", "49", "34", "39", "31", "32", "61", "91"];
 
@@ -636,6 +724,11 @@ static NANP_RE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 fn is_phone(run: &str, digits: &str) -> bool {
+    // `(+91) 98765 43210`
+    let run = run
+        .strip_prefix('(')
+        .filter(|rest| rest.starts_with('+'))
+        .unwrap_or(run);
     if run.starts_with('+') || (run.starts_with("00") && !run.starts_with("000")) {
         return is_international_phone(run, digits);
     }
@@ -649,11 +742,31 @@ fn is_phone(run: &str, digits: &str) -> bool {
     if digits.starts_with('0') {
         // Written in a phone's grouping (`07700 900123`, `02 123 45 67`): a phone even when
         // the number is one the regulator keeps free for fiction; run together, it must be
-        // valid in a region.
-        (separated && phone_grouping(run)) || valid_in(run, TRUNK_REGIONS)
-    } else {
-        valid_in(run, NO_TRUNK_REGIONS)
+        // valid in a region, or have a UK mobile's eleven digits.
+        return (separated && phone_grouping(run))
+            || (digits.len() == 11 && digits.starts_with("07"))
+            || valid_in(run, TRUNK_REGIONS);
     }
+    // Without a trunk prefix the first digit tells the region: US/CA area codes start with
+    // 2-9, Indian mobiles with 6-9, Spanish numbers (nine digits) with 6-9, Italian mobiles
+    // with 3. Nothing starts with 1 but a US number led by its country code, so ten digits
+    // from 1 (a unix timestamp in seconds) are not a phone.
+    let first = digits.as_bytes()[0];
+    let country_codes: &[&str] = match (digits.len(), first) {
+        (10, b'3') => &["1", "39"],
+        (10, b'6'..=b'9') => &["1", "91"],
+        (10, b'2'..=b'9') => &["1"],
+        (11, b'1') => &[""],
+        (9, b'6'..=b'9') => &["34"],
+        (9, b'3') => &["39"],
+        _ => &[],
+    };
+    // Asked in international form: read as a national number, `39…` or `91…` would lose its
+    // first two digits as a country code.
+    country_codes.iter().any(|code| {
+        phonenumber::parse(None, format!("+{code}{digits}"))
+            .is_ok_and(|parsed| phonenumber::is_valid(&parsed))
+    })
 }
 
 /// `+44 20 7946 0958`, `0044 7700 900123`, `+44 (0)20 …`: a country code the numbering plan
@@ -828,6 +941,21 @@ mod tests {
             masked("020 7946 0958 / 07700 900123"),
             "[phone] / [phone]"
         );
+    }
+
+    #[test]
+    fn more_ways_of_writing_numbers_and_addresses_are_masked() {
+        assert_eq!(masked("call (+91) 98765 43210"), "call [phone]");
+        assert_eq!(masked("call 212-555-0123 ext: 45"), "call [phone]");
+        assert_eq!(masked("mail jane dot doe at example dot com"), "mail [email]");
+        assert_eq!(masked("mail jane at gmail.com"), "mail [email]");
+        assert_eq!(masked("mail jane @ example.com"), "mail [email]");
+        assert_eq!(masked("mail jane [at] example [.] com"), "mail [email]");
+        assert_eq!(masked("card 4111 1111 1111 1111 12/26 123"), "card [card] 12/26 123");
+        assert_eq!(masked("card 4111 1111 1111 1111 123"), "card [card] 123");
+        assert_eq!(masked("SSN: 123 45 6789, social security number 123456789"), "SSN: [ssn], social security number [ssn]");
+        assert_eq!(masked("iban DE89-3704-0044-0532-0130-00"), "iban [iban]");
+        assert_eq!(masked("ni ab 12 34 56 c"), "ni [national-id]");
     }
 
     #[test]
