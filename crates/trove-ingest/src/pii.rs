@@ -357,7 +357,8 @@ static NUMBER_RE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-/// Fewest digits in a run worth classifying (an international number has at least eight).
+/// Fewest digits in a run worth classifying (an international number has at least eight; a
+/// local number of seven needs a word such as `call` before it).
 const MIN_RUN_DIGITS: usize = 8;
 
 fn find_numbers(text: &str, found: &mut Vec<Found>) {
@@ -372,10 +373,14 @@ fn find_numbers(text: &str, found: &mut Vec<Found>) {
             .chars()
             .next()
             .is_some_and(char::is_alphanumeric);
-        if glued || count_digits(run) < MIN_RUN_DIGITS {
+        let digits = count_digits(run);
+        if glued || digits < MIN_RUN_DIGITS - 1 {
             continue;
         }
         let label = label_before(&text[..start]);
+        if digits < MIN_RUN_DIGITS && label != Label::Phone {
+            continue;
+        }
         classify_run(start, run, end, label, found);
     }
 }
@@ -510,7 +515,8 @@ fn classify(run: &str, label: Label) -> Option<&'static str> {
     match label {
         Label::Identifier => return None,
         Label::Ssn if LOOSE_SSN_RE.is_match(run) => return is_ssn(&digits).then_some(SSN),
-        Label::Ssn | Label::None => {}
+        Label::Phone if CUED_PHONE_RE.is_match(run) => return Some(PHONE),
+        Label::Ssn | Label::Phone | Label::None => {}
     }
     if is_card(run, &digits) {
         return Some(CARD);
@@ -658,6 +664,15 @@ fn is_decimal(run: &str) -> bool {
     }
 }
 
+/// `650 000 000`, `2.000.000`: a round amount written with thousands separators.
+fn is_round_amount(run: &str) -> bool {
+    let groups: Vec<&str> = run.split([' ', '.', ',', '\u{A0}']).collect();
+    groups.len() >= 3
+        && (1..=3).contains(&groups[0].len())
+        && groups[1..].iter().all(|g| g.len() == 3)
+        && groups.ends_with(&["000", "000"])
+}
+
 /// Words after which a number is an identifier or an amount, not a phone or card number.
 const ID_LABELS: &[&str] = &[
     "account", "awb", "barcode", "booking", "case", "claim", "code", "confirmation", "consignment",
@@ -665,6 +680,12 @@ const ID_LABELS: &[&str] = &[
     "order", "parcel", "part", "pin", "pnr", "po", "policy", "product", "receipt", "ref",
     "reference", "reservation", "serial", "shipment", "sku", "ticket", "tracking", "transaction",
     "txn", "upc", "voucher", "waybill", "eur", "usd", "gbp", "aud", "inr", "rs",
+];
+/// Words after which a number is a phone number (in the languages of the recognised regions).
+const PHONE_CUES: &[&str] = &[
+    "call", "cell", "cellphone", "cellulare", "fax", "gsm", "handy", "landline", "mobile",
+    "móvil", "phone", "portable", "ring", "sms", "tel", "telefon", "telefono", "teléfono",
+    "telefoon", "telephone", "téléphone", "text", "whatsapp",
 ];
 /// Words that may stand between a label and its number (`order no. 123`, `ticket number: 9`).
 const LABEL_FILLERS: &[&str] = &["no", "nr", "num", "number", "n°", "id", "is", "was", "#"];
@@ -679,6 +700,8 @@ enum Label {
     Identifier,
     /// A Social Security number (`SSN:`, `social security number`).
     Ssn,
+    /// A phone number (`call`, `mobile`, `my number is`).
+    Phone,
 }
 
 /// Reads the label, if any, in the last few words of `before`.
@@ -693,6 +716,7 @@ fn label_before(before: &str) -> Label {
         .take(4)
         .map(str::to_lowercase)
         .peekable();
+    let mut said_number = false;
     while let Some(word) = words.next() {
         if word == "ssn" || (word == "security" && words.peek().is_some_and(|w| w == "social")) {
             return Label::Ssn;
@@ -700,11 +724,20 @@ fn label_before(before: &str) -> Label {
         if ID_LABELS.contains(&word.as_str()) {
             return Label::Identifier;
         }
+        if PHONE_CUES.contains(&word.as_str()) {
+            return Label::Phone;
+        }
+        said_number |= word == "number";
         if !LABEL_FILLERS.contains(&word.as_str()) {
-            return Label::None;
+            break;
         }
     }
-    Label::None
+    // `my number is …`, but not `order number …`, settled above.
+    if said_number {
+        Label::Phone
+    } else {
+        Label::None
+    }
 }
 
 // --- Phone numbers
@@ -716,6 +749,11 @@ const TRUNK_REGIONS: &[Id] = &[
 ];
 /// Country codes of the recognised regions, for numbers dialled with `00`.
 const COUNTRY_CODES: &[&str] = &["1", "44", "353", "33", "49", "34", "39", "31", "32", "61", "91"];
+
+/// After a word such as `call` or `mobile`, a North American number whatever its area code
+/// (`5551234567`), or without one (`555-0143`).
+static CUED_PHONE_RE: LazyLock<Regex> =
+    LazyLock::new(|| compile(r"^(?:1?[2-9]\d{9}|[2-9]\d{2}[-. ]\d{4})$"));
 
 /// `(555) 123-4567`, `555-123-4567`, `555.123.4567`, `1-800-555-1234`: North American
 /// numbers in their own layout are phones even where the area code is fictional.
@@ -729,7 +767,11 @@ fn is_phone(run: &str, digits: &str) -> bool {
         .strip_prefix('(')
         .filter(|rest| rest.starts_with('+'))
         .unwrap_or(run);
-    if run.starts_with('+') || (run.starts_with("00") && !run.starts_with("000")) {
+    if digits.starts_with("000") || is_round_amount(run) {
+        // No number is dialled with three zeros first, nor ends in `000 000`.
+        return false;
+    }
+    if run.starts_with('+') || run.starts_with("00") {
         return is_international_phone(run, digits);
     }
     if NANP_RE.is_match(run) {
@@ -955,6 +997,9 @@ mod tests {
         assert_eq!(masked("card 4111 1111 1111 1111 123"), "card [card] 123");
         assert_eq!(masked("SSN: 123 45 6789, social security number 123456789"), "SSN: [ssn], social security number [ssn]");
         assert_eq!(masked("iban DE89-3704-0044-0532-0130-00"), "iban [iban]");
+        assert_eq!(masked("my number is 5551234567"), "my number is [phone]");
+        assert_eq!(masked("call 555-0143 or text 5550143"), "call [phone] or text 5550143");
+        unchanged("order number 5551234567, account number 555-0143");
         assert_eq!(masked("ni ab 12 34 56 c"), "ni [national-id]");
     }
 
