@@ -60,8 +60,10 @@ pub fn mask(text: &str) -> Cow<'_, str> {
         find_spelled_emails(text, &mut found);
     }
     if has_digits {
-        find_ibans(text, &mut found);
-        find_national_insurance_numbers(text, &mut found);
+        if has_iban_start(bytes) {
+            find_ibans(text, &mut found);
+        }
+        find_national_insurance_numbers(bytes, &mut found);
         find_numbers(text, &mut found);
     }
     replace(text, found)
@@ -119,10 +121,6 @@ fn find_emails(text: &str, found: &mut Vec<Found>) {
     }
 }
 
-/// The word `at`, bare or in brackets, or an `@` set apart by spaces, written in place of `@`.
-static AT_RE: LazyLock<Regex> = LazyLock::new(|| {
-    compile(r"(?i)\s*[\[({<]\s*(?:at|@)\s*[\])}>]\s*|\s+at\s+|\s+@\s*|\s*@\s+")
-});
 /// What stands for the dot between domain labels: `.`, ` dot `, `[dot]`, `(dot)`, `[.]`.
 static DOT_RE: LazyLock<Regex> = LazyLock::new(|| {
     compile(r"(?i)^(?:\s*[\[({<]\s*(?:dot|\.)\s*[\])}>]\s*|\s+dot\s+|\.)")
@@ -143,9 +141,8 @@ const WEBMAIL: &[&str] = &[
 /// `site.com` counts only when the name looks like an address (`jane.doe at example.com`),
 /// so "bought it at amazon.com" stays.
 fn find_spelled_emails(text: &str, found: &mut Vec<Found>) {
-    for at in AT_RE.find_iter(text) {
-        let bracketed = at.as_str().contains(['[', '(', '{', '<', '@']);
-        let local_start = text[..at.start()]
+    for (at_start, at_end, bracketed) in at_tokens(text.as_bytes()) {
+        let local_start = text[..at_start]
             .char_indices()
             .rev()
             .take_while(|&(_, c)| is_local_char(c))
@@ -155,13 +152,13 @@ fn find_spelled_emails(text: &str, found: &mut Vec<Found>) {
             continue;
         };
         // A name starts with a letter or digit, not with the dot ending a sentence.
-        start += text[start..at.start()]
+        start += text[start..at_start]
             .find(|c: char| c.is_alphanumeric())
-            .unwrap_or(at.start() - start);
-        if start == at.start() {
+            .unwrap_or(at_start - start);
+        if start == at_start {
             continue;
         }
-        let Some((end, spelled_dot)) = spelled_domain_end(text, at.end()) else {
+        let Some((end, spelled_dot)) = spelled_domain_end(text, at_end) else {
             continue;
         };
         let mut spelled_local = false;
@@ -169,12 +166,12 @@ fn find_spelled_emails(text: &str, found: &mut Vec<Found>) {
             start = dotted.start();
             spelled_local = true;
         }
-        let local = &text[start..at.start()];
+        let local = &text[start..at_start];
         let addressy = spelled_local
             || local
                 .chars()
                 .any(|c| c.is_ascii_digit() || ".-_+%".contains(c));
-        let domain = text[at.end()..end].to_ascii_lowercase();
+        let domain = text[at_end..end].to_ascii_lowercase();
         let webmail = WEBMAIL.iter().any(|name| {
             domain
                 .strip_prefix(name)
@@ -188,6 +185,43 @@ fn find_spelled_emails(text: &str, found: &mut Vec<Found>) {
             });
         }
     }
+}
+
+/// Where `at` stands for `@`: the word `at` (any case) between spaces or in brackets
+/// (`[at]`, `(at)`, `{at}`, `<at>`), or an `@` set apart by a space; with whether it is one
+/// of the unmistakable forms (bracketed, or a real `@`).
+fn at_tokens(bytes: &[u8]) -> impl Iterator<Item = (usize, usize, bool)> + '_ {
+    let space = |b: &u8| b.is_ascii_whitespace();
+    let word_at = |i: usize| {
+        bytes[i].eq_ignore_ascii_case(&b'a')
+            && bytes.get(i + 1).is_some_and(|b| b.eq_ignore_ascii_case(&b't'))
+            && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric())
+            && !bytes.get(i + 2).is_some_and(u8::is_ascii_alphanumeric)
+    };
+    (0..bytes.len()).filter_map(move |i| {
+        let sign = bytes[i] == b'@';
+        if !sign && !word_at(i) {
+            return None;
+        }
+        let token_end = if sign { i + 1 } else { i + 2 };
+        let mut start = i - bytes[..i].iter().rev().take_while(|b| space(b)).count();
+        let mut end = token_end + bytes[token_end..].iter().take_while(|b| space(b)).count();
+        let bracketed = start > 0
+            && b"[({<".contains(&bytes[start - 1])
+            && bytes.get(end).is_some_and(|b| b"])}>".contains(b));
+        if bracketed {
+            start -= 1;
+            end += 1;
+            start -= bytes[..start].iter().rev().take_while(|b| space(b)).count();
+            end += bytes[end..].iter().take_while(|b| space(b)).count();
+        }
+        let spaced = if sign {
+            start < i || end > token_end
+        } else {
+            start < i && end > token_end
+        };
+        (bracketed || spaced).then_some((start, end, bracketed || sign))
+    })
 }
 
 fn is_local_char(c: char) -> bool {
@@ -239,7 +273,7 @@ fn has_word_at(bytes: &[u8]) -> bool {
 // IBANs and National Insurance numbers
 
 static IBAN_RE: LazyLock<Regex> =
-    LazyLock::new(|| compile(r"(?i)\b[A-Z]{2}\d{2}(?:[ \u{A0}-]?[A-Z0-9]){11,30}"));
+    LazyLock::new(|| compile(r"(?i)(?-u:\b)[a-z]{2}[0-9]{2}(?:[ \u{A0}-]?[a-z0-9]){11,30}"));
 
 fn find_ibans(text: &str, found: &mut Vec<Found>) {
     for m in IBAN_RE.find_iter(text) {
@@ -314,20 +348,43 @@ fn iban_length(country: &str) -> Option<usize> {
         .map(|&(_, length)| length)
 }
 
-static NINO_RE: LazyLock<Regex> = LazyLock::new(|| {
-    compile(r"(?i)\b[A-Z]{2}[ \u{A0}]?\d{2}[ \u{A0}]?\d{2}[ \u{A0}]?\d{2}[ \u{A0}]?[A-D]\b")
-});
-
-fn find_national_insurance_numbers(text: &str, found: &mut Vec<Found>) {
-    for m in NINO_RE.find_iter(text) {
-        if nino_prefix_ok(&m.as_str()[..2].to_ascii_uppercase()) {
+/// `AB 12 34 56 C`, `AB123456C` (any case), with an issued prefix.
+fn find_national_insurance_numbers(bytes: &[u8], found: &mut Vec<Found>) {
+    let word_start = |i: usize| i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
+    for i in 0..bytes.len().saturating_sub(8) {
+        if !(word_start(i) && bytes[i].is_ascii_alphabetic() && bytes[i + 1].is_ascii_alphabetic()) {
+            continue;
+        }
+        let Some(end) = nino_end(bytes, i + 2) else {
+            continue;
+        };
+        let prefix = [bytes[i].to_ascii_uppercase(), bytes[i + 1].to_ascii_uppercase()];
+        if nino_prefix_ok(std::str::from_utf8(&prefix).unwrap_or_default()) {
             found.push(Found {
-                start: m.start(),
-                end: m.end(),
+                start: i,
+                end,
                 token: NATIONAL_ID,
             });
         }
     }
+}
+
+/// Where a National Insurance number whose prefix ends at `i` ends: three pairs of digits and
+/// a letter A-D, each optionally after one space, and then the end of the word.
+fn nino_end(bytes: &[u8], mut i: usize) -> Option<usize> {
+    let skip_space = |i: usize| i + usize::from(bytes.get(i) == Some(&b' '));
+    for _ in 0..3 {
+        i = skip_space(i);
+        let pair = bytes.get(i..i + 2)?;
+        if !pair.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        i += 2;
+    }
+    i = skip_space(i);
+    let suffix_ok = bytes.get(i).is_some_and(|b| matches!(b.to_ascii_uppercase(), b'A'..=b'D'));
+    let word_ends = !bytes.get(i + 1).is_some_and(u8::is_ascii_alphanumeric);
+    (suffix_ok && word_ends).then_some(i + 1)
 }
 
 /// HMRC never issues D, F, I, Q, U or V as either letter, O as the second, nor the prefixes
@@ -345,16 +402,9 @@ fn nino_prefix_ok(prefix: &str) -> bool {
 // ---------------------------------------------------------------------------------------------
 // Card numbers, Social Security numbers and phone numbers: runs of digit groups
 
-/// A run of digit groups joined by what people put between them (one or two spaces, a dash,
-/// a dot, a slash, parentheses), optionally led by `+` or `(` and followed by an extension.
-static NUMBER_RE: LazyLock<Regex> = LazyLock::new(|| {
-    compile(
-        r"(?xi)
-        (?: \(?\+[\ \u{A0}]?\(? | \( | \b ) \d+
-        (?: (?: [\ \u{A0}]{1,2}[-./()]{0,2}[\ \u{A0}]{0,2} | [-./()]{1,2}[\ \u{A0}]{0,2} ) \d+ )*
-        \)?
-        (?P<ext> [\ ,]{0,2} (?: ext[.:]? | extension | x | \# ) [\ ]? \d{1,6} \b )?",
-    )
+/// A phone extension right after the number: `ext. 12`, `x12`, `#12`.
+static EXTENSION_RE: LazyLock<Regex> = LazyLock::new(|| {
+    compile(r"(?i)^[ ,]{0,2}(?:ext[.:]?|extension|x|\#)[ ]?[0-9]{1,6}(?-u:\b)")
 });
 
 /// Fewest digits in a run worth classifying (an international number has at least eight; a
@@ -362,14 +412,15 @@ static NUMBER_RE: LazyLock<Regex> = LazyLock::new(|| {
 const MIN_RUN_DIGITS: usize = 8;
 
 fn find_numbers(text: &str, found: &mut Vec<Found>) {
-    for caps in NUMBER_RE.captures_iter(text) {
-        let Some(m) = caps.get(0) else { continue };
-        let ext_start = caps.name("ext").map_or(m.end(), |ext| ext.start());
-        let (lead, trail) = unbalanced_parentheses(&text[m.start()..ext_start]);
-        let (start, run_end) = (m.start() + lead, ext_start - trail);
+    for (m_start, m_end) in number_runs(text.as_bytes()) {
+        let (lead, trail) = unbalanced_parentheses(&text[m_start..m_end]);
+        let (start, run_end) = (m_start + lead, m_end - trail);
         let run = &text[start..run_end];
-        let end = if trail > 0 { run_end } else { m.end() };
-        let glued = text[m.end()..]
+        let end = match EXTENSION_RE.find(&text[m_end..]) {
+            Some(ext) if trail == 0 => m_end + ext.end(),
+            _ => run_end,
+        };
+        let glued = text[end..]
             .chars()
             .next()
             .is_some_and(char::is_alphanumeric);
@@ -383,6 +434,91 @@ fn find_numbers(text: &str, found: &mut Vec<Found>) {
         }
         classify_run(start, run, end, label, found);
     }
+}
+
+/// The runs of digit groups in a text, as byte ranges: groups joined by what people put
+/// between them (one or two spaces, a dash, a dot, a slash, brackets), led by a word boundary,
+/// `(` or `+`. A hand-written scanner: a regular expression doing this was most of the time
+/// spent masking.
+fn number_runs(bytes: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        while at < bytes.len() {
+            let start = at;
+            let Some(first_digit) = run_start(bytes, start) else {
+                at += 1;
+                continue;
+            };
+            let mut end = digits_end(bytes, first_digit);
+            while let Some(next) = separator_end(bytes, end)
+                && bytes.get(next).is_some_and(u8::is_ascii_digit)
+            {
+                end = digits_end(bytes, next);
+            }
+            if bytes.get(end) == Some(&b')') {
+                end += 1;
+            }
+            at = end;
+            return Some((start, end));
+        }
+        None
+    })
+}
+
+/// Where the first digit of a run starting at `i` is, if one starts there.
+fn run_start(bytes: &[u8], i: usize) -> Option<usize> {
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let digit_at = |j: usize| bytes.get(j).is_some_and(u8::is_ascii_digit).then_some(j);
+    match bytes[i] {
+        b'0'..=b'9' if i == 0 || !is_word(bytes[i - 1]) => Some(i),
+        b'(' if bytes.get(i + 1) == Some(&b'+') => run_start(bytes, i + 1),
+        b'(' => digit_at(i + 1),
+        b'+' => {
+            let mut j = i + 1;
+            j += space_len(bytes, j);
+            if bytes.get(j) == Some(&b'(') {
+                j += 1;
+            }
+            digit_at(j)
+        }
+        _ => None,
+    }
+}
+
+fn digits_end(bytes: &[u8], from: usize) -> usize {
+    from + bytes[from..].iter().take_while(|b| b.is_ascii_digit()).count()
+}
+
+/// The length of a space (or no-break space) at `i`, or 0.
+fn space_len(bytes: &[u8], i: usize) -> usize {
+    match bytes.get(i..) {
+        Some([b' ', ..]) => 1,
+        Some([0xC2, 0xA0, ..]) => 2,
+        _ => 0,
+    }
+}
+
+/// Where the separator between two digit groups starting at `i` ends: up to two spaces, up
+/// to two of `-./()`, up to two spaces, and at least one character.
+fn separator_end(bytes: &[u8], i: usize) -> Option<usize> {
+    let mut j = i;
+    let spaces = |j: &mut usize| {
+        for _ in 0..2 {
+            let len = space_len(bytes, *j);
+            if len == 0 {
+                break;
+            }
+            *j += len;
+        }
+    };
+    spaces(&mut j);
+    for _ in 0..2 {
+        if bytes.get(j).is_some_and(|b| b"-./()".contains(b)) {
+            j += 1;
+        }
+    }
+    spaces(&mut j);
+    (j > i).then_some(j)
 }
 
 /// How many bytes to drop at each end of a run so that it leaves out the parentheses around
@@ -616,27 +752,30 @@ fn luhn_ok(text: &str) -> bool {
 
 // --- Things that are not phone numbers
 
-static DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
-    compile(r"^(?:\d{1,2}([./-])\d{1,2}([./-])(?:\d{2}|\d{4})|\d{4}([./-])\d{1,2}([./-])\d{1,2})$")
-});
-
 /// `24/02/2015`, `2.4.15`, `2015-02-24`: one separator used twice, day and month in range.
 fn is_date(word: &str) -> bool {
-    let Some(caps) = DATE_RE.captures(word) else {
+    let Some(separator) = word.chars().find(|c| matches!(c, '.' | '/' | '-')) else {
         return false;
     };
-    let same_separator = |a: usize, b: usize| caps.get(a).map(|m| m.as_str()) == caps.get(b).map(|m| m.as_str());
-    let parts: Vec<u32> = word
-        .split(['.', '/', '-'])
-        .map(|p| p.parse().unwrap_or(0))
-        .collect();
-    let (a, b) = if caps.get(1).is_some() {
-        (parts[0], parts[1])
-    } else {
-        (parts[1], parts[2])
+    let parts: Vec<&str> = word.split(separator).collect();
+    let [a, b, c] = parts.as_slice() else {
+        return false;
     };
+    let all_digits = [a, b, c]
+        .iter()
+        .all(|p| !p.is_empty() && p.bytes().all(|x| x.is_ascii_digit()));
+    if !all_digits {
+        return false;
+    }
+    let (day_or_month, other) = match (a.len(), b.len(), c.len()) {
+        (1 | 2, 1 | 2, 2 | 4) => (a, b),
+        (4, 1 | 2, 1 | 2) => (b, c),
+        _ => return false,
+    };
+    let number = |p: &str| p.parse::<u32>().unwrap_or(0);
+    let (x, y) = (number(day_or_month), number(other));
     let in_range = |n: u32| (1..=31).contains(&n);
-    (same_separator(1, 2) || same_separator(3, 4)) && in_range(a) && in_range(b) && (a <= 12 || b <= 12)
+    in_range(x) && in_range(y) && (x <= 12 || y <= 12)
 }
 
 /// `192.168.1.1`: four dotted numbers up to 255.
@@ -851,6 +990,17 @@ fn phone_grouping(run: &str) -> bool {
 fn valid_in(number: &str, regions: &[Id]) -> bool {
     regions.iter().any(|&region| {
         phonenumber::parse(Some(region), number).is_ok_and(|parsed| phonenumber::is_valid(&parsed))
+    })
+}
+
+/// Whether a word starts with two letters and two digits (`GB82…`), as IBANs do.
+fn has_iban_start(bytes: &[u8]) -> bool {
+    bytes.windows(4).enumerate().any(|(i, w)| {
+        w[0].is_ascii_alphabetic()
+            && w[1].is_ascii_alphabetic()
+            && w[2].is_ascii_digit()
+            && w[3].is_ascii_digit()
+            && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric())
     })
 }
 
