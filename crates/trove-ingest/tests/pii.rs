@@ -25,7 +25,9 @@ fn every_personal_datum_in_the_corpus_is_masked_and_look_alikes_are_left_alone()
         positives += 1;
         let got = pii::mask(text);
         if got != expected {
-            missed.push(format!("  {text}\n    got      {got}\n    expected {expected}"));
+            missed.push(format!(
+                "  {text}\n    got      {got}\n    expected {expected}"
+            ));
         }
     }
     let mut lookalikes = 0;
@@ -46,7 +48,10 @@ fn every_personal_datum_in_the_corpus_is_masked_and_look_alikes_are_left_alone()
     if !false_positives.is_empty() {
         println!("look-alikes masked:\n{}", false_positives.join("\n"));
     }
-    assert!(positives >= 500 && lookalikes >= 300, "the corpus is complete");
+    assert!(
+        positives >= 500 && lookalikes >= 300,
+        "the corpus is complete"
+    );
     assert!(
         missed.is_empty(),
         "missed or wrongly masked:\n{}",
