@@ -161,7 +161,7 @@ const WEBMAIL: &[&str] = &[
 /// `site.com` counts only when the name looks like an address (`jane.doe at example.com`),
 /// so "bought it at amazon.com" stays.
 fn find_spelled_emails(text: &str, found: &mut Vec<Found>) {
-    for (at_start, at_end, bracketed) in at_tokens(text.as_bytes()) {
+    for (at_start, at_end, at) in at_tokens(text.as_bytes()) {
         let local_start = text[..at_start]
             .char_indices()
             .rev()
@@ -197,7 +197,16 @@ fn find_spelled_emails(text: &str, found: &mut Vec<Found>) {
                 .strip_prefix(name)
                 .is_some_and(|rest| rest.starts_with('.'))
         });
-        if bracketed || spelled_dot || addressy || webmail {
+        let tld = domain
+            .rsplit(|c: char| !c.is_alphanumeric())
+            .next()
+            .unwrap_or("");
+        let accepted = match at {
+            At::Bracketed => true,
+            At::SpacedSign => spelled_dot || addressy || webmail || COMMON_TLDS.contains(&tld),
+            At::Word => spelled_dot || addressy || webmail,
+        };
+        if accepted {
             found.push(Found {
                 start,
                 end,
@@ -207,10 +216,26 @@ fn find_spelled_emails(text: &str, found: &mut Vec<Found>) {
     }
 }
 
+/// How `@` was written in a spelled-out address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum At {
+    /// `[at]`, `(at)`, `{at}`, `<at>`, `(@)`: unmistakable.
+    Bracketed,
+    /// `jane @ example.com`: an address when the domain ends like one.
+    SpacedSign,
+    /// `jane at example dot com`: an address when the rest is spelled out too.
+    Word,
+}
+
+/// Top-level domains that make `name @ site.tld` an address rather than `Sunday @ MCO.Keep`.
+const COMMON_TLDS: &[&str] = &[
+    "au", "be", "ca", "ch", "co", "com", "de", "edu", "es", "eu", "fr", "gov", "ie", "in", "info",
+    "io", "it", "net", "nl", "org", "uk", "us",
+];
+
 /// Where `at` stands for `@`: the word `at` (any case) between spaces or in brackets
-/// (`[at]`, `(at)`, `{at}`, `<at>`), or an `@` set apart by a space; with whether it is one
-/// of the unmistakable forms (bracketed, or a real `@`).
-fn at_tokens(bytes: &[u8]) -> impl Iterator<Item = (usize, usize, bool)> + '_ {
+/// (`[at]`, `(at)`, `{at}`, `<at>`), or an `@` set apart by a space.
+fn at_tokens(bytes: &[u8]) -> impl Iterator<Item = (usize, usize, At)> + '_ {
     let space = |b: &u8| b.is_ascii_whitespace();
     let word_at = |i: usize| {
         bytes[i].eq_ignore_ascii_case(&b'a')
@@ -242,7 +267,12 @@ fn at_tokens(bytes: &[u8]) -> impl Iterator<Item = (usize, usize, bool)> + '_ {
         } else {
             start < i && end > token_end
         };
-        (bracketed || spaced).then_some((start, end, bracketed || sign))
+        let at = match (bracketed, sign) {
+            (true, _) => At::Bracketed,
+            (false, true) => At::SpacedSign,
+            (false, false) => At::Word,
+        };
+        (bracketed || spaced).then_some((start, end, at))
     })
 }
 
@@ -464,21 +494,29 @@ fn find_national_insurance_numbers(bytes: &[u8], found: &mut Vec<Found>) {
 /// Where a National Insurance number whose prefix ends at `i` ends: three pairs of digits and
 /// a letter A-D, each optionally after one space, and then the end of the word.
 fn nino_end(bytes: &[u8], mut i: usize) -> Option<usize> {
-    let skip_space = |i: usize| i + usize::from(bytes.get(i) == Some(&b' '));
-    for _ in 0..3 {
-        i = skip_space(i);
+    let mut spaces = [false; 4];
+    for (k, spaced) in spaces.iter_mut().enumerate() {
+        *spaced = bytes.get(i) == Some(&b' ');
+        i += usize::from(*spaced);
+        if k == 3 {
+            break;
+        }
         let pair = bytes.get(i..i + 2)?;
         if !pair.iter().all(u8::is_ascii_digit) {
             return None;
         }
         i += 2;
     }
-    i = skip_space(i);
     let suffix_ok = bytes
         .get(i)
         .is_some_and(|b| matches!(b.to_ascii_uppercase(), b'A'..=b'D'));
     let word_ends = !bytes.get(i + 1).is_some_and(u8::is_ascii_alphanumeric);
-    (suffix_ok && word_ends).then_some(i + 1)
+    // Spaced everywhere, nowhere, or around the six digits: `PN 320008A` is a part number.
+    let spacing_ok = matches!(
+        spaces,
+        [true, true, true, true] | [false, false, false, false] | [true, false, false, true]
+    );
+    (suffix_ok && word_ends && spacing_ok).then_some(i + 1)
 }
 
 /// HMRC never issues D, F, I, Q, U or V as either letter, O as the second, nor the prefixes
@@ -1056,9 +1094,21 @@ const TRUNK_REGIONS: &[Id] = &[
     Id::AU,
     Id::IN,
 ];
-/// Country codes of the recognised regions, for numbers dialled with `00`.
-const COUNTRY_CODES: &[&str] = &[
-    "1", "44", "353", "33", "49", "34", "39", "31", "32", "61", "91",
+/// Country codes of the recognised regions, for numbers dialled with `00`, with the fewest and
+/// most digits a national number has after them (so that a baggage tag `0016 964012` is not
+/// a call to the US).
+const COUNTRY_CODES: &[(&str, usize, usize)] = &[
+    ("1", 10, 10),
+    ("44", 9, 10),
+    ("353", 7, 9),
+    ("33", 9, 9),
+    ("49", 6, 13),
+    ("34", 9, 9),
+    ("39", 6, 11),
+    ("31", 9, 9),
+    ("32", 8, 9),
+    ("61", 9, 9),
+    ("91", 10, 10),
 ];
 
 /// After a word such as `call` or `mobile`, a North American number whatever its area code
@@ -1138,8 +1188,10 @@ fn is_international_phone(run: &str, digits: &str) -> bool {
     }
     let after = &digits[2..];
     let separated = digits.len() != run.len();
-    let known_country = COUNTRY_CODES.iter().any(|code| after.starts_with(code));
-    known_country && (separated || valid_in(&format!("+{after}"), &[Id::US]))
+    let fits = COUNTRY_CODES.iter().any(|&(code, shortest, longest)| {
+        after.starts_with(code) && (shortest..=longest).contains(&(significant - code.len()))
+    });
+    fits && (separated || valid_in(&format!("+{after}"), &[Id::US]))
 }
 
 /// Groups of two to eight digits (a `(0)` aside), two to six of them: how phone numbers are
@@ -1238,6 +1290,7 @@ mod tests {
     fn the_word_at_alone_is_not_an_address() {
         unchanged("I bought it at amazon.com and met him at the store.");
         unchanged("look at this. Then at 5 pm at gate B.");
+        unchanged("at the gate on Sunday @ MCO.Keep up the good work, Flight @12am.Today");
     }
 
     #[test]
@@ -1255,6 +1308,7 @@ mod tests {
         assert_eq!(masked("+33 1 42 68 53 00"), "[phone]");
         assert_eq!(masked("+44 (0)20 7946 0958"), "[phone]");
         assert_eq!(masked("0044 7700 900123"), "[phone]");
+        unchanged("@united tag numbers 0016 964012, 0016 964077");
         assert_eq!(masked("+91 98765 43210"), "[phone]");
     }
 
@@ -1397,6 +1451,7 @@ mod tests {
         assert_eq!(masked("NI: JG103759A."), "NI: [national-id].");
         assert_eq!(masked("NI QQ123456C"), "NI [national-id]");
         unchanged("NI GB123456A or DA123456A or AB123456E");
+        unchanged("our PN 320008A wheel");
     }
 
     #[test]
