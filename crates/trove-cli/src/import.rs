@@ -109,7 +109,8 @@ struct CommonFlags {
     /// The workbook sheet to read (default: the first).
     #[arg(long)]
     sheet: Option<String>,
-    /// Keep e-mail addresses, phone numbers and card numbers in text (masked by default).
+    /// Keep personal data (e-mail addresses, phone, card and bank account numbers, SSNs and
+    /// National Insurance numbers) in text and attributes (masked by default).
     #[arg(long)]
     keep_pii: bool,
     /// Stop after more than N rejected rows (rows stored before stay stored).
