@@ -12,12 +12,10 @@ use serde::Serialize;
 use trove_domain::{Money, ScoreTally, Scores, ThemeKind};
 
 use crate::chronic::{ChronicParams, ChronicScore, ThemeWindow, rank_themes};
-use crate::impact::{
-    CrossProducts, DriverAnalysis, DriverOptions, PARETO_CUTOFF, ParetoLine, csat_impact,
-    key_drivers, nps_impact, pareto,
-};
+use crate::drivers::{DriverParams, DriverReport, Response, driver_report};
+use crate::impact::{PARETO_CUTOFF, ParetoLine, csat_impact, nps_impact, pareto};
 use crate::revenue::revenue_at_risk;
-use crate::scores::{compare_csat, compare_nps};
+use crate::scores::{ScoreKind, compare_csat, compare_nps};
 use crate::spikes::{Alert, SpikeParams, detect_shifts, detect_spikes};
 use crate::trend::{PeriodKind, PeriodTotal, SharePoint, period_index, period_label, share};
 
@@ -248,7 +246,7 @@ pub struct AnalysisParams {
     /// Spike and shift detection.
     pub spikes: SpikeParams,
     /// Key-driver analysis.
-    pub drivers: DriverOptions,
+    pub drivers: DriverParams,
 }
 
 impl Default for AnalysisParams {
@@ -260,7 +258,7 @@ impl Default for AnalysisParams {
             include_partial: false,
             chronic: ChronicParams::default(),
             spikes: SpikeParams::default(),
-            drivers: DriverOptions::default(),
+            drivers: DriverParams::default(),
         }
     }
 }
@@ -290,11 +288,17 @@ pub struct Analysis {
     pub themes: Vec<ChronicScore>,
     /// Spikes and shifts found in the window's periods.
     pub alerts: Vec<Alert>,
-    /// Key drivers of the NPS answer (0-10) among the window's themes, when there are answers.
-    pub drivers: Option<DriverAnalysis>,
+    /// The scores of the window's items.
+    pub scores: ScoreTally,
+    /// The score whose impact the themes carry and rank by: NPS when the window has NPS
+    /// answers, else CSAT; none without either.
+    pub impact_score: Option<ScoreKind>,
+    /// Key drivers of the score asked for (default: the one with most answers in the window),
+    /// when its answers vary.
+    pub drivers: Option<DriverReport>,
     /// Pareto of the themes' volume in the window: the vital few that make up 80%.
     pub pareto_volume: Vec<ParetoLine>,
-    /// Pareto of the NPS points the themes cost (themes that raise the score left out).
+    /// Pareto of the points of `impact_score` the themes cost (themes that raise it left out).
     pub pareto_impact: Vec<ParetoLine>,
 }
 
@@ -402,7 +406,11 @@ pub fn analyze(
     let mut themed_items = 0;
     let mut any_customer = false;
     let mut categories = [HashSet::new(), HashSet::new(), HashSet::new()];
-    let mut cross = CrossProducts::new(theme_count);
+    let driver_score = params
+        .drivers
+        .score
+        .or_else(|| ScoreKind::most_answered(&window_tally(facts, first, last, params.period)));
+    let mut responses = Vec::new();
     for fact in &facts.facts {
         let period = period_index(fact.received_at, params.period);
         if period < first || period > last {
@@ -442,8 +450,11 @@ pub fn analyze(
                 acc.sentiment_items += 1;
             }
         }
-        if let Some(nps) = fact.scores.nps {
-            add_observation(&mut cross, themes, f64::from(nps.value()));
+        if let Some(answer) = driver_score.and_then(|kind| kind.answer(&fact.scores)) {
+            responses.push(Response {
+                themes: themes.iter().map(|&t| (t - 1) as usize).collect(),
+                answer,
+            });
         }
     }
     // Every theme's every window period is read together: the Bonferroni family of the alerts,
@@ -497,14 +508,19 @@ pub fn analyze(
         })
         .collect();
     let themes = rank_themes(&windows, &window, params.period, &params.chronic);
-    let drivers = key_drivers(&facts.themes.names, &cross, &params.drivers);
+    let drivers = driver_score.and_then(|kind| {
+        driver_report(&facts.themes.names, &responses, kind, &params.drivers)
+    });
+    let impact_score = [ScoreKind::Nps, ScoreKind::Csat]
+        .into_iter()
+        .find(|kind| kind.answers(&all) > 0);
     let volumes = themes
         .iter()
         .map(|t| (t.theme.clone(), t.volume as f64))
         .collect();
     let losses = themes
         .iter()
-        .filter_map(|t| Some((t.theme.clone(), -t.nps_impact?)))
+        .filter_map(|t| Some((t.theme.clone(), -t.nps_impact.or(t.csat_impact)?)))
         .filter(|(_, loss)| *loss > 0.0)
         .collect();
     Analysis {
@@ -526,6 +542,8 @@ pub fn analyze(
         themed_items,
         themes,
         alerts,
+        scores: all,
+        impact_score,
         drivers,
     }
 }
@@ -541,6 +559,18 @@ fn impact_test(all: &ScoreTally, with_theme: &ScoreTally) -> Option<crate::score
     }
 }
 
+/// The scores of the items in the window's periods `first..=last`.
+fn window_tally(facts: &Facts, first: i64, last: i64, kind: PeriodKind) -> ScoreTally {
+    let mut tally = ScoreTally::default();
+    for fact in &facts.facts {
+        let period = period_index(fact.received_at, kind);
+        if period >= first && period <= last {
+            tally.add(&fact.scores);
+        }
+    }
+    tally
+}
+
 /// Counts by category, over every category seen in the window (absent ones as zeros, so the
 /// entropy is normalised by the number of categories that exist). Items without a value
 /// (id 0) are left out.
@@ -550,23 +580,6 @@ fn spread(counts: &HashMap<u32, u64>, categories: &HashSet<u32>) -> Vec<u64> {
     all.iter()
         .map(|c| counts.get(c).copied().unwrap_or(0))
         .collect()
-}
-
-/// One NPS answer for the key drivers: the theme indicators are 0/1, so only the themes
-/// present touch the cross-products (an item has one to three themes, not eighty).
-fn add_observation(cross: &mut CrossProducts, themes: &[u32], y: f64) {
-    let p = cross.drivers();
-    cross.n += 1.0;
-    cross.sum_y += y;
-    cross.sum_yy += y * y;
-    for &i in themes {
-        let i = (i - 1) as usize;
-        cross.sum_x[i] += 1.0;
-        cross.sum_xy[i] += y;
-        for &j in themes {
-            cross.sum_xx[i * p + (j - 1) as usize] += 1.0;
-        }
-    }
 }
 
 /// Spikes and shifts of every theme over the whole history, kept when they fall in the window.
@@ -607,6 +620,8 @@ fn empty_analysis(params: &AnalysisParams) -> Analysis {
         themed_items: 0,
         themes: Vec::new(),
         alerts: Vec::new(),
+        scores: ScoreTally::default(),
+        impact_score: None,
         drivers: None,
         pareto_volume: Vec::new(),
         pareto_impact: Vec::new(),

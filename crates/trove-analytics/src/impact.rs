@@ -33,6 +33,7 @@ pub fn tally_without(all: &ScoreTally, part: &ScoreTally) -> Option<ScoreTally> 
         ces_n: all.ces_n.checked_sub(part.ces_n)?,
         ces_sum: all.ces_sum.checked_sub(part.ces_sum)?,
         ces_high: all.ces_high.checked_sub(part.ces_high)?,
+        ces_sum_sq: all.ces_sum_sq.checked_sub(part.ces_sum_sq)?,
     })
 }
 
@@ -112,6 +113,23 @@ impl CrossProducts {
             self.sum_xy[i] += x[i] * y;
             for j in 0..p {
                 self.sum_xx[i * p + j] += x[i] * x[j];
+            }
+        }
+    }
+
+    /// Adds one observation whose drivers are 0/1 indicators, given by the indexes of those
+    /// present: only they touch the cross-products (a response mentions one to three themes,
+    /// not eighty).
+    pub fn add_indicators(&mut self, present: &[usize], y: f64) {
+        let p = self.drivers();
+        self.n += 1.0;
+        self.sum_y += y;
+        self.sum_yy += y * y;
+        for &i in present {
+            self.sum_x[i] += 1.0;
+            self.sum_xy[i] += y;
+            for &j in present {
+                self.sum_xx[i * p + j] += 1.0;
             }
         }
     }
@@ -273,8 +291,58 @@ pub fn key_drivers(
     stats: &CrossProducts,
     options: &DriverOptions,
 ) -> Option<DriverAnalysis> {
+    if names.len() != stats.drivers() {
+        return None;
+    }
+    let shapley = shapley_values(stats, options)?;
+    let r_squared = shapley.r_squared;
+    let mut drivers: Vec<Driver> = names
+        .iter()
+        .enumerate()
+        .map(|(j, name)| Driver {
+            name: name.clone(),
+            shapley: shapley.values[j],
+            share_of_r_squared: if r_squared > 0.0 {
+                shapley.values[j] / r_squared
+            } else {
+                0.0
+            },
+            r_squared_alone: shapley.alone[j],
+            std_error: shapley.errors[j],
+        })
+        .collect();
+    drivers.sort_by(|a, b| {
+        b.shapley
+            .total_cmp(&a.shapley)
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    Some(DriverAnalysis {
+        r_squared,
+        drivers,
+        method: shapley.method,
+    })
+}
+
+/// Shapley values of R², in the drivers' order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShapleyValues {
+    /// One value per driver.
+    pub values: Vec<f64>,
+    /// Their standard errors when sampled.
+    pub errors: Vec<Option<f64>>,
+    /// R² of each driver alone.
+    pub alone: Vec<f64>,
+    /// R² of the full model.
+    pub r_squared: f64,
+    /// How they were computed.
+    pub method: ShapleyMethod,
+}
+
+/// The Shapley values of R² of the drivers of `stats`, in their order (see [`key_drivers`]).
+/// `None` when the score does not vary or there are fewer than two observations.
+pub fn shapley_values(stats: &CrossProducts, options: &DriverOptions) -> Option<ShapleyValues> {
     let p = stats.drivers();
-    if names.len() != p || stats.sum_xx.len() != p * p || stats.sum_xy.len() != p {
+    if stats.sum_xx.len() != p * p || stats.sum_xy.len() != p {
         return None;
     }
     let centred = stats.valid_centred()?;
@@ -296,27 +364,12 @@ pub fn key_drivers(
         .iter()
         .sum::<f64>()
         .clamp(0.0, 1.0);
-    let mut drivers: Vec<Driver> = (0..p)
-        .map(|j| Driver {
-            name: names[j].clone(),
-            shapley: values[j],
-            share_of_r_squared: if r_squared > 0.0 {
-                values[j] / r_squared
-            } else {
-                0.0
-            },
-            r_squared_alone: centred.sequential_gains(&[j])[0],
-            std_error: errors[j],
-        })
-        .collect();
-    drivers.sort_by(|a, b| {
-        b.shapley
-            .total_cmp(&a.shapley)
-            .then_with(|| a.name.cmp(&b.name))
-    });
-    Some(DriverAnalysis {
+    let alone = (0..p).map(|j| centred.sequential_gains(&[j])[0]).collect();
+    Some(ShapleyValues {
+        values,
+        errors,
+        alone,
         r_squared,
-        drivers,
         method,
     })
 }

@@ -11,6 +11,7 @@
 //!   (tabular CUSUM);
 //! - [`chronic`]: persistence, spread (entropy), the chronic label, ranking and explanation;
 //! - [`impact`]: NPS / CSAT impact of a theme, key drivers (Shapley value of R²), Pareto;
+//! - [`drivers`]: key drivers with support, direction and bootstrap intervals, on any score;
 //! - [`revenue`]: revenue at risk of distinct customers, per currency;
 //! - [`verify`]: fix verification (Poisson rate ratio), time to resolve, annuity;
 //! - [`analysis`]: the whole chronic analysis of a data set in one pass over compact item facts;
@@ -19,6 +20,7 @@
 pub mod analysis;
 pub mod chronic;
 pub mod dist;
+pub mod drivers;
 pub mod impact;
 pub mod revenue;
 pub mod scores;

@@ -7,7 +7,7 @@
 //! §2.2; the t interval for a mean from any introductory text (e.g. Moore, McCabe & Craig, §7.1).
 
 use serde::Serialize;
-use trove_domain::ScoreTally;
+use trove_domain::{ScoreTally, Scores};
 
 use crate::dist::{t_975, two_sided_p};
 
@@ -25,6 +25,87 @@ pub struct Estimate {
     pub ci_low: f64,
     /// Upper end of the 95% interval.
     pub ci_high: f64,
+}
+
+/// The three survey scores Trove knows, each first class: tallied, estimated with an interval,
+/// compared between groups, explained by drivers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScoreKind {
+    /// Net Promoter (0-10).
+    Nps,
+    /// Customer satisfaction (1-5).
+    Csat,
+    /// Customer effort (1-7, 7 = very easy).
+    Ces,
+}
+
+impl ScoreKind {
+    /// Every kind, in the order ties are broken (NPS first).
+    pub const ALL: [Self; 3] = [Self::Nps, Self::Csat, Self::Ces];
+
+    /// "NPS", "CSAT", "CES".
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Nps => "NPS",
+            Self::Csat => "CSAT",
+            Self::Ces => "CES",
+        }
+    }
+
+    /// The answer scale: "0-10", "1-5", "1-7".
+    pub fn scale(self) -> &'static str {
+        match self {
+            Self::Nps => "0-10",
+            Self::Csat => "1-5",
+            Self::Ces => "1-7",
+        }
+    }
+
+    /// Answers of this score in a tally.
+    pub fn answers(self, tally: &ScoreTally) -> u64 {
+        match self {
+            Self::Nps => tally.nps_n,
+            Self::Csat => tally.csat_n,
+            Self::Ces => tally.ces_n,
+        }
+    }
+
+    /// An item's answer on this score's scale, when it gave one.
+    pub fn answer(self, scores: &Scores) -> Option<f64> {
+        match self {
+            Self::Nps => scores.nps.map(|s| f64::from(s.value())),
+            Self::Csat => scores.csat.map(|s| f64::from(s.value())),
+            Self::Ces => scores.ces.map(|s| f64::from(s.value())),
+        }
+    }
+
+    /// The headline figure with its interval: NPS, the CSAT top-2-box share, the CES share 5-7.
+    pub fn estimate(self, tally: &ScoreTally) -> Option<Estimate> {
+        match self {
+            Self::Nps => nps(tally),
+            Self::Csat => csat(tally),
+            Self::Ces => ces_share(tally),
+        }
+    }
+
+    /// The headline figures of two groups compared (see [`compare_nps`], [`compare_shares`]).
+    pub fn compare(self, a: &ScoreTally, b: &ScoreTally) -> Option<Comparison> {
+        match self {
+            Self::Nps => compare_nps(a, b),
+            Self::Csat => compare_csat(a, b),
+            Self::Ces => compare_ces_share(a, b),
+        }
+    }
+
+    /// The score with the most answers in `tally` (ties: NPS, then CSAT, then CES); `None`
+    /// without any answer.
+    pub fn most_answered(tally: &ScoreTally) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .filter(|kind| kind.answers(tally) > 0)
+            .min_by_key(|kind| std::cmp::Reverse(kind.answers(tally)))
+    }
 }
 
 /// Net Promoter Score: % promoters (9-10) minus % detractors (0-6), on -100..=100.
@@ -181,22 +262,13 @@ pub fn compare_shares(x_a: u64, n_a: u64, x_b: u64, n_b: u64) -> Option<Comparis
     ))
 }
 
-/// The mean CES answer (1-7): `ces_sum / ces_n`. `None` without answers.
+/// The mean CES answer (1-7) with its 95% t interval.
 ///
-/// Its interval needs the sum of squares, which [`ScoreTally`] does not keep (yet): see
-/// [`ces_mean_estimate`].
-pub fn ces_mean(tally: &ScoreTally) -> Option<f64> {
-    (tally.ces_n > 0).then(|| tally.ces_sum as f64 / tally.ces_n as f64)
-}
-
-/// The mean CES answer with its 95% t interval, given the sum of the squared answers
-/// (`Σ x²`, which a store can keep beside `ces_sum`; `ScoreTally` would need a `ces_sum_sq`).
-///
-/// `s² = (Σx² - (Σx)²/n) / (n - 1)`, interval `mean ± t(0.975, n-1) · s / √n`, clamped to 1..=7.
-/// `None` with fewer than two answers (no variance), or when `ces_sum_sq` cannot come from
-/// answers on the scale (negative variance).
-pub fn ces_mean_estimate(tally: &ScoreTally, ces_sum_sq: u64) -> Option<Estimate> {
-    let (mean, variance, n) = ces_moments(tally, ces_sum_sq)?;
+/// `s² = (Σx² - (Σx)²/n) / (n - 1)` from the tally's `ces_sum` and `ces_sum_sq`, interval
+/// `mean ± t(0.975, n-1) · s / √n`, clamped to 1..=7. `None` with fewer than two answers (no
+/// variance), or when the sums cannot come from answers on the scale (negative variance).
+pub fn ces_mean(tally: &ScoreTally) -> Option<Estimate> {
+    let (mean, variance, n) = ces_moments(tally)?;
     let half_width = t_975(tally.ces_n - 1) * (variance / n).sqrt();
     Some(Estimate {
         value: mean,
@@ -208,26 +280,21 @@ pub fn ces_mean_estimate(tally: &ScoreTally, ces_sum_sq: u64) -> Option<Estimate
 
 /// Compares the mean CES of two groups (Welch's large-sample z-test: `se = sqrt(s_a²/n_a +
 /// s_b²/n_b)`; use it with a few dozen answers per group or more).
-pub fn compare_ces_mean(
-    a: &ScoreTally,
-    a_sum_sq: u64,
-    b: &ScoreTally,
-    b_sum_sq: u64,
-) -> Option<Comparison> {
-    let (mean_a, var_a, n_a) = ces_moments(a, a_sum_sq)?;
-    let (mean_b, var_b, n_b) = ces_moments(b, b_sum_sq)?;
+pub fn compare_ces_mean(a: &ScoreTally, b: &ScoreTally) -> Option<Comparison> {
+    let (mean_a, var_a, n_a) = ces_moments(a)?;
+    let (mean_b, var_b, n_b) = ces_moments(b)?;
     let se = (var_a / n_a + var_b / n_b).sqrt();
     Some(Comparison::new(mean_a - mean_b, se, se))
 }
 
 /// Mean, sample variance and n of the CES answers.
-fn ces_moments(tally: &ScoreTally, sum_sq: u64) -> Option<(f64, f64, f64)> {
+fn ces_moments(tally: &ScoreTally) -> Option<(f64, f64, f64)> {
     if tally.ces_n < 2 {
         return None;
     }
     let n = tally.ces_n as f64;
     let sum = tally.ces_sum as f64;
-    let variance = (sum_sq as f64 - sum * sum / n) / (n - 1.0);
+    let variance = (tally.ces_sum_sq as f64 - sum * sum / n) / (n - 1.0);
     // A small negative value is rounding; a large one means inconsistent input.
     (variance > -1e-9).then_some((sum / n, variance.max(0.0), n))
 }
@@ -235,6 +302,36 @@ fn ces_moments(tally: &ScoreTally, sum_sq: u64) -> Option<(f64, f64, f64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_score_with_most_answers_is_chosen_and_ties_go_to_nps() {
+        let tally = ScoreTally {
+            nps_n: 10,
+            csat_n: 40,
+            ces_n: 40,
+            ..Default::default()
+        };
+        assert_eq!(ScoreKind::most_answered(&tally), Some(ScoreKind::Csat));
+        let nps_tie = ScoreTally { nps_n: 40, ..tally };
+        assert_eq!(ScoreKind::most_answered(&nps_tie), Some(ScoreKind::Nps));
+        assert_eq!(ScoreKind::most_answered(&ScoreTally::default()), None);
+    }
+
+    #[test]
+    fn two_trusts_a_few_points_apart_on_thousands_of_answers_differ_significantly() {
+        // 87.1% of 3,000 = 2,613 against 81.4% of 2,500 = 2,035. Pooled p = 4,648/5,500 =
+        // 0.845091; se0 = sqrt(0.845091 · 0.154909 · (1/3000 + 1/2500)) = 0.0097981;
+        // z = (0.871 - 0.814) / 0.0097981 = 5.8175: p < 1e-8.
+        let c = compare_csat(&csat_tally(2_613, 3_000), &csat_tally(2_035, 2_500)).unwrap();
+        assert!((c.difference - 5.7).abs() < 1e-9, "{c:?}");
+        assert!((c.z - 5.8175).abs() < 1e-3, "{c:?}");
+        assert!(c.significant && c.p_value < 1e-8, "{c:?}");
+        // Wilson interval of 2,613 / 3,000: centre (0.871 + 3.841459/6000) / (1 + 3.841459/3000)
+        // = 0.870526; half = 1.959964 / 1.001280 · sqrt(0.871·0.129/3000 + 3.841459/3.6e7)
+        // = 0.011997 -> 85.853% .. 88.252%.
+        let e = csat(&csat_tally(2_613, 3_000)).unwrap();
+        assert!((e.ci_low - 85.853).abs() < 0.01 && (e.ci_high - 88.252).abs() < 0.01, "{e:?}");
+    }
 
     fn csat_tally(top2: u64, n: u64) -> ScoreTally {
         ScoreTally {
@@ -316,29 +413,44 @@ mod tests {
     fn ces_mean_interval_uses_the_sum_of_squares() {
         // Answers 2, 4, 6, 7, 6: n = 5, Σx = 25, Σx² = 4+16+36+49+36 = 141; mean 5;
         // s² = (141 - 625/5)/4 = 4; s = 2; t(0.975, 4) = 2.776445; half = 2.776445·2/√5 = 2.48333.
-        let tally = ScoreTally {
-            ces_n: 5,
-            ces_sum: 25,
-            ces_high: 3,
-            ..Default::default()
-        };
-        assert_eq!(ces_mean(&tally), Some(5.0));
-        let e = ces_mean_estimate(&tally, 141).unwrap();
+        let mut tally = ScoreTally::default();
+        for answer in [2, 4, 6, 7, 6] {
+            tally.add(&trove_domain::Scores {
+                ces: Some(trove_domain::Ces::try_from(answer).unwrap()),
+                ..Default::default()
+            });
+        }
+        assert_eq!((tally.ces_sum, tally.ces_sum_sq, tally.ces_high), (25, 141, 3));
+        let e = ces_mean(&tally).unwrap();
+        assert_eq!((e.value, e.n), (5.0, 5));
         assert!((e.ci_low - (5.0 - 2.48333)).abs() < 1e-4, "{e:?}");
         assert_eq!(e.ci_high, 7.0, "clamped to the scale");
-        assert_eq!(
-            ces_mean_estimate(&tally, 100),
-            None,
-            "impossible sum of squares"
-        );
+        let impossible = ScoreTally {
+            ces_sum_sq: 100,
+            ..tally
+        };
+        assert_eq!(ces_mean(&impossible), None, "impossible sum of squares");
+        // 40 answers: twenty 5s and twenty 6s -> mean 5.5, s² = (20·25 + 20·36 - 220²/40)/39
+        // = (1220 - 1210)/39 = 0.25641, s = 0.50637; t(0.975, 39) = 2.022691;
+        // half = 2.022691 · 0.50637 / √40 = 0.16195 -> 5.338 .. 5.662.
+        let forty = ScoreTally {
+            ces_n: 40,
+            ces_sum: 220,
+            ces_sum_sq: 1220,
+            ces_high: 40,
+            ..Default::default()
+        };
+        let e = ces_mean(&forty).unwrap();
+        assert!((e.ci_low - 5.33805).abs() < 1e-4 && (e.ci_high - 5.66195).abs() < 1e-4, "{e:?}");
         // Two groups: means 5 and 4 (answers 4,4,4,4,4: Σx²=80, s²=0): se = sqrt(4/5) = 0.8944,
         // z = 1 / 0.8944 = 1.118.
         let flat = ScoreTally {
             ces_n: 5,
             ces_sum: 20,
+            ces_sum_sq: 80,
             ..Default::default()
         };
-        let c = compare_ces_mean(&tally, 141, &flat, 80).unwrap();
+        let c = compare_ces_mean(&tally, &flat).unwrap();
         assert!((c.z - 1.118_034).abs() < 1e-5, "{c:?}");
     }
 

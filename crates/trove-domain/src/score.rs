@@ -166,6 +166,10 @@ pub struct ScoreTally {
     pub ces_sum: u64,
     /// CES answers 5-7.
     pub ces_high: u64,
+    /// Sum of the squared CES answers (for the variance of the mean); absent in tallies
+    /// recorded before it was kept, hence the default.
+    #[serde(default)]
+    pub ces_sum_sq: u64,
 }
 
 impl ScoreTally {
@@ -185,6 +189,7 @@ impl ScoreTally {
             self.ces_n += 1;
             self.ces_sum += u64::from(ces.value());
             self.ces_high += u64::from(ces.value() >= 5);
+            self.ces_sum_sq += u64::from(ces.value()).pow(2);
         }
     }
 
@@ -199,5 +204,6 @@ impl ScoreTally {
         self.ces_n += other.ces_n;
         self.ces_sum += other.ces_sum;
         self.ces_high += other.ces_high;
+        self.ces_sum_sq += other.ces_sum_sq;
     }
 }

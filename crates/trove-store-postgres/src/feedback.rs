@@ -481,7 +481,8 @@ pub(crate) fn tally(
     let sql = format!(
         "SELECT {key}, count(*), count(nps), count(*) FILTER (WHERE nps >= 9), count(*) FILTER (WHERE nps <= 6),
             count(csat), count(*) FILTER (WHERE csat >= 4),
-            count(ces), coalesce(sum(ces), 0)::bigint, count(*) FILTER (WHERE ces >= 5)
+            count(ces), coalesce(sum(ces), 0)::bigint, count(*) FILTER (WHERE ces >= 5),
+            coalesce(sum(ces * ces), 0)::bigint
          FROM feedback{where_sql}
          GROUP BY {key}
          ORDER BY ({key}) COLLATE \"C\" NULLS FIRST"
@@ -503,6 +504,7 @@ pub(crate) fn tally(
                     ces_n: count(row, 7, context)?,
                     ces_sum: count(row, 8, context)?,
                     ces_high: count(row, 9, context)?,
+                    ces_sum_sq: count(row, 10, context)?,
                 },
             })
         })

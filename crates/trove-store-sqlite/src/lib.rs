@@ -388,7 +388,7 @@ impl Store for SqliteStore {
         let (where_sql, values) = filter_sql(filter);
         let sql = format!(
             "SELECT {key} AS k, COUNT(*), COUNT(nps), TOTAL(nps >= 9), TOTAL(nps <= 6), COUNT(csat),
-                    TOTAL(csat >= 4), COUNT(ces), TOTAL(ces), TOTAL(ces >= 5)
+                    TOTAL(csat >= 4), COUNT(ces), TOTAL(ces), TOTAL(ces >= 5), TOTAL(ces * ces)
              FROM feedback{where_sql} GROUP BY k ORDER BY k",
             key = dimension_sql(dimension)
         );
@@ -414,6 +414,7 @@ impl Store for SqliteStore {
                         ces_n: int(7)?,
                         ces_sum: total(8)?,
                         ces_high: total(9)?,
+                        ces_sum_sq: total(10)?,
                     },
                 })
             })

@@ -1,0 +1,500 @@
+//! Key drivers that say how sure they are: which themes move a score, in which direction, on
+//! how many responses, and how precisely.
+//!
+//! On top of the Shapley value of R² ([`crate::impact::key_drivers`]) a driver report adds:
+//! - **support**: the responses (answers of the score) that mention the theme. A theme under
+//!   [`DriverParams::min_support`] (default 30) does not enter the regression: it is listed
+//!   apart as "too few to tell", with its count. A theme on 3 responses can reach a large R²
+//!   share by chance alone.
+//! - **direction**: the sign of `mean answer of the responses that mention the theme - mean
+//!   answer of the others` ("raises" or "lowers" the score). It is the difference a reader can
+//!   check by hand, and it does not flip with collinear themes as a regression coefficient can.
+//! - **interval**: a percentile bootstrap (Efron & Tibshirani 1993, ch. 13): the responses are
+//!   resampled with replacement [`DriverParams::resamples`] times (default 200, seeded), every
+//!   resample's Shapley values computed, and the 2.5th and 97.5th percentiles (R's quantile
+//!   type 7) of each driver's values form its 95% interval. Resamples whose answers do not
+//!   vary are skipped and counted. A resample's Shapley values are exact up to 10 drivers and
+//!   otherwise estimated from 200 seeded permutations; that noise widens the interval a little
+//!   (it errs on the side of caution).
+
+use serde::Serialize;
+
+use crate::impact::{CrossProducts, DriverOptions, ShapleyMethod, SplitMix64, shapley_values};
+use crate::scores::ScoreKind;
+
+/// One response to the score: the themes it mentions (indexes into the theme names, each
+/// once) and its answer on the score's scale.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response {
+    /// Indexes of the themes mentioned.
+    pub themes: Vec<usize>,
+    /// The answer (0-10 for NPS, 1-5 for CSAT, 1-7 for CES).
+    pub answer: f64,
+}
+
+/// Options of a driver report, with documented defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct DriverParams {
+    /// The score to explain; default: the one with the most answers in the window.
+    pub score: Option<ScoreKind>,
+    /// Responses mentioning a theme below which it is "too few to tell" (default 30).
+    pub min_support: u64,
+    /// Bootstrap resamples of the interval (default 200; 0: no interval).
+    pub resamples: u32,
+    /// Seed of the resampling (default `0xb007`).
+    pub seed: u64,
+    /// How the Shapley values of the whole data are computed.
+    pub shapley: DriverOptions,
+    /// How each resample's are: exact up to 10 drivers, else 200 permutations (same seed).
+    pub resample_shapley: DriverOptions,
+}
+
+impl Default for DriverParams {
+    fn default() -> Self {
+        let shapley = DriverOptions::default();
+        Self {
+            score: None,
+            min_support: 30,
+            resamples: 200,
+            seed: 0xb007,
+            shapley,
+            resample_shapley: DriverOptions {
+                exact_up_to: 10,
+                permutations: 200,
+                seed: shapley.seed,
+            },
+        }
+    }
+}
+
+/// Which way a theme moves the score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Responses that mention it score higher on average.
+    Raises,
+    /// Responses that mention it score lower on average.
+    Lowers,
+    /// No difference (or nobody else to compare with).
+    Neither,
+}
+
+/// One supported driver.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KeyDriver {
+    /// The theme.
+    pub name: String,
+    /// Responses that mention it.
+    pub support: u64,
+    /// Its Shapley value of R².
+    pub shapley: f64,
+    /// `shapley / R²`.
+    pub share_of_r_squared: f64,
+    /// R² of the theme alone.
+    pub r_squared_alone: f64,
+    /// Standard error of `shapley` from the permutations, when sampled.
+    pub std_error: Option<f64>,
+    /// Lower end of the 95% bootstrap interval of `shapley`.
+    pub ci_low: Option<f64>,
+    /// Upper end of the 95% bootstrap interval of `shapley`.
+    pub ci_high: Option<f64>,
+    /// Mean answer of the responses that mention it.
+    pub mean_with: f64,
+    /// Mean answer of the others (none when every response mentions it).
+    pub mean_without: Option<f64>,
+    /// `mean_with - mean_without`, in answer points.
+    pub difference: Option<f64>,
+    /// The sign of `difference`.
+    pub direction: Direction,
+}
+
+/// A theme under the minimum support: too few to tell.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ThinTheme {
+    /// The theme.
+    pub name: String,
+    /// Responses that mention it.
+    pub support: u64,
+}
+
+/// How the intervals were computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Bootstrap {
+    /// Resamples drawn.
+    pub resamples: u32,
+    /// Resamples whose answers varied (the others cannot be explained and are skipped).
+    pub used: u32,
+    /// The SplitMix64 seed of the resampling.
+    pub seed: u64,
+    /// Confidence level of the intervals.
+    pub level_percent: u32,
+}
+
+/// Key drivers of one score with support, direction and intervals.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DriverReport {
+    /// The score explained.
+    pub score: ScoreKind,
+    /// True when asked for (`--score`), false when chosen as the score with most answers.
+    pub score_asked: bool,
+    /// Responses (answers of the score) in the window.
+    pub responses: u64,
+    /// The minimum support used.
+    pub min_support: u64,
+    /// R² of the supported themes together.
+    pub r_squared: f64,
+    /// How the Shapley values were computed.
+    pub method: ShapleyMethod,
+    /// How the intervals were, when there are any.
+    pub bootstrap: Option<Bootstrap>,
+    /// Supported themes, by Shapley value, largest first (ties by name).
+    pub drivers: Vec<KeyDriver>,
+    /// Themes under the minimum support, most mentioned first.
+    pub too_few: Vec<ThinTheme>,
+}
+
+/// The driver report of `responses` (answers of `score`) over themes `names`. `None` when
+/// there are fewer than two responses or their answers do not vary.
+pub fn driver_report(
+    names: &[String],
+    responses: &[Response],
+    score: ScoreKind,
+    params: &DriverParams,
+) -> Option<DriverReport> {
+    let mut support = vec![0u64; names.len()];
+    let mut answer_sums = vec![0.0; names.len()];
+    for response in responses {
+        for &theme in &response.themes {
+            support[theme] += 1;
+            answer_sums[theme] += response.answer;
+        }
+    }
+    let mut kept: Vec<usize> = (0..names.len())
+        .filter(|&t| support[t] >= params.min_support.max(1))
+        .collect();
+    kept.sort_by(|a, b| names[*a].cmp(&names[*b]));
+    // Renumber the kept themes 0..k; the others leave the responses.
+    let mut local = vec![usize::MAX; names.len()];
+    for (i, &t) in kept.iter().enumerate() {
+        local[t] = i;
+    }
+    let narrowed: Vec<Response> = responses
+        .iter()
+        .map(|r| Response {
+            themes: r
+                .themes
+                .iter()
+                .map(|&t| local[t])
+                .filter(|&i| i != usize::MAX)
+                .collect(),
+            answer: r.answer,
+        })
+        .collect();
+    let whole = shapley_values(&cross_products(&narrowed, kept.len()), &params.shapley)?;
+    let (intervals, bootstrap) = bootstrap_intervals(&narrowed, kept.len(), params);
+    let total: f64 = responses.iter().map(|r| r.answer).sum();
+    let n = responses.len() as u64;
+    let mut drivers: Vec<KeyDriver> = kept
+        .iter()
+        .enumerate()
+        .map(|(i, &t)| {
+            let mean_with = answer_sums[t] / support[t] as f64;
+            let mean_without = (n > support[t])
+                .then(|| (total - answer_sums[t]) / (n - support[t]) as f64);
+            let difference = mean_without.map(|without| mean_with - without);
+            KeyDriver {
+                name: names[t].clone(),
+                support: support[t],
+                shapley: whole.values[i],
+                share_of_r_squared: if whole.r_squared > 0.0 {
+                    whole.values[i] / whole.r_squared
+                } else {
+                    0.0
+                },
+                r_squared_alone: whole.alone[i],
+                std_error: whole.errors[i],
+                ci_low: intervals.get(i).map(|c| c.0),
+                ci_high: intervals.get(i).map(|c| c.1),
+                mean_with,
+                mean_without,
+                difference,
+                direction: direction(difference),
+            }
+        })
+        .collect();
+    drivers.sort_by(|a, b| {
+        b.shapley
+            .total_cmp(&a.shapley)
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    let mut too_few: Vec<ThinTheme> = (0..names.len())
+        .filter(|&t| local[t] == usize::MAX && support[t] > 0)
+        .map(|t| ThinTheme {
+            name: names[t].clone(),
+            support: support[t],
+        })
+        .collect();
+    too_few.sort_by(|a, b| b.support.cmp(&a.support).then_with(|| a.name.cmp(&b.name)));
+    Some(DriverReport {
+        score,
+        score_asked: params.score.is_some(),
+        responses: n,
+        min_support: params.min_support,
+        r_squared: whole.r_squared,
+        method: whole.method,
+        bootstrap,
+        drivers,
+        too_few,
+    })
+}
+
+fn direction(difference: Option<f64>) -> Direction {
+    match difference {
+        Some(d) if d > 0.0 => Direction::Raises,
+        Some(d) if d < 0.0 => Direction::Lowers,
+        _ => Direction::Neither,
+    }
+}
+
+/// The cross-products of `responses` over `drivers` 0/1 theme indicators.
+fn cross_products(responses: &[Response], drivers: usize) -> CrossProducts {
+    let mut cross = CrossProducts::new(drivers);
+    for response in responses {
+        cross.add_indicators(&response.themes, response.answer);
+    }
+    cross
+}
+
+/// Each driver's 95% percentile interval over `params.resamples` bootstrap resamples of the
+/// responses (empty, with no [`Bootstrap`], when no resample is asked for or none varies).
+fn bootstrap_intervals(
+    responses: &[Response],
+    drivers: usize,
+    params: &DriverParams,
+) -> (Vec<(f64, f64)>, Option<Bootstrap>) {
+    if params.resamples == 0 || responses.is_empty() {
+        return (Vec::new(), None);
+    }
+    let mut rng = SplitMix64::new(params.seed);
+    let mut values: Vec<Vec<f64>> = vec![Vec::with_capacity(params.resamples as usize); drivers];
+    let mut used = 0;
+    for _ in 0..params.resamples {
+        let mut cross = CrossProducts::new(drivers);
+        for _ in 0..responses.len() {
+            let response = &responses[rng.below(responses.len())];
+            cross.add_indicators(&response.themes, response.answer);
+        }
+        let Some(resample) = shapley_values(&cross, &params.resample_shapley) else {
+            continue;
+        };
+        used += 1;
+        for (driver, value) in values.iter_mut().zip(resample.values) {
+            driver.push(value);
+        }
+    }
+    if used == 0 {
+        return (Vec::new(), None);
+    }
+    let intervals = values
+        .iter_mut()
+        .map(|v| {
+            v.sort_by(f64::total_cmp);
+            (quantile(v, 0.025), quantile(v, 0.975))
+        })
+        .collect();
+    let bootstrap = Bootstrap {
+        resamples: params.resamples,
+        used,
+        seed: params.seed,
+        level_percent: 95,
+    };
+    (intervals, Some(bootstrap))
+}
+
+/// The `q` quantile of sorted values by linear interpolation between order statistics
+/// (Hyndman & Fan's type 7, R's default): `h = (m - 1) q`, `x[⌊h⌋] + (h - ⌊h⌋)(x[⌊h⌋+1] -
+/// x[⌊h⌋])`. NaN for no values.
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+    let Some(last) = sorted.len().checked_sub(1) else {
+        return f64::NAN;
+    };
+    let h = last as f64 * q.clamp(0.0, 1.0);
+    let below = h.floor() as usize;
+    let above = (below + 1).min(last);
+    sorted[below] + (h - below as f64) * (sorted[above] - sorted[below])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    fn response(themes: &[usize], answer: f64) -> Response {
+        Response {
+            themes: themes.to_vec(),
+            answer,
+        }
+    }
+
+    #[test]
+    fn quantiles_interpolate_between_order_statistics() {
+        // 1..=5: h = 4 · 0.025 = 0.1 -> 1 + 0.1 · 1 = 1.1; h = 3.9 -> 4.9. Median 3.
+        let v = [1.0, 2.0, 3.0, 4.0, 5.0];
+        assert!((quantile(&v, 0.025) - 1.1).abs() < 1e-12);
+        assert!((quantile(&v, 0.975) - 4.9).abs() < 1e-12);
+        assert_eq!(quantile(&v, 0.5), 3.0);
+        assert_eq!(quantile(&[7.0], 0.975), 7.0);
+        assert!(quantile(&[], 0.5).is_nan());
+    }
+
+    #[test]
+    fn thin_themes_are_set_apart_and_a_driver_has_a_sign() {
+        // 40 responses: "slow" on 10 of 0, "slow" on 20 of 4, "kind" on 10 of 10; "rare" on 2.
+        // slow: 30 responses, mean (10·0 + 20·4)/30 = 2.6667; the other 10 all answer 10:
+        // difference -7.3333 -> lowers. kind: support 10 < 30 -> too few to tell.
+        let mut responses = Vec::new();
+        responses.extend((0..10).map(|_| response(&[0], 0.0)));
+        responses.extend((0..20).map(|i| response(if i < 2 { &[0, 2] } else { &[0] }, 4.0)));
+        responses.extend((0..10).map(|_| response(&[1], 10.0)));
+        let params = DriverParams {
+            resamples: 0,
+            ..DriverParams::default()
+        };
+        let report = driver_report(
+            &names(&["slow", "kind", "rare"]),
+            &responses,
+            ScoreKind::Nps,
+            &params,
+        )
+        .unwrap();
+        assert_eq!(report.drivers.len(), 1);
+        let slow = &report.drivers[0];
+        assert_eq!((slow.name.as_str(), slow.support), ("slow", 30));
+        assert!((slow.mean_with - 80.0 / 30.0).abs() < 1e-12);
+        assert_eq!(slow.mean_without, Some(10.0));
+        assert!((slow.difference.unwrap() + 22.0 / 3.0).abs() < 1e-12);
+        assert_eq!(slow.direction, Direction::Lowers);
+        // One driver: its Shapley value is its R² alone, the squared correlation.
+        assert!((slow.shapley - slow.r_squared_alone).abs() < 1e-12);
+        assert!((report.r_squared - slow.shapley).abs() < 1e-12);
+        let thin: Vec<(&str, u64)> = report
+            .too_few
+            .iter()
+            .map(|t| (t.name.as_str(), t.support))
+            .collect();
+        assert_eq!(thin, [("kind", 10), ("rare", 2)]);
+        assert_eq!(report.bootstrap, None);
+        assert_eq!((report.score, report.score_asked), (ScoreKind::Nps, false));
+    }
+
+    #[test]
+    fn a_praised_theme_raises_the_score() {
+        let mut responses: Vec<Response> = (0..30).map(|_| response(&[0], 5.0)).collect();
+        responses.extend((0..30).map(|i| response(&[], if i % 2 == 0 { 2.0 } else { 4.0 })));
+        let params = DriverParams {
+            resamples: 0,
+            ..DriverParams::default()
+        };
+        let report =
+            driver_report(&names(&["thanks"]), &responses, ScoreKind::Csat, &params).unwrap();
+        // 5 against a mean of 3: +2 points.
+        assert_eq!(report.drivers[0].difference, Some(2.0));
+        assert_eq!(report.drivers[0].direction, Direction::Raises);
+    }
+
+    /// R² of y on one 0/1 indicator: the squared correlation, computed from plain sums.
+    fn r_squared_of(sample: &[&Response]) -> Option<f64> {
+        let n = sample.len() as f64;
+        let x = |r: &Response| if r.themes.is_empty() { 0.0 } else { 1.0 };
+        let (sx, sy) = (
+            sample.iter().map(|r| x(r)).sum::<f64>(),
+            sample.iter().map(|r| r.answer).sum::<f64>(),
+        );
+        let sxx = sample.iter().map(|r| x(r) * x(r)).sum::<f64>() - sx * sx / n;
+        let syy = sample.iter().map(|r| r.answer * r.answer).sum::<f64>() - sy * sy / n;
+        let sxy = sample.iter().map(|r| x(r) * r.answer).sum::<f64>() - sx * sy / n;
+        (syy > 1e-12).then(|| if sxx > 0.0 { sxy * sxy / (sxx * syy) } else { 0.0 })
+    }
+
+    #[test]
+    fn the_bootstrap_interval_is_the_percentiles_of_the_resampled_values() {
+        // 8 responses, one theme: mentioned by 4 (answers 1, 2, 2, 6), not by 4 (5, 6, 7, 3).
+        let answers = [(true, 1.0), (true, 2.0), (true, 2.0), (true, 6.0)]
+            .into_iter()
+            .chain([(false, 5.0), (false, 6.0), (false, 7.0), (false, 3.0)]);
+        let responses: Vec<Response> = answers
+            .map(|(mentions, a)| response(if mentions { &[0] } else { &[] }, a))
+            .collect();
+        let params = DriverParams {
+            min_support: 4,
+            resamples: 50,
+            seed: 11,
+            ..DriverParams::default()
+        };
+        let report =
+            driver_report(&names(&["wait"]), &responses, ScoreKind::Ces, &params).unwrap();
+        // The whole sample: means 2.75 and 5.25; R² = sxy²/(sxx syy) with sxx = 2,
+        // sxy = 11 - 4 · 32/8 = -5, syy = 164 - 32²/8 = 36 -> 25 / 72 = 0.347222.
+        let wait = &report.drivers[0];
+        assert!((wait.shapley - 25.0 / 72.0).abs() < 1e-12, "{wait:?}");
+        // Redo the resampling by hand with the same generator and seed.
+        let mut rng = SplitMix64::new(11);
+        let mut values = Vec::new();
+        for _ in 0..50 {
+            let sample: Vec<&Response> = (0..8).map(|_| &responses[rng.below(8)]).collect();
+            values.extend(r_squared_of(&sample));
+        }
+        values.sort_by(f64::total_cmp);
+        let bootstrap = report.bootstrap.unwrap();
+        assert_eq!(
+            (bootstrap.resamples, bootstrap.used, bootstrap.seed),
+            (50, values.len() as u32, 11)
+        );
+        assert!((wait.ci_low.unwrap() - quantile(&values, 0.025)).abs() < 1e-9);
+        assert!((wait.ci_high.unwrap() - quantile(&values, 0.975)).abs() < 1e-9);
+        assert!(wait.ci_low.unwrap() < wait.shapley && wait.shapley < wait.ci_high.unwrap());
+        // Seeded: the same report again; another seed moves the interval.
+        let again = driver_report(&names(&["wait"]), &responses, ScoreKind::Ces, &params);
+        assert_eq!(again.as_ref(), Some(&report));
+        let other = DriverParams { seed: 12, ..params };
+        let moved = driver_report(&names(&["wait"]), &responses, ScoreKind::Ces, &other).unwrap();
+        assert_ne!(moved.drivers[0].ci_low, wait.ci_low);
+    }
+
+    #[test]
+    fn a_strong_driver_has_an_interval_clear_of_zero_and_noise_does_not() {
+        // 600 responses: "broken" (every 4th) answers 2 lower; "blue" (every 5th) is noise.
+        let mut rng = SplitMix64::new(3);
+        let responses: Vec<Response> = (0..600)
+            .map(|i| {
+                let mut themes = Vec::new();
+                if i % 4 == 0 {
+                    themes.push(0);
+                }
+                if i % 5 == 0 {
+                    themes.push(1);
+                }
+                let noise = rng.below(5) as f64 - 2.0;
+                let answer = 7.0 + noise - if i % 4 == 0 { 2.0 } else { 0.0 };
+                response(&themes, answer)
+            })
+            .collect();
+        let report = driver_report(
+            &names(&["broken", "blue"]),
+            &responses,
+            ScoreKind::Nps,
+            &DriverParams::default(),
+        )
+        .unwrap();
+        let broken = &report.drivers[0];
+        assert_eq!(broken.name, "broken");
+        assert_eq!(broken.direction, Direction::Lowers);
+        assert!(broken.ci_low.unwrap() > 0.1, "{broken:?}");
+        let blue = &report.drivers[1];
+        assert!(blue.ci_low.unwrap() < 0.005, "{blue:?}");
+        assert_eq!(report.bootstrap.map(|b| b.used), Some(200));
+    }
+}
