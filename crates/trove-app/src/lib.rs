@@ -34,7 +34,7 @@ pub use discover::{
 };
 pub use import::{ImportError, ImportOptions, ImportReport, RowErrorEntry};
 pub use journey_file::{journey_to_toml, parse_journey};
-pub use summary::Summary;
+pub use summary::{LongPeriod, Summary, roll_up_months};
 pub use taxonomy::{
     CurrentTagger, ReadText, TagReport, TaxonomyLoad, TaxonomyLoadError, TextScratch,
 };

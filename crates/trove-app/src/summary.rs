@@ -73,3 +73,87 @@ impl App {
         })
     }
 }
+
+/// Calendar periods longer than a month, whose tallies are the sums of their months'.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LongPeriod {
+    /// Calendar quarters, labelled "2025-Q2".
+    Quarter,
+    /// Calendar years, labelled "2025".
+    Year,
+}
+
+impl LongPeriod {
+    /// The label of the period holding the month `YYYY-MM`; `None` for another key.
+    fn label_of_month(self, month: &str) -> Option<String> {
+        let (year, month) = month.split_once('-')?;
+        let month: u32 = month.parse().ok().filter(|m| (1..=12).contains(m))?;
+        Some(match self {
+            Self::Quarter => format!("{year}-Q{}", (month - 1) / 3 + 1),
+            Self::Year => year.to_owned(),
+        })
+    }
+}
+
+/// Month groups (keys `YYYY-MM`, in order, as [`Dimension::Month`] gives them) added up into
+/// quarters or years. A key that is not a month stays its own group.
+pub fn roll_up_months(months: &[GroupTally], period: LongPeriod) -> Vec<GroupTally> {
+    let mut groups: Vec<GroupTally> = Vec::new();
+    for month in months {
+        let key = month
+            .key
+            .as_deref()
+            .and_then(|m| period.label_of_month(m))
+            .or_else(|| month.key.clone());
+        match groups.last_mut() {
+            Some(last) if last.key == key => last.tally.merge(&month.tally),
+            _ => groups.push(GroupTally {
+                key,
+                tally: month.tally,
+            }),
+        }
+    }
+    groups
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn month(key: &str, items: u64) -> GroupTally {
+        GroupTally {
+            key: Some(key.to_owned()),
+            tally: ScoreTally {
+                items,
+                ..Default::default()
+            },
+        }
+    }
+
+    #[test]
+    fn months_add_up_into_quarters_and_years() {
+        let months = [
+            month("2024-12", 1),
+            month("2025-01", 2),
+            month("2025-03", 4),
+            month("2025-04", 8),
+        ];
+        let quarters: Vec<(Option<String>, u64)> = roll_up_months(&months, LongPeriod::Quarter)
+            .into_iter()
+            .map(|g| (g.key, g.tally.items))
+            .collect();
+        assert_eq!(
+            quarters,
+            [
+                (Some("2024-Q4".to_owned()), 1),
+                (Some("2025-Q1".to_owned()), 6),
+                (Some("2025-Q2".to_owned()), 8)
+            ]
+        );
+        let years: Vec<u64> = roll_up_months(&months, LongPeriod::Year)
+            .iter()
+            .map(|g| g.tally.items)
+            .collect();
+        assert_eq!(years, [1, 14]);
+    }
+}

@@ -8,13 +8,15 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Table};
 use trove_analytics::analysis::{Analysis, AnalysisParams};
 use trove_analytics::chronic::{ChronicScore, p_text, shift_text};
+use trove_analytics::drivers::{Direction, DriverParams, DriverReport};
+use trove_analytics::impact::ShapleyMethod;
 use trove_analytics::revenue::compact_money;
-use trove_analytics::scores::{self, Comparison, Estimate};
+use trove_analytics::scores::{self, Comparison, Estimate, ScoreKind};
 use trove_analytics::spikes::AlertKind;
 use trove_analytics::trend::{PeriodKind, period_label};
-use trove_app::App;
+use trove_app::{App, LongPeriod, roll_up_months};
 use trove_domain::ScoreTally;
-use trove_store::{Dimension, FeedbackFilter, ThemeOrigin};
+use trove_store::{Dimension, FeedbackFilter, GroupTally, ThemeOrigin};
 
 use crate::Format;
 use crate::db::DbUrl;
@@ -212,21 +214,13 @@ pub fn analyze(url: &DbUrl, args: &AnalyzeArgs) -> Result<ExitCode> {
     print_short_window(&analysis);
     print_ranking(&analysis, false, 10);
     print_vital_few("volume", &analysis.pareto_volume);
-    print_vital_few("NPS points lost", &analysis.pareto_impact);
+    if let Some(kind) = analysis.impact_score {
+        print_vital_few(&format!("{} points lost", kind.name()), &analysis.pareto_impact);
+    }
     print_alerts(&analysis, 10);
-    if let Some(drivers) = &analysis.drivers {
-        println!(
-            "\nKey drivers of the NPS answer (R² {:.3}):",
-            drivers.r_squared
-        );
-        for driver in drivers.drivers.iter().take(5) {
-            println!(
-                "  {:<32} {:.4} ({:.0}% of R²)",
-                driver.name,
-                driver.shapley,
-                100.0 * driver.share_of_r_squared
-            );
-        }
+    if let Some(report) = &analysis.drivers {
+        println!();
+        print_driver_report(report, &analysis, 5);
     }
     println!("\nanalysis run {run} recorded");
     Ok(ExitCode::SUCCESS)
@@ -896,37 +890,203 @@ pub fn verify(url: &DbUrl, args: &VerifyArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `trove drivers`: key-driver analysis of the NPS answer.
-pub fn drivers(url: &DbUrl, scope: &Scope) -> Result<ExitCode> {
-    let analysis = scope.analyze(url)?;
-    let Some(drivers) = analysis.drivers else {
-        bail!("no NPS answers vary in the window: there is nothing to explain");
+/// A survey score, as `--score` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Score {
+    /// Net Promoter answer (0-10).
+    Nps,
+    /// Satisfaction answer (1-5).
+    Csat,
+    /// Effort answer (1-7).
+    Ces,
+}
+
+impl From<Score> for ScoreKind {
+    fn from(score: Score) -> Self {
+        match score {
+            Score::Nps => Self::Nps,
+            Score::Csat => Self::Csat,
+            Score::Ces => Self::Ces,
+        }
+    }
+}
+
+/// Arguments of `trove drivers`.
+#[derive(Debug, Args)]
+pub struct DriversArgs {
+    #[command(flatten)]
+    scope: Scope,
+    /// The score to explain; default: the one with the most answers in the window.
+    #[arg(long, value_enum)]
+    score: Option<Score>,
+    /// Responses that must mention a theme before it is ranked; themes with fewer are listed
+    /// apart as "too few to tell".
+    #[arg(long, default_value_t = DriverParams::default().min_support)]
+    min_support: u64,
+    /// Bootstrap resamples of the 95% intervals (0: no intervals).
+    #[arg(long, default_value_t = DriverParams::default().resamples)]
+    resamples: u32,
+    /// Seed of the bootstrap, to reproduce the intervals.
+    #[arg(long, default_value_t = DriverParams::default().seed)]
+    seed: u64,
+}
+
+/// "Shapley values computed exactly over all 4,096 subsets of themes" or "estimated from 2,000
+/// seeded permutations (seed 467070)".
+fn method_text(method: &ShapleyMethod) -> String {
+    match method {
+        ShapleyMethod::Exact { subsets } => format!(
+            "Shapley values computed exactly over all {} subsets of themes",
+            thousands(*subsets)
+        ),
+        ShapleyMethod::Sampled { permutations, seed } => format!(
+            "Shapley values estimated from {} seeded permutations (seed {seed})",
+            thousands(*permutations)
+        ),
+    }
+}
+
+/// Why a window has no drivers to show.
+fn no_drivers_reason(analysis: &Analysis, asked: Option<ScoreKind>) -> String {
+    let present: Vec<String> = ScoreKind::ALL
+        .into_iter()
+        .filter(|k| k.answers(&analysis.scores) > 0)
+        .map(|k| {
+            format!(
+                "{} {} answers",
+                thousands(k.answers(&analysis.scores)),
+                k.name()
+            )
+        })
+        .collect();
+    match asked {
+        Some(kind) if kind.answers(&analysis.scores) == 0 => format!(
+            "no {} answers in the window ({}): choose another --score",
+            kind.name(),
+            if present.is_empty() {
+                "no scores at all".to_owned()
+            } else {
+                present.join(", ")
+            }
+        ),
+        _ if present.is_empty() => {
+            "no NPS, CSAT or CES answers in the window: there is nothing to explain".to_owned()
+        }
+        _ => format!(
+            "the {} answers do not vary in the window: there is nothing to explain",
+            asked
+                .or_else(|| ScoreKind::most_answered(&analysis.scores))
+                .map_or("score", ScoreKind::name)
+        ),
+    }
+}
+
+/// `trove drivers`: key drivers of a score, with support, direction and intervals.
+pub fn drivers(url: &DbUrl, args: &DriversArgs) -> Result<ExitCode> {
+    let scope = &args.scope;
+    let app = App::new(url.open()?);
+    let mut params = scope.params()?;
+    params.drivers = DriverParams {
+        score: args.score.map(ScoreKind::from),
+        min_support: args.min_support,
+        resamples: args.resamples,
+        seed: args.seed,
+        ..params.drivers
+    };
+    let analysis = app.analyze(&scope.filter()?, scope.themes.into(), &params)?;
+    let Some(report) = &analysis.drivers else {
+        bail!("{}", no_drivers_reason(&analysis, params.drivers.score));
     };
     if scope.format == Format::Json {
-        println!("{}", serde_json::to_string_pretty(&drivers)?);
+        println!("{}", serde_json::to_string_pretty(report)?);
         return Ok(ExitCode::SUCCESS);
     }
+    print_driver_report(report, &analysis, usize::MAX);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The drivers as a table, with what they rest on said in words.
+fn print_driver_report(report: &DriverReport, analysis: &Analysis, limit: usize) {
+    let (first, last) = &analysis.window_labels;
+    let why = if report.score_asked {
+        "as asked".to_owned()
+    } else {
+        "the score with the most answers in the window; --score picks another".to_owned()
+    };
     println!(
-        "R² of all themes together: {:.4} ({:?})",
-        drivers.r_squared, drivers.method
+        "Key drivers of the {} answer ({}), {first} to {last}: {} responses ({why}).",
+        report.score.name(),
+        report.score.scale(),
+        thousands(report.responses),
     );
+    println!(
+        "R² of the {} themes with at least {} responses together: {:.4}. {}.",
+        report.drivers.len(),
+        report.min_support,
+        report.r_squared,
+        method_text(&report.method)
+    );
+    match report.bootstrap {
+        Some(b) => println!(
+            "95% intervals: percentile bootstrap over {} resamples of the responses (seed {}{}).",
+            thousands(u64::from(b.resamples)),
+            b.seed,
+            if b.used < b.resamples {
+                format!("; {} did not vary and were skipped", b.resamples - b.used)
+            } else {
+                String::new()
+            }
+        ),
+        None => println!("No intervals (--resamples 0)."),
+    }
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
-        "theme",
-        "Shapley R²",
-        "share of R²",
-        "R² alone",
+        "theme".to_owned(),
+        "responses".into(),
+        format!("{} effect", report.score.name()),
+        "Shapley R²".into(),
+        "95% interval".into(),
+        "share of R²".into(),
+        "R² alone".into(),
     ]);
-    for d in &drivers.drivers {
+    let right = |text: String| Cell::new(text).set_alignment(CellAlignment::Right);
+    for d in report.drivers.iter().take(limit) {
+        let effect = match (d.direction, d.difference) {
+            (Direction::Raises, Some(diff)) => format!("raises ({diff:+.2})"),
+            (Direction::Lowers, Some(diff)) => format!("lowers ({diff:+.2})"),
+            _ => "neither".to_owned(),
+        };
+        let interval = match (d.ci_low, d.ci_high) {
+            (Some(low), Some(high)) => format!("{low:.4} to {high:.4}"),
+            _ => "–".to_owned(),
+        };
         table.add_row(vec![
-            d.name.clone(),
-            format!("{:.4}", d.shapley),
-            format!("{:.1}%", 100.0 * d.share_of_r_squared),
-            format!("{:.4}", d.r_squared_alone),
+            Cell::new(&d.name),
+            right(thousands(d.support)),
+            Cell::new(effect),
+            right(format!("{:.4}", d.shapley)),
+            right(interval),
+            right(format!("{:.1}%", 100.0 * d.share_of_r_squared)),
+            right(format!("{:.4}", d.r_squared_alone)),
         ]);
     }
     println!("{table}");
-    Ok(ExitCode::SUCCESS)
+    println!(
+        "  effect: mean {} answer of the responses that mention the theme minus the others' (in answer points).",
+        report.score.name()
+    );
+    if !report.too_few.is_empty() {
+        let listed: Vec<String> = report
+            .too_few
+            .iter()
+            .map(|t| format!("{} ({})", t.name, t.support))
+            .collect();
+        println!(
+            "Too few to tell (under {} responses, --min-support): {}",
+            report.min_support,
+            listed.join(", ")
+        );
+    }
 }
 
 /// Dimensions `trove scores` groups by.
@@ -940,14 +1100,39 @@ pub enum ScoreDimension {
     Stage,
     /// Calendar month (UTC).
     Month,
+    /// Calendar quarter (UTC), e.g. 2025-Q2.
+    Quarter,
+    /// Calendar year (UTC).
+    Year,
+}
+
+/// A calendar period of `trove scores --period`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CalendarPeriod {
+    /// Calendar months.
+    Month,
+    /// Calendar quarters.
+    Quarter,
+    /// Calendar years.
+    Year,
+}
+
+impl ScoreDimension {
+    fn is_period(self) -> bool {
+        matches!(self, Self::Month | Self::Quarter | Self::Year)
+    }
 }
 
 /// Arguments of `trove scores`.
 #[derive(Debug, Args)]
 pub struct ScoresArgs {
-    /// How to group.
+    /// How to group: periods are compared with the period before, other groups with all the
+    /// others together.
     #[arg(long, value_enum, default_value_t = ScoreDimension::Month)]
     by: ScoreDimension,
+    /// Group by calendar period (the same as --by month|quarter|year).
+    #[arg(long, value_enum, conflicts_with = "by")]
+    period: Option<CalendarPeriod>,
     /// Only this source.
     #[arg(long)]
     source: Option<String>,
@@ -956,109 +1141,221 @@ pub struct ScoresArgs {
     format: Format,
 }
 
+/// One group of `trove scores`: every score present with its interval, and its difference from
+/// the baseline with a test.
 #[derive(serde::Serialize)]
 struct ScoreRow {
     group: Option<String>,
     items: u64,
+    /// What the changes compare with: the period before (its label), or "the rest".
+    baseline: Option<String>,
     nps: Option<Estimate>,
+    /// Top-2-box share (4-5 of 1-5), % with a Wilson interval.
     csat: Option<Estimate>,
+    /// Share answering 5-7 of 1-7, % with a Wilson interval.
     ces: Option<Estimate>,
-    /// Months: against the month before; other groups: against all the other groups.
+    /// Mean CES answer with a t interval.
+    ces_mean: Option<Estimate>,
+    /// NPS points against the baseline (z-test on the +1/0/-1 code).
     nps_change: Option<Comparison>,
+    /// CSAT percentage points against the baseline (two-proportion z-test).
+    csat_change: Option<Comparison>,
+    /// CES share percentage points against the baseline (two-proportion z-test).
+    ces_change: Option<Comparison>,
+    /// CES mean difference against the baseline (Welch z-test).
+    ces_mean_change: Option<Comparison>,
 }
 
-/// `trove scores --by DIMENSION`: NPS, CSAT and CES per group with intervals and a test of
-/// each group against the previous month (months) or against everyone else (other groups).
-pub fn scores(url: &DbUrl, args: &ScoresArgs) -> Result<ExitCode> {
-    let app = App::new(url.open()?);
-    let dimension = match args.by {
+impl ScoreRow {
+    fn new(group: &GroupTally, baseline: Option<(String, ScoreTally)>) -> Self {
+        let tally = &group.tally;
+        let against = baseline.as_ref().map(|(_, b)| b);
+        let compare = |f: fn(&ScoreTally, &ScoreTally) -> Option<Comparison>| {
+            against.and_then(|b| f(tally, b))
+        };
+        Self {
+            group: group.key.clone(),
+            items: tally.items,
+            baseline: baseline.as_ref().map(|(label, _)| label.clone()),
+            nps: scores::nps(tally),
+            csat: scores::csat(tally),
+            ces: scores::ces_share(tally),
+            ces_mean: scores::ces_mean(tally),
+            nps_change: compare(scores::compare_nps),
+            csat_change: compare(scores::compare_csat),
+            ces_change: compare(scores::compare_ces_share),
+            ces_mean_change: compare(scores::compare_ces_mean),
+        }
+    }
+}
+
+/// The groups of `trove scores`, periods in time order.
+fn score_groups(app: &App, by: ScoreDimension, filter: &FeedbackFilter) -> Result<Vec<GroupTally>> {
+    let dimension = match by {
         ScoreDimension::BusinessUnit => Dimension::BusinessUnit,
         ScoreDimension::Channel => Dimension::Channel,
         ScoreDimension::Stage => Dimension::JourneyStage,
-        ScoreDimension::Month => Dimension::Month,
+        ScoreDimension::Month | ScoreDimension::Quarter | ScoreDimension::Year => {
+            Dimension::Month
+        }
+    };
+    let groups = app.store().tally_by(dimension, filter)?;
+    Ok(match by {
+        ScoreDimension::Quarter => roll_up_months(&groups, LongPeriod::Quarter),
+        ScoreDimension::Year => roll_up_months(&groups, LongPeriod::Year),
+        _ => groups,
+    })
+}
+
+/// `trove scores --by DIMENSION`: NPS, CSAT and CES per group with intervals and a test of
+/// each group against the period before (periods) or against all the others (other groups).
+pub fn scores(url: &DbUrl, args: &ScoresArgs) -> Result<ExitCode> {
+    let app = App::new(url.open()?);
+    let by = match args.period {
+        Some(CalendarPeriod::Month) => ScoreDimension::Month,
+        Some(CalendarPeriod::Quarter) => ScoreDimension::Quarter,
+        Some(CalendarPeriod::Year) => ScoreDimension::Year,
+        None => args.by,
     };
     let filter = FeedbackFilter {
         source: args.source.clone(),
         ..FeedbackFilter::default()
     };
-    let groups = app.store().tally_by(dimension, &filter)?;
+    let groups = score_groups(&app, by, &filter)?;
     let mut total = ScoreTally::default();
     groups.iter().for_each(|g| total.merge(&g.tally));
     let rows: Vec<ScoreRow> = groups
         .iter()
         .enumerate()
         .map(|(i, group)| {
-            let baseline = if dimension == Dimension::Month {
-                i.checked_sub(1).map(|p| groups[p].tally)
+            let baseline = if by.is_period() {
+                i.checked_sub(1).map(|p| {
+                    let before = &groups[p];
+                    (before.key.clone().unwrap_or_default(), before.tally)
+                })
             } else {
                 trove_analytics::impact::tally_without(&total, &group.tally)
+                    .filter(|rest| rest.items > 0)
+                    .map(|rest| ("the rest".to_owned(), rest))
             };
-            ScoreRow {
-                group: group.key.clone(),
-                items: group.tally.items,
-                nps: scores::nps(&group.tally),
-                csat: scores::csat(&group.tally),
-                ces: scores::ces_share(&group.tally),
-                nps_change: baseline.and_then(|b| scores::compare_nps(&group.tally, &b)),
-            }
+            ScoreRow::new(group, baseline)
         })
         .collect();
     if args.format == Format::Json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(ExitCode::SUCCESS);
     }
-    let against = if dimension == Dimension::Month {
-        "vs month before"
+    print_score_rows(&rows, &total, by);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_score_rows(rows: &[ScoreRow], total: &ScoreTally, by: ScoreDimension) {
+    if rows.is_empty() {
+        println!("no feedback to count");
+        return;
+    }
+    let against = if by.is_period() {
+        "vs period before"
     } else {
         "vs the rest"
     };
+    let present: Vec<ScoreKind> = ScoreKind::ALL
+        .into_iter()
+        .filter(|k| k.answers(total) > 0)
+        .collect();
+    let mut header = vec!["group".to_owned(), "items".into()];
+    for kind in &present {
+        match kind {
+            ScoreKind::Nps => header.extend(["NPS (95% CI)".into(), format!("NPS {against}")]),
+            ScoreKind::Csat => {
+                header.extend(["CSAT top-2 (95% CI)".into(), format!("CSAT {against}")]);
+            }
+            ScoreKind::Ces => header.extend([
+                "CES 5-7 (95% CI)".into(),
+                format!("CES 5-7 {against}"),
+                "CES mean (95% CI)".into(),
+            ]),
+        }
+    }
     let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
-        "group".to_owned(),
-        "items".into(),
-        "NPS (95% CI)".into(),
-        format!("NPS {against}"),
-        "CSAT top-2".into(),
-        "CES 5-7".into(),
-    ]);
-    let estimate = |e: Option<Estimate>| {
-        e.map_or_else(
-            || "–".into(),
-            |e| {
-                format!(
-                    "{:+.1} ({:+.1}..{:+.1}) n={}",
-                    e.value, e.ci_low, e.ci_high, e.n
-                )
-            },
-        )
-    };
-    let share = |e: Option<Estimate>| e.map_or_else(|| "–".into(), |e| format!("{:.1}%", e.value));
-    for row in &rows {
-        let change = row.nps_change.as_ref().map_or_else(
-            || "–".into(),
-            |c| {
-                let verdict = if c.significant {
-                    "significant"
-                } else {
-                    "not significant"
-                };
-                let p = if c.p_value < 0.001 {
-                    "p<0.001".to_owned()
-                } else {
-                    format!("p={:.3}", c.p_value)
-                };
-                format!("{:+.1} ({verdict}, {p})", c.difference)
-            },
-        );
-        table.add_row(vec![
+    table.load_preset(UTF8_FULL_CONDENSED).set_header(header);
+    for row in rows {
+        let mut cells = vec![
+            // Group names come from the customers' data: no escape sequences.
             trove_domain::safe::printable(row.group.as_deref().unwrap_or("(none)")).into_owned(),
             thousands(row.items),
-            estimate(row.nps),
-            change,
-            share(row.csat),
-            share(row.ces),
-        ]);
+        ];
+        for kind in &present {
+            match kind {
+                ScoreKind::Nps => cells.extend([
+                    estimate_text(row.nps, signed, ""),
+                    change_text(row.nps_change, ""),
+                ]),
+                ScoreKind::Csat => cells.extend([
+                    estimate_text(row.csat, one_decimal, "%"),
+                    change_text(row.csat_change, " pts"),
+                ]),
+                ScoreKind::Ces => cells.extend([
+                    estimate_text(row.ces, one_decimal, "%"),
+                    change_text(row.ces_change, " pts"),
+                    estimate_text(row.ces_mean, two_decimals, ""),
+                ]),
+            }
+        }
+        table.add_row(cells);
     }
     println!("{table}");
-    Ok(ExitCode::SUCCESS)
+    if present.is_empty() {
+        println!("no NPS, CSAT or CES answers");
+        return;
+    }
+    println!(
+        "Intervals: NPS normal on the +1/0/-1 code; CSAT top-2 (4-5 of 1-5) and CES 5-7 (of 1-7) Wilson; CES mean t."
+    );
+    println!(
+        "Tests ({against}): NPS z-test; CSAT and CES shares two-proportion z-test; significant when p < 0.05."
+    );
+}
+
+/// An NPS: "+31.2".
+fn signed(v: f64) -> String {
+    format!("{v:+.1}")
+}
+
+/// A share in %: "87.1".
+fn one_decimal(v: f64) -> String {
+    format!("{v:.1}")
+}
+
+/// A mean answer: "5.42".
+fn two_decimals(v: f64) -> String {
+    format!("{v:.2}")
+}
+
+/// "87.1% (85.9..88.2) n=3,000", "–" without answers.
+fn estimate_text(e: Option<Estimate>, number: fn(f64) -> String, unit: &str) -> String {
+    let Some(e) = e else { return "–".into() };
+    format!(
+        "{}{unit} ({}..{}) n={}",
+        number(e.value),
+        number(e.ci_low),
+        number(e.ci_high),
+        thousands(e.n)
+    )
+}
+
+/// "+5.7 pts (significant, p<0.001)", "–" without a baseline.
+fn change_text(change: Option<Comparison>, unit: &str) -> String {
+    let Some(c) = change else { return "–".into() };
+    let verdict = if c.significant {
+        "significant"
+    } else {
+        "not significant"
+    };
+    let p = if c.p_value < 0.001 {
+        "p<0.001".to_owned()
+    } else {
+        format!("p={:.3}", c.p_value)
+    };
+    format!("{:+.1}{unit} ({verdict}, {p})", c.difference)
 }

@@ -90,7 +90,7 @@ enum Command {
     /// Test whether a fixed theme stopped recurring after the fix date.
     Verify(Box<analyze::VerifyArgs>),
     /// Key-driver analysis of the NPS answer (Shapley value of R²).
-    Drivers(analyze::Scope),
+    Drivers(Box<analyze::DriversArgs>),
     /// NPS, CSAT and CES per group, with intervals and significance tests.
     Scores(analyze::ScoresArgs),
     /// Train a classifier on labelled texts and measure it on held-out ones.
@@ -190,7 +190,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Issues(args) => analyze::issues(&db("sqlite://trove.db"), &args),
         Command::Trend(args) => analyze::trend(&db("sqlite://trove.db"), &args),
         Command::Verify(args) => analyze::verify(&db("sqlite://trove.db"), &args),
-        Command::Drivers(scope) => analyze::drivers(&db("sqlite://trove.db"), &scope),
+        Command::Drivers(args) => analyze::drivers(&db("sqlite://trove.db"), &args),
         Command::Scores(args) => analyze::scores(&db("sqlite://trove.db"), &args),
         Command::Eval(args) => eval::run(&args),
         Command::Train(args) => classify::train(&db("sqlite://trove.db"), &args),
