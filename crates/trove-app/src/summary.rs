@@ -26,6 +26,8 @@ pub struct Summary {
     pub csat: Option<Estimate>,
     /// Overall CES (% answering 5-7), when there are answers.
     pub ces: Option<Estimate>,
+    /// Overall mean CES answer (1-7) with its t interval, with two answers or more.
+    pub ces_mean: Option<Estimate>,
     /// Tallies by dimension, in the order asked.
     pub by: Vec<DimensionTally>,
 }
@@ -68,6 +70,7 @@ impl App {
             nps: scores::nps(&tally),
             csat: scores::csat(&tally),
             ces: scores::ces_share(&tally),
+            ces_mean: scores::ces_mean(&tally),
             tally,
             by,
         })

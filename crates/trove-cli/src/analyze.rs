@@ -723,6 +723,10 @@ pub fn trend(url: &DbUrl, args: &TrendArgs) -> Result<ExitCode> {
         .map(|p| p.share)
         .fold(0.0_f64, f64::max)
         .max(f64::MIN_POSITIVE);
+    // The theme's score with the most answers over the series, the same in every line.
+    let mut tally = ScoreTally::default();
+    series.iter().for_each(|p| tally.merge(&p.tally));
+    let shown_score = ScoreKind::most_answered(&tally);
     println!(
         "{}: share of items per {}",
         args.theme,
@@ -730,10 +734,14 @@ pub fn trend(url: &DbUrl, args: &TrendArgs) -> Result<ExitCode> {
     );
     for point in &series {
         let width = (40.0 * point.share / peak).round() as usize;
-        let nps = scores::nps(&point.tally)
-            .map_or_else(String::new, |e| format!("  NPS {:+.0}", e.value));
+        let score = shown_score
+            .and_then(|kind| Some((kind, kind.estimate(&point.tally)?)))
+            .map_or_else(String::new, |(kind, e)| match kind {
+                ScoreKind::Nps => format!("  NPS {:+.0}", e.value),
+                _ => format!("  {} {:.0}%", kind.name(), e.value),
+            });
         println!(
-            "  {:<10} {:<40} {:>5.1}%  {:>6} of {:<7}{nps}",
+            "  {:<10} {:<40} {:>5.1}%  {:>6} of {:<7}{score}",
             period_label(point.period, kind),
             "█".repeat(width),
             100.0 * point.share,

@@ -7,7 +7,7 @@ use anyhow::Result;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Table};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use trove_analytics::scores::{self, Estimate};
+use trove_analytics::scores::{Estimate, ScoreKind};
 use trove_app::Summary;
 
 use crate::Format;
@@ -75,11 +75,27 @@ fn estimate(value: Option<Estimate>, unit: &str) -> String {
     }
 }
 
-fn nps_cell(tally: &trove_domain::ScoreTally) -> String {
-    scores::nps(tally).map_or_else(|| "–".into(), |e| format!("{:+.1}", e.value))
+/// A group's headline figure of `kind`: "+12.3" for NPS, "74.1%" for the shares.
+fn score_cell(kind: ScoreKind, tally: &trove_domain::ScoreTally) -> String {
+    kind.estimate(tally).map_or_else(
+        || "–".into(),
+        |e| match kind {
+            ScoreKind::Nps => format!("{:+.1}", e.value),
+            ScoreKind::Csat | ScoreKind::Ces => format!("{:.1}%", e.value),
+        },
+    )
 }
 
-/// Prints a summary as tables.
+/// The column header of `kind`'s headline figure.
+fn score_header(kind: ScoreKind) -> &'static str {
+    match kind {
+        ScoreKind::Nps => "NPS",
+        ScoreKind::Csat => "CSAT top-2",
+        ScoreKind::Ces => "CES 5-7",
+    }
+}
+
+/// Prints a summary as tables; each score present (NPS, CSAT, CES) gets its columns.
 pub fn print_summary(summary: &Summary) {
     println!(
         "{} feedback items, {} customers, {} themes, {} journey stages",
@@ -91,27 +107,43 @@ pub fn print_summary(summary: &Summary) {
     println!("NPS  {}", estimate(summary.nps, ""));
     println!("CSAT {}", estimate(summary.csat, "% top-2-box"));
     println!("CES  {}", estimate(summary.ces, "% answering 5-7"));
+    if let Some(mean) = summary.ces_mean {
+        println!(
+            "CES  mean {:.2} (95% CI {:.2} to {:.2}, n = {})",
+            mean.value,
+            mean.ci_low,
+            mean.ci_high,
+            thousands(mean.n)
+        );
+    }
+    let present: Vec<ScoreKind> = ScoreKind::ALL
+        .into_iter()
+        .filter(|k| k.answers(&summary.tally) > 0)
+        .collect();
+    let right = |text: String| Cell::new(text).set_alignment(CellAlignment::Right);
     for dimension in &summary.by {
+        let mut header = vec![dimension.dimension.as_str().to_owned(), "items".into(), "share".into()];
+        for kind in &present {
+            header.push(format!("{} answers", kind.name()));
+            header.push(score_header(*kind).to_owned());
+        }
         let mut table = Table::new();
-        table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
-            dimension.dimension.as_str(),
-            "items",
-            "share",
-            "NPS answers",
-            "NPS",
-        ]);
+        table.load_preset(UTF8_FULL_CONDENSED).set_header(header);
         for group in &dimension.groups {
             let share = 100.0 * group.tally.items as f64 / summary.feedback.max(1) as f64;
-            table.add_row(vec![
+            let mut row = vec![
                 // Group names come from the customers' data: no escape sequences.
                 Cell::new(trove_domain::safe::printable(
                     group.key.as_deref().unwrap_or("(none)"),
                 )),
-                Cell::new(thousands(group.tally.items)).set_alignment(CellAlignment::Right),
-                Cell::new(format!("{share:.1}%")).set_alignment(CellAlignment::Right),
-                Cell::new(thousands(group.tally.nps_n)).set_alignment(CellAlignment::Right),
-                Cell::new(nps_cell(&group.tally)).set_alignment(CellAlignment::Right),
-            ]);
+                right(thousands(group.tally.items)),
+                right(format!("{share:.1}%")),
+            ];
+            for kind in &present {
+                row.push(right(thousands(kind.answers(&group.tally))));
+                row.push(right(score_cell(*kind, &group.tally)));
+            }
+            table.add_row(row);
         }
         println!("\n{table}");
     }
