@@ -1317,12 +1317,18 @@ fn print_score_rows(rows: &[ScoreRow], total: &ScoreTally, by: ScoreDimension) {
         println!("no NPS, CSAT or CES answers");
         return;
     }
-    println!(
-        "Intervals: NPS normal on the +1/0/-1 code; CSAT top-2 (4-5 of 1-5) and CES 5-7 (of 1-7) Wilson; CES mean t."
-    );
-    println!(
-        "Tests ({against}): NPS z-test; CSAT and CES shares two-proportion z-test; significant when p < 0.05."
-    );
+    let methods: Vec<&str> = present
+        .iter()
+        .map(|kind| match kind {
+            ScoreKind::Nps => "NPS: normal interval on the +1/0/-1 code, z-test",
+            ScoreKind::Csat => "CSAT top-2 (4-5 of 1-5): Wilson interval, two-proportion z-test",
+            ScoreKind::Ces => {
+                "CES 5-7 (of 1-7): Wilson interval, two-proportion z-test; CES mean: t interval"
+            }
+        })
+        .collect();
+    println!("{}.", methods.join("; "));
+    println!("Each group {against}; significant when p < 0.05.");
 }
 
 /// An NPS: "+31.2".
