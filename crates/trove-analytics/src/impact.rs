@@ -198,18 +198,22 @@ impl Centred {
         for k in 0..m {
             let a = |i: usize, j: usize| self.sxx[order[i] * self.p + order[j]];
             let diagonal = a(k, k);
-            let residual = diagonal - (0..k).map(|j| lower[k * m + j].powi(2)).sum::<f64>();
+            // Row slices (not indexes) so the dot products run without bounds checks: this loop
+            // is the cost of every Shapley value.
+            let dot = |x: &[f64], y: &[f64]| x.iter().zip(y).map(|(a, b)| a * b).sum::<f64>();
+            let row_k = &lower[k * m..k * m + k];
+            let residual = diagonal - dot(row_k, row_k);
             if diagonal <= 0.0 || residual <= COLLINEAR * diagonal {
                 continue;
             }
             let pivot = residual.sqrt();
             lower[k * m + k] = pivot;
             for i in k + 1..m {
-                let dot: f64 = (0..k).map(|j| lower[i * m + j] * lower[k * m + j]).sum();
-                lower[i * m + k] = (a(i, k) - dot) / pivot;
+                let (above, below) = lower.split_at_mut(i * m);
+                below[k] = (a(i, k) - dot(&below[..k], &above[k * m..k * m + k])) / pivot;
             }
-            let dot: f64 = (0..k).map(|j| lower[k * m + j] * z[j]).sum();
-            z[k] = (self.sxy[order[k]] - dot) / pivot;
+            let explained = dot(&lower[k * m..k * m + k], &z[..k]);
+            z[k] = (self.sxy[order[k]] - explained) / pivot;
             gains[k] = z[k] * z[k] / self.syy;
         }
         gains

@@ -139,9 +139,12 @@ impl Scope {
         })
     }
 
-    fn analyze(&self, url: &DbUrl) -> Result<Analysis> {
+    /// The analysis without driver intervals, for the views that show no drivers.
+    fn analyze_without_driver_intervals(&self, url: &DbUrl) -> Result<Analysis> {
         let app = App::new(url.open()?);
-        Ok(app.analyze(&self.filter()?, self.themes.into(), &self.params()?)?)
+        let mut params = self.params()?;
+        params.drivers.resamples = 0;
+        Ok(app.analyze(&self.filter()?, self.themes.into(), &params)?)
     }
 }
 
@@ -352,7 +355,7 @@ pub struct IssuesArgs {
 
 /// `trove issues`: the ranked chronic issues.
 pub fn issues(url: &DbUrl, args: &IssuesArgs) -> Result<ExitCode> {
-    let analysis = args.scope.analyze(url)?;
+    let analysis = args.scope.analyze_without_driver_intervals(url)?;
     let shown: Vec<&ChronicScore> = analysis
         .themes
         .iter()

@@ -89,9 +89,10 @@ enum Command {
     Trend(Box<analyze::TrendArgs>),
     /// Test whether a fixed theme stopped recurring after the fix date.
     Verify(Box<analyze::VerifyArgs>),
-    /// Key-driver analysis of the NPS answer (Shapley value of R²).
+    /// Key drivers of a score (NPS, CSAT or CES): Shapley value of R² with support, direction
+    /// and a bootstrap interval.
     Drivers(Box<analyze::DriversArgs>),
-    /// NPS, CSAT and CES per group, with intervals and significance tests.
+    /// NPS, CSAT and CES per group or period, with intervals and significance tests.
     Scores(analyze::ScoresArgs),
     /// Train a classifier on labelled texts and measure it on held-out ones.
     Eval(Box<eval::EvalArgs>),
