@@ -508,9 +508,8 @@ pub fn analyze(
         })
         .collect();
     let themes = rank_themes(&windows, &window, params.period, &params.chronic);
-    let drivers = driver_score.and_then(|kind| {
-        driver_report(&facts.themes.names, &responses, kind, &params.drivers)
-    });
+    let drivers = driver_score
+        .and_then(|kind| driver_report(&facts.themes.names, &responses, kind, &params.drivers));
     let impact_score = [ScoreKind::Nps, ScoreKind::Csat]
         .into_iter()
         .find(|kind| kind.answers(&all) > 0);

@@ -201,8 +201,8 @@ pub fn driver_report(
         .enumerate()
         .map(|(i, &t)| {
             let mean_with = answer_sums[t] / support[t] as f64;
-            let mean_without = (n > support[t])
-                .then(|| (total - answer_sums[t]) / (n - support[t]) as f64);
+            let mean_without =
+                (n > support[t]).then(|| (total - answer_sums[t]) / (n - support[t]) as f64);
             let difference = mean_without.map(|without| mean_with - without);
             KeyDriver {
                 name: names[t].clone(),
@@ -418,7 +418,13 @@ mod tests {
         let sxx = sample.iter().map(|r| x(r) * x(r)).sum::<f64>() - sx * sx / n;
         let syy = sample.iter().map(|r| r.answer * r.answer).sum::<f64>() - sy * sy / n;
         let sxy = sample.iter().map(|r| x(r) * r.answer).sum::<f64>() - sx * sy / n;
-        (syy > 1e-12).then(|| if sxx > 0.0 { sxy * sxy / (sxx * syy) } else { 0.0 })
+        (syy > 1e-12).then(|| {
+            if sxx > 0.0 {
+                sxy * sxy / (sxx * syy)
+            } else {
+                0.0
+            }
+        })
     }
 
     #[test]
@@ -436,8 +442,7 @@ mod tests {
             seed: 11,
             ..DriverParams::default()
         };
-        let report =
-            driver_report(&names(&["wait"]), &responses, ScoreKind::Ces, &params).unwrap();
+        let report = driver_report(&names(&["wait"]), &responses, ScoreKind::Ces, &params).unwrap();
         // The whole sample: means 2.75 and 5.25; R² = sxy²/(sxx syy) with sxx = 2,
         // sxy = 11 - 4 · 32/8 = -5, syy = 164 - 32²/8 = 36 -> 25 / 72 = 0.347222.
         let wait = &report.drivers[0];

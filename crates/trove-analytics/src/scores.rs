@@ -330,7 +330,10 @@ mod tests {
         // = 0.870526; half = 1.959964 / 1.001280 · sqrt(0.871·0.129/3000 + 3.841459/3.6e7)
         // = 0.011997 -> 85.853% .. 88.252%.
         let e = csat(&csat_tally(2_613, 3_000)).unwrap();
-        assert!((e.ci_low - 85.853).abs() < 0.01 && (e.ci_high - 88.252).abs() < 0.01, "{e:?}");
+        assert!(
+            (e.ci_low - 85.853).abs() < 0.01 && (e.ci_high - 88.252).abs() < 0.01,
+            "{e:?}"
+        );
     }
 
     fn csat_tally(top2: u64, n: u64) -> ScoreTally {
@@ -415,12 +418,15 @@ mod tests {
         // s² = (141 - 625/5)/4 = 4; s = 2; t(0.975, 4) = 2.776445; half = 2.776445·2/√5 = 2.48333.
         let mut tally = ScoreTally::default();
         for answer in [2, 4, 6, 7, 6] {
-            tally.add(&trove_domain::Scores {
+            tally.add(&Scores {
                 ces: Some(trove_domain::Ces::try_from(answer).unwrap()),
                 ..Default::default()
             });
         }
-        assert_eq!((tally.ces_sum, tally.ces_sum_sq, tally.ces_high), (25, 141, 3));
+        assert_eq!(
+            (tally.ces_sum, tally.ces_sum_sq, tally.ces_high),
+            (25, 141, 3)
+        );
         let e = ces_mean(&tally).unwrap();
         assert_eq!((e.value, e.n), (5.0, 5));
         assert!((e.ci_low - (5.0 - 2.48333)).abs() < 1e-4, "{e:?}");
@@ -441,7 +447,10 @@ mod tests {
             ..Default::default()
         };
         let e = ces_mean(&forty).unwrap();
-        assert!((e.ci_low - 5.33805).abs() < 1e-4 && (e.ci_high - 5.66195).abs() < 1e-4, "{e:?}");
+        assert!(
+            (e.ci_low - 5.33805).abs() < 1e-4 && (e.ci_high - 5.66195).abs() < 1e-4,
+            "{e:?}"
+        );
         // Two groups: means 5 and 4 (answers 4,4,4,4,4: Σx²=80, s²=0): se = sqrt(4/5) = 0.8944,
         // z = 1 / 0.8944 = 1.118.
         let flat = ScoreTally {

@@ -218,7 +218,10 @@ pub fn analyze(url: &DbUrl, args: &AnalyzeArgs) -> Result<ExitCode> {
     print_ranking(&analysis, false, 10);
     print_vital_few("volume", &analysis.pareto_volume);
     if let Some(kind) = analysis.impact_score {
-        print_vital_few(&format!("{} points lost", kind.name()), &analysis.pareto_impact);
+        print_vital_few(
+            &format!("{} points lost", kind.name()),
+            &analysis.pareto_impact,
+        );
     }
     print_alerts(&analysis, 10);
     if let Some(report) = &analysis.drivers {
@@ -1206,9 +1209,7 @@ fn score_groups(app: &App, by: ScoreDimension, filter: &FeedbackFilter) -> Resul
         ScoreDimension::BusinessUnit => Dimension::BusinessUnit,
         ScoreDimension::Channel => Dimension::Channel,
         ScoreDimension::Stage => Dimension::JourneyStage,
-        ScoreDimension::Month | ScoreDimension::Quarter | ScoreDimension::Year => {
-            Dimension::Month
-        }
+        ScoreDimension::Month | ScoreDimension::Quarter | ScoreDimension::Year => Dimension::Month,
     };
     let groups = app.store().tally_by(dimension, filter)?;
     Ok(match by {

@@ -95,7 +95,10 @@ pub fn run(url: &DbUrl, args: &DemoArgs) -> Result<ExitCode> {
             format!("trove verify document-upload-broken --fixed-on 2026-03-15{db}"),
             "did the fix work?",
         ),
-        (format!("trove drivers{db}"), "what drives the score: support, direction, intervals"),
+        (
+            format!("trove drivers{db}"),
+            "what drives the score: support, direction, intervals",
+        ),
         (
             format!("trove scores --by business-unit{db}"),
             "NPS, CSAT, CES with significance tests",

@@ -122,7 +122,11 @@ pub fn print_summary(summary: &Summary) {
         .collect();
     let right = |text: String| Cell::new(text).set_alignment(CellAlignment::Right);
     for dimension in &summary.by {
-        let mut header = vec![dimension.dimension.as_str().to_owned(), "items".into(), "share".into()];
+        let mut header = vec![
+            dimension.dimension.as_str().to_owned(),
+            "items".into(),
+            "share".into(),
+        ];
         for kind in &present {
             header.push(format!("{} answers", kind.name()));
             header.push(score_header(*kind).to_owned());

@@ -11,7 +11,8 @@ use common::{json, ok};
 use serde_json::Value;
 
 /// Answers per unit, and how many of them are in the top two boxes: 87.1% and 81.4%.
-const UNITS: [(&str, usize, usize); 2] = [("North Trust", 3_000, 2_613), ("South Trust", 2_500, 2_035)];
+const UNITS: [(&str, usize, usize); 2] =
+    [("North Trust", 3_000, 2_613), ("South Trust", 2_500, 2_035)];
 
 /// The CSV: six complete months (2025-01 .. 2025-06). The source coded themes: "slow-claims"
 /// on half of the answers under 4 (1-3), "friendly-staff" on every tenth top-2 answer (4-5),
@@ -87,25 +88,37 @@ fn a_csat_only_programme_gets_intervals_tests_and_drivers_on_csat() {
     let (_dir, db) = csat_programme();
 
     // Scores by unit: 87.1% against 81.4%, each with a Wilson interval, significantly apart.
-    let rows = json(&db, &["scores", "--by", "business-unit", "--format", "json"]);
+    let rows = json(
+        &db,
+        &["scores", "--by", "business-unit", "--format", "json"],
+    );
     let north = unit(&rows, "North Trust");
     assert!((north["csat"]["value"].as_f64().unwrap() - 87.1).abs() < 1e-9);
     let (low, high) = (
         north["csat"]["ci_low"].as_f64().unwrap(),
         north["csat"]["ci_high"].as_f64().unwrap(),
     );
-    assert!((low - 85.853).abs() < 0.01 && (high - 88.252).abs() < 0.01, "{north:#}");
+    assert!(
+        (low - 85.853).abs() < 0.01 && (high - 88.252).abs() < 0.01,
+        "{north:#}"
+    );
     assert_eq!(north["nps"], Value::Null);
     assert_eq!(north["baseline"], "the rest");
     let change = &north["csat_change"];
-    assert!((change["difference"].as_f64().unwrap() - 5.7).abs() < 1e-9, "{change:#}");
+    assert!(
+        (change["difference"].as_f64().unwrap() - 5.7).abs() < 1e-9,
+        "{change:#}"
+    );
     assert_eq!(change["significant"], true);
     assert!(change["p_value"].as_f64().unwrap() < 1e-6, "{change:#}");
     let south = unit(&rows, "South Trust");
     assert!((south["csat"]["value"].as_f64().unwrap() - 81.4).abs() < 1e-9);
     assert_eq!(south["csat_change"]["significant"], true);
     let table = ok(&db, &["scores", "--by", "business-unit"]);
-    assert!(table.contains("CSAT top-2 (95% CI)") && !table.contains("NPS"), "{table}");
+    assert!(
+        table.contains("CSAT top-2 (95% CI)") && !table.contains("NPS"),
+        "{table}"
+    );
     assert!(table.contains("87.1% (85.9..88.3) n=3,000"), "{table}");
     assert!(table.contains("+5.7 pts (significant, p<0.001)"), "{table}");
 
@@ -132,7 +145,10 @@ fn a_csat_only_programme_gets_intervals_tests_and_drivers_on_csat() {
     assert_eq!(slow["name"], "slow-claims", "{drivers:#}");
     assert_eq!(slow["direction"], "lowers");
     assert!(slow["support"].as_u64().unwrap() >= 30);
-    let (low, high) = (slow["ci_low"].as_f64().unwrap(), slow["ci_high"].as_f64().unwrap());
+    let (low, high) = (
+        slow["ci_low"].as_f64().unwrap(),
+        slow["ci_high"].as_f64().unwrap(),
+    );
     let value = slow["shapley"].as_f64().unwrap();
     assert!(0.0 < low && low < value && value < high, "{slow:#}");
     let friendly = list.iter().find(|d| d["name"] == "friendly-staff").unwrap();
@@ -149,7 +165,10 @@ fn a_csat_only_programme_gets_intervals_tests_and_drivers_on_csat() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(!refused.status.success());
-    assert!(stderr.contains("no NPS answers in the window (5,500 CSAT answers)"), "{stderr}");
+    assert!(
+        stderr.contains("no NPS answers in the window (5,500 CSAT answers)"),
+        "{stderr}"
+    );
 
     let words = ok(&db, &["drivers"]);
     assert!(
@@ -159,15 +178,24 @@ fn a_csat_only_programme_gets_intervals_tests_and_drivers_on_csat() {
             && words.contains("Too few to tell (under 30 responses, --min-support): lost-letter"),
         "{words}"
     );
-    assert!(!words.contains("Sampled {") && !words.contains("Exact {"), "{words}");
+    assert!(
+        !words.contains("Sampled {") && !words.contains("Exact {"),
+        "{words}"
+    );
     // A lower minimum lets the thin theme in.
     let lower = json(&db, &["drivers", "--min-support", "5", "--format", "json"]);
     assert!(lower["too_few"].as_array().unwrap().is_empty(), "{lower:#}");
 
     // The ranking's impact column is CSAT's, as its sentences are.
     let issues = ok(&db, &["issues", "--all"]);
-    assert!(issues.contains("CSAT impact") && !issues.contains("NPS impact"), "{issues}");
+    assert!(
+        issues.contains("CSAT impact") && !issues.contains("NPS impact"),
+        "{issues}"
+    );
     // The summary's breakdowns show CSAT columns and no NPS ones.
     let summary = ok(&db, &["summary"]);
-    assert!(summary.contains("CSAT top-2") && !summary.contains("NPS answers"), "{summary}");
+    assert!(
+        summary.contains("CSAT top-2") && !summary.contains("NPS answers"),
+        "{summary}"
+    );
 }
