@@ -1085,6 +1085,12 @@ fn print_driver_report(report: &DriverReport, analysis: &Analysis, limit: usize)
         ]);
     }
     println!("{table}");
+    if report.drivers.len() > limit {
+        println!(
+            "  the first {limit} of {} drivers: `trove drivers` lists them all.",
+            report.drivers.len()
+        );
+    }
     println!(
         "  effect: mean {} answer of the responses that mention the theme minus the others' (in answer points).",
         report.score.name()
