@@ -121,15 +121,20 @@ impl CrossProducts {
     /// present: only they touch the cross-products (a response mentions one to three themes,
     /// not eighty).
     pub fn add_indicators(&mut self, present: &[usize], y: f64) {
+        self.add_indicators_times(present, y, 1.0);
+    }
+
+    /// Adds `times` identical observations at once (see [`CrossProducts::add_indicators`]).
+    pub fn add_indicators_times(&mut self, present: &[usize], y: f64, times: f64) {
         let p = self.drivers();
-        self.n += 1.0;
-        self.sum_y += y;
-        self.sum_yy += y * y;
+        self.n += times;
+        self.sum_y += times * y;
+        self.sum_yy += times * y * y;
         for &i in present {
-            self.sum_x[i] += 1.0;
-            self.sum_xy[i] += y;
+            self.sum_x[i] += times;
+            self.sum_xy[i] += times * y;
             for &j in present {
-                self.sum_xx[i * p + j] += 1.0;
+                self.sum_xx[i * p + j] += times;
             }
         }
     }
