@@ -9,6 +9,7 @@
 //! - **direction**: the sign of `mean answer of the responses that mention the theme - mean
 //!   answer of the others` ("raises" or "lowers" the score). It is the difference a reader can
 //!   check by hand, and it does not flip with collinear themes as a regression coefficient can.
+//!   The same resamples give it a 95% interval: when that holds 0, the direction is unclear.
 //! - **interval**: a percentile bootstrap (Efron & Tibshirani 1993, ch. 13): the responses are
 //!   resampled with replacement [`DriverParams::resamples`] times (default 200, seeded), every
 //!   resample's Shapley values computed, and the 2.5th and 97.5th percentiles (R's quantile
@@ -108,6 +109,11 @@ pub struct KeyDriver {
     pub mean_without: Option<f64>,
     /// `mean_with - mean_without`, in answer points.
     pub difference: Option<f64>,
+    /// Lower end of the 95% bootstrap interval of `difference`.
+    pub difference_ci_low: Option<f64>,
+    /// Upper end of the 95% bootstrap interval of `difference`: when the interval holds 0 the
+    /// direction is not established.
+    pub difference_ci_high: Option<f64>,
     /// The sign of `difference`.
     pub direction: Direction,
 }
@@ -217,8 +223,10 @@ pub fn driver_report(
                 },
                 r_squared_alone: whole.alone[i],
                 std_error: whole.errors[i],
-                ci_low: intervals.get(i).map(|c| c.0),
-                ci_high: intervals.get(i).map(|c| c.1),
+                ci_low: intervals.get(i).map(|c| c.shapley.0),
+                ci_high: intervals.get(i).map(|c| c.shapley.1),
+                difference_ci_low: intervals.get(i).and_then(|c| Some(c.difference?.0)),
+                difference_ci_high: intervals.get(i).and_then(|c| Some(c.difference?.1)),
                 mean_with,
                 mean_without,
                 difference,
@@ -269,13 +277,34 @@ fn cross_products(responses: &[Response], drivers: usize) -> CrossProducts {
     cross
 }
 
-/// Each driver's 95% percentile interval over `params.resamples` bootstrap resamples of the
+/// 95% percentile intervals of one driver over the bootstrap resamples.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct DriverIntervals {
+    shapley: (f64, f64),
+    /// Of the difference in mean answer; none when no resample had both sides.
+    difference: Option<(f64, f64)>,
+}
+
+/// `mean answer with the theme - mean of the others` from the cross-products of a resample.
+fn mean_difference(cross: &CrossProducts, theme: usize) -> Option<f64> {
+    let (with_n, with_sum) = (cross.sum_x[theme], cross.sum_xy[theme]);
+    (with_n > 0.0 && cross.n > with_n)
+        .then(|| with_sum / with_n - (cross.sum_y - with_sum) / (cross.n - with_n))
+}
+
+/// The percentile interval of sorted values.
+fn percentile_interval(values: &mut [f64]) -> Option<(f64, f64)> {
+    values.sort_by(f64::total_cmp);
+    (!values.is_empty()).then(|| (quantile(values, 0.025), quantile(values, 0.975)))
+}
+
+/// Each driver's 95% percentile intervals over `params.resamples` bootstrap resamples of the
 /// responses (empty, with no [`Bootstrap`], when no resample is asked for or none varies).
 fn bootstrap_intervals(
     responses: &[Response],
     drivers: usize,
     params: &DriverParams,
-) -> (Vec<(f64, f64)>, Option<Bootstrap>) {
+) -> (Vec<DriverIntervals>, Option<Bootstrap>) {
     if params.resamples == 0 || responses.is_empty() {
         return (Vec::new(), None);
     }
@@ -298,6 +327,7 @@ fn bootstrap_intervals(
         .collect();
     let mut rng = SplitMix64::new(params.seed);
     let mut values: Vec<Vec<f64>> = vec![Vec::with_capacity(params.resamples as usize); drivers];
+    let mut differences: Vec<Vec<f64>> = vec![Vec::new(); drivers];
     let mut counts = vec![0u32; patterns.len()];
     let mut used = 0;
     for _ in 0..params.resamples {
@@ -318,15 +348,19 @@ fn bootstrap_intervals(
         for (driver, value) in values.iter_mut().zip(resample.values) {
             driver.push(value);
         }
+        for (theme, driver) in differences.iter_mut().enumerate() {
+            driver.extend(mean_difference(&cross, theme));
+        }
     }
     if used == 0 {
         return (Vec::new(), None);
     }
     let intervals = values
         .iter_mut()
-        .map(|v| {
-            v.sort_by(f64::total_cmp);
-            (quantile(v, 0.025), quantile(v, 0.975))
+        .zip(&mut differences)
+        .map(|(v, d)| DriverIntervals {
+            shapley: percentile_interval(v).unwrap_or((f64::NAN, f64::NAN)),
+            difference: percentile_interval(d),
         })
         .collect();
     let bootstrap = Bootstrap {
@@ -474,12 +508,24 @@ mod tests {
         assert!((wait.shapley - 25.0 / 72.0).abs() < 1e-12, "{wait:?}");
         // Redo the resampling by hand with the same generator and seed.
         let mut rng = SplitMix64::new(11);
-        let mut values = Vec::new();
+        let (mut values, mut differences) = (Vec::new(), Vec::new());
         for _ in 0..50 {
             let sample: Vec<&Response> = (0..8).map(|_| &responses[rng.below(8)]).collect();
-            values.extend(r_squared_of(&sample));
+            let Some(r_squared) = r_squared_of(&sample) else {
+                continue;
+            };
+            values.push(r_squared);
+            let (with, without): (Vec<&&Response>, Vec<&&Response>) =
+                sample.iter().partition(|r| !r.themes.is_empty());
+            let mean = |side: &[&&Response]| {
+                side.iter().map(|r| r.answer).sum::<f64>() / side.len() as f64
+            };
+            if !with.is_empty() && !without.is_empty() {
+                differences.push(mean(&with) - mean(&without));
+            }
         }
         values.sort_by(f64::total_cmp);
+        differences.sort_by(f64::total_cmp);
         let bootstrap = report.bootstrap.unwrap();
         assert_eq!(
             (bootstrap.resamples, bootstrap.used, bootstrap.seed),
@@ -488,6 +534,10 @@ mod tests {
         assert!((wait.ci_low.unwrap() - quantile(&values, 0.025)).abs() < 1e-9);
         assert!((wait.ci_high.unwrap() - quantile(&values, 0.975)).abs() < 1e-9);
         assert!(wait.ci_low.unwrap() < wait.shapley && wait.shapley < wait.ci_high.unwrap());
+        // The difference in means, 2.75 - 5.25 = -2.5, and its interval the same way.
+        assert_eq!(wait.difference, Some(-2.5));
+        assert!((wait.difference_ci_low.unwrap() - quantile(&differences, 0.025)).abs() < 1e-9);
+        assert!((wait.difference_ci_high.unwrap() - quantile(&differences, 0.975)).abs() < 1e-9);
         // Seeded: the same report again; another seed moves the interval.
         let again = driver_report(&names(&["wait"]), &responses, ScoreKind::Ces, &params);
         assert_eq!(again.as_ref(), Some(&report));
@@ -525,8 +575,17 @@ mod tests {
         assert_eq!(broken.name, "broken");
         assert_eq!(broken.direction, Direction::Lowers);
         assert!(broken.ci_low.unwrap() > 0.1, "{broken:?}");
+        assert!(broken.difference_ci_high.unwrap() < -1.5, "{broken:?}");
         let blue = &report.drivers[1];
         assert!(blue.ci_low.unwrap() < 0.005, "{blue:?}");
+        let (low, high) = (
+            blue.difference_ci_low.unwrap(),
+            blue.difference_ci_high.unwrap(),
+        );
+        assert!(
+            low < 0.0 && 0.0 < high,
+            "noise has no established direction: {blue:?}"
+        );
         assert_eq!(report.bootstrap.map(|b| b.used), Some(200));
     }
 }

@@ -8,7 +8,7 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Table};
 use trove_analytics::analysis::{Analysis, AnalysisParams};
 use trove_analytics::chronic::{ChronicScore, p_text, shift_text};
-use trove_analytics::drivers::{Direction, DriverParams, DriverReport};
+use trove_analytics::drivers::{Direction, DriverParams, DriverReport, KeyDriver};
 use trove_analytics::impact::ShapleyMethod;
 use trove_analytics::revenue::compact_money;
 use trove_analytics::scores::{self, Comparison, Estimate, ScoreKind};
@@ -1019,6 +1019,27 @@ pub fn drivers(url: &DbUrl, args: &DriversArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// "lowers -3.80 (-4.21..-3.39)"; "unclear" when the interval of the difference holds 0.
+fn effect_text(driver: &KeyDriver) -> String {
+    let Some(difference) = driver.difference else {
+        return "–".to_owned();
+    };
+    let interval = match (driver.difference_ci_low, driver.difference_ci_high) {
+        (Some(low), Some(high)) => Some((low, high)),
+        _ => None,
+    };
+    let word = match (driver.direction, interval) {
+        (_, Some((low, high))) if low <= 0.0 && 0.0 <= high => "unclear",
+        (Direction::Raises, _) => "raises",
+        (Direction::Lowers, _) => "lowers",
+        (Direction::Neither, _) => "neither",
+    };
+    match interval {
+        Some((low, high)) => format!("{word} {difference:+.2} ({low:+.2}..{high:+.2})"),
+        None => format!("{word} {difference:+.2}"),
+    }
+}
+
 /// The drivers as a table, with what they rest on said in words.
 fn print_driver_report(report: &DriverReport, analysis: &Analysis, limit: usize) {
     let (first, last) = &analysis.window_labels;
@@ -1057,19 +1078,15 @@ fn print_driver_report(report: &DriverReport, analysis: &Analysis, limit: usize)
     table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
         "theme".to_owned(),
         "responses".into(),
-        format!("{} effect", report.score.name()),
+        format!("{} effect (95% CI)", report.score.name()),
         "Shapley R²".into(),
-        "95% interval".into(),
+        "Shapley 95% CI".into(),
         "share of R²".into(),
         "R² alone".into(),
     ]);
     let right = |text: String| Cell::new(text).set_alignment(CellAlignment::Right);
     for d in report.drivers.iter().take(limit) {
-        let effect = match (d.direction, d.difference) {
-            (Direction::Raises, Some(diff)) => format!("raises ({diff:+.2})"),
-            (Direction::Lowers, Some(diff)) => format!("lowers ({diff:+.2})"),
-            _ => "neither".to_owned(),
-        };
+        let effect = effect_text(d);
         let interval = match (d.ci_low, d.ci_high) {
             (Some(low), Some(high)) => format!("{low:.4} to {high:.4}"),
             _ => "–".to_owned(),
@@ -1092,7 +1109,7 @@ fn print_driver_report(report: &DriverReport, analysis: &Analysis, limit: usize)
         );
     }
     println!(
-        "  effect: mean {} answer of the responses that mention the theme minus the others' (in answer points).",
+        "  effect: mean {} answer of the responses that mention the theme minus the others' (answer points); unclear when its interval holds 0.",
         report.score.name()
     );
     if !report.too_few.is_empty() {

@@ -145,6 +145,10 @@ fn a_csat_only_programme_gets_intervals_tests_and_drivers_on_csat() {
     assert_eq!(slow["name"], "slow-claims", "{drivers:#}");
     assert_eq!(slow["direction"], "lowers");
     assert!(slow["support"].as_u64().unwrap() >= 30);
+    assert!(
+        slow["difference_ci_high"].as_f64().unwrap() < 0.0,
+        "{slow:#}"
+    );
     let (low, high) = (
         slow["ci_low"].as_f64().unwrap(),
         slow["ci_high"].as_f64().unwrap(),
