@@ -160,6 +160,9 @@ pub(crate) fn list(client: &mut Client, limit: usize) -> StoreResult<Vec<ImportR
     for run in &mut runs {
         if run.status == ImportStatus::Running && !is_held(client, run.id)? {
             run.status = ImportStatus::Interrupted;
+            if run.kind != "feedback" {
+                continue;
+            }
             let row = client
                 .query_one(
                     "SELECT count(*) FROM feedback WHERE import_run_id = $1",

@@ -204,6 +204,9 @@ pub(crate) fn list(
     for run in &mut runs {
         if run.status == ImportStatus::Running && !holds.is_held(run.id) {
             run.status = ImportStatus::Interrupted;
+            if run.kind != "feedback" {
+                continue;
+            }
             run.totals.imported = count(
                 connection
                     .query_row(

@@ -83,6 +83,17 @@ impl SqliteStore {
         Self::with_connection(connection, imports::Holds::Files(path.to_path_buf()))
     }
 
+    /// How many feedback items the Trove database at `path` holds, read without changing it
+    /// (no migration, no file created); `None` when it is not a Trove database.
+    pub fn peek_items(path: &Path) -> Option<u64> {
+        let connection =
+            Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).ok()?;
+        let total: i64 = connection
+            .query_row("SELECT COUNT(*) FROM feedback", [], |row| row.get(0))
+            .ok()?;
+        u64::try_from(total).ok()
+    }
+
     /// A private in-memory database (for tests and throw-away runs).
     pub fn open_in_memory() -> StoreResult<Self> {
         let connection = Connection::open_in_memory().map_err(|e| StoreError::Open {
