@@ -11,8 +11,7 @@ use trove_ingest::{
     CustomerMapping, FileError, Mapping, RawRecord, ReadOptions, RejectedWriter, RowError,
 };
 use trove_store::{
-    ImportHold, ImportStatus, ImportTotals, InsertOutcome, NewImportRun, RuleTag, Store,
-    StoreError,
+    ImportHold, ImportStatus, ImportTotals, InsertOutcome, NewImportRun, RuleTag, Store, StoreError,
 };
 
 use crate::{App, Progress};
@@ -268,18 +267,21 @@ impl<'a, W: Write> Tally<'a, W> {
             return self.report.status == ImportStatus::Refused;
         };
         let report = &mut self.report;
-        if report.rows == 0 || (report.rejected as f64) <= stop.max_bad_share * report.rows as f64
-        {
+        if report.rows == 0 || (report.rejected as f64) <= stop.max_bad_share * report.rows as f64 {
             return false;
         }
         let mut reasons: Vec<RejectReason> = reasons.into_values().collect();
-        reasons.sort_by(|a, b| b.rows.cmp(&a.rows).then(a.example.line.cmp(&b.example.line)));
+        reasons.sort_by(|a, b| {
+            b.rows
+                .cmp(&a.rows)
+                .then(a.example.line.cmp(&b.example.line))
+        });
         reasons.truncate(TOP_REASONS);
         report.status = ImportStatus::Refused;
         report.aborted_because = Some(format!(
             "{} of the first {} rows were rejected, more than {:.0}%: nothing was stored; fix the mapping or the file (or import anyway with --allow-mostly-bad)",
-            report.rejected,
-            report.rows,
+            grouped(report.rejected),
+            grouped(report.rows),
             stop.max_bad_share * 100.0
         ));
         report.top_reasons = reasons;
@@ -316,6 +318,19 @@ impl<'a, W: Write> Tally<'a, W> {
         let reason = self.report.aborted_because.as_deref();
         store.finish_import(self.hold.id(), status, &self.totals(), reason)
     }
+}
+
+/// A count with its thousands separated (1,000), as people read counts.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
 }
 
 /// How many reasons a refusal lists.

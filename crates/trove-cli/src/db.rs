@@ -99,9 +99,7 @@ impl DbUrl {
                 Self::Sqlite(path) => others_here(path),
                 Self::Postgres(_) => String::new(),
             };
-            eprintln!(
-                "{self} holds no feedback yet{others}; import some with `trove import FILE`"
-            );
+            eprintln!("{self} holds no feedback yet{others}; import some with `trove import FILE`");
             return Ok(Some(ExitCode::FAILURE));
         }
         Ok(None)
@@ -142,7 +140,10 @@ fn others_here(path: &Path) -> String {
                 candidate.clone()
             };
             let what = if shown.file_name().is_some_and(|n| n == "trove-demo.db") {
-                format!("the demo company ({} items)", crate::output::thousands(*items))
+                format!(
+                    "the demo company ({} items)",
+                    crate::output::thousands(*items)
+                )
             } else {
                 format!("{} items", crate::output::thousands(*items))
             };
@@ -173,7 +174,10 @@ mod tests {
     fn urls_name_a_backend() {
         let parse = |raw: &str| DbUrl::parse(raw).unwrap();
         assert_eq!(parse("sqlite://trove.db"), DbUrl::Sqlite("trove.db".into()));
-        assert_eq!(parse("sqlite:///tmp/t.db"), DbUrl::Sqlite("/tmp/t.db".into()));
+        assert_eq!(
+            parse("sqlite:///tmp/t.db"),
+            DbUrl::Sqlite("/tmp/t.db".into())
+        );
         assert_eq!(parse("sqlite:t.db"), DbUrl::Sqlite("t.db".into()));
         assert_eq!(parse("data/t.db"), DbUrl::Sqlite("data/t.db".into()));
         assert!(matches!(parse("postgresql://u@h/db"), DbUrl::Postgres(_)));
@@ -181,7 +185,15 @@ mod tests {
 
     #[test]
     fn a_url_naming_no_database_is_an_error() {
-        for raw in ["", "  ", "sqlite://", "sqlite:", ":memory:", "sqlite://:memory:", "postgres://"] {
+        for raw in [
+            "",
+            "  ",
+            "sqlite://",
+            "sqlite:",
+            ":memory:",
+            "sqlite://:memory:",
+            "postgres://",
+        ] {
             let error = DbUrl::parse(raw).expect_err(raw).to_string();
             assert!(error.contains("names no database"), "{raw:?}: {error}");
         }

@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
-use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::Table;
+use comfy_table::presets::UTF8_FULL_CONDENSED;
 use trove_app::App;
 use trove_store::{ImportRun, ImportStatus};
 
