@@ -92,9 +92,7 @@ impl DbUrl {
                 others_here(path)
             );
         }
-        if access == Access::ReadItems
-            && self.open()?.count_feedback(&FeedbackFilter::default())? == 0
-        {
+        if access == Access::ReadItems && is_empty(&*self.open()?)? {
             let others = match self {
                 Self::Sqlite(path) => others_here(path),
                 Self::Postgres(_) => String::new(),
@@ -104,6 +102,11 @@ impl DbUrl {
         }
         Ok(None)
     }
+}
+
+/// Whether a database holds nothing to read: no feedback and no customers.
+fn is_empty(store: &dyn Store) -> Result<bool> {
+    Ok(store.count_feedback(&FeedbackFilter::default())? == 0 && store.count_customers()? == 0)
 }
 
 /// The Trove databases holding feedback in the folder of `path` (not `path` itself), as
