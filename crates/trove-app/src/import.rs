@@ -159,7 +159,7 @@ pub enum ImportError {
         /// Items stored (committed) before the failure.
         stored: u64,
         /// What failed.
-        source: StoreError,
+        source: Box<StoreError>,
     },
     /// The rejected-rows file could not be written.
     #[error("cannot write the rejected rows: {0}")]
@@ -308,7 +308,7 @@ impl<'a, W: Write> Tally<'a, W> {
         ImportError::StoreFailed {
             import_run: self.hold.id(),
             stored: self.report.imported + self.report.replaced,
-            source: error,
+            source: Box::new(error),
         }
     }
 
@@ -325,7 +325,7 @@ fn grouped(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(digit);
@@ -544,10 +544,11 @@ impl App {
             if tally.judge_due() && tally.judge() {
                 break;
             }
-            if batch.len() >= batch_size && tally.judged() {
-                if let Err(error) = flush(&mut batch, &mut tally.report) {
-                    return Err(tally.fail(store, error));
-                }
+            if batch.len() >= batch_size
+                && tally.judged()
+                && let Err(error) = flush(&mut batch, &mut tally.report)
+            {
+                return Err(tally.fail(store, error));
             }
         }
         if !tally.judge()
