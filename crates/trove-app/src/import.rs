@@ -1,13 +1,18 @@
 //! Importing feedback and customers from files: parse on this thread, store on another.
 
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::sync::mpsc;
 
 use serde::Serialize;
 use thiserror::Error;
 use trove_domain::FeedbackItem;
-use trove_ingest::{CustomerMapping, FileError, Mapping, ReadOptions, RejectedWriter, RowError};
-use trove_store::{ImportStatus, ImportTotals, NewImportRun, RuleTag, Store, StoreError};
+use trove_ingest::{
+    CustomerMapping, FileError, Mapping, RawRecord, ReadOptions, RejectedWriter, RowError,
+};
+use trove_store::{
+    ImportHold, ImportStatus, ImportTotals, InsertOutcome, NewImportRun, RuleTag, Store, StoreError,
+};
 
 use crate::{App, Progress};
 
@@ -22,6 +27,11 @@ pub struct ImportOptions {
     pub errors_listed: usize,
     /// Items per transaction.
     pub batch_size: usize,
+    /// Refuse a file most of whose first rows are bad, before storing anything (`None`: never).
+    pub sanity_stop: Option<SanityStop>,
+    /// Overwrite the stored items of the same source and id from the file, instead of
+    /// counting them as duplicates.
+    pub replace: bool,
 }
 
 impl Default for ImportOptions {
@@ -31,8 +41,43 @@ impl Default for ImportOptions {
             max_errors: None,
             errors_listed: 100,
             batch_size: 5_000,
+            sanity_stop: Some(SanityStop::default()),
+            replace: false,
         }
     }
+}
+
+/// When a file is refused as mostly bad: more than `max_bad_share` of its first `rows` data
+/// rows (of all its rows, when it has fewer) were rejected. Nothing is stored until the first
+/// `rows` rows are judged.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SanityStop {
+    /// How many first rows are judged.
+    pub rows: u64,
+    /// The share of them that may be rejected (0.5: at most half).
+    pub max_bad_share: f64,
+}
+
+impl Default for SanityStop {
+    fn default() -> Self {
+        Self {
+            rows: 1_000,
+            max_bad_share: 0.5,
+        }
+    }
+}
+
+/// One reason rows were rejected for, with how many and a first example.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RejectReason {
+    /// The reason, its quoted values left out so that like errors group together.
+    pub reason: String,
+    /// How many of the judged rows were rejected for it.
+    pub rows: u64,
+    /// The first such row.
+    pub example: RowErrorEntry,
+    /// That row's content, shortened.
+    pub example_row: String,
 }
 
 /// One rejected row, for a report.
@@ -66,17 +111,23 @@ pub struct ImportReport {
     pub file: String,
     /// The recorded import run.
     pub import_run: i64,
-    /// Completed, or aborted (too many errors, or reading stopped before the end of the file).
+    /// Completed, aborted (too many errors, or reading stopped before the end of the file),
+    /// refused (mostly bad rows, nothing stored) or failed (the store failed).
     pub status: ImportStatus,
     /// Why it stopped early.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aborted_because: Option<String>,
+    /// For a refused file: the commonest reasons its rows were rejected, most frequent first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub top_reasons: Vec<RejectReason>,
     /// Data rows read.
     pub rows: u64,
     /// Items (or customers) stored now.
     pub imported: u64,
     /// Feedback already stored (same source and id); customers updated.
     pub duplicates: u64,
+    /// Stored feedback overwritten from the file (`replace`).
+    pub replaced: u64,
     /// Rows refused.
     pub rejected: u64,
     /// The first row errors (at most `errors_listed`).
@@ -95,9 +146,21 @@ pub enum ImportError {
     /// The file could not be read at all (nothing was imported).
     #[error(transparent)]
     File(#[from] FileError),
-    /// The store failed; batches stored before stay stored.
+    /// The store failed before anything was read.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The store failed during the import; batches stored before stay stored.
+    #[error(
+        "{source}; import run {import_run} stored {stored} items before that, which stay stored (`trove imports` shows it)"
+    )]
+    StoreFailed {
+        /// The run.
+        import_run: i64,
+        /// Items stored (committed) before the failure.
+        stored: u64,
+        /// What failed.
+        source: Box<StoreError>,
+    },
     /// The rejected-rows file could not be written.
     #[error("cannot write the rejected rows: {0}")]
     Rejected(std::io::Error),
@@ -108,6 +171,10 @@ struct Tally<'a, W: Write> {
     report: ImportReport,
     options: &'a ImportOptions,
     rejected_out: Option<RejectedWriter<W>>,
+    /// Holds the run for this process until the tally is dropped.
+    hold: ImportHold,
+    /// While the first rows are judged (see [`SanityStop`]): rejections grouped by reason.
+    judging: Option<BTreeMap<String, RejectReason>>,
 }
 
 impl<'a, W: Write> Tally<'a, W> {
@@ -120,16 +187,18 @@ impl<'a, W: Write> Tally<'a, W> {
         options: &'a ImportOptions,
         rejected_out: Option<RejectedWriter<W>>,
     ) -> Result<Self, StoreError> {
-        let import_run = store.start_import(&NewImportRun {
+        let hold = store.start_import(&NewImportRun {
             kind: kind.to_owned(),
             source: source.to_owned(),
             file: file.to_owned(),
             started_at: jiff::Timestamp::now().as_second(),
         })?;
         Ok(Self {
-            report: new_report(file, import_run),
+            report: new_report(file, hold.id()),
             options,
             rejected_out,
+            hold,
+            judging: options.sanity_stop.map(|_| BTreeMap::new()),
         })
     }
 
@@ -140,6 +209,18 @@ impl<'a, W: Write> Tally<'a, W> {
         report.errors_total += 1;
         if report.errors.len() < self.options.errors_listed {
             report.errors.push(error.into());
+        }
+        if let Some(reasons) = &mut self.judging {
+            let entry = RowErrorEntry::from(error);
+            reasons
+                .entry(reason_key(&entry))
+                .or_insert_with_key(|reason| RejectReason {
+                    reason: reason.clone(),
+                    rows: 0,
+                    example_row: row_preview(&error.raw),
+                    example: entry,
+                })
+                .rows += 1;
         }
         if let Some(out) = &mut self.rejected_out {
             out.write(error).map_err(ImportError::Rejected)?;
@@ -165,13 +246,135 @@ impl<'a, W: Write> Tally<'a, W> {
         Ok(true)
     }
 
+    /// Whether the first rows were all read and are to be judged now.
+    fn judge_due(&self) -> bool {
+        self.judging.is_some()
+            && self
+                .options
+                .sanity_stop
+                .is_some_and(|stop| self.report.rows >= stop.rows)
+    }
+
+    /// Whether rows may go to the store: once the first rows are judged (and found fine).
+    fn judged(&self) -> bool {
+        self.judging.is_none() && self.report.status != ImportStatus::Refused
+    }
+
+    /// Judges the rows read so far, once; returns true when the file is refused (then nothing
+    /// may be stored).
+    fn judge(&mut self) -> bool {
+        let (Some(reasons), Some(stop)) = (self.judging.take(), self.options.sanity_stop) else {
+            return self.report.status == ImportStatus::Refused;
+        };
+        let report = &mut self.report;
+        if report.rows == 0 || (report.rejected as f64) <= stop.max_bad_share * report.rows as f64 {
+            return false;
+        }
+        let mut reasons: Vec<RejectReason> = reasons.into_values().collect();
+        reasons.sort_by(|a, b| {
+            b.rows
+                .cmp(&a.rows)
+                .then(a.example.line.cmp(&b.example.line))
+        });
+        reasons.truncate(TOP_REASONS);
+        report.status = ImportStatus::Refused;
+        report.aborted_because = Some(format!(
+            "{} of the first {} rows were rejected, more than {:.0}%: nothing was stored; fix the mapping or the file (or import anyway with --allow-mostly-bad)",
+            grouped(report.rejected),
+            grouped(report.rows),
+            stop.max_bad_share * 100.0
+        ));
+        report.top_reasons = reasons;
+        true
+    }
+
     fn totals(&self) -> ImportTotals {
         ImportTotals {
             rows: self.report.rows,
             imported: self.report.imported,
             duplicates: self.report.duplicates,
             rejected: self.report.rejected,
+            replaced: self.report.replaced,
         }
+    }
+
+    /// Records a run the store failed in the middle of, with what it stored before and why it
+    /// ended (if the store can still record it: otherwise the run reads as interrupted, with
+    /// its stored items counted).
+    fn fail(&mut self, store: &dyn Store, error: StoreError) -> ImportError {
+        self.report.status = ImportStatus::Failed;
+        self.report.aborted_because = Some(format!("the store failed: {error}"));
+        let _ = self.finish(store);
+        ImportError::StoreFailed {
+            import_run: self.hold.id(),
+            stored: self.report.imported + self.report.replaced,
+            source: Box::new(error),
+        }
+    }
+
+    /// Records how the run ended, as the report says.
+    fn finish(&self, store: &dyn Store) -> Result<(), StoreError> {
+        let status = self.report.status;
+        let reason = self.report.aborted_because.as_deref();
+        store.finish_import(self.hold.id(), status, &self.totals(), reason)
+    }
+}
+
+/// A count with its thousands separated (1,000), as people read counts.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// How many reasons a refusal lists.
+const TOP_REASONS: usize = 5;
+
+/// A reason with its quoted values left out, so that `unknown channel "Web"` and `unknown
+/// channel "Phone"` count as one, prefixed by the column.
+fn reason_key(entry: &RowErrorEntry) -> String {
+    let mut key = String::new();
+    if let Some(column) = &entry.column {
+        key.push_str(&format!("column {column}: "));
+    }
+    let mut quoted = false;
+    for c in entry.reason.chars() {
+        match (c, quoted) {
+            ('"', false) => {
+                quoted = true;
+                key.push_str("\"...\"");
+            }
+            ('"', true) => quoted = false,
+            (_, true) => {}
+            (c, false) => key.push(c),
+        }
+    }
+    key
+}
+
+/// A rejected row's content on one line, at most 120 characters.
+fn row_preview(raw: &RawRecord) -> String {
+    let text = match raw {
+        RawRecord::Fields(fields) => fields
+            .iter()
+            .map(|f| String::from_utf8_lossy(f).into_owned())
+            .collect::<Vec<_>>()
+            .join(","),
+        RawRecord::Line(line) => String::from_utf8_lossy(line).into_owned(),
+    };
+    let one_line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    match one_line.char_indices().nth(120) {
+        Some((cut, _)) => format!("{}...", &one_line[..cut]),
+        None => one_line,
     }
 }
 
@@ -233,8 +436,10 @@ impl App {
             }
             (batch, tags)
         };
+        let replace = options.replace;
         let outcome = std::thread::scope(|scope| {
-            let writer = scope.spawn(move || write_batches(store, receive, import_run, tagger));
+            let writer =
+                scope.spawn(move || write_batches(store, receive, import_run, tagger, replace));
             let read = (|| {
                 let mut batch = Vec::with_capacity(batch_size);
                 // Not a `for` loop: the progress report reads the reader between rows.
@@ -245,7 +450,11 @@ impl App {
                         Err(error) if tally.reject(&error)? => {}
                         Err(_) => break,
                     }
-                    if batch.len() == batch_size {
+                    // Nothing goes to the store before the first rows are judged.
+                    if tally.judge_due() && tally.judge() {
+                        return Ok(());
+                    }
+                    if batch.len() >= batch_size && tally.judged() {
                         progress.set_done(rows.bytes_read());
                         // A closed channel means the writer failed; its error is reported below.
                         if send
@@ -259,26 +468,27 @@ impl App {
                         }
                     }
                 }
-                let _ = send.send(tag(batch));
+                if !tally.judge() {
+                    let _ = send.send(tag(batch));
+                }
                 progress.set_done(rows.bytes_read());
                 Ok::<(), ImportError>(())
             })();
             drop(send);
-            let written = writer.join().unwrap_or_else(|_| {
-                Err(StoreError::database("storing feedback", "writer panicked"))
+            let written = writer.join().unwrap_or_else(|_| Written {
+                outcome: InsertOutcome::default(),
+                error: Some(StoreError::database("storing feedback", "writer panicked")),
             });
             (read, written)
         });
         let (read, written) = outcome;
-        let stored = match written {
-            Ok(stored) => stored,
-            Err(error) => {
-                let _ = store.finish_import(import_run, ImportStatus::Aborted, &tally.totals());
-                return Err(error.into());
-            }
-        };
-        tally.report.imported = stored.inserted;
-        tally.report.duplicates = stored.duplicates;
+        // What committed counts, whatever happened next.
+        tally.report.imported = written.outcome.inserted;
+        tally.report.duplicates = written.outcome.duplicates;
+        tally.report.replaced = written.outcome.replaced;
+        if let Some(error) = written.error {
+            return Err(tally.fail(store, error));
+        }
         let skipped = rows.skipped().iter().map(ToString::to_string);
         let unlisted = rows.skipped_total() - rows.skipped().len() as u64;
         let more = (unlisted > 0).then(|| format!("{unlisted} more rows skipped"));
@@ -289,13 +499,15 @@ impl App {
             .chain(more)
             .collect();
         if let Err(error) = read {
-            let _ = store.finish_import(import_run, ImportStatus::Aborted, &tally.totals());
+            tally.report.status = ImportStatus::Failed;
+            tally.report.aborted_because = Some(error.to_string());
+            let _ = tally.finish(store);
             return Err(error);
         }
         if let Some(out) = tally.rejected_out.take() {
             out.finish().map_err(ImportError::Rejected)?;
         }
-        store.finish_import(import_run, tally.report.status, &tally.totals())?;
+        tally.finish(store)?;
         Ok(tally.report)
     }
 
@@ -312,7 +524,6 @@ impl App {
         let store = self.store();
         let rejected_out = rejected.map(|out| rows.rejected_writer(out));
         let mut tally = Tally::begin(store, "customers", "customers", file, options, rejected_out)?;
-        let import_run = tally.report.import_run;
         let batch_size = options.batch_size.max(1);
         let mut batch = Vec::with_capacity(batch_size);
         let flush = |batch: &mut Vec<_>, report: &mut ImportReport| -> Result<(), StoreError> {
@@ -329,15 +540,26 @@ impl App {
                 Err(error) if tally.reject(&error)? => {}
                 Err(_) => break,
             }
-            if batch.len() == batch_size {
-                flush(&mut batch, &mut tally.report)?;
+            // Nothing goes to the store before the first rows are judged.
+            if tally.judge_due() && tally.judge() {
+                break;
+            }
+            if batch.len() >= batch_size
+                && tally.judged()
+                && let Err(error) = flush(&mut batch, &mut tally.report)
+            {
+                return Err(tally.fail(store, error));
             }
         }
-        flush(&mut batch, &mut tally.report)?;
+        if !tally.judge()
+            && let Err(error) = flush(&mut batch, &mut tally.report)
+        {
+            return Err(tally.fail(store, error));
+        }
         if let Some(out) = tally.rejected_out.take() {
             out.finish().map_err(ImportError::Rejected)?;
         }
-        store.finish_import(import_run, tally.report.status, &tally.totals())?;
+        tally.finish(store)?;
         Ok(tally.report)
     }
 }
@@ -348,9 +570,11 @@ fn new_report(file: &str, import_run: i64) -> ImportReport {
         import_run,
         status: ImportStatus::Completed,
         aborted_because: None,
+        top_reasons: Vec::new(),
         rows: 0,
         imported: 0,
         duplicates: 0,
+        replaced: 0,
         rejected: 0,
         errors: Vec::new(),
         errors_total: 0,
@@ -358,23 +582,51 @@ fn new_report(file: &str, import_run: i64) -> ImportReport {
     }
 }
 
-/// The writer thread: stores each batch in its own transaction until the channel closes.
+/// What the writer thread stored, and the error that stopped it, if one did.
+struct Written {
+    /// The batches committed.
+    outcome: InsertOutcome,
+    error: Option<StoreError>,
+}
+
+/// The writer thread: stores each batch in its own transaction until the channel closes or
+/// the store fails, counting what each committed batch stored.
 fn write_batches(
     store: &dyn Store,
     batches: mpsc::Receiver<(Vec<FeedbackItem>, Vec<Vec<RuleTag>>)>,
     import_run: i64,
     tagger: Option<&crate::CurrentTagger>,
-) -> Result<trove_store::InsertOutcome, StoreError> {
-    let mut total = trove_store::InsertOutcome::default();
+    replace: bool,
+) -> Written {
+    let mut total = InsertOutcome::default();
     for (batch, tags) in batches {
-        let outcome = match tagger {
+        let stored = match tagger {
+            _ if replace => store.replace_feedback(
+                &batch,
+                Some(import_run),
+                tagger.map(|tagger| (tags.as_slice(), tagger.version)),
+            ),
             Some(tagger) => {
-                store.insert_tagged_feedback(&batch, Some(import_run), &tags, tagger.version)?
+                store.insert_tagged_feedback(&batch, Some(import_run), &tags, tagger.version)
             }
-            None => store.insert_feedback(&batch, Some(import_run))?,
+            None => store.insert_feedback(&batch, Some(import_run)),
         };
-        total.inserted += outcome.inserted;
-        total.duplicates += outcome.duplicates;
+        match stored {
+            Ok(outcome) => {
+                total.inserted += outcome.inserted;
+                total.duplicates += outcome.duplicates;
+                total.replaced += outcome.replaced;
+            }
+            Err(error) => {
+                return Written {
+                    outcome: total,
+                    error: Some(error),
+                };
+            }
+        }
     }
-    Ok(total)
+    Written {
+        outcome: total,
+        error: None,
+    }
 }

@@ -12,6 +12,7 @@ mod date_order;
 mod demo;
 mod discover;
 mod import;
+mod import_runs;
 mod journey_file;
 mod summary;
 mod taxonomy;
@@ -32,7 +33,10 @@ pub use discover::{
     ClusterTheme, DiscoverError, DiscoverOptions, DiscoveredCluster, Discovery, PeriodCount,
     Promotion, ProposedTerm, RulePreview, Sample, StoredDiscovery, Verdict,
 };
-pub use import::{ImportError, ImportOptions, ImportReport, RowErrorEntry};
+pub use import::{
+    ImportError, ImportOptions, ImportReport, RejectReason, RowErrorEntry, SanityStop,
+};
+pub use import_runs::{DeleteImportError, DeletedImport};
 pub use journey_file::{journey_to_toml, parse_journey};
 pub use summary::{LongPeriod, Summary, roll_up_months};
 pub use taxonomy::{

@@ -1,10 +1,16 @@
 //! Opening the store a `--db` URL names: the one place that knows the concrete backends.
+//!
+//! The database is never a surprise: an empty or bare URL is an error (never a temporary
+//! database), a command that only reads refuses a database file that does not exist (rather
+//! than creating an empty one), and a command that reads feedback says so when there is none,
+//! naming the Trove databases beside it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
-use trove_store::Store;
+use anyhow::{Context, Result, bail};
+use trove_store::{FeedbackFilter, Store};
 use trove_store_postgres::PostgresStore;
 use trove_store_sqlite::SqliteStore;
 
@@ -17,20 +23,49 @@ pub enum DbUrl {
     Postgres(String),
 }
 
+/// What a command does with the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// It may write: the database is created when missing.
+    Write,
+    /// It only reads: the database must exist.
+    Read,
+    /// It reads feedback: the database must exist and hold some.
+    ReadItems,
+}
+
 impl DbUrl {
-    /// Reads `sqlite://PATH`, `sqlite:PATH`, `postgres://...`, `postgresql://...`, or a plain path.
-    pub fn parse(raw: &str) -> Self {
-        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
-            return Self::Postgres(raw.to_owned());
+    /// Reads `sqlite://PATH`, `sqlite:PATH`, `postgres://...`, `postgresql://...`, or a plain
+    /// path. An empty value, a scheme without a database, or `:memory:` is an error: each
+    /// would open a database that vanishes at exit.
+    pub fn parse(raw: &str) -> Result<Self> {
+        let empty = |what: &str| {
+            anyhow::anyhow!(
+                "--db {what} names no database (is TROVE_DB set but empty?): give a file (--db trove.db) or a postgres:// URL"
+            )
+        };
+        if raw.trim().is_empty() {
+            bail!(empty("is empty: it"));
+        }
+        for scheme in ["postgres://", "postgresql://"] {
+            if let Some(rest) = raw.strip_prefix(scheme) {
+                if rest.trim().is_empty() {
+                    bail!(empty(&format!("{raw:?}")));
+                }
+                return Ok(Self::Postgres(raw.to_owned()));
+            }
         }
         let path = raw
             .strip_prefix("sqlite://")
             .or_else(|| raw.strip_prefix("sqlite:"))
             .unwrap_or(raw);
-        Self::Sqlite(PathBuf::from(path))
+        if path.trim().is_empty() || path == ":memory:" {
+            bail!(empty(&format!("{raw:?}")));
+        }
+        Ok(Self::Sqlite(PathBuf::from(path)))
     }
 
-    /// Opens the store and applies pending migrations.
+    /// Opens the store and applies pending migrations (an SQLite file is created if missing).
     pub fn open(&self) -> Result<Arc<dyn Store>> {
         Ok(match self {
             Self::Sqlite(path) => Arc::new(
@@ -39,6 +74,89 @@ impl DbUrl {
             ),
             Self::Postgres(url) => Arc::new(PostgresStore::open(url)?),
         })
+    }
+
+    /// Checks the database is fit for a command with this access before it runs: `Ok(None)`
+    /// to go on, `Ok(Some(code))` to stop with that exit code (the reason was printed), or an
+    /// error (a read of a database file that does not exist).
+    pub fn check(&self, access: Access) -> Result<Option<ExitCode>> {
+        if access == Access::Write {
+            return Ok(None);
+        }
+        if let Self::Sqlite(path) = self
+            && !path.exists()
+        {
+            bail!(
+                "there is no database {}{}; `trove import`, `trove demo` or `trove migrate` creates one",
+                path.display(),
+                others_here(path)
+            );
+        }
+        if access == Access::ReadItems && is_empty(&*self.open()?)? {
+            let others = match self {
+                Self::Sqlite(path) => others_here(path),
+                Self::Postgres(_) => String::new(),
+            };
+            eprintln!("{self} holds no feedback yet{others}; import some with `trove import FILE`");
+            return Ok(Some(ExitCode::FAILURE));
+        }
+        Ok(None)
+    }
+}
+
+/// Whether a database holds nothing to read: no feedback and no customers.
+fn is_empty(store: &dyn Store) -> Result<bool> {
+    Ok(store.count_feedback(&FeedbackFilter::default())? == 0 && store.count_customers()? == 0)
+}
+
+/// The Trove databases holding feedback in the folder of `path` (not `path` itself), as
+/// `; here trove-demo.db holds the demo company (50,000 items): --db trove-demo.db`.
+fn others_here(path: &Path) -> String {
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let Ok(entries) = std::fs::read_dir(&folder) else {
+        return String::new();
+    };
+    let mut found: Vec<(PathBuf, u64)> = entries
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|candidate| {
+            candidate.extension().is_some_and(|e| e == "db")
+                && candidate.file_name() != path.file_name()
+        })
+        .filter_map(|candidate| {
+            let items = SqliteStore::peek_items(&candidate).filter(|n| *n > 0)?;
+            Some((candidate, items))
+        })
+        .collect();
+    found.sort();
+    let described: Vec<String> = found
+        .iter()
+        .map(|(candidate, items)| {
+            let shown = if folder == Path::new(".") {
+                candidate
+                    .file_name()
+                    .map_or_else(|| candidate.clone(), PathBuf::from)
+            } else {
+                candidate.clone()
+            };
+            let what = if shown.file_name().is_some_and(|n| n == "trove-demo.db") {
+                format!(
+                    "the demo company ({} items)",
+                    crate::output::thousands(*items)
+                )
+            } else {
+                format!("{} items", crate::output::thousands(*items))
+            };
+            format!("{} holds {what}: --db {}", shown.display(), shown.display())
+        })
+        .collect();
+    if described.is_empty() {
+        String::new()
+    } else {
+        format!("; here {}", described.join("; "))
     }
 }
 
@@ -57,19 +175,30 @@ mod tests {
 
     #[test]
     fn urls_name_a_backend() {
+        let parse = |raw: &str| DbUrl::parse(raw).unwrap();
+        assert_eq!(parse("sqlite://trove.db"), DbUrl::Sqlite("trove.db".into()));
         assert_eq!(
-            DbUrl::parse("sqlite://trove.db"),
-            DbUrl::Sqlite("trove.db".into())
-        );
-        assert_eq!(
-            DbUrl::parse("sqlite:///tmp/t.db"),
+            parse("sqlite:///tmp/t.db"),
             DbUrl::Sqlite("/tmp/t.db".into())
         );
-        assert_eq!(DbUrl::parse("sqlite:t.db"), DbUrl::Sqlite("t.db".into()));
-        assert_eq!(DbUrl::parse("data/t.db"), DbUrl::Sqlite("data/t.db".into()));
-        assert!(matches!(
-            DbUrl::parse("postgresql://u@h/db"),
-            DbUrl::Postgres(_)
-        ));
+        assert_eq!(parse("sqlite:t.db"), DbUrl::Sqlite("t.db".into()));
+        assert_eq!(parse("data/t.db"), DbUrl::Sqlite("data/t.db".into()));
+        assert!(matches!(parse("postgresql://u@h/db"), DbUrl::Postgres(_)));
+    }
+
+    #[test]
+    fn a_url_naming_no_database_is_an_error() {
+        for raw in [
+            "",
+            "  ",
+            "sqlite://",
+            "sqlite:",
+            ":memory:",
+            "sqlite://:memory:",
+            "postgres://",
+        ] {
+            let error = DbUrl::parse(raw).expect_err(raw).to_string();
+            assert!(error.contains("names no database"), "{raw:?}: {error}");
+        }
     }
 }

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
-use trove_app::{App, ImportOptions, ImportReport};
+use trove_app::{App, ImportOptions, ImportReport, SanityStop};
 use trove_domain::{Channel, Label};
 use trove_ingest::{CustomerMapping, Format as InputFormat, Mapping, ReadOptions, TextEncoding};
 use trove_store::ImportStatus;
@@ -97,6 +97,10 @@ struct ColumnFlags {
     /// Input format, when the file name does not tell (csv, jsonl or workbook).
     #[arg(long)]
     input_format: Option<String>,
+    /// Overwrite the stored items of the same source and id from the file (fixing what an
+    /// earlier import stored wrong), instead of skipping them as duplicates.
+    #[arg(long)]
+    replace: bool,
 }
 
 /// Flags shared by feedback and customer imports.
@@ -116,6 +120,10 @@ struct CommonFlags {
     /// Stop after more than N rejected rows (rows stored before stay stored).
     #[arg(long)]
     max_errors: Option<u64>,
+    /// Import even when more than half of the first 1,000 rows are rejected (by default such
+    /// a file is refused before anything is stored).
+    #[arg(long)]
+    allow_mostly_bad: bool,
     /// Write the rejected rows to this file, with a last `trove_error` column, for correction.
     #[arg(long)]
     rejected: Option<PathBuf>,
@@ -156,7 +164,10 @@ pub fn run(url: &DbUrl, args: &ImportArgs) -> Result<ExitCode> {
     let (reader, label, size) = open_input(file)?;
     let mapping = feedback_mapping(args, file)?;
     let app = App::new(url.open()?);
-    let options = options(&args.common);
+    let options = ImportOptions {
+        replace: args.columns.replace,
+        ..options(&args.common)
+    };
     let bar = Bar::new(true);
     if let Some(size) = size {
         trove_app::Progress::set_total(&bar, size);
@@ -175,6 +186,7 @@ fn options(common: &CommonFlags) -> ImportOptions {
             ..ReadOptions::default()
         },
         max_errors: common.max_errors,
+        sanity_stop: (!common.allow_mostly_bad).then(SanityStop::default),
         ..ImportOptions::default()
     }
 }
@@ -348,8 +360,13 @@ fn print_report(
     } else {
         String::new()
     };
+    let replaced = if report.replaced > 0 {
+        format!(", {} replaced", thousands(report.replaced))
+    } else {
+        String::new()
+    };
     println!(
-        "{}: {} rows read: {} {noun} imported, {} {repeated}, {} rejected ({seconds:.1} s{rate}; import run {})",
+        "{}: {} rows read: {} {noun} imported{replaced}, {} {repeated}, {} rejected ({seconds:.1} s{rate}; import run {})",
         report.file,
         thousands(report.rows),
         thousands(report.imported),
@@ -359,6 +376,9 @@ fn print_report(
     );
     for note in &report.notes {
         eprintln!("  note: {note}");
+    }
+    if report.status == ImportStatus::Refused {
+        return print_refusal(report);
     }
     for error in &report.errors {
         let column = error
@@ -385,6 +405,26 @@ fn print_report(
         );
     }
     Ok(code)
+}
+
+/// Why a mostly bad file was refused: its commonest reasons, each with a first example.
+fn print_refusal(report: &ImportReport) -> Result<ExitCode> {
+    if let Some(why) = &report.aborted_because {
+        eprintln!("import refused: {why}");
+    }
+    eprintln!("the commonest reasons:");
+    for reason in &report.top_reasons {
+        eprintln!(
+            "  {} rows: {}\n    e.g. {}:{}: {}\n    {}",
+            thousands(reason.rows),
+            reason.reason,
+            reason.example.file,
+            reason.example.line,
+            reason.example.reason,
+            reason.example_row
+        );
+    }
+    Ok(ExitCode::FAILURE)
 }
 
 /// The mapping of the file `trove bench import` generates.

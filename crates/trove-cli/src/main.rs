@@ -13,6 +13,7 @@ mod demo;
 mod discover;
 mod eval;
 mod import;
+mod imports;
 mod loops;
 mod output;
 mod summary;
@@ -24,7 +25,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::db::DbUrl;
+use crate::db::{Access, DbUrl};
 
 /// Trove finds the customer problems that keep coming back, and runs the work that removes them.
 #[derive(Debug, Parser)]
@@ -62,15 +63,8 @@ enum Command {
     },
     /// Count what is stored, by channel, stage, business unit and month, with the overall scores.
     Summary(summary::SummaryArgs),
-    /// List recent imports and how they ended.
-    Imports {
-        /// How many to list.
-        #[arg(long, default_value_t = 20)]
-        limit: usize,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Human)]
-        format: Format,
-    },
+    /// List recent imports and how they ended (`trove imports delete RUN` undoes one).
+    Imports(imports::ImportsArgs),
     /// Apply pending database migrations (opening the database does this too).
     Migrate,
     /// Load, export or measure the taxonomy of themes.
@@ -172,39 +166,73 @@ fn exit_quietly_on_a_closed_pipe() {
     }));
 }
 
+/// What a command does with the database (see [`db::Access`]); `None`: it opens none.
+fn access(command: &Command) -> Option<Access> {
+    Some(match command {
+        Command::Bench { .. } | Command::Eval(_) => return None,
+        Command::Summary(_)
+        | Command::Analyze(_)
+        | Command::Issues(_)
+        | Command::Trend(_)
+        | Command::Verify(_)
+        | Command::Drivers(_)
+        | Command::Scores(_)
+        | Command::Cues(_)
+        | Command::Discover(_)
+        | Command::Tag(_)
+        | Command::Classify(_) => Access::ReadItems,
+        Command::Imports(args) if !args.deletes() => Access::Read,
+        Command::Models(_)
+        | Command::Journey {
+            command: JourneyCommand::Show,
+        } => Access::Read,
+        _ => Access::Write,
+    })
+}
+
 fn run(cli: Cli) -> Result<ExitCode> {
-    let db = |default: &str| DbUrl::parse(cli.db.as_deref().unwrap_or(default));
+    // An empty TROVE_DB reaches us as no value at all: it must not mean the default.
+    let raw_db = match (&cli.db, std::env::var_os("TROVE_DB")) {
+        (None, Some(set)) if set.is_empty() => Some(String::new()),
+        (given, _) => given.clone(),
+    };
+    let default = match cli.command {
+        Command::Demo(_) => "sqlite://trove-demo.db",
+        _ => "sqlite://trove.db",
+    };
+    let db = || DbUrl::parse(raw_db.as_deref().unwrap_or(default));
+    if let Some(access) = access(&cli.command)
+        && let Some(code) = db()?.check(access)?
+    {
+        return Ok(code);
+    }
     match cli.command {
-        Command::Demo(args) => demo::run(&db("sqlite://trove-demo.db"), &args),
-        Command::Import(args) => import::run(&db("sqlite://trove.db"), &args),
-        Command::Journey { command } => {
-            journey(&db("sqlite://trove.db"), command, cli.actor.as_deref())
-        }
-        Command::Summary(args) => summary::run(&db("sqlite://trove.db"), &args),
-        Command::Imports { limit, format } => {
-            output::imports(&db("sqlite://trove.db"), limit, format)
-        }
+        Command::Demo(args) => demo::run(&db()?, &args),
+        Command::Import(args) => import::run(&db()?, &args),
+        Command::Journey { command } => journey(&db()?, command, cli.actor.as_deref()),
+        Command::Summary(args) => summary::run(&db()?, &args),
+        Command::Imports(args) => imports::run(&db()?, &args),
         Command::Bench { command } => bench::run(&command),
-        Command::Taxonomy { command } => taxonomy::run(&db("sqlite://trove.db"), command),
-        Command::Tag(args) => taxonomy::tag(&db("sqlite://trove.db"), &args),
-        Command::Analyze(args) => analyze::analyze(&db("sqlite://trove.db"), &args),
-        Command::Issues(args) => analyze::issues(&db("sqlite://trove.db"), &args),
-        Command::Trend(args) => analyze::trend(&db("sqlite://trove.db"), &args),
-        Command::Verify(args) => analyze::verify(&db("sqlite://trove.db"), &args),
-        Command::Drivers(args) => analyze::drivers(&db("sqlite://trove.db"), &args),
-        Command::Scores(args) => analyze::scores(&db("sqlite://trove.db"), &args),
+        Command::Taxonomy { command } => taxonomy::run(&db()?, command),
+        Command::Tag(args) => taxonomy::tag(&db()?, &args),
+        Command::Analyze(args) => analyze::analyze(&db()?, &args),
+        Command::Issues(args) => analyze::issues(&db()?, &args),
+        Command::Trend(args) => analyze::trend(&db()?, &args),
+        Command::Verify(args) => analyze::verify(&db()?, &args),
+        Command::Drivers(args) => analyze::drivers(&db()?, &args),
+        Command::Scores(args) => analyze::scores(&db()?, &args),
         Command::Eval(args) => eval::run(&args),
-        Command::Train(args) => classify::train(&db("sqlite://trove.db"), &args),
-        Command::Classify(args) => classify::classify(&db("sqlite://trove.db"), &args),
-        Command::Models(args) => classify::models(&db("sqlite://trove.db"), &args),
-        Command::Cues(args) => cues::run(&db("sqlite://trove.db"), &args),
-        Command::Discover(args) => discover::run(&db("sqlite://trove.db"), &args),
+        Command::Train(args) => classify::train(&db()?, &args),
+        Command::Classify(args) => classify::classify(&db()?, &args),
+        Command::Models(args) => classify::models(&db()?, &args),
+        Command::Cues(args) => cues::run(&db()?, &args),
+        Command::Discover(args) => discover::run(&db()?, &args),
         Command::Workflow(command) => {
             let session = workflow::Session::new(cli.actor.clone(), cli.now.as_deref())?;
-            workflow::run(&db("sqlite://trove.db"), &session, command)
+            workflow::run(&db()?, &session, command)
         }
         Command::Migrate => {
-            let url = db("sqlite://trove.db");
+            let url = db()?;
             // Opening applies what is pending; a second call reports that nothing is left.
             let store = url.open()?;
             store.migrate()?;

@@ -1,17 +1,12 @@
 //! Presenting results to a person: tables, figures, progress bars.
 
 use std::io::IsTerminal;
-use std::process::ExitCode;
 
-use anyhow::Result;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Table};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use trove_analytics::scores::{Estimate, ScoreKind};
 use trove_app::Summary;
-
-use crate::Format;
-use crate::db::DbUrl;
 
 /// A progress bar on a terminal's standard error, hidden otherwise.
 pub struct Bar(ProgressBar);
@@ -151,47 +146,6 @@ pub fn print_summary(summary: &Summary) {
         }
         println!("\n{table}");
     }
-}
-
-/// `trove imports`.
-pub fn imports(url: &DbUrl, limit: usize, format: Format) -> Result<ExitCode> {
-    let store = url.open()?;
-    let runs = store.import_runs(limit)?;
-    if format == Format::Json {
-        println!("{}", serde_json::to_string_pretty(&runs)?);
-        return Ok(ExitCode::SUCCESS);
-    }
-    let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
-        "id",
-        "started (UTC)",
-        "kind",
-        "source",
-        "file",
-        "status",
-        "rows",
-        "imported",
-        "duplicates",
-        "rejected",
-    ]);
-    for run in runs {
-        let started = jiff::Timestamp::from_second(run.started_at)
-            .map(|t| t.strftime("%Y-%m-%d %H:%M").to_string());
-        table.add_row(vec![
-            run.id.to_string(),
-            started.unwrap_or_default(),
-            run.kind,
-            run.source,
-            run.file,
-            run.status.as_str().to_owned(),
-            thousands(run.totals.rows),
-            thousands(run.totals.imported),
-            thousands(run.totals.duplicates),
-            thousands(run.totals.rejected),
-        ]);
-    }
-    println!("{table}");
-    Ok(ExitCode::SUCCESS)
 }
 
 #[cfg(test)]

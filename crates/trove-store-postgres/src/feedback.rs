@@ -10,7 +10,8 @@ use trove_domain::{
     Scores, Slug, StoredFeedback,
 };
 use trove_store::{
-    Dimension, FeedbackFilter, GroupTally, InsertOutcome, PageVisitor, StoreError, StoreResult,
+    Dimension, FeedbackFilter, GroupTally, InsertOutcome, PageVisitor, RuleTag, StoreError,
+    StoreResult,
 };
 
 use crate::decode::{Corrupt, count, db_error, get, label_text};
@@ -96,6 +97,114 @@ fn score(value: Option<impl Into<u8>>) -> Option<i16> {
     value.map(|v| i16::from(v.into()))
 }
 
+/// A batch as one array per column, the parameters of [`INSERT_SQL`] and [`UPDATE_SQL`].
+struct Columns<'a> {
+    sources: Vec<&'a str>,
+    external_ids: Vec<&'a str>,
+    channels: Vec<&'a str>,
+    received_at: Vec<i64>,
+    offsets: Vec<i32>,
+    customers: Vec<Option<&'a str>>,
+    accounts: Vec<Option<&'a str>>,
+    units: Vec<Option<&'a str>>,
+    products: Vec<Option<&'a str>>,
+    regions: Vec<Option<&'a str>>,
+    touchpoints: Vec<Option<&'a str>>,
+    stages: Vec<Option<&'a str>>,
+    texts: Vec<&'a str>,
+    nps: Vec<Option<i16>>,
+    csat: Vec<Option<i16>>,
+    ces: Vec<Option<i16>>,
+    languages: Vec<Option<&'a str>>,
+    attributes: Vec<Option<String>>,
+    sentiments: Vec<Option<f32>>,
+}
+
+impl<'a> Columns<'a> {
+    fn new(unique: &[&'a FeedbackItem], context: &'static str) -> StoreResult<Self> {
+        Ok(Self {
+            sources: unique.iter().map(|i| i.source.as_str()).collect(),
+            external_ids: unique.iter().map(|i| i.external_id.as_str()).collect(),
+            channels: unique.iter().map(|i| i.channel.as_str()).collect(),
+            received_at: unique
+                .iter()
+                .map(|i| i.received_at.unix_seconds())
+                .collect(),
+            offsets: unique
+                .iter()
+                .map(|i| i.received_at.offset_seconds())
+                .collect(),
+            customers: unique
+                .iter()
+                .map(|i| i.customer_id.as_ref().map(CustomerId::as_str))
+                .collect(),
+            accounts: labels(unique, |i| &i.account),
+            units: labels(unique, |i| &i.business_unit),
+            products: labels(unique, |i| &i.product),
+            regions: labels(unique, |i| &i.region),
+            touchpoints: labels(unique, |i| &i.touchpoint),
+            stages: labels(unique, |i| &i.journey_stage),
+            texts: unique.iter().map(|i| i.text.as_str()).collect(),
+            nps: unique.iter().map(|i| score(i.scores.nps)).collect(),
+            csat: unique.iter().map(|i| score(i.scores.csat)).collect(),
+            ces: unique.iter().map(|i| score(i.scores.ces)).collect(),
+            languages: labels(unique, |i| &i.language),
+            attributes: unique
+                .iter()
+                .map(|i| {
+                    if i.attributes.is_empty() {
+                        Ok(None)
+                    } else {
+                        serde_json::to_string(&i.attributes)
+                            .map(Some)
+                            .map_err(|e| db_error(context, e))
+                    }
+                })
+                .collect::<StoreResult<_>>()?,
+            sentiments: unique.iter().map(|i| i.sentiment).collect(),
+        })
+    }
+
+    /// The 18 arrays of the item's fields, in [`INSERT_SQL`]'s order ($1 to $18).
+    fn fields(&self) -> [&(dyn ToSql + Sync); 18] {
+        [
+            &self.sources,
+            &self.external_ids,
+            &self.channels,
+            &self.received_at,
+            &self.offsets,
+            &self.customers,
+            &self.accounts,
+            &self.units,
+            &self.products,
+            &self.regions,
+            &self.touchpoints,
+            &self.stages,
+            &self.texts,
+            &self.nps,
+            &self.csat,
+            &self.ces,
+            &self.languages,
+            &self.attributes,
+        ]
+    }
+
+    /// The parameters of [`INSERT_SQL`].
+    fn insert_params<'p>(&'p self, import_run: &'p Option<i64>) -> Vec<&'p (dyn ToSql + Sync)> {
+        let mut params = self.fields().to_vec();
+        params.push(import_run);
+        params.push(&self.sentiments);
+        params
+    }
+
+    /// The parameters of [`UPDATE_SQL`].
+    fn update_params(&self) -> Vec<&(dyn ToSql + Sync)> {
+        let mut params = self.fields().to_vec();
+        params.push(&self.sentiments);
+        params
+    }
+}
+
 pub(crate) fn insert(
     client: &mut Client,
     batch: &[FeedbackItem],
@@ -113,69 +222,8 @@ pub(crate) fn insert(
         .iter()
         .map(|item| ((item.source.as_str(), item.external_id.as_str()), *item))
         .collect();
-
-    let sources: Vec<&str> = unique.iter().map(|i| i.source.as_str()).collect();
-    let external_ids: Vec<&str> = unique.iter().map(|i| i.external_id.as_str()).collect();
-    let channels: Vec<&str> = unique.iter().map(|i| i.channel.as_str()).collect();
-    let received_at: Vec<i64> = unique
-        .iter()
-        .map(|i| i.received_at.unix_seconds())
-        .collect();
-    let offsets: Vec<i32> = unique
-        .iter()
-        .map(|i| i.received_at.offset_seconds())
-        .collect();
-    let customers: Vec<Option<&str>> = unique
-        .iter()
-        .map(|i| i.customer_id.as_ref().map(CustomerId::as_str))
-        .collect();
-    let accounts = labels(&unique, |i| &i.account);
-    let units = labels(&unique, |i| &i.business_unit);
-    let products = labels(&unique, |i| &i.product);
-    let regions = labels(&unique, |i| &i.region);
-    let touchpoints = labels(&unique, |i| &i.touchpoint);
-    let stages = labels(&unique, |i| &i.journey_stage);
-    let texts: Vec<&str> = unique.iter().map(|i| i.text.as_str()).collect();
-    let nps: Vec<Option<i16>> = unique.iter().map(|i| score(i.scores.nps)).collect();
-    let csat: Vec<Option<i16>> = unique.iter().map(|i| score(i.scores.csat)).collect();
-    let ces: Vec<Option<i16>> = unique.iter().map(|i| score(i.scores.ces)).collect();
-    let languages = labels(&unique, |i| &i.language);
-    let attributes = unique
-        .iter()
-        .map(|i| {
-            if i.attributes.is_empty() {
-                Ok(None)
-            } else {
-                serde_json::to_string(&i.attributes)
-                    .map(Some)
-                    .map_err(|e| db_error(context, e))
-            }
-        })
-        .collect::<StoreResult<Vec<Option<String>>>>()?;
-    let sentiments: Vec<Option<f32>> = unique.iter().map(|i| i.sentiment).collect();
-
-    let columns: [&(dyn ToSql + Sync); 20] = [
-        &sources,
-        &external_ids,
-        &channels,
-        &received_at,
-        &offsets,
-        &customers,
-        &accounts,
-        &units,
-        &products,
-        &regions,
-        &touchpoints,
-        &stages,
-        &texts,
-        &nps,
-        &csat,
-        &ces,
-        &languages,
-        &attributes,
-        &import_run,
-        &sentiments,
-    ];
+    let arrays = Columns::new(&unique, context)?;
+    let columns = arrays.insert_params(&import_run);
     let mut attempt = 1;
     loop {
         // Two imports storing overlapping items in different orders can deadlock; the database
@@ -185,6 +233,7 @@ pub(crate) fn insert(
                 return Ok(InsertOutcome {
                     inserted,
                     duplicates: batch.len() as u64 - inserted,
+                    replaced: 0,
                 });
             }
             Err(Failure::Database(e)) if attempt < INSERT_ATTEMPTS && is_deadlock(&e) => {
@@ -225,26 +274,50 @@ fn write_batch(
     columns: &[&(dyn ToSql + Sync)],
     by_key: &HashMap<(&str, &str), &FeedbackItem>,
 ) -> Result<u64, Failure> {
-    let context = "inserting feedback";
     let mut tx = client.transaction()?;
     let rows = tx.query(INSERT_SQL, columns)?;
+    let stored = stored_items(&rows, by_key).map_err(Failure::Store)?;
+    link_source_themes(&mut tx, &stored)?;
+    tx.commit()?;
+    Ok(rows.len() as u64)
+}
 
-    // The source-coded themes of the items stored now: each theme created once (named as the
-    // first item to mention it names it), each item linked once per theme.
+/// The stored items a `RETURNING id, source, external_id` names, found in the batch by key.
+fn stored_items<'a>(
+    rows: &[Row],
+    by_key: &HashMap<(&str, &str), &'a FeedbackItem>,
+) -> StoreResult<Vec<(i64, &'a FeedbackItem)>> {
+    let context = "storing feedback";
+    rows.iter()
+        .map(|row| {
+            let id: i64 = get(row, 0, context)?;
+            let source: &str = get(row, 1, context)?;
+            let external_id: &str = get(row, 2, context)?;
+            match by_key.get(&(source, external_id)) {
+                Some(item) => Ok((id, *item)),
+                None => Err(StoreError::database(
+                    context,
+                    format!(
+                        "the database returned an item not in the batch: {source}/{external_id}"
+                    ),
+                )),
+            }
+        })
+        .collect()
+}
+
+/// Links stored items to the themes their source coded (each theme created once, named as
+/// the first item to mention it names it; each item linked once per theme).
+fn link_source_themes(
+    tx: &mut postgres::Transaction<'_>,
+    stored: &[(i64, &FeedbackItem)],
+) -> Result<(), postgres::Error> {
     let mut known_themes: HashSet<Slug> = HashSet::new();
     let mut theme_ids: Vec<String> = Vec::new();
     let mut theme_names: Vec<&str> = Vec::new();
     let mut link_items: Vec<i64> = Vec::new();
     let mut link_themes: Vec<Slug> = Vec::new();
-    for row in &rows {
-        let id: i64 = get(row, 0, context).map_err(Failure::Store)?;
-        let source: &str = get(row, 1, context).map_err(Failure::Store)?;
-        let external_id: &str = get(row, 2, context).map_err(Failure::Store)?;
-        let Some(item) = by_key.get(&(source, external_id)) else {
-            let unknown =
-                format!("the database returned an item not in the batch: {source}/{external_id}");
-            return Err(Failure::Store(StoreError::database(context, unknown)));
-        };
+    for &(id, item) in stored {
         let first_link = link_themes.len();
         for name in &item.source_themes {
             let Some(slug) = Slug::from_name(name.as_str()) else {
@@ -274,8 +347,97 @@ fn write_batch(
             &[&link_items, &link_theme_ids],
         )?;
     }
-    tx.commit()?;
-    Ok(rows.len() as u64)
+    Ok(())
+}
+
+/// Overwrites the stored items of the batch's keys, in one statement over unnested arrays;
+/// returns `id, source, external_id` of each overwritten item.
+const UPDATE_SQL: &str = "UPDATE feedback f SET channel = b.channel, received_at = b.received_at,
+        received_offset = b.received_offset, customer_id = b.customer_id, account = b.account,
+        business_unit = b.business_unit, product = b.product, region = b.region, touchpoint = b.touchpoint,
+        journey_stage = b.journey_stage, text = b.text, nps = b.nps, csat = b.csat, ces = b.ces,
+        language = b.language, attributes = b.attributes::jsonb, sentiment = b.sentiment
+    FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bigint[], $5::integer[], $6::text[], $7::text[],
+        $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::smallint[],
+        $15::smallint[], $16::smallint[], $17::text[], $18::text[], $19::real[])
+        AS b (source, external_id, channel, received_at, received_offset, customer_id, account, business_unit,
+        product, region, touchpoint, journey_stage, text, nps, csat, ces, language, attributes, sentiment)
+    WHERE f.source = b.source AND f.external_id = b.external_id
+    RETURNING f.id, f.source, f.external_id";
+
+/// The dedup key of an item.
+fn key(item: &FeedbackItem) -> (&str, &str) {
+    (item.source.as_str(), item.external_id.as_str())
+}
+
+/// Stores a batch, overwriting the items already stored (see `Store::replace_feedback`), with
+/// a fixed number of statements whatever the batch's size: one UPDATE of the known keys, one
+/// INSERT of the others, then their source themes and rule tags, in one transaction.
+pub(crate) fn replace(
+    client: &mut Client,
+    batch: &[FeedbackItem],
+    import_run: Option<i64>,
+    tags: Option<(&[Vec<RuleTag>], i64)>,
+) -> StoreResult<InsertOutcome> {
+    let context = "replacing feedback";
+    // The last occurrence of a key wins, as if the batch were stored row after row.
+    let mut last: HashMap<(&str, &str), usize> = HashMap::with_capacity(batch.len());
+    for (index, item) in batch.iter().enumerate() {
+        last.insert((item.source.as_str(), item.external_id.as_str()), index);
+    }
+    let mut kept: Vec<usize> = last.values().copied().collect();
+    kept.sort_unstable();
+    let unique: Vec<&FeedbackItem> = kept.iter().map(|&i| &batch[i]).collect();
+    let by_key: HashMap<(&str, &str), &FeedbackItem> = unique
+        .iter()
+        .map(|item| ((item.source.as_str(), item.external_id.as_str()), *item))
+        .collect();
+
+    let mut tx = client.transaction().map_err(|e| db_error(context, e))?;
+    let arrays = Columns::new(&unique, context)?;
+    let updated = tx
+        .query(UPDATE_SQL, &arrays.update_params())
+        .map_err(|e| db_error(context, e))?;
+    let mut stored = stored_items(&updated, &by_key)?;
+    let updated_ids: Vec<i64> = stored.iter().map(|(id, _)| *id).collect();
+    tx.execute(
+        "DELETE FROM feedback_themes WHERE feedback_id = ANY($1) AND origin IN ('source', 'rule')",
+        &[&updated_ids],
+    )
+    .map_err(|e| db_error(context, e))?;
+    let overwritten: HashSet<(&str, &str)> = stored.iter().map(|(_, item)| key(item)).collect();
+    let new: Vec<&FeedbackItem> = unique
+        .iter()
+        .copied()
+        .filter(|item| !overwritten.contains(&key(item)))
+        .collect();
+    let new_arrays = Columns::new(&new, context)?;
+    let inserted = tx
+        .query(INSERT_SQL, &new_arrays.insert_params(&import_run))
+        .map_err(|e| db_error(context, e))?;
+    let inserted_count = inserted.len() as u64;
+    stored.extend(stored_items(&inserted, &by_key)?);
+    link_source_themes(&mut tx, &stored).map_err(|e| db_error(context, e))?;
+    if let Some((tags, version)) = tags {
+        let tags_of: HashMap<(&str, &str), &[RuleTag]> = kept
+            .iter()
+            .filter_map(|&i| Some((key(&batch[i]), tags.get(i)?.as_slice())))
+            .collect();
+        let items: Vec<(i64, &[RuleTag])> = stored
+            .iter()
+            .map(|(id, item)| (*id, tags_of.get(&key(item)).copied().unwrap_or_default()))
+            .collect();
+        crate::taxonomy::store_tags(&mut tx, &items, version)?;
+    }
+    tx.commit().map_err(|e| db_error(context, e))?;
+    let replaced = updated_ids.len() as u64;
+    Ok(InsertOutcome {
+        inserted: inserted_count,
+        // A key repeated in the batch overwrote its earlier occurrence.
+        replaced: replaced + (batch.len() - unique.len()) as u64,
+        // Stored by someone else between the UPDATE and the INSERT.
+        duplicates: (new.len() as u64).saturating_sub(inserted_count),
+    })
 }
 
 pub(crate) fn count_matching(client: &mut Client, filter: &FeedbackFilter) -> StoreResult<u64> {

@@ -14,6 +14,7 @@ mod decode;
 mod discovery_runs;
 mod facts;
 mod feedback;
+mod imports;
 mod journey;
 mod migrate;
 mod models;
@@ -30,12 +31,13 @@ use trove_domain::{
     Customer, CustomerId, FeedbackItem, Journey, Label, Slug, StoredFeedback, Theme,
 };
 use trove_store::{
-    Coverage, Dimension, FeedbackFilter, GroupTally, ImportRun, ImportStatus, ImportTotals,
-    InsertOutcome, ItemTags, KeyedTags, NewImportRun, NewTaxonomyVersion, PageVisitor, Store,
-    StoreError, StoreResult, StoredTag, StoredTheme, TaxonomyVersion, ThemeCount, UpsertOutcome,
+    Coverage, Dimension, FeedbackFilter, GroupTally, ImportHold, ImportRun, ImportStatus,
+    ImportTotals, InsertOutcome, ItemTags, KeyedTags, NewImportRun, NewTaxonomyVersion,
+    PageVisitor, RuleTag, Store, StoreError, StoreResult, StoredTag, StoredTheme, TaxonomyVersion,
+    ThemeCount, UpsertOutcome,
 };
 
-use crate::decode::{Corrupt, as_i64, count, db_error, get};
+use crate::decode::{Corrupt, db_error, get};
 use crate::pool::Pool;
 use crate::redact::redact_url;
 
@@ -242,17 +244,8 @@ impl Store for PostgresStore {
             .collect()
     }
 
-    fn start_import(&self, run: &NewImportRun) -> StoreResult<i64> {
-        let context = "recording an import";
-        let row = self
-            .pool
-            .get()?
-            .query_one(
-                "INSERT INTO import_runs (kind, source, file, started_at) VALUES ($1, $2, $3, $4) RETURNING id",
-                &[&run.kind, &run.source, &run.file, &run.started_at],
-            )
-            .map_err(|e| db_error(context, e))?;
-        get(&row, 0, context)
+    fn start_import(&self, run: &NewImportRun) -> StoreResult<ImportHold> {
+        imports::start(&self.pool, run)
     }
 
     fn finish_import(
@@ -260,72 +253,33 @@ impl Store for PostgresStore {
         id: i64,
         status: ImportStatus,
         totals: &ImportTotals,
+        reason: Option<&str>,
     ) -> StoreResult<()> {
-        let context = "recording the end of an import";
-        let now = jiff::Timestamp::now().as_second();
-        self.pool
-            .get()?
-            .execute(
-                "UPDATE import_runs SET finished_at = $2, status = $3, rows_read = $4, imported = $5,
-                    duplicates = $6, rejected = $7 WHERE id = $1",
-                &[
-                    &id,
-                    &now,
-                    &status.as_str(),
-                    &as_i64(totals.rows),
-                    &as_i64(totals.imported),
-                    &as_i64(totals.duplicates),
-                    &as_i64(totals.rejected),
-                ],
-            )
-            .map(drop)
-            .map_err(|e| db_error(context, e))
+        imports::finish(&mut *self.pool.get()?, id, status, totals, reason)
     }
 
     fn import_runs(&self, limit: usize) -> StoreResult<Vec<ImportRun>> {
-        let context = "reading import runs";
-        let rows = self
-            .pool
-            .get()?
-            .query(
-                "SELECT id, kind, source, file, started_at, finished_at, status, rows_read, imported, duplicates,
-                    rejected
-                 FROM import_runs ORDER BY id DESC LIMIT $1",
-                &[&i64::try_from(limit).unwrap_or(i64::MAX)],
-            )
-            .map_err(|e| db_error(context, e))?;
-        rows.iter()
-            .map(|row| {
-                let id: i64 = get(row, 0, context)?;
-                let status: &str = get(row, 6, context)?;
-                let Some(status) = ImportStatus::parse(status) else {
-                    return Corrupt {
-                        table: "import_runs",
-                        row: &id,
-                    }
-                    .invalid(
-                        "status",
-                        status,
-                        "expected running, completed or aborted",
-                    );
-                };
-                Ok(ImportRun {
-                    id,
-                    kind: get(row, 1, context)?,
-                    source: get(row, 2, context)?,
-                    file: get(row, 3, context)?,
-                    started_at: get(row, 4, context)?,
-                    finished_at: get(row, 5, context)?,
-                    status,
-                    totals: ImportTotals {
-                        rows: count(row, 7, context)?,
-                        imported: count(row, 8, context)?,
-                        duplicates: count(row, 9, context)?,
-                        rejected: count(row, 10, context)?,
-                    },
-                })
-            })
-            .collect()
+        imports::list(&mut *self.pool.get()?, limit)
+    }
+
+    fn replace_feedback(
+        &self,
+        batch: &[FeedbackItem],
+        import_run: Option<i64>,
+        tags: Option<(&[Vec<RuleTag>], i64)>,
+    ) -> StoreResult<InsertOutcome> {
+        if batch.is_empty() {
+            return Ok(InsertOutcome::default());
+        }
+        feedback::replace(&mut *self.pool.get()?, batch, import_run, tags)
+    }
+
+    fn import_items_among(&self, run: i64, ids: &[i64]) -> StoreResult<Vec<i64>> {
+        imports::items_among(&mut *self.pool.get()?, run, ids)
+    }
+
+    fn delete_import(&self, run: i64, at: i64) -> StoreResult<u64> {
+        imports::delete(&mut *self.pool.get()?, run, at)
     }
 
     fn save_taxonomy_version(&self, version: &NewTaxonomyVersion) -> StoreResult<i64> {

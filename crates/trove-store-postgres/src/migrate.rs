@@ -52,6 +52,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0008_discovery_runs",
         include_str!("../migrations/0008_discovery_runs.sql"),
     ),
+    (
+        9,
+        "0009_import_history",
+        include_str!("../migrations/0009_import_history.sql"),
+    ),
 ];
 
 /// The newest version this program knows.

@@ -93,6 +93,12 @@ impl Pool {
         }
     }
 
+    /// A connection of its own, outside the pool (closed when dropped), for a session that
+    /// must last, such as one holding an import's lock.
+    pub(crate) fn dedicated(&self) -> StoreResult<Client> {
+        self.connect()
+    }
+
     fn connect(&self) -> StoreResult<Client> {
         let open_error = |reason: String| StoreError::Open {
             url: self.url.clone(),

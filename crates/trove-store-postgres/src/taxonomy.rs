@@ -130,7 +130,7 @@ pub(crate) fn theme_records(client: &mut Client) -> StoreResult<Vec<StoredTheme>
 
 /// Replaces the rule tags of items (by id) with two statements whatever the batch's size: one
 /// DELETE over the ids, one INSERT over unnested arrays of all the tags.
-fn store_tags(
+pub(crate) fn store_tags(
     tx: &mut Transaction<'_>,
     items: &[(i64, &[RuleTag])],
     version: i64,

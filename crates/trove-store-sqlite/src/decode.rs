@@ -7,7 +7,7 @@ use trove_domain::{
     FeedbackText, Journey, Label, Money, ReceivedAt, Scores, Slug, Stage, StoredFeedback, Theme,
     Touchpoint,
 };
-use trove_store::{ImportRun, ImportStatus, ImportTotals, StoreError, StoreResult};
+use trove_store::{StoreError, StoreResult};
 
 pub(crate) fn db_error(context: &'static str, error: impl ToString) -> StoreError {
     StoreError::database(context, error)
@@ -317,40 +317,4 @@ pub(crate) fn load_journey(connection: &Connection) -> StoreResult<Option<Journe
             row: "journey".into(),
             source,
         })
-}
-
-pub(crate) fn load_import_runs(
-    connection: &Connection,
-    limit: usize,
-) -> StoreResult<Vec<ImportRun>> {
-    let context = "reading import runs";
-    let mut statement = connection
-        .prepare(
-            "SELECT id, kind, source, file, started_at, finished_at, status, rows_read, imported, duplicates, rejected
-             FROM import_runs ORDER BY id DESC LIMIT ?1",
-        )
-        .map_err(|e| db_error(context, e))?;
-    let count = |value: i64| u64::try_from(value).unwrap_or(0);
-    let rows = statement
-        .query_map(params![i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
-            let status: String = r.get(6)?;
-            Ok(ImportRun {
-                id: r.get(0)?,
-                kind: r.get(1)?,
-                source: r.get(2)?,
-                file: r.get(3)?,
-                started_at: r.get(4)?,
-                finished_at: r.get(5)?,
-                status: ImportStatus::parse(&status).unwrap_or(ImportStatus::Aborted),
-                totals: ImportTotals {
-                    rows: count(r.get(7)?),
-                    imported: count(r.get(8)?),
-                    duplicates: count(r.get(9)?),
-                    rejected: count(r.get(10)?),
-                },
-            })
-        })
-        .map_err(|e| db_error(context, e))?;
-    rows.collect::<Result<_, _>>()
-        .map_err(|e| db_error(context, e))
 }

@@ -9,6 +9,7 @@ mod analysis_runs;
 mod decode;
 mod discovery_runs;
 mod facts;
+mod imports;
 mod migrate;
 mod models;
 mod taxonomy;
@@ -21,10 +22,10 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use trove_domain::{Customer, CustomerId, FeedbackItem, Journey, Slug, StoredFeedback, Theme};
 use trove_store::{
-    Coverage, Dimension, FeedbackFilter, GroupTally, ImportRun, ImportStatus, ImportTotals,
-    InsertOutcome, ItemTags, KeyedTags, NewImportRun, NewTaxonomyVersion, PageVisitor, RuleTag,
-    Store, StoreError, StoreResult, StoredTag, StoredTheme, TaxonomyVersion, ThemeCount,
-    UpsertOutcome,
+    Coverage, Dimension, FeedbackFilter, GroupTally, ImportHold, ImportRun, ImportStatus,
+    ImportTotals, InsertOutcome, ItemTags, KeyedTags, NewImportRun, NewTaxonomyVersion,
+    PageVisitor, RuleTag, Store, StoreError, StoreResult, StoredTag, StoredTheme, TaxonomyVersion,
+    ThemeCount, UpsertOutcome,
 };
 
 use crate::decode::{FEEDBACK_COLUMNS, db_error, decode_customer, decode_feedback, label_text};
@@ -61,6 +62,7 @@ fn configure(connection: &Connection) -> rusqlite::Result<()> {
 /// A Trove database in one SQLite file.
 pub struct SqliteStore {
     connection: Mutex<Connection>,
+    holds: imports::Holds,
 }
 
 impl SqliteStore {
@@ -78,7 +80,18 @@ impl SqliteStore {
             .busy_timeout(BUSY_TIMEOUT)
             .map_err(|e| open_error(e.to_string()))?;
         configure(&connection).map_err(|e| open_error(e.to_string()))?;
-        Self::with_connection(connection)
+        Self::with_connection(connection, imports::Holds::Files(path.to_path_buf()))
+    }
+
+    /// How many feedback items the Trove database at `path` holds, read without changing it
+    /// (no migration, no file created); `None` when it is not a Trove database.
+    pub fn peek_items(path: &Path) -> Option<u64> {
+        let connection =
+            Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).ok()?;
+        let total: i64 = connection
+            .query_row("SELECT COUNT(*) FROM feedback", [], |row| row.get(0))
+            .ok()?;
+        u64::try_from(total).ok()
     }
 
     /// A private in-memory database (for tests and throw-away runs).
@@ -90,13 +103,14 @@ impl SqliteStore {
         connection
             .execute_batch("PRAGMA foreign_keys = ON;")
             .map_err(|e| db_error("configuring", e))?;
-        Self::with_connection(connection)
+        Self::with_connection(connection, imports::Holds::Memory(Default::default()))
     }
 
-    fn with_connection(connection: Connection) -> StoreResult<Self> {
+    fn with_connection(connection: Connection, holds: imports::Holds) -> StoreResult<Self> {
         connection.set_prepared_statement_cache_capacity(64);
         let store = Self {
             connection: Mutex::new(connection),
+            holds,
         };
         store.migrate()?;
         Ok(store)
@@ -200,11 +214,13 @@ fn count(value: i64) -> u64 {
 
 impl SqliteStore {
     /// Inserts a batch, and with `tags`, the rule tags of each item inserted, in one transaction.
+    /// With `replace`, an item already stored is overwritten instead of skipped.
     fn insert_batch(
         &self,
         batch: &[FeedbackItem],
         import_run: Option<i64>,
         tags: Option<(&[Vec<RuleTag>], i64)>,
+        replace: bool,
     ) -> StoreResult<InsertOutcome> {
         let context = "inserting feedback";
         let mut connection = self.lock();
@@ -240,36 +256,39 @@ impl SqliteStore {
                             .map_err(|e| db_error(context, e))?,
                     )
                 };
-                let changed = insert
-                    .execute(params![
-                        item.source.as_str(),
-                        item.external_id.as_str(),
-                        item.channel.as_str(),
-                        item.received_at.unix_seconds(),
-                        item.received_at.offset_seconds(),
-                        item.customer_id.as_ref().map(CustomerId::as_str),
-                        label_text(&item.account),
-                        label_text(&item.business_unit),
-                        label_text(&item.product),
-                        label_text(&item.region),
-                        label_text(&item.touchpoint),
-                        label_text(&item.journey_stage),
-                        item.text.as_str(),
-                        item.scores.nps.map(|s| s.value()),
-                        item.scores.csat.map(|s| s.value()),
-                        item.scores.ces.map(|s| s.value()),
-                        label_text(&item.language),
-                        attributes,
-                        import_run,
-                        item.sentiment,
-                    ])
-                    .map_err(|e| db_error(context, e))?;
-                if changed == 0 {
+                let values = params![
+                    item.source.as_str(),
+                    item.external_id.as_str(),
+                    item.channel.as_str(),
+                    item.received_at.unix_seconds(),
+                    item.received_at.offset_seconds(),
+                    item.customer_id.as_ref().map(CustomerId::as_str),
+                    label_text(&item.account),
+                    label_text(&item.business_unit),
+                    label_text(&item.product),
+                    label_text(&item.region),
+                    label_text(&item.touchpoint),
+                    label_text(&item.journey_stage),
+                    item.text.as_str(),
+                    item.scores.nps.map(|s| s.value()),
+                    item.scores.csat.map(|s| s.value()),
+                    item.scores.ces.map(|s| s.value()),
+                    label_text(&item.language),
+                    attributes,
+                    import_run,
+                    item.sentiment,
+                ];
+                let changed = insert.execute(values).map_err(|e| db_error(context, e))?;
+                let feedback_id = if changed == 1 {
+                    outcome.inserted += 1;
+                    tx.last_insert_rowid()
+                } else if replace {
+                    outcome.replaced += 1;
+                    overwrite(&tx, values)?
+                } else {
                     outcome.duplicates += 1;
                     continue;
-                }
-                outcome.inserted += 1;
-                let feedback_id = tx.last_insert_rowid();
+                };
                 if let Some((tags, version)) = tags
                     && let Some(tags) = tags.get(index)
                     && !tags.is_empty()
@@ -294,6 +313,41 @@ impl SqliteStore {
     }
 }
 
+/// Overwrites the stored item with `item`'s key from the insert's `values` (keeping its id and
+/// the run that added it) and drops its source-coded themes and rule tags, which the caller
+/// stores afresh; returns its id.
+fn overwrite(tx: &rusqlite::Transaction<'_>, values: &[&dyn rusqlite::ToSql]) -> StoreResult<i64> {
+    let context = "replacing feedback";
+    let mut update = tx
+        .prepare_cached(
+            "UPDATE feedback SET channel = ?3, received_at = ?4, received_offset = ?5, customer_id = ?6,
+                account = ?7, business_unit = ?8, product = ?9, region = ?10, touchpoint = ?11,
+                journey_stage = ?12, text = ?13, nps = ?14, csat = ?15, ces = ?16, language = ?17,
+                attributes = ?18, sentiment = ?19
+             WHERE source = ?1 AND external_id = ?2 RETURNING id",
+        )
+        .map_err(|e| db_error(context, e))?;
+    // The insert's values without its import run (the item keeps the run that added it).
+    let values: Vec<&dyn rusqlite::ToSql> = values
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| *index != IMPORT_RUN_VALUE)
+        .map(|(_, value)| *value)
+        .collect();
+    let id: i64 = update
+        .query_row(values.as_slice(), |row| row.get(0))
+        .map_err(|e| db_error(context, e))?;
+    tx.prepare_cached(
+        "DELETE FROM feedback_themes WHERE feedback_id = ?1 AND origin IN ('source', 'rule')",
+    )
+    .and_then(|mut delete| delete.execute([id]))
+    .map_err(|e| db_error(context, e))?;
+    Ok(id)
+}
+
+/// The position of the import run among the insert's values.
+const IMPORT_RUN_VALUE: usize = 18;
+
 impl Store for SqliteStore {
     fn backend(&self) -> &'static str {
         "sqlite"
@@ -308,7 +362,7 @@ impl Store for SqliteStore {
         batch: &[FeedbackItem],
         import_run: Option<i64>,
     ) -> StoreResult<InsertOutcome> {
-        self.insert_batch(batch, import_run, None)
+        self.insert_batch(batch, import_run, None, false)
     }
 
     fn insert_tagged_feedback(
@@ -318,7 +372,24 @@ impl Store for SqliteStore {
         tags: &[Vec<RuleTag>],
         taxonomy_version: i64,
     ) -> StoreResult<InsertOutcome> {
-        self.insert_batch(batch, import_run, Some((tags, taxonomy_version)))
+        self.insert_batch(batch, import_run, Some((tags, taxonomy_version)), false)
+    }
+
+    fn replace_feedback(
+        &self,
+        batch: &[FeedbackItem],
+        import_run: Option<i64>,
+        tags: Option<(&[Vec<RuleTag>], i64)>,
+    ) -> StoreResult<InsertOutcome> {
+        self.insert_batch(batch, import_run, tags, true)
+    }
+
+    fn import_items_among(&self, run: i64, ids: &[i64]) -> StoreResult<Vec<i64>> {
+        imports::items_among(&self.lock(), run, ids)
+    }
+
+    fn delete_import(&self, run: i64, at: i64) -> StoreResult<u64> {
+        imports::delete(&mut self.lock(), run, at)
     }
 
     fn count_feedback(&self, filter: &FeedbackFilter) -> StoreResult<u64> {
@@ -616,15 +687,8 @@ impl Store for SqliteStore {
         decode::load_themes(&self.lock())
     }
 
-    fn start_import(&self, run: &NewImportRun) -> StoreResult<i64> {
-        let connection = self.lock();
-        connection
-            .execute(
-                "INSERT INTO import_runs (kind, source, file, started_at) VALUES (?1, ?2, ?3, ?4)",
-                params![run.kind, run.source, run.file, run.started_at],
-            )
-            .map_err(|e| db_error("recording an import", e))?;
-        Ok(connection.last_insert_rowid())
+    fn start_import(&self, run: &NewImportRun) -> StoreResult<ImportHold> {
+        imports::start(&mut self.lock(), &self.holds, run)
     }
 
     fn finish_import(
@@ -632,29 +696,13 @@ impl Store for SqliteStore {
         id: i64,
         status: ImportStatus,
         totals: &ImportTotals,
+        reason: Option<&str>,
     ) -> StoreResult<()> {
-        let now = jiff::Timestamp::now().as_second();
-        let as_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
-        self.lock()
-            .execute(
-                "UPDATE import_runs SET finished_at = ?2, status = ?3, rows_read = ?4, imported = ?5,
-                    duplicates = ?6, rejected = ?7 WHERE id = ?1",
-                params![
-                    id,
-                    now,
-                    status.as_str(),
-                    as_i64(totals.rows),
-                    as_i64(totals.imported),
-                    as_i64(totals.duplicates),
-                    as_i64(totals.rejected)
-                ],
-            )
-            .map(drop)
-            .map_err(|e| db_error("recording the end of an import", e))
+        imports::finish(&self.lock(), id, status, totals, reason)
     }
 
     fn import_runs(&self, limit: usize) -> StoreResult<Vec<ImportRun>> {
-        decode::load_import_runs(&self.lock(), limit)
+        imports::list(&self.lock(), &self.holds, limit)
     }
 
     fn save_taxonomy_version(&self, version: &NewTaxonomyVersion) -> StoreResult<i64> {

@@ -43,6 +43,9 @@ macro_rules! contract_suite {
             a_journey_is_replaced_and_departments_are_kept,
             themes_are_upserted_and_listed_by_id,
             import_runs_record_their_end,
+            a_run_nobody_holds_reads_as_interrupted_with_the_items_it_stored,
+            a_replacing_insert_overwrites_stored_items_in_place,
+            deleting_an_import_removes_exactly_its_items_and_records_it,
             a_large_batch_is_stored_whole,
             items_for_analysis_carry_their_theme_ids_without_text,
             taxonomy_versions_are_numbered_and_retire_removed_themes,
@@ -537,37 +540,240 @@ pub fn themes_are_upserted_and_listed_by_id(store: &dyn Store) {
     assert_eq!(store.themes().unwrap(), vec![parent, renamed]);
 }
 
-pub fn import_runs_record_their_end(store: &dyn Store) {
-    let run = NewImportRun {
+fn new_run(file: &str) -> NewImportRun {
+    NewImportRun {
         kind: "feedback".into(),
         source: "s".into(),
-        file: "a.csv".into(),
+        file: file.into(),
         started_at: 1_700_000_000,
-    };
-    let first = store.start_import(&run).unwrap();
-    let second = store
-        .start_import(&NewImportRun {
-            file: "b.csv".into(),
-            ..run
-        })
-        .unwrap();
+    }
+}
+
+pub fn import_runs_record_their_end(store: &dyn Store) {
+    let first = store.start_import(&new_run("a.csv")).unwrap();
+    let second = store.start_import(&new_run("b.csv")).unwrap();
     let totals = ImportTotals {
         rows: 10,
         imported: 7,
         duplicates: 2,
         rejected: 1,
+        replaced: 0,
     };
     store
-        .finish_import(first, ImportStatus::Completed, &totals)
+        .finish_import(first.id(), ImportStatus::Completed, &totals, None)
+        .unwrap();
+    let failed = ImportTotals {
+        replaced: 3,
+        ..totals
+    };
+    let third = store.start_import(&new_run("c.csv")).unwrap();
+    store
+        .finish_import(third.id(), ImportStatus::Failed, &failed, Some("disk full"))
         .unwrap();
     let runs = store.import_runs(10).unwrap();
-    assert_eq!(runs.len(), 2);
-    assert_eq!(runs[0].id, second, "newest first");
-    assert_eq!(runs[0].status, ImportStatus::Running);
+    assert_eq!(runs.len(), 3);
+    assert_eq!(runs[0].id, third.id(), "newest first");
+    assert_eq!(runs[0].status, ImportStatus::Failed);
+    assert_eq!(runs[0].totals, failed);
+    assert_eq!(runs[0].reason.as_deref(), Some("disk full"));
+    assert_eq!(runs[1].id, second.id());
+    assert_eq!(runs[1].status, ImportStatus::Running, "its hold is alive");
+    assert_eq!(runs[1].finished_at, None);
+    assert_eq!(runs[2].status, ImportStatus::Completed);
+    assert_eq!(runs[2].totals, totals);
+    assert_eq!(runs[2].reason, None);
+    assert!(runs[2].finished_at.is_some());
+}
+
+pub fn a_run_nobody_holds_reads_as_interrupted_with_the_items_it_stored(store: &dyn Store) {
+    let hold = store.start_import(&new_run("big.csv")).unwrap();
+    let run = hold.id();
+    let batch: Vec<FeedbackItem> = (0..3).map(|i| item("s", &i.to_string())).collect();
+    store.insert_feedback(&batch, Some(run)).unwrap();
+    store.insert_feedback(&[item("s", "other")], None).unwrap();
+    assert_eq!(
+        store.import_runs(1).unwrap()[0].status,
+        ImportStatus::Running
+    );
+    // What a dying process leaves: a run recorded as running that nobody holds.
+    drop(hold);
+    let runs = store.import_runs(1).unwrap();
+    assert_eq!(runs[0].status, ImportStatus::Interrupted);
+    assert_eq!(runs[0].totals.imported, 3, "counted from the stored items");
     assert_eq!(runs[0].finished_at, None);
-    assert_eq!(runs[1].status, ImportStatus::Completed);
-    assert_eq!(runs[1].totals, totals);
-    assert!(runs[1].finished_at.is_some());
+}
+
+pub fn a_replacing_insert_overwrites_stored_items_in_place(store: &dyn Store) {
+    let version = store
+        .save_taxonomy_version(&taxonomy(
+            "v1",
+            vec![
+                theme_record("fee", None, None),
+                theme_record("late", None, None),
+            ],
+        ))
+        .unwrap();
+    let first = store.start_import(&new_run("wrong.csv")).unwrap();
+    let misdated = FeedbackItem {
+        received_at: at("2025-01-03T10:00:00Z", 0),
+        source_themes: vec![label("Old coding")],
+        sentiment: Some(-0.5),
+        ..item("s", "1")
+    };
+    let untouched = item("s", "2");
+    store
+        .insert_tagged_feedback(
+            &[misdated, untouched.clone()],
+            Some(first.id()),
+            &[vec![rule_tag("fee", "fine", 0, 4)], vec![]],
+            version,
+        )
+        .unwrap();
+    let before = read_all(store, &FeedbackFilter::default());
+
+    let second = store.start_import(&new_run("right.csv")).unwrap();
+    let mut fixed = full_item();
+    fixed.source = label("s");
+    fixed.external_id = ExternalId::parse("1").unwrap();
+    fixed.received_at = at("2025-03-01T10:00:00Z", 1);
+    fixed.sentiment = Some(0.25);
+    let draft = FeedbackItem {
+        text: FeedbackText::parse("draft").unwrap(),
+        ..item("s", "3")
+    };
+    let new = FeedbackItem {
+        text: FeedbackText::parse("late again").unwrap(),
+        ..item("s", "3")
+    };
+    let outcome = store
+        .replace_feedback(
+            &[fixed.clone(), draft, new.clone()],
+            Some(second.id()),
+            Some((
+                &[
+                    vec![rule_tag("late", "surprise", 4, 12)],
+                    vec![],
+                    vec![rule_tag("late", "late", 0, 4)],
+                ],
+                version,
+            )),
+        )
+        .unwrap();
+    assert_eq!(
+        (outcome.inserted, outcome.replaced, outcome.duplicates),
+        (1, 2, 0),
+        "a key repeated in the batch overwrites its earlier occurrence"
+    );
+
+    let after = read_all(store, &FeedbackFilter::default());
+    assert_eq!(after.len(), 3);
+    assert_eq!(
+        after[0].id, before[0].id,
+        "an overwritten item keeps its id"
+    );
+    let mut got = after[0].item.clone();
+    got.source_themes.sort();
+    let mut expected = fixed;
+    expected.source_themes.sort();
+    assert_eq!(got, expected, "every field comes from the file");
+    assert_eq!(
+        after[1], before[1],
+        "items not in the file stay as they were"
+    );
+    assert_eq!(after[2].item, new, "the last occurrence of a key wins");
+
+    let tags = store.item_tags(after[0].id).unwrap();
+    let themes: Vec<(&str, &str)> = tags
+        .iter()
+        .map(|t| (t.origin.as_str(), t.theme.as_str()))
+        .collect();
+    assert_eq!(
+        themes,
+        [
+            ("rule", "late"),
+            ("source", "billing"),
+            ("source", "surprise-fee")
+        ],
+        "the old source coding and rule tags are gone"
+    );
+    let runs = store.import_runs(10).unwrap();
+    assert!(runs.iter().all(|r| r.deleted_at.is_none()));
+    // The overwritten item still belongs to the run that added it; the new one to the second.
+    assert_eq!(
+        store
+            .import_items_among(first.id(), &[after[0].id, after[2].id])
+            .unwrap(),
+        [after[0].id]
+    );
+    assert_eq!(
+        store
+            .import_items_among(second.id(), &[after[0].id, after[2].id])
+            .unwrap(),
+        [after[2].id]
+    );
+    assert_eq!(
+        store.replace_feedback(&[], None, None).unwrap(),
+        crate::InsertOutcome::default()
+    );
+}
+
+pub fn deleting_an_import_removes_exactly_its_items_and_records_it(store: &dyn Store) {
+    let version = store
+        .save_taxonomy_version(&taxonomy("v1", vec![theme_record("fee", None, None)]))
+        .unwrap();
+    store.insert_feedback(&[item("s", "before")], None).unwrap();
+    let hold = store.start_import(&new_run("a.csv")).unwrap();
+    let run = hold.id();
+    let coded = FeedbackItem {
+        source_themes: vec![label("Billing")],
+        sentiment: Some(0.5),
+        ..item("s", "1")
+    };
+    store
+        .insert_tagged_feedback(
+            &[coded, item("s", "2")],
+            Some(run),
+            &[vec![rule_tag("fee", "fine", 0, 4)], vec![]],
+            version,
+        )
+        .unwrap();
+    let totals = ImportTotals {
+        rows: 2,
+        imported: 2,
+        ..ImportTotals::default()
+    };
+    store
+        .finish_import(run, ImportStatus::Completed, &totals, None)
+        .unwrap();
+    drop(hold);
+    let other = store.start_import(&new_run("b.csv")).unwrap();
+    store
+        .insert_feedback(&[item("s", "3")], Some(other.id()))
+        .unwrap();
+    let ids: Vec<i64> = read_all(store, &FeedbackFilter::default())
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(store.import_items_among(run, &ids).unwrap(), ids[1..3]);
+
+    assert_eq!(store.delete_import(run, 1_800_000_000).unwrap(), 2);
+    let left: Vec<String> = read_all(store, &FeedbackFilter::default())
+        .iter()
+        .map(|s| s.item.external_id.as_str().to_owned())
+        .collect();
+    assert_eq!(left, ["before", "3"]);
+    assert!(store.item_tags(ids[1]).unwrap().is_empty());
+    assert_eq!(
+        store.coverage(&FeedbackFilter::default()).unwrap().tagged,
+        0
+    );
+    let runs = store.import_runs(10).unwrap();
+    let deleted = runs.iter().find(|r| r.id == run).unwrap();
+    assert_eq!(deleted.deleted_at, Some(1_800_000_000));
+    assert_eq!(deleted.deleted_items, Some(2));
+    assert_eq!(deleted.status, ImportStatus::Completed);
+    assert_eq!(deleted.totals, totals, "the history keeps what the run did");
+    assert_eq!(store.delete_import(run, 1_800_000_001).unwrap(), 0);
 }
 
 pub fn a_large_batch_is_stored_whole(store: &dyn Store) {

@@ -23,8 +23,8 @@ pub use discovery_runs::{DiscoveryRun, DiscoveryRunSummary, NewDiscoveryRun};
 pub use error::StoreError;
 pub use models::{ModelSummary, NewModel, StoredModel};
 pub use query::{
-    Dimension, FeedbackFilter, GroupTally, ImportRun, ImportStatus, ImportTotals, InsertOutcome,
-    ItemThemes, NewImportRun, ThemeOrigin, UpsertOutcome,
+    Dimension, FeedbackFilter, GroupTally, ImportHold, ImportRun, ImportStatus, ImportTotals,
+    InsertOutcome, ItemThemes, NewImportRun, ThemeOrigin, UpsertOutcome,
 };
 pub use tags::{
     Coverage, ItemTags, KeyedTags, NewTaxonomyVersion, Placement, RuleTag, SourceCoverage,
@@ -118,19 +118,42 @@ pub trait Store: Send + Sync {
     /// All themes, sorted by id.
     fn themes(&self) -> StoreResult<Vec<Theme>>;
 
-    /// Records the start of an import; returns its id.
-    fn start_import(&self, run: &NewImportRun) -> StoreResult<i64>;
+    /// Records the start of an import and holds it for this process until the hold drops (see
+    /// [`ImportHold`]); its id is the hold's.
+    fn start_import(&self, run: &NewImportRun) -> StoreResult<ImportHold>;
 
-    /// Records how an import ended.
+    /// Records how an import ended, and why when it did not simply complete.
     fn finish_import(
         &self,
         id: i64,
         status: ImportStatus,
         totals: &ImportTotals,
+        reason: Option<&str>,
     ) -> StoreResult<()>;
 
-    /// Imports, newest first.
+    /// Imports, newest first. A run recorded as running that no process holds any more is
+    /// reported [`ImportStatus::Interrupted`], with the count of the items it stored.
     fn import_runs(&self, limit: usize) -> StoreResult<Vec<ImportRun>>;
+
+    /// Like [`Store::insert_feedback`], but an item already stored (same source and external
+    /// id) is overwritten from the batch, keeping its id and the run that added it: every
+    /// field, its source-coded themes, its sentiment and its rule tags (replaced by `tags`,
+    /// or removed without them). Counted as `replaced`; a key repeated in the batch is
+    /// stored from its last occurrence. One transaction per batch.
+    fn replace_feedback(
+        &self,
+        batch: &[FeedbackItem],
+        import_run: Option<i64>,
+        tags: Option<(&[Vec<RuleTag>], i64)>,
+    ) -> StoreResult<InsertOutcome>;
+
+    /// Which of `ids` are items added by import run `run`.
+    fn import_items_among(&self, run: i64, ids: &[i64]) -> StoreResult<Vec<i64>>;
+
+    /// Deletes the items import run `run` added, with all their theme links and mention
+    /// sentiment, and records on the run when and how many (`at`, unix seconds), in one
+    /// transaction. Returns how many items were deleted.
+    fn delete_import(&self, run: i64, at: i64) -> StoreResult<u64>;
 
     /// Saves a new taxonomy version in one transaction: its themes are upserted (with
     /// description, stage and departments) and un-retired; themes of earlier versions that it

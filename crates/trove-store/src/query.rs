@@ -88,6 +88,8 @@ pub struct InsertOutcome {
     pub inserted: u64,
     /// Items skipped because they were already stored (or repeated in the batch).
     pub duplicates: u64,
+    /// Items already stored that were overwritten from the batch (a replacing import).
+    pub replaced: u64,
 }
 
 /// What a batch upsert did.
@@ -116,29 +118,47 @@ pub struct NewImportRun {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ImportStatus {
-    /// Still running, or killed before it could say how it ended.
+    /// A process is still working on it.
     Running,
     /// Read to the end.
     Completed,
-    /// Stopped early (too many errors, or a fatal error).
+    /// Stopped early on too many rejected rows (`--max-errors`); what was stored stays.
     Aborted,
+    /// Refused before anything was stored (most of the first rows were bad).
+    Refused,
+    /// Ended by an error (the store failed, the file could not be read further); what was
+    /// stored before stays, and the run's reason says why.
+    Failed,
+    /// Its process died before it could say how it ended (no process holds the run any more).
+    /// Never stored: a store reports it for a `running` run nobody holds.
+    Interrupted,
 }
 
 impl ImportStatus {
+    const ALL: [Self; 6] = [
+        Self::Running,
+        Self::Completed,
+        Self::Aborted,
+        Self::Refused,
+        Self::Failed,
+        Self::Interrupted,
+    ];
+
     /// The snake_case name.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Running => "running",
             Self::Completed => "completed",
             Self::Aborted => "aborted",
+            Self::Refused => "refused",
+            Self::Failed => "failed",
+            Self::Interrupted => "interrupted",
         }
     }
 
     /// Parses the snake_case name.
     pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Running, Self::Completed, Self::Aborted]
-            .into_iter()
-            .find(|s| s.as_str() == raw)
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
     }
 }
 
@@ -153,6 +173,8 @@ pub struct ImportTotals {
     pub duplicates: u64,
     /// Rows refused.
     pub rejected: u64,
+    /// Stored items overwritten from the file (`--replace`).
+    pub replaced: u64,
 }
 
 /// A recorded import.
@@ -172,8 +194,42 @@ pub struct ImportRun {
     pub finished_at: Option<i64>,
     /// How it ended.
     pub status: ImportStatus,
-    /// Counts.
+    /// Counts. For an interrupted run, `imported` is the count of the items it stored.
     pub totals: ImportTotals,
+    /// Why it ended the way it did, when not simply completed.
+    pub reason: Option<String>,
+    /// When its items were deleted (`trove imports delete`), unix seconds.
+    pub deleted_at: Option<i64>,
+    /// How many items were deleted then.
+    pub deleted_items: Option<u64>,
+}
+
+/// Proof that this process is still working on an import run: while it lives, the run reads
+/// as running; once dropped (or its process dies), a run not finished reads as interrupted.
+pub struct ImportHold {
+    id: i64,
+    _guard: Box<dyn Send + Sync>,
+}
+
+impl ImportHold {
+    /// A hold of run `id`, kept by `guard` (a lock released when dropped).
+    pub fn new(id: i64, guard: impl Send + Sync + 'static) -> Self {
+        Self {
+            id,
+            _guard: Box::new(guard),
+        }
+    }
+
+    /// The run's id.
+    pub fn id(&self) -> i64 {
+        self.id
+    }
+}
+
+impl std::fmt::Debug for ImportHold {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImportHold").field("id", &self.id).finish()
+    }
 }
 
 /// Which theme links a read includes.
