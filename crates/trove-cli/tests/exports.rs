@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::Ran;
+
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -14,34 +16,6 @@ use tempfile::TempDir;
 use trove_domain::{Channel, FeedbackItem};
 use trove_store::{FeedbackFilter, Store};
 use trove_store_sqlite::SqliteStore;
-
-/// What a run of `trove` did.
-struct Ran {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Ran {
-    fn succeeded(&self) -> bool {
-        self.code == Some(0)
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {self}"))
-    }
-}
-
-impl std::fmt::Display for Ran {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit code {:?}\n--- stdout\n{}\n--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
 
 /// A temporary folder with an SQLite database, where `trove` runs from the repository root
 /// (so shipped mappings and examples are named as the README names them).

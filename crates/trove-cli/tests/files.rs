@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::Ran;
+
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -13,20 +15,6 @@ use serde_json::Value;
 use tempfile::TempDir;
 use trove_store::{FeedbackFilter, Store};
 use trove_store_sqlite::SqliteStore;
-
-/// What a run printed, and how it ended.
-struct Ran {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Ran {
-    fn report(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not a JSON report ({e}): {}\n{}", self.stdout, self.stderr))
-    }
-}
 
 struct Folder {
     dir: TempDir,
@@ -139,7 +127,7 @@ fn excel_unicode_text_imports_without_a_flag_for_its_encoding_or_tabs() {
     folder.write("export.txt", bytes);
     let ran = folder.import("export.txt", &["--format", "json"]);
     assert_eq!(ran.code, Some(0), "{}", ran.stderr);
-    let report = ran.report();
+    let report = ran.json();
     assert_eq!(count(&report, "imported"), 2);
     assert_eq!(error_lines(&report), [4]);
     assert_eq!(folder.stored(), expected_texts());
@@ -180,7 +168,7 @@ fn a_windows_1252_semicolon_file_is_refused_before_storing_then_read_with_its_en
         &["--encoding", "windows-1252", "--format", "json"],
     );
     assert_eq!(ran.code, Some(0), "{}", ran.stderr);
-    assert_eq!(error_lines(&ran.report()), [4]);
+    assert_eq!(error_lines(&ran.json()), [4]);
     assert_eq!(folder.stored(), expected_texts());
 }
 
@@ -249,7 +237,7 @@ fn an_xlsx_workbook_imports_its_sheet_with_the_sheets_row_numbers() {
     );
     let ran = folder.import("answers.xlsx", &["--sheet", "Answers", "--format", "json"]);
     assert_eq!(ran.code, Some(0), "{}", ran.stderr);
-    let report = ran.report();
+    let report = ran.json();
     assert_eq!(error_lines(&report), [4]);
     assert_eq!(folder.stored(), expected_texts(), "ids without .0");
     let summary = common::json(&folder.db(), &["summary", "--format", "json"]);
@@ -288,7 +276,7 @@ fn crlf_lines_are_the_files_lines_after_a_multi_line_field() {
     folder.write("crlf.csv", file);
     let ran = folder.import("crlf.csv", &["--format", "json"]);
     assert_eq!(ran.code, Some(0), "{}", ran.stderr);
-    let report = ran.report();
+    let report = ran.json();
     assert_eq!(count(&report, "imported"), 3);
     assert_eq!(error_lines(&report), [5, 6]);
 }
@@ -308,7 +296,7 @@ fn a_17_mb_field_in_row_21_rejects_that_row_alone_and_the_import_completes() {
     folder.write("big.csv", file);
     let ran = folder.import("big.csv", &["--format", "json"]);
     assert_eq!(ran.code, Some(0), "{}", ran.stderr);
-    let report = ran.report();
+    let report = ran.json();
     assert_eq!(report["status"], "completed");
     assert_eq!(count(&report, "imported"), 49);
     assert_eq!(count(&report, "rejected"), 1);
@@ -338,7 +326,7 @@ fn a_quote_never_closed_fails_the_import_naming_the_line_where_reading_stopped()
     );
     let ran = folder.import("quote.csv", &["--format", "json"]);
     assert_eq!(ran.code, Some(1));
-    assert_eq!(ran.report()["status"], "aborted");
+    assert_eq!(ran.json()["status"], "aborted");
     let runs = common::json(&folder.db(), &["imports", "--format", "json"]);
     assert_eq!(runs[0]["status"], "aborted", "{runs:#}");
     assert_eq!(folder.stored().len(), 1);

@@ -3,8 +3,10 @@
 
 mod common;
 
+use common::Ran;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -16,37 +18,6 @@ use common::TROVE;
 struct Folder {
     dir: TempDir,
     db: String,
-}
-
-struct Ran {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Ran {
-    fn from(output: Output) -> Self {
-        Self {
-            code: output.status.code(),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", self.stdout, self.stderr))
-    }
-}
-
-impl std::fmt::Display for Ran {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit code {:?}\n--- stdout\n{}\n--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
 }
 
 impl Folder {
@@ -89,7 +60,7 @@ impl Folder {
     }
 
     fn run(&self, args: &[&str]) -> Ran {
-        Ran::from(self.command(args).output().expect("run trove"))
+        Ran::from_output(self.command(args).output().expect("run trove"))
     }
 
     fn ok(&self, args: &[&str]) -> Ran {
@@ -522,7 +493,7 @@ fn an_import_the_store_fails_in_the_middle_of_shows_what_it_stored_and_why() {
         .env_remove("TROVE_DB")
         .output()
         .expect("run the import under a file size limit");
-    let ran = Ran::from(output);
+    let ran = Ran::from_output(output);
     assert_eq!(ran.code, Some(1), "{ran}");
     assert!(
         ran.stderr.contains("stored"),
@@ -557,7 +528,7 @@ fn an_empty_or_bare_database_url_is_an_error_never_a_temporary_database() {
     for db in ["", "sqlite://", "sqlite:", ":memory:", "postgres://"] {
         let mut args = import_args.clone();
         args.extend(["--db", db]);
-        let ran = Ran::from(folder.bare(&args).output().expect("run trove"));
+        let ran = Ran::from_output(folder.bare(&args).output().expect("run trove"));
         assert_eq!(ran.code, Some(1), "--db {db:?}: {ran}");
         assert!(
             ran.stderr.contains("names no database"),
@@ -565,7 +536,7 @@ fn an_empty_or_bare_database_url_is_an_error_never_a_temporary_database() {
         );
         assert!(!ran.stdout.contains("imported"), "--db {db:?}: {ran}");
     }
-    let ran = Ran::from(
+    let ran = Ran::from_output(
         folder
             .bare(&import_args)
             .env("TROVE_DB", "")
@@ -590,12 +561,12 @@ fn a_read_command_never_creates_a_database_and_names_the_ones_it_sees() {
     let mut args = vec!["import", "a.csv", "--db", "trove-demo.db"];
     args.extend(IMPORT_FLAGS);
     assert_eq!(
-        Ran::from(folder.bare(&args).output().expect("run")).code,
+        Ran::from_output(folder.bare(&args).output().expect("run")).code,
         Some(0)
     );
 
     // No ./trove.db: an error naming it and the database present; none is created.
-    let ran = Ran::from(folder.bare(&["issues"]).output().expect("run"));
+    let ran = Ran::from_output(folder.bare(&["issues"]).output().expect("run"));
     assert_eq!(ran.code, Some(1), "{ran}");
     assert!(
         ran.stderr.contains("there is no database trove.db"),
@@ -609,14 +580,14 @@ fn a_read_command_never_creates_a_database_and_names_the_ones_it_sees() {
     assert!(!folder.path("trove.db").exists());
 
     // An existing database with no items: told on stderr, exit code 1, nothing on stdout.
-    let migrated = Ran::from(folder.bare(&["migrate"]).output().expect("run"));
+    let migrated = Ran::from_output(folder.bare(&["migrate"]).output().expect("run"));
     assert_eq!(migrated.code, Some(0), "{migrated}");
     for command in ["issues", "summary", "scores", "trend", "drivers", "analyze"] {
         let mut args = vec![command];
         if command == "trend" {
             args.push("some-theme");
         }
-        let ran = Ran::from(folder.bare(&args).output().expect("run"));
+        let ran = Ran::from_output(folder.bare(&args).output().expect("run"));
         assert_eq!(ran.code, Some(1), "{command}: {ran}");
         assert!(ran.stdout.is_empty(), "{command}: {ran}");
         assert!(
@@ -632,7 +603,7 @@ fn a_read_command_never_creates_a_database_and_names_the_ones_it_sees() {
     args.push(&fresh_name);
     args.extend(IMPORT_FLAGS);
     assert_eq!(
-        Ran::from(folder.bare(&args).output().expect("run")).code,
+        Ran::from_output(folder.bare(&args).output().expect("run")).code,
         Some(0)
     );
     assert!(fresh.exists());
