@@ -156,9 +156,15 @@ pub(crate) struct TokenForm {
     csrf: String,
 }
 
+/// Whether two secrets are equal, compared in constant time (BLAKE3 hashes compare so), so
+/// that the time a refusal takes does not tell how much of a guess was right.
+fn same_secret(a: &str, b: &str) -> bool {
+    blake3::hash(a.as_bytes()) == blake3::hash(b.as_bytes())
+}
+
 /// Refuses a form whose token is not the session's.
 fn check_form_token(signed_in: &SignedIn, sent: &str) -> Result<(), WebError> {
-    if sent.as_bytes() == signed_in.form_token.as_bytes() {
+    if same_secret(sent, &signed_in.form_token) {
         Ok(())
     } else {
         Err(WebError::Forbidden(
@@ -206,7 +212,7 @@ fn setup_gone() -> Response {
 }
 
 fn setup_token_matches(state: &crate::State, sent: &str) -> bool {
-    setup_token(state).is_some_and(|token| token.as_bytes() == sent.as_bytes())
+    setup_token(state).is_some_and(|token| same_secret(&token, sent))
 }
 
 /// `GET /setup/{token}`: the form that creates the first admin.
