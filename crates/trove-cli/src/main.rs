@@ -186,7 +186,9 @@ fn access(command: &Command) -> Option<Access> {
         | Command::Tag(_)
         | Command::Classify(_) => Access::ReadItems,
         Command::Imports(args) if !args.deletes() => Access::Read,
+        // Serving a mistyped path must not create an empty database.
         Command::Models(_)
+        | Command::Serve(_)
         | Command::Journey {
             command: JourneyCommand::Show,
         } => Access::Read,
@@ -235,7 +237,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let session = workflow::Session::new(cli.actor.clone(), cli.now.as_deref())?;
             workflow::run(&db()?, &session, command)
         }
-        Command::Serve(args) => serve::run(&db("sqlite://trove.db"), &args),
+        Command::Serve(args) => serve::run(&db()?, &args),
         Command::Migrate => {
             let url = db()?;
             // Opening applies what is pending; a second call reports that nothing is left.
