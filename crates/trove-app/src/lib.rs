@@ -6,6 +6,7 @@
 //! and the caller decides how to show them.
 
 mod analysis;
+mod auth;
 mod classify;
 mod cues;
 mod date_order;
@@ -14,6 +15,7 @@ mod discover;
 mod import;
 mod import_runs;
 mod journey_file;
+mod room;
 mod summary;
 mod taxonomy;
 mod workflow;
@@ -21,6 +23,10 @@ mod workflow;
 use std::sync::Arc;
 
 pub use analysis::{FixCheck, NEGATIVE_SENTIMENT, is_negative};
+pub use auth::{
+    AuthError, MIN_PASSWORD_CHARS, SessionPolicy, SignedIn, form_token, hash_password,
+    password_matches, random_token, session_hash,
+};
 pub use classify::{
     ClassifyError, ClassifyReport, DEFAULT_LABEL_SEPARATOR, LabelCount, LabelScore, TrainReport,
     TrainSpec,
@@ -38,6 +44,7 @@ pub use import::{
 };
 pub use import_runs::{DeleteImportError, DeletedImport};
 pub use journey_file::{journey_to_toml, parse_journey};
+pub use room::{Room, RoomIssue, RoomRun, RoomStage};
 pub use summary::{LongPeriod, Summary, roll_up_months};
 pub use taxonomy::{
     CurrentTagger, ReadText, TagReport, TaxonomyLoad, TaxonomyLoadError, TextScratch,

@@ -16,6 +16,8 @@ mod import;
 mod imports;
 mod loops;
 mod output;
+mod password;
+mod serve;
 mod summary;
 mod taxonomy;
 mod workflow;
@@ -107,6 +109,8 @@ enum Command {
     Discover(Box<discover::DiscoverArgs>),
     #[command(flatten)]
     Workflow(workflow::WorkflowCommand),
+    /// Serve the Customer Room on the web (sign in with a password: `trove user password`).
+    Serve(serve::ServeArgs),
     /// Measure Trove's speed and memory on generated data.
     Bench {
         #[command(subcommand)]
@@ -182,7 +186,9 @@ fn access(command: &Command) -> Option<Access> {
         | Command::Tag(_)
         | Command::Classify(_) => Access::ReadItems,
         Command::Imports(args) if !args.deletes() => Access::Read,
+        // Serving a mistyped path must not create an empty database.
         Command::Models(_)
+        | Command::Serve(_)
         | Command::Journey {
             command: JourneyCommand::Show,
         } => Access::Read,
@@ -231,6 +237,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let session = workflow::Session::new(cli.actor.clone(), cli.now.as_deref())?;
             workflow::run(&db()?, &session, command)
         }
+        Command::Serve(args) => serve::run(&db()?, &args),
         Command::Migrate => {
             let url = db()?;
             // Opening applies what is pending; a second call reports that nothing is left.

@@ -229,6 +229,15 @@ pub enum UserCommand {
     },
     /// List the people.
     List,
+    /// Set a person's password for `trove serve` (themselves or an admin, --as): typed at
+    /// the terminal without echo, or read from standard input.
+    Password {
+        /// E-mail.
+        email: String,
+        /// Read the password from the first line of standard input (for scripts).
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 /// `trove department ...`
@@ -635,6 +644,15 @@ fn user(app: &App, session: &Session, command: UserCommand) -> Result<ExitCode> 
                 }])
             })?;
             println!("{email} is now {}", role.as_str());
+        }
+        UserCommand::Password {
+            email,
+            password_stdin,
+        } => {
+            let email = email.trim().to_lowercase();
+            let password = crate::password::read(password_stdin)?;
+            app.set_password(session.actor()?, &email, &password)?;
+            println!("set the password of {email} (their sessions were ended)");
         }
         UserCommand::List => {
             for u in read(app, session)?.users.values() {

@@ -9,6 +9,7 @@
 //! database, and batch writes are single multi-row statements over `UNNEST`ed arrays.
 
 mod analysis_runs;
+mod auth;
 mod customers;
 mod decode;
 mod discovery_runs;
@@ -368,6 +369,34 @@ impl Store for PostgresStore {
 
     fn events(&self, after: i64) -> StoreResult<Vec<trove_store::StoredEvent>> {
         workflow::after(&mut *self.pool.get()?, after)
+    }
+
+    fn set_credential(&self, credential: &trove_store::Credential) -> StoreResult<()> {
+        auth::set_credential(&mut *self.pool.get()?, credential)
+    }
+
+    fn credential(&self, email: &str) -> StoreResult<Option<trove_store::Credential>> {
+        auth::credential(&mut *self.pool.get()?, email)
+    }
+
+    fn create_session(&self, session: &trove_store::SessionRecord) -> StoreResult<()> {
+        auth::create_session(&mut *self.pool.get()?, session)
+    }
+
+    fn session(&self, id_hash: &str) -> StoreResult<Option<trove_store::SessionRecord>> {
+        auth::session(&mut *self.pool.get()?, id_hash)
+    }
+
+    fn touch_session(&self, id_hash: &str, at: i64) -> StoreResult<()> {
+        auth::touch_session(&mut *self.pool.get()?, id_hash, at)
+    }
+
+    fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
+        auth::delete_session(&mut *self.pool.get()?, id_hash)
+    }
+
+    fn delete_expired_sessions(&self, now: i64, idle_before: i64) -> StoreResult<u64> {
+        auth::delete_expired(&mut *self.pool.get()?, now, idle_before)
     }
 }
 

@@ -57,6 +57,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0009_import_history",
         include_str!("../migrations/0009_import_history.sql"),
     ),
+    (
+        10,
+        "0010_credentials_and_sessions",
+        include_str!("../migrations/0010_credentials_and_sessions.sql"),
+    ),
 ];
 
 /// The newest version this program knows.

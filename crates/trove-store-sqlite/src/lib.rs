@@ -6,6 +6,7 @@
 //! writes one transaction at a time anyway, and WAL lets other processes read meanwhile.
 
 mod analysis_runs;
+mod auth;
 mod decode;
 mod discovery_runs;
 mod facts;
@@ -791,6 +792,34 @@ impl Store for SqliteStore {
 
     fn events(&self, after: i64) -> StoreResult<Vec<trove_store::StoredEvent>> {
         workflow::after(&self.lock(), after)
+    }
+
+    fn set_credential(&self, credential: &trove_store::Credential) -> StoreResult<()> {
+        auth::set_credential(&mut self.lock(), credential)
+    }
+
+    fn credential(&self, email: &str) -> StoreResult<Option<trove_store::Credential>> {
+        auth::credential(&self.lock(), email)
+    }
+
+    fn create_session(&self, session: &trove_store::SessionRecord) -> StoreResult<()> {
+        auth::create_session(&self.lock(), session)
+    }
+
+    fn session(&self, id_hash: &str) -> StoreResult<Option<trove_store::SessionRecord>> {
+        auth::session(&self.lock(), id_hash)
+    }
+
+    fn touch_session(&self, id_hash: &str, at: i64) -> StoreResult<()> {
+        auth::touch_session(&self.lock(), id_hash, at)
+    }
+
+    fn delete_session(&self, id_hash: &str) -> StoreResult<()> {
+        auth::delete_session(&self.lock(), id_hash)
+    }
+
+    fn delete_expired_sessions(&self, now: i64, idle_before: i64) -> StoreResult<u64> {
+        auth::delete_expired(&self.lock(), now, idle_before)
     }
 }
 

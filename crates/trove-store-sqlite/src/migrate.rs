@@ -51,6 +51,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0009_import_history",
         include_str!("../migrations/0009_import_history.sql"),
     ),
+    (
+        10,
+        "0010_credentials_and_sessions",
+        include_str!("../migrations/0010_credentials_and_sessions.sql"),
+    ),
 ];
 
 /// Applies what is missing; returns the names applied now.

@@ -61,6 +61,10 @@ macro_rules! contract_suite {
             workflow_events_append_in_order_and_read_back_exactly,
             a_stale_append_is_a_conflict_and_appends_nothing,
             appenders_racing_from_the_same_view_cannot_both_win,
+            a_password_is_set_replaced_and_read_back,
+            sessions_are_found_by_hash_touched_and_ended,
+            a_new_password_ends_the_persons_sessions,
+            expired_and_idle_sessions_are_deleted,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
@@ -1732,4 +1736,96 @@ pub fn appenders_racing_from_the_same_view_cannot_both_win(store: &dyn Store) {
             "a batch is never interleaved with another: {batch:?}"
         );
     }
+}
+
+fn credential(email: &str, phc: &str, set_at: i64) -> crate::Credential {
+    crate::Credential {
+        email: email.into(),
+        phc: phc.into(),
+        set_at,
+    }
+}
+
+fn session(id_hash: &str, email: &str, created_at: i64, expires_at: i64) -> crate::SessionRecord {
+    crate::SessionRecord {
+        id_hash: id_hash.into(),
+        email: email.into(),
+        created_at,
+        expires_at,
+        last_seen_at: created_at,
+    }
+}
+
+pub fn a_password_is_set_replaced_and_read_back(store: &dyn Store) {
+    assert_eq!(store.credential("ann@example.com").unwrap(), None);
+    let first = credential(
+        "ann@example.com",
+        "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA",
+        100,
+    );
+    store.set_credential(&first).unwrap();
+    assert_eq!(store.credential("ann@example.com").unwrap(), Some(first));
+    let second = credential("ann@example.com", "$argon2id$v=19$other", 200);
+    store.set_credential(&second).unwrap();
+    assert_eq!(store.credential("ann@example.com").unwrap(), Some(second));
+    assert_eq!(store.credential("bo@example.com").unwrap(), None);
+}
+
+pub fn sessions_are_found_by_hash_touched_and_ended(store: &dyn Store) {
+    let ann = session("aa11", "ann@example.com", 1_000, 9_000);
+    let bo = session("bb22", "bo@example.com", 1_500, 9_500);
+    store.create_session(&ann).unwrap();
+    store.create_session(&bo).unwrap();
+    assert_eq!(store.session("aa11").unwrap(), Some(ann.clone()));
+    assert_eq!(store.session("cc33").unwrap(), None);
+    assert!(
+        store.create_session(&ann).is_err(),
+        "a session id hash is unique"
+    );
+    store.touch_session("aa11", 2_000).unwrap();
+    let touched = store.session("aa11").unwrap().unwrap();
+    assert_eq!(touched.last_seen_at, 2_000);
+    assert_eq!(touched.created_at, 1_000, "touching keeps the start");
+    store.delete_session("aa11").unwrap();
+    assert_eq!(store.session("aa11").unwrap(), None);
+    store.delete_session("aa11").unwrap();
+    assert_eq!(store.session("bb22").unwrap(), Some(bo), "others stay");
+}
+
+pub fn a_new_password_ends_the_persons_sessions(store: &dyn Store) {
+    store
+        .create_session(&session("aa11", "ann@example.com", 1_000, 9_000))
+        .unwrap();
+    store
+        .create_session(&session("aa12", "ann@example.com", 1_100, 9_000))
+        .unwrap();
+    store
+        .create_session(&session("bb22", "bo@example.com", 1_000, 9_000))
+        .unwrap();
+    store
+        .set_credential(&credential("ann@example.com", "$argon2id$new", 1_200))
+        .unwrap();
+    assert_eq!(store.session("aa11").unwrap(), None);
+    assert_eq!(store.session("aa12").unwrap(), None);
+    assert!(store.session("bb22").unwrap().is_some());
+}
+
+pub fn expired_and_idle_sessions_are_deleted(store: &dyn Store) {
+    // Past its absolute expiry at 5,000.
+    store
+        .create_session(&session("old", "ann@example.com", 1_000, 5_000))
+        .unwrap();
+    // Idle: last seen at 2,000, before the idle limit of 3,000.
+    store
+        .create_session(&session("idle", "ann@example.com", 2_000, 9_000))
+        .unwrap();
+    // Live: seen at 4,000, ends at 9,000.
+    store
+        .create_session(&session("live", "ann@example.com", 1_000, 9_000))
+        .unwrap();
+    store.touch_session("live", 4_000).unwrap();
+    assert_eq!(store.delete_expired_sessions(5_000, 3_000).unwrap(), 2);
+    assert_eq!(store.session("old").unwrap(), None);
+    assert_eq!(store.session("idle").unwrap(), None);
+    assert!(store.session("live").unwrap().is_some());
 }

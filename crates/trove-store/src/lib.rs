@@ -7,6 +7,7 @@
 //! and dyn-safe; async callers (the web server) run it on blocking threads.
 
 mod analysis_runs;
+mod auth;
 #[cfg(feature = "contract")]
 pub mod contract;
 mod discovery_runs;
@@ -19,6 +20,7 @@ mod workflow;
 use std::ops::ControlFlow;
 
 pub use analysis_runs::{AnalysisRun, AnalysisRunSummary, NewAnalysisRun};
+pub use auth::{Credential, SessionRecord};
 pub use discovery_runs::{DiscoveryRun, DiscoveryRunSummary, NewDiscoveryRun};
 pub use error::StoreError;
 pub use models::{ModelSummary, NewModel, StoredModel};
@@ -259,4 +261,27 @@ pub trait Store: Send + Sync {
 
     /// The workflow events after sequence number `after`, in order.
     fn events(&self, after: i64) -> StoreResult<Vec<StoredEvent>>;
+
+    /// Sets a person's password (replacing the one before) and ends all their sessions, in
+    /// one transaction: a new password signs everyone out.
+    fn set_credential(&self, credential: &Credential) -> StoreResult<()>;
+
+    /// A person's password, if one was set (`email` lowercase).
+    fn credential(&self, email: &str) -> StoreResult<Option<Credential>>;
+
+    /// Stores a new session.
+    fn create_session(&self, session: &SessionRecord) -> StoreResult<()>;
+
+    /// The session with this id hash, if stored (expired or not: the caller judges).
+    fn session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>>;
+
+    /// Records that a session was used at `at`.
+    fn touch_session(&self, id_hash: &str, at: i64) -> StoreResult<()>;
+
+    /// Ends a session (sign-out); ending an unknown one does nothing.
+    fn delete_session(&self, id_hash: &str) -> StoreResult<()>;
+
+    /// Deletes the sessions past their absolute expiry at `now`, or idle since before
+    /// `idle_before`; returns how many.
+    fn delete_expired_sessions(&self, now: i64, idle_before: i64) -> StoreResult<u64>;
 }

@@ -1,0 +1,72 @@
+//! `trove serve`: the web server over the database `--db` names.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use trove_app::App;
+use trove_web::{Options, Web};
+
+use crate::db::DbUrl;
+
+/// `trove serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address to listen on (port 0: any free port, printed on start).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Mark the session cookie Secure and expect https origins: set it when Trove is reached
+    /// through TLS (a reverse proxy); never on plain http, where browsers would drop the cookie.
+    #[arg(long)]
+    secure_cookies: bool,
+}
+
+/// Serves until Ctrl-C or SIGTERM.
+pub fn run(url: &DbUrl, args: &ServeArgs) -> Result<ExitCode> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false)
+        .init();
+    let app = App::new(url.open()?);
+    let web = Web::new(
+        app,
+        Options {
+            secure_cookies: args.secure_cookies,
+            ..Options::default()
+        },
+    )?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(&args.listen)
+            .await
+            .with_context(|| format!("listening on {}", args.listen))?;
+        let address = listener.local_addr().context("reading the bound address")?;
+        let scheme = if args.secure_cookies { "https" } else { "http" };
+        // The banner is best effort: a reader that stopped reading (`| head -1`) must not
+        // stop the server.
+        let mut out = std::io::stdout().lock();
+        if let Some(path) = web.setup_path() {
+            let _ = writeln!(
+                out,
+                "No one can sign in yet: create the first admin at {scheme}://{address}{path}\n\
+                 (this link works once, until the server stops)"
+            );
+        }
+        // Last, so that a script reading up to this line has everything.
+        let _ = writeln!(
+            out,
+            "Trove serves {url} at http://{address}/ (Ctrl-C stops it)"
+        );
+        let _ = out.flush();
+        drop(out);
+        trove_web::serve(listener, &web, trove_web::shutdown_signal())
+            .await
+            .context("serving")
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,180 @@
+//! Trove's web server: the Customer Room and sign-in, as server-rendered pages.
+//!
+//! Handlers are thin: every read and change goes through `trove-app` (the same use cases and
+//! rules as the command line), and since the store is synchronous they call it on blocking
+//! threads. This crate holds no SQL and names no database backend; templates and the style
+//! sheet are embedded in the binary.
+//!
+//! Protections that every route gets: security headers (a Content-Security-Policy without
+//! inline scripts, no framing), a request body limit, a request timeout, a log line per
+//! request (method, route, status, latency: never a cookie, token, query or password), and a
+//! same-origin check on every state-changing request.
+
+mod error;
+mod layers;
+mod limiter;
+mod pages;
+mod session;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use tower_http::timeout::TimeoutLayer;
+use trove_app::{App, AuthError, SessionPolicy};
+
+use crate::limiter::SignInLimiter;
+
+/// The largest request body accepted (forms are small).
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// How long a request may take before it is answered 408.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How the server behaves.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Mark the session cookie `Secure` and expect `https` origins: set it when the server is
+    /// reached through TLS (a reverse proxy), never on plain HTTP (browsers would then drop the
+    /// cookie).
+    pub secure_cookies: bool,
+    /// Session lifetimes.
+    pub sessions: SessionPolicy,
+}
+
+/// What every handler shares.
+pub(crate) struct Shared {
+    pub(crate) app: App,
+    pub(crate) options: Options,
+    /// The one-time setup token while the database has no people; taken when used.
+    pub(crate) setup_token: Mutex<Option<String>>,
+    pub(crate) limiter: SignInLimiter,
+}
+
+/// The handlers' state.
+pub(crate) type State = Arc<Shared>;
+
+/// The web server over an app.
+pub struct Web {
+    shared: State,
+}
+
+impl Web {
+    /// A server over `app`. When the database has no people yet, it makes a one-time setup
+    /// token (see [`Web::setup_path`]): the page it opens creates the first admin.
+    pub fn new(app: App, options: Options) -> Result<Self, AuthError> {
+        let setup_token = if app.has_no_people()? {
+            Some(trove_app::random_token(24)?)
+        } else {
+            None
+        };
+        Ok(Self {
+            shared: Arc::new(Shared {
+                app,
+                options,
+                setup_token: Mutex::new(setup_token),
+                limiter: SignInLimiter::default(),
+            }),
+        })
+    }
+
+    /// The path of the one-time setup page (`/setup/<token>`), if the database has no people.
+    pub fn setup_path(&self) -> Option<String> {
+        pages::setup_token(&self.shared).map(|token| format!("/setup/{token}"))
+    }
+
+    /// The routes with every protection layered on.
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route("/", get(pages::room))
+            .route("/signin", get(pages::signin_form).post(pages::signin))
+            .route("/signout", post(pages::signout))
+            .route("/setup/{token}", get(pages::setup_form).post(pages::setup))
+            .route("/static/trove.css", get(pages::style))
+            .route("/health", get(pages::health))
+            .fallback(pages::not_found)
+            .with_state(self.shared.clone())
+            .layer(axum::middleware::from_fn_with_state(
+                self.shared.clone(),
+                layers::same_origin_for_changes,
+            ))
+            .layer(DefaultBodyLimit::max(BODY_LIMIT))
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                REQUEST_TIMEOUT,
+            ))
+            .layer(axum::middleware::from_fn(layers::security_headers))
+            .layer(axum::middleware::from_fn(layers::log_request))
+    }
+}
+
+/// How often expired and idle sessions are deleted from the store.
+const SWEEP_EVERY: Duration = Duration::from_secs(3600);
+
+/// Serves `web` on `listener` until `shutdown` completes, then lets requests in flight
+/// finish. Meanwhile, expired and idle sessions are deleted every hour.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    web: &Web,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let sweeper = tokio::spawn(sweep_sessions(web.shared.clone()));
+    let served = axum::serve(
+        listener,
+        web.router()
+            .into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
+    sweeper.abort();
+    served
+}
+
+async fn sweep_sessions(shared: State) {
+    let mut every = tokio::time::interval(SWEEP_EVERY);
+    loop {
+        every.tick().await;
+        let app = shared.app.clone();
+        let idle = shared.options.sessions.idle;
+        let swept = session::blocking(move || {
+            let now = session::now();
+            app.store().delete_expired_sessions(now, now - idle)
+        })
+        .await;
+        match swept {
+            Ok(0) => {}
+            Ok(count) => tracing::info!(count, "deleted expired sessions"),
+            Err(error) => tracing::warn!(?error, "could not delete expired sessions"),
+        }
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing the requests in flight");
+}
