@@ -27,7 +27,8 @@
 //!    the score;
 //! 3. **spike**: a spike alert in the window ([`crate::spikes`]), or a burst: its largest period
 //!    holds at least [`ChronicParams::min_count`] items (default 10) and is above the pooled
-//!    rate of its other periods by a Poisson test at `0.05 / (themes × periods)`;
+//!    rate of its other periods, and of those before it when there are any, by a Poisson test
+//!    at `0.05 / (themes × periods)`;
 //! 4. **shift**: a confirmed sustained rise ([`crate::spikes::detect_shifts`]) in the window;
 //! 5. **occasional**: none of these.
 //!
@@ -178,7 +179,8 @@ pub struct Burst {
     pub period: String,
     /// Items with the theme in it.
     pub count: u64,
-    /// The count the other periods' pooled rate expects in it.
+    /// The count expected in it by the pooled rate of the other periods or of those before it,
+    /// whichever test is weaker.
     pub expected: f64,
     /// `P(X ≥ count | expected)`.
     pub p_value: f64,
@@ -299,7 +301,8 @@ pub fn normalized_entropy(counts: &[u64]) -> Option<f64> {
 }
 
 /// The burst test: the largest period (the earliest of equals) against the pooled rate of the
-/// others, `λ = max(rest count, ½) / rest total × period total`, `p = P(X ≥ count | λ)`; a burst
+/// others, `λ = max(rest count, ½) / rest total × period total`, `p = P(X ≥ count | λ)`, and
+/// likewise against the periods before it when there are any (the larger p is kept); a burst
 /// when the count is at least `min_count` and `p ≤ level`. `None` with fewer than two periods.
 pub fn burst(
     counts: &[u64],
@@ -319,7 +322,20 @@ pub fn burst(
         return None;
     }
     let expected = (rest_count as f64).max(0.5) / rest_total as f64 * total as f64;
-    let p_value = poisson_upper_tail(count, expected);
+    let mut test = (expected, poisson_upper_tail(count, expected));
+    // The periods after a peak may be low because the theme fell since: against them alone a
+    // theme's ordinary month before a fall would read as a burst. So the peak must also stand
+    // out against the periods before it (when there are any), and the weaker test is reported.
+    let before_total: u64 = totals[..peak].iter().map(|t| t.items).sum();
+    if before_total > 0 {
+        let before_count: u64 = counts[..peak].iter().sum();
+        let expected = (before_count as f64).max(0.5) / before_total as f64 * total as f64;
+        let p_value = poisson_upper_tail(count, expected);
+        if p_value > test.1 {
+            test = (expected, p_value);
+        }
+    }
+    let (expected, p_value) = test;
     (p_value <= level).then(|| Burst {
         period: period_label(totals[peak].period, kind),
         count,
@@ -707,8 +723,9 @@ mod tests {
 
     #[test]
     fn the_burst_test_matches_a_worked_example() {
-        // Counts 4 5 6 30 5 4 of 1,000 each: the others hold 24 of 5,000, λ = 4.8 in the peak;
-        // P(X ≥ 30 | 4.8) = 1.00364e-14 ≤ 0.05 / 6.
+        // Counts 4 5 6 30 5 4 of 1,000 each: the others hold 24 of 5,000, λ = 4.8 in the peak,
+        // P(X ≥ 30 | 4.8) = 1.00364e-14; the months before it hold 15 of 3,000, λ = 5.0,
+        // P(X ≥ 30 | 5) = 2.81752e-14, the weaker, reported: ≤ 0.05 / 6.
         let totals = months(6, 1000);
         let b = burst(
             &[4, 5, 6, 30, 5, 4],
@@ -719,8 +736,8 @@ mod tests {
         )
         .expect("a burst");
         assert_eq!((b.count, b.period.as_str()), (30, "2026-03"));
-        assert!((b.expected - 4.8).abs() < 1e-12);
-        assert!((b.p_value - 1.003_643e-14).abs() < 1e-19, "{b:?}");
+        assert!((b.expected - 5.0).abs() < 1e-12);
+        assert!((b.p_value - 2.817_518e-14).abs() < 1e-19, "{b:?}");
         // 9 items are under the minimum of 10, however surprising; a steady theme is no burst.
         assert!(
             burst(
@@ -733,6 +750,25 @@ mod tests {
             .is_none()
         );
         assert!(burst(&[20; 6], &totals, PeriodKind::Month, 10, 0.05 / 6.0).is_none());
+    }
+
+    #[test]
+    fn a_theme_that_fell_has_no_burst_before_its_fall() {
+        // Counts 35 25 39 32 32 3 3 2 of 300 each: against all the others (132 of 2,100,
+        // λ = 18.9) the 39 would be a burst; against the months before it (60 of 600, λ = 30)
+        // P(X ≥ 39 | 30) = 0.0648 > 0.05 / 8: the theme fell, nothing burst.
+        let totals = months(8, 300);
+        let counts = [35, 25, 39, 32, 32, 3, 3, 2];
+        assert!(burst(&counts, &totals, PeriodKind::Month, 10, 0.05 / 8.0).is_none());
+        // A burst in the first month has nothing before it: the others alone decide.
+        let first = burst(
+            &[40, 5, 4, 6, 5, 4, 5, 3],
+            &totals,
+            PeriodKind::Month,
+            10,
+            0.05 / 8.0,
+        );
+        assert_eq!(first.map(|b| b.count), Some(40));
     }
 
     #[test]
