@@ -20,8 +20,8 @@
 //! 1. **praise**, **suggestion**, **question**: the taxonomy says so (`kind`); or **praise** when
 //!    the impact raises the score significantly (p below `alpha / themes`, Bonferroni, on at
 //!    least [`ChronicParams::min_answers`] answers mentioning it);
-//! 2. **chronic**: over a window of at least 3 periods, significantly above the chronic share
-//!    in at least 75% of them, raised
+//! 2. **chronic**: over at least 3 periods of at least 30 items in the window, significantly
+//!    above the chronic share in at least 75% of them (smaller periods are not judged), raised
 //!    by at least 10 customers (items without customer ids), spread (entropy ≥ 0.3 over
 //!    channels, business units or touchpoints, where the data has two or more), and not raising
 //!    the score;
@@ -77,6 +77,10 @@ pub struct ChronicParams {
     /// Least scored answers mentioning a theme for its impact to count as significant
     /// (default 30).
     pub min_answers: u64,
+    /// Least items in a period for it to be judged for persistence (default 30, as for spikes
+    /// and shifts): in a smaller period no count can be shown above 2% with any power, so
+    /// counting it would hold a steady theme back.
+    pub min_period_items: u64,
 }
 
 impl Default for ChronicParams {
@@ -92,6 +96,7 @@ impl Default for ChronicParams {
             min_entropy: 0.3,
             min_count: 10,
             min_answers: 30,
+            min_period_items: 30,
         }
     }
 }
@@ -209,6 +214,9 @@ pub struct ChronicScore {
     pub periods_above: usize,
     /// Periods in the window.
     pub periods: usize,
+    /// Periods of the window large enough to be judged for persistence
+    /// ([`ChronicParams::min_period_items`]).
+    pub periods_judged: usize,
     /// Items with the theme in the window.
     pub volume: u64,
     /// Distinct customers (items, when the data has no customer ids).
@@ -360,9 +368,14 @@ pub fn score_theme(
     family: Family,
 ) -> ChronicScore {
     let (periods_present, persistence) = persistence(&window.counts, totals, params);
-    let periods_above = totals
-        .iter()
-        .zip(&window.counts)
+    let judged = || {
+        totals
+            .iter()
+            .zip(window.counts.iter().chain(std::iter::repeat(&0)))
+            .filter(|(t, _)| t.items >= params.min_period_items)
+    };
+    let periods_judged = judged().count();
+    let periods_above = judged()
         .filter(|(t, c)| above_share(**c, t.items, params.chronic_share, params.alpha))
         .count();
     let volume: u64 = window.counts.iter().sum();
@@ -373,8 +386,8 @@ pub fn score_theme(
     ];
     let spread_ok = entropies.iter().all(Option::is_none)
         || entropies.iter().flatten().any(|h| *h >= params.min_entropy);
-    let material = totals.len() >= params.min_periods.max(1)
-        && periods_above as f64 >= params.min_persistence * totals.len() as f64;
+    let material = periods_judged >= params.min_periods.max(1)
+        && periods_above as f64 >= params.min_persistence * periods_judged as f64;
     let persistent_and_wide = material && window.customers >= params.min_customers && spread_ok;
     let impact = window.nps_impact.or(window.csat_impact);
     let tested = window
@@ -414,6 +427,7 @@ pub fn score_theme(
         periods_present,
         periods_above,
         periods: totals.len(),
+        periods_judged,
         volume,
         customers: window.customers,
         customer_ids: window.customer_ids,
@@ -515,11 +529,25 @@ fn explain(
     params: &ChronicParams,
 ) -> String {
     let presence = if score.label == ThemeLabel::Chronic {
+        let unjudged = score.periods - score.periods_judged;
+        let unjudged = if unjudged == 0 {
+            String::new()
+        } else {
+            format!(
+                "; {unjudged} {} under {} items not judged",
+                if unjudged == 1 {
+                    kind.singular()
+                } else {
+                    kind.plural()
+                },
+                params.min_period_items
+            )
+        };
         format!(
-            "above {} of items in {} of {} {} (Poisson p<{} each)",
+            "above {} of items in {} of {} {} (Poisson p<{} each{unjudged})",
             percent(params.chronic_share),
             score.periods_above,
-            score.periods,
+            score.periods_judged,
             kind.plural(),
             params.alpha
         )
@@ -561,12 +589,18 @@ fn explain(
         _ => None,
     };
     if let Some((name, impact)) = impact {
+        // Under the minimum the z-test's normal approximation does not hold (three identical
+        // answers have no spread and a tiny p): no p-value is claimed, only the count.
+        let answers = thousands(score.impact_answers);
         let test = score.impact_p_value.map_or_else(String::new, |p| {
-            format!(
-                " ({}, {} answers)",
-                p_text(p),
-                thousands(score.impact_answers)
-            )
+            if score.impact_answers >= params.min_answers {
+                format!(" ({}, {answers} answers)", p_text(p))
+            } else {
+                format!(
+                    " (untested: {answers} answers, under {})",
+                    params.min_answers
+                )
+            }
         });
         parts.push(format!("{name} impact {impact:+.1}{test}"));
     }
@@ -842,6 +876,75 @@ mod tests {
         assert!((normalized_entropy(&[40, 30, 20, 10, 0]).unwrap() - 0.795_218).abs() < 1e-6);
         assert_eq!(normalized_entropy(&[100]), None);
         assert_eq!(normalized_entropy(&[0, 0]), None);
+    }
+
+    #[test]
+    fn no_p_value_is_claimed_on_too_few_answers() {
+        let mut few = window("tiny", &[3, 0, 0, 0, 0, 0], 3);
+        few.impact_test = Some(tested(-0.4, 0.0001));
+        few.impact_answers = 3;
+        let score = score_theme(
+            &few,
+            &months(6, 500),
+            PeriodKind::Month,
+            &ChronicParams::default(),
+            Family { themes: 1 },
+        );
+        assert!(
+            score
+                .explanation
+                .contains("NPS impact -4.1 (untested: 3 answers, under 30)"),
+            "{}",
+            score.explanation
+        );
+        assert!(!score.significant_loss);
+    }
+
+    #[test]
+    fn small_periods_do_not_hold_a_steady_theme_back() {
+        // 5 early months of 12 items (1 mention each, 8%) and 8 of 500 (50 each, 10%). At 12
+        // items P(X >= 1 | λ = 0.24) = 0.21 > 0.05: no small month can pass, so counted they
+        // would make 8 of 13 (62%) and hide a theme steady at 10%; judged, 8 of 8.
+        let mut totals = months(5, 12);
+        totals.extend(months(8, 500).into_iter().map(|t| PeriodTotal {
+            period: t.period + 5,
+            ..t
+        }));
+        let counts = [1, 1, 1, 1, 1, 50, 50, 50, 50, 50, 50, 50, 50];
+        let theme = window("billing", &counts, 405);
+        let score = score_theme(
+            &theme,
+            &totals,
+            PeriodKind::Month,
+            &ChronicParams::default(),
+            Family { themes: 1 },
+        );
+        assert!(score.chronic, "{score:?}");
+        assert_eq!(
+            (score.periods_above, score.periods_judged, score.periods),
+            (8, 8, 13)
+        );
+        assert!(
+            score.explanation.starts_with(
+                "above 2% of items in 8 of 8 months (Poisson p<0.05 each; 5 months under 30 \
+                 items not judged)"
+            ),
+            "{}",
+            score.explanation
+        );
+        // Counting every month, the same theme would not be chronic.
+        let all = ChronicParams {
+            min_period_items: 0,
+            ..ChronicParams::default()
+        };
+        let counted = score_theme(
+            &theme,
+            &totals,
+            PeriodKind::Month,
+            &all,
+            Family { themes: 1 },
+        );
+        assert!(!counted.chronic);
     }
 
     #[test]

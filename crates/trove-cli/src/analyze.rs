@@ -329,8 +329,9 @@ fn list_runs(url: &DbUrl, limit: usize, format: Format) -> Result<ExitCode> {
 
 /// The labels and their evidence, under `trove issues --help`.
 const LABELS_HELP: &str = "Labels (thresholds are the defaults):
-  chronic     a window of >= 3 periods; share of all items significantly above 2% (one-sided
-              Poisson, p<0.05) in >= 75% of them; >= 10 customers (items without ids); spread
+  chronic     >= 3 periods of >= 30 items in the window; share of all items significantly
+              above 2% (one-sided Poisson, p<0.05) in >= 75% of those periods (smaller periods
+              are not judged); >= 10 customers (items without ids); spread
               over channels/units/touchpoints (entropy >= 0.3); not raising the score
   spike       a period with >= 10 items above its baseline, Poisson or robust z test at
               0.05 / (themes x periods) (at most 0.001); periods under 30 items are not tested
@@ -466,7 +467,10 @@ pub(crate) fn print_ranking(analysis: &Analysis, all: bool, limit: usize) {
             right(score.rank.map_or_else(String::new, |r| r.to_string())),
             Cell::new(&score.theme),
             Cell::new(score.label.as_str()),
-            right(format!("{} of {}", score.periods_above, score.periods)),
+            right(format!(
+                "{} of {}",
+                score.periods_above, score.periods_judged
+            )),
             right(thousands(score.volume)),
         ];
         if analysis.customer_ids {
