@@ -490,12 +490,31 @@ fn find_numbers(text: &str, found: &mut Vec<Found>) {
         if glued || digits < MIN_RUN_DIGITS - 1 {
             continue;
         }
-        let label = label_before(&text[..start]);
+        let label = if glued_to_code(&text[..start]) {
+            Label::Identifier
+        } else {
+            label_before(&text[..start])
+        };
         if digits < MIN_RUN_DIGITS && label != Label::Phone {
             continue;
         }
         classify_run(start, run, end, label, found);
     }
+}
+
+/// Whether a run starts right after a capitalised code and a dash (`INV-2026-004512`,
+/// `CS-0207946095`): the tail of a reference, neither a phone nor a card. A word written in
+/// lower case before the dash (`Tel-020 …`) is not a code.
+fn glued_to_code(before: &str) -> bool {
+    let Some(head) = before.strip_suffix('-') else {
+        return false;
+    };
+    let code: Vec<char> = head
+        .chars()
+        .rev()
+        .take_while(|c| c.is_alphanumeric())
+        .collect();
+    code.iter().any(|c| c.is_alphabetic()) && !code.iter().any(|c| c.is_lowercase())
 }
 
 /// The runs of digit groups in a text, as byte ranges: groups joined by what people put
@@ -1397,6 +1416,17 @@ mod tests {
         unchanged("2 000 000 customers, €1.234.567 and 12.05.2024 14.30");
         unchanged("tracking 1Z999AA10123456784 and 9400 1000 0000 0000 0000 00");
         unchanged("ISBN 978-3-16-148410-0 and order no. 2125550123");
+    }
+
+    #[test]
+    fn numbers_glued_to_a_reference_code_are_left_alone() {
+        unchanged("Invoice INV-2026-004512 is wrong.");
+        unchanged("Ref ABC-2125551234 and case CS-0207946095, tracking ZX-7700900123");
+        assert_eq!(masked("Tel-020 7946 0958"), "Tel-[phone]");
+        assert_eq!(
+            masked("Invoice INV-2 call 020 7946 0958"),
+            "Invoice INV-2 call [phone]"
+        );
     }
 
     #[test]

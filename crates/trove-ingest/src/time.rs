@@ -566,6 +566,8 @@ pub(crate) struct DateOrderScan {
     two_digit_year: Option<(Evidence, Shape)>,
     /// Whether some numeric date has a four-digit year (then two-digit ones are row errors).
     four_digit_years: bool,
+    /// The shape of the first date that can only be read day first (for the layouts to offer).
+    day_first_shape: Option<Shape>,
 }
 
 impl DateOrderScan {
@@ -587,6 +589,7 @@ impl DateOrderScan {
         match numeric.fit() {
             Fit::DayFirstOnly(_) => {
                 self.day_first.get_or_insert_with(evidence);
+                self.day_first_shape.get_or_insert(numeric.shape);
             }
             Fit::MonthFirstOnly(_) => {
                 self.month_first.get_or_insert_with(evidence);
@@ -622,15 +625,24 @@ impl DateOrderScan {
                 shape.layout(DateOrder::MonthFirst)
             ));
         }
-        match (self.day_first, self.month_first) {
-            (Some(day), Some(month)) => Err(format!(
-                "the dates mix two orders: {day} can only be day first, {month} can only be month first; \
-                 fix the column, or say how it is written with [time] format in the mapping or --time-format"
-            )),
-            (Some(day), None) => Ok(Some(decided(DateOrder::DayFirst, day))),
-            (None, Some(month)) => Ok(Some(decided(DateOrder::MonthFirst, month))),
-            (None, None) if self.ambiguous.is_empty() => Ok(None),
-            (None, None) => {
+        match (self.day_first, self.month_first, self.day_first_shape) {
+            (Some(day), Some(month), shape) => {
+                let example = shape.map_or_else(String::new, |shape| {
+                    format!(
+                        ", e.g. \"{}\" (day first) or \"{}\" (month first)",
+                        shape.layout(DateOrder::DayFirst),
+                        shape.layout(DateOrder::MonthFirst)
+                    )
+                });
+                Err(format!(
+                    "the dates mix two orders: {day} can only be day first, {month} can only be month first; \
+                     fix the column, or say how it is written with [time] format in the mapping or --time-format{example}"
+                ))
+            }
+            (Some(day), None, _) => Ok(Some(decided(DateOrder::DayFirst, day))),
+            (None, Some(month), _) => Ok(Some(decided(DateOrder::MonthFirst, month))),
+            (None, None, _) if self.ambiguous.is_empty() => Ok(None),
+            (None, None, _) => {
                 let shape = self.ambiguous[0].3;
                 let readings: Vec<String> = self
                     .ambiguous
@@ -844,6 +856,10 @@ mod tests {
         assert!(error.contains("\"%d/%m/%Y %H:%M\" (day first)"), "{error}");
         let error = scan(&["13/01/2026", "01/13/2026"]).unwrap_err();
         assert!(error.contains("mix two orders"), "{error}");
+        assert!(
+            error.contains("e.g. \"%d/%m/%Y\" (day first) or \"%m/%d/%Y\" (month first)"),
+            "{error}"
+        );
         assert!(scan(&["13/01/26"]).unwrap_err().contains("two-digit year"));
         // One stray two-digit year does not decide the file: its row is rejected alone.
         let decided = scan(&["05/04/26", "13/01/2026"]).unwrap().unwrap();
