@@ -217,7 +217,7 @@ impl<'a, W: Write> Tally<'a, W> {
                 .or_insert_with_key(|reason| RejectReason {
                     reason: reason.clone(),
                     rows: 0,
-                    example_row: row_preview(&error.raw),
+                    example_row: row_preview(&error.raw, self.options.read.mask_pii),
                     example: entry,
                 })
                 .rows += 1;
@@ -359,7 +359,7 @@ fn reason_key(entry: &RowErrorEntry) -> String {
 }
 
 /// A rejected row's content on one line, at most 120 characters.
-fn row_preview(raw: &RawRecord) -> String {
+fn row_preview(raw: &RawRecord, mask_pii: bool) -> String {
     let text = match raw {
         RawRecord::Fields(fields) => fields
             .iter()
@@ -367,6 +367,13 @@ fn row_preview(raw: &RawRecord) -> String {
             .collect::<Vec<_>>()
             .join(","),
         RawRecord::Line(line) => String::from_utf8_lossy(line).into_owned(),
+    };
+    // The row is printed, not stored, but a terminal or a log is no place for personal data
+    // either: it is masked as stored text would be.
+    let text = if mask_pii {
+        trove_ingest::pii::mask(&text).into_owned()
+    } else {
+        text
     };
     let one_line: String = text
         .chars()

@@ -31,6 +31,14 @@ pub enum DeleteImportError {
     /// A process is still importing.
     #[error("import run {0} is still running; wait for it to end (or stop it) first")]
     Running(i64),
+    /// Its items were deleted before.
+    #[error("import run {run}'s items were already deleted ({at})")]
+    AlreadyDeleted {
+        /// The run.
+        run: i64,
+        /// When, as a UTC time.
+        at: jiff::Timestamp,
+    },
     /// Workflow records refer to some of its items.
     #[error(
         "import run {run}'s items are referred to by workflow records: {}; nothing was deleted (use --force to delete them anyway)",
@@ -68,6 +76,10 @@ impl App {
         }
         if found.status == ImportStatus::Running {
             return Err(DeleteImportError::Running(run));
+        }
+        if let Some(at) = found.deleted_at {
+            let at = jiff::Timestamp::from_second(at).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+            return Err(DeleteImportError::AlreadyDeleted { run, at });
         }
         let references = self.item_references()?;
         let ids: Vec<i64> = references.keys().copied().collect();

@@ -71,6 +71,15 @@ fn delete(url: &DbUrl, run: i64, force: bool, format: Format) -> Result<ExitCode
         deleted.run.file,
         deleted.run.source
     );
+    let replaced = deleted.run.totals.replaced;
+    if replaced > 0 {
+        // Deleting adds no rows back: what a replace overwrote is only restored by another one.
+        eprintln!(
+            "note: the {} items this run replaced keep the values it wrote (they belong to the \
+             runs that added them); import the right file again with --replace to restore them",
+            thousands(replaced)
+        );
+    }
     if !deleted.forced.is_empty() {
         let ids: Vec<String> = deleted.forced.iter().map(i64::to_string).collect();
         eprintln!(

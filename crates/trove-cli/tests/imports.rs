@@ -184,6 +184,17 @@ fn a_mostly_bad_file_is_refused_before_anything_is_stored_with_its_commonest_rea
 }
 
 #[test]
+fn the_example_row_of_a_refused_file_is_printed_masked() {
+    let folder = Folder::sqlite();
+    let csv = rows(4, |_| true).replace("comment number 1,", "call me on 020 7946 0958,");
+    folder.write("calls.csv", &csv);
+    let ran = import(&folder, "calls.csv", &[]);
+    assert_eq!(ran.code, Some(1), "{ran}");
+    assert!(ran.stderr.contains("call me on [phone]"), "{ran}");
+    assert!(!ran.stderr.contains("7946"), "{ran}");
+}
+
+#[test]
 fn a_small_file_is_judged_on_all_its_rows() {
     let folder = Folder::sqlite();
     folder.write("six.csv", &rows(10, |i| i <= 6));
@@ -329,6 +340,9 @@ fn deleting_an_import_returns_the_item_count_to_what_it_was_and_is_recorded() {
     assert_eq!(runs[0]["status"], "completed");
     let table = folder.ok(&["imports"]).stdout;
     assert!(table.contains("deleted"), "{table}");
+    let again = folder.run(&["imports", "delete", &run.to_string()]);
+    assert_eq!(again.code, Some(1), "a second delete is refused: {again}");
+    assert!(again.stderr.contains("already deleted"), "{again}");
 
     // The same rows import again (nothing blocks a clean re-import).
     let ran = import(&folder, "second.csv", &["--format", "json"]);
