@@ -8,6 +8,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use trove_analytics::scores::{Estimate, ScoreKind};
 use trove_app::Summary;
 
+/// `1234567` as `1,234,567`.
+pub use trove_analytics::chronic::thousands;
+
 /// A progress bar on a terminal's standard error, hidden otherwise.
 pub struct Bar(ProgressBar);
 
@@ -42,19 +45,6 @@ impl trove_app::Progress for Bar {
     fn set_done(&self, done: u64) {
         self.0.set_position(done);
     }
-}
-
-/// `1234567` as `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn estimate(value: Option<Estimate>, unit: &str) -> String {

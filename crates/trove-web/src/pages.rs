@@ -305,6 +305,11 @@ struct RoomPage<'a> {
 }
 
 impl RoomPage<'_> {
+    /// A count as people read it: `18,978`.
+    fn count(&self, n: &u64) -> String {
+        trove_analytics::chronic::thousands(*n)
+    }
+
     fn impact(&self, issue: &RoomIssue) -> String {
         issue.nps_impact.map_or_else(
             || "not measured".to_owned(),
