@@ -276,7 +276,21 @@ impl Classifier {
 
     /// The predicted label of each text, using `threads` threads.
     pub fn predict_all<T: AsRef<str> + Sync>(&self, texts: &[T], threads: usize) -> Vec<&str> {
+        self.map_scores(texts, threads, |scores| {
+            self.labels[argmax(self.forced(scores))].as_str()
+        })
+    }
+
+    /// `pick` applied to each text's decision scores, the texts split over `threads` threads
+    /// (each with its own scratch), in input order.
+    fn map_scores<T: AsRef<str> + Sync, R: Send>(
+        &self,
+        texts: &[T],
+        threads: usize,
+        pick: impl Fn(&[f32]) -> R + Sync,
+    ) -> Vec<R> {
         let chunk = texts.len().div_ceil(threads.max(1)).max(1);
+        let pick = &pick;
         std::thread::scope(|scope| {
             let parts: Vec<_> = texts
                 .chunks(chunk)
@@ -287,7 +301,7 @@ impl Classifier {
                         part.iter()
                             .map(|t| {
                                 self.decision_into(t.as_ref(), &mut scratch, &mut scores);
-                                self.labels[argmax(self.forced(&scores))].as_str()
+                                pick(&scores)
                             })
                             .collect::<Vec<_>>()
                     })
@@ -337,28 +351,7 @@ impl Classifier {
         texts: &[T],
         threads: usize,
     ) -> Vec<Option<&str>> {
-        let chunk = texts.len().div_ceil(threads.max(1)).max(1);
-        std::thread::scope(|scope| {
-            let parts: Vec<_> = texts
-                .chunks(chunk)
-                .map(|part| {
-                    scope.spawn(move || {
-                        let mut scratch = Scratch::default();
-                        let mut scores = Vec::new();
-                        part.iter()
-                            .map(|t| {
-                                self.decision_into(t.as_ref(), &mut scratch, &mut scores);
-                                self.keep(&scores)
-                            })
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            parts
-                .into_iter()
-                .flat_map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
-        })
+        self.map_scores(texts, threads, |scores| self.keep(scores))
     }
 
     /// The model as bytes (a versioned little-endian format), for storing.
