@@ -5,6 +5,7 @@
 //! than creating an empty one), and a command that reads feedback says so when there is none,
 //! naming the Trove databases beside it.
 
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -104,9 +105,15 @@ impl DbUrl {
     }
 }
 
-/// Whether a database holds nothing to read: no feedback and no customers.
+/// Whether a database holds nothing to read: no feedback and no customers. Every read command
+/// asks this before it starts, so it reads at most one item instead of counting them all.
 fn is_empty(store: &dyn Store) -> Result<bool> {
-    Ok(store.count_feedback(&FeedbackFilter::default())? == 0 && store.count_customers()? == 0)
+    let mut any_feedback = false;
+    store.scan_feedback(&FeedbackFilter::default(), 1, &mut |page| {
+        any_feedback = !page.is_empty();
+        ControlFlow::Break(())
+    })?;
+    Ok(!any_feedback && store.count_customers()? == 0)
 }
 
 /// The Trove databases holding feedback in the folder of `path` (not `path` itself), as
