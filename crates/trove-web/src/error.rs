@@ -2,6 +2,7 @@
 
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
+use trove_domain::safe::html_text;
 
 /// Why a request failed.
 #[derive(Debug)]
@@ -43,15 +44,8 @@ pub(crate) fn message_page(status: StatusCode, title: &str, text: &str) -> Respo
          <title>{title} · Trove</title><link rel=\"stylesheet\" href=\"/static/trove.css\"></head>\
          <body><main class=\"narrow\"><h1>{title}</h1><p>{text}</p>\
          <p><a href=\"/\">Back to the room</a></p></main></body></html>",
-        title = escape(title),
-        text = escape(text)
+        title = html_text(title),
+        text = html_text(text)
     );
     (status, Html(body)).into_response()
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }

@@ -6,7 +6,7 @@
 
 use std::fmt::Write;
 
-use trove_domain::safe::{markdown_text, printable};
+use trove_domain::safe::{html_text, markdown_text};
 
 /// One block of a page.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,33 +106,33 @@ impl Doc {
     pub fn html(&self, title: &str) -> String {
         let mut out = format!(
             "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title>\n<style>{STYLE}</style></head>\n<body><main>\n",
-            escape(title)
+            html_text(title)
         );
         for block in &self.blocks {
             match block {
                 Block::Heading(level, text) => {
-                    let _ = writeln!(out, "<h{level}>{}</h{level}>", escape(text));
+                    let _ = writeln!(out, "<h{level}>{}</h{level}>", html_text(text));
                 }
                 Block::Para(text) => {
-                    let _ = writeln!(out, "<p>{}</p>", escape(text));
+                    let _ = writeln!(out, "<p>{}</p>", html_text(text));
                 }
                 Block::List(items) => {
                     out.push_str("<ul>\n");
                     for item in items {
-                        let _ = writeln!(out, "<li>{}</li>", escape(item));
+                        let _ = writeln!(out, "<li>{}</li>", html_text(item));
                     }
                     out.push_str("</ul>\n");
                 }
                 Block::Table(header, rows) => {
                     out.push_str("<table>\n<thead><tr>");
                     for h in header {
-                        let _ = write!(out, "<th>{}</th>", escape(h));
+                        let _ = write!(out, "<th>{}</th>", html_text(h));
                     }
                     out.push_str("</tr></thead>\n<tbody>\n");
                     for row in rows {
                         out.push_str("<tr>");
                         for c in row {
-                            let _ = write!(out, "<td>{}</td>", escape(c));
+                            let _ = write!(out, "<td>{}</td>", html_text(c));
                         }
                         out.push_str("</tr>\n");
                     }
@@ -151,22 +151,6 @@ main{max-width:50rem;margin:1.5rem auto;padding:0 1rem}\
 h1{font-size:1.5rem;margin:.2rem 0 .6rem}h2{font-size:1.1rem;margin:1.2rem 0 .4rem;border-bottom:1px solid #d5dbe1}\
 table{border-collapse:collapse;width:100%;margin:.4rem 0}th,td{border:1px solid #d5dbe1;padding:.25rem .45rem;text-align:left;vertical-align:top}\
 th{background:#f1f4f7}@media print{main{margin:0;max-width:none}}";
-
-/// Escapes text for HTML (control characters dropped too).
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in printable(text).chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 #[cfg(test)]
 mod tests {
