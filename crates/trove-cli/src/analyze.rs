@@ -1397,10 +1397,6 @@ fn change_text(change: Option<Comparison>, unit: &str) -> String {
     } else {
         "not significant"
     };
-    let p = if c.p_value < 0.001 {
-        "p<0.001".to_owned()
-    } else {
-        format!("p={:.3}", c.p_value)
-    };
+    let p = p_text(c.p_value);
     format!("{:+.1}{unit} ({verdict}, {p})", c.difference)
 }
