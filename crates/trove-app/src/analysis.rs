@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::ops::ControlFlow;
+use std::sync::Arc;
 
 use trove_analytics::analysis::{Analysis, AnalysisParams, Facts, ItemFacts, analyze};
 use trove_analytics::trend::{PeriodKind, PeriodTotal, SharePoint, period_index};
@@ -126,6 +127,28 @@ impl FixCheck {
     }
 }
 
+/// What an analysis reads and how: the items' filter, the origin of the themes counted, and
+/// the parameters. The key of a stored result: the same request on the same data gives the
+/// same analysis.
+#[derive(Debug, Clone, Default)]
+pub struct AnalysisRequest {
+    /// Which items.
+    pub filter: FeedbackFilter,
+    /// Which themes count.
+    pub origin: ThemeOrigin,
+    /// Periods, window and thresholds.
+    pub params: AnalysisParams,
+}
+
+/// An analysis as the pages and read commands get it, with when it was computed.
+#[derive(Debug, Clone)]
+pub struct CurrentAnalysis {
+    /// The result (shared: readers never copy it).
+    pub analysis: Arc<Analysis>,
+    /// When it was computed (unix seconds): pages say "as of".
+    pub computed_at: i64,
+}
+
 impl App {
     /// Reads the matching items' facts (no text) with their themes of `origin`.
     pub fn load_facts(&self, filter: &FeedbackFilter, origin: ThemeOrigin) -> StoreResult<Facts> {
@@ -182,6 +205,17 @@ impl App {
         let facts = self.load_facts(filter, origin)?;
         let values = self.customer_values()?;
         Ok(analyze(&facts, params, &values))
+    }
+
+    /// The analysis of `request` on the data as it is now. Pages and read commands call this,
+    /// never [`App::analyze`], so that how it is kept current (computed once per change of the
+    /// data, stored, read back) lives in one place.
+    pub fn current_analysis(&self, request: &AnalysisRequest) -> StoreResult<CurrentAnalysis> {
+        let analysis = self.analyze(&request.filter, request.origin, &request.params)?;
+        Ok(CurrentAnalysis {
+            analysis: Arc::new(analysis),
+            computed_at: jiff::Timestamp::now().as_second(),
+        })
     }
 
     /// Like [`App::analyze`], and records the run in the store: when, the current taxonomy

@@ -22,7 +22,7 @@ mod workflow;
 
 use std::sync::Arc;
 
-pub use analysis::{FixCheck, NEGATIVE_SENTIMENT, is_negative};
+pub use analysis::{AnalysisRequest, CurrentAnalysis, FixCheck, NEGATIVE_SENTIMENT, is_negative};
 pub use auth::{
     AuthError, MIN_PASSWORD_CHARS, SessionPolicy, SignedIn, form_token, hash_password,
     password_matches, random_token, session_hash,

@@ -232,8 +232,8 @@ impl std::fmt::Debug for ImportHold {
     }
 }
 
-/// Which theme links a read includes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// Which theme links a read includes (by default all of them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ThemeOrigin {
     /// Themes the rule tagger found.
@@ -243,6 +243,7 @@ pub enum ThemeOrigin {
     /// Themes a trained classifier predicted (`trove classify`).
     Model,
     /// All of them: rule, source and model.
+    #[default]
     Any,
 }
 

@@ -10,6 +10,7 @@
 //! request (method, route, status, latency: never a cookie, token, query or password), and a
 //! same-origin check on every state-changing request.
 
+mod chrome;
 mod error;
 mod layers;
 mod limiter;

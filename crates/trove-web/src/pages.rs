@@ -10,6 +10,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use trove_app::{MIN_PASSWORD_CHARS, Room, RoomIssue};
 
+use crate::chrome::Chrome;
 use crate::error::{WebError, message_page};
 use crate::session::{SignedIn, blocking, cleared_cookie, is_local_path, now, session_cookie};
 
@@ -20,7 +21,7 @@ const STYLE: &str = include_str!("../static/trove.css");
 /// password is wrong, so that it does not reveal who has an account.
 const SIGN_IN_REFUSED: &str = "That e-mail and password do not match. Check both and try again.";
 
-fn render(template: &impl Template) -> Result<Html<String>, WebError> {
+pub(crate) fn render(template: &impl Template) -> Result<Html<String>, WebError> {
     template.render().map(Html).map_err(WebError::internal)
 }
 
@@ -163,7 +164,7 @@ fn same_secret(a: &str, b: &str) -> bool {
 }
 
 /// Refuses a form whose token is not the session's.
-fn check_form_token(signed_in: &SignedIn, sent: &str) -> Result<(), WebError> {
+pub(crate) fn check_form_token(signed_in: &SignedIn, sent: &str) -> Result<(), WebError> {
     if same_secret(sent, &signed_in.form_token) {
         Ok(())
     } else {
@@ -297,9 +298,7 @@ pub(crate) async fn setup(
 #[derive(Template)]
 #[template(path = "room.html")]
 struct RoomPage<'a> {
-    user_name: &'a str,
-    role: &'a str,
-    form_token: &'a str,
+    chrome: Chrome,
     room: &'a Room,
     as_of: Option<String>,
 }
@@ -332,9 +331,7 @@ pub(crate) async fn room(
         )
     });
     let page = render(&RoomPage {
-        user_name: &signed_in.user.name,
-        role: signed_in.user.role.as_str(),
-        form_token: &signed_in.form_token,
+        chrome: Chrome::new(&signed_in, "/"),
         room: &room,
         as_of,
     })?;

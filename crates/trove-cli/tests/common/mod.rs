@@ -5,6 +5,8 @@
     reason = "each test file uses a different part of this module"
 )]
 
+pub mod web;
+
 use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -1,0 +1,70 @@
+//! What every signed-in page shares: who is signed in, the sign-out form's token, and the
+//! navigation with the current section marked.
+
+use trove_workflow::model::Role;
+
+use crate::session::SignedIn;
+
+/// The sections of the navigation, in order: (path, label, admins only).
+const SECTIONS: &[(&str, &str, bool)] = &[
+    ("/", "Room", false),
+    ("/ranking", "Chronic issues", false),
+    ("/items", "Feedback", false),
+    ("/cases", "Follow-ups", false),
+    ("/departments", "Departments", false),
+    ("/taxonomy", "Themes", false),
+    ("/lessons", "Lessons", false),
+    ("/imports", "Imports", false),
+    ("/people", "People", true),
+];
+
+/// One link of the navigation.
+pub(crate) struct NavLink {
+    pub(crate) path: &'static str,
+    pub(crate) label: &'static str,
+    /// Whether it is the page's own section (`aria-current="page"`).
+    pub(crate) current: bool,
+}
+
+/// The header of a signed-in page. Templates that extend `page.html` hold it as `chrome`.
+pub(crate) struct Chrome {
+    pub(crate) user_name: String,
+    pub(crate) role: &'static str,
+    /// The session's form token: every form of the page carries it as `csrf`.
+    pub(crate) form_token: String,
+    /// Whether the person may make any change (every role but viewer): a viewer's pages show
+    /// no edit controls. Which change a role may make is decided by the workflow's rules on
+    /// every post, and a page may hide a control the rules would refuse.
+    #[allow(
+        dead_code,
+        reason = "read by the templates of pages with edit controls"
+    )]
+    pub(crate) can_edit: bool,
+    #[allow(dead_code, reason = "read by the templates of admins' controls")]
+    pub(crate) admin: bool,
+    pub(crate) nav: Vec<NavLink>,
+}
+
+impl Chrome {
+    /// The chrome of a page of `section` (one of the navigation's paths) for `signed_in`.
+    pub(crate) fn new(signed_in: &SignedIn, section: &str) -> Self {
+        let role = signed_in.user.role;
+        let admin = role == Role::Admin;
+        Self {
+            user_name: signed_in.user.name.clone(),
+            role: role.as_str(),
+            form_token: signed_in.form_token.clone(),
+            can_edit: role != Role::Viewer,
+            admin,
+            nav: SECTIONS
+                .iter()
+                .filter(|(_, _, admins_only)| admin || !admins_only)
+                .map(|&(path, label, _)| NavLink {
+                    path,
+                    label,
+                    current: path == section,
+                })
+                .collect(),
+        }
+    }
+}
