@@ -10,6 +10,8 @@
 //! request (method, route, status, latency: never a cookie, token, query or password), and a
 //! same-origin check on every state-changing request.
 
+#[allow(dead_code, reason = "the room and the issue pages draw with it")]
+mod charts;
 mod chrome;
 mod error;
 mod layers;
