@@ -430,17 +430,7 @@ impl App {
         let (send, receive) = mpsc::sync_channel::<(Vec<FeedbackItem>, Vec<Vec<RuleTag>>)>(1);
         let mut scratch = crate::TextScratch::default();
         let mut tag = |mut batch: Vec<FeedbackItem>| {
-            let mut tags = Vec::with_capacity(if tagger.is_some() { batch.len() } else { 0 });
-            for item in &mut batch {
-                match tagger {
-                    Some(tagger) => {
-                        let read = tagger.read(item.text.as_str(), &mut scratch);
-                        item.sentiment = read.sentiment;
-                        tags.push(read.tags);
-                    }
-                    None => item.sentiment = scratch.sentiment(item.text.as_str()),
-                }
-            }
+            let tags = read_batch(tagger, &mut scratch, &mut batch);
             (batch, tags)
         };
         let replace = options.replace;
@@ -589,6 +579,48 @@ fn new_report(file: &str, import_run: i64) -> ImportReport {
     }
 }
 
+/// Scores the sentiment of each item of a batch and, with a taxonomy, tags it: the tags of
+/// `batch[i]` are the result's `[i]` (none without a tagger). Every way in (files, the web
+/// form) reads text so.
+pub(crate) fn read_batch(
+    tagger: Option<&crate::CurrentTagger>,
+    scratch: &mut crate::TextScratch,
+    batch: &mut [FeedbackItem],
+) -> Vec<Vec<RuleTag>> {
+    let mut tags = Vec::with_capacity(if tagger.is_some() { batch.len() } else { 0 });
+    for item in batch {
+        match tagger {
+            Some(tagger) => {
+                let read = tagger.read(item.text.as_str(), scratch);
+                item.sentiment = read.sentiment;
+                tags.push(read.tags);
+            }
+            None => item.sentiment = scratch.sentiment(item.text.as_str()),
+        }
+    }
+    tags
+}
+
+/// Stores a batch read by [`read_batch`] in one transaction, as import run `import_run`.
+pub(crate) fn store_batch(
+    store: &dyn Store,
+    batch: &[FeedbackItem],
+    tags: &[Vec<RuleTag>],
+    import_run: i64,
+    tagger: Option<&crate::CurrentTagger>,
+    replace: bool,
+) -> Result<InsertOutcome, StoreError> {
+    match tagger {
+        _ if replace => store.replace_feedback(
+            batch,
+            Some(import_run),
+            tagger.map(|tagger| (tags, tagger.version)),
+        ),
+        Some(tagger) => store.insert_tagged_feedback(batch, Some(import_run), tags, tagger.version),
+        None => store.insert_feedback(batch, Some(import_run)),
+    }
+}
+
 /// What the writer thread stored, and the error that stopped it, if one did.
 struct Written {
     /// The batches committed.
@@ -607,18 +639,7 @@ fn write_batches(
 ) -> Written {
     let mut total = InsertOutcome::default();
     for (batch, tags) in batches {
-        let stored = match tagger {
-            _ if replace => store.replace_feedback(
-                &batch,
-                Some(import_run),
-                tagger.map(|tagger| (tags.as_slice(), tagger.version)),
-            ),
-            Some(tagger) => {
-                store.insert_tagged_feedback(&batch, Some(import_run), &tags, tagger.version)
-            }
-            None => store.insert_feedback(&batch, Some(import_run)),
-        };
-        match stored {
+        match store_batch(store, &batch, &tags, import_run, tagger, replace) {
             Ok(outcome) => {
                 total.inserted += outcome.inserted;
                 total.duplicates += outcome.duplicates;

@@ -12,6 +12,7 @@ mod cues;
 mod date_order;
 mod demo;
 mod discover;
+mod forms;
 mod import;
 mod import_runs;
 mod journey_file;
@@ -38,6 +39,10 @@ pub use demo::{DemoLoadError, DemoReport};
 pub use discover::{
     ClusterTheme, DiscoverError, DiscoverOptions, DiscoveredCluster, Discovery, PeriodCount,
     Promotion, ProposedTerm, RulePreview, Sample, StoredDiscovery, Verdict,
+};
+pub use forms::{
+    Answer, Answered, DEFAULT_TITLE, FormError, MAX_COMMENT_CHARS, MIN_SECONDS_TO_ANSWER, NewForm,
+    ServedForm, form_url, poster_html, qr_png, qr_svg,
 };
 pub use import::{
     ImportError, ImportOptions, ImportReport, RejectReason, RowErrorEntry, SanityStop,

@@ -15,6 +15,7 @@ mod decode;
 mod discovery_runs;
 mod facts;
 mod feedback;
+mod forms;
 mod imports;
 mod journey;
 mod migrate;
@@ -397,6 +398,35 @@ impl Store for PostgresStore {
 
     fn delete_expired_sessions(&self, now: i64, idle_before: i64) -> StoreResult<u64> {
         auth::delete_expired(&mut *self.pool.get()?, now, idle_before)
+    }
+
+    fn create_form(&self, form: &trove_store::FormRecord) -> StoreResult<()> {
+        forms::create(&mut *self.pool.get()?, form)
+    }
+
+    fn form(&self, id: &str) -> StoreResult<Option<trove_store::FormRecord>> {
+        forms::one(&mut *self.pool.get()?, id)
+    }
+
+    fn forms(&self) -> StoreResult<Vec<trove_store::FormRecord>> {
+        forms::list(&mut *self.pool.get()?)
+    }
+
+    fn close_form(&self, id: &str, at: i64) -> StoreResult<bool> {
+        forms::close(&mut *self.pool.get()?, id, at)
+    }
+
+    fn form_import_run(&self, id: &str, day: &str, at: i64) -> StoreResult<i64> {
+        forms::day_run(&mut *self.pool.get()?, id, day, at)
+    }
+
+    fn add_to_import_run(
+        &self,
+        run: i64,
+        totals: &ImportTotals,
+        at: i64,
+    ) -> StoreResult<()> {
+        forms::add_to_run(&mut *self.pool.get()?, run, totals, at)
     }
 }
 

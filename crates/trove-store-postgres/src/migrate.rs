@@ -62,6 +62,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0010_credentials_and_sessions",
         include_str!("../migrations/0010_credentials_and_sessions.sql"),
     ),
+    (
+        14,
+        "0014_feedback_forms",
+        include_str!("../migrations/0014_feedback_forms.sql"),
+    ),
 ];
 
 /// The newest version this program knows.

@@ -10,6 +10,7 @@ mod auth;
 mod decode;
 mod discovery_runs;
 mod facts;
+mod forms;
 mod imports;
 mod migrate;
 mod models;
@@ -820,6 +821,30 @@ impl Store for SqliteStore {
 
     fn delete_expired_sessions(&self, now: i64, idle_before: i64) -> StoreResult<u64> {
         auth::delete_expired(&self.lock(), now, idle_before)
+    }
+
+    fn create_form(&self, form: &trove_store::FormRecord) -> StoreResult<()> {
+        forms::create(&self.lock(), form)
+    }
+
+    fn form(&self, id: &str) -> StoreResult<Option<trove_store::FormRecord>> {
+        forms::one(&self.lock(), id)
+    }
+
+    fn forms(&self) -> StoreResult<Vec<trove_store::FormRecord>> {
+        forms::list(&self.lock())
+    }
+
+    fn close_form(&self, id: &str, at: i64) -> StoreResult<bool> {
+        forms::close(&self.lock(), id, at)
+    }
+
+    fn form_import_run(&self, id: &str, day: &str, at: i64) -> StoreResult<i64> {
+        forms::day_run(&mut self.lock(), id, day, at)
+    }
+
+    fn add_to_import_run(&self, run: i64, totals: &ImportTotals, at: i64) -> StoreResult<()> {
+        forms::add_to_run(&self.lock(), run, totals, at)
     }
 }
 

@@ -65,6 +65,8 @@ macro_rules! contract_suite {
             sessions_are_found_by_hash_touched_and_ended,
             a_new_password_ends_the_persons_sessions,
             expired_and_idle_sessions_are_deleted,
+            forms_are_stored_listed_and_closed_once,
+            a_forms_answers_of_a_day_share_one_import_run,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
@@ -1828,4 +1830,94 @@ pub fn expired_and_idle_sessions_are_deleted(store: &dyn Store) {
     assert_eq!(store.session("old").unwrap(), None);
     assert_eq!(store.session("idle").unwrap(), None);
     assert!(store.session("live").unwrap().is_some());
+}
+
+fn form(id: &str, created_at: i64) -> crate::FormRecord {
+    crate::FormRecord {
+        id: id.into(),
+        secret: format!("secret-of-{id}"),
+        title: "How was your stay?".into(),
+        question: "How likely are you to recommend us to a friend?".into(),
+        source: "lobby-form".into(),
+        touchpoint: "check-in".into(),
+        business_unit: Some("hotels".into()),
+        scale: crate::FormScale::Nps,
+        created_by: "ann@example.com".into(),
+        created_at,
+        closed_at: None,
+    }
+}
+
+pub fn forms_are_stored_listed_and_closed_once(store: &dyn Store) {
+    let first = form("f1a2", 1_000);
+    let second = crate::FormRecord {
+        business_unit: None,
+        scale: crate::FormScale::None,
+        ..form("f3b4", 2_000)
+    };
+    store.create_form(&first).unwrap();
+    store.create_form(&second).unwrap();
+    assert!(store.create_form(&first).is_err(), "a form id is unique");
+    assert_eq!(store.form("f1a2").unwrap(), Some(first.clone()));
+    assert_eq!(store.form("nope").unwrap(), None);
+    assert_eq!(
+        store.forms().unwrap(),
+        vec![second.clone(), first.clone()],
+        "newest first"
+    );
+    assert!(store.close_form("f1a2", 3_000).unwrap());
+    assert!(!store.close_form("f1a2", 4_000).unwrap(), "closed already");
+    assert!(!store.close_form("nope", 4_000).unwrap());
+    assert_eq!(store.form("f1a2").unwrap().unwrap().closed_at, Some(3_000));
+    assert_eq!(store.form("f3b4").unwrap(), Some(second), "others stay open");
+}
+
+pub fn a_forms_answers_of_a_day_share_one_import_run(store: &dyn Store) {
+    store.create_form(&form("f1a2", 1_000)).unwrap();
+    store.create_form(&form("f3b4", 1_000)).unwrap();
+    let monday = store.form_import_run("f1a2", "2026-03-16", 5_000).unwrap();
+    assert_eq!(
+        store.form_import_run("f1a2", "2026-03-16", 6_000).unwrap(),
+        monday
+    );
+    let tuesday = store.form_import_run("f1a2", "2026-03-17", 7_000).unwrap();
+    let other = store.form_import_run("f3b4", "2026-03-16", 5_500).unwrap();
+    assert_ne!(monday, tuesday);
+    assert_ne!(monday, other);
+    assert!(store.form_import_run("nope", "2026-03-16", 5_000).is_err());
+    store
+        .insert_feedback(&[item("lobby-form", "a")], Some(monday))
+        .unwrap();
+    let one = ImportTotals {
+        rows: 1,
+        imported: 1,
+        ..ImportTotals::default()
+    };
+    let repeat = ImportTotals {
+        rows: 1,
+        duplicates: 1,
+        ..ImportTotals::default()
+    };
+    store.add_to_import_run(monday, &one, 5_000).unwrap();
+    store.add_to_import_run(monday, &repeat, 6_500).unwrap();
+    let runs = store.import_runs(10).unwrap();
+    assert_eq!(runs.len(), 3);
+    let run = runs.iter().find(|r| r.id == monday).unwrap();
+    assert_eq!(run.kind, "feedback");
+    assert_eq!(run.source, "lobby-form");
+    assert_eq!(run.file, crate::form_run_file("f1a2", "2026-03-16"));
+    assert_eq!(run.status, ImportStatus::Completed, "nobody holds it, yet it is no interrupted run");
+    assert_eq!(run.started_at, 5_000);
+    assert_eq!(run.finished_at, Some(6_500), "it ends with its last answer");
+    assert_eq!(
+        run.totals,
+        ImportTotals {
+            rows: 2,
+            imported: 1,
+            duplicates: 1,
+            ..ImportTotals::default()
+        }
+    );
+    // Its items can be undone like any import's.
+    assert_eq!(store.delete_import(monday, 8_000).unwrap(), 1);
 }

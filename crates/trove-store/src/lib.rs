@@ -12,6 +12,7 @@ mod auth;
 pub mod contract;
 mod discovery_runs;
 mod error;
+mod forms;
 mod models;
 mod query;
 mod tags;
@@ -23,6 +24,7 @@ pub use analysis_runs::{AnalysisRun, AnalysisRunSummary, NewAnalysisRun};
 pub use auth::{Credential, SessionRecord};
 pub use discovery_runs::{DiscoveryRun, DiscoveryRunSummary, NewDiscoveryRun};
 pub use error::StoreError;
+pub use forms::{FormRecord, FormScale, form_run_file};
 pub use models::{ModelSummary, NewModel, StoredModel};
 pub use query::{
     Dimension, FeedbackFilter, GroupTally, ImportHold, ImportRun, ImportStatus, ImportTotals,
@@ -284,4 +286,26 @@ pub trait Store: Send + Sync {
     /// Deletes the sessions past their absolute expiry at `now`, or idle since before
     /// `idle_before`; returns how many.
     fn delete_expired_sessions(&self, now: i64, idle_before: i64) -> StoreResult<u64>;
+
+    /// Stores a new feedback form (its id must be new).
+    fn create_form(&self, form: &FormRecord) -> StoreResult<()>;
+
+    /// One form, open or closed.
+    fn form(&self, id: &str) -> StoreResult<Option<FormRecord>>;
+
+    /// All forms, newest first.
+    fn forms(&self) -> StoreResult<Vec<FormRecord>>;
+
+    /// Closes a form at `at` (unix seconds); false when it is unknown or closed already
+    /// (then nothing changes).
+    fn close_form(&self, id: &str, at: i64) -> StoreResult<bool>;
+
+    /// The import run that records form `id`'s answers of `day` (`YYYY-MM-DD`, UTC), created
+    /// on the first answer of the day (kind `feedback`, the form's source, status completed,
+    /// started and finished at `at`). One run per form and day however many servers answer.
+    fn form_import_run(&self, id: &str, day: &str, at: i64) -> StoreResult<i64>;
+
+    /// Adds `totals` to an import run's counts and moves its end to `at` (a run that grows
+    /// after it was recorded, like a form's run of the day).
+    fn add_to_import_run(&self, run: i64, totals: &ImportTotals, at: i64) -> StoreResult<()>;
 }
