@@ -12,6 +12,7 @@ mod db;
 mod demo;
 mod discover;
 mod eval;
+mod form;
 mod import;
 mod imports;
 mod loops;
@@ -109,6 +110,8 @@ enum Command {
     Discover(Box<discover::DiscoverArgs>),
     #[command(flatten)]
     Workflow(workflow::WorkflowCommand),
+    /// Public feedback forms (admins): create, list, close, and their QR code and poster.
+    Form(form::FormArgs),
     /// Serve the Customer Room on the web (sign in with a password: `trove user password`).
     Serve(serve::ServeArgs),
     /// Measure Trove's speed and memory on generated data.
@@ -186,6 +189,7 @@ fn access(command: &Command) -> Option<Access> {
         | Command::Tag(_)
         | Command::Classify(_) => Access::ReadItems,
         Command::Imports(args) if !args.deletes() => Access::Read,
+        Command::Form(args) if !args.changes() => Access::Read,
         // Serving a mistyped path must not create an empty database.
         Command::Models(_)
         | Command::Serve(_)
@@ -238,6 +242,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             workflow::run(&db()?, &session, command)
         }
         Command::Serve(args) => serve::run(&db()?, &args),
+        Command::Form(args) => form::run(&db()?, &args, cli.actor.as_deref()),
         Command::Migrate => {
             let url = db()?;
             // Opening applies what is pending; a second call reports that nothing is left.

@@ -16,6 +16,7 @@ const SECTIONS: &[(&str, &str, bool)] = &[
     ("/lessons", "Lessons", false),
     ("/imports", "Imports", false),
     ("/people", "People", true),
+    ("/forms", "Forms", true),
 ];
 
 /// One link of the navigation.

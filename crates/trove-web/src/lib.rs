@@ -14,6 +14,8 @@
 mod charts;
 mod chrome;
 mod error;
+mod feedback_form;
+mod forms;
 mod layers;
 mod limiter;
 mod pages;
@@ -57,6 +59,7 @@ pub(crate) struct Shared {
     /// The one-time setup token while the database has no people; taken when used.
     pub(crate) setup_token: Mutex<Option<String>>,
     pub(crate) limiter: SignInLimiter,
+    pub(crate) form_limiter: feedback_form::FormLimiter,
 }
 
 /// The handlers' state.
@@ -82,6 +85,7 @@ impl Web {
                 options,
                 setup_token: Mutex::new(setup_token),
                 limiter: SignInLimiter::default(),
+                form_limiter: feedback_form::FormLimiter::default(),
             }),
         })
     }
@@ -100,6 +104,10 @@ impl Web {
             .route("/setup/{token}", get(pages::setup_form).post(pages::setup))
             .route("/static/trove.css", get(pages::style))
             .route("/health", get(pages::health))
+            .route("/forms", get(forms::list).post(forms::create))
+            .route("/forms/{id}/close", post(forms::close))
+            .route("/f/{id}", get(feedback_form::show).post(feedback_form::answer).layer(DefaultBodyLimit::max(feedback_form::BODY_LIMIT)))
+            .route("/f/{id}/thanks", get(feedback_form::thanks))
             .fallback(pages::not_found)
             .with_state(self.shared.clone())
             .layer(axum::middleware::from_fn_with_state(
