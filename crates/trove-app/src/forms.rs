@@ -16,8 +16,8 @@ use jiff::Timestamp;
 use jiff::tz::Offset;
 use thiserror::Error;
 use trove_domain::{
-    Attributes, Ces, Channel, Csat, ExternalId, FeedbackItem, FeedbackText, Label, Nps,
-    ReceivedAt, Scores,
+    Attributes, Ces, Channel, Csat, ExternalId, FeedbackItem, FeedbackText, Label, Nps, ReceivedAt,
+    Scores,
 };
 use trove_store::{FormRecord, FormScale, ImportTotals, StoreError};
 use trove_workflow::model::Role;
@@ -153,20 +153,13 @@ impl App {
             Some(unit) => Some(label("business unit", unit)?),
             None => None,
         };
-        if let Some(journey) = self.store().journey()? {
-            let known: Vec<&str> = journey
-                .stages()
-                .iter()
-                .flat_map(|stage| &stage.touchpoints)
-                .map(|touchpoint| touchpoint.id.as_str())
-                .collect();
-            if !known.contains(&touchpoint.as_str()) {
-                return Err(FormError::Invalid(format!(
-                    "the journey has no touchpoint {:?}; its touchpoints are: {}",
-                    touchpoint.as_str(),
-                    known.join(", ")
-                )));
-            }
+        let known = self.journey_touchpoints()?;
+        if !known.is_empty() && !known.iter().any(|id| id == touchpoint.as_str()) {
+            return Err(FormError::Invalid(format!(
+                "the journey has no touchpoint {:?}; its touchpoints are: {}",
+                touchpoint.as_str(),
+                known.join(", ")
+            )));
         }
         let question = short_text("question", &new.question)?;
         let title = match &new.title {
@@ -188,6 +181,19 @@ impl App {
         };
         self.store().create_form(&form)?;
         Ok(form)
+    }
+
+    /// The ids of the journey's touchpoints, in journey order (none without a journey): a
+    /// form's touchpoint must be one of them when a journey is loaded.
+    pub fn journey_touchpoints(&self) -> Result<Vec<String>, FormError> {
+        Ok(self.store().journey()?.map_or_else(Vec::new, |journey| {
+            journey
+                .stages()
+                .iter()
+                .flat_map(|stage| &stage.touchpoints)
+                .map(|touchpoint| touchpoint.id.as_str().to_owned())
+                .collect()
+        }))
     }
 
     /// All forms, newest first (admins only: the list names every form's link).
@@ -326,9 +332,12 @@ fn stamp_key(secret: &str) -> [u8; 32] {
 }
 
 fn signature(secret: &str, issued_at: i64, nonce: &str) -> String {
-    blake3::keyed_hash(&stamp_key(secret), format!("{issued_at}.{nonce}").as_bytes())
-        .to_hex()
-        .to_string()
+    blake3::keyed_hash(
+        &stamp_key(secret),
+        format!("{issued_at}.{nonce}").as_bytes(),
+    )
+    .to_hex()
+    .to_string()
 }
 
 /// A page's stamp: when it was served, a nonce, and their signature with the form's secret.
@@ -548,7 +557,10 @@ pub fn poster_html(form: &FormRecord, url: &str) -> Result<String, FormError> {
     use trove_domain::safe::html_text;
     let svg = qr_svg(url)?;
     // The SVG's own XML declaration does not belong inside HTML.
-    let svg = svg.split_once("?>").map_or(svg.as_str(), |(_, rest)| rest).trim();
+    let svg = svg
+        .split_once("?>")
+        .map_or(svg.as_str(), |(_, rest)| rest)
+        .trim();
     Ok(format!(
         r#"<!doctype html>
 <html lang="en">
@@ -617,17 +629,34 @@ mod tests {
         assert_eq!(check_stamp("other", &good, 1_010), Err(Answered::Stale));
         // Backdating the time breaks the signature.
         let backdated = good.replacen("1000", "900", 1);
-        assert_eq!(check_stamp("s3cret", &backdated, 1_001), Err(Answered::Stale));
+        assert_eq!(
+            check_stamp("s3cret", &backdated, 1_001),
+            Err(Answered::Stale)
+        );
         assert_eq!(check_stamp("s3cret", "", 1_010), Err(Answered::Stale));
         assert_eq!(check_stamp("s3cret", "1.2", 1_010), Err(Answered::Stale));
     }
 
     #[test]
     fn a_score_is_required_in_its_range_when_the_form_asks_for_one() {
-        assert_eq!(scores(FormScale::Nps, Some("0")).unwrap().nps.unwrap().value(), 0);
+        assert_eq!(
+            scores(FormScale::Nps, Some("0"))
+                .unwrap()
+                .nps
+                .unwrap()
+                .value(),
+            0
+        );
         assert!(scores(FormScale::Nps, Some("11")).is_err());
         assert!(scores(FormScale::Csat, Some("0")).is_err());
-        assert_eq!(scores(FormScale::Ces, Some("7")).unwrap().ces.unwrap().value(), 7);
+        assert_eq!(
+            scores(FormScale::Ces, Some("7"))
+                .unwrap()
+                .ces
+                .unwrap()
+                .value(),
+            7
+        );
         assert!(scores(FormScale::Ces, None).is_err());
         assert!(scores(FormScale::None, Some("5")).unwrap().is_empty());
     }
@@ -641,12 +670,20 @@ mod tests {
             ..Answer::default()
         };
         let item = build_item(&nps, &answer, "ab", 10).unwrap();
-        assert!(!item.text.as_str().contains("jo@example.org"), "{}", item.text.as_str());
+        assert!(
+            !item.text.as_str().contains("jo@example.org"),
+            "{}",
+            item.text.as_str()
+        );
         assert_eq!(item.attributes.get("contact_email"), None);
         assert_eq!(item.channel, Channel::WebForm);
         assert_eq!(item.external_id.as_str(), "form-ab");
         answer.email = "jo@example.org".into();
-        assert!(build_item(&nps, &answer, "ab", 10).unwrap_err().contains("tick"));
+        assert!(
+            build_item(&nps, &answer, "ab", 10)
+                .unwrap_err()
+                .contains("tick")
+        );
         answer.consent = true;
         let item = build_item(&nps, &answer, "ab", 10).unwrap();
         assert_eq!(item.attributes.get("contact_email"), Some("jo@example.org"));

@@ -246,7 +246,14 @@ fn print_table(forms: &[FormRecord]) {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED);
     table.set_header([
-        "id", "status", "title", "score", "source", "touchpoint", "unit", "created",
+        "id",
+        "status",
+        "title",
+        "score",
+        "source",
+        "touchpoint",
+        "unit",
+        "created",
     ]);
     for form in forms {
         let day = |at: i64| {

@@ -37,7 +37,15 @@ fn attempt(db: &Path, args: &[&str]) -> (bool, String) {
 
 fn set_password(db: &Path, email: &str) {
     let mut child = Command::new(TROVE)
-        .args(["user", "password", email, "--password-stdin", "--as", ADMIN, "--db"])
+        .args([
+            "user",
+            "password",
+            email,
+            "--password-stdin",
+            "--as",
+            ADMIN,
+            "--db",
+        ])
         .arg(db)
         .stdin(std::process::Stdio::piped())
         .spawn()
@@ -69,10 +77,15 @@ fn stored_items(db: &Path) -> Vec<trove_domain::StoredFeedback> {
 fn a_stranger_answers_a_form_and_the_answer_is_stored_like_an_import() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("form.db");
-    ok(&db, &["user", "add", ADMIN, "--name", "Ann", "--role", "admin"]);
     ok(
         &db,
-        &["user", "add", VIEWER, "--name", "Vic", "--role", "viewer", "--as", ADMIN],
+        &["user", "add", ADMIN, "--name", "Ann", "--role", "admin"],
+    );
+    ok(
+        &db,
+        &[
+            "user", "add", VIEWER, "--name", "Vic", "--role", "viewer", "--as", ADMIN,
+        ],
     );
     set_password(&db, ADMIN);
     set_password(&db, VIEWER);
@@ -80,9 +93,20 @@ fn a_stranger_answers_a_form_and_the_answer_is_stored_like_an_import() {
 
     // Only an admin creates forms on the command line.
     let create = [
-        "form", "create", "--source", "gate-form", "--touchpoint", "boarding", "--business-unit",
-        "domestic", "--score", "nps", "--question", "How likely are you to recommend us?",
-        "--title", "How was your flight?",
+        "form",
+        "create",
+        "--source",
+        "gate-form",
+        "--touchpoint",
+        "boarding",
+        "--business-unit",
+        "domestic",
+        "--score",
+        "nps",
+        "--question",
+        "How likely are you to recommend us?",
+        "--title",
+        "How was your flight?",
     ];
     let (done, error) = attempt(&db, &[&create[..], &["--as", VIEWER]].concat());
     assert!(!done && error.contains("only an admin"), "{error}");
@@ -104,11 +128,20 @@ fn a_stranger_answers_a_form_and_the_answer_is_stored_like_an_import() {
     let page = server.get(&path, None);
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("How likely are you to recommend us?"));
-    assert_eq!(page.body.matches("type=\"radio\" name=\"score\"").count(), 11);
-    assert!(page.body.contains("0 = not at all likely") && page.body.contains("10 = extremely likely"));
+    assert_eq!(
+        page.body.matches("type=\"radio\" name=\"score\"").count(),
+        11
+    );
+    assert!(
+        page.body.contains("0 = not at all likely") && page.body.contains("10 = extremely likely")
+    );
     assert!(!page.body.contains("<script"));
     // Three more pages: for a repeat, the honeypot and a fast answer.
-    let (first, honey, fast) = (stamp(&page), stamp(&server.get(&path, None)), stamp(&server.get(&path, None)));
+    let (first, honey, fast) = (
+        stamp(&page),
+        stamp(&server.get(&path, None)),
+        stamp(&server.get(&path, None)),
+    );
     assert_ne!(first, honey, "each page has its own stamp");
 
     // Too fast: nothing stored, the form asks again.
@@ -116,7 +149,9 @@ fn a_stranger_answers_a_form_and_the_answer_is_stored_like_an_import() {
         format!(
             "stamp={}&score=3&comment={}&email={}&consent=yes{extra}",
             encode(stamp),
-            encode("My flight was delayed three hours and nobody told us. Write to jo.doe@example.org"),
+            encode(
+                "My flight was delayed three hours and nobody told us. Write to jo.doe@example.org"
+            ),
             encode("jo.doe@example.org"),
         )
     };
@@ -127,9 +162,16 @@ fn a_stranger_answers_a_form_and_the_answer_is_stored_like_an_import() {
 
     std::thread::sleep(Duration::from_millis(3_100));
     // The honeypot filled: thanked, nothing stored.
-    let trapped = server.post(&path, None, &answer(&honey, "&website=http%3A%2F%2Fspam.example"));
+    let trapped = server.post(
+        &path,
+        None,
+        &answer(&honey, "&website=http%3A%2F%2Fspam.example"),
+    );
     assert_eq!(trapped.status, 303);
-    assert!(stored_items(&db).is_empty(), "a honeypot answer stores nothing");
+    assert!(
+        stored_items(&db).is_empty(),
+        "a honeypot answer stores nothing"
+    );
     // A cross-site post is refused before anything else.
     let forged = server.send(
         "POST",
@@ -169,7 +211,11 @@ fn a_stranger_answers_a_form_and_the_answer_is_stored_like_an_import() {
         Some("jo.doe@example.org"),
         "the address given with consent is kept for a reply"
     );
-    assert!(item.sentiment.is_some_and(|s| s < 0.0), "{:?}", item.sentiment);
+    assert!(
+        item.sentiment.is_some_and(|s| s < 0.0),
+        "{:?}",
+        item.sentiment
+    );
     let store = trove_store_sqlite::SqliteStore::open(&db).unwrap();
     let themes: Vec<String> = store
         .item_tags(items[0].id)
@@ -185,7 +231,12 @@ fn a_stranger_answers_a_form_and_the_answer_is_stored_like_an_import() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|run| run["file"].as_str().unwrap().starts_with(&format!("web form {id}")))
+        .find(|run| {
+            run["file"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("web form {id}"))
+        })
         .expect("the form's run of the day");
     assert_eq!(run["source"], "gate-form");
     assert_eq!(run["status"], "completed");
@@ -197,9 +248,7 @@ fn a_stranger_answers_a_form_and_the_answer_is_stored_like_an_import() {
     let vic = server.sign_in(VIEWER, PASSWORD).session();
     assert_eq!(server.get("/forms", Some(&vic)).status, 403);
     let vic_token = server.get("/", Some(&vic)).form_token();
-    let by_viewer = format!(
-        "csrf={vic_token}&question=Q&score=csat&source=s&touchpoint=t&title="
-    );
+    let by_viewer = format!("csrf={vic_token}&question=Q&score=csat&source=s&touchpoint=t&title=");
     assert_eq!(server.post("/forms", Some(&vic), &by_viewer).status, 403);
     let ann = server.sign_in(ADMIN, PASSWORD).session();
     let forms = server.get("/forms", Some(&ann));
@@ -223,12 +272,25 @@ fn a_stranger_answers_a_form_and_the_answer_is_stored_like_an_import() {
     assert_eq!(csat["scale"], "csat");
     let csat_path = csat["path"].as_str().unwrap().to_owned();
     let csat_page = server.get(&csat_path, None);
-    assert_eq!(csat_page.body.matches("type=\"radio\" name=\"score\"").count(), 5);
+    assert_eq!(
+        csat_page
+            .body
+            .matches("type=\"radio\" name=\"score\"")
+            .count(),
+        5
+    );
 
-    let closed = server.post(&format!("/forms/{id}/close"), Some(&ann), &format!("csrf={token}"));
+    let closed = server.post(
+        &format!("/forms/{id}/close"),
+        Some(&ann),
+        &format!("csrf={token}"),
+    );
     assert_eq!(closed.status, 303, "{}", closed.body);
     let gone = server.get(&path, None);
-    assert_eq!(gone.status, 404, "a closed form is not found, not a sign-in page");
+    assert_eq!(
+        gone.status, 404,
+        "a closed form is not found, not a sign-in page"
+    );
     assert!(gone.body.contains("This form is not available"));
     assert_eq!(server.post(&path, None, &answer(&first, "")).status, 404);
     assert_eq!(server.get("/f/0123456789abcdef01234567", None).status, 404);
@@ -245,30 +307,68 @@ fn a_stranger_answers_a_form_and_the_answer_is_stored_like_an_import() {
     ok(
         &db,
         &[
-            "form", "qr", &id, "--format", "png", "--base-url", "https://feedback.example.com/",
-            "-o", png.to_str().unwrap(), "--as", ADMIN,
+            "form",
+            "qr",
+            &id,
+            "--format",
+            "png",
+            "--base-url",
+            "https://feedback.example.com/",
+            "-o",
+            png.to_str().unwrap(),
+            "--as",
+            ADMIN,
         ],
     );
-    assert_eq!(decode_qr(&png), format!("https://feedback.example.com/f/{id}"));
+    assert_eq!(
+        decode_qr(&png),
+        format!("https://feedback.example.com/f/{id}")
+    );
     let svg = ok(
         &db,
-        &["form", "qr", &id, "--base-url", "https://feedback.example.com", "--as", ADMIN],
+        &[
+            "form",
+            "qr",
+            &id,
+            "--base-url",
+            "https://feedback.example.com",
+            "--as",
+            ADMIN,
+        ],
     );
     assert!(svg.contains("<svg"), "{svg}");
     let poster = dir.path().join("poster.html");
     ok(
         &db,
         &[
-            "form", "poster", &id, "--base-url", "https://feedback.example.com", "-o",
-            poster.to_str().unwrap(), "--as", ADMIN,
+            "form",
+            "poster",
+            &id,
+            "--base-url",
+            "https://feedback.example.com",
+            "-o",
+            poster.to_str().unwrap(),
+            "--as",
+            ADMIN,
         ],
     );
     let poster = std::fs::read_to_string(poster).unwrap();
-    assert!(poster.contains("How was your flight?") && poster.contains("How likely are you to recommend us?"));
+    assert!(
+        poster.contains("How was your flight?")
+            && poster.contains("How likely are you to recommend us?")
+    );
     assert!(poster.contains("size: A4") && poster.contains("<svg"));
     let (done, error) = attempt(
         &db,
-        &["form", "qr", &id, "--base-url", "https://x.example", "--as", VIEWER],
+        &[
+            "form",
+            "qr",
+            &id,
+            "--base-url",
+            "https://x.example",
+            "--as",
+            VIEWER,
+        ],
     );
     assert!(!done && error.contains("only an admin"), "{error}");
 }

@@ -420,12 +420,7 @@ impl Store for PostgresStore {
         forms::day_run(&mut *self.pool.get()?, id, day, at)
     }
 
-    fn add_to_import_run(
-        &self,
-        run: i64,
-        totals: &ImportTotals,
-        at: i64,
-    ) -> StoreResult<()> {
+    fn add_to_import_run(&self, run: i64, totals: &ImportTotals, at: i64) -> StoreResult<()> {
         forms::add_to_run(&mut *self.pool.get()?, run, totals, at)
     }
 }

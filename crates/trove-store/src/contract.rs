@@ -1869,7 +1869,11 @@ pub fn forms_are_stored_listed_and_closed_once(store: &dyn Store) {
     assert!(!store.close_form("f1a2", 4_000).unwrap(), "closed already");
     assert!(!store.close_form("nope", 4_000).unwrap());
     assert_eq!(store.form("f1a2").unwrap().unwrap().closed_at, Some(3_000));
-    assert_eq!(store.form("f3b4").unwrap(), Some(second), "others stay open");
+    assert_eq!(
+        store.form("f3b4").unwrap(),
+        Some(second),
+        "others stay open"
+    );
 }
 
 pub fn a_forms_answers_of_a_day_share_one_import_run(store: &dyn Store) {
@@ -1906,7 +1910,11 @@ pub fn a_forms_answers_of_a_day_share_one_import_run(store: &dyn Store) {
     assert_eq!(run.kind, "feedback");
     assert_eq!(run.source, "lobby-form");
     assert_eq!(run.file, crate::form_run_file("f1a2", "2026-03-16"));
-    assert_eq!(run.status, ImportStatus::Completed, "nobody holds it, yet it is no interrupted run");
+    assert_eq!(
+        run.status,
+        ImportStatus::Completed,
+        "nobody holds it, yet it is no interrupted run"
+    );
     assert_eq!(run.started_at, 5_000);
     assert_eq!(run.finished_at, Some(6_500), "it ends with its last answer");
     assert_eq!(

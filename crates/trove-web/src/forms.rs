@@ -44,14 +44,15 @@ struct FormsPage<'a> {
     forms: &'a [FormRecord],
     draft: &'a CreateForm,
     scales: [(&'static str, &'static str); 4],
+    /// The journey's touchpoint ids, offered as the touchpoint's choices.
+    touchpoints: &'a [String],
     error: Option<&'a str>,
 }
 
 impl FormsPage<'_> {
     fn day(&self, at: &i64) -> String {
-        jiff::Timestamp::from_second(*at).map_or(at.to_string(), |t| {
-            t.strftime("%Y-%m-%d").to_string()
-        })
+        jiff::Timestamp::from_second(*at)
+            .map_or(at.to_string(), |t| t.strftime("%Y-%m-%d").to_string())
     }
 }
 
@@ -80,12 +81,17 @@ async fn page(
 ) -> Result<Response, WebError> {
     let app = state.app.clone();
     let actor = signed_in.user.email.clone();
-    let forms = blocking(move || app.forms(&actor)).await?;
+    let (forms, touchpoints) = blocking(move || {
+        let forms = app.forms(&actor)?;
+        Ok::<_, FormError>((forms, app.journey_touchpoints()?))
+    })
+    .await?;
     let page = render(&FormsPage {
         chrome: Chrome::new(signed_in, "/forms"),
         forms: &forms,
         draft,
         scales: SCALES,
+        touchpoints: &touchpoints,
         error,
     })?;
     Ok((status, page).into_response())
@@ -124,7 +130,14 @@ pub(crate) async fn create(
     admin_only(&signed_in)?;
     let Some(scale) = FormScale::parse(&form.score) else {
         let why = "Pick a score scale.";
-        return page(&state, &signed_in, StatusCode::UNPROCESSABLE_ENTITY, &form, Some(why)).await;
+        return page(
+            &state,
+            &signed_in,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &form,
+            Some(why),
+        )
+        .await;
     };
     let new = NewForm {
         source: form.source.clone(),
@@ -143,7 +156,14 @@ pub(crate) async fn create(
         Ok(_) => Ok(Redirect::to("/forms").into_response()),
         Err(error) => {
             let why = refusal(error)?;
-            page(&state, &signed_in, StatusCode::UNPROCESSABLE_ENTITY, &form, Some(&why)).await
+            page(
+                &state,
+                &signed_in,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form,
+                Some(&why),
+            )
+            .await
         }
     }
 }
@@ -177,7 +197,14 @@ pub(crate) async fn close(
                 score: "nps".to_owned(),
                 ..CreateForm::default()
             };
-            page(&state, &signed_in, StatusCode::UNPROCESSABLE_ENTITY, &draft, Some(&why)).await
+            page(
+                &state,
+                &signed_in,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &draft,
+                Some(&why),
+            )
+            .await
         }
     }
 }

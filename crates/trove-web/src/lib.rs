@@ -106,7 +106,12 @@ impl Web {
             .route("/health", get(pages::health))
             .route("/forms", get(forms::list).post(forms::create))
             .route("/forms/{id}/close", post(forms::close))
-            .route("/f/{id}", get(feedback_form::show).post(feedback_form::answer).layer(DefaultBodyLimit::max(feedback_form::BODY_LIMIT)))
+            .route(
+                "/f/{id}",
+                get(feedback_form::show)
+                    .post(feedback_form::answer)
+                    .layer(DefaultBodyLimit::max(feedback_form::BODY_LIMIT)),
+            )
             .route("/f/{id}/thanks", get(feedback_form::thanks))
             .fallback(pages::not_found)
             .with_state(self.shared.clone())
