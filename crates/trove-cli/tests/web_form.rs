@@ -295,6 +295,10 @@ fn a_stranger_answers_a_form_and_the_answer_is_stored_like_an_import() {
     assert_eq!(server.post(&path, None, &answer(&first, "")).status, 404);
     assert_eq!(server.get("/f/0123456789abcdef01234567", None).status, 404);
 
+    // A body over the form's limit (32 KiB) is refused before it is read.
+    let huge = format!("stamp=x&score=4&comment={}", "a".repeat(40 * 1024));
+    assert_eq!(server.post(&csat_path, None, &huge).status, 413);
+
     // Hammering: one address is limited.
     let statuses: Vec<u16> = (0..25)
         .map(|_| server.post(&csat_path, None, "stamp=x&score=4").status)
