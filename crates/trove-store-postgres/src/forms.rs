@@ -104,7 +104,9 @@ pub(crate) fn day_run(client: &mut Client, id: &str, day: &str, at: i64) -> Stor
     };
     if let Some(row) = tx
         .query_opt(
-            "SELECT import_run_id FROM feedback_form_runs WHERE form_id = $1 AND day = $2",
+            // A run whose items were deleted (`trove imports delete`) takes no more.
+            "SELECT r.id FROM feedback_form_runs f JOIN import_runs r ON r.id = f.import_run_id
+             WHERE f.form_id = $1 AND f.day = $2 AND r.deleted_at IS NULL",
             &[&id, &day],
         )
         .map_err(|e| db_error(context, e))?
@@ -120,7 +122,8 @@ pub(crate) fn day_run(client: &mut Client, id: &str, day: &str, at: i64) -> Stor
         .map_err(|e| db_error(context, e))?;
     let run: i64 = get(&row, 0, context)?;
     tx.execute(
-        "INSERT INTO feedback_form_runs (form_id, day, import_run_id) VALUES ($1, $2, $3)",
+        "INSERT INTO feedback_form_runs (form_id, day, import_run_id) VALUES ($1, $2, $3)
+         ON CONFLICT (form_id, day) DO UPDATE SET import_run_id = excluded.import_run_id",
         &[&id, &day, &run],
     )
     .map_err(|e| db_error(context, e))?;

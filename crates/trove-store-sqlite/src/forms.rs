@@ -110,9 +110,11 @@ pub(crate) fn day_run(
     let tx = connection
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(|e| db_error(context, e))?;
+    // A run whose items were deleted (`trove imports delete`) takes no more: a new one does.
     let known: Option<i64> = tx
         .query_row(
-            "SELECT import_run_id FROM feedback_form_runs WHERE form_id = ?1 AND day = ?2",
+            "SELECT r.id FROM feedback_form_runs f JOIN import_runs r ON r.id = f.import_run_id
+             WHERE f.form_id = ?1 AND f.day = ?2 AND r.deleted_at IS NULL",
             params![id, day],
             |row| row.get(0),
         )
@@ -138,7 +140,8 @@ pub(crate) fn day_run(
     .map_err(|e| db_error(context, e))?;
     let run = tx.last_insert_rowid();
     tx.execute(
-        "INSERT INTO feedback_form_runs (form_id, day, import_run_id) VALUES (?1, ?2, ?3)",
+        "INSERT INTO feedback_form_runs (form_id, day, import_run_id) VALUES (?1, ?2, ?3)
+         ON CONFLICT (form_id, day) DO UPDATE SET import_run_id = excluded.import_run_id",
         params![id, day, run],
     )
     .map_err(|e| db_error(context, e))?;

@@ -1926,6 +1926,13 @@ pub fn a_forms_answers_of_a_day_share_one_import_run(store: &dyn Store) {
             ..ImportTotals::default()
         }
     );
-    // Its items can be undone like any import's.
+    // Its items can be undone like any import's; the day's next answer starts a new run.
     assert_eq!(store.delete_import(monday, 8_000).unwrap(), 1);
+    let after = store.form_import_run("f1a2", "2026-03-16", 9_000).unwrap();
+    assert_ne!(after, monday, "a deleted run takes no more answers");
+    assert_eq!(
+        store.form_import_run("f1a2", "2026-03-16", 9_500).unwrap(),
+        after
+    );
+    assert_eq!(store.import_runs(10).unwrap().len(), 4);
 }

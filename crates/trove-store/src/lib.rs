@@ -302,7 +302,8 @@ pub trait Store: Send + Sync {
 
     /// The import run that records form `id`'s answers of `day` (`YYYY-MM-DD`, UTC), created
     /// on the first answer of the day (kind `feedback`, the form's source, status completed,
-    /// started and finished at `at`). One run per form and day however many servers answer.
+    /// started and finished at `at`), or anew when that run's items were deleted. One run per
+    /// form and day however many servers answer.
     fn form_import_run(&self, id: &str, day: &str, at: i64) -> StoreResult<i64>;
 
     /// Adds `totals` to an import run's counts and moves its end to `at` (a run that grows
