@@ -254,6 +254,13 @@ fn a_stranger_answers_a_form_and_the_answer_is_stored_like_an_import() {
     let forms = server.get("/forms", Some(&ann));
     assert_eq!(forms.status, 200, "{}", forms.body);
     assert!(forms.body.contains(&path) && forms.body.contains("How was your flight?"));
+    assert!(
+        forms.body.contains(
+            "/items?channel=web_form&#38;source=gate-form&#38;touchpoint=boarding&#38;bu=domestic"
+        ),
+        "a form links to its answers: {}",
+        forms.body
+    );
     let token = forms.form_token();
     let new_form = format!(
         "csrf={token}&title=&question={}&score=csat&source=desk-form&touchpoint=check-in&business_unit=",

@@ -14,7 +14,7 @@ use trove_workflow::model::Role;
 use crate::chrome::Chrome;
 use crate::error::WebError;
 use crate::pages::{check_form_token, render};
-use crate::session::{SignedIn, blocking, now};
+use crate::session::{SignedIn, blocking, encode_query_value, now};
 
 const ADMINS_ONLY: &str = "Only admins manage the feedback forms.";
 
@@ -50,6 +50,20 @@ struct FormsPage<'a> {
 }
 
 impl FormsPage<'_> {
+    /// The drill-down of the web-form answers with this form's source, touchpoint and business
+    /// unit (other forms that share all three are included).
+    fn answers(&self, form: &FormRecord) -> String {
+        let mut link = format!(
+            "/items?channel=web_form&source={}&touchpoint={}",
+            encode_query_value(&form.source),
+            encode_query_value(&form.touchpoint)
+        );
+        if let Some(unit) = &form.business_unit {
+            link.push_str(&format!("&bu={}", encode_query_value(unit)));
+        }
+        link
+    }
+
     fn day(&self, at: &i64) -> String {
         jiff::Timestamp::from_second(*at)
             .map_or(at.to_string(), |t| t.strftime("%Y-%m-%d").to_string())
