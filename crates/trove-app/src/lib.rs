@@ -49,7 +49,11 @@ pub use import::{
 };
 pub use import_runs::{DeleteImportError, DeletedImport};
 pub use journey_file::{journey_to_toml, parse_journey};
-pub use room::{Room, RoomIssue, RoomRun, RoomStage};
+pub use room::{
+    Compare, DepartmentLoad, Kpi, Mover, RoomAlert, RoomAnnouncement, RoomChoices, RoomError,
+    RoomFix, RoomIssue, RoomPeriod, RoomQuery, RoomScope, RoomStage, RoomVerbatim, RoomView,
+    ScoreMove, TrendMonth, day_text,
+};
 pub use summary::{LongPeriod, Summary, roll_up_months};
 pub use taxonomy::{
     CurrentTagger, ReadText, TagReport, TaxonomyLoad, TaxonomyLoadError, TextScratch,

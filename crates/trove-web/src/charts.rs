@@ -41,7 +41,13 @@ pub(crate) enum Unit {
     /// A score in points with its sign (NPS): `+12.3`, `-4.0`.
     Points,
     /// A count: `18,978`. The axis starts at zero.
+    #[allow(
+        dead_code,
+        reason = "for volume charts; the room draws shares and scores"
+    )]
     Count,
+    /// A value already in percent (a CSAT top-2-box share): 73.7 reads `73.7%`.
+    Percent,
 }
 
 impl Unit {
@@ -50,6 +56,7 @@ impl Unit {
         match self {
             Self::Share => format!("{:.1}%", value * 100.0),
             Self::Points => format!("{value:+.1}"),
+            Self::Percent => format!("{value:.1}%"),
             Self::Count => {
                 // A count is whole and not negative by construction; round what came in.
                 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
@@ -547,6 +554,7 @@ mod tests {
         assert_eq!(Unit::Points.format(12.34), "+12.3");
         assert_eq!(Unit::Points.format(-4.0), "-4.0");
         assert_eq!(Unit::Count.format(18_978.0), "18,978");
+        assert_eq!(Unit::Percent.format(73.66), "73.7%");
     }
 
     #[test]

@@ -10,7 +10,6 @@
 //! request (method, route, status, latency: never a cookie, token, query or password), and a
 //! same-origin check on every state-changing request.
 
-#[allow(dead_code, reason = "the room and the issue pages draw with it")]
 mod charts;
 mod chrome;
 mod error;
@@ -19,6 +18,7 @@ mod forms;
 mod layers;
 mod limiter;
 mod pages;
+mod room;
 mod session;
 
 use std::future::Future;
@@ -98,7 +98,7 @@ impl Web {
     /// The routes with every protection layered on.
     pub fn router(&self) -> Router {
         Router::new()
-            .route("/", get(pages::room))
+            .route("/", get(room::room))
             .route("/signin", get(pages::signin_form).post(pages::signin))
             .route("/signout", post(pages::signout))
             .route("/setup/{token}", get(pages::setup_form).post(pages::setup))

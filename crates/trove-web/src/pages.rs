@@ -1,4 +1,4 @@
-//! The pages: sign-in, sign-out, the first admin's setup, the room, the style sheet.
+//! The pages: sign-in, sign-out, the first admin's setup, the style sheet.
 
 use std::net::SocketAddr;
 
@@ -8,9 +8,8 @@ use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use trove_app::{MIN_PASSWORD_CHARS, Room, RoomIssue};
+use trove_app::MIN_PASSWORD_CHARS;
 
-use crate::chrome::Chrome;
 use crate::error::{WebError, message_page};
 use crate::session::{SignedIn, blocking, cleared_cookie, is_local_path, now, session_cookie};
 
@@ -293,47 +292,4 @@ pub(crate) async fn setup(
     .await?;
     tracing::info!("the first admin was created through the setup link");
     Ok(signed_in_response(&state, &signed_in.token, "/"))
-}
-
-#[derive(Template)]
-#[template(path = "room.html")]
-struct RoomPage<'a> {
-    chrome: Chrome,
-    room: &'a Room,
-    as_of: Option<String>,
-}
-
-impl RoomPage<'_> {
-    /// A count as people read it: `18,978`.
-    fn count(&self, n: &u64) -> String {
-        trove_analytics::chronic::thousands(*n)
-    }
-
-    fn impact(&self, issue: &RoomIssue) -> String {
-        issue.nps_impact.map_or_else(
-            || "not measured".to_owned(),
-            |points| format!("{points:+.1} NPS points"),
-        )
-    }
-}
-
-/// `GET /`: the Customer Room.
-pub(crate) async fn room(
-    State(state): State<crate::State>,
-    signed_in: SignedIn,
-) -> Result<Response, WebError> {
-    let app = state.app.clone();
-    let room = blocking(move || app.room()).await?;
-    let as_of = room.run.as_ref().map(|run| {
-        jiff::Timestamp::from_second(run.created_at).map_or_else(
-            |_| run.created_at.to_string(),
-            |t| t.strftime("%Y-%m-%d %H:%M UTC").to_string(),
-        )
-    });
-    let page = render(&RoomPage {
-        chrome: Chrome::new(&signed_in, "/"),
-        room: &room,
-        as_of,
-    })?;
-    Ok(page.into_response())
 }
