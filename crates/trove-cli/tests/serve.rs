@@ -62,11 +62,11 @@ fn the_room_on_the_demo_is_behind_sign_in_and_refuses_forged_changes() {
     assert_eq!(again.status, 404, "the setup link works once");
     assert_eq!(server.get(&setup, None).status, 404);
 
-    // Before any analysis, the room says how to make one.
+    // Before any recorded analysis, the room analyses what it shows.
     let before = server.get("/", Some(&first_session));
     assert_eq!(before.status, 200, "{}", before.body);
     assert!(
-        before.body.contains("No analysis is recorded yet"),
+        before.body.contains("Chronic issues over"),
         "{}",
         before.body
     );
@@ -108,7 +108,7 @@ fn the_room_on_the_demo_is_behind_sign_in_and_refuses_forged_changes() {
     let company = trove_demo::generate(&trove_demo::DemoConfig::default()).unwrap();
     let mut last = 0;
     for stage in company.journey.stages() {
-        let heading = format!("<h2>{}</h2>", escaped(stage.name.as_str()));
+        let heading = format!("<h3>{}</h3>", escaped(stage.name.as_str()));
         let at = room
             .body
             .find(&heading)
@@ -123,8 +123,11 @@ fn the_room_on_the_demo_is_behind_sign_in_and_refuses_forged_changes() {
     for planted in company.truth.chronic() {
         let theme = company.themes.iter().find(|t| t.id == planted.id).unwrap();
         assert!(
-            room.body
-                .contains(&format!("<h3>{}</h3>", escaped(theme.name.as_str()))),
+            room.body.contains(&format!(
+                "<a href=\"/themes/{}\">{}</a>",
+                theme.id.as_str(),
+                escaped(theme.name.as_str())
+            )),
             "the planted chronic issue {} is in the room",
             planted.id
         );
