@@ -328,6 +328,9 @@ pub struct RoomStage {
     pub issues: Vec<RoomIssue>,
     /// The leading indicators of the issues placed here.
     pub kpis: Vec<Kpi>,
+    /// Items of the period carrying a theme placed at this stage (each item once): what the
+    /// drill-down's `stage` selects.
+    pub mentions: u64,
     /// Fresh verbatims.
     pub verbatims: Vec<RoomVerbatim>,
 }
@@ -548,6 +551,7 @@ impl App {
                 score,
                 issues: issues.get(&id).cloned().unwrap_or_default(),
                 kpis: kpis(state, places, &id),
+                mentions: 0,
                 verbatims: Vec::new(),
                 id,
             });
@@ -571,12 +575,27 @@ impl App {
                 themes.into_iter().map(move |t| (t, i))
             })
             .collect();
+        let column: HashMap<&str, usize> = view
+            .stages
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.as_str(), i))
+            .collect();
         let filter = view.scope.filter(Some(&view.scope.period));
         // The newest items per stage, by (received, id), with the theme that placed them.
         let mut newest: Vec<Vec<(i64, i64, String)>> = vec![Vec::new(); view.stages.len()];
+        let mut mentions = vec![0u64; view.stages.len()];
         self.store()
             .scan_item_themes(&filter, ThemeOrigin::Any, 10_000, &mut |page| {
                 for item in page {
+                    let stages: HashSet<usize> = item
+                        .themes
+                        .iter()
+                        .filter_map(|t| column.get(places.stage(t)?).copied())
+                        .collect();
+                    for stage in stages {
+                        mentions[stage] += 1;
+                    }
                     let mut seen = HashSet::new();
                     for theme in &item.themes {
                         if let Some(&stage) = wanted.get(theme)
@@ -591,6 +610,9 @@ impl App {
                 }
                 ControlFlow::Continue(())
             })?;
+        for (stage, count) in view.stages.iter_mut().zip(mentions) {
+            stage.mentions = count;
+        }
         let ids: HashSet<i64> = newest.iter().flatten().map(|(_, id, _)| *id).collect();
         let texts = self.texts_of(&filter, &ids)?;
         for (stage, picked) in view.stages.iter_mut().zip(newest) {

@@ -1,8 +1,8 @@
 //! End-to-end: the Customer Room (`GET /`) of `trove serve` on a demo database, over real HTTP.
 //! The filter in the URL changes the figures; every stage is shown in journey order; every
-//! issue's count links to a drill-down whose query selects exactly that many items (counted
-//! here straight from the store, the way the drill-down counts: items, not mentions, a theme
-//! with its descendants); a viewer sees no edit control.
+//! count links to a drill-down whose query selects exactly that many items (counted here
+//! straight from the store, the way the drill-down counts: items, not mentions, a theme with
+//! its descendants, a stage by its themes' placement); a viewer sees no edit control.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -77,46 +77,78 @@ fn day_start(day: &str) -> i64 {
         .as_second()
 }
 
-/// The items a drill-down query selects, counted from the store: each item once if it
-/// carries the theme or one of its descendants, in `[from, to)`, in the business unit.
-fn drill_down_count(store: &SqliteStore, query: &HashMap<String, String>) -> u64 {
-    let theme = &query["theme"];
-    let parents: HashMap<String, Option<String>> = store
-        .theme_records()
-        .unwrap()
-        .into_iter()
-        .map(|t| {
+/// Each theme's parent and own stage, from the store.
+struct Themes(HashMap<String, (Option<String>, Option<String>)>);
+
+impl Themes {
+    fn load(store: &SqliteStore) -> Self {
+        let records = store.theme_records().unwrap().into_iter().map(|t| {
             let t = t.theme;
-            (
-                t.id.as_str().to_owned(),
-                t.parent.map(|p| p.as_str().to_owned()),
-            )
-        })
-        .collect();
-    let under = |id: &str| {
-        let mut current = Some(id.to_owned());
-        for _ in 0..=parents.len() {
-            match current {
-                Some(c) if c == *theme => return true,
-                Some(c) => current = parents.get(&c).cloned().flatten(),
-                None => return false,
+            let parent = t.parent.map(|p| p.as_str().to_owned());
+            let stage = t.stage.map(|s| s.as_str().to_owned());
+            (t.id.as_str().to_owned(), (parent, stage))
+        });
+        Self(records.collect())
+    }
+
+    /// The theme and its ancestors, nearest first.
+    fn lineage(&self, theme: &str) -> Vec<String> {
+        let mut line = vec![theme.to_owned()];
+        while let Some((Some(parent), _)) = self.0.get(line.last().unwrap()) {
+            if line.len() > self.0.len() {
+                break;
             }
+            line.push(parent.clone());
         }
-        false
-    };
+        line
+    }
+
+    /// The theme's own stage, else its nearest ancestor's.
+    fn stage(&self, theme: &str) -> Option<String> {
+        self.lineage(theme)
+            .iter()
+            .find_map(|t| self.0.get(t).and_then(|(_, stage)| stage.clone()))
+    }
+}
+
+/// The items a drill-down query selects, counted from the store the way the drill-down
+/// counts: each item once, in `[from, to)` and the business unit; with `theme`, items
+/// carrying it or a descendant; with `stage`, items carrying a theme placed there; with
+/// `band`, items whose NPS answer is in the band.
+fn drill_down_count(store: &SqliteStore, themes: &Themes, query: &HashMap<String, String>) -> u64 {
     let filter = FeedbackFilter {
         since: Some(day_start(&query["from"])),
         until: Some(day_start(&query["to"])),
         business_unit: query.get("bu").cloned(),
         ..FeedbackFilter::default()
     };
+    let wanted = |item: &trove_store::ItemThemes| {
+        let theme_ok = query.get("theme").is_none_or(|wanted| {
+            item.themes
+                .iter()
+                .any(|t| themes.lineage(t).contains(wanted))
+        });
+        let stage_ok = query.get("stage").is_none_or(|wanted| {
+            item.themes
+                .iter()
+                .any(|t| themes.stage(t).as_ref() == Some(wanted))
+        });
+        let band_ok = query.get("band").is_none_or(|band| {
+            item.scores.nps.is_some_and(|n| {
+                let band_of = match n.value() {
+                    9.. => "promoter",
+                    7..=8 => "passive",
+                    _ => "detractor",
+                };
+                band_of == band
+            })
+        });
+        theme_ok && stage_ok && band_ok
+    };
     let mut count = 0;
     store
         .scan_item_themes(&filter, ThemeOrigin::Any, 10_000, &mut |page| {
-            count += page
-                .iter()
-                .filter(|item| item.themes.iter().any(|t| under(t)))
-                .count() as u64;
+            count += page.iter().filter(|item| wanted(item)).count() as u64;
             ControlFlow::Continue(())
         })
         .unwrap();
@@ -196,16 +228,30 @@ fn the_room_follows_its_filters_and_links_each_count_to_exactly_its_items() {
     assert_eq!(room.body.matches("method=\"post\"").count(), 1);
     assert!(room.body.contains("action=\"/signout\""));
 
-    // Each issue's counts link to the drill-down of exactly those items.
+    // Each count links to the drill-down of exactly those items: the period's, each NPS
+    // band's, each stage's, and two per chronic issue (the period and the six months).
+    let themes = Themes::load(&store);
     let links = count_links(&room.body);
-    assert!(links.len() >= 10, "two counts per chronic issue: {links:?}");
+    let with = |name: &str| {
+        links
+            .iter()
+            .filter(|(q, _)| query_pairs(q).contains_key(name))
+            .count()
+    };
+    assert_eq!(with("stage"), company.journey.stages().len(), "{links:?}");
+    assert_eq!(with("band"), 3, "{links:?}");
+    assert!(
+        with("theme") >= 10,
+        "two counts per chronic issue: {links:?}"
+    );
     for (query, shown) in &links {
         let pairs = query_pairs(query);
         assert!(
-            pairs.contains_key("theme") && pairs.contains_key("from"),
+            pairs.contains_key("from") && pairs.contains_key("to"),
             "{query}"
         );
-        assert_eq!(drill_down_count(&store, &pairs), *shown, "/items?{query}");
+        let counted = drill_down_count(&store, &themes, &pairs);
+        assert_eq!(counted, *shown, "/items?{query}");
     }
 
     // The filter in the URL changes the figures, and the links carry it.
@@ -220,10 +266,14 @@ fn the_room_follows_its_filters_and_links_each_count_to_exactly_its_items() {
     );
     let home_links = count_links(&home.body);
     assert!(!home_links.is_empty());
-    for (query, shown) in home_links.iter().take(6) {
+    for (query, shown) in home_links.iter().take(8) {
         let pairs = query_pairs(query);
         assert_eq!(pairs.get("bu").map(String::as_str), Some("Home"), "{query}");
-        assert_eq!(drill_down_count(&store, &pairs), *shown, "/items?{query}");
+        assert_eq!(
+            drill_down_count(&store, &themes, &pairs),
+            *shown,
+            "/items?{query}"
+        );
     }
 
     // A quarter compared with the same quarter a year before.

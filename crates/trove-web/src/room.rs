@@ -115,6 +115,16 @@ impl RoomPage<'_> {
         format!("/items?{}", query_string(&pairs))
     }
 
+    /// Every item of the period shown.
+    fn period_items(&self) -> String {
+        self.items(&self.view.scope.period, &[])
+    }
+
+    /// The period's items carrying a theme placed at `stage`.
+    fn stage_items(&self, stage: &RoomStage) -> String {
+        self.items(&self.view.scope.period, &[("stage", &stage.id)])
+    }
+
     /// A theme's items in `period`.
     fn theme_items(&self, theme: &str, period: &RoomPeriod) -> String {
         self.items(period, &[("theme", theme)])
