@@ -224,6 +224,11 @@ impl RoomPage<'_> {
         ))
     }
 
+    /// A change without its unit, for the narrow stage columns: `▲ +2.1`.
+    fn short(&self, words: &str) -> String {
+        words.split(' ').take(2).collect::<Vec<_>>().join(" ")
+    }
+
     fn compared_label(&self) -> String {
         let scope = &self.view.scope;
         match scope.compare {
