@@ -248,10 +248,10 @@ pub struct RoomFix {
     pub issue: u32,
     /// Its title.
     pub title: String,
-    /// The verdict, in words.
+    /// The verdict as recorded: `verified`, `recurred` or `inconclusive`.
     pub verdict: String,
-    /// Whether the fix held.
-    pub held: bool,
+    /// In a word for the room: `held` (verified), `failed` (recurred) or `unclear`.
+    pub outcome: &'static str,
     /// The day of the fix.
     pub fixed_on: Date,
 }
@@ -423,7 +423,12 @@ impl App {
         let choices = self.room_choices(&months)?;
         let (scope, notice) = resolve_scope(query, &choices);
         let current = self.current_analysis(&scope.analysis_request(&scope.period))?;
-        let before = self.current_analysis(&scope.analysis_request(&scope.compared))?;
+        // The compared period's counts are the current window's when it lies inside it.
+        let before = if covers(&current.analysis, &scope.compared) {
+            current.clone()
+        } else {
+            self.current_analysis(&scope.analysis_request(&scope.compared))?
+        };
         let scoped_months = self
             .store()
             .tally_by(Dimension::Month, &scope.filter(None))?;
@@ -819,6 +824,20 @@ fn count_in(analysis: &Analysis, theme: &ChronicScore, period: &RoomPeriod) -> u
         .sum()
 }
 
+/// Whether every month of `period` is in the analysis' window.
+fn covers(analysis: &Analysis, period: &RoomPeriod) -> bool {
+    let months: HashSet<i64> = analysis
+        .window_periods
+        .iter()
+        .filter_map(|p| month_of(&p.period))
+        .collect();
+    let (first, last) = (
+        month_index_at(period.since),
+        month_index_at(period.until - 1),
+    );
+    (first..=last).all(|m| months.contains(&m))
+}
+
 /// Items in the months of `period` of the analysis' window.
 fn items_in(analysis: &Analysis, period: &RoomPeriod) -> u64 {
     analysis
@@ -873,7 +892,7 @@ fn movers(
                 now: c_now,
                 before: c_before,
                 shares,
-                points: impact * (shares.0 - shares.1) / window_share,
+                points: points_moved(impact, shares, window_share),
             })
         })
         .collect();
@@ -881,6 +900,17 @@ fn movers(
     movers.truncate(MOVERS);
     movers.retain(|m| m.points.abs() >= 0.05);
     movers
+}
+
+/// The points of the score a theme's change of share moved it by, to first order: its impact
+/// over the window (points lost by its mentioners, at `window_share` of the items) scaled by the
+/// change of share from `before` to `now`.
+fn points_moved(impact: f64, (now, before): (f64, f64), window_share: f64) -> f64 {
+    if window_share > 0.0 {
+        impact * (now - before) / window_share
+    } else {
+        0.0
+    }
 }
 
 fn share(count: u64, total: u64) -> f64 {
@@ -924,8 +954,12 @@ fn fixes(state: &Workflow, since: i64) -> Vec<RoomFix> {
             (v.at >= since).then(|| RoomFix {
                 issue: issue.id,
                 title: issue.title.clone(),
-                held: v.verdict.starts_with("verified") || v.verdict == "fixed",
-                verdict: v.verdict.replace('_', " "),
+                outcome: match v.verdict.as_str() {
+                    "verified" => "held",
+                    "recurred" => "failed",
+                    _ => "unclear",
+                },
+                verdict: v.verdict.clone(),
                 fixed_on: v.fixed_on,
             })
         })
@@ -1293,6 +1327,22 @@ mod tests {
         ]);
         let q3 = RoomPeriod::new(PeriodKind::Quarter, quarter_of("2026-Q3").unwrap());
         assert_eq!(sum_months(&data, &q3).items, 31);
+    }
+
+    #[test]
+    fn a_change_of_share_moves_the_score_in_proportion_to_the_impact() {
+        // Worked by hand: a theme in 6.0% of the window's items costs the score 3.7 points;
+        // its share rising from 6.1% to 6.7% (+0.6 of 6.0 = a tenth more) costs a tenth more
+        // of 3.7: -0.37 points. Falling back by the same moves it up by as much.
+        let moved = points_moved(-3.7, (0.067, 0.061), 0.060);
+        assert!((moved - -0.37).abs() < 1e-9, "{moved}");
+        let back = points_moved(-3.7, (0.061, 0.067), 0.060);
+        assert!((back - 0.37).abs() < 1e-9, "{back}");
+        assert_eq!(
+            points_moved(-3.7, (0.1, 0.0), 0.0),
+            0.0,
+            "no share, no estimate"
+        );
     }
 
     #[test]
