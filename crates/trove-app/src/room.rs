@@ -344,6 +344,17 @@ pub struct TrendMonth {
     pub score: Option<Estimate>,
 }
 
+/// A month marked on the trend.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrendMark {
+    /// The month, `2026-06`.
+    pub month: String,
+    /// `spike`, `shift` or `fix`.
+    pub kind: &'static str,
+    /// A few words: the theme's name, or the issue and its verdict.
+    pub note: String,
+}
+
 /// A department's commitments.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DepartmentLoad {
@@ -405,6 +416,8 @@ pub struct RoomView {
     pub unplaced: Vec<RoomIssue>,
     /// The score by month up to the period.
     pub trend: Vec<TrendMonth>,
+    /// Spikes and shifts of the analysis' window and the fixes checked, by month.
+    pub marks: Vec<TrendMark>,
     /// Commitments by department.
     pub departments: Vec<DepartmentLoad>,
     /// Announcements made.
@@ -447,6 +460,7 @@ impl App {
             stages: Vec::new(),
             unplaced: Vec::new(),
             trend: trend(&scoped_months, &scope.period, kind),
+            marks: Vec::new(),
             departments: departments(self, &state, today)?,
             announcements: announcements(&state, today),
             analysis: current.analysis.clone(),
@@ -455,6 +469,7 @@ impl App {
             notice,
             scope,
         };
+        view.marks = marks(&view, &state, &places);
         self.fill_stages(&mut view, &places, &state, kind)?;
         Ok(view)
     }
@@ -742,6 +757,13 @@ fn resolve_scope(query: &RoomQuery, choices: &RoomChoices) -> (RoomScope, Option
                 None,
             ),
         },
+        _ if latest.is_none() => (
+            RoomPeriod::new(PeriodKind::Month, 0),
+            Some(
+                "No complete month of feedback is stored yet: import some (`trove import`) or load the demo (`trove demo`)."
+                    .to_owned(),
+            ),
+        ),
         other => {
             let month = RoomPeriod::new(PeriodKind::Month, latest.unwrap_or_default());
             let note = other.map(|p| {
@@ -991,6 +1013,28 @@ fn trend(months: &[GroupTally], period: &RoomPeriod, kind: Option<ScoreKind>) ->
     let skip = points.len().saturating_sub(TREND_MONTHS);
     points.drain(..skip);
     points
+}
+
+/// The trend's marks: the analysis' spikes and shifts, and every verified fix by its month.
+fn marks(view: &RoomView, state: &Workflow, places: &ThemePlaces) -> Vec<TrendMark> {
+    let alerts = view.analysis.alerts.iter().map(|a| TrendMark {
+        month: a.period_name.clone(),
+        kind: if a.kind == AlertKind::Spike {
+            "spike"
+        } else {
+            "shift"
+        },
+        note: places.name(&a.theme),
+    });
+    let fixes = state.issues.values().filter_map(|issue| {
+        let v = issue.verification.as_ref()?;
+        Some(TrendMark {
+            month: v.fixed_on.strftime("%Y-%m").to_string(),
+            kind: "fix",
+            note: format!("issue {}, {}: {}", issue.id, issue.title, v.verdict),
+        })
+    });
+    alerts.chain(fixes).collect()
 }
 
 /// Open and overdue commitments per department (every department of the journey and the
@@ -1315,6 +1359,8 @@ mod tests {
         let (scope, notice) = resolve_scope(&ask("1999-01"), &choices);
         assert_eq!(scope.period.label, "2026-10");
         assert!(notice.unwrap().contains("no complete period 1999-01"));
+        let (_, notice) = resolve_scope(&RoomQuery::default(), &RoomChoices::default());
+        assert!(notice.unwrap().contains("No complete month of feedback is stored yet"));
     }
 
     #[test]

@@ -8,7 +8,6 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use trove_analytics::scores::{Estimate, ScoreKind};
-use trove_analytics::spikes::AlertKind;
 use trove_app::{
     Compare, Mover, RoomAlert, RoomIssue, RoomPeriod, RoomQuery, RoomStage, RoomView, ScoreMove,
 };
@@ -313,24 +312,21 @@ fn trend_chart(view: &RoomView) -> Svg {
         })
         .collect();
     let at = |label: &str| view.trend.iter().position(|m| m.month.label == label);
-    let spikes = view.analysis.alerts.iter().filter_map(|a| {
-        Some(Mark {
-            at: at(&a.period_name)?,
-            kind: match a.kind {
-                AlertKind::Spike => MarkKind::Spike,
-                AlertKind::ShiftUp | AlertKind::ShiftDown => MarkKind::Shift,
-            },
-            note: a.theme.clone(),
+    let marks: Vec<Mark> = view
+        .marks
+        .iter()
+        .filter_map(|m| {
+            Some(Mark {
+                at: at(&m.month)?,
+                kind: match m.kind {
+                    "spike" => MarkKind::Spike,
+                    "shift" => MarkKind::Shift,
+                    _ => MarkKind::Fix,
+                },
+                note: m.note.clone(),
+            })
         })
-    });
-    let fixes = view.fixes.iter().filter_map(|f| {
-        Some(Mark {
-            at: at(&f.fixed_on.strftime("%Y-%m").to_string())?,
-            kind: MarkKind::Fix,
-            note: format!("issue {}: {}", f.issue, f.verdict),
-        })
-    });
-    let marks: Vec<Mark> = spikes.chain(fixes).collect();
+        .collect();
     let unit = match view.score.as_ref().map(|s| s.kind) {
         Some(ScoreKind::Nps) | None => Unit::Points,
         Some(_) => Unit::Percent,
