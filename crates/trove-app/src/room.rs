@@ -1360,7 +1360,11 @@ mod tests {
         assert_eq!(scope.period.label, "2026-10");
         assert!(notice.unwrap().contains("no complete period 1999-01"));
         let (_, notice) = resolve_scope(&RoomQuery::default(), &RoomChoices::default());
-        assert!(notice.unwrap().contains("No complete month of feedback is stored yet"));
+        assert!(
+            notice
+                .unwrap()
+                .contains("No complete month of feedback is stored yet")
+        );
     }
 
     #[test]

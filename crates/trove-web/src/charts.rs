@@ -432,9 +432,15 @@ fn period_labels(svg: &mut String, series: &Series, frame: Frame) {
     let y = frame.top + frame.height + 18.0;
     for (i, point) in series.points.iter().enumerate() {
         if i % every == 0 || i + 1 == count {
+            // The last label ends at its point, so it stays inside the chart.
+            let anchor = if i + 1 == count && count > 1 {
+                "end"
+            } else {
+                "middle"
+            };
             let _ = write!(
                 svg,
-                "<text class=\"axis\" x=\"{:.1}\" y=\"{y:.1}\" text-anchor=\"middle\">{}</text>",
+                "<text class=\"axis\" x=\"{:.1}\" y=\"{y:.1}\" text-anchor=\"{anchor}\">{}</text>",
                 x_of(i, count, frame),
                 html_text(&point.label)
             );
