@@ -219,6 +219,8 @@ pub struct ChronicScore {
     pub periods_judged: usize,
     /// Items with the theme in the window.
     pub volume: u64,
+    /// Items with the theme per period of the window, oldest first (a sparkline's points).
+    pub counts: Vec<u64>,
     /// Distinct customers (items, when the data has no customer ids).
     pub customers: u64,
     /// Whether the data has customer ids.
@@ -429,6 +431,7 @@ pub fn score_theme(
         periods: totals.len(),
         periods_judged,
         volume,
+        counts: window.counts.clone(),
         customers: window.customers,
         customer_ids: window.customer_ids,
         channels: present_categories(&window.channels),
