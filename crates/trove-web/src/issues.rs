@@ -24,11 +24,11 @@ use trove_workflow::model::{Status, Why};
 use trove_workflow::views::{Commitment, Standing};
 use trove_workflow::{Change, Workflow, ids};
 
+use crate::charts::{self, Mark, MarkKind, Point, Series, Unit};
 use crate::chrome::Chrome;
 use crate::error::{WebError, message_page};
 use crate::pages::{check_form_token, render};
 use crate::session::{SignedIn, blocking, encode_query_value};
-use crate::sparks;
 
 /// The longest window the pages accept, in periods (a year of weeks).
 const MAX_WINDOW: usize = 60;
@@ -189,6 +189,11 @@ impl Scope {
     }
 }
 
+/// `count / total`, none for an empty period.
+fn share(count: u64, total: u64) -> Option<f64> {
+    (total > 0).then(|| count as f64 / total as f64)
+}
+
 /// A count as people read it: `18,978`.
 fn thousands(n: u64) -> String {
     trove_analytics::chronic::thousands(n)
@@ -274,17 +279,22 @@ impl RankingPage<'_> {
         )
     }
 
-    fn spark(&self, row: &RankingRow) -> String {
-        let points: Vec<(u64, u64)> = row
+    fn spark(&self, row: &RankingRow) -> charts::Svg {
+        let points = row
             .counts
             .iter()
             .zip(&self.ranking.periods)
-            .map(|(c, p)| (*c, p.items))
+            .map(|(count, period)| Point::new(period.label.clone(), share(*count, period.items)))
             .collect();
-        sparks::sparkline(
-            &points,
-            &format!("{} per {}", row.name, self.scope.kind.singular()),
-        )
+        charts::sparkline(&Series {
+            title: format!(
+                "Share of items about {} per {}",
+                row.name,
+                self.scope.kind.singular()
+            ),
+            unit: Unit::Share,
+            points,
+        })
     }
 
     fn status(&self, row: &RankingRow) -> String {
@@ -376,32 +386,55 @@ impl ThemePage<'_> {
         self.scope.query()
     }
 
-    fn trend(&self) -> String {
-        let marks: Vec<sparks::Mark> = self
+    /// The theme's share per period, its spikes and shifts and the fix marked.
+    fn trend(&self) -> charts::Svg {
+        let trend = &self.file.trend;
+        let mut marks: Vec<Mark> = self
             .file
-            .trend
+            .alerts
             .iter()
-            .enumerate()
-            .filter_map(|(i, (period, _))| {
-                self.alert_of(&period.label).map(|kind| sparks::Mark {
-                    at: i,
-                    label: kind.to_owned(),
+            .filter_map(|alert| {
+                let at = trend
+                    .iter()
+                    .position(|(p, _)| p.label == alert.period_name)?;
+                let kind = match alert.kind {
+                    AlertKind::Spike => MarkKind::Spike,
+                    _ => MarkKind::Shift,
+                };
+                Some(Mark {
+                    at,
+                    kind,
+                    note: self.alert_text(alert),
                 })
             })
             .collect();
-        let fix = self.file.fixed_on.and_then(|day| {
-            self.file
-                .trend
+        if let Some(day) = self.file.fixed_on
+            && let Some(at) = trend
                 .iter()
                 .position(|(p, _)| p.days.from <= day && day < p.days.to)
-        });
-        let points: Vec<(String, u64, u64)> = self
-            .file
-            .trend
+        {
+            marks.push(Mark {
+                at,
+                kind: MarkKind::Fix,
+                note: format!("fix counted from {day}"),
+            });
+        }
+        let points = trend
             .iter()
-            .map(|(p, count)| (p.label.clone(), *count, p.items))
+            .map(|(period, count)| Point::new(period.label.clone(), share(*count, period.items)))
             .collect();
-        sparks::trend(&points, &marks, fix, &self.file.name)
+        charts::trend(
+            &Series {
+                title: format!(
+                    "Share of items about {} per {}",
+                    self.file.name,
+                    self.scope.kind.singular()
+                ),
+                unit: Unit::Share,
+                points,
+            },
+            &marks,
+        )
     }
 
     /// "spike" or "shift" when the analysis flagged this period for the theme.

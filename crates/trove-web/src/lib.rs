@@ -21,7 +21,6 @@ mod layers;
 mod limiter;
 mod pages;
 mod session;
-mod sparks;
 
 use std::future::Future;
 use std::net::SocketAddr;
