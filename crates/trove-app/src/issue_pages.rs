@@ -135,6 +135,17 @@ pub struct AnnouncementView {
     pub report: Option<Commitment>,
 }
 
+/// A department the signed-in person may plan an action for.
+#[derive(Debug, Clone)]
+pub struct Plannable {
+    /// The department.
+    pub department: Slug,
+    /// Its name.
+    pub name: String,
+    /// Who may own the action there: (e-mail, name).
+    pub owners: Vec<(String, String)>,
+}
+
 /// What the signed-in person may do on an issue (the rules decide again on every post).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct IssueControls {
@@ -166,8 +177,8 @@ pub struct IssueFile {
     /// The statuses it may move to next.
     pub next: Vec<Status>,
     /// The departments the signed-in person may plan actions for, with the people who may own
-    /// them there: (department, name, [(e-mail, name)]).
-    pub plannable: Vec<(Slug, String, Vec<(String, String)>)>,
+    /// them there.
+    pub plannable: Vec<Plannable>,
     /// What else the signed-in person may do.
     pub controls: IssueControls,
 }
@@ -781,7 +792,11 @@ fn issue_file(
                 },
             )
         })
-        .map(|d| (d.clone(), book.department_name(d), owners(state, d)))
+        .map(|d| Plannable {
+            department: d.clone(),
+            name: book.department_name(d),
+            owners: owners(state, d),
+        })
         .collect();
     let issue_probe = |change: Change| permitted(state, viewer, &change);
     IssueFile {

@@ -220,7 +220,10 @@ fn the_ranking_and_a_theme_page_run_the_issue_loop_by_the_rules() {
     let page = server.get(theme_path, Some(&analyst));
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("No issue is open for it"));
-    assert!(page.body.contains("class=\"chart trend\""), "the theme's trend");
+    assert!(
+        page.body.contains("class=\"chart trend\""),
+        "the theme's trend"
+    );
     let lead_page = server.get(theme_path, Some(&sign_in(&server, LEAD)));
     assert!(
         !lead_page.body.contains("/issue\""),
