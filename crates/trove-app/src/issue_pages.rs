@@ -14,9 +14,7 @@ use trove_analytics::spikes::Alert;
 use trove_analytics::trend::{PeriodKind, period_label, period_start};
 use trove_domain::Slug;
 use trove_store::ThemeOrigin;
-use trove_workflow::model::{
-    Action, Announcement, Case, Issue, Role, Status, User, Verification, WhyChain,
-};
+use trove_workflow::model::{Action, Announcement, Case, Issue, Role, Status, User, WhyChain};
 use trove_workflow::views::{Commitment, Promise, Verbatim, commitments};
 use trove_workflow::{Change, Workflow, ids, rules};
 
@@ -599,7 +597,8 @@ impl App {
 
     /// Checks whether `issue`'s theme stopped after a fix on `fixed_on`: its monthly rate in the
     /// `periods` months before the fix's month against the `periods` after (all items, any
-    /// origin), and records the verdict as `actor`. Returns the verification recorded.
+    /// origin), and records the verdict as `actor` (`trove issue verify` and the theme page's
+    /// form). Returns the test's figures.
     pub fn verify_issue(
         &self,
         actor: &str,
@@ -607,7 +606,7 @@ impl App {
         issue: u32,
         fixed_on: Date,
         periods: usize,
-    ) -> Result<Verification, WorkflowError> {
+    ) -> Result<FixVerdict, WorkflowError> {
         let state = self.workflow()?;
         let record = state
             .issues
@@ -645,7 +644,7 @@ impl App {
             .ok()
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default();
-        let after = self.act(Some(actor), clock, |_| {
+        self.act(Some(actor), clock, |_| {
             Ok(vec![Change::VerificationRecorded {
                 issue,
                 verdict: verdict.clone(),
@@ -654,12 +653,17 @@ impl App {
                 ci: Some((v.ci_low, v.ci_high)),
             }])
         })?;
-        after
-            .issues
-            .get(&issue)
-            .and_then(|i| i.verification.clone())
-            .ok_or_else(|| WorkflowError::Invalid("the verification was not recorded".into()))
+        Ok(FixVerdict { verdict, test: v })
     }
+}
+
+/// A fix's verification as recorded: the verdict's word and the test behind it.
+#[derive(Debug, Clone)]
+pub struct FixVerdict {
+    /// `verified`, `inconclusive` or `recurred`.
+    pub verdict: String,
+    /// The rates, their ratio with its interval, and the counts compared.
+    pub test: trove_analytics::verify::Verification,
 }
 
 /// Whether `user` may make `change` (roles and departments; the post checks everything).

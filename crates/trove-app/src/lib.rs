@@ -50,9 +50,9 @@ pub use import::{
 };
 pub use import_runs::{DeleteImportError, DeletedImport};
 pub use issue_pages::{
-    AnnouncementView, Days, IssueControls, IssueFile, IssueStatus, Plannable, PlannedAction,
-    ProgressReport, Ranking, RankingRow, ThemeFile, WindowPeriod, impact_score, legend,
-    start_of_day,
+    AnnouncementView, Days, FixVerdict, IssueControls, IssueFile, IssueStatus, Plannable,
+    PlannedAction, ProgressReport, Ranking, RankingRow, ThemeFile, WindowPeriod, impact_score,
+    legend, start_of_day,
 };
 pub use journey_file::{journey_to_toml, parse_journey};
 pub use room::{Room, RoomIssue, RoomRun, RoomStage};
