@@ -208,6 +208,15 @@ fn the_ranking_and_a_theme_page_run_the_issue_loop_by_the_rules() {
             .all(|link| link.ends_with("?window=4&channel=chat")),
         "every theme link keeps the scope: {theme_links:?}"
     );
+    // A period named as the room names it ends the window.
+    let to_august = server.get("/ranking?period=2026-08", Some(&analyst));
+    assert_eq!(to_august.status, 200);
+    let august = json(
+        &db,
+        &["issues", "--format", "json", "--until", "2026-09-01"],
+    );
+    assert_eq!(ranked_themes(&to_august.body), problem_themes(&august));
+    assert!(plain(&to_august.body).contains("/items?from=2026-03-01&to=2026-09-01"));
     assert_eq!(
         server
             .get("/ranking?period=fortnight", Some(&analyst))

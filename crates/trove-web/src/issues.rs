@@ -13,7 +13,7 @@ use jiff::civil::Date;
 use serde::Deserialize;
 use trove_analytics::analysis::AnalysisParams;
 use trove_analytics::spikes::AlertKind;
-use trove_analytics::trend::PeriodKind;
+use trove_analytics::trend::{PeriodKind, period_index, period_start};
 use trove_app::{
     AnalysisRequest, Clock, Days, IssueFile, PlannedAction, Ranking, RankingRow, ThemeFile,
     WorkflowError,
@@ -37,7 +37,9 @@ const MAX_WINDOW: usize = 60;
 /// optional; empty values (an untouched field of the bar) count as absent.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub(crate) struct ScopeQuery {
-    /// `day`, `week`, `month` (default), `quarter` or `year`.
+    /// `day`, `week`, `month` (default), `quarter` or `year`: the window's periods, the last
+    /// complete ones. Or one period by name (`2026-10`, `2026-Q3`, `2026-W21`, `2026`,
+    /// `2026-10-05`, as the room's filter bar names it): the window's kind, ending with it.
     #[serde(default)]
     period: String,
     /// Periods in the window (default 6).
@@ -58,6 +60,8 @@ pub(crate) struct ScopeQuery {
 #[derive(Debug, Clone)]
 pub(crate) struct Scope {
     pub(crate) kind: PeriodKind,
+    /// The window's last period, when one is named: (its name, the instant after it).
+    pub(crate) ends: Option<(String, i64)>,
     pub(crate) window: usize,
     pub(crate) bu: Option<String>,
     pub(crate) channel: Option<Channel>,
@@ -81,15 +85,19 @@ const PERIODS: [(&str, PeriodKind); 5] = [
 impl ScopeQuery {
     /// The scope, or a sentence saying which value is wrong.
     pub(crate) fn scope(&self) -> Result<Scope, String> {
-        let kind = match present(&self.period) {
-            None => PeriodKind::Month,
-            Some(name) => PERIODS
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, k)| *k)
-                .ok_or_else(|| {
-                    format!("period {name:?} is unknown: use day, week, month, quarter or year")
-                })?,
+        let (kind, ends) = match present(&self.period) {
+            None => (PeriodKind::Month, None),
+            Some(name) => match PERIODS.iter().find(|(n, _)| *n == name) {
+                Some((_, kind)) => (*kind, None),
+                None => {
+                    let (kind, index) = named_period(&name).ok_or_else(|| {
+                        format!(
+                            "period {name:?} is neither a kind (day, week, month, quarter, year) nor a period like 2026-10, 2026-Q3, 2026-W21, 2026 or 2026-10-05"
+                        )
+                    })?;
+                    (kind, Some((name, period_start(index + 1, kind))))
+                }
+            },
         };
         let window = match present(&self.window) {
             None => AnalysisParams::default().window,
@@ -106,6 +114,7 @@ impl ScopeQuery {
             .transpose()?;
         Ok(Scope {
             kind,
+            ends,
             window,
             bu: present(&self.bu),
             channel,
@@ -120,6 +129,7 @@ impl Scope {
         let mut params = AnalysisParams {
             period: self.kind,
             window: self.window,
+            until: self.ends.as_ref().map(|(_, until)| *until),
             ..AnalysisParams::default()
         };
         params.drivers.resamples = 0;
@@ -145,7 +155,9 @@ impl Scope {
     /// The query that reproduces the scope, defaults left out ("" for the default scope).
     pub(crate) fn query(&self) -> String {
         let mut pairs = Vec::new();
-        if self.kind != PeriodKind::Month {
+        if let Some((name, _)) = &self.ends {
+            pairs.push(format!("period={}", encode_query_value(name)));
+        } else if self.kind != PeriodKind::Month {
             pairs.push(format!("period={}", self.period_name()));
         }
         if self.window != AnalysisParams::default().window {
@@ -192,6 +204,49 @@ impl Scope {
 /// `count / total`, none for an empty period.
 fn share(count: u64, total: u64) -> Option<f64> {
     (total > 0).then(|| count as f64 / total as f64)
+}
+
+/// A period by name, as [`trove_analytics::trend::period_label`] writes it: its kind and
+/// index. `None` for anything else.
+fn named_period(name: &str) -> Option<(PeriodKind, i64)> {
+    let parts: Vec<&str> = name.split('-').collect();
+    let year = |raw: &str| -> Option<i16> {
+        (raw.len() == 4 && raw.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| raw.parse().ok())
+            .flatten()
+    };
+    let number = |raw: &str, digits: usize| -> Option<i8> {
+        (raw.len() == digits && raw.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| raw.parse().ok())
+            .flatten()
+    };
+    let (kind, day) = match parts.as_slice() {
+        [y] => (PeriodKind::Year, Date::new(year(y)?, 1, 1).ok()?),
+        [y, q] if q.starts_with('Q') => {
+            let quarter = number(&q[1..], 1).filter(|q| (1..=4).contains(q))?;
+            (
+                PeriodKind::Quarter,
+                Date::new(year(y)?, 3 * (quarter - 1) + 1, 1).ok()?,
+            )
+        }
+        [y, w] if w.starts_with('W') => {
+            let week = number(&w[1..], 2)?;
+            let date = jiff::civil::ISOWeekDate::new(year(y)?, week, jiff::civil::Weekday::Monday)
+                .ok()?
+                .date();
+            (PeriodKind::IsoWeek, date)
+        }
+        [y, m] => (
+            PeriodKind::Month,
+            Date::new(year(y)?, number(m, 2)?, 1).ok()?,
+        ),
+        [y, m, d] => (
+            PeriodKind::Day,
+            Date::new(year(y)?, number(m, 2)?, number(d, 2)?).ok()?,
+        ),
+        _ => return None,
+    };
+    Some((kind, period_index(trove_app::start_of_day(day), kind)))
 }
 
 /// A count as people read it: `18,978`.
@@ -304,7 +359,7 @@ impl RankingPage<'_> {
     }
 
     fn selected_period(&self, name: &&str) -> bool {
-        *name == self.scope.period_name()
+        self.scope.ends.is_none() && *name == self.scope.period_name()
     }
 
     fn selected_channel(&self, name: &&str) -> bool {
@@ -535,6 +590,7 @@ fn parse_scope(raw: &str) -> Scope {
 fn default_scope() -> Scope {
     Scope {
         kind: PeriodKind::Month,
+        ends: None,
         window: AnalysisParams::default().window,
         bu: None,
         channel: None,
@@ -1117,6 +1173,36 @@ mod tests {
         );
         let again = parse_scope(&scope.query());
         assert_eq!(again.query(), scope.query());
+    }
+
+    #[test]
+    fn a_named_period_ends_the_window_of_its_kind() {
+        let october = query("2026-10", "", "", "").scope().unwrap();
+        assert_eq!(october.kind, PeriodKind::Month);
+        let until = october.request().params.until.unwrap();
+        assert_eq!(Workflow::day_of(until).to_string(), "2026-11-01");
+        assert_eq!(october.query(), "period=2026-10");
+        for (name, kind, after) in [
+            ("2026-Q3", PeriodKind::Quarter, "2026-10-01"),
+            ("2026-W01", PeriodKind::IsoWeek, "2026-01-05"),
+            ("2026", PeriodKind::Year, "2027-01-01"),
+            ("2026-02-28", PeriodKind::Day, "2026-03-01"),
+        ] {
+            let scope = query(name, "", "", "").scope().unwrap();
+            assert_eq!(scope.kind, kind, "{name}");
+            let until = scope.request().params.until.unwrap();
+            assert_eq!(Workflow::day_of(until).to_string(), after, "{name}");
+        }
+        for bad in [
+            "2026-13",
+            "2026-Q5",
+            "2026-W60",
+            "26-10",
+            "2026-1",
+            "2026-02-30",
+        ] {
+            assert!(query(bad, "", "", "").scope().is_err(), "{bad}");
+        }
     }
 
     #[test]
