@@ -205,7 +205,7 @@ pub struct ThemeFile {
     /// The fix's day, when one is known: the verified fix date, else the day the last action
     /// of its issue was recorded done.
     pub fixed_on: Option<Date>,
-    /// Its newest verbatims in the window.
+    /// Its newest verbatims in the window, among the scope's items.
     pub verbatims: Vec<Verbatim>,
     /// The issues about it, newest first.
     pub issues: Vec<IssueFile>,
@@ -500,11 +500,14 @@ impl App {
         );
         let window = window_days(&analysis);
         let verbatims = match (window, Slug::parse("theme", theme)) {
-            (Some(days), Ok(slug)) => self.verbatims(
-                &[slug],
-                (start_of_day(days.from), start_of_day(days.to)),
-                VERBATIMS,
-            )?,
+            (Some(days), Ok(slug)) => {
+                let filter = trove_store::FeedbackFilter {
+                    since: Some(start_of_day(days.from)),
+                    until: Some(start_of_day(days.to)),
+                    ..request.filter.clone()
+                };
+                self.verbatims_among(&[slug], &filter, VERBATIMS)?
+            }
             _ => Vec::new(),
         };
         let all_commitments = commitments(&state, today);
