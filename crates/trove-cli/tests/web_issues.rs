@@ -218,6 +218,10 @@ fn the_ranking_and_a_theme_page_run_the_issue_loop_by_the_rules() {
     assert_eq!(ranked_themes(&to_august.body), problem_themes(&august));
     assert!(plain(&to_august.body).contains("/items?from=2026-03-01&to=2026-09-01"));
     assert_eq!(
+        server.get("/themes/no-such-theme", Some(&analyst)).status,
+        404
+    );
+    assert_eq!(
         server
             .get("/ranking?period=fortnight", Some(&analyst))
             .status,
@@ -275,6 +279,27 @@ fn the_ranking_and_a_theme_page_run_the_issue_loop_by_the_rules() {
             .contains("Root cause: The threshold was never revised since 2015"),
         "{}",
         page.body
+    );
+    let moved = server.post(
+        &format!("/issues/{issue}/move"),
+        Some(&lead),
+        &format!(
+            "csrf={token}&scope=&to=acknowledged&note={}",
+            encode("Ours")
+        ),
+    );
+    assert_eq!(anchor(&moved, "issue"), issue);
+    let skipped = server.post(
+        &format!("/issues/{issue}/move"),
+        Some(&lead),
+        &format!("csrf={token}&scope=&to=fixing"),
+    );
+    assert_eq!(skipped.status, 422, "the lifecycle has no jumps");
+    assert!(skipped.body.contains("Refused (lifecycle)"));
+    assert!(
+        skipped
+            .body
+            .contains("<span class=\"status\">acknowledged</span>")
     );
     let chain = values(&page.body, "id", "chain-")[0]
         .trim_start_matches("chain-")
