@@ -237,6 +237,11 @@ fn the_ranking_and_a_theme_page_run_the_issue_loop_by_the_rules() {
         page.body.contains("class=\"chart trend\""),
         "the theme's trend"
     );
+    assert_eq!(
+        page.body.matches("<blockquote>").count(),
+        5,
+        "its newest verbatims"
+    );
     let lead_page = server.get(theme_path, Some(&sign_in(&server, LEAD)));
     assert!(
         !lead_page.body.contains("/issue\""),
