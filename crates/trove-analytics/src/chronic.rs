@@ -220,6 +220,7 @@ pub struct ChronicScore {
     /// Items with the theme in the window.
     pub volume: u64,
     /// Items with the theme per period of the window, oldest first (a sparkline's points).
+    #[serde(default)]
     pub counts: Vec<u64>,
     /// Distinct customers (items, when the data has no customer ids).
     pub customers: u64,

@@ -15,6 +15,7 @@ mod discover;
 mod forms;
 mod import;
 mod import_runs;
+mod issue_pages;
 mod journey_file;
 mod room;
 mod summary;
@@ -48,6 +49,11 @@ pub use import::{
     ImportError, ImportOptions, ImportReport, RejectReason, RowErrorEntry, SanityStop,
 };
 pub use import_runs::{DeleteImportError, DeletedImport};
+pub use issue_pages::{
+    AnnouncementView, Days, FixVerdict, IssueControls, IssueFile, IssueStatus, Plannable,
+    PlannedAction, ProgressReport, Ranking, RankingRow, ThemeFile, WindowPeriod, impact_score,
+    legend, start_of_day,
+};
 pub use journey_file::{journey_to_toml, parse_journey};
 pub use room::{
     Compare, DepartmentLoad, Kpi, Mover, RoomAlert, RoomAnnouncement, RoomChoices, RoomError,

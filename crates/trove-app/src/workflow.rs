@@ -429,15 +429,25 @@ impl App {
         (since, until): (i64, i64),
         limit: usize,
     ) -> Result<Vec<Verbatim>, WorkflowError> {
-        let wanted: HashSet<&str> = themes.iter().map(Slug::as_str).collect();
         let filter = FeedbackFilter {
             since: Some(since),
             until: Some(until),
             ..FeedbackFilter::default()
         };
+        self.verbatims_among(themes, &filter, limit)
+    }
+
+    /// Like [`App::verbatims`], among the items `filter` selects (a page's scope).
+    pub fn verbatims_among(
+        &self,
+        themes: &[Slug],
+        filter: &FeedbackFilter,
+        limit: usize,
+    ) -> Result<Vec<Verbatim>, WorkflowError> {
+        let wanted: HashSet<&str> = themes.iter().map(Slug::as_str).collect();
         let mut theme_of: HashMap<i64, String> = HashMap::new();
         self.store()
-            .scan_item_themes(&filter, ThemeOrigin::Any, 10_000, &mut |page| {
+            .scan_item_themes(filter, ThemeOrigin::Any, 10_000, &mut |page| {
                 for item in page {
                     if let Some(theme) = item.themes.iter().find(|t| wanted.contains(t.as_str())) {
                         theme_of.insert(item.id, theme.clone());
@@ -449,7 +459,7 @@ impl App {
         // heap whose top is the oldest kept, so memory stays bounded whatever the window.
         let mut newest: BinaryHeap<Reverse<Newest>> = BinaryHeap::with_capacity(limit + 1);
         if !theme_of.is_empty() && limit > 0 {
-            self.store().scan_feedback(&filter, 10_000, &mut |page| {
+            self.store().scan_feedback(filter, 10_000, &mut |page| {
                 for s in page {
                     if theme_of.contains_key(&s.id) && !s.item.text.as_str().is_empty() {
                         newest.push(Reverse(Newest(s)));

@@ -14,7 +14,7 @@ use trove_analytics::revenue::compact_money;
 use trove_analytics::scores::{self, Comparison, Estimate, ScoreKind};
 use trove_analytics::spikes::AlertKind;
 use trove_analytics::trend::{PeriodKind, period_label};
-use trove_app::{App, LongPeriod, roll_up_months};
+use trove_app::{App, LongPeriod, impact_score, roll_up_months};
 use trove_domain::ScoreTally;
 use trove_store::{Dimension, FeedbackFilter, GroupTally, ThemeOrigin};
 
@@ -416,17 +416,6 @@ fn print_short_window(analysis: &Analysis) {
     }
 }
 
-/// The score the impact column shows: NPS when any theme has an NPS impact, else CSAT.
-fn impact_score(analysis: &Analysis) -> &'static str {
-    if analysis.themes.iter().any(|t| t.nps_impact.is_some()) {
-        "NPS"
-    } else if analysis.themes.iter().any(|t| t.csat_impact.is_some()) {
-        "CSAT"
-    } else {
-        "NPS"
-    }
-}
-
 /// The ranked issues (`all`: every problem theme), praise, suggestions and questions apart.
 pub(crate) fn print_ranking(analysis: &Analysis, all: bool, limit: usize) {
     let chronic = &analysis.params.chronic;
@@ -516,56 +505,13 @@ fn print_not_problems(analysis: &Analysis) {
     }
 }
 
-/// What each column and label means, with the thresholds in use.
+/// What each column and label means, with the thresholds in use (the web's ranking shows
+/// the same legend).
 fn print_legend(analysis: &Analysis) {
-    let c = &analysis.params.chronic;
-    let s = &analysis.params.spikes;
-    let period = analysis.params.period.singular();
-    let share = 100.0 * c.chronic_share;
-    let score = impact_score(analysis);
     println!("\nLegend:");
-    println!(
-        "  above {share:.0}%: {period}s in which the theme's share of all items was above {share:.0}% by a one-sided Poisson test (p<{})",
-        c.alpha
-    );
-    if analysis.customer_ids {
-        println!("  customers: distinct customer ids that raised it in the window");
-    } else {
-        println!(
-            "  items: items that raised it; the data has no customer ids, so customers are not counted (explanations say \"items (no customer ids)\")"
-        );
+    for (term, meaning) in trove_app::legend(analysis) {
+        println!("  {term}: {meaning}");
     }
-    println!(
-        "  {score} impact: {score}(all) - {score}(all without the answers that mention the theme), in points; \
-         negative = fixing it would raise the score; its p-value is the z-test of the mentioners against the rest"
-    );
-    println!(
-        "  at risk: the lifetime value (as imported with the customers) of the distinct customers who raised it unhappily \
-         (detractor, CSAT 1-2, CES 1-3, or negative text); a value at stake, not a forecast over a horizon; none for praise"
-    );
-    println!("  tone: mean sentiment (-1..+1) of the sentences that mention the theme");
-    println!(
-        "  chronic: above {share:.0}% in at least {:.0}% of the {period}s (a window of at least {}), at least {} customers, spread over channels or units (entropy >= {}), not raising the score",
-        100.0 * c.min_persistence,
-        c.min_periods,
-        c.min_customers,
-        c.min_entropy
-    );
-    println!(
-        "  spike: a {period} with at least {} items far above its baseline (Poisson or robust z, Bonferroni over themes x {period}s, family level {})",
-        s.min_count, s.family_alpha
-    );
-    println!(
-        "  shift: a sustained rise found by CUSUM against the pooled rate of earlier {period}s (each of at least {} items), confirmed by a Poisson test of its count",
-        s.min_volume
-    );
-    println!(
-        "  occasional: none of these; listed only when its impact lowers the score significantly (p<{} on at least {} answers)",
-        c.alpha, c.min_answers
-    );
-    println!(
-        "  praise: `kind = \"praise\"` in the taxonomy, or an impact that raises the score significantly (Bonferroni over themes)"
-    );
 }
 
 fn print_vital_few(what: &str, lines: &[trove_analytics::impact::ParetoLine]) {

@@ -10,7 +10,6 @@ use clap::{Args, Subcommand, ValueEnum};
 use jiff::civil::Date;
 use trove_app::{App, Clock};
 use trove_domain::Slug;
-use trove_store::{FeedbackFilter, ThemeOrigin};
 use trove_workflow::model::{Direction, Role, Status, Why};
 use trove_workflow::views::{self, Standing};
 use trove_workflow::{Change, Workflow, ids};
@@ -872,48 +871,11 @@ fn issue(app: &App, session: &Session, command: IssueCommand) -> Result<ExitCode
 }
 
 fn verify(app: &App, session: &Session, issue: u32, fixed_on: Date, periods: usize) -> Result<()> {
-    let state = read(app, session)?;
-    let Some(record) = state.issues.get(&issue) else {
-        bail!("there is no issue {issue}");
-    };
-    let Some(theme) = record.themes.first() else {
-        bail!("issue {issue} has no theme to verify");
-    };
-    let check = app
-        .check_fix(
-            theme.as_str(),
-            start_of(fixed_on),
-            periods.max(1),
-            trove_analytics::trend::PeriodKind::Month,
-            &FeedbackFilter::default(),
-            ThemeOrigin::Any,
-        )?
-        .with_context(|| format!("no item carries the theme {}", theme.as_str()))?;
-    let Some(v) = check.verification else {
-        let why = check.why_unverified(
-            &fixed_on.to_string(),
-            trove_analytics::trend::PeriodKind::Month,
-        );
-        bail!("cannot verify {}: {why}", theme.as_str());
-    };
-    let verdict = serde_json::to_value(v.verdict)?
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    act_one(
-        app,
-        session,
-        Change::VerificationRecorded {
-            issue,
-            verdict: verdict.clone(),
-            fixed_on,
-            rate_ratio: Some(v.rate_ratio),
-            ci: Some((v.ci_low, v.ci_high)),
-        },
-    )?;
+    let recorded = app.verify_issue(session.actor()?, session.clock, issue, fixed_on, periods)?;
+    let v = &recorded.test;
     println!(
-        "issue {issue}: {verdict} (rate ratio {:.3}, 95% CI {:.3}-{:.3}; {} items before, {} after)",
-        v.rate_ratio, v.ci_low, v.ci_high, v.count_before, v.count_after
+        "issue {issue}: {} (rate ratio {:.3}, 95% CI {:.3}-{:.3}; {} items before, {} after)",
+        recorded.verdict, v.rate_ratio, v.ci_low, v.ci_high, v.count_before, v.count_after
     );
     Ok(())
 }

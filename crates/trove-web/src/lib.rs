@@ -15,6 +15,7 @@ mod chrome;
 mod error;
 mod feedback_form;
 mod forms;
+mod issues;
 mod layers;
 mod limiter;
 mod pages;
@@ -99,6 +100,15 @@ impl Web {
     pub fn router(&self) -> Router {
         Router::new()
             .route("/", get(room::room))
+            .route("/ranking", get(issues::ranking))
+            .route("/themes/{id}", get(issues::theme))
+            .route("/themes/{id}/issue", post(issues::open_issue))
+            .route("/issues/{n}/whys", post(issues::add_whys))
+            .route("/issues/{n}/actions", post(issues::plan_action))
+            .route("/issues/{n}/move", post(issues::move_issue))
+            .route("/issues/{n}/verify", post(issues::verify))
+            .route("/actions/{n}/progress", post(issues::progress))
+            .route("/actions/{n}/replan", post(issues::replan))
             .route("/signin", get(pages::signin_form).post(pages::signin))
             .route("/signout", post(pages::signout))
             .route("/setup/{token}", get(pages::setup_form).post(pages::setup))
