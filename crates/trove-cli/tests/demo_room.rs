@@ -7,8 +7,10 @@
 
 mod common;
 
-use common::json;
+use std::path::Path;
+
 use common::web::Server;
+use common::{PgSchema, json, ok};
 use serde_json::Value;
 
 #[test]
@@ -118,4 +120,27 @@ fn demo_serve_prints_a_password_that_signs_in_and_seeds_the_loop() {
         2,
         "the issue's run and the room's: {runs}"
     );
+}
+
+#[test]
+fn the_demo_seeds_its_people_and_loop_on_postgres() {
+    let Some(schema) = PgSchema::fresh() else {
+        return;
+    };
+    let url = schema.url_with("");
+    let db = Path::new(&url);
+    let printed = ok(db, &["demo", "--customers", "600", "--feedback", "3000"]);
+    assert!(printed.contains("Demo password: "), "{printed}");
+    let read = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--as", "ann@northwind.example", "--format", "json"]);
+        json(db, &all)
+    };
+    assert_eq!(read(&["issue", "list"]).as_array().unwrap().len(), 1);
+    let missed = read(&["commitments", "--missed"]);
+    assert_eq!(missed.as_array().unwrap().len(), 1, "{missed}");
+    assert_eq!(missed[0]["department"], "billing");
+    let again = ok(db, &["demo", "--customers", "600", "--feedback", "3000"]);
+    assert!(!again.contains("Demo password: "), "shown once: {again}");
+    assert!(again.contains("their passwords are unchanged"), "{again}");
 }
