@@ -180,7 +180,8 @@ impl App {
             .into());
         };
         let real_today = Workflow::day_of(Clock::Real.now());
-        let today = real_today.max(end);
+        // What must still be open on first start is dated from here, whatever day it is.
+        let still_open_from = real_today.max(end);
         self.demo_whys(
             issue,
             first_lead,
@@ -188,7 +189,11 @@ impl App {
             opened,
         )?;
         let planned = plus(opened, 8)?;
-        let dues = [plus(opened, 30)?, plus(end, -14)?, plus(today, 45)?];
+        let dues = [
+            plus(opened, 30)?,
+            plus(end, -14)?,
+            plus(still_open_from, 45)?,
+        ];
         let actions = [
             (
                 first,
@@ -240,8 +245,12 @@ impl App {
             (under_way, third_lead.as_str()),
         ];
         self.demo_progress(issue, people_of, opened, end)?;
-        let (announcement, recipients) =
-            self.demo_announcement(issue, &analyst, plus(opened, 10)?, plus(today, 90)?)?;
+        let (announcement, recipients) = self.demo_announcement(
+            issue,
+            &analyst,
+            plus(opened, 10)?,
+            plus(still_open_from, 90)?,
+        )?;
         let cases = self.demo_cases(issue, &agent, end)?;
         let state = self.workflow()?;
         let missed = views::commitments(&state, real_today)
