@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Runs Trove's whole test suite on SQLite and PostgreSQL.
+# Runs Trove's whole test suite on SQLite and PostgreSQL, then the browser tests (web-tests/:
+# the real `trove serve` on a fresh demo in Debian's Chromium; screenshots in
+# target/web-screenshots/). Without Chromium, Node.js or web-tests/node_modules (`npm ci` in
+# web-tests) the browser tests are skipped with a note, or fail when CI=true.
 #
 # PostgreSQL: uses $TROVE_TEST_POSTGRES when set; otherwise starts the machine's local
 # PostgreSQL 15 cluster (as root) and creates the role `trove` and the database `trove_test`.
@@ -24,3 +27,23 @@ if [ -z "${TROVE_TEST_POSTGRES:-}" ]; then
 fi
 
 cargo test --workspace "$@"
+
+# The browser tests drive the binary the Rust tests just built.
+chromium="${CHROMIUM:-/usr/bin/chromium}"
+web_skip() {
+    if [ "${CI:-}" = true ]; then
+        echo "error: browser tests cannot run: $1" >&2
+        exit 1
+    fi
+    echo "note: browser tests skipped: $1" >&2
+}
+if [ ! -x "$chromium" ]; then
+    web_skip "no Chromium at $chromium (apt-get install chromium)"
+elif ! command -v node >/dev/null 2>&1; then
+    web_skip "no Node.js (apt-get install nodejs npm)"
+elif [ ! -d web-tests/node_modules ] && ! (cd web-tests && npm ci --no-audit --no-fund); then
+    web_skip "npm ci failed in web-tests"
+else
+    export TROVE_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/trove" CHROMIUM="$chromium"
+    (cd web-tests && node --test ./*.test.mjs)
+fi

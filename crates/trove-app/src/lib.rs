@@ -11,6 +11,7 @@ mod classify;
 mod cues;
 mod date_order;
 mod demo;
+mod demo_loop;
 mod discover;
 mod forms;
 mod import;
@@ -37,6 +38,7 @@ pub use cues::{
     CueCounts, CueExample, CueKind, CueReport, CuesError, CuesOptions, KindReport, ThemeCues,
 };
 pub use demo::{DemoLoadError, DemoReport};
+pub use demo_loop::{DEMO_ISSUE_THEME, DemoPerson, DemoRoom};
 pub use discover::{
     ClusterTheme, DiscoverError, DiscoverOptions, DiscoveredCluster, Discovery, PeriodCount,
     Promotion, ProposedTerm, RulePreview, Sample, StoredDiscovery, Verdict,

@@ -24,6 +24,17 @@ pub struct DemoArgs {
     /// Feedback items to invent.
     #[arg(long, default_value_t = DemoConfig::default().feedback)]
     feedback: usize,
+    /// Load the company's data only, as earlier Trove did: no people, no loop, no recorded
+    /// analysis (the server then prints its one-time setup link for a first admin of your own).
+    #[arg(long)]
+    data_only: bool,
+    /// Then serve the Customer Room on the demo (as `trove serve`), printing the address and
+    /// the demo sign-in.
+    #[arg(long)]
+    serve: bool,
+    /// The address `--serve` listens on (port 0: any free port, printed on start).
+    #[arg(long, default_value = "127.0.0.1:8080", requires = "serve")]
+    listen: String,
 }
 
 pub fn run(url: &DbUrl, args: &DemoArgs) -> Result<ExitCode> {
@@ -69,13 +80,25 @@ pub fn run(url: &DbUrl, args: &DemoArgs) -> Result<ExitCode> {
             thousands(tagged.tagged)
         );
     }
-    let analysis = app.analyze(
-        &FeedbackFilter::default(),
-        ThemeOrigin::Rule,
-        &AnalysisParams::default(),
-    )?;
+    let (room, analysis, recorded) = if args.data_only {
+        let analysis = app.analyze(
+            &FeedbackFilter::default(),
+            ThemeOrigin::Any,
+            &AnalysisParams::default(),
+        )?;
+        (None, analysis, String::new())
+    } else {
+        let room = app.seed_demo_room(report.truth.end)?;
+        // Recorded last, so that the room reads it (the issue's own run is older).
+        let (run, analysis) = app.analyze_and_record(
+            &FeedbackFilter::default(),
+            ThemeOrigin::Any,
+            &AnalysisParams::default(),
+        )?;
+        (room, analysis, format!(" (recorded: analysis run {run})"))
+    };
     let (first, last) = &analysis.window_labels;
-    println!("\nChronic issues from {first} to {last}, ranked by what they cost:");
+    println!("\nChronic issues from {first} to {last}, ranked by what they cost{recorded}:");
     crate::analyze::print_ranking(&analysis, false, 10);
     crate::analyze::print_alerts(&analysis, 5);
     let db = match url {
@@ -117,5 +140,71 @@ pub fn run(url: &DbUrl, args: &DemoArgs) -> Result<ExitCode> {
     for (command, what) in next {
         println!("  {command:<width$}  {what}");
     }
+    let sign_in = if args.data_only {
+        None
+    } else {
+        print_people(&app, room.as_ref(), &db)?
+    };
+    if args.serve {
+        println!();
+        return crate::serve::serve(
+            url,
+            &crate::serve::ServeArgs::plain(&args.listen),
+            sign_in.as_deref(),
+        );
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Prints the demo's people and loop (with the password, the only time it is shown); on a
+/// database whose people existed already, says how to set a password. Returns the sign-in
+/// line for the server's banner.
+fn print_people(
+    app: &trove_app::App,
+    room: Option<&trove_app::DemoRoom>,
+    db: &str,
+) -> Result<Option<String>> {
+    let Some(room) = room else {
+        let state = app.workflow()?;
+        if let Some(admin) = state.admins().next() {
+            println!(
+                "\nThe people of this database were made before; their passwords are unchanged (not shown again).\n\
+                 A new one: trove user password {email} --as {email}{db}",
+                email = admin.email
+            );
+        }
+        return Ok(None);
+    };
+    println!(
+        "\nThe loop under way: issue {} ({}) with its five whys, actions in {}, {} commitment{} missed, \
+         announcement {} to {} customers, {} follow-up cases.",
+        room.issue,
+        room.issue_title,
+        room.action_departments.join(", "),
+        room.missed,
+        if room.missed == 1 { "" } else { "s" },
+        room.announcement,
+        thousands(room.recipients),
+        room.cases
+    );
+    println!("\nPeople (all sign in with the demo password below):");
+    for person in &room.people {
+        println!(
+            "  {:<32} {:<8} {:<16} {}",
+            person.email,
+            person.role.as_str(),
+            person.department.as_deref().unwrap_or("-"),
+            person.name
+        );
+    }
+    println!(
+        "Demo password: {}   (random for this database, shown only now)",
+        room.password
+    );
+    Ok(room.people.first().map(|admin| {
+        format!(
+            "Sign in as {} (or anyone above) with the demo password {}",
+            admin.email, room.password
+        )
+    }))
 }

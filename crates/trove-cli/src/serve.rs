@@ -22,8 +22,24 @@ pub struct ServeArgs {
     secure_cookies: bool,
 }
 
+impl ServeArgs {
+    /// Plain HTTP on `listen`.
+    pub fn plain(listen: &str) -> Self {
+        Self {
+            listen: listen.to_owned(),
+            secure_cookies: false,
+        }
+    }
+}
+
 /// Serves until Ctrl-C or SIGTERM.
 pub fn run(url: &DbUrl, args: &ServeArgs) -> Result<ExitCode> {
+    serve(url, args, None)
+}
+
+/// Serves until Ctrl-C or SIGTERM; `sign_in` (how to sign in, for the demo) is printed just
+/// before the address.
+pub fn serve(url: &DbUrl, args: &ServeArgs, sign_in: Option<&str>) -> Result<ExitCode> {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
@@ -56,6 +72,9 @@ pub fn run(url: &DbUrl, args: &ServeArgs) -> Result<ExitCode> {
                 "No one can sign in yet: create the first admin at {scheme}://{address}{path}\n\
                  (this link works once, until the server stops)"
             );
+        }
+        if let Some(sign_in) = sign_in {
+            let _ = writeln!(out, "{sign_in}");
         }
         // Last, so that a script reading up to this line has everything.
         let _ = writeln!(

@@ -10,7 +10,17 @@ use serde_json::Value;
 fn each_analysis_is_recorded_and_listed_newest_first() {
     let dir = tempfile::tempdir().expect("temporary folder");
     let db = dir.path().join("demo.db");
-    ok(&db, &["demo", "--customers", "600", "--feedback", "3000"]);
+    ok(
+        &db,
+        &[
+            "demo",
+            "--data-only",
+            "--customers",
+            "600",
+            "--feedback",
+            "3000",
+        ],
+    );
     assert_eq!(
         json(&db, &["analyze", "--list", "--format", "json"]),
         Value::Array(Vec::new()),

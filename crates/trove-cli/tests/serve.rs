@@ -20,7 +20,7 @@ const ADMIN_PASSWORD: &str = "a long admin passphrase";
 fn the_room_on_the_demo_is_behind_sign_in_and_refuses_forged_changes() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
-    ok(&db, &["demo"]);
+    ok(&db, &["demo", "--data-only"]);
     let log = dir.path().join("serve.log");
     let server = Server::start(&db, &log);
 

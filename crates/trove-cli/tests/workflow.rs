@@ -135,7 +135,7 @@ fn the_full_loop_runs_on_the_demo_company_on_postgres() {
 
 fn full_loop(dir: &tempfile::TempDir, db: &str) {
     let trove = Trove::new(db);
-    trove.ok(&["demo"]);
+    trove.ok(&["demo", "--data-only"]);
     assert!(
         trove
             .refused(&["issue", "list"])

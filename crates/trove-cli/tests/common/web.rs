@@ -19,13 +19,22 @@ pub struct Server {
     pub child: Child,
     pub address: String,
     pub setup_path: Option<String>,
+    /// What it printed up to the address line.
+    pub printed: Vec<String>,
 }
 
 impl Server {
     /// Starts `trove serve` on `db`, its log written to `log`.
     pub fn start(db: &Path, log: &Path) -> Self {
+        Self::start_with(&["serve", "--listen", "127.0.0.1:0"], db, log)
+    }
+
+    /// Starts `trove ARGS --db DB` (a command that serves, like `demo --serve`), its log
+    /// written to `log`.
+    pub fn start_with(args: &[&str], db: &Path, log: &Path) -> Self {
         let child = Command::new(TROVE)
-            .args(["serve", "--listen", "127.0.0.1:0", "--db"])
+            .args(args)
+            .arg("--db")
             .arg(db)
             .current_dir(ROOT)
             .stdout(Stdio::piped())
@@ -37,10 +46,12 @@ impl Server {
             child,
             address: String::new(),
             setup_path: None,
+            printed: Vec::new(),
         };
         let stdout = server.child.stdout.take().unwrap();
         for line in BufReader::new(stdout).lines() {
             let line = line.unwrap();
+            server.printed.push(line.clone());
             if let Some(at) = line.find("/setup/") {
                 server.setup_path = Some(line[at..].trim().to_owned());
             }
