@@ -1,8 +1,11 @@
 //! Loading the generated demo company into the store.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 use thiserror::Error;
 use trove_demo::{DemoConfig, DemoError, Truth};
+use trove_domain::FeedbackText;
 use trove_store::{InsertOutcome, StoreError, StoreResult, UpsertOutcome};
 
 use crate::{App, Progress};
@@ -55,6 +58,10 @@ pub enum DemoLoadError {
     /// The workflow log could not be read or written.
     #[error(transparent)]
     Workflow(#[from] crate::WorkflowError),
+    /// A generated text, once masked, was not a valid feedback text (a bug in the generator or
+    /// the masking).
+    #[error("demo: a masked text is not valid: {0}")]
+    Text(#[from] trove_domain::DomainError),
 }
 
 /// The taxonomy an analyst wrote for the demo company (`taxonomies/demo.toml`).
@@ -106,7 +113,12 @@ impl App {
             batch.clear();
             Ok(())
         };
-        for item in company.feedback() {
+        for mut item in company.feedback() {
+            // Masked as an import masks: the demo's customers write e-mail addresses and phone
+            // numbers too, and the room must not show them.
+            if let Cow::Owned(masked) = trove_ingest::pii::mask(item.text.as_str()) {
+                item.text = FeedbackText::parse(&masked)?;
+            }
             batch.push(item);
             if batch.len() == BATCH {
                 flush(&mut batch)?;

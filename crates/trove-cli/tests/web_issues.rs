@@ -137,7 +137,7 @@ fn today() -> Date {
 fn the_ranking_and_a_theme_page_run_the_issue_loop_by_the_rules() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
-    ok(&db, &["demo"]);
+    ok(&db, &["demo", "--data-only"]);
     person(&db, ADMIN, "admin", None);
     person(&db, ANALYST, "analyst", None);
     person(&db, LEAD, "lead", Some("claims"));

@@ -185,7 +185,7 @@ fn between<'a>(body: &'a str, start: &str, end: &str) -> &'a str {
 fn the_room_follows_its_filters_and_links_each_count_to_exactly_its_items() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
-    ok(&db, &["demo"]);
+    ok(&db, &["demo", "--data-only"]);
     ok(
         &db,
         &["user", "add", ADMIN, "--name", "Ada", "--role", "admin"],
