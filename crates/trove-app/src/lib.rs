@@ -15,10 +15,12 @@ mod discover;
 mod forms;
 mod import;
 mod import_runs;
+mod ingest;
 mod journey_file;
 mod room;
 mod summary;
 mod taxonomy;
+mod tokens;
 mod workflow;
 
 use std::sync::Arc;
@@ -48,11 +50,16 @@ pub use import::{
     ImportError, ImportOptions, ImportReport, RejectReason, RowErrorEntry, SanityStop,
 };
 pub use import_runs::{DeleteImportError, DeletedImport};
+pub use ingest::{ITEM_FIELDS, IngestBatch, IngestReport, ItemError};
 pub use journey_file::{journey_to_toml, parse_journey};
 pub use room::{Room, RoomIssue, RoomRun, RoomStage};
 pub use summary::{LongPeriod, Summary, roll_up_months};
 pub use taxonomy::{
     CurrentTagger, ReadText, TagReport, TaxonomyLoad, TaxonomyLoadError, TextScratch,
+};
+pub use tokens::{
+    IssuedToken, Scope, TOKEN_PREFIX, TokenError, TokenHolder, TokenSpec, looks_like_token,
+    parse_lifetime, token_hash,
 };
 use trove_store::Store;
 pub use workflow::{Clock, MetricsImport, Reach, Recipient, WorkflowError};
