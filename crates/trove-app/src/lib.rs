@@ -6,6 +6,7 @@
 //! and the caller decides how to show them.
 
 mod analysis;
+mod api_reads;
 mod auth;
 mod classify;
 mod cues;
@@ -26,6 +27,7 @@ mod workflow;
 use std::sync::Arc;
 
 pub use analysis::{AnalysisRequest, CurrentAnalysis, FixCheck, NEGATIVE_SENTIMENT, is_negative};
+pub use api_reads::{ScorePeriod, TrendPeriod};
 pub use auth::{
     AuthError, MIN_PASSWORD_CHARS, SessionPolicy, SignedIn, form_token, hash_password,
     password_matches, random_token, session_hash,

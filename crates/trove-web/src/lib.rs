@@ -10,6 +10,7 @@
 //! request (method, route, status, latency: never a cookie, token, query or password), and a
 //! same-origin check on every state-changing request.
 
+mod api;
 #[allow(dead_code, reason = "the room and the issue pages draw with it")]
 mod charts;
 mod chrome;
@@ -113,6 +114,7 @@ impl Web {
                     .layer(DefaultBodyLimit::max(feedback_form::BODY_LIMIT)),
             )
             .route("/f/{id}/thanks", get(feedback_form::thanks))
+            .merge(api::router())
             .fallback(pages::not_found)
             .with_state(self.shared.clone())
             .layer(axum::middleware::from_fn_with_state(
