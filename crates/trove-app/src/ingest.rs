@@ -109,6 +109,7 @@ fn own_mapping(source: Label, attribute_keys: &BTreeSet<String>) -> Mapping {
 fn check_own_item(
     item: &mut Value,
     batch: &IngestBatch<'_>,
+    now: &str,
     attribute_keys: &mut BTreeSet<String>,
 ) -> Result<(), (Option<String>, String)> {
     let Value::Object(fields) = item else {
@@ -147,6 +148,10 @@ fn check_own_item(
                 ));
             }
         }
+    }
+    // Received now unless it says when (a file without a time column gets the import time).
+    if matches!(fields.get("time"), None | Some(Value::Null)) {
+        fields.insert("time".into(), Value::String(now.to_owned()));
     }
     if let Some(channel) = batch.channel
         && matches!(fields.get("channel"), None | Some(Value::Null))
@@ -201,9 +206,10 @@ impl App {
         // The index in the batch of each line handed to the import.
         let mut indexes = Vec::with_capacity(items.len());
         let mut lines = Vec::new();
+        let now = jiff::Timestamp::now().to_string();
         for (index, item) in items.iter_mut().enumerate() {
             if batch.mapping.is_none()
-                && let Err((field, message)) = check_own_item(item, batch, &mut attribute_keys)
+                && let Err((field, message)) = check_own_item(item, batch, &now, &mut attribute_keys)
             {
                 errors.push(ItemError {
                     index,
