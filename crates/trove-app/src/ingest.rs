@@ -209,7 +209,8 @@ impl App {
         let now = jiff::Timestamp::now().to_string();
         for (index, item) in items.iter_mut().enumerate() {
             if batch.mapping.is_none()
-                && let Err((field, message)) = check_own_item(item, batch, &now, &mut attribute_keys)
+                && let Err((field, message)) =
+                    check_own_item(item, batch, &now, &mut attribute_keys)
             {
                 errors.push(ItemError {
                     index,

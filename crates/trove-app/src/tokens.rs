@@ -155,15 +155,27 @@ pub enum TokenError {
     /// No live token has this id.
     #[error("there is no live token {0} (`trove token list` shows them)")]
     Unknown(i64),
-    /// The random source failed.
+    /// The random source failed (boxed, like the others: an error stays small).
     #[error(transparent)]
-    Auth(#[from] AuthError),
+    Auth(Box<AuthError>),
     /// The workflow (people) could not be read.
     #[error(transparent)]
     Workflow(Box<WorkflowError>),
     /// The store failed.
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(Box<StoreError>),
+}
+
+impl From<AuthError> for TokenError {
+    fn from(error: AuthError) -> Self {
+        Self::Auth(Box::new(error))
+    }
+}
+
+impl From<StoreError> for TokenError {
+    fn from(error: StoreError) -> Self {
+        Self::Store(Box::new(error))
+    }
 }
 
 impl From<WorkflowError> for TokenError {

@@ -7,10 +7,10 @@
 
 mod common;
 
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use common::web::{Reply, Server};
 use common::{ROOT, TROVE, json, ok};
@@ -19,7 +19,13 @@ use serde_json::{Value, json};
 const ADMIN: &str = "ann@example.com";
 
 /// One API request with a JSON body (when given) and a bearer token (when given).
-fn call(server: &Server, method: &str, path: &str, token: Option<&str>, body: Option<&str>) -> Reply {
+fn call(
+    server: &Server,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+) -> Reply {
     let mut stream = TcpStream::connect(&server.address).unwrap();
     let mut request = format!(
         "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
@@ -55,11 +61,22 @@ fn code(reply: &Reply) -> String {
 
 /// A database with an admin and a viewer.
 fn people(db: &Path) {
-    ok(db, &["user", "add", ADMIN, "--name", "Ann", "--role", "admin"]);
+    ok(
+        db,
+        &["user", "add", ADMIN, "--name", "Ann", "--role", "admin"],
+    );
     ok(
         db,
         &[
-            "user", "add", "vic@example.com", "--name", "Vic", "--role", "viewer", "--as", ADMIN,
+            "user",
+            "add",
+            "vic@example.com",
+            "--name",
+            "Vic",
+            "--role",
+            "viewer",
+            "--as",
+            ADMIN,
         ],
     );
 }
@@ -103,21 +120,42 @@ fn tokens_are_checked_on_every_documented_path_and_scopes_are_enforced() {
         &db,
         ADMIN,
         &[
-            "--name", "retail", "--scope", "ingest:web", "--business-unit", "retail", "--expires",
+            "--name",
+            "retail",
+            "--scope",
+            "ingest:web",
+            "--business-unit",
+            "retail",
+            "--expires",
             "90d",
         ],
     );
     let write = token(&db, ADMIN, &["--name", "writer", "--scope", "write"]);
-    let viewer = token(&db, "vic@example.com", &["--name", "mine", "--scope", "read"]);
+    let viewer = token(
+        &db,
+        "vic@example.com",
+        &["--name", "mine", "--scope", "read"],
+    );
     let refused = Command::new(TROVE)
-        .args(["token", "create", "--name", "x", "--scope", "ingest:web", "--as"])
+        .args([
+            "token",
+            "create",
+            "--name",
+            "x",
+            "--scope",
+            "ingest:web",
+            "--as",
+        ])
         .arg("vic@example.com")
         .arg("--db")
         .arg(&db)
         .current_dir(ROOT)
         .output()
         .unwrap();
-    assert!(!refused.status.success(), "a viewer cannot hold an ingest token");
+    assert!(
+        !refused.status.success(),
+        "a viewer cannot hold an ingest token"
+    );
     let log = dir.path().join("serve.log");
     let server = Server::start(&db, &log);
 
@@ -142,7 +180,11 @@ fn tokens_are_checked_on_every_documented_path_and_scopes_are_enforced() {
         let none = call(&server, method, path, None, Some("{}"));
         assert_eq!(none.status, 401, "{method} {path}: {}", none.body);
         assert_eq!(code(&none), "unauthorized");
-        assert!(none.header("www-authenticate").unwrap().starts_with("Bearer"));
+        assert!(
+            none.header("www-authenticate")
+                .unwrap()
+                .starts_with("Bearer")
+        );
         let forged = format!("trove_{}", "0".repeat(64));
         let bad = call(&server, method, path, Some(&forged), Some("{}"));
         assert_eq!((bad.status, code(&bad)), (401, "invalid_token".into()));
@@ -158,13 +200,26 @@ fn tokens_are_checked_on_every_documented_path_and_scopes_are_enforced() {
         if path != "/api/v1/me" {
             for other in [&ingest, &write] {
                 let reply = call(&server, method, path, Some(other), None);
-                assert_eq!((reply.status, code(&reply)), (403, "forbidden".into()), "{path}");
+                assert_eq!(
+                    (reply.status, code(&reply)),
+                    (403, "forbidden".into()),
+                    "{path}"
+                );
             }
         }
     }
     let me = body(&call(&server, "GET", "/api/v1/me", Some(&viewer), None));
-    assert_eq!((me["email"].as_str(), me["role"].as_str()), (Some("vic@example.com"), Some("viewer")));
-    let bad_page = call(&server, "GET", "/api/v1/issues?cursor=zz", Some(&read), None);
+    assert_eq!(
+        (me["email"].as_str(), me["role"].as_str()),
+        (Some("vic@example.com"), Some("viewer"))
+    );
+    let bad_page = call(
+        &server,
+        "GET",
+        "/api/v1/issues?cursor=zz",
+        Some(&read),
+        None,
+    );
     assert_eq!(bad_page.status, 422);
     assert_eq!(body(&bad_page)["error"]["field"], "cursor");
 
@@ -174,10 +229,22 @@ fn tokens_are_checked_on_every_documented_path_and_scopes_are_enforced() {
         let reply = call(&server, "POST", "/api/v1/feedback", Some(other), Some(item));
         assert_eq!((reply.status, code(&reply)), (403, "forbidden".into()));
     }
-    let elsewhere = call(&server, "POST", "/api/v1/feedback?source=crm", Some(&ingest), Some(item));
+    let elsewhere = call(
+        &server,
+        "POST",
+        "/api/v1/feedback?source=crm",
+        Some(&ingest),
+        Some(item),
+    );
     assert_eq!(elsewhere.status, 403);
     assert_eq!(body(&elsewhere)["error"]["field"], "source");
-    let stored = call(&server, "POST", "/api/v1/feedback", Some(&ingest), Some(item));
+    let stored = call(
+        &server,
+        "POST",
+        "/api/v1/feedback",
+        Some(&ingest),
+        Some(item),
+    );
     assert_eq!(stored.status, 200, "{}", stored.body);
     assert_eq!(body(&stored)["stored"], 1);
 
@@ -185,8 +252,18 @@ fn tokens_are_checked_on_every_documented_path_and_scopes_are_enforced() {
     let units = r#"[{"id":"r1","text":"fine","channel":"survey"},
                     {"id":"r2","text":"fine","channel":"survey","business_unit":"retail"},
                     {"id":"r3","text":"fine","channel":"survey","business_unit":"commercial"}]"#;
-    let result = body(&call(&server, "POST", "/api/v1/feedback", Some(&retail), Some(units)));
-    assert_eq!((result["stored"].as_u64(), result["rejected"].as_u64()), (Some(2), Some(1)), "{result}");
+    let result = body(&call(
+        &server,
+        "POST",
+        "/api/v1/feedback",
+        Some(&retail),
+        Some(units),
+    ));
+    assert_eq!(
+        (result["stored"].as_u64(), result["rejected"].as_u64()),
+        (Some(2), Some(1)),
+        "{result}"
+    );
     assert_eq!(result["errors"][0]["index"], 2);
     assert_eq!(result["errors"][0]["field"], "business_unit");
     let by_unit = json(&db, &["summary", "--format", "json"]);
@@ -200,14 +277,31 @@ fn tokens_are_checked_on_every_documented_path_and_scopes_are_enforced() {
         .iter()
         .find(|t| t["name"] == "reader")
         .unwrap();
-    assert!(reader["last_used_at"].is_i64(), "the use is recorded: {reader}");
-    assert!(!listed.to_string().contains("trove_"), "no secret is listed");
+    assert!(
+        reader["last_used_at"].is_i64(),
+        "the use is recorded: {reader}"
+    );
+    assert!(
+        !listed.to_string().contains("trove_"),
+        "no secret is listed"
+    );
     let id = reader["id"].to_string();
-    let rotated = ok(&db, &["token", "rotate", &id, "--as", ADMIN]).trim().to_owned();
-    assert_eq!(call(&server, "GET", "/api/v1/me", Some(&read), None).status, 401);
-    assert_eq!(call(&server, "GET", "/api/v1/me", Some(&rotated), None).status, 200);
+    let rotated = ok(&db, &["token", "rotate", &id, "--as", ADMIN])
+        .trim()
+        .to_owned();
+    assert_eq!(
+        call(&server, "GET", "/api/v1/me", Some(&read), None).status,
+        401
+    );
+    assert_eq!(
+        call(&server, "GET", "/api/v1/me", Some(&rotated), None).status,
+        200
+    );
     ok(&db, &["token", "revoke", &id, "--as", ADMIN]);
-    assert_eq!(call(&server, "GET", "/api/v1/me", Some(&rotated), None).status, 401);
+    assert_eq!(
+        call(&server, "GET", "/api/v1/me", Some(&rotated), None).status,
+        401
+    );
 
     // The rate limit: 300 requests a minute per token, then 429 with Retry-After.
     let mut limited = None;
@@ -234,7 +328,10 @@ fn tokens_are_checked_on_every_documented_path_and_scopes_are_enforced() {
     for secret in [&read, &ingest, &retail, &write, &viewer, &rotated] {
         assert!(!log.contains(secret.as_str()), "a token reached the log");
     }
-    assert!(log.contains("/api/v1/feedback"), "requests are logged by route");
+    assert!(
+        log.contains("/api/v1/feedback"),
+        "requests are logged by route"
+    );
 }
 
 /// `count` items in Trove's own shape, ids from `first`.
@@ -258,7 +355,11 @@ fn ten_thousand_items_posted_twice_are_stored_once_and_bad_items_are_named() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("api.db");
     people(&db);
-    let ingest = token(&db, ADMIN, &["--name", "tickets", "--scope", "ingest:helpdesk"]);
+    let ingest = token(
+        &db,
+        ADMIN,
+        &["--name", "tickets", "--scope", "ingest:helpdesk"],
+    );
     let server = Server::start(&db, &dir.path().join("serve.log"));
 
     let all = items(0, 10_000);
@@ -266,7 +367,13 @@ fn ten_thousand_items_posted_twice_are_stored_once_and_bad_items_are_named() {
     for batch in all.chunks(1_000) {
         let text = json!({ "items": batch }).to_string();
         assert!(text.len() > 64 * 1024, "larger than the forms' limit");
-        let reply = call(&server, "POST", "/api/v1/feedback", Some(&ingest), Some(&text));
+        let reply = call(
+            &server,
+            "POST",
+            "/api/v1/feedback",
+            Some(&ingest),
+            Some(&text),
+        );
         assert_eq!(reply.status, 200, "{}", reply.body);
         let result = body(&reply);
         assert_eq!(result["rejected"], 0, "{result}");
@@ -293,7 +400,11 @@ fn ten_thousand_items_posted_twice_are_stored_once_and_bad_items_are_named() {
             );
             let totals: Value = serde_json::from_slice(&output.stdout).unwrap();
             assert_eq!(
-                (totals["received"].as_u64(), totals["stored"].as_u64(), totals["duplicates"].as_u64()),
+                (
+                    totals["received"].as_u64(),
+                    totals["stored"].as_u64(),
+                    totals["duplicates"].as_u64()
+                ),
                 (Some(10_000), Some(0), Some(10_000)),
                 "{totals}"
             );
@@ -302,8 +413,17 @@ fn ten_thousand_items_posted_twice_are_stored_once_and_bad_items_are_named() {
             eprintln!("skipped the example client (no python3: {e}); posting again directly");
             for batch in all.chunks(1_000) {
                 let text = json!(batch).to_string();
-                let result = body(&call(&server, "POST", "/api/v1/feedback", Some(&ingest), Some(&text)));
-                assert_eq!((result["stored"].as_u64(), result["duplicates"].as_u64()), (Some(0), Some(1_000)));
+                let result = body(&call(
+                    &server,
+                    "POST",
+                    "/api/v1/feedback",
+                    Some(&ingest),
+                    Some(&text),
+                ));
+                assert_eq!(
+                    (result["stored"].as_u64(), result["duplicates"].as_u64()),
+                    (Some(0), Some(1_000))
+                );
             }
         }
     }
@@ -311,7 +431,10 @@ fn ten_thousand_items_posted_twice_are_stored_once_and_bad_items_are_named() {
     assert_eq!(summary["feedback"], 10_000, "{summary}");
 
     let runs = ok(&db, &["imports", "--format", "json"]);
-    assert!(runs.contains("api:token"), "the posts are recorded as import runs: {runs}");
+    assert!(
+        runs.contains("api:token"),
+        "the posts are recorded as import runs: {runs}"
+    );
 
     // Bad items come back by index and field; the good ones in the same batch are kept.
     let mixed = json!([
@@ -326,7 +449,13 @@ fn ten_thousand_items_posted_twice_are_stored_once_and_bad_items_are_named() {
         {"id": "b8", "text": "fine too", "channel": "ticket", "attributes": {"nested": {"a": 1}}},
         {"id": "b9", "text": "fine at last", "channel": "ticket"},
     ]);
-    let result = body(&call(&server, "POST", "/api/v1/feedback", Some(&ingest), Some(&mixed.to_string())));
+    let result = body(&call(
+        &server,
+        "POST",
+        "/api/v1/feedback",
+        Some(&ingest),
+        Some(&mixed.to_string()),
+    ));
     let named: Vec<(u64, Option<&str>)> = result["errors"]
         .as_array()
         .unwrap()
@@ -347,13 +476,123 @@ fn ten_thousand_items_posted_twice_are_stored_once_and_bad_items_are_named() {
         ],
         "{result}"
     );
-    assert_eq!((result["stored"].as_u64(), result["rejected"].as_u64()), (Some(2), Some(8)));
+    assert_eq!(
+        (result["stored"].as_u64(), result["rejected"].as_u64()),
+        (Some(2), Some(8))
+    );
 
     // Limits: more than 1,000 items, or a body that is not JSON.
     let too_many = json!(items(20_000, 1_001)).to_string();
-    let reply = call(&server, "POST", "/api/v1/feedback", Some(&ingest), Some(&too_many));
-    assert_eq!((reply.status, code(&reply)), (413, "payload_too_large".into()));
-    let reply = call(&server, "POST", "/api/v1/feedback", Some(&ingest), Some("{not json"));
+    let reply = call(
+        &server,
+        "POST",
+        "/api/v1/feedback",
+        Some(&ingest),
+        Some(&too_many),
+    );
+    assert_eq!(
+        (reply.status, code(&reply)),
+        (413, "payload_too_large".into())
+    );
+    let reply = call(
+        &server,
+        "POST",
+        "/api/v1/feedback",
+        Some(&ingest),
+        Some("{not json"),
+    );
     assert_eq!((reply.status, code(&reply)), (400, "invalid_json".into()));
-    assert_eq!(json(&db, &["summary", "--format", "json"])["feedback"], 10_002);
+    assert_eq!(
+        json(&db, &["summary", "--format", "json"])["feedback"],
+        10_002
+    );
+}
+
+/// `trove serve --mappings mappings/` (the repository's), its address read from its banner.
+fn serve_with_mappings(db: &Path, log: &Path) -> Server {
+    let mut child = Command::new(TROVE)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--mappings",
+            "mappings",
+            "--db",
+        ])
+        .arg(db)
+        .current_dir(ROOT)
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(log).unwrap())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut server = Server {
+        child,
+        address: String::new(),
+        setup_path: None,
+    };
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        if let Some((_, rest)) = line
+            .strip_prefix("Trove serves ")
+            .and_then(|l| l.split_once(" at http://"))
+        {
+            server.address = rest.split('/').next().unwrap().to_owned();
+            return server;
+        }
+    }
+    panic!("trove serve ended without printing its address");
+}
+
+#[test]
+fn items_in_a_sources_own_shape_go_through_a_named_mapping() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("api.db");
+    people(&db);
+    let reviews = token(
+        &db,
+        ADMIN,
+        &["--name", "reviews", "--scope", "ingest:trustpilot"],
+    );
+    let other = token(
+        &db,
+        ADMIN,
+        &["--name", "other", "--scope", "ingest:helpdesk"],
+    );
+    let server = serve_with_mappings(&db, &dir.path().join("serve.log"));
+    let lines =
+        std::fs::read_to_string(Path::new(ROOT).join("examples/trustpilot-reviews.jsonl")).unwrap();
+    let items: Vec<Value> = lines
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let batch = json!(items).to_string();
+    let path = "/api/v1/feedback?mapping=trustpilot-reviews";
+    let first = body(&call(&server, "POST", path, Some(&reviews), Some(&batch)));
+    assert_eq!(first["rejected"], 0, "{first}");
+    assert_eq!(
+        first["stored"].as_u64(),
+        Some(items.len() as u64),
+        "{first}"
+    );
+    let again = body(&call(&server, "POST", path, Some(&reviews), Some(&batch)));
+    assert_eq!(
+        (again["stored"].as_u64(), again["duplicates"].as_u64()),
+        (Some(0), Some(items.len() as u64))
+    );
+    // The mapping's source decides which token may post through it.
+    let refused = call(&server, "POST", path, Some(&other), Some(&batch));
+    assert_eq!((refused.status, code(&refused)), (403, "forbidden".into()));
+    for (query, status) in [("mapping=nope", 404), ("mapping=../x", 422), ("mapping=airline-tweets", 422)] {
+        let reply = call(
+            &server,
+            "POST",
+            &format!("/api/v1/feedback?{query}"),
+            Some(&reviews),
+            Some(&batch),
+        );
+        assert_eq!(reply.status, status, "{query}: {}", reply.body);
+        assert_eq!(body(&reply)["error"]["field"], "mapping", "{query}");
+    }
 }

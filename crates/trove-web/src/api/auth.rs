@@ -74,7 +74,7 @@ impl FromRequestParts<crate::State> for Caller {
         };
         let app = state.app.clone();
         let now = crate::session::now();
-        let holder = blocking(move || app.token_holder(&token, now))
+        let holder = blocking(move || app.token_holder(&token, now).map_err(|e| e.to_string()))
             .await?
             .ok_or_else(ApiError::invalid_token)?;
         let Extension(limits) = Extension::<Limits>::from_request_parts(parts, state)

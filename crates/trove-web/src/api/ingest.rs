@@ -6,6 +6,7 @@ use axum::extract::{Query, State};
 use serde_json::Value;
 use trove_app::{ImportError, IngestBatch};
 use trove_domain::{Channel, Label};
+use trove_ingest::{Format, Mapping};
 
 use super::auth::Caller;
 use super::error::{ApiError, ErrorBody};
@@ -74,6 +75,53 @@ fn source_of(caller: &Caller, named: Option<&str>) -> Result<Label, ApiError> {
     Label::parse("source", source).map_err(|e| ApiError::validation("source", e.to_string()))
 }
 
+/// Reads the named mapping of the server's `--mappings` folder. A token limited to a
+/// business unit posts Trove's own shape only (where the unit is checked per item).
+async fn load_mapping(
+    state: &crate::State,
+    name: &str,
+    caller: &Caller,
+) -> Result<Mapping, ApiError> {
+    if caller.0.business_unit.is_some() {
+        return Err(ApiError::forbidden(
+            "a token limited to a business unit posts Trove's own item shape only",
+        )
+        .on("mapping"));
+    }
+    let Some(folder) = state.options.mappings.clone() else {
+        return Err(ApiError::validation(
+            "mapping",
+            "this server has no mappings folder (`trove serve --mappings DIR`)",
+        ));
+    };
+    // A plain name: never a path out of the folder.
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(ApiError::validation(
+            "mapping",
+            "a mapping is named by letters, digits, - and _",
+        ));
+    }
+    let path = folder.join(format!("{name}.toml"));
+    if !path.is_file() {
+        return Err(ApiError::not_found(format!("there is no mapping {name:?}")).on("mapping"));
+    }
+    let mapping = tokio::task::spawn_blocking(move || Mapping::load(&path))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    if mapping.format.is_some_and(|f| f != Format::Jsonl) {
+        return Err(ApiError::validation(
+            "mapping",
+            format!("mapping {name:?} reads files of another format; the API takes JSON"),
+        ));
+    }
+    Ok(mapping)
+}
+
 /// `POST /api/v1/feedback`: stores one item or a batch (at most 1,000 items, 5 MiB) with the
 /// same validation, masking of personal data, sentiment and tagging as a file import,
 /// recorded as an import run. Idempotent: an item whose source and id are stored already is
@@ -97,7 +145,24 @@ pub(crate) async fn post_feedback(
     Query(query): Query<FeedbackQuery>,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Json<IngestResult>, ApiError> {
-    let source = source_of(&caller, query.source.as_deref())?;
+    let mapping = match query.mapping.as_deref() {
+        Some(name) => Some(load_mapping(&state, name, &caller).await?),
+        None => None,
+    };
+    let named_source = match &mapping {
+        Some(mapping) => {
+            let source = mapping.source.as_str();
+            if query.source.as_deref().is_some_and(|named| named != source) {
+                return Err(ApiError::validation(
+                    "source",
+                    format!("the mapping's source is {source:?}: leave ?source= out or name that"),
+                ));
+            }
+            Some(source.to_owned())
+        }
+        None => query.source.clone(),
+    };
+    let source = source_of(&caller, named_source.as_deref())?;
     let body = body.map_err(|rejection| {
         if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::too_large(format!(
@@ -132,21 +197,18 @@ pub(crate) async fn post_feedback(
             label: format!("api:token {} source {}", holder.id, source.as_str()),
             source,
             channel,
-            mapping: None,
+            mapping: mapping.as_ref(),
             business_unit: holder.business_unit.as_deref(),
         };
         app.ingest_feedback(items, &batch)
+            .map_err(|error| match error {
+                // The batch as a whole could not be read (dates whose order it does not show).
+                ImportError::File(error) => ApiError::validation("items", error.to_string()),
+                error => ApiError::internal(error),
+            })
     })
     .await
-    .map_err(ApiError::internal)?;
-    let report = match report {
-        Ok(report) => report,
-        // The batch as a whole could not be read (dates whose order it does not show).
-        Err(ImportError::File(error)) => {
-            return Err(ApiError::validation("items", error.to_string()));
-        }
-        Err(error) => return Err(ApiError::internal(error)),
-    };
+    .map_err(ApiError::internal)??;
     tracing::info!(
         token,
         import_run = report.import_run,

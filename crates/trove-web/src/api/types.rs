@@ -245,6 +245,9 @@ pub(crate) struct FeedbackQuery {
     pub(crate) source: Option<String>,
     /// The channel of items that give none (survey, ticket, review, social, web_form, ...).
     pub(crate) channel: Option<String>,
+    /// Read the items through this named mapping (a `NAME.toml` of the server's
+    /// `--mappings` folder) instead of as Trove's own shape; its source is the items'.
+    pub(crate) mapping: Option<String>,
 }
 
 /// One feedback item in Trove's own shape. `id` is required: with the source it makes the
@@ -305,7 +308,7 @@ pub(crate) enum FeedbackBody {
     /// An array of items.
     Items(Vec<FeedbackItemIn>),
     /// One item.
-    One(FeedbackItemIn),
+    One(Box<FeedbackItemIn>),
 }
 
 /// One refused item.
