@@ -171,6 +171,7 @@ fn tokens_are_checked_on_every_documented_path_and_scopes_are_enforced() {
         "/api/v1/actions",
         "/api/v1/commitments",
         "/api/v1/feedback",
+        "/api/v1/actions/claims/progress",
     ] {
         assert!(paths.contains(&wanted), "{wanted} documented: {paths:?}");
     }
@@ -223,7 +224,33 @@ fn tokens_are_checked_on_every_documented_path_and_scopes_are_enforced() {
     assert_eq!(bad_page.status, 422);
     assert_eq!(body(&bad_page)["error"]["field"], "cursor");
 
-    // Writes: only an ingest token of the source posts feedback.
+    // Workflow changes need the write scope, and then the rules judge them as the owner.
+    let progress = r#"{"percent":40,"note":"halfway"}"#;
+    for other in [&read, &ingest] {
+        let reply = call(
+            &server,
+            "POST",
+            "/api/v1/actions/1/progress",
+            Some(other),
+            Some(progress),
+        );
+        assert_eq!((reply.status, code(&reply)), (403, "forbidden".into()));
+    }
+    let judged = call(
+        &server,
+        "POST",
+        "/api/v1/actions/1/progress",
+        Some(&write),
+        Some(progress),
+    );
+    assert_eq!(
+        (judged.status, code(&judged)),
+        (422, "refused".into()),
+        "{}",
+        judged.body
+    );
+
+    // Feedback: only an ingest token of the source posts it.
     let item = r#"{"id":"w1","text":"The claim took weeks","nps":2,"channel":"survey"}"#;
     for other in [&read, &write] {
         let reply = call(&server, "POST", "/api/v1/feedback", Some(other), Some(item));

@@ -96,6 +96,15 @@ impl Caller {
             Err(ApiError::forbidden("this token has no read scope"))
         }
     }
+
+    /// Refuses a token without the `write` scope.
+    pub(crate) fn writes(&self) -> Result<&TokenHolder, ApiError> {
+        if self.0.can_write() {
+            Ok(&self.0)
+        } else {
+            Err(ApiError::forbidden("this token has no write scope"))
+        }
+    }
 }
 
 #[cfg(test)]

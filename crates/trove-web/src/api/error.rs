@@ -18,7 +18,7 @@ pub(crate) struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct ErrorDetail {
     /// Stable code: `unauthorized`, `invalid_token`, `forbidden`, `not_found`,
-    /// `validation`, `invalid_json`, `payload_too_large`, `rate_limited`, `internal`.
+    /// `validation`, `refused`, `invalid_json`, `payload_too_large`, `rate_limited`, `internal`.
     pub(crate) code: &'static str,
     /// What went wrong, in a sentence.
     pub(crate) message: String,
@@ -78,6 +78,11 @@ impl ApiError {
     /// 422: a request field is wrong.
     pub(crate) fn validation(field: &str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", message).on(field)
+    }
+
+    /// 422: the workflow's rules refused the change.
+    pub(crate) fn refused(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "refused", message)
     }
 
     /// 400: the body is not JSON.

@@ -13,6 +13,7 @@ mod error;
 mod ingest;
 mod reads;
 mod types;
+mod writes;
 
 use std::sync::Arc;
 
@@ -41,7 +42,7 @@ use self::error::ApiError;
     tags(
         (name = "tokens", description = "Who a token is"),
         (name = "analysis", description = "The chronic ranking, themes, trends and scores (read scope)"),
-        (name = "workflow", description = "Issues, actions and commitments (read scope)"),
+        (name = "workflow", description = "Issues, actions and commitments (read scope); changes to them (write scope), under the workflow's rules, as the token's owner"),
         (name = "feedback", description = "Posting feedback (ingest:SOURCE scope)"),
     )
 )]
@@ -72,6 +73,7 @@ fn documented() -> (Router<crate::State>, Document) {
         .routes(routes!(reads::actions))
         .routes(routes!(reads::commitments))
         .routes(routes!(ingest::post_feedback))
+        .routes(routes!(writes::progress_action))
         .split_for_parts()
 }
 
@@ -137,10 +139,11 @@ mod tests {
             "/api/v1/actions",
             "/api/v1/commitments",
             "/api/v1/feedback",
+            "/api/v1/actions/{id}/progress",
         ] {
             assert!(paths.contains(&path), "{path} in {paths:?}");
         }
-        assert_eq!(paths.len(), 9, "{paths:?}");
+        assert_eq!(paths.len(), 10, "{paths:?}");
         assert_eq!(
             json["components"]["securitySchemes"]["bearer"]["scheme"],
             "bearer"

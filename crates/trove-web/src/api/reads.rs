@@ -360,6 +360,20 @@ pub(crate) async fn issues(
     Ok(Json(Page { data, next_cursor }))
 }
 
+/// An action as the API shows it.
+pub(crate) fn action_out(a: &trove_workflow::model::Action) -> ActionOut {
+    ActionOut {
+        id: a.id,
+        issue: a.issue,
+        what: a.what.clone(),
+        department: a.department.as_str().to_owned(),
+        owner: a.owner.clone(),
+        due: a.due.to_string(),
+        status: word(&a.status),
+        percent: a.percent,
+    }
+}
+
 /// `GET /api/v1/actions`: the workflow's actions, by number.
 #[utoipa::path(get, path = "/api/v1/actions", tag = "workflow", params(PageQuery),
     responses(
@@ -374,20 +388,7 @@ pub(crate) async fn actions(
 ) -> Result<Json<Page<ActionOut>>, ApiError> {
     caller.reads()?;
     let state = workflow(&state).await?;
-    let all = state
-        .actions
-        .values()
-        .map(|a| ActionOut {
-            id: a.id,
-            issue: a.issue,
-            what: a.what.clone(),
-            department: a.department.as_str().to_owned(),
-            owner: a.owner.clone(),
-            due: a.due.to_string(),
-            status: word(&a.status),
-            percent: a.percent,
-        })
-        .collect();
+    let all = state.actions.values().map(action_out).collect();
     let (data, next_cursor) = page(all, query.limit, query.cursor.as_deref())?;
     Ok(Json(Page { data, next_cursor }))
 }
