@@ -283,3 +283,97 @@ impl App {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use std::ops::ControlFlow;
+
+    use serde_json::json;
+    use trove_store::FeedbackFilter;
+
+    use super::*;
+
+    const TAXONOMY: &str =
+        "name = \"t\"\n[[themes]]\nid = \"refund\"\nname = \"Refund\"\nkeywords = [\"refund\"]\n";
+
+    fn app() -> (tempfile::TempDir, App) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = trove_store_sqlite::SqliteStore::open(&dir.path().join("t.db")).unwrap();
+        let app = App::new(std::sync::Arc::new(store));
+        app.load_taxonomy("t.toml", TAXONOMY).unwrap();
+        (dir, app)
+    }
+
+    fn batch(business_unit: Option<&str>) -> IngestBatch<'_> {
+        IngestBatch {
+            source: Label::parse("source", "helpdesk").unwrap(),
+            channel: Some(Channel::Ticket),
+            mapping: None,
+            business_unit,
+            label: "test".into(),
+        }
+    }
+
+    #[test]
+    fn posted_items_are_masked_scored_tagged_and_errors_keep_their_batch_index() {
+        let (_dir, app) = app();
+        let items = vec![
+            json!({"id": "1", "text": "My refund is missing, mail me at ann@example.com", "nps": 2,
+                   "attributes": {"queue": "billing"}}),
+            json!({"id": "2", "text": "bad score", "nps": 12}),
+            json!({"text": "no id"}),
+            json!({"id": "4", "text": "Lovely people, great service", "time": "2026-03-01T09:00:00+01:00"}),
+            json!({"id": "5", "text": "x", "business_unit": "life"}),
+        ];
+        let report = app
+            .ingest_feedback(items.clone(), &batch(Some("retail")))
+            .unwrap();
+        assert_eq!((report.received, report.stored, report.rejected), (5, 2, 3));
+        let named: Vec<(usize, Option<&str>)> = report
+            .errors
+            .iter()
+            .map(|e| (e.index, e.field.as_deref()))
+            .collect();
+        assert_eq!(
+            named,
+            [
+                (1, Some("nps")),
+                (2, Some("id")),
+                (4, Some("business_unit"))
+            ]
+        );
+        let mut stored = Vec::new();
+        app.store()
+            .scan_feedback(&FeedbackFilter::default(), 100, &mut |page| {
+                stored.extend(page);
+                ControlFlow::Continue(())
+            })
+            .unwrap();
+        let first = &stored[0];
+        assert_eq!(first.item.external_id.as_str(), "1");
+        assert!(
+            !first.item.text.as_str().contains("ann@example.com"),
+            "masked: {}",
+            first.item.text.as_str()
+        );
+        assert_eq!(
+            first.item.business_unit.as_ref().map(|b| b.as_str()),
+            Some("retail")
+        );
+        assert_eq!(first.item.attributes.get("queue"), Some("billing"));
+        assert!(first.item.sentiment.is_some());
+        let tags = app.store().item_tags(first.id).unwrap();
+        assert!(
+            tags.iter().any(|t| t.theme.as_str() == "refund"),
+            "{tags:?}"
+        );
+        assert!(
+            stored[1].item.sentiment.unwrap() > 0.3,
+            "a glad text scores positive"
+        );
+        // A retry adds nothing.
+        let again = app.ingest_feedback(items, &batch(Some("retail"))).unwrap();
+        assert_eq!((again.stored, again.duplicates), (0, 2));
+    }
+}
