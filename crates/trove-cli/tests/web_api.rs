@@ -223,6 +223,17 @@ fn tokens_are_checked_on_every_documented_path_and_scopes_are_enforced() {
     );
     assert_eq!(bad_page.status, 422);
     assert_eq!(body(&bad_page)["error"]["field"], "cursor");
+    let bad_flag = call(
+        &server,
+        "GET",
+        "/api/v1/ranking?all=maybe",
+        Some(&read),
+        None,
+    );
+    assert_eq!(
+        (bad_flag.status, code(&bad_flag)),
+        (422, "validation".into())
+    );
 
     // Workflow changes need the write scope, and then the rules judge them as the owner.
     let progress = r#"{"percent":40,"note":"halfway"}"#;

@@ -3,6 +3,7 @@
 //! `read` scope; a token limited to a business unit reads that unit's feedback only.
 
 use axum::Json;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use trove_analytics::chronic::ChronicScore;
 use trove_analytics::scores::{self, Estimate};
@@ -47,6 +48,13 @@ fn page<T>(
     let next = (end < all.len()).then(|| format!("p{end}"));
     all.truncate(end);
     Ok((all.split_off(start), next))
+}
+
+/// The query's parameters, or a 422 naming what is wrong with them.
+fn parsed<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
+    query
+        .map(|Query(query)| query)
+        .map_err(|rejection| ApiError::validation("query", rejection.body_text()))
 }
 
 /// The feedback a token reads: all of it, or its business unit's.
@@ -144,8 +152,9 @@ pub(crate) async fn me(Caller(holder): Caller) -> Json<Me> {
 pub(crate) async fn ranking(
     State(state): State<crate::State>,
     caller: Caller,
-    Query(query): Query<RankingQuery>,
+    query: Result<Query<RankingQuery>, QueryRejection>,
 ) -> Result<Json<Ranking>, ApiError> {
+    let query = parsed(query)?;
     let holder = caller.reads()?.clone();
     let app = state.app.clone();
     let request = request_of(&holder);
@@ -281,8 +290,9 @@ fn score_value(estimate: Option<Estimate>) -> Option<ScoreValue> {
 pub(crate) async fn scores(
     State(state): State<crate::State>,
     caller: Caller,
-    Query(query): Query<ScoresQuery>,
+    query: Result<Query<ScoresQuery>, QueryRejection>,
 ) -> Result<Json<Page<PeriodScores>>, ApiError> {
+    let query = parsed(query)?;
     let holder = caller.reads()?.clone();
     let period = match query.period.as_deref().unwrap_or("month") {
         "month" => ScorePeriod::Month,
@@ -336,8 +346,9 @@ fn word<T: serde::Serialize>(value: &T) -> String {
 pub(crate) async fn issues(
     State(state): State<crate::State>,
     caller: Caller,
-    Query(query): Query<PageQuery>,
+    query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Json<Page<IssueOut>>, ApiError> {
+    let query = parsed(query)?;
     caller.reads()?;
     let state = workflow(&state).await?;
     let all = state
@@ -384,8 +395,9 @@ pub(crate) fn action_out(a: &trove_workflow::model::Action) -> ActionOut {
 pub(crate) async fn actions(
     State(state): State<crate::State>,
     caller: Caller,
-    Query(query): Query<PageQuery>,
+    query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Json<Page<ActionOut>>, ApiError> {
+    let query = parsed(query)?;
     caller.reads()?;
     let state = workflow(&state).await?;
     let all = state.actions.values().map(action_out).collect();
@@ -403,8 +415,9 @@ pub(crate) async fn actions(
 pub(crate) async fn commitments(
     State(state): State<crate::State>,
     caller: Caller,
-    Query(query): Query<PageQuery>,
+    query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Json<Page<CommitmentOut>>, ApiError> {
+    let query = parsed(query)?;
     caller.reads()?;
     let state = workflow(&state).await?;
     let today = trove_workflow::Workflow::day_of(crate::session::now());
