@@ -199,6 +199,7 @@ fn access(command: &Command) -> Option<Access> {
         // Serving a mistyped path must not create an empty database.
         Command::Models(_)
         | Command::Serve(_)
+        | Command::Token { .. }
         | Command::Journey {
             command: JourneyCommand::Show,
         } => Access::Read,

@@ -93,6 +93,11 @@ fn token(db: &Path, who: &str, args: &[&str]) -> String {
     token
 }
 
+/// A fresh unlimited read token.
+fn all_reader(db: &Path) -> String {
+    token(db, ADMIN, &["--name", "all reader", "--scope", "read"])
+}
+
 /// The documented (method, path) pairs, with `{id}` filled in.
 fn documented(server: &Server) -> Vec<(String, String)> {
     let document = call(server, "GET", "/api/openapi.json", None, None);
@@ -306,6 +311,32 @@ fn tokens_are_checked_on_every_documented_path_and_scopes_are_enforced() {
     assert_eq!(result["errors"][0]["field"], "business_unit");
     let by_unit = json(&db, &["summary", "--format", "json"]);
     assert_eq!(by_unit["feedback"], 3, "{by_unit}");
+    // A read token limited to a unit reads that unit's feedback only.
+    let unit_reader = token(
+        &db,
+        ADMIN,
+        &[
+            "--name",
+            "retail reader",
+            "--scope",
+            "read",
+            "--business-unit",
+            "retail",
+        ],
+    );
+    let items_read = |token: &str| -> u64 {
+        let scores = body(&call(&server, "GET", "/api/v1/scores", Some(token), None));
+        scores["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["items"].as_u64().unwrap())
+            .sum()
+    };
+    assert_eq!(
+        (items_read(&all_reader(&db)), items_read(&unit_reader)),
+        (3, 2)
+    );
 
     // Revoked and rotated secrets stop working.
     let listed = json(&db, &["token", "list", "--format", "json", "--as", ADMIN]);
