@@ -6,6 +6,7 @@
 //! and the caller decides how to show them.
 
 mod analysis;
+mod api_reads;
 mod auth;
 mod classify;
 mod cues;
@@ -16,16 +17,19 @@ mod discover;
 mod forms;
 mod import;
 mod import_runs;
+mod ingest;
 mod issue_pages;
 mod journey_file;
 mod room;
 mod summary;
 mod taxonomy;
+mod tokens;
 mod workflow;
 
 use std::sync::Arc;
 
 pub use analysis::{AnalysisRequest, CurrentAnalysis, FixCheck, NEGATIVE_SENTIMENT, is_negative};
+pub use api_reads::{ScorePeriod, TrendPeriod};
 pub use auth::{
     AuthError, MIN_PASSWORD_CHARS, SessionPolicy, SignedIn, form_token, hash_password,
     password_matches, random_token, session_hash,
@@ -51,6 +55,7 @@ pub use import::{
     ImportError, ImportOptions, ImportReport, RejectReason, RowErrorEntry, SanityStop,
 };
 pub use import_runs::{DeleteImportError, DeletedImport};
+pub use ingest::{ITEM_FIELDS, IngestBatch, IngestReport, ItemError};
 pub use issue_pages::{
     AnnouncementView, Days, FixVerdict, IssueControls, IssueFile, IssueStatus, Plannable,
     PlannedAction, ProgressReport, Ranking, RankingRow, ThemeFile, WindowPeriod, impact_score,
@@ -65,6 +70,10 @@ pub use room::{
 pub use summary::{LongPeriod, Summary, roll_up_months};
 pub use taxonomy::{
     CurrentTagger, ReadText, TagReport, TaxonomyLoad, TaxonomyLoadError, TextScratch,
+};
+pub use tokens::{
+    IssuedToken, Scope, TOKEN_PREFIX, TokenError, TokenHolder, TokenSpec, looks_like_token,
+    parse_lifetime, token_hash,
 };
 use trove_store::Store;
 pub use workflow::{Clock, MetricsImport, Reach, Recipient, WorkflowError};

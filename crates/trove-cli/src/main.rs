@@ -21,6 +21,7 @@ mod password;
 mod serve;
 mod summary;
 mod taxonomy;
+mod tokens;
 mod workflow;
 
 use std::process::ExitCode;
@@ -114,6 +115,11 @@ enum Command {
     Form(form::FormArgs),
     /// Serve the Customer Room on the web (sign in with a password: `trove user password`).
     Serve(serve::ServeArgs),
+    /// API tokens for /api/v1/: create (shown once), list, revoke, rotate.
+    Token {
+        #[command(subcommand)]
+        command: tokens::TokenCommand,
+    },
     /// Measure Trove's speed and memory on generated data.
     Bench {
         #[command(subcommand)]
@@ -193,6 +199,7 @@ fn access(command: &Command) -> Option<Access> {
         // Serving a mistyped path must not create an empty database.
         Command::Models(_)
         | Command::Serve(_)
+        | Command::Token { .. }
         | Command::Journey {
             command: JourneyCommand::Show,
         } => Access::Read,
@@ -243,6 +250,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Serve(args) => serve::run(&db()?, &args),
         Command::Form(args) => form::run(&db()?, &args, cli.actor.as_deref()),
+        Command::Token { command } => tokens::run(&db()?, cli.actor.as_deref(), command),
         Command::Migrate => {
             let url = db()?;
             // Opening applies what is pending; a second call reports that nothing is left.

@@ -20,6 +20,10 @@ pub struct ServeArgs {
     /// through TLS (a reverse proxy); never on plain http, where browsers would drop the cookie.
     #[arg(long)]
     secure_cookies: bool,
+    /// A folder of feedback mappings (NAME.toml) that the API's POST /api/v1/feedback may
+    /// name with ?mapping=NAME (e.g. the repository's mappings/).
+    #[arg(long)]
+    mappings: Option<std::path::PathBuf>,
 }
 
 impl ServeArgs {
@@ -50,6 +54,7 @@ pub fn serve(url: &DbUrl, args: &ServeArgs, sign_in: Option<&str>) -> Result<Exi
         app,
         Options {
             secure_cookies: args.secure_cookies,
+            mappings: args.mappings.clone(),
             ..Options::default()
         },
     )?;

@@ -23,6 +23,7 @@ mod models;
 mod pool;
 mod redact;
 mod taxonomy;
+mod tokens;
 mod workflow;
 
 use std::fmt;
@@ -422,6 +423,30 @@ impl Store for PostgresStore {
 
     fn add_to_import_run(&self, run: i64, totals: &ImportTotals, at: i64) -> StoreResult<()> {
         forms::add_to_run(&mut *self.pool.get()?, run, totals, at)
+    }
+
+    fn create_api_token(&self, token: &trove_store::NewApiToken) -> StoreResult<i64> {
+        tokens::create(&mut *self.pool.get()?, token)
+    }
+
+    fn api_tokens(&self) -> StoreResult<Vec<trove_store::ApiToken>> {
+        tokens::list(&mut *self.pool.get()?)
+    }
+
+    fn api_token_by_hash(&self, secret_hash: &str) -> StoreResult<Option<trove_store::ApiToken>> {
+        tokens::by_hash(&mut *self.pool.get()?, secret_hash)
+    }
+
+    fn touch_api_token(&self, id: i64, at: i64) -> StoreResult<()> {
+        tokens::touch(&mut *self.pool.get()?, id, at)
+    }
+
+    fn revoke_api_token(&self, id: i64, at: i64) -> StoreResult<bool> {
+        tokens::revoke(&mut *self.pool.get()?, id, at)
+    }
+
+    fn rotate_api_token(&self, id: i64, secret_hash: &str, at: i64) -> StoreResult<bool> {
+        tokens::rotate(&mut *self.pool.get()?, id, secret_hash, at)
     }
 }
 

@@ -15,6 +15,7 @@ mod imports;
 mod migrate;
 mod models;
 mod taxonomy;
+mod tokens;
 mod workflow;
 
 use std::path::Path;
@@ -845,6 +846,30 @@ impl Store for SqliteStore {
 
     fn add_to_import_run(&self, run: i64, totals: &ImportTotals, at: i64) -> StoreResult<()> {
         forms::add_to_run(&self.lock(), run, totals, at)
+    }
+
+    fn create_api_token(&self, token: &trove_store::NewApiToken) -> StoreResult<i64> {
+        tokens::create(&self.lock(), token)
+    }
+
+    fn api_tokens(&self) -> StoreResult<Vec<trove_store::ApiToken>> {
+        tokens::list(&self.lock())
+    }
+
+    fn api_token_by_hash(&self, secret_hash: &str) -> StoreResult<Option<trove_store::ApiToken>> {
+        tokens::by_hash(&self.lock(), secret_hash)
+    }
+
+    fn touch_api_token(&self, id: i64, at: i64) -> StoreResult<()> {
+        tokens::touch(&self.lock(), id, at)
+    }
+
+    fn revoke_api_token(&self, id: i64, at: i64) -> StoreResult<bool> {
+        tokens::revoke(&self.lock(), id, at)
+    }
+
+    fn rotate_api_token(&self, id: i64, secret_hash: &str, at: i64) -> StoreResult<bool> {
+        tokens::rotate(&self.lock(), id, secret_hash, at)
     }
 }
 

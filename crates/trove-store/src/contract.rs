@@ -67,6 +67,7 @@ macro_rules! contract_suite {
             expired_and_idle_sessions_are_deleted,
             forms_are_stored_listed_and_closed_once,
             a_forms_answers_of_a_day_share_one_import_run,
+            api_tokens_are_found_by_hash_touched_revoked_and_rotated,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
@@ -1935,4 +1936,79 @@ pub fn a_forms_answers_of_a_day_share_one_import_run(store: &dyn Store) {
         after
     );
     assert_eq!(store.import_runs(10).unwrap().len(), 4);
+}
+
+fn api_token(name: &str, secret_hash: &str, created_at: i64) -> crate::NewApiToken {
+    crate::NewApiToken {
+        name: name.into(),
+        owner: "ann@example.com".into(),
+        scopes: vec!["read".into(), "ingest:web-form".into()],
+        business_unit: Some("retail".into()),
+        secret_hash: secret_hash.into(),
+        created_at,
+        expires_at: Some(created_at + 1_000),
+    }
+}
+
+pub fn api_tokens_are_found_by_hash_touched_revoked_and_rotated(store: &dyn Store) {
+    assert!(store.api_tokens().unwrap().is_empty());
+    let first = store
+        .create_api_token(&api_token("sync", "aa11", 100))
+        .unwrap();
+    let mut plain = api_token("reader", "bb22", 200);
+    plain.scopes = vec!["read".into()];
+    plain.business_unit = None;
+    plain.expires_at = None;
+    let second = store.create_api_token(&plain).unwrap();
+    assert_ne!(first, second);
+    assert!(
+        store
+            .create_api_token(&api_token("copy", "aa11", 300))
+            .is_err(),
+        "a secret hash is unique"
+    );
+    let found = store.api_token_by_hash("aa11").unwrap().unwrap();
+    assert_eq!(
+        (found.id, found.name.as_str(), found.owner.as_str()),
+        (first, "sync", "ann@example.com")
+    );
+    assert_eq!(found.scopes, vec!["read", "ingest:web-form"]);
+    assert_eq!(found.business_unit.as_deref(), Some("retail"));
+    assert_eq!((found.created_at, found.expires_at), (100, Some(1_100)));
+    assert_eq!(
+        (found.last_used_at, found.rotated_at, found.revoked_at),
+        (None, None, None)
+    );
+    assert_eq!(store.api_token_by_hash("cc33").unwrap(), None);
+    store.touch_api_token(first, 150).unwrap();
+    assert_eq!(
+        store
+            .api_token_by_hash("aa11")
+            .unwrap()
+            .unwrap()
+            .last_used_at,
+        Some(150)
+    );
+    // Rotation: the old secret stops working, the record (and its id) stays.
+    assert!(store.rotate_api_token(first, "dd44", 160).unwrap());
+    assert_eq!(store.api_token_by_hash("aa11").unwrap(), None);
+    let rotated = store.api_token_by_hash("dd44").unwrap().unwrap();
+    assert_eq!((rotated.id, rotated.rotated_at), (first, Some(160)));
+    assert_eq!(rotated.last_used_at, None, "the new secret is unused");
+    assert!(store.revoke_api_token(first, 170).unwrap());
+    assert!(!store.revoke_api_token(first, 180).unwrap(), "revoked once");
+    assert!(!store.revoke_api_token(999, 180).unwrap(), "no such token");
+    assert!(
+        !store.rotate_api_token(first, "ee55", 190).unwrap(),
+        "a revoked token is never rotated back to life"
+    );
+    let listed = store.api_tokens().unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0].revoked_at, Some(170));
+    assert_eq!(listed[1].id, second);
+    assert_eq!(listed[1].scopes, vec!["read"]);
+    assert_eq!(
+        (listed[1].business_unit.as_deref(), listed[1].expires_at),
+        (None, None)
+    );
 }

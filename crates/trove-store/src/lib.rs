@@ -16,6 +16,7 @@ mod forms;
 mod models;
 mod query;
 mod tags;
+mod tokens;
 mod workflow;
 
 use std::ops::ControlFlow;
@@ -34,6 +35,7 @@ pub use tags::{
     Coverage, ItemTags, KeyedTags, NewTaxonomyVersion, Placement, RuleTag, SourceCoverage,
     StoredTag, StoredTheme, THEME_COUNTS_SQL, TaxonomyVersion, ThemeCount, ThemeRecord,
 };
+pub use tokens::{ApiToken, NewApiToken, join_scopes, split_scopes};
 use trove_domain::{Customer, CustomerId, FeedbackItem, Journey, StoredFeedback, Theme};
 pub use workflow::{NewEvent, StoredEvent};
 
@@ -309,4 +311,24 @@ pub trait Store: Send + Sync {
     /// Adds `totals` to an import run's counts and moves its end to `at` (a run that grows
     /// after it was recorded, like a form's run of the day).
     fn add_to_import_run(&self, run: i64, totals: &ImportTotals, at: i64) -> StoreResult<()>;
+
+    /// Stores a new API token; returns its id. Its secret hash is unique.
+    fn create_api_token(&self, token: &NewApiToken) -> StoreResult<i64>;
+
+    /// Every API token, revoked ones included, by id.
+    fn api_tokens(&self) -> StoreResult<Vec<ApiToken>>;
+
+    /// The token whose current secret has this hash, if any (revoked or expired too: the
+    /// caller judges).
+    fn api_token_by_hash(&self, secret_hash: &str) -> StoreResult<Option<ApiToken>>;
+
+    /// Records that a token was used at `at`.
+    fn touch_api_token(&self, id: i64, at: i64) -> StoreResult<()>;
+
+    /// Revokes a token at `at`; false when there is no such token or it was revoked before.
+    fn revoke_api_token(&self, id: i64, at: i64) -> StoreResult<bool>;
+
+    /// Gives a live (not revoked) token a new secret hash at `at`: the old secret stops
+    /// working at once. False when there is no such live token.
+    fn rotate_api_token(&self, id: i64, secret_hash: &str, at: i64) -> StoreResult<bool>;
 }

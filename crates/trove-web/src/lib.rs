@@ -10,6 +10,7 @@
 //! request (method, route, status, latency: never a cookie, token, query or password), and a
 //! same-origin check on every state-changing request.
 
+mod api;
 mod charts;
 mod chrome;
 mod error;
@@ -43,7 +44,7 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How the server behaves.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     /// Mark the session cookie `Secure` and expect `https` origins: set it when the server is
     /// reached through TLS (a reverse proxy), never on plain HTTP (browsers would then drop the
@@ -51,6 +52,9 @@ pub struct Options {
     pub secure_cookies: bool,
     /// Session lifetimes.
     pub sessions: SessionPolicy,
+    /// A folder of feedback mappings (`NAME.toml`) that `POST /api/v1/feedback?mapping=NAME`
+    /// may name; without it, the API takes Trove's own item shape only.
+    pub mappings: Option<std::path::PathBuf>,
 }
 
 /// What every handler shares.
@@ -123,6 +127,7 @@ impl Web {
                     .layer(DefaultBodyLimit::max(feedback_form::BODY_LIMIT)),
             )
             .route("/f/{id}/thanks", get(feedback_form::thanks))
+            .merge(api::router())
             .fallback(pages::not_found)
             .with_state(self.shared.clone())
             .layer(axum::middleware::from_fn_with_state(
