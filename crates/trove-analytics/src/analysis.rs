@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use trove_domain::{Money, ScoreTally, Scores, ThemeKind};
 
 use crate::chronic::{ChronicParams, ChronicScore, ThemeWindow, rank_themes};
@@ -228,7 +228,7 @@ fn empty_point(total: PeriodTotal) -> SharePoint {
 }
 
 /// How to analyse, with documented defaults.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct AnalysisParams {
     /// Period of trends and persistence (default months).
     pub period: PeriodKind,
@@ -264,7 +264,7 @@ impl Default for AnalysisParams {
 }
 
 /// The result of an analysis.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Analysis {
     /// Parameters used.
     pub params: AnalysisParams,
@@ -303,7 +303,7 @@ pub struct Analysis {
 }
 
 /// A period by name with its items.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NamedPeriod {
     /// "2025-05", "2025-W24", "2025-Q2".
     pub period: String,

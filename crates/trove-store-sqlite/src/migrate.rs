@@ -57,6 +57,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0010_credentials_and_sessions.sql"),
     ),
     (
+        11,
+        "0011_stored_results",
+        include_str!("../migrations/0011_stored_results.sql"),
+    ),
+    (
         14,
         "0014_feedback_forms",
         include_str!("../migrations/0014_feedback_forms.sql"),
