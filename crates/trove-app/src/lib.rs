@@ -16,6 +16,7 @@ mod forms;
 mod import;
 mod import_runs;
 mod journey_file;
+mod kept;
 mod room;
 mod summary;
 mod taxonomy;
@@ -49,6 +50,7 @@ pub use import::{
 };
 pub use import_runs::{DeleteImportError, DeletedImport};
 pub use journey_file::{journey_to_toml, parse_journey};
+pub use kept::{Kept, RefreshReport, ThemeTrends};
 pub use room::{Room, RoomIssue, RoomRun, RoomStage};
 pub use summary::{LongPeriod, Summary, roll_up_months};
 pub use taxonomy::{
@@ -79,12 +81,17 @@ impl Progress for NoProgress {
 #[derive(Clone)]
 pub struct App {
     store: Arc<dyn Store>,
+    /// Results held in memory, shared by the app's clones (see [`App::current_analysis`]).
+    memory: Arc<kept::Memory>,
 }
 
 impl App {
     /// An app over a store.
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store }
+        Self {
+            store,
+            memory: Arc::default(),
+        }
     }
 
     /// The store.
