@@ -14,13 +14,13 @@ use trove_analytics::revenue::compact_money;
 use trove_analytics::scores::{self, Comparison, Estimate, ScoreKind};
 use trove_analytics::spikes::AlertKind;
 use trove_analytics::trend::{PeriodKind, period_label};
-use trove_app::{App, LongPeriod, roll_up_months};
+use trove_app::{AnalysisRequest, App, LongPeriod, roll_up_months};
 use trove_domain::ScoreTally;
 use trove_store::{Dimension, FeedbackFilter, GroupTally, ThemeOrigin};
 
 use crate::Format;
 use crate::db::DbUrl;
-use crate::output::thousands;
+use crate::output::{as_of, thousands};
 
 /// Which themes the analysis counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -139,12 +139,14 @@ impl Scope {
         })
     }
 
-    /// The analysis without driver intervals, for the views that show no drivers.
-    fn analyze_without_driver_intervals(&self, url: &DbUrl) -> Result<Analysis> {
-        let app = App::new(url.open()?);
-        let mut params = self.params()?;
-        params.drivers.resamples = 0;
-        Ok(app.analyze(&self.filter()?, self.themes.into(), &params)?)
+    /// What the views read: the same request for the same flags as the web's pages, so they
+    /// share one kept result.
+    pub fn request(&self) -> Result<AnalysisRequest> {
+        Ok(AnalysisRequest {
+            filter: self.filter()?,
+            origin: self.themes.into(),
+            params: self.params()?,
+        })
     }
 }
 
@@ -359,7 +361,9 @@ pub struct IssuesArgs {
 
 /// `trove issues`: the ranked chronic issues.
 pub fn issues(url: &DbUrl, args: &IssuesArgs) -> Result<ExitCode> {
-    let analysis = args.scope.analyze_without_driver_intervals(url)?;
+    let app = App::new(url.open()?);
+    let current = app.current_analysis(&args.scope.request()?)?;
+    let analysis = &*current.analysis;
     let shown: Vec<&ChronicScore> = analysis
         .themes
         .iter()
@@ -370,11 +374,12 @@ pub fn issues(url: &DbUrl, args: &IssuesArgs) -> Result<ExitCode> {
     } else if args.scope.format == Format::Json {
         println!("{}", serde_json::to_string_pretty(&shown)?);
     } else {
-        print_left_out(&analysis);
-        print_short_window(&analysis);
-        print_ranking(&analysis, args.all, usize::MAX);
-        print_not_problems(&analysis);
-        print_legend(&analysis);
+        print_left_out(analysis);
+        print_short_window(analysis);
+        print_ranking(analysis, args.all, usize::MAX);
+        print_not_problems(analysis);
+        print_legend(analysis);
+        println!("\n{}", as_of(current.computed_at));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -689,23 +694,15 @@ pub struct TrendArgs {
 /// `trove trend THEME`: the theme's share per period, as a terminal chart.
 pub fn trend(url: &DbUrl, args: &TrendArgs) -> Result<ExitCode> {
     let app = App::new(url.open()?);
-    let kind: PeriodKind = args.scope.period.into();
-    let facts = app.load_facts(&args.scope.filter()?, args.scope.themes.into())?;
-    if !facts.theme_names().contains(&args.theme) {
+    // The same window as the analysis: the last --window complete periods (or up to --until).
+    let trends = app.current_trends(&args.scope.request()?)?;
+    let kind = trends.value.period;
+    let Some(series) = trends.value.themes.get(&args.theme) else {
         bail!(
             "no item carries the theme {:?}; `trove issues --all` lists the themes",
             args.theme
         );
-    }
-    // The same window as the analysis: the last --window complete periods (or up to --until).
-    let params = args.scope.params()?;
-    let totals = facts.totals(kind);
-    let window = trove_analytics::analysis::window_of(&totals, &params);
-    let series: Vec<_> = facts
-        .series(&args.theme, kind, &totals)
-        .into_iter()
-        .filter(|p| window.iter().any(|t| t.period == p.period))
-        .collect();
+    };
     if args.scope.format == Format::Json {
         let named: Vec<TrendPoint> = series
             .iter()
@@ -721,7 +718,7 @@ pub fn trend(url: &DbUrl, args: &TrendArgs) -> Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&named)?);
         return Ok(ExitCode::SUCCESS);
     }
-    if let Some(left) = trove_analytics::analysis::left_out(&totals, &params) {
+    if let Some(left) = &trends.value.left_out {
         println!(
             "{} left out: incomplete, {} items; `--include-partial` keeps it",
             period_label(left.period, kind),
@@ -742,7 +739,7 @@ pub fn trend(url: &DbUrl, args: &TrendArgs) -> Result<ExitCode> {
         args.theme,
         kind.plural().trim_end_matches('s')
     );
-    for point in &series {
+    for point in series {
         let width = (40.0 * point.share / peak).round() as usize;
         let score = shown_score
             .and_then(|kind| Some((kind, kind.estimate(&point.tally)?)))
@@ -759,6 +756,7 @@ pub fn trend(url: &DbUrl, args: &TrendArgs) -> Result<ExitCode> {
             thousands(point.total),
         );
     }
+    println!("{}", as_of(trends.computed_at));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -1230,20 +1228,25 @@ impl ScoreRow {
     }
 }
 
-/// The groups of `trove scores`, periods in time order.
-fn score_groups(app: &App, by: ScoreDimension, filter: &FeedbackFilter) -> Result<Vec<GroupTally>> {
+/// The groups of `trove scores`, periods in time order, with when their tallies were counted.
+fn score_groups(
+    app: &App,
+    by: ScoreDimension,
+    filter: &FeedbackFilter,
+) -> Result<(Vec<GroupTally>, i64)> {
     let dimension = match by {
         ScoreDimension::BusinessUnit => Dimension::BusinessUnit,
         ScoreDimension::Channel => Dimension::Channel,
         ScoreDimension::Stage => Dimension::JourneyStage,
         ScoreDimension::Month | ScoreDimension::Quarter | ScoreDimension::Year => Dimension::Month,
     };
-    let groups = app.store().tally_by(dimension, filter)?;
-    Ok(match by {
-        ScoreDimension::Quarter => roll_up_months(&groups, LongPeriod::Quarter),
-        ScoreDimension::Year => roll_up_months(&groups, LongPeriod::Year),
-        _ => groups,
-    })
+    let kept = app.current_tallies(dimension, filter)?;
+    let groups = match by {
+        ScoreDimension::Quarter => roll_up_months(&kept.value, LongPeriod::Quarter),
+        ScoreDimension::Year => roll_up_months(&kept.value, LongPeriod::Year),
+        _ => kept.value.to_vec(),
+    };
+    Ok((groups, kept.computed_at))
 }
 
 /// `trove scores --by DIMENSION`: NPS, CSAT and CES per group with intervals and a test of
@@ -1260,7 +1263,7 @@ pub fn scores(url: &DbUrl, args: &ScoresArgs) -> Result<ExitCode> {
         source: args.source.clone(),
         ..FeedbackFilter::default()
     };
-    let groups = score_groups(&app, by, &filter)?;
+    let (groups, computed_at) = score_groups(&app, by, &filter)?;
     let mut total = ScoreTally::default();
     groups.iter().for_each(|g| total.merge(&g.tally));
     let rows: Vec<ScoreRow> = groups
@@ -1285,6 +1288,7 @@ pub fn scores(url: &DbUrl, args: &ScoresArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     print_score_rows(&rows, &total, by);
+    println!("{}", as_of(computed_at));
     Ok(ExitCode::SUCCESS)
 }
 

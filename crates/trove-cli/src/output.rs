@@ -148,3 +148,11 @@ mod tests {
         assert_eq!(super::thousands(1_000_000), "1,000,000");
     }
 }
+
+/// "as of 2026-03-15 09:30:12 UTC": when a kept result was computed (unix seconds).
+pub fn as_of(computed_at: i64) -> String {
+    jiff::Timestamp::from_second(computed_at).map_or_else(
+        |_| format!("as of {computed_at} (unix seconds)"),
+        |t| format!("as of {} UTC", t.strftime("%Y-%m-%d %H:%M:%S")),
+    )
+}
