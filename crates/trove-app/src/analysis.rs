@@ -129,9 +129,14 @@ impl FixCheck {
 }
 
 /// What an analysis reads and how: the items' filter, the origin of the themes counted, and
-/// the parameters. The key of a stored result: the same request on the same data gives the
-/// same analysis.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+/// the parameters. The key of a kept result: the same request on the same data gives the
+/// same analysis, so pages and commands that build the same request share one result.
+///
+/// The default reads everything with the default parameters except the drivers' bootstrap
+/// intervals (`params.drivers.resamples = 0`): they are what `trove drivers` and `trove
+/// analyze` show, and resampling every theme's Shapley value costs minutes at a million items,
+/// too much to redo after every import for views that do not show them.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AnalysisRequest {
     /// Which items.
     pub filter: FeedbackFilter,
@@ -139,6 +144,18 @@ pub struct AnalysisRequest {
     pub origin: ThemeOrigin,
     /// Periods, window and thresholds.
     pub params: AnalysisParams,
+}
+
+impl Default for AnalysisRequest {
+    fn default() -> Self {
+        let mut params = AnalysisParams::default();
+        params.drivers.resamples = 0;
+        Self {
+            filter: FeedbackFilter::default(),
+            origin: ThemeOrigin::default(),
+            params,
+        }
+    }
 }
 
 /// An analysis as the pages and read commands get it, with when it was computed.

@@ -139,13 +139,15 @@ impl Scope {
         })
     }
 
-    /// What the views read: the same request for the same flags as the web's pages, so they
-    /// share one kept result.
+    /// What the views without driver intervals read (issues, trend): with the default flags,
+    /// [`AnalysisRequest::default`], the web's default scope, so they share one kept result.
     pub fn request(&self) -> Result<AnalysisRequest> {
+        let mut params = self.params()?;
+        params.drivers.resamples = 0;
         Ok(AnalysisRequest {
             filter: self.filter()?,
             origin: self.themes.into(),
-            params: self.params()?,
+            params,
         })
     }
 }
@@ -1403,4 +1405,26 @@ fn change_text(change: Option<Comparison>, unit: &str) -> String {
     };
     let p = p_text(c.p_value);
     format!("{:+.1}{unit} ({verdict}, {p})", c.difference)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Flags {
+        #[command(flatten)]
+        scope: Scope,
+    }
+
+    #[test]
+    fn the_default_flags_read_the_default_request_the_pages_read() {
+        let flags = Flags::try_parse_from(["issues"]).expect("no flags parse");
+        let request = flags.scope.request().expect("a request");
+        assert_eq!(request, AnalysisRequest::default());
+        let flags = Flags::try_parse_from(["issues", "--window", "12"]).expect("flags parse");
+        assert_ne!(flags.scope.request().expect("a request"), request);
+    }
 }
