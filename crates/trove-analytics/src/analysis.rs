@@ -210,7 +210,11 @@ impl Facts {
 
     /// Every theme's share series over `totals`, in one pass over the items: the same as
     /// [`Facts::series`] for each of [`Facts::theme_names`], keyed by theme id.
-    pub fn series_all(&self, kind: PeriodKind, totals: &[PeriodTotal]) -> Vec<(String, Vec<SharePoint>)> {
+    pub fn series_all(
+        &self,
+        kind: PeriodKind,
+        totals: &[PeriodTotal],
+    ) -> Vec<(String, Vec<SharePoint>)> {
         let Some(first) = totals.first().map(|t| t.period) else {
             return self
                 .themes
@@ -222,7 +226,8 @@ impl Facts {
         let empty: Vec<SharePoint> = totals.iter().map(|t| empty_point(*t)).collect();
         let themes = self.themes.names.len();
         let mut points: Vec<Vec<SharePoint>> = vec![empty; themes];
-        let mut customers: Vec<Vec<HashSet<u32>>> = vec![vec![HashSet::new(); totals.len()]; themes];
+        let mut customers: Vec<Vec<HashSet<u32>>> =
+            vec![vec![HashSet::new(); totals.len()]; themes];
         for fact in &self.facts {
             let slot = period_index(fact.received_at, kind) - first;
             let Some(slot) = usize::try_from(slot).ok().filter(|s| *s < totals.len()) else {
@@ -746,7 +751,11 @@ mod tests {
         let names: Vec<&str> = all.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["burst", "steady"]);
         for (name, series) in &all {
-            assert_eq!(series, &facts.series(name, PeriodKind::Month, window), "{name}");
+            assert_eq!(
+                series,
+                &facts.series(name, PeriodKind::Month, window),
+                "{name}"
+            );
         }
         // steady: 20 of 200 items a month, from 20 customers.
         assert_eq!(all[1].1[0].count, 20);

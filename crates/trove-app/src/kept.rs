@@ -303,13 +303,14 @@ impl App {
             computed_at: jiff::Timestamp::now().as_second(),
             value: Arc::new(value),
         };
-        self.store().save_result(&StoredResult {
+        let stored = StoredResult {
             key: key.clone(),
             request: request_json,
             data_version,
             computed_at: kept.computed_at,
             result: kept.value.encode()?,
-        })?;
+        };
+        self.store().save_result(&stored)?;
         self.memory.put(&key, data_version, &kept);
         Ok(kept)
     }
@@ -414,7 +415,10 @@ mod tests {
         let dimensions = [Dimension::Channel, Dimension::Month];
         let summary = app.current_summary(&filter, &dimensions).unwrap();
         let summary_read = other.current_summary(&filter, &dimensions).unwrap();
-        assert_eq!(*summary_read.value, app.summary(&filter, &dimensions).unwrap());
+        assert_eq!(
+            *summary_read.value,
+            app.summary(&filter, &dimensions).unwrap()
+        );
         assert_eq!(summary_read.computed_at, summary.computed_at);
         let tallies = other
             .current_tallies(Dimension::BusinessUnit, &filter)
@@ -458,6 +462,9 @@ mod tests {
         // The first app's memory holds the old result under the old version: not served.
         let after = app.current_analysis(&request).unwrap();
         assert_eq!(after.analysis.items, first.analysis.items + 1);
-        assert_eq!(other.current_summary(&filter, &[]).unwrap().value.feedback, items + 1);
+        assert_eq!(
+            other.current_summary(&filter, &[]).unwrap().value.feedback,
+            items + 1
+        );
     }
 }

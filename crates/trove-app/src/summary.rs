@@ -78,10 +78,6 @@ impl App {
         dimensions: &[Dimension],
     ) -> StoreResult<Summary> {
         let store = self.store();
-        let mut tally = ScoreTally::default();
-        for group in store.tally_by(Dimension::Channel, filter)? {
-            tally.merge(&group.tally);
-        }
         let by = dimensions
             .iter()
             .map(|&dimension| {
@@ -91,6 +87,15 @@ impl App {
                 })
             })
             .collect::<StoreResult<Vec<_>>>()?;
+        // The overall tally is the sum of any dimension's groups: one grouped scan fewer.
+        let overall = match by.first() {
+            Some(first) => first.groups.clone(),
+            None => store.tally_by(Dimension::Channel, filter)?,
+        };
+        let mut tally = ScoreTally::default();
+        for group in &overall {
+            tally.merge(&group.tally);
+        }
         Ok(Summary {
             feedback: tally.items,
             customers: store.count_customers()?,

@@ -18,10 +18,17 @@ fn answers_csv(first: usize, per_month: usize) -> String {
     for month in 1..=6 {
         for i in 0..per_month {
             let id = first + month * 10_000 + i;
-            let (nps, theme) = if i % 5 == 0 { (2, "slow-claims") } else { (9, "") };
+            let (nps, theme) = if i % 5 == 0 {
+                (2, "slow-claims")
+            } else {
+                (9, "")
+            };
             let day = 1 + i % 28;
-            writeln!(csv, "a{id},2025-{month:02}-{day:02},{nps},answer {id},{theme}")
-                .expect("a String");
+            writeln!(
+                csv,
+                "a{id},2025-{month:02}-{day:02},{nps},answer {id},{theme}"
+            )
+            .expect("a String");
         }
     }
     csv

@@ -2015,9 +2015,7 @@ pub fn every_write_an_analysis_reads_moves_the_data_version(store: &dyn Store) {
     moved("deleting an import");
     // Reads and writes that no analysis reads leave it alone.
     store.count_feedback(&FeedbackFilter::default()).unwrap();
-    store
-        .append_events(0, &[event(1, "noted", "{}")])
-        .unwrap();
+    store.append_events(0, &[event(1, "noted", "{}")]).unwrap();
     assert_eq!(store.data_version().unwrap(), last);
 }
 
@@ -2053,5 +2051,8 @@ pub fn stored_results_are_replaced_by_key_and_listed_newest_first(store: &dyn St
         .collect();
     assert_eq!(heads, [("a".into(), 2, 300), ("b".into(), 1, 200)]);
     assert_eq!(store.stored_results(1).unwrap().len(), 1);
-    assert_eq!(store.stored_results(1).unwrap()[0].request, r#"{"kind":"a"}"#);
+    assert_eq!(
+        store.stored_results(1).unwrap()[0].request,
+        r#"{"kind":"a"}"#
+    );
 }
