@@ -84,8 +84,21 @@ fn slow_claims_volume(db: &Path) -> u64 {
 #[test]
 fn a_second_read_serves_the_kept_result_and_an_import_brings_new_figures() {
     let dir = tempfile::tempdir().expect("temporary folder");
-    let db = dir.path().join("kept.db");
-    import(&db, dir.path(), "first.csv", &answers_csv(0, 100));
+    kept_results_follow_the_data(&dir.path().join("kept.db"), dir.path());
+}
+
+#[test]
+fn on_postgres_too() {
+    let Some(schema) = common::PgSchema::fresh() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temporary folder");
+    kept_results_follow_the_data(Path::new(&schema.url_with("")), dir.path());
+}
+
+fn kept_results_follow_the_data(db: &Path, dir: &Path) {
+    let db = db.to_path_buf();
+    import(&db, dir, "first.csv", &answers_csv(0, 100));
 
     let summary = json(&db, &["summary", "--format", "json"]);
     assert_eq!(summary["feedback"], 600);
@@ -106,7 +119,7 @@ fn a_second_read_serves_the_kept_result_and_an_import_brings_new_figures() {
     }
 
     // 50 more answers a month, 10 of them about slow claims: every read shows them.
-    import(&db, dir.path(), "second.csv", &answers_csv(500, 50));
+    import(&db, dir, "second.csv", &answers_csv(500, 50));
     let summary = json(&db, &["summary", "--format", "json"]);
     assert_eq!(summary["feedback"], 900);
     assert!(summary["computed_at"].as_i64().expect("computed_at") > computed_at);
