@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use trove_domain::{Money, ScoreTally, Scores, ThemeKind};
 
 use crate::chronic::{ChronicParams, ChronicScore, ThemeWindow, rank_themes};
@@ -208,6 +208,60 @@ impl Facts {
         points
     }
 
+    /// Every theme's share series over `totals`, in one pass over the items: the same as
+    /// [`Facts::series`] for each of [`Facts::theme_names`], keyed by theme id.
+    pub fn series_all(
+        &self,
+        kind: PeriodKind,
+        totals: &[PeriodTotal],
+    ) -> Vec<(String, Vec<SharePoint>)> {
+        let Some(first) = totals.first().map(|t| t.period) else {
+            return self
+                .themes
+                .names
+                .iter()
+                .map(|name| (name.clone(), Vec::new()))
+                .collect();
+        };
+        let empty: Vec<SharePoint> = totals.iter().map(|t| empty_point(*t)).collect();
+        let themes = self.themes.names.len();
+        let mut points: Vec<Vec<SharePoint>> = vec![empty; themes];
+        let mut customers: Vec<Vec<HashSet<u32>>> =
+            vec![vec![HashSet::new(); totals.len()]; themes];
+        for fact in &self.facts {
+            let slot = period_index(fact.received_at, kind) - first;
+            let Some(slot) = usize::try_from(slot).ok().filter(|s| *s < totals.len()) else {
+                continue;
+            };
+            let mut seen: Vec<u32> = Vec::new();
+            for &theme in self.themes_of(fact) {
+                // An item counts once per theme, however often it names it.
+                if seen.contains(&theme) {
+                    continue;
+                }
+                seen.push(theme);
+                // Interned ids start at 1.
+                let index = theme as usize - 1;
+                let point = &mut points[index][slot];
+                point.count += 1;
+                point.tally.add(&fact.scores);
+                if fact.customer != 0 {
+                    customers[index][slot].insert(fact.customer);
+                }
+            }
+        }
+        let mut all: Vec<(String, Vec<SharePoint>)> = Vec::with_capacity(themes);
+        for ((name, mut series), seen) in self.themes.names.iter().zip(points).zip(customers) {
+            for (point, seen) in series.iter_mut().zip(seen) {
+                point.customers = seen.len() as u64;
+                point.share = share(point.count, point.total);
+            }
+            all.push((name.clone(), series));
+        }
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        all
+    }
+
     /// Every theme id seen, sorted.
     pub fn theme_names(&self) -> Vec<String> {
         let mut names = self.themes.names.clone();
@@ -228,7 +282,7 @@ fn empty_point(total: PeriodTotal) -> SharePoint {
 }
 
 /// How to analyse, with documented defaults.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct AnalysisParams {
     /// Period of trends and persistence (default months).
     pub period: PeriodKind,
@@ -264,7 +318,7 @@ impl Default for AnalysisParams {
 }
 
 /// The result of an analysis.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Analysis {
     /// Parameters used.
     pub params: AnalysisParams,
@@ -303,7 +357,7 @@ pub struct Analysis {
 }
 
 /// A period by name with its items.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NamedPeriod {
     /// "2025-05", "2025-W24", "2025-Q2".
     pub period: String,
@@ -685,6 +739,27 @@ mod tests {
             }
         }
         facts
+    }
+
+    #[test]
+    fn every_themes_series_in_one_pass_equals_each_series_alone() {
+        let facts = sample();
+        let totals = facts.totals(PeriodKind::Month);
+        // A window of months 3..9, so items outside it are skipped.
+        let window = &totals[3..9];
+        let all = facts.series_all(PeriodKind::Month, window);
+        let names: Vec<&str> = all.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["burst", "steady"]);
+        for (name, series) in &all {
+            assert_eq!(
+                series,
+                &facts.series(name, PeriodKind::Month, window),
+                "{name}"
+            );
+        }
+        // steady: 20 of 200 items a month, from 20 customers.
+        assert_eq!(all[1].1[0].count, 20);
+        assert_eq!(all[1].1[0].customers, 20);
     }
 
     #[test]

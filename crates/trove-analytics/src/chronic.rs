@@ -38,7 +38,7 @@
 
 use std::cmp::Ordering;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use trove_domain::ThemeKind;
 
 use crate::dist::poisson_upper_tail;
@@ -48,7 +48,7 @@ use crate::spikes::{Alert, AlertKind};
 use crate::trend::{PeriodKind, PeriodTotal, period_label};
 
 /// Thresholds of the labels, with documented defaults.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ChronicParams {
     /// Least share of the periods significantly above the chronic share, for chronic
     /// (default 0.75: 5 of 6 months, 9 of 12).
@@ -102,7 +102,7 @@ impl Default for ChronicParams {
 }
 
 /// One theme over the window: what the store aggregates, plus the impact figures.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ThemeWindow {
     /// The theme's id.
     pub theme: String,
@@ -138,7 +138,7 @@ pub struct ThemeWindow {
 }
 
 /// What a theme is over the window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ThemeLabel {
     /// Persistent above the chronic share, and widespread.
@@ -178,7 +178,7 @@ impl ThemeLabel {
 }
 
 /// The largest period of a theme against its other periods.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Burst {
     /// The period by name.
     pub period: String,
@@ -192,7 +192,7 @@ pub struct Burst {
 }
 
 /// A theme's chronic score and its explanation.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChronicScore {
     /// The theme's id.
     pub theme: String,

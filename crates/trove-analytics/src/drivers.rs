@@ -22,7 +22,7 @@
 
 use std::collections::HashMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::impact::{CrossProducts, DriverOptions, ShapleyMethod, SplitMix64, shapley_values};
 use crate::scores::ScoreKind;
@@ -38,7 +38,7 @@ pub struct Response {
 }
 
 /// Options of a driver report, with documented defaults.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct DriverParams {
     /// The score to explain; default: the one with the most answers in the window.
     pub score: Option<ScoreKind>,
@@ -73,7 +73,7 @@ impl Default for DriverParams {
 }
 
 /// Which way a theme moves the score.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     /// Responses that mention it score higher on average.
@@ -85,7 +85,7 @@ pub enum Direction {
 }
 
 /// One supported driver.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KeyDriver {
     /// The theme.
     pub name: String,
@@ -119,7 +119,7 @@ pub struct KeyDriver {
 }
 
 /// A theme under the minimum support: too few to tell.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ThinTheme {
     /// The theme.
     pub name: String,
@@ -128,7 +128,7 @@ pub struct ThinTheme {
 }
 
 /// How the intervals were computed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Bootstrap {
     /// Resamples drawn.
     pub resamples: u32,
@@ -141,7 +141,7 @@ pub struct Bootstrap {
 }
 
 /// Key drivers of one score with support, direction and intervals.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DriverReport {
     /// The score explained.
     pub score: ScoreKind,

@@ -16,7 +16,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use trove_domain::ScoreTally;
 
 use crate::scores::{csat, nps};
@@ -68,7 +68,7 @@ pub fn csat_impact(all: &ScoreTally, with_theme: &ScoreTally) -> Option<f64> {
 /// For theme indicators and an NPS code `y ∈ {-1, 0, 1}` (or a CSAT answer), a store fills
 /// them by aggregation: `sum_x[i]` = scored items mentioning theme i, `sum_xx[i][j]` = scored
 /// items mentioning both i and j, `sum_xy[i]` = Σ y over items mentioning i.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CrossProducts {
     /// Observations.
     pub n: f64,
@@ -226,7 +226,7 @@ impl Centred {
 }
 
 /// How the Shapley values were computed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "method")]
 pub enum ShapleyMethod {
     /// Over all `2^p` subsets.
@@ -244,7 +244,7 @@ pub enum ShapleyMethod {
 }
 
 /// Options of [`key_drivers`], with documented defaults.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct DriverOptions {
     /// Exact computation up to this many drivers (default 15: 32,768 small regressions).
     pub exact_up_to: usize,
@@ -265,7 +265,7 @@ impl Default for DriverOptions {
 }
 
 /// One driver's share of the explained variance.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Driver {
     /// The driver's name (theme id).
     pub name: String,
@@ -280,7 +280,7 @@ pub struct Driver {
 }
 
 /// The result of a key-driver analysis.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DriverAnalysis {
     /// R² of the full model.
     pub r_squared: f64,
@@ -480,7 +480,7 @@ impl SplitMix64 {
 }
 
 /// One line of a Pareto table.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ParetoLine {
     /// The theme's id.
     pub theme: String,

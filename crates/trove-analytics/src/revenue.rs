@@ -2,14 +2,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use trove_domain::{Currency, Money};
 
 /// Revenue at risk per currency. Amounts in different currencies are never added together.
 pub type RevenueAtRisk = BTreeMap<Currency, Money>;
 
 /// Why revenue at risk could not be summed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RevenueError {
     /// A currency's total does not fit in `i64` minor units.

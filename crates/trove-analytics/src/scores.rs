@@ -6,7 +6,7 @@
 //! and the two-proportion z-test from Agresti, *Categorical Data Analysis* (3rd ed.), §1.4 and
 //! §2.2; the t interval for a mean from any introductory text (e.g. Moore, McCabe & Craig, §7.1).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use trove_domain::{ScoreTally, Scores};
 
 use crate::dist::{t_975, two_sided_p};
@@ -15,7 +15,7 @@ use crate::dist::{t_975, two_sided_p};
 pub(crate) const Z_95: f64 = 1.959_963_984_540_054;
 
 /// A score computed from `n` answers, with its 95% confidence interval.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Estimate {
     /// The score.
     pub value: f64,
@@ -29,7 +29,7 @@ pub struct Estimate {
 
 /// The three survey scores Trove knows, each first class: tallied, estimated with an interval,
 /// compared between groups, explained by drivers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ScoreKind {
     /// Net Promoter (0-10).
@@ -160,7 +160,7 @@ fn share(hits: u64, n: u64) -> Option<Estimate> {
 }
 
 /// The difference `a - b` between two groups' scores, its 95% interval and a z-test.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
     /// `a - b`, in the scores' unit (NPS points, or percentage points for shares).
     pub difference: f64,

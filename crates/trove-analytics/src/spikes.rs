@@ -32,7 +32,7 @@
 //!   for a fall), with at least `min_count` items observed or expected; after an alert the sums
 //!   restart and the next `window` periods become the new reference.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::dist::{normal_upper_tail, poisson_lower_tail, poisson_upper_tail};
 use crate::trend::{PeriodKind, SharePoint, period_label, share, weekday};
@@ -41,7 +41,7 @@ use crate::trend::{PeriodKind, SharePoint, period_label, share, weekday};
 pub const MAD_SCALE: f64 = 1.4826;
 
 /// The parameters of spike and shift detection, with documented defaults.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SpikeParams {
     /// Trailing periods in the baseline (default 8; the tested period is excluded).
     pub window: usize,
@@ -99,7 +99,7 @@ impl SpikeParams {
 }
 
 /// What an alert reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AlertKind {
     /// One period far above normal.
@@ -111,7 +111,7 @@ pub enum AlertKind {
 }
 
 /// How an alert's distance from normal was measured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AlertTest {
     /// Robust z-score (median / MAD).
@@ -123,7 +123,7 @@ pub enum AlertTest {
 }
 
 /// A spike or shift of one theme.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Alert {
     /// The theme's id.
     pub theme: String,

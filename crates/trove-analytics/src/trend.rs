@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use trove_domain::ScoreTally;
 
 use crate::scores::Estimate;
@@ -14,7 +14,7 @@ use crate::scores::Estimate;
 const SECONDS_PER_DAY: i64 = 86_400;
 
 /// The length of a period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PeriodKind {
     /// A UTC calendar day; index = days since 1970-01-01.
@@ -145,7 +145,7 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
 /// One theme's aggregate in one period: a row of
 /// `SELECT period, theme, COUNT(DISTINCT item), COUNT(DISTINCT customer), <tally> … GROUP BY
 /// period, theme`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ThemePeriodCounts {
     /// The theme's id (slug).
     pub theme: String,
@@ -160,7 +160,7 @@ pub struct ThemePeriodCounts {
 }
 
 /// All items in one period (the denominator of a share).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct PeriodTotal {
     /// The period's index.
     pub period: i64,
@@ -169,7 +169,7 @@ pub struct PeriodTotal {
 }
 
 /// One point of a theme's series.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SharePoint {
     /// The period's index.
     pub period: i64,

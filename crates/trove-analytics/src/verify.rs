@@ -7,14 +7,14 @@
 //! both counts (the Haldane-Anscombe correction) for the interval; the ratio itself stays the
 //! observed one.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use trove_domain::Money;
 
 use crate::scores::Z_95;
 use crate::trend::share;
 
 /// One period's count of the theme and its exposure (all items, or all customers).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RatePeriod {
     /// Items (or customers) with the theme.
     pub count: u64,
@@ -23,7 +23,7 @@ pub struct RatePeriod {
 }
 
 /// Parameters of [`verify_fix`], with documented defaults.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct VerifyParams {
     /// Rates are reported per this much exposure (default 1,000 items).
     pub per: f64,
@@ -45,7 +45,7 @@ impl Default for VerifyParams {
 }
 
 /// The verdict on a fix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// A significant drop (the upper end of the rate ratio's interval is below 1) that has not
@@ -58,7 +58,7 @@ pub enum Verdict {
 }
 
 /// Before versus after a fix.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Verification {
     /// Rate before, per [`VerifyParams::per`].
     pub rate_before: f64,

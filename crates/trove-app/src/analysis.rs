@@ -12,6 +12,7 @@ use trove_domain::{Money, Scores};
 use trove_store::{FeedbackFilter, NewAnalysisRun, StoreError, StoreResult, ThemeOrigin};
 
 use crate::App;
+use crate::kept::{Kept, KeptRequest, ThemeTrends};
 
 /// Items read per page while loading.
 const PAGE: usize = 10_000;
@@ -128,9 +129,14 @@ impl FixCheck {
 }
 
 /// What an analysis reads and how: the items' filter, the origin of the themes counted, and
-/// the parameters. The key of a stored result: the same request on the same data gives the
-/// same analysis.
-#[derive(Debug, Clone, Default)]
+/// the parameters. The key of a kept result: the same request on the same data gives the
+/// same analysis, so pages and commands that build the same request share one result.
+///
+/// The default reads everything with the default parameters except the drivers' bootstrap
+/// intervals (`params.drivers.resamples = 0`): they are what `trove drivers` and `trove
+/// analyze` show, and resampling every theme's Shapley value costs minutes at a million items,
+/// too much to redo after every import for views that do not show them.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AnalysisRequest {
     /// Which items.
     pub filter: FeedbackFilter,
@@ -138,6 +144,18 @@ pub struct AnalysisRequest {
     pub origin: ThemeOrigin,
     /// Periods, window and thresholds.
     pub params: AnalysisParams,
+}
+
+impl Default for AnalysisRequest {
+    fn default() -> Self {
+        let mut params = AnalysisParams::default();
+        params.drivers.resamples = 0;
+        Self {
+            filter: FeedbackFilter::default(),
+            origin: ThemeOrigin::default(),
+            params,
+        }
+    }
 }
 
 /// An analysis as the pages and read commands get it, with when it was computed.
@@ -208,14 +226,41 @@ impl App {
     }
 
     /// The analysis of `request` on the data as it is now. Pages and read commands call this,
-    /// never [`App::analyze`], so that how it is kept current (computed once per change of the
-    /// data, stored, read back) lives in one place.
+    /// never [`App::analyze`]: it is computed once per version of the data, stored (a new
+    /// process reads it back) and held in memory (a server reads it in microseconds); see
+    /// [`crate::kept`]. Computing it also keeps the themes' trends of the same request.
     pub fn current_analysis(&self, request: &AnalysisRequest) -> StoreResult<CurrentAnalysis> {
-        let analysis = self.analyze(&request.filter, request.origin, &request.params)?;
+        let kept = self.kept(&KeptRequest::Analysis(request.clone()), |version| {
+            self.compute_analysis_and_trends(request, version)
+        })?;
         Ok(CurrentAnalysis {
-            analysis: Arc::new(analysis),
-            computed_at: jiff::Timestamp::now().as_second(),
+            analysis: kept.value,
+            computed_at: kept.computed_at,
         })
+    }
+
+    /// Every theme's share per period in the window of `request`'s analysis, on the data as it
+    /// is now (kept like [`App::current_analysis`]).
+    pub fn current_trends(&self, request: &AnalysisRequest) -> StoreResult<Kept<ThemeTrends>> {
+        self.kept(&KeptRequest::Trends(request.clone()), |_| {
+            let facts = self.load_facts(&request.filter, request.origin)?;
+            Ok(ThemeTrends::of(&facts, request))
+        })
+    }
+
+    /// Computes the analysis of `request` and its trends from one read of the facts, and keeps
+    /// the trends (the caller keeps the analysis).
+    fn compute_analysis_and_trends(
+        &self,
+        request: &AnalysisRequest,
+        data_version: i64,
+    ) -> StoreResult<Analysis> {
+        let facts = self.load_facts(&request.filter, request.origin)?;
+        let values = self.customer_values()?;
+        let analysis = analyze(&facts, &request.params, &values);
+        let trends = ThemeTrends::of(&facts, request);
+        self.keep(&KeptRequest::Trends(request.clone()), data_version, trends)?;
+        Ok(analysis)
     }
 
     /// Like [`App::analyze`], and records the run in the store: when, the current taxonomy

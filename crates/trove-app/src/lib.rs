@@ -20,6 +20,7 @@ mod import_runs;
 mod ingest;
 mod issue_pages;
 mod journey_file;
+mod kept;
 mod room;
 mod summary;
 mod taxonomy;
@@ -62,6 +63,7 @@ pub use issue_pages::{
     legend, start_of_day,
 };
 pub use journey_file::{journey_to_toml, parse_journey};
+pub use kept::{Kept, RefreshReport, ThemeTrends};
 pub use room::{
     Compare, DepartmentLoad, Kpi, Mover, RoomAlert, RoomAnnouncement, RoomChoices, RoomError,
     RoomFix, RoomIssue, RoomPeriod, RoomQuery, RoomScope, RoomStage, RoomVerbatim, RoomView,
@@ -100,12 +102,17 @@ impl Progress for NoProgress {
 #[derive(Clone)]
 pub struct App {
     store: Arc<dyn Store>,
+    /// Results held in memory, shared by the app's clones (see [`App::current_analysis`]).
+    memory: Arc<kept::Memory>,
 }
 
 impl App {
     /// An app over a store.
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store }
+        Self {
+            store,
+            memory: Arc::default(),
+        }
     }
 
     /// The store.

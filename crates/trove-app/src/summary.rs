@@ -1,14 +1,15 @@
 //! What is stored, counted by the main dimensions, with the overall scores.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use trove_analytics::scores::{self, Estimate};
 use trove_domain::ScoreTally;
 use trove_store::{Dimension, FeedbackFilter, GroupTally, StoreResult};
 
 use crate::App;
+use crate::kept::{Kept, KeptRequest};
 
 /// Counts and scores of the stored feedback.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     /// Feedback items.
     pub feedback: u64,
@@ -33,7 +34,7 @@ pub struct Summary {
 }
 
 /// The groups of one dimension.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DimensionTally {
     /// The dimension.
     pub dimension: Dimension,
@@ -42,6 +43,34 @@ pub struct DimensionTally {
 }
 
 impl App {
+    /// [`App::summary`] on the data as it is now, computed once per version of the data and
+    /// kept (see [`App::current_analysis`]).
+    pub fn current_summary(
+        &self,
+        filter: &FeedbackFilter,
+        dimensions: &[Dimension],
+    ) -> StoreResult<Kept<Summary>> {
+        let request = KeptRequest::Summary {
+            filter: filter.clone(),
+            dimensions: dimensions.to_vec(),
+        };
+        self.kept(&request, |_| self.summary(filter, dimensions))
+    }
+
+    /// The score tallies of the items matching `filter` grouped by `dimension`, on the data as
+    /// it is now, computed once per version of the data and kept.
+    pub fn current_tallies(
+        &self,
+        dimension: Dimension,
+        filter: &FeedbackFilter,
+    ) -> StoreResult<Kept<Vec<GroupTally>>> {
+        let request = KeptRequest::Tallies {
+            dimension,
+            filter: filter.clone(),
+        };
+        self.kept(&request, |_| self.store().tally_by(dimension, filter))
+    }
+
     /// Counts everything matching `filter` by each of `dimensions` (computed in the database).
     pub fn summary(
         &self,
@@ -49,10 +78,6 @@ impl App {
         dimensions: &[Dimension],
     ) -> StoreResult<Summary> {
         let store = self.store();
-        let mut tally = ScoreTally::default();
-        for group in store.tally_by(Dimension::Channel, filter)? {
-            tally.merge(&group.tally);
-        }
         let by = dimensions
             .iter()
             .map(|&dimension| {
@@ -62,6 +87,15 @@ impl App {
                 })
             })
             .collect::<StoreResult<Vec<_>>>()?;
+        // The overall tally is the sum of any dimension's groups: one grouped scan fewer.
+        let overall = match by.first() {
+            Some(first) => first.groups.clone(),
+            None => store.tally_by(Dimension::Channel, filter)?,
+        };
+        let mut tally = ScoreTally::default();
+        for group in &overall {
+            tally.merge(&group.tally);
+        }
         Ok(Summary {
             feedback: tally.items,
             customers: store.count_customers()?,

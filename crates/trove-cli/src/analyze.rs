@@ -14,13 +14,13 @@ use trove_analytics::revenue::compact_money;
 use trove_analytics::scores::{self, Comparison, Estimate, ScoreKind};
 use trove_analytics::spikes::AlertKind;
 use trove_analytics::trend::{PeriodKind, period_label};
-use trove_app::{App, LongPeriod, impact_score, roll_up_months};
+use trove_app::{AnalysisRequest, App, LongPeriod, impact_score, roll_up_months};
 use trove_domain::ScoreTally;
 use trove_store::{Dimension, FeedbackFilter, GroupTally, ThemeOrigin};
 
 use crate::Format;
 use crate::db::DbUrl;
-use crate::output::thousands;
+use crate::output::{as_of, thousands};
 
 /// Which themes the analysis counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -139,12 +139,16 @@ impl Scope {
         })
     }
 
-    /// The analysis without driver intervals, for the views that show no drivers.
-    fn analyze_without_driver_intervals(&self, url: &DbUrl) -> Result<Analysis> {
-        let app = App::new(url.open()?);
+    /// What the views without driver intervals read (issues, trend): with the default flags,
+    /// [`AnalysisRequest::default`], the web's default scope, so they share one kept result.
+    pub fn request(&self) -> Result<AnalysisRequest> {
         let mut params = self.params()?;
         params.drivers.resamples = 0;
-        Ok(app.analyze(&self.filter()?, self.themes.into(), &params)?)
+        Ok(AnalysisRequest {
+            filter: self.filter()?,
+            origin: self.themes.into(),
+            params,
+        })
     }
 }
 
@@ -359,7 +363,9 @@ pub struct IssuesArgs {
 
 /// `trove issues`: the ranked chronic issues.
 pub fn issues(url: &DbUrl, args: &IssuesArgs) -> Result<ExitCode> {
-    let analysis = args.scope.analyze_without_driver_intervals(url)?;
+    let app = App::new(url.open()?);
+    let current = app.current_analysis(&args.scope.request()?)?;
+    let analysis = &*current.analysis;
     let shown: Vec<&ChronicScore> = analysis
         .themes
         .iter()
@@ -370,11 +376,12 @@ pub fn issues(url: &DbUrl, args: &IssuesArgs) -> Result<ExitCode> {
     } else if args.scope.format == Format::Json {
         println!("{}", serde_json::to_string_pretty(&shown)?);
     } else {
-        print_left_out(&analysis);
-        print_short_window(&analysis);
-        print_ranking(&analysis, args.all, usize::MAX);
-        print_not_problems(&analysis);
-        print_legend(&analysis);
+        print_left_out(analysis);
+        print_short_window(analysis);
+        print_ranking(analysis, args.all, usize::MAX);
+        print_not_problems(analysis);
+        print_legend(analysis);
+        println!("\n{}", as_of(current.computed_at));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -635,23 +642,15 @@ pub struct TrendArgs {
 /// `trove trend THEME`: the theme's share per period, as a terminal chart.
 pub fn trend(url: &DbUrl, args: &TrendArgs) -> Result<ExitCode> {
     let app = App::new(url.open()?);
-    let kind: PeriodKind = args.scope.period.into();
-    let facts = app.load_facts(&args.scope.filter()?, args.scope.themes.into())?;
-    if !facts.theme_names().contains(&args.theme) {
+    // The same window as the analysis: the last --window complete periods (or up to --until).
+    let trends = app.current_trends(&args.scope.request()?)?;
+    let kind = trends.value.period;
+    let Some(series) = trends.value.themes.get(&args.theme) else {
         bail!(
             "no item carries the theme {:?}; `trove issues --all` lists the themes",
             args.theme
         );
-    }
-    // The same window as the analysis: the last --window complete periods (or up to --until).
-    let params = args.scope.params()?;
-    let totals = facts.totals(kind);
-    let window = trove_analytics::analysis::window_of(&totals, &params);
-    let series: Vec<_> = facts
-        .series(&args.theme, kind, &totals)
-        .into_iter()
-        .filter(|p| window.iter().any(|t| t.period == p.period))
-        .collect();
+    };
     if args.scope.format == Format::Json {
         let named: Vec<TrendPoint> = series
             .iter()
@@ -667,7 +666,7 @@ pub fn trend(url: &DbUrl, args: &TrendArgs) -> Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&named)?);
         return Ok(ExitCode::SUCCESS);
     }
-    if let Some(left) = trove_analytics::analysis::left_out(&totals, &params) {
+    if let Some(left) = &trends.value.left_out {
         println!(
             "{} left out: incomplete, {} items; `--include-partial` keeps it",
             period_label(left.period, kind),
@@ -688,7 +687,7 @@ pub fn trend(url: &DbUrl, args: &TrendArgs) -> Result<ExitCode> {
         args.theme,
         kind.plural().trim_end_matches('s')
     );
-    for point in &series {
+    for point in series {
         let width = (40.0 * point.share / peak).round() as usize;
         let score = shown_score
             .and_then(|kind| Some((kind, kind.estimate(&point.tally)?)))
@@ -705,6 +704,7 @@ pub fn trend(url: &DbUrl, args: &TrendArgs) -> Result<ExitCode> {
             thousands(point.total),
         );
     }
+    println!("{}", as_of(trends.computed_at));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -1176,20 +1176,25 @@ impl ScoreRow {
     }
 }
 
-/// The groups of `trove scores`, periods in time order.
-fn score_groups(app: &App, by: ScoreDimension, filter: &FeedbackFilter) -> Result<Vec<GroupTally>> {
+/// The groups of `trove scores`, periods in time order, with when their tallies were counted.
+fn score_groups(
+    app: &App,
+    by: ScoreDimension,
+    filter: &FeedbackFilter,
+) -> Result<(Vec<GroupTally>, i64)> {
     let dimension = match by {
         ScoreDimension::BusinessUnit => Dimension::BusinessUnit,
         ScoreDimension::Channel => Dimension::Channel,
         ScoreDimension::Stage => Dimension::JourneyStage,
         ScoreDimension::Month | ScoreDimension::Quarter | ScoreDimension::Year => Dimension::Month,
     };
-    let groups = app.store().tally_by(dimension, filter)?;
-    Ok(match by {
-        ScoreDimension::Quarter => roll_up_months(&groups, LongPeriod::Quarter),
-        ScoreDimension::Year => roll_up_months(&groups, LongPeriod::Year),
-        _ => groups,
-    })
+    let kept = app.current_tallies(dimension, filter)?;
+    let groups = match by {
+        ScoreDimension::Quarter => roll_up_months(&kept.value, LongPeriod::Quarter),
+        ScoreDimension::Year => roll_up_months(&kept.value, LongPeriod::Year),
+        _ => kept.value.to_vec(),
+    };
+    Ok((groups, kept.computed_at))
 }
 
 /// `trove scores --by DIMENSION`: NPS, CSAT and CES per group with intervals and a test of
@@ -1206,7 +1211,7 @@ pub fn scores(url: &DbUrl, args: &ScoresArgs) -> Result<ExitCode> {
         source: args.source.clone(),
         ..FeedbackFilter::default()
     };
-    let groups = score_groups(&app, by, &filter)?;
+    let (groups, computed_at) = score_groups(&app, by, &filter)?;
     let mut total = ScoreTally::default();
     groups.iter().for_each(|g| total.merge(&g.tally));
     let rows: Vec<ScoreRow> = groups
@@ -1231,6 +1236,7 @@ pub fn scores(url: &DbUrl, args: &ScoresArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     print_score_rows(&rows, &total, by);
+    println!("{}", as_of(computed_at));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -1345,4 +1351,26 @@ fn change_text(change: Option<Comparison>, unit: &str) -> String {
     };
     let p = p_text(c.p_value);
     format!("{:+.1}{unit} ({verdict}, {p})", c.difference)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Flags {
+        #[command(flatten)]
+        scope: Scope,
+    }
+
+    #[test]
+    fn the_default_flags_read_the_default_request_the_pages_read() {
+        let flags = Flags::try_parse_from(["issues"]).expect("no flags parse");
+        let request = flags.scope.request().expect("a request");
+        assert_eq!(request, AnalysisRequest::default());
+        let flags = Flags::try_parse_from(["issues", "--window", "12"]).expect("flags parse");
+        assert_ne!(flags.scope.request().expect("a request"), request);
+    }
 }

@@ -25,6 +25,10 @@ pub enum BenchCommand {
     Analyze(crate::bench_analyze::AnalyzeBenchArgs),
     /// Train the classifier on banking77 and classify many texts, on one core.
     Classify(crate::bench_classify::ClassifyBenchArgs),
+    /// The read commands (`issues`, `trend`, `summary`, `scores`) over N stored items: the
+    /// first read (computing the kept result), the median of 5 warm reads, and what computing
+    /// each from the items costs.
+    Reads(crate::bench_reads::ReadsBenchArgs),
 }
 
 /// Arguments of `trove bench import`.
@@ -47,6 +51,7 @@ pub fn run(command: &BenchCommand) -> Result<ExitCode> {
         BenchCommand::Tag(args) => crate::bench_tag::run(args),
         BenchCommand::Analyze(args) => crate::bench_analyze::run(args),
         BenchCommand::Classify(args) => crate::bench_classify::run(args),
+        BenchCommand::Reads(args) => crate::bench_reads::run(args),
     }
 }
 
@@ -136,7 +141,7 @@ fn peak_memory_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-const OPENINGS: &[&str] = &[
+pub(crate) const OPENINGS: &[&str] = &[
     "I have been a customer for years and",
     "Honestly,",
     "Called three times this week because",
@@ -144,7 +149,7 @@ const OPENINGS: &[&str] = &[
     "Why is it that",
     "After the last update",
 ];
-const PROBLEMS: &[&str] = &[
+pub(crate) const PROBLEMS: &[&str] = &[
     "the bill showed a fee nobody told me about and support could not explain it",
     "my claim has been open for weeks with no answer from the adjuster",
     "the app logs me out every time I try to upload a document",

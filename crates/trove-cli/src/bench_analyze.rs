@@ -33,7 +33,7 @@ pub fn run(args: &AnalyzeBenchArgs) -> Result<ExitCode> {
         let db = crate::db::DbUrl::Sqlite(dir.path().join("bench.db"));
         let app = trove_app::App::new(db.open()?);
         let started = Instant::now();
-        store_items(&app, items)?;
+        store_items(&app, items, false)?;
         println!(
             "{}: stored in {:.1} s",
             thousands(items),
@@ -62,7 +62,10 @@ pub fn run(args: &AnalyzeBenchArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn store_items(app: &trove_app::App, items: u64) -> Result<()> {
+/// Stores `items` generated items; `with_text` gives each a comment of about 150 bytes (the
+/// read benchmark's rows then weigh what real ones do).
+pub(crate) fn store_items(app: &trove_app::App, items: u64, with_text: bool) -> Result<()> {
+    use crate::bench::{OPENINGS, PROBLEMS};
     let source = Label::parse("source", "bench")?;
     let themes: Vec<Label> = (1..=80)
         .map(|i| Label::parse("theme", &format!("Theme {i:02}")))
@@ -104,6 +107,18 @@ fn store_items(app: &trove_app::App, items: u64) -> Result<()> {
         item_themes.sort();
         item_themes.dedup();
         let at = start + (next() % span as u64) as i64;
+        let text = if with_text {
+            let pick = |r: u64, from: &[&'static str]| from[(r % from.len() as u64) as usize];
+            let comment = format!(
+                "{} {}; also {}.",
+                pick(next(), OPENINGS),
+                pick(next(), PROBLEMS),
+                pick(next(), PROBLEMS)
+            );
+            FeedbackText::parse(&comment)?
+        } else {
+            FeedbackText::default()
+        };
         batch.push(FeedbackItem {
             source: source.clone(),
             channel: channels[(next() % 6) as usize],
@@ -116,7 +131,7 @@ fn store_items(app: &trove_app::App, items: u64) -> Result<()> {
             region: None,
             touchpoint: Some(touchpoints[(next() % 15) as usize].clone()),
             journey_stage: None,
-            text: FeedbackText::default(),
+            text,
             sentiment: None,
             scores: Scores {
                 nps: (next() % 2 == 0)

@@ -5,6 +5,7 @@ mod analyze;
 mod bench;
 mod bench_analyze;
 mod bench_classify;
+mod bench_reads;
 mod bench_tag;
 mod classify;
 mod cues;
@@ -223,7 +224,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
     {
         return Ok(code);
     }
-    match cli.command {
+    let changes_analysed_data = changes_analysed_data(&cli.command);
+    let code = match cli.command {
         Command::Demo(args) => demo::run(&db()?, &args),
         Command::Import(args) => import::run(&db()?, &args),
         Command::Journey { command } => journey(&db()?, command, cli.actor.as_deref()),
@@ -259,6 +261,27 @@ fn run(cli: Cli) -> Result<ExitCode> {
             println!("{url} is up to date ({} backend)", store.backend());
             Ok(ExitCode::SUCCESS)
         }
+    }?;
+    if changes_analysed_data {
+        // The next read is then served at once (a refusal or a partial import included: only
+        // what is stale is computed).
+        trove_app::App::new(db()?.open()?).refresh_analyses()?;
+    }
+    Ok(code)
+}
+
+/// Whether a command may change what an analysis reads: the kept results are then brought up
+/// to date before it ends.
+fn changes_analysed_data(command: &Command) -> bool {
+    match command {
+        Command::Demo(_) | Command::Import(_) | Command::Tag(_) | Command::Classify(_) => true,
+        Command::Taxonomy { command } => matches!(
+            command,
+            taxonomy::TaxonomyCommand::Load { .. } | taxonomy::TaxonomyCommand::AddFromCluster(_)
+        ),
+        Command::Imports(args) => args.deletes(),
+        Command::Journey { command } => !matches!(command, JourneyCommand::Show),
+        _ => false,
     }
 }
 

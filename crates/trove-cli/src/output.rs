@@ -138,6 +138,14 @@ pub fn print_summary(summary: &Summary) {
     }
 }
 
+/// "as of 2026-03-15 09:30:12 UTC": when a kept result was computed (unix seconds).
+pub fn as_of(computed_at: i64) -> String {
+    jiff::Timestamp::from_second(computed_at).map_or_else(
+        |_| format!("as of {computed_at} (unix seconds)"),
+        |t| format!("as of {} UTC", t.strftime("%Y-%m-%d %H:%M:%S")),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -29,16 +29,33 @@ pub const DIMENSIONS: [Dimension; 4] = [
     Dimension::Month,
 ];
 
+/// `trove summary --format json`: the summary and when it was counted (unix seconds).
+#[derive(serde::Serialize)]
+struct AsOf<'a> {
+    #[serde(flatten)]
+    summary: &'a trove_app::Summary,
+    computed_at: i64,
+}
+
 pub fn run(url: &DbUrl, args: &SummaryArgs) -> Result<ExitCode> {
     let app = trove_app::App::new(url.open()?);
     let filter = FeedbackFilter {
         source: args.source.clone(),
         ..Default::default()
     };
-    let summary = app.summary(&filter, &DIMENSIONS)?;
+    let summary = app.current_summary(&filter, &DIMENSIONS)?;
     match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&summary)?),
-        Format::Human => output::print_summary(&summary),
+        Format::Json => {
+            let json = AsOf {
+                summary: &summary.value,
+                computed_at: summary.computed_at,
+            };
+            println!("{}", serde_json::to_string_pretty(&json)?);
+        }
+        Format::Human => {
+            output::print_summary(&summary.value);
+            println!("{}", output::as_of(summary.computed_at));
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -69,6 +69,7 @@ pub(crate) fn upsert(client: &mut Client, batch: &[Customer]) -> StoreResult<Ups
             &[&ids, &names, &emails, &segments, &units, &regions, &values, &currencies, &first_seen, &churned],
         )
         .map_err(|e| db_error(context, e))?;
+    crate::results::bump(&mut tx).map_err(|e| db_error(context, e))?;
     tx.commit().map_err(|e| db_error(context, e))?;
     let mut inserted = 0_u64;
     for row in &rows {

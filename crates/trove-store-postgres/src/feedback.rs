@@ -278,6 +278,7 @@ fn write_batch(
     let rows = tx.query(INSERT_SQL, columns)?;
     let stored = stored_items(&rows, by_key).map_err(Failure::Store)?;
     link_source_themes(&mut tx, &stored)?;
+    crate::results::bump(&mut tx)?;
     tx.commit()?;
     Ok(rows.len() as u64)
 }
@@ -429,6 +430,7 @@ pub(crate) fn replace(
             .collect();
         crate::taxonomy::store_tags(&mut tx, &items, version)?;
     }
+    crate::results::bump(&mut tx).map_err(|e| db_error(context, e))?;
     tx.commit().map_err(|e| db_error(context, e))?;
     let replaced = updated_ids.len() as u64;
     Ok(InsertOutcome {

@@ -202,6 +202,7 @@ pub(crate) fn delete(client: &mut Client, run: i64, at: i64) -> StoreResult<u64>
         &[&run, &at, &as_i64(deleted)],
     )
     .map_err(|e| db_error(context, e))?;
+    crate::results::bump(&mut tx).map_err(|e| db_error(context, e))?;
     tx.commit().map_err(|e| db_error(context, e))?;
     Ok(deleted)
 }

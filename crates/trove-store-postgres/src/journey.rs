@@ -81,6 +81,7 @@ pub(crate) fn replace(client: &mut Client, journey: &Journey) -> StoreResult<()>
         &[&owner_touchpoints, &owner_departments, &owner_positions],
     )
     .map_err(|e| db_error(context, e))?;
+    crate::results::bump(&mut tx).map_err(|e| db_error(context, e))?;
     tx.commit().map_err(|e| db_error(context, e))
 }
 

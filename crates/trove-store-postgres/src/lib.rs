@@ -22,6 +22,7 @@ mod migrate;
 mod models;
 mod pool;
 mod redact;
+mod results;
 mod taxonomy;
 mod tokens;
 mod workflow;
@@ -218,6 +219,7 @@ impl Store for PostgresStore {
             )
             .map_err(|e| db_error(context, e))?;
         }
+        results::bump(&mut tx).map_err(|e| db_error(context, e))?;
         tx.commit().map_err(|e| db_error(context, e))
     }
 
@@ -335,6 +337,22 @@ impl Store for PostgresStore {
 
     fn analysis_run(&self, id: i64) -> StoreResult<Option<trove_store::AnalysisRun>> {
         analysis_runs::one(&mut *self.pool.get()?, id)
+    }
+
+    fn data_version(&self) -> StoreResult<i64> {
+        results::version(&mut *self.pool.get()?)
+    }
+
+    fn save_result(&self, result: &trove_store::StoredResult) -> StoreResult<()> {
+        results::save(&mut *self.pool.get()?, result)
+    }
+
+    fn stored_result(&self, key: &str) -> StoreResult<Option<trove_store::StoredResult>> {
+        results::one(&mut *self.pool.get()?, key)
+    }
+
+    fn stored_results(&self, limit: usize) -> StoreResult<Vec<trove_store::StoredResultHead>> {
+        results::list(&mut *self.pool.get()?, limit)
     }
 
     fn save_discovery_run(&self, run: &trove_store::NewDiscoveryRun) -> StoreResult<i64> {

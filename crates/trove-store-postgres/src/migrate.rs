@@ -63,6 +63,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0010_credentials_and_sessions.sql"),
     ),
     (
+        11,
+        "0011_stored_results",
+        include_str!("../migrations/0011_stored_results.sql"),
+    ),
+    (
         13,
         "0013_api_tokens",
         include_str!("../migrations/0013_api_tokens.sql"),

@@ -53,6 +53,7 @@ pub(crate) fn save_version(client: &mut Client, version: &NewTaxonomyVersion) ->
         &[&number],
     )
     .map_err(|e| db_error(context, e))?;
+    crate::results::bump(&mut tx).map_err(|e| db_error(context, e))?;
     tx.commit().map_err(|e| db_error(context, e))?;
     Ok(number)
 }
@@ -199,6 +200,7 @@ pub(crate) fn replace_tags(
         )
         .map_err(|e| db_error(context, e))?;
     }
+    crate::results::bump(&mut tx).map_err(|e| db_error(context, e))?;
     tx.commit().map_err(|e| db_error(context, e))?;
     Ok(stored)
 }
@@ -229,6 +231,7 @@ pub(crate) fn replace_tags_by_key(
         }
     }
     let stored = store_tags(&mut tx, &items, version)?;
+    crate::results::bump(&mut tx).map_err(|e| db_error(context, e))?;
     tx.commit().map_err(|e| db_error(context, e))?;
     Ok(stored)
 }

@@ -254,6 +254,7 @@ pub(crate) fn delete(connection: &mut Connection, run: i64, at: i64) -> StoreRes
         params![run, at, deleted as i64],
     )
     .map_err(|e| db_error(context, e))?;
+    crate::results::bump(&tx)?;
     tx.commit().map_err(|e| db_error(context, e))?;
     Ok(deleted as u64)
 }

@@ -14,6 +14,7 @@ mod forms;
 mod imports;
 mod migrate;
 mod models;
+mod results;
 mod taxonomy;
 mod tokens;
 mod workflow;
@@ -311,6 +312,7 @@ impl SqliteStore {
                 }
             }
         }
+        results::bump(&tx)?;
         tx.commit().map_err(|e| db_error(context, e))?;
         Ok(outcome)
     }
@@ -542,6 +544,7 @@ impl Store for SqliteStore {
                 }
             }
         }
+        results::bump(&tx)?;
         tx.commit().map_err(|e| db_error(context, e))?;
         Ok(outcome)
     }
@@ -664,6 +667,7 @@ impl Store for SqliteStore {
                 }
             }
         }
+        results::bump(&tx)?;
         tx.commit().map_err(|e| db_error(context, e))
     }
 
@@ -683,6 +687,7 @@ impl Store for SqliteStore {
             )
             .map_err(|e| db_error(context, e))?;
         }
+        results::bump(&tx)?;
         tx.commit().map_err(|e| db_error(context, e))
     }
 
@@ -758,6 +763,22 @@ impl Store for SqliteStore {
 
     fn analysis_run(&self, id: i64) -> StoreResult<Option<trove_store::AnalysisRun>> {
         analysis_runs::one(&self.lock(), id)
+    }
+
+    fn data_version(&self) -> StoreResult<i64> {
+        results::version(&self.lock())
+    }
+
+    fn save_result(&self, result: &trove_store::StoredResult) -> StoreResult<()> {
+        results::save(&self.lock(), result)
+    }
+
+    fn stored_result(&self, key: &str) -> StoreResult<Option<trove_store::StoredResult>> {
+        results::one(&self.lock(), key)
+    }
+
+    fn stored_results(&self, limit: usize) -> StoreResult<Vec<trove_store::StoredResultHead>> {
+        results::list(&self.lock(), limit)
     }
 
     fn save_discovery_run(&self, run: &trove_store::NewDiscoveryRun) -> StoreResult<i64> {

@@ -113,6 +113,7 @@ pub(crate) fn replace_tags(
             }
         }
     }
+    crate::results::bump(&tx)?;
     tx.commit().map_err(|e| db_error(context, e))?;
     Ok(stored)
 }

@@ -68,6 +68,7 @@ pub(crate) fn save_version(
         [number],
     )
     .map_err(e)?;
+    crate::results::bump(&tx)?;
     tx.commit().map_err(e)?;
     Ok(number)
 }
@@ -244,6 +245,7 @@ pub(crate) fn replace_tags(
             stored += insert_tags(&tx, item.feedback_id, &item.tags, version)?;
         }
     }
+    crate::results::bump(&tx)?;
     tx.commit().map_err(|e| db_error(context, e))?;
     Ok(stored)
 }
@@ -278,6 +280,7 @@ pub(crate) fn replace_tags_by_key(
             stored += insert_tags(&tx, id, &item.tags, version)?;
         }
     }
+    crate::results::bump(&tx)?;
     tx.commit().map_err(|e| db_error(context, e))?;
     Ok(stored)
 }

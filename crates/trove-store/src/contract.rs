@@ -68,6 +68,8 @@ macro_rules! contract_suite {
             forms_are_stored_listed_and_closed_once,
             a_forms_answers_of_a_day_share_one_import_run,
             api_tokens_are_found_by_hash_touched_revoked_and_rotated,
+            every_write_an_analysis_reads_moves_the_data_version,
+            stored_results_are_replaced_by_key_and_listed_newest_first,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
@@ -2010,5 +2012,121 @@ pub fn api_tokens_are_found_by_hash_touched_revoked_and_rotated(store: &dyn Stor
     assert_eq!(
         (listed[1].business_unit.as_deref(), listed[1].expires_at),
         (None, None)
+
+pub fn every_write_an_analysis_reads_moves_the_data_version(store: &dyn Store) {
+    use crate::{ItemTags, KeyedTags, NewModel};
+    let mut last = store.data_version().unwrap();
+    let mut moved = |what: &str| {
+        let now = store.data_version().unwrap();
+        assert!(now > last, "{what} left the data version at {now}");
+        last = now;
+    };
+    store.insert_feedback(&[item("s", "1")], None).unwrap();
+    moved("an insert");
+    let version = store
+        .save_taxonomy_version(&taxonomy("v1", vec![theme_record("fee", None, None)]))
+        .unwrap();
+    moved("a taxonomy version");
+    let tags = vec![vec![rule_tag("fee", "fee", 0, 3)]];
+    store
+        .insert_tagged_feedback(&[item("s", "2")], None, &tags, version)
+        .unwrap();
+    moved("a tagged insert");
+    let id = read_all(store, &FeedbackFilter::default())[0].id;
+    let item_tags = ItemTags {
+        feedback_id: id,
+        tags: vec![rule_tag("fee", "fee", 0, 3)],
+        sentiment: None,
+    };
+    store
+        .replace_rule_tags(version, std::slice::from_ref(&item_tags))
+        .unwrap();
+    moved("rule tags");
+    let keyed = KeyedTags {
+        source: label("s"),
+        external_id: ExternalId::parse("1").unwrap(),
+        tags: vec![],
+    };
+    store.replace_rule_tags_by_key(version, &[keyed]).unwrap();
+    moved("rule tags by key");
+    let model = store
+        .save_model(&NewModel {
+            name: "default".into(),
+            created_at: 1,
+            labels_file: "train.csv".into(),
+            metrics: "{}".into(),
+            model: vec![1],
+        })
+        .unwrap();
+    store.replace_model_tags(model, &[item_tags]).unwrap();
+    moved("model labels");
+    store
+        .replace_feedback(&[item("s", "1")], None, None)
+        .unwrap();
+    moved("a replacing insert");
+    store.upsert_customers(&[customer("c1", "retail")]).unwrap();
+    moved("customers");
+    store
+        .replace_journey(&journey(&["arrive"], &["ops"]))
+        .unwrap();
+    moved("a journey");
+    store
+        .upsert_themes(&[Theme {
+            id: slug("delay"),
+            name: label("Delay"),
+            parent: None,
+        }])
+        .unwrap();
+    moved("themes");
+    let hold = store.start_import(&new_run("a.csv")).unwrap();
+    store
+        .insert_feedback(&[item("s", "3")], Some(hold.id()))
+        .unwrap();
+    drop(hold);
+    moved("an import's batch");
+    let run = store.import_runs(1).unwrap()[0].id;
+    store.delete_import(run, 5).unwrap();
+    moved("deleting an import");
+    // Reads and writes that no analysis reads leave it alone.
+    store.count_feedback(&FeedbackFilter::default()).unwrap();
+    store.append_events(0, &[event(1, "noted", "{}")]).unwrap();
+    assert_eq!(store.data_version().unwrap(), last);
+}
+
+pub fn stored_results_are_replaced_by_key_and_listed_newest_first(store: &dyn Store) {
+    use crate::StoredResult;
+    assert_eq!(store.stored_result("a").unwrap(), None);
+    assert!(store.stored_results(10).unwrap().is_empty());
+    let result = |key: &str, data_version: i64, computed_at: i64, body: &str| StoredResult {
+        key: key.into(),
+        request: format!(r#"{{"kind":"{key}"}}"#),
+        data_version,
+        computed_at,
+        result: body.into(),
+    };
+    // Byte for byte, non-ASCII and a long body included.
+    let long: String = "é\"\n{}".repeat(50_000);
+    store.save_result(&result("a", 1, 100, &long)).unwrap();
+    store.save_result(&result("b", 1, 200, "[]")).unwrap();
+    assert_eq!(
+        store.stored_result("a").unwrap(),
+        Some(result("a", 1, 100, &long))
+    );
+    store.save_result(&result("a", 2, 300, "{}")).unwrap();
+    assert_eq!(
+        store.stored_result("a").unwrap(),
+        Some(result("a", 2, 300, "{}"))
+    );
+    let heads: Vec<(String, i64, i64)> = store
+        .stored_results(10)
+        .unwrap()
+        .into_iter()
+        .map(|h| (h.key, h.data_version, h.computed_at))
+        .collect();
+    assert_eq!(heads, [("a".into(), 2, 300), ("b".into(), 1, 200)]);
+    assert_eq!(store.stored_results(1).unwrap().len(), 1);
+    assert_eq!(
+        store.stored_results(1).unwrap()[0].request,
+        r#"{"kind":"a"}"#
     );
 }

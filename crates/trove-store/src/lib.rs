@@ -15,6 +15,7 @@ mod error;
 mod forms;
 mod models;
 mod query;
+mod results;
 mod tags;
 mod tokens;
 mod workflow;
@@ -31,6 +32,7 @@ pub use query::{
     Dimension, FeedbackFilter, GroupTally, ImportHold, ImportRun, ImportStatus, ImportTotals,
     InsertOutcome, ItemThemes, NewImportRun, ThemeOrigin, UpsertOutcome,
 };
+pub use results::{StoredResult, StoredResultHead};
 pub use tags::{
     Coverage, ItemTags, KeyedTags, NewTaxonomyVersion, Placement, RuleTag, SourceCoverage,
     StoredTag, StoredTheme, THEME_COUNTS_SQL, TaxonomyVersion, ThemeCount, ThemeRecord,
@@ -238,6 +240,21 @@ pub trait Store: Send + Sync {
 
     /// One analysis run with its result, if stored.
     fn analysis_run(&self, id: i64) -> StoreResult<Option<AnalysisRun>>;
+
+    /// The data version: a counter every write that changes what an analysis reads (feedback
+    /// imported, replaced or deleted, tags and labels, taxonomy, themes, customers, journey)
+    /// bumps in its own transaction. A result computed on version `v` is current while this
+    /// is still `v`.
+    fn data_version(&self) -> StoreResult<i64>;
+
+    /// Stores a computed result, replacing the one with the same key.
+    fn save_result(&self, result: &StoredResult) -> StoreResult<()>;
+
+    /// The stored result with this key, if any (whatever its data version).
+    fn stored_result(&self, key: &str) -> StoreResult<Option<StoredResult>>;
+
+    /// The `limit` most recently computed stored results, newest first, without their bodies.
+    fn stored_results(&self, limit: usize) -> StoreResult<Vec<StoredResultHead>>;
 
     /// Saves a discovery run; returns its id.
     fn save_discovery_run(&self, run: &NewDiscoveryRun) -> StoreResult<i64>;

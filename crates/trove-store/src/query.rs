@@ -1,8 +1,8 @@
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use trove_domain::{Channel, ScoreTally};
 
 /// Which feedback a read covers. The default covers everything.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeedbackFilter {
     /// Received at or after this instant (unix seconds).
     pub since: Option<i64>,
@@ -23,7 +23,7 @@ pub struct FeedbackFilter {
 }
 
 /// A dimension feedback can be grouped by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Dimension {
     /// The channel.
@@ -73,7 +73,7 @@ impl Dimension {
 }
 
 /// The score tally of one group.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupTally {
     /// The group's value; `None` for items without one.
     pub key: Option<String>,
@@ -233,7 +233,7 @@ impl std::fmt::Debug for ImportHold {
 }
 
 /// Which theme links a read includes (by default all of them).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ThemeOrigin {
     /// Themes the rule tagger found.

@@ -148,13 +148,15 @@ impl Web {
 const SWEEP_EVERY: Duration = Duration::from_secs(3600);
 
 /// Serves `web` on `listener` until `shutdown` completes, then lets requests in flight
-/// finish. Meanwhile, expired and idle sessions are deleted every hour.
+/// finish. Meanwhile, expired and idle sessions are deleted every hour, and the kept analyses
+/// are brought up to date within seconds of a change of the data.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     web: &Web,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let sweeper = tokio::spawn(sweep_sessions(web.shared.clone()));
+    let refresher = tokio::spawn(refresh_analyses(web.shared.clone()));
     let served = axum::serve(
         listener,
         web.router()
@@ -163,7 +165,39 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await;
     sweeper.abort();
+    refresher.abort();
     served
+}
+
+/// How often the server looks whether the data moved (an import or a tagging by the command
+/// line or another server) to bring the kept analyses up to date before a page asks.
+const REFRESH_EVERY: Duration = Duration::from_secs(10);
+
+async fn refresh_analyses(shared: State) {
+    let mut every = tokio::time::interval(REFRESH_EVERY);
+    let mut refreshed_for = None;
+    loop {
+        every.tick().await;
+        let app = shared.app.clone();
+        let refreshed = session::blocking(move || {
+            let version = app.store().data_version()?;
+            if refreshed_for == Some(version) {
+                return Ok(None);
+            }
+            app.refresh_analyses().map(Some)
+        })
+        .await;
+        match refreshed {
+            Ok(None) => {}
+            Ok(Some(report)) => {
+                refreshed_for = Some(report.data_version);
+                if report.recomputed > 0 {
+                    tracing::info!(?report, "brought the kept analyses up to date");
+                }
+            }
+            Err(error) => tracing::warn!(?error, "could not bring the kept analyses up to date"),
+        }
+    }
 }
 
 async fn sweep_sessions(shared: State) {
