@@ -32,6 +32,7 @@ impl ServeArgs {
         Self {
             listen: listen.to_owned(),
             secure_cookies: false,
+            mappings: None,
         }
     }
 }

@@ -7,10 +7,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use common::web::{Reply, Server};
 use common::{ROOT, TROVE, json, ok};
@@ -577,40 +577,10 @@ fn ten_thousand_items_posted_twice_are_stored_once_and_bad_items_are_named() {
     );
 }
 
-/// `trove serve --mappings mappings/` (the repository's), its address read from its banner.
+/// `trove serve --mappings mappings/` (the repository's).
 fn serve_with_mappings(db: &Path, log: &Path) -> Server {
-    let mut child = Command::new(TROVE)
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--mappings",
-            "mappings",
-            "--db",
-        ])
-        .arg(db)
-        .current_dir(ROOT)
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(log).unwrap())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut server = Server {
-        child,
-        address: String::new(),
-        setup_path: None,
-    };
-    for line in BufReader::new(stdout).lines() {
-        let line = line.unwrap();
-        if let Some((_, rest)) = line
-            .strip_prefix("Trove serves ")
-            .and_then(|l| l.split_once(" at http://"))
-        {
-            server.address = rest.split('/').next().unwrap().to_owned();
-            return server;
-        }
-    }
-    panic!("trove serve ended without printing its address");
+    let args = ["serve", "--listen", "127.0.0.1:0", "--mappings", "mappings"];
+    Server::start_with(&args, db, log)
 }
 
 #[test]

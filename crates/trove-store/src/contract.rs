@@ -2012,6 +2012,8 @@ pub fn api_tokens_are_found_by_hash_touched_revoked_and_rotated(store: &dyn Stor
     assert_eq!(
         (listed[1].business_unit.as_deref(), listed[1].expires_at),
         (None, None)
+    );
+}
 
 pub fn every_write_an_analysis_reads_moves_the_data_version(store: &dyn Store) {
     use crate::{ItemTags, KeyedTags, NewModel};
