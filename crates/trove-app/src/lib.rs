@@ -21,6 +21,7 @@ mod ingest;
 mod issue_pages;
 mod journey_file;
 mod kept;
+mod ops;
 mod room;
 mod summary;
 mod taxonomy;
@@ -69,6 +70,11 @@ pub use room::{
     RoomFix, RoomIssue, RoomPeriod, RoomQuery, RoomScope, RoomStage, RoomVerbatim, RoomView,
     ScoreMove, TrendMonth, day_text,
 };
+pub use ops::{
+    CaseFeedback, CaseQueue, CaseView, DepartmentStream, DepartmentSummary, LessonBank, Person,
+    QueueFilter, StreamAction, StreamIssue,
+};
+pub use room::{Room, RoomIssue, RoomRun, RoomStage};
 pub use summary::{LongPeriod, Summary, roll_up_months};
 pub use taxonomy::{
     CurrentTagger, ReadText, TagReport, TaxonomyLoad, TaxonomyLoadError, TextScratch,

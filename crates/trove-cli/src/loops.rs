@@ -46,6 +46,14 @@ pub enum FollowupCommand {
     Create(Box<CreateArgs>),
     /// Open one case by hand.
     Open(Box<OpenCaseArgs>),
+    /// Take a case: it becomes yours (a lead hands it to someone of the department with --to).
+    Take {
+        /// The case.
+        case: u32,
+        /// The new owner (default: you).
+        #[arg(long)]
+        to: Option<String>,
+    },
     /// Record a contact with the customer.
     Contact {
         /// The case.
@@ -258,6 +266,22 @@ pub fn followups(app: &App, session: &Session, args: &FollowupsArgs) -> Result<E
             })?;
             let id = state.cases.keys().next_back().copied().unwrap_or_default();
             println!("opened case {id} for {}", open.department.as_str());
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(FollowupCommand::Take { case, to }) => {
+            let owner = match to {
+                Some(to) => to.trim().to_lowercase(),
+                None => session.actor()?.to_owned(),
+            };
+            act_one(
+                app,
+                session,
+                Change::CaseTaken {
+                    case: *case,
+                    owner: owner.clone(),
+                },
+            )?;
+            println!("case {case} is now {owner}'s");
             Ok(ExitCode::SUCCESS)
         }
         Some(FollowupCommand::Contact { case, note }) => {

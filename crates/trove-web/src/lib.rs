@@ -12,7 +12,9 @@
 
 mod api;
 mod charts;
+mod cases;
 mod chrome;
+mod departments;
 mod error;
 mod feedback_form;
 mod forms;
@@ -22,6 +24,7 @@ mod limiter;
 mod pages;
 mod room;
 mod session;
+mod working;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -116,6 +119,12 @@ impl Web {
             .route("/signin", get(pages::signin_form).post(pages::signin))
             .route("/signout", post(pages::signout))
             .route("/setup/{token}", get(pages::setup_form).post(pages::setup))
+            .route("/cases", get(cases::queue))
+            .route("/cases/{id}/take", post(cases::take))
+            .route("/cases/{id}/contact", post(cases::contact))
+            .route("/cases/{id}/close", post(cases::close))
+            .route("/departments", get(departments::list))
+            .route("/departments/{id}", get(departments::stream))
             .route("/static/trove.css", get(pages::style))
             .route("/health", get(pages::health))
             .route("/forms", get(forms::list).post(forms::create))

@@ -233,6 +233,14 @@ pub enum Change {
         /// A note.
         note: Option<String>,
     },
+    /// A person takes a follow-up case: it becomes theirs (a lead or an admin may also hand it
+    /// to someone of its department).
+    CaseTaken {
+        /// The case.
+        case: u32,
+        /// Its new owner (e-mail).
+        owner: String,
+    },
     /// An announcement is made.
     Announced {
         /// Its number.
@@ -338,7 +346,7 @@ impl Change {
                 keys.extend(issue.map(|i| key("issue", &i)));
                 keys
             }
-            CaseUpdated { case, .. } => vec![key("case", case)],
+            CaseUpdated { case, .. } | CaseTaken { case, .. } => vec![key("case", case)],
             Announced {
                 announcement,
                 issues,

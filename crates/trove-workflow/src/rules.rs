@@ -16,6 +16,8 @@
 //! | re-plan an action (with a reason) | admin, lead of its department |
 //! | open a follow-up case | admin, analyst, lead or member of its department |
 //! | work a case | admin, its owner, lead or member of its department |
+//! | take a case (for oneself) | admin, lead or member of its department, unless someone else owns it |
+//! | hand a case to someone of its department | admin, lead of its department |
 //! | record a lesson | admin, analyst, lead |
 //! | submit for recognition | admin, lead or member of the team |
 //! | judge a submission (once each) | admin, analyst, lead outside the team |
@@ -312,6 +314,12 @@ pub fn permitted(state: &Workflow, actor: &User, change: &Change) -> Result<(), 
                 "who owns it or is in its department",
             )
         }
+        CaseTaken { case, owner } => {
+            let Some(c) = state.cases.get(case) else {
+                return Ok(());
+            };
+            take_case(actor, c, owner)
+        }
         LessonRecorded { .. } => roles(actor, &[Admin, Analyst, Lead], "recording a lesson"),
         RecognitionSubmitted { department, .. } => admin_or(
             actor,
@@ -333,6 +341,44 @@ pub fn permitted(state: &Workflow, actor: &User, change: &Change) -> Result<(), 
                 "outside the submitting team",
             )
         }
+    }
+}
+
+/// Taking a case: a lead of its department (or an admin) may give it to anyone; a member of
+/// its department may take it for themselves while nobody else owns it.
+fn take_case(actor: &User, case: &crate::model::Case, owner: &str) -> Result<(), Refusal> {
+    let id = case.id;
+    if actor.role == Role::Admin || actor.leads(&case.department) {
+        return Ok(());
+    }
+    if owner != actor.email {
+        return Err(refuse(
+            "roles",
+            format!(
+                "{} ({}) may not hand case {id} to {owner}: it needs an admin or a lead of {}",
+                actor.email,
+                actor.role.as_str(),
+                case.department.as_str()
+            ),
+        ));
+    }
+    if actor.role != Role::Member || !actor.in_department(&case.department) {
+        return Err(refuse(
+            "roles",
+            format!(
+                "{} ({}) may not take case {id}: it needs an admin, or a lead or member of {}",
+                actor.email,
+                actor.role.as_str(),
+                case.department.as_str()
+            ),
+        ));
+    }
+    match &case.owner {
+        Some(other) if other != &actor.email => Err(refuse(
+            "taken",
+            format!("case {id} is {other}'s; a lead of {} can hand it over", case.department.as_str()),
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -635,6 +681,26 @@ fn valid(state: &Workflow, today: Date, change: &Change) -> Result<(), Refusal> 
                 return Err(refuse(
                     "outcome",
                     format!("closing case {case} needs its outcome"),
+                ));
+            }
+            Ok(())
+        }
+        CaseTaken { case, owner } => {
+            let c = state
+                .cases
+                .get(case)
+                .ok_or_else(|| refuse("exists", format!("there is no case {case}")))?;
+            if c.status == CaseStatus::Closed {
+                return Err(refuse("lifecycle", format!("case {case} is closed")));
+            }
+            let person = known_user(state, owner)?;
+            if person.role != Role::Admin && !person.in_department(&c.department) {
+                return Err(refuse(
+                    "department",
+                    format!(
+                        "{owner} is not in {}, the department that owns case {case}",
+                        c.department.as_str()
+                    ),
                 ));
             }
             Ok(())

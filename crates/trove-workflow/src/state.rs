@@ -385,6 +385,11 @@ impl Workflow {
                     case.notes.extend(note);
                 }
             }
+            Change::CaseTaken { case, owner } => {
+                if let Some(case) = self.cases.get_mut(&case) {
+                    case.owner = Some(owner);
+                }
+            }
             Change::Announced {
                 announcement,
                 issues,

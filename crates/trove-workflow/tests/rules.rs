@@ -942,3 +942,47 @@ fn metric_values_moved_into_the_log_by_the_migration_are_read() {
         );
     }
 }
+
+#[test]
+fn a_member_takes_a_free_case_and_a_lead_hands_one_over() {
+    let mut log = Log::new();
+    log.ok(
+        "cleo@x.io",
+        Change::CaseOpened {
+            case: 1,
+            customer: Some("C-1".into()),
+            feedback_id: Some(7),
+            issue: None,
+            reason: "detractor".into(),
+            department: slug("claims"),
+            owner: None,
+            due_at: 1_772_000_000,
+        },
+    );
+    let take = |owner: &str| Change::CaseTaken {
+        case: 1,
+        owner: owner.to_owned(),
+    };
+    assert_eq!(log.refused("ian@x.io", take("ian@x.io")).rule, "roles");
+    assert_eq!(log.refused("vic@x.io", take("vic@x.io")).rule, "roles");
+    assert_eq!(log.refused("carl@x.io", take("cleo@x.io")).rule, "roles");
+    log.ok("carl@x.io", take("carl@x.io"));
+    assert_eq!(log.state.cases[&1].owner.as_deref(), Some("carl@x.io"));
+    // A lead hands it over, but only to someone of the department.
+    assert_eq!(log.refused("cleo@x.io", take("ian@x.io")).rule, "department");
+    log.ok("cleo@x.io", take("cleo@x.io"));
+    // Now it is someone else's: the member cannot take it back.
+    assert_eq!(log.refused("carl@x.io", take("carl@x.io")).rule, "taken");
+    assert_eq!(log.state.audit("case:1").len(), 3);
+    log.ok(
+        "cleo@x.io",
+        Change::CaseUpdated {
+            case: 1,
+            status: CaseStatus::Closed,
+            outcome: Some("called back".into()),
+            first_contact_resolution: Some(true),
+            note: None,
+        },
+    );
+    assert_eq!(log.refused("ada@x.io", take("ada@x.io")).rule, "lifecycle");
+}
