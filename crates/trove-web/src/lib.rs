@@ -23,6 +23,7 @@ mod layers;
 mod limiter;
 mod pages;
 mod room;
+mod people;
 mod session;
 mod working;
 
@@ -68,6 +69,8 @@ pub(crate) struct Shared {
     pub(crate) setup_token: Mutex<Option<String>>,
     pub(crate) limiter: SignInLimiter,
     pub(crate) form_limiter: feedback_form::FormLimiter,
+    /// One-time links that let a person set their password.
+    pub(crate) invites: people::Invites,
 }
 
 /// The handlers' state.
@@ -94,6 +97,7 @@ impl Web {
                 setup_token: Mutex::new(setup_token),
                 limiter: SignInLimiter::default(),
                 form_limiter: feedback_form::FormLimiter::default(),
+                invites: people::Invites::default(),
             }),
         })
     }
@@ -125,6 +129,11 @@ impl Web {
             .route("/cases/{id}/close", post(cases::close))
             .route("/departments", get(departments::list))
             .route("/departments/{id}", get(departments::stream))
+            .route("/people", get(people::list).post(people::add))
+            .route("/people/{email}/role", post(people::change))
+            .route("/people/{email}/password", post(people::password))
+            .route("/people/{email}/link", post(people::link))
+            .route("/welcome/{token}", get(people::welcome_form).post(people::welcome))
             .route("/static/trove.css", get(pages::style))
             .route("/health", get(pages::health))
             .route("/forms", get(forms::list).post(forms::create))

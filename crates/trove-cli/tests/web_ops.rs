@@ -1,0 +1,276 @@
+//! End-to-end: the working pages of `trove serve` (departments, follow-ups, people, imports,
+//! themes, lessons) over real HTTP, on a demo database with the loop under way, set up at the
+//! command line as its people (`TROVE_USER`) on pretended days (`TROVE_NOW`: the demo is a
+//! rehearsal). The server itself records every change at the real time.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use common::web::{Reply, Server, encode};
+use common::{ROOT, TROVE};
+
+const ADA: &str = "ada@northwind.example";
+const ANN: &str = "ann@northwind.example";
+const IVY: &str = "ivy@northwind.example";
+const IAN: &str = "ian@northwind.example";
+const CORA: &str = "cora@northwind.example";
+const CAL: &str = "cal@northwind.example";
+const CLEO: &str = "cleo@northwind.example";
+const VIC: &str = "vic@northwind.example";
+const PASSWORD: &str = "a long demo passphrase";
+
+/// Runs `trove ARGS --db DB` as `actor` on `day` (none: no one, the real time); panics when it
+/// fails.
+fn trove(db: &Path, actor: Option<&str>, day: Option<&str>, args: &[&str], stdin: &str) -> String {
+    let mut command = Command::new(TROVE);
+    command
+        .args(args)
+        .arg("--db")
+        .arg(db)
+        .env_remove("TROVE_NOW")
+        .env_remove("TROVE_USER")
+        .current_dir(ROOT)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(actor) = actor {
+        command.env("TROVE_USER", actor);
+    }
+    if let Some(day) = day {
+        command.env("TROVE_NOW", day);
+    }
+    let mut child = command.spawn().expect("run trove");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "trove {args:?} as {actor:?} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+/// The demo with its people and the loop under way: an issue with two root causes, actions in
+/// three departments (IT's done on time, customer care's missed), follow-up cases for customer
+/// care's detractors, and passwords for those who sign in here.
+fn demo_with_a_loop(db: &Path) {
+    trove(db, None, None, &["demo"], "");
+    trove(db, None, None, &["user", "add", ADA, "--name", "Ada Admin", "--role", "admin"], "");
+    let day = Some("2026-01-10");
+    for (email, name, role, department) in [
+        (ANN, "Ann Analyst", "analyst", None),
+        (IVY, "Ivy Lead", "lead", Some("it")),
+        (IAN, "Ian Member", "member", Some("it")),
+        (CORA, "Cora Lead", "lead", Some("customer-care")),
+        (CAL, "Cal Agent", "member", Some("customer-care")),
+        (CLEO, "Cleo Lead", "lead", Some("claims")),
+        (VIC, "Vic Viewer", "viewer", None),
+    ] {
+        let mut args = vec!["user", "add", email, "--name", name, "--role", role];
+        args.extend(department.iter().flat_map(|d| ["--department", *d]));
+        trove(db, Some(ADA), day, &args, "");
+    }
+    for email in [ADA, CAL, IAN, VIC, CORA] {
+        trove(
+            db,
+            Some(ADA),
+            None,
+            &["user", "password", email, "--password-stdin"],
+            &format!("{PASSWORD}\n"),
+        );
+    }
+    let as_ = |who: &str, day: &str, args: &[&str]| trove(db, Some(who), Some(day), args, "");
+    as_(
+        ANN,
+        "2026-01-10",
+        &[
+            "issue", "open", "--theme", "document-upload-broken", "--until", "2026-01-01",
+            "--lead", "it", "--department", "it", "--department", "customer-care",
+            "--department", "claims",
+        ],
+    );
+    as_(IVY, "2026-01-10", &["issue", "move", "1", "acknowledged"]);
+    as_(
+        IVY,
+        "2026-01-10",
+        &[
+            "why", "add", "1", "--symptom", "Customers cannot upload claim documents",
+            "--why", "The upload page times out", "--why", "Release checks have no upload test",
+            "--participant", IVY,
+        ],
+    );
+    as_(
+        IVY,
+        "2026-01-10",
+        &[
+            "why", "add", "1", "--symptom", "Customers call to send documents by e-mail",
+            "--why", "Nobody owns documents arriving outside the app", "--participant", CORA,
+        ],
+    );
+    as_(IVY, "2026-01-10", &["issue", "move", "1", "root_cause_found"]);
+    for (who, chain, what, department, owner, due) in [
+        (IVY, "1", "Chunked uploads and an upload release test", "it", IAN, "2026-02-15"),
+        (CORA, "2", "Reopen the documents inbox with an owner", "customer-care", CAL, "2026-02-20"),
+        (CLEO, "2", "Accept inbox documents into claims", "claims", CLEO, "2026-03-01"),
+    ] {
+        as_(
+            who,
+            "2026-01-10",
+            &[
+                "action", "add", "1", "--root-cause", chain, "--what", what, "--department",
+                department, "--owner", owner, "--due", due,
+            ],
+        );
+    }
+    as_(IAN, "2026-02-14", &["action", "done", "1"]);
+    let created = as_(
+        CORA,
+        "2026-02-25",
+        &[
+            "followups", "create", "--issue", "1", "--since", "2026-02-18", "--department",
+            "customer-care", "--sla-hours", "48",
+        ],
+    );
+    assert!(created.starts_with("opened "), "{created}");
+}
+
+fn signed_in(server: &Server, email: &str) -> String {
+    let reply = server.sign_in(email, PASSWORD);
+    assert_eq!(reply.status, 303, "{email}: {}", reply.body);
+    reply.session()
+}
+
+/// A page that must answer 200.
+fn page(server: &Server, path: &str, session: &str) -> Reply {
+    let reply = server.get(path, Some(session));
+    assert_eq!(reply.status, 200, "{path}: {}", reply.body);
+    reply
+}
+
+/// How many cases a queue page lists.
+fn listed(reply: &Reply) -> usize {
+    reply.body.matches("<li class=\"case ").count()
+}
+
+#[test]
+fn the_working_pages_show_the_loop_and_obey_the_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    demo_with_a_loop(&db);
+    let server = Server::start(&db, &dir.path().join("serve.log"));
+    let cal = signed_in(&server, CAL);
+
+    // A department's stream: its actions with their commitments, the missed one in red with a
+    // word; a department that kept its date shows no miss.
+    let departments = page(&server, "/departments", &cal);
+    assert!(
+        departments.body.contains("href=\"/departments/customer-care\""),
+        "{}",
+        departments.body
+    );
+    let care = page(&server, "/departments/customer-care", &cal);
+    assert!(care.body.contains("Reopen the documents inbox with an owner"));
+    assert!(care.body.contains("Missed: "), "{}", care.body);
+    assert!(care.body.contains("class=\"badge late\""));
+    assert!(care.body.contains("1 missed commitment"));
+    assert!(care.body.contains("Customers waiting for a call back"));
+    let it = page(&server, "/departments/it", &cal);
+    assert!(it.body.contains("Chunked uploads and an upload release test"));
+    assert!(it.body.contains("Met on time") && !it.body.contains("Missed: "));
+    assert_eq!(server.get("/departments/nowhere", Some(&cal)).status, 404);
+
+    // The queue: customer care's open cases, every one past its 48 hours by now.
+    let queue = page(&server, "/cases?view=all", &cal);
+    let open = listed(&queue);
+    assert!(open >= 3, "{}", queue.body);
+    assert!(queue.body.contains(&format!("<strong>{open}</strong> open")));
+    assert!(queue.body.contains("breached "));
+    assert!(queue.body.contains("action=\"/cases/1/take\""));
+    assert_eq!(listed(&page(&server, "/cases?view=mine", &cal)), 0);
+
+    // Cal takes case 1, records a contact and closes it: it leaves the open queue.
+    let token = queue.form_token();
+    let post = |path: &str, session: &str, form: &str| server.post(path, Some(session), form);
+    let took = post("/cases/1/take", &cal, &format!("csrf={token}&view=mine"));
+    assert_eq!(took.status, 303, "{}", took.body);
+    assert_eq!(took.header("location"), Some("/cases?view=mine&done=took-1"));
+    let mine = page(&server, "/cases?view=mine&done=took-1", &cal);
+    assert_eq!(listed(&mine), 1);
+    assert!(mine.body.contains("Case 1 is now yours."));
+    let contacted = post(
+        "/cases/1/contact",
+        &cal,
+        &format!("csrf={token}&note={}", encode("Sent the upload link again")),
+    );
+    assert_eq!(contacted.status, 303, "{}", contacted.body);
+    // Closing needs its outcome: refused in words, on the page, 422.
+    let no_outcome = post("/cases/1/close", &cal, &format!("csrf={token}&outcome=+"));
+    assert_eq!(no_outcome.status, 422, "{}", no_outcome.body);
+    assert!(no_outcome.body.contains("closing case 1 needs its outcome"));
+    let closed = post(
+        "/cases/1/close",
+        &cal,
+        &format!("csrf={token}&outcome={}&first_contact=1", encode("Documents received")),
+    );
+    assert_eq!(closed.status, 303, "{}", closed.body);
+    let after = page(&server, "/cases?view=all", &cal);
+    assert_eq!(listed(&after), open - 1);
+    assert!(!after.body.contains("id=\"case-1\""));
+    let with_closed = page(&server, "/cases?view=all&closed=1", &cal);
+    assert!(with_closed.body.contains("Outcome: Documents received"));
+    assert!(with_closed.body.contains("Sent the upload link again"));
+    let again = post("/cases/1/close", &cal, &format!("csrf={token}&outcome=again"));
+    assert_eq!(again.status, 422);
+    assert!(again.body.contains("refused (lifecycle): case 1 is closed"), "{}", again.body);
+    let trail = trove(&db, Some(ADA), None, &["audit", "case:1"], "");
+    assert!(
+        trail.contains(CAL) && trail.contains("case_taken") && trail.contains("Documents received"),
+        "{trail}"
+    );
+
+    // IT's member sees customer care's cases without their controls, and is refused if they
+    // post anyway; so is a viewer.
+    let ian = signed_in(&server, IAN);
+    let foreign = page(&server, "/cases?view=all", &ian);
+    assert!(!foreign.body.contains("action=\"/cases/2/take\""));
+    assert!(!foreign.body.contains("Close the case"));
+    let ian_token = foreign.form_token();
+    let refused = post("/cases/2/take", &ian, &format!("csrf={ian_token}"));
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("refused (roles)"), "{}", refused.body);
+    let vic = signed_in(&server, VIC);
+    let viewed = page(&server, "/cases?view=all", &vic);
+    assert!(!viewed.body.contains("/take\"") && !viewed.body.contains("Record a contact"));
+
+    // A forged post without the session's form token is refused, and changes nothing.
+    let forged = post("/cases/2/take", &cal, "view=all");
+    assert_eq!(forged.status, 403);
+    let wrong = post("/cases/2/take", &cal, "csrf=0123abcd");
+    assert_eq!(wrong.status, 403);
+    assert!(!page(&server, "/cases?view=mine", &cal).body.contains("id=\"case-2\""));
+
+    // People are for admins: a non-admin gets 403 on the page and on its posts.
+    assert_eq!(server.get("/people", Some(&cal)).status, 403);
+    let add = format!(
+        "csrf={token}&email={}&name=Eve&role=admin",
+        encode("eve@northwind.example")
+    );
+    assert_eq!(post("/people", &cal, &add).status, 403);
+    assert_eq!(
+        post(&format!("/people/{}/role", encode(CAL)), &cal, &format!("csrf={token}&role=admin")).status,
+        403
+    );
+    let users = trove(&db, Some(ADA), None, &["user", "list"], "");
+    assert!(!users.contains("eve@"), "{users}");
+}
