@@ -273,4 +273,77 @@ fn the_working_pages_show_the_loop_and_obey_the_rules() {
     );
     let users = trove(&db, Some(ADA), None, &["user", "list"], "");
     assert!(!users.contains("eve@"), "{users}");
+
+    people_are_managed_by_an_admin(&server, &db);
+}
+
+/// An admin adds a person, gives them a one-time link that sets their password, changes their
+/// role; the last admin cannot be demoted.
+fn people_are_managed_by_an_admin(server: &Server, db: &Path) {
+    const EVE: &str = "eve@northwind.example";
+    let ada = signed_in(server, ADA);
+    let people = page(server, "/people", &ada);
+    assert!(people.body.contains(CAL) && people.body.contains("no password yet"));
+    let token = people.form_token();
+    let post = |path: &str, form: &str| server.post(path, Some(&ada), form);
+    let added = post(
+        "/people",
+        &format!(
+            "csrf={token}&name=Eve+Agent&email={}&role=member&department=customer-care",
+            encode(EVE)
+        ),
+    );
+    assert_eq!(added.status, 303, "{}", added.body);
+    let twice = post(
+        "/people",
+        &format!("csrf={token}&name=Eve&email={}&role=member", encode(EVE)),
+    );
+    assert_eq!(twice.status, 422);
+    assert!(twice.body.contains("is already a user"), "{}", twice.body);
+    let unknown = post(
+        "/people",
+        &format!("csrf={token}&name=Zed&email=zed%40x.io&role=member&department=nowhere"),
+    );
+    assert_eq!(unknown.status, 422);
+    assert!(unknown.body.contains("unknown department"), "{}", unknown.body);
+
+    // The one-time link is shown once, works once, and signs the person in.
+    let given = post(&format!("/people/{}/link", encode(EVE)), &format!("csrf={token}"));
+    assert_eq!(given.status, 303, "{}", given.body);
+    let shown = page(server, "/people", &ada);
+    let at = shown.body.find("/welcome/").expect("the link is shown");
+    let link: String = shown.body[at..].split('"').next().unwrap().to_owned();
+    assert!(!page(server, "/people", &ada).body.contains("/welcome/"), "shown once");
+    let welcome = server.get(&link, None);
+    assert_eq!(welcome.status, 200);
+    assert!(welcome.body.contains(EVE));
+    let short = server.post(&link, None, "password=short&confirm=short");
+    assert_eq!(short.status, 422);
+    let chosen = format!("password={}&confirm={}", encode(PASSWORD), encode(PASSWORD));
+    let welcomed = server.post(&link, None, &chosen);
+    assert_eq!(welcomed.status, 303, "{}", welcomed.body);
+    assert_eq!(page(server, "/cases", &welcomed.session()).status, 200);
+    assert_eq!(server.post(&link, None, &chosen).status, 404, "the link works once");
+    signed_in(server, EVE);
+
+    // A role changes; the last admin stays one, refused in words.
+    let promoted = post(
+        &format!("/people/{}/role", encode(EVE)),
+        &format!("csrf={token}&role=lead&department=customer-care"),
+    );
+    assert_eq!(promoted.status, 303, "{}", promoted.body);
+    let users = trove(db, Some(ADA), None, &["user", "list"], "");
+    assert!(
+        users.lines().any(|l| l.starts_with(EVE) && l.contains("lead") && l.contains("customer-care")),
+        "{users}"
+    );
+    let demoted = post(&format!("/people/{}/role", encode(ADA)), &format!("csrf={token}&role=analyst"));
+    assert_eq!(demoted.status, 422);
+    assert!(demoted.body.contains("refused (last admin)"), "{}", demoted.body);
+    let password = post(
+        &format!("/people/{}/password", encode(IAN)),
+        &format!("csrf={token}&{chosen}"),
+    );
+    assert_eq!(password.status, 303, "{}", password.body);
+    signed_in(server, IAN);
 }
