@@ -19,7 +19,9 @@ mod error;
 mod feedback_form;
 mod forms;
 mod issues;
+mod imports;
 mod layers;
+mod lessons;
 mod limiter;
 mod pages;
 mod room;
@@ -129,6 +131,8 @@ impl Web {
             .route("/cases/{id}/close", post(cases::close))
             .route("/departments", get(departments::list))
             .route("/departments/{id}", get(departments::stream))
+            .route("/imports", get(imports::list))
+            .route("/lessons", get(lessons::list))
             .route("/people", get(people::list).post(people::add))
             .route("/people/{email}/role", post(people::change))
             .route("/people/{email}/password", post(people::password))

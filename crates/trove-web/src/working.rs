@@ -28,11 +28,13 @@ pub(crate) fn refused_page(page: Html<String>) -> Response {
     (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
 }
 
-/// A length of time in words: `12 min`, `5 h`, `3 days`.
+/// A length of time in words: `40 s`, `12 min`, `5 h`, `3 days`.
 pub(crate) fn span(seconds: i64) -> String {
     let seconds = seconds.abs();
-    if seconds < 3600 {
-        format!("{} min", (seconds / 60).max(1))
+    if seconds < 60 {
+        format!("{seconds} s")
+    } else if seconds < 3600 {
+        format!("{} min", seconds / 60)
     } else if seconds < 48 * 3600 {
         format!("{} h", seconds / 3600)
     } else {
@@ -97,7 +99,8 @@ mod tests {
 
     #[test]
     fn spans_read_in_the_largest_sensible_unit() {
-        assert_eq!(span(30), "1 min");
+        assert_eq!(span(30), "30 s");
+        assert_eq!(span(60), "1 min");
         assert_eq!(span(59 * 60), "59 min");
         assert_eq!(span(3600), "1 h");
         assert_eq!(span(47 * 3600 + 59), "47 h");
