@@ -26,6 +26,7 @@ mod room;
 mod summary;
 mod taxonomy;
 mod tokens;
+mod themes_overview;
 mod workflow;
 
 use std::sync::Arc;
@@ -83,6 +84,7 @@ pub use tokens::{
     IssuedToken, Scope, TOKEN_PREFIX, TokenError, TokenHolder, TokenSpec, looks_like_token,
     parse_lifetime, token_hash,
 };
+pub use themes_overview::{TaxonomyOverview, ThemeRow};
 use trove_store::Store;
 pub use workflow::{Clock, MetricsImport, Reach, Recipient, WorkflowError};
 

@@ -27,6 +27,7 @@ mod pages;
 mod room;
 mod people;
 mod session;
+mod taxonomy;
 mod working;
 
 use std::future::Future;
@@ -138,6 +139,8 @@ impl Web {
             .route("/people/{email}/password", post(people::password))
             .route("/people/{email}/link", post(people::link))
             .route("/welcome/{token}", get(people::welcome_form).post(people::welcome))
+            .route("/taxonomy", get(taxonomy::overview))
+            .route("/taxonomy/clusters/{n}", get(taxonomy::preview).post(taxonomy::add))
             .route("/static/trove.css", get(pages::style))
             .route("/health", get(pages::health))
             .route("/forms", get(forms::list).post(forms::create))
