@@ -173,7 +173,11 @@ impl App {
                     .filter(|c| c.department == id && c.status != CaseStatus::Closed)
                     .collect();
                 DepartmentSummary {
-                    people: state.users.values().filter(|u| u.in_department(&id)).count(),
+                    people: state
+                        .users
+                        .values()
+                        .filter(|u| u.in_department(&id))
+                        .count(),
                     open_issues: state
                         .issues
                         .values()
@@ -186,7 +190,9 @@ impl App {
                         .count(),
                     missed: commitments
                         .iter()
-                        .filter(|c| c.standing == Standing::Missed && c.department.as_ref() == Some(&id))
+                        .filter(|c| {
+                            c.standing == Standing::Missed && c.department.as_ref() == Some(&id)
+                        })
                         .count(),
                     breached_cases: open_cases.iter().filter(|c| c.breached(now)).count(),
                     open_cases: open_cases.len(),
@@ -284,7 +290,10 @@ impl App {
             .filter(|c| filter.departments.is_empty() || filter.departments.contains(&c.department))
             .cloned()
             .collect();
-        let open = cases.iter().filter(|c| c.status != CaseStatus::Closed).count();
+        let open = cases
+            .iter()
+            .filter(|c| c.status != CaseStatus::Closed)
+            .count();
         let breached = cases.iter().filter(|c| c.breached(now)).count();
         let closed = cases.len() - open;
         Ok(CaseQueue {
@@ -568,7 +577,13 @@ fn case_feedback(s: &trove_domain::StoredFeedback) -> CaseFeedback {
         day: Workflow::day_of(s.item.received_at.unix_seconds()),
         channel: s.item.channel.to_string(),
         scores: words,
-        text: s.item.text.as_str().split_whitespace().collect::<Vec<_>>().join(" "),
+        text: s
+            .item
+            .text
+            .as_str()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
     }
 }
 

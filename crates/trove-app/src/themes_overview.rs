@@ -83,7 +83,11 @@ impl App {
                     depth,
                     kind: kind_name(t.kind),
                     stage: t.stage.as_ref().map(|s| s.as_str().to_owned()),
-                    departments: t.departments.iter().map(|d| d.as_str().to_owned()).collect(),
+                    departments: t
+                        .departments
+                        .iter()
+                        .map(|d| d.as_str().to_owned())
+                        .collect(),
                     items: counts.get(t.id.as_str()).copied().unwrap_or(0),
                 })
                 .collect(),

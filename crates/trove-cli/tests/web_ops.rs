@@ -66,7 +66,13 @@ fn trove(db: &Path, actor: Option<&str>, day: Option<&str>, args: &[&str], stdin
 /// care's detractors, and passwords for those who sign in here.
 fn demo_with_a_loop(db: &Path) {
     trove(db, None, None, &["demo"], "");
-    trove(db, None, None, &["user", "add", ADA, "--name", "Ada Admin", "--role", "admin"], "");
+    trove(
+        db,
+        None,
+        None,
+        &["user", "add", ADA, "--name", "Ada Admin", "--role", "admin"],
+        "",
+    );
     let day = Some("2026-01-10");
     for (email, name, role, department) in [
         (ANN, "Ann Analyst", "analyst", None),
@@ -81,7 +87,7 @@ fn demo_with_a_loop(db: &Path) {
         args.extend(department.iter().flat_map(|d| ["--department", *d]));
         trove(db, Some(ADA), day, &args, "");
     }
-    for email in [ADA, CAL, IAN, VIC, CORA] {
+    for email in [ADA, ANN, CAL, IAN, VIC, CORA] {
         trove(
             db,
             Some(ADA),
@@ -95,9 +101,20 @@ fn demo_with_a_loop(db: &Path) {
         ANN,
         "2026-01-10",
         &[
-            "issue", "open", "--theme", "document-upload-broken", "--until", "2026-01-01",
-            "--lead", "it", "--department", "it", "--department", "customer-care",
-            "--department", "claims",
+            "issue",
+            "open",
+            "--theme",
+            "document-upload-broken",
+            "--until",
+            "2026-01-01",
+            "--lead",
+            "it",
+            "--department",
+            "it",
+            "--department",
+            "customer-care",
+            "--department",
+            "claims",
         ],
     );
     as_(IVY, "2026-01-10", &["issue", "move", "1", "acknowledged"]);
@@ -105,31 +122,82 @@ fn demo_with_a_loop(db: &Path) {
         IVY,
         "2026-01-10",
         &[
-            "why", "add", "1", "--symptom", "Customers cannot upload claim documents",
-            "--why", "The upload page times out", "--why", "Release checks have no upload test",
-            "--participant", IVY,
+            "why",
+            "add",
+            "1",
+            "--symptom",
+            "Customers cannot upload claim documents",
+            "--why",
+            "The upload page times out",
+            "--why",
+            "Release checks have no upload test",
+            "--participant",
+            IVY,
         ],
     );
     as_(
         IVY,
         "2026-01-10",
         &[
-            "why", "add", "1", "--symptom", "Customers call to send documents by e-mail",
-            "--why", "Nobody owns documents arriving outside the app", "--participant", CORA,
+            "why",
+            "add",
+            "1",
+            "--symptom",
+            "Customers call to send documents by e-mail",
+            "--why",
+            "Nobody owns documents arriving outside the app",
+            "--participant",
+            CORA,
         ],
     );
-    as_(IVY, "2026-01-10", &["issue", "move", "1", "root_cause_found"]);
+    as_(
+        IVY,
+        "2026-01-10",
+        &["issue", "move", "1", "root_cause_found"],
+    );
     for (who, chain, what, department, owner, due) in [
-        (IVY, "1", "Chunked uploads and an upload release test", "it", IAN, "2026-02-15"),
-        (CORA, "2", "Reopen the documents inbox with an owner", "customer-care", CAL, "2026-02-20"),
-        (CLEO, "2", "Accept inbox documents into claims", "claims", CLEO, "2026-03-01"),
+        (
+            IVY,
+            "1",
+            "Chunked uploads and an upload release test",
+            "it",
+            IAN,
+            "2026-02-15",
+        ),
+        (
+            CORA,
+            "2",
+            "Reopen the documents inbox with an owner",
+            "customer-care",
+            CAL,
+            "2026-02-20",
+        ),
+        (
+            CLEO,
+            "2",
+            "Accept inbox documents into claims",
+            "claims",
+            CLEO,
+            "2026-03-01",
+        ),
     ] {
         as_(
             who,
             "2026-01-10",
             &[
-                "action", "add", "1", "--root-cause", chain, "--what", what, "--department",
-                department, "--owner", owner, "--due", due,
+                "action",
+                "add",
+                "1",
+                "--root-cause",
+                chain,
+                "--what",
+                what,
+                "--department",
+                department,
+                "--owner",
+                owner,
+                "--due",
+                due,
             ],
         );
     }
@@ -138,11 +206,61 @@ fn demo_with_a_loop(db: &Path) {
         CORA,
         "2026-02-25",
         &[
-            "followups", "create", "--issue", "1", "--since", "2026-02-18", "--department",
-            "customer-care", "--sla-hours", "48",
+            "followups",
+            "create",
+            "--issue",
+            "1",
+            "--since",
+            "2026-02-18",
+            "--department",
+            "customer-care",
+            "--sla-hours",
+            "48",
         ],
     );
     assert!(created.starts_with("opened "), "{created}");
+    as_(
+        ANN,
+        "2026-03-20",
+        &[
+            "lessons",
+            "add",
+            "--issue",
+            "1",
+            "--title",
+            "Test uploads with phone photos",
+            "--what-happened",
+            "A gateway limit broke claim uploads",
+            "--what-worked",
+            "A release test with real phone photos",
+            "--reuse",
+            "Test every upload path",
+        ],
+    );
+    let file = db.with_file_name("web-ops.csv");
+    std::fs::write(
+        &file,
+        "id,when,text\nw1,2026-11-20T10:00:00Z,The upload failed again\nw2,someday,Broken row\n",
+    )
+    .unwrap();
+    trove(
+        db,
+        None,
+        None,
+        &[
+            "import",
+            file.to_str().unwrap(),
+            "--channel",
+            "email",
+            "--id-column",
+            "id",
+            "--time-column",
+            "when",
+            "--text-column",
+            "text",
+        ],
+        "",
+    );
 }
 
 fn signed_in(server: &Server, email: &str) -> String {
@@ -175,18 +293,26 @@ fn the_working_pages_show_the_loop_and_obey_the_rules() {
     // word; a department that kept its date shows no miss.
     let departments = page(&server, "/departments", &cal);
     assert!(
-        departments.body.contains("href=\"/departments/customer-care\""),
+        departments
+            .body
+            .contains("href=\"/departments/customer-care\""),
         "{}",
         departments.body
     );
     let care = page(&server, "/departments/customer-care", &cal);
-    assert!(care.body.contains("Reopen the documents inbox with an owner"));
+    assert!(
+        care.body
+            .contains("Reopen the documents inbox with an owner")
+    );
     assert!(care.body.contains("Missed: "), "{}", care.body);
     assert!(care.body.contains("class=\"badge late\""));
     assert!(care.body.contains("1 missed commitment"));
     assert!(care.body.contains("Customers waiting for a call back"));
     let it = page(&server, "/departments/it", &cal);
-    assert!(it.body.contains("Chunked uploads and an upload release test"));
+    assert!(
+        it.body
+            .contains("Chunked uploads and an upload release test")
+    );
     assert!(it.body.contains("Met on time") && !it.body.contains("Missed: "));
     assert_eq!(server.get("/departments/nowhere", Some(&cal)).status, 404);
 
@@ -194,7 +320,11 @@ fn the_working_pages_show_the_loop_and_obey_the_rules() {
     let queue = page(&server, "/cases?view=all", &cal);
     let open = listed(&queue);
     assert!(open >= 3, "{}", queue.body);
-    assert!(queue.body.contains(&format!("<strong>{open}</strong> open")));
+    assert!(
+        queue
+            .body
+            .contains(&format!("<strong>{open}</strong> open"))
+    );
     assert!(queue.body.contains("breached "));
     assert!(queue.body.contains("action=\"/cases/1/take\""));
     assert_eq!(listed(&page(&server, "/cases?view=mine", &cal)), 0);
@@ -204,7 +334,10 @@ fn the_working_pages_show_the_loop_and_obey_the_rules() {
     let post = |path: &str, session: &str, form: &str| server.post(path, Some(session), form);
     let took = post("/cases/1/take", &cal, &format!("csrf={token}&view=mine"));
     assert_eq!(took.status, 303, "{}", took.body);
-    assert_eq!(took.header("location"), Some("/cases?view=mine&done=took-1"));
+    assert_eq!(
+        took.header("location"),
+        Some("/cases?view=mine&done=took-1")
+    );
     let mine = page(&server, "/cases?view=mine&done=took-1", &cal);
     assert_eq!(listed(&mine), 1);
     assert!(mine.body.contains("Case 1 is now yours."));
@@ -221,7 +354,10 @@ fn the_working_pages_show_the_loop_and_obey_the_rules() {
     let closed = post(
         "/cases/1/close",
         &cal,
-        &format!("csrf={token}&outcome={}&first_contact=1", encode("Documents received")),
+        &format!(
+            "csrf={token}&outcome={}&first_contact=1",
+            encode("Documents received")
+        ),
     );
     assert_eq!(closed.status, 303, "{}", closed.body);
     let after = page(&server, "/cases?view=all", &cal);
@@ -230,9 +366,17 @@ fn the_working_pages_show_the_loop_and_obey_the_rules() {
     let with_closed = page(&server, "/cases?view=all&closed=1", &cal);
     assert!(with_closed.body.contains("Outcome: Documents received"));
     assert!(with_closed.body.contains("Sent the upload link again"));
-    let again = post("/cases/1/close", &cal, &format!("csrf={token}&outcome=again"));
+    let again = post(
+        "/cases/1/close",
+        &cal,
+        &format!("csrf={token}&outcome=again"),
+    );
     assert_eq!(again.status, 422);
-    assert!(again.body.contains("refused (lifecycle): case 1 is closed"), "{}", again.body);
+    assert!(
+        again.body.contains("refused (lifecycle): case 1 is closed"),
+        "{}",
+        again.body
+    );
     let trail = trove(&db, Some(ADA), None, &["audit", "case:1"], "");
     assert!(
         trail.contains(CAL) && trail.contains("case_taken") && trail.contains("Documents received"),
@@ -258,7 +402,11 @@ fn the_working_pages_show_the_loop_and_obey_the_rules() {
     assert_eq!(forged.status, 403);
     let wrong = post("/cases/2/take", &cal, "csrf=0123abcd");
     assert_eq!(wrong.status, 403);
-    assert!(!page(&server, "/cases?view=mine", &cal).body.contains("id=\"case-2\""));
+    assert!(
+        !page(&server, "/cases?view=mine", &cal)
+            .body
+            .contains("id=\"case-2\"")
+    );
 
     // People are for admins: a non-admin gets 403 on the page and on its posts.
     assert_eq!(server.get("/people", Some(&cal)).status, 403);
@@ -268,13 +416,70 @@ fn the_working_pages_show_the_loop_and_obey_the_rules() {
     );
     assert_eq!(post("/people", &cal, &add).status, 403);
     assert_eq!(
-        post(&format!("/people/{}/role", encode(CAL)), &cal, &format!("csrf={token}&role=admin")).status,
+        post(
+            &format!("/people/{}/role", encode(CAL)),
+            &cal,
+            &format!("csrf={token}&role=admin")
+        )
+        .status,
         403
     );
     let users = trove(&db, Some(ADA), None, &["user", "list"], "");
     assert!(!users.contains("eve@"), "{users}");
 
     people_are_managed_by_an_admin(&server, &db);
+    imports_lessons_and_themes_read_for_everyone(&server);
+}
+
+/// Imports, lessons and themes are read by everyone; turning a cluster into a theme is for
+/// analysts and admins.
+fn imports_lessons_and_themes_read_for_everyone(server: &Server) {
+    let vic = signed_in(server, VIC);
+    let imports = page(server, "/imports", &vic);
+    assert!(imports.body.contains("web-ops.csv"), "{}", imports.body);
+    assert!(
+        imports
+            .body
+            .contains("<span class=\"badge ok\">completed</span>")
+    );
+    assert!(
+        imports
+            .body
+            .contains("<strong class=\"late-text\">1</strong>"),
+        "one rejected row"
+    );
+
+    let lessons = page(server, "/lessons?q=phone+uploads", &vic);
+    assert!(lessons.body.contains("Test uploads with phone photos"));
+    let none = page(server, "/lessons?q=zebra", &vic);
+    assert!(none.body.contains("No lesson mentions these words"));
+
+    let themes = page(server, "/taxonomy", &vic);
+    assert!(
+        themes
+            .body
+            .contains("href=\"/items?theme=document-upload-broken&amp;origin=rule\""),
+        "{}",
+        themes.body
+    );
+    assert!(themes.body.contains("of the items carry a theme"));
+    assert!(themes.body.contains("No discovery run yet"));
+    assert_eq!(server.get("/taxonomy/clusters/1", Some(&vic)).status, 403);
+    let token = themes.form_token();
+    let add = server.post(
+        "/taxonomy/clusters/1",
+        Some(&vic),
+        &format!("csrf={token}&name=X"),
+    );
+    assert_eq!(add.status, 403);
+    let ann = signed_in(server, ANN);
+    let nothing = server.get("/taxonomy/clusters/1", Some(&ann));
+    assert_eq!(nothing.status, 422);
+    assert!(
+        nothing.body.contains("run `trove discover` first"),
+        "{}",
+        nothing.body
+    );
 }
 
 /// An admin adds a person, gives them a one-time link that sets their password, changes their
@@ -305,15 +510,25 @@ fn people_are_managed_by_an_admin(server: &Server, db: &Path) {
         &format!("csrf={token}&name=Zed&email=zed%40x.io&role=member&department=nowhere"),
     );
     assert_eq!(unknown.status, 422);
-    assert!(unknown.body.contains("unknown department"), "{}", unknown.body);
+    assert!(
+        unknown.body.contains("unknown department"),
+        "{}",
+        unknown.body
+    );
 
     // The one-time link is shown once, works once, and signs the person in.
-    let given = post(&format!("/people/{}/link", encode(EVE)), &format!("csrf={token}"));
+    let given = post(
+        &format!("/people/{}/link", encode(EVE)),
+        &format!("csrf={token}"),
+    );
     assert_eq!(given.status, 303, "{}", given.body);
     let shown = page(server, "/people", &ada);
     let at = shown.body.find("/welcome/").expect("the link is shown");
     let link: String = shown.body[at..].split('"').next().unwrap().to_owned();
-    assert!(!page(server, "/people", &ada).body.contains("/welcome/"), "shown once");
+    assert!(
+        !page(server, "/people", &ada).body.contains("/welcome/"),
+        "shown once"
+    );
     let welcome = server.get(&link, None);
     assert_eq!(welcome.status, 200);
     assert!(welcome.body.contains(EVE));
@@ -323,7 +538,11 @@ fn people_are_managed_by_an_admin(server: &Server, db: &Path) {
     let welcomed = server.post(&link, None, &chosen);
     assert_eq!(welcomed.status, 303, "{}", welcomed.body);
     assert_eq!(page(server, "/cases", &welcomed.session()).status, 200);
-    assert_eq!(server.post(&link, None, &chosen).status, 404, "the link works once");
+    assert_eq!(
+        server.post(&link, None, &chosen).status,
+        404,
+        "the link works once"
+    );
     signed_in(server, EVE);
 
     // A role changes; the last admin stays one, refused in words.
@@ -334,12 +553,21 @@ fn people_are_managed_by_an_admin(server: &Server, db: &Path) {
     assert_eq!(promoted.status, 303, "{}", promoted.body);
     let users = trove(db, Some(ADA), None, &["user", "list"], "");
     assert!(
-        users.lines().any(|l| l.starts_with(EVE) && l.contains("lead") && l.contains("customer-care")),
+        users
+            .lines()
+            .any(|l| l.starts_with(EVE) && l.contains("lead") && l.contains("customer-care")),
         "{users}"
     );
-    let demoted = post(&format!("/people/{}/role", encode(ADA)), &format!("csrf={token}&role=analyst"));
+    let demoted = post(
+        &format!("/people/{}/role", encode(ADA)),
+        &format!("csrf={token}&role=analyst"),
+    );
     assert_eq!(demoted.status, 422);
-    assert!(demoted.body.contains("refused (last admin)"), "{}", demoted.body);
+    assert!(
+        demoted.body.contains("refused (last admin)"),
+        "{}",
+        demoted.body
+    );
     let password = post(
         &format!("/people/{}/password", encode(IAN)),
         &format!("csrf={token}&{chosen}"),

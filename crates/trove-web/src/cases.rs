@@ -202,7 +202,11 @@ async fn page(
     .into_iter()
     .filter(|(v, _)| *v != View::Departments || !signed_in.user.departments.is_empty())
     .map(|(v, label)| ViewLink {
-        href: format!("/cases?view={}{}", v.as_str(), if show_closed { "&closed=1" } else { "" }),
+        href: format!(
+            "/cases?view={}{}",
+            v.as_str(),
+            if show_closed { "&closed=1" } else { "" }
+        ),
         label,
         current: v == view,
     })
@@ -286,7 +290,10 @@ async fn work(
                 Work::Contact => "contacted",
                 Work::Close => "closed",
             };
-            Ok(Redirect::to(&format!("/cases?view={}&done={done}-{case}", view.as_str())).into_response())
+            Ok(
+                Redirect::to(&format!("/cases?view={}&done={done}-{case}", view.as_str()))
+                    .into_response(),
+            )
         }
         Err(refusal) => {
             let page = page(&state, &signed_in, view, false, None, Some(refusal)).await?;
@@ -331,8 +338,14 @@ mod tests {
 
     #[test]
     fn only_known_changes_leave_a_message() {
-        assert_eq!(done_message("took-3").as_deref(), Some("Case 3 is now yours."));
-        assert_eq!(done_message("closed-12").as_deref(), Some("Case 12 is closed."));
+        assert_eq!(
+            done_message("took-3").as_deref(),
+            Some("Case 3 is now yours.")
+        );
+        assert_eq!(
+            done_message("closed-12").as_deref(),
+            Some("Case 12 is closed.")
+        );
         assert_eq!(done_message("closed-x"), None);
         assert_eq!(done_message("<script>-1"), None);
     }

@@ -49,12 +49,10 @@ impl RunRow {
         RunRow {
             id: run.id,
             started: minute(run.started_at),
-            took: run
-                .finished_at
-                .map(|end| match end - run.started_at {
-                    0 => "under a second".to_owned(),
-                    took => crate::working::span(took),
-                }),
+            took: run.finished_at.map(|end| match end - run.started_at {
+                0 => "under a second".to_owned(),
+                took => crate::working::span(took),
+            }),
             status: run.status.as_str(),
             class,
             rows: thousands(t.rows),

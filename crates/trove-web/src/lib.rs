@@ -138,9 +138,15 @@ impl Web {
             .route("/people/{email}/role", post(people::change))
             .route("/people/{email}/password", post(people::password))
             .route("/people/{email}/link", post(people::link))
-            .route("/welcome/{token}", get(people::welcome_form).post(people::welcome))
+            .route(
+                "/welcome/{token}",
+                get(people::welcome_form).post(people::welcome),
+            )
             .route("/taxonomy", get(taxonomy::overview))
-            .route("/taxonomy/clusters/{n}", get(taxonomy::preview).post(taxonomy::add))
+            .route(
+                "/taxonomy/clusters/{n}",
+                get(taxonomy::preview).post(taxonomy::add),
+            )
             .route("/static/trove.css", get(pages::style))
             .route("/health", get(pages::health))
             .route("/forms", get(forms::list).post(forms::create))

@@ -209,7 +209,9 @@ async fn finish(
 ) -> Result<Response, WebError> {
     match outcome {
         Ok(()) => Ok(Redirect::to("/people").into_response()),
-        Err(refusal) => Ok(refused_page(page(state, signed_in, None, Some(refusal)).await?)),
+        Err(refusal) => Ok(refused_page(
+            page(state, signed_in, None, Some(refusal)).await?,
+        )),
     }
 }
 
@@ -237,7 +239,10 @@ pub(crate) async fn add(
     };
     let app = state.app.clone();
     let actor = signed_in.user.email.clone();
-    let (email, name) = (fields.get("email").to_owned(), fields.get("name").to_owned());
+    let (email, name) = (
+        fields.get("email").to_owned(),
+        fields.get("name").to_owned(),
+    );
     let outcome =
         attempt(move || app.add_person(&actor, &email, &name, role, &departments)).await?;
     finish(&state, &signed_in, outcome).await
@@ -441,7 +446,11 @@ mod tests {
         assert_eq!(invites.email(&first, 1001).as_deref(), Some("a@x.io"));
         assert_eq!(invites.email(&first, 1000 + LINK_LIFETIME), None);
         let second = invites.give("a@x.io", 1002).unwrap_or_default();
-        assert_eq!(invites.email(&first, 1003), None, "the new link replaces the old");
+        assert_eq!(
+            invites.email(&first, 1003),
+            None,
+            "the new link replaces the old"
+        );
         assert_eq!(invites.used(&second).as_deref(), Some("a@x.io"));
         assert_eq!(invites.used(&second), None);
         assert_eq!(invites.email("not a token", 1003), None);

@@ -77,7 +77,7 @@ pub(crate) async fn overview(
     Query(query): Query<TaxonomyQuery>,
 ) -> Result<Response, WebError> {
     let app = state.app.clone();
-    let overview = blocking(move || app.taxonomy_overview()).await?;
+    let overview = blocking(move || app.taxonomy_overview().map_err(Box::new)).await?;
     let message = query
         .added
         .filter(|id| overview.themes.iter().any(|t| &t.id == id))
@@ -129,8 +129,10 @@ async fn propose(
     let outcome = tokio::task::spawn_blocking(move || {
         let options = trove_app::DiscoverOptions::default();
         let stored = app
-            .stored_discovery(None, &options)?
-            .ok_or(DiscoverError::NoRun(0))?;
+            .stored_discovery(None, &options)
+            .map_err(Box::new)?
+            .ok_or(DiscoverError::NoRun(0))
+            .map_err(Box::new)?;
         let promotion = Promotion {
             save,
             ..Promotion::default()
@@ -143,10 +145,11 @@ async fn propose(
             name.as_deref(),
             &promotion,
         )
+        .map_err(Box::new)
     })
     .await
     .map_err(WebError::internal)?;
-    match outcome {
+    match outcome.map_err(|boxed| *boxed) {
         Ok(proposal) => Ok(Ok(proposal)),
         Err(DiscoverError::Store(e)) => Err(WebError::internal(e)),
         Err(DiscoverError::NoRun(_)) => Ok(Err(

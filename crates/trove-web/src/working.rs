@@ -51,11 +51,7 @@ pub(crate) fn minute(unix: i64) -> String {
 }
 
 /// Where a case stands against its service level, in words, and whether it breached it.
-pub(crate) fn service_level(
-    due_at: i64,
-    closed_at: Option<i64>,
-    now: i64,
-) -> (String, Breach) {
+pub(crate) fn service_level(due_at: i64, closed_at: Option<i64>, now: i64) -> (String, Breach) {
     match closed_at {
         Some(closed) if closed > due_at => (
             format!("closed {} after its deadline", span(closed - due_at)),
@@ -129,7 +125,10 @@ mod tests {
         );
         assert_eq!(
             service_level(due, Some(due + 600), due + 99),
-            ("closed 10 min after its deadline".to_owned(), Breach::Breached)
+            (
+                "closed 10 min after its deadline".to_owned(),
+                Breach::Breached
+            )
         );
     }
 }

@@ -376,7 +376,10 @@ fn take_case(actor: &User, case: &crate::model::Case, owner: &str) -> Result<(),
     match &case.owner {
         Some(other) if other != &actor.email => Err(refuse(
             "taken",
-            format!("case {id} is {other}'s; a lead of {} can hand it over", case.department.as_str()),
+            format!(
+                "case {id} is {other}'s; a lead of {} can hand it over",
+                case.department.as_str()
+            ),
         )),
         _ => Ok(()),
     }

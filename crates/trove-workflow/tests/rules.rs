@@ -969,7 +969,10 @@ fn a_member_takes_a_free_case_and_a_lead_hands_one_over() {
     log.ok("carl@x.io", take("carl@x.io"));
     assert_eq!(log.state.cases[&1].owner.as_deref(), Some("carl@x.io"));
     // A lead hands it over, but only to someone of the department.
-    assert_eq!(log.refused("cleo@x.io", take("ian@x.io")).rule, "department");
+    assert_eq!(
+        log.refused("cleo@x.io", take("ian@x.io")).rule,
+        "department"
+    );
     log.ok("cleo@x.io", take("cleo@x.io"));
     // Now it is someone else's: the member cannot take it back.
     assert_eq!(log.refused("carl@x.io", take("carl@x.io")).rule, "taken");
