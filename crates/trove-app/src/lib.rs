@@ -72,8 +72,8 @@ pub use room::{
     ScoreMove, TrendMonth, day_text,
 };
 pub use ops::{
-    CaseFeedback, CaseQueue, CaseView, DepartmentStream, DepartmentSummary, LessonBank, Person,
-    QueueFilter, StreamAction, StreamIssue,
+    CaseFeedback, CaseQueue, CaseView, DepartmentStream, DepartmentSummary, LessonBank, NewLesson,
+    Person, QueueFilter, StreamAction, StreamIssue,
 };
 pub use room::{Room, RoomIssue, RoomRun, RoomStage};
 pub use summary::{LongPeriod, Summary, roll_up_months};

@@ -139,6 +139,23 @@ pub struct CaseQueue {
     pub closed: usize,
 }
 
+/// A lesson to record.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewLesson {
+    /// The issue it comes from.
+    pub issue: Option<u32>,
+    /// A title.
+    pub title: String,
+    /// What happened.
+    pub what_happened: String,
+    /// The root cause (none: the issue's first five-whys root cause).
+    pub root_cause: Option<String>,
+    /// What worked.
+    pub what_worked: String,
+    /// What others can reuse.
+    pub reuse: String,
+}
+
 /// A person as the people page lists them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Person {
@@ -445,6 +462,78 @@ impl App {
             departments: Vec::new(),
         };
         rules::permitted(state, actor, &attempt).is_ok()
+    }
+
+    /// Records a lesson, as `actor` (an admin, analyst or lead).
+    pub fn record_lesson(&self, actor: &str, lesson: &NewLesson) -> Result<(), WorkflowError> {
+        self.act(Some(actor), Clock::Real, |state| {
+            let root_cause = lesson
+                .root_cause
+                .clone()
+                .filter(|r| !r.trim().is_empty())
+                .or_else(|| {
+                    let issue = lesson.issue?;
+                    state
+                        .chains_of(issue)
+                        .next()
+                        .map(|c| c.root_cause().to_owned())
+                })
+                .unwrap_or_default();
+            Ok(vec![Change::LessonRecorded {
+                lesson: trove_workflow::ids::lesson(state),
+                issue: lesson.issue,
+                title: lesson.title.trim().to_owned(),
+                what_happened: lesson.what_happened.trim().to_owned(),
+                root_cause,
+                what_worked: lesson.what_worked.trim().to_owned(),
+                reuse: lesson.reuse.trim().to_owned(),
+            }])
+        })?;
+        Ok(())
+    }
+
+    /// Judges a recognition submission, as `actor`: one score 1-5 per published criterion.
+    pub fn judge_submission(
+        &self,
+        actor: &str,
+        submission: u32,
+        scores: &[u8],
+        comment: &str,
+    ) -> Result<(), WorkflowError> {
+        self.act(Some(actor), Clock::Real, |_| {
+            Ok(vec![Change::RecognitionJudged {
+                submission,
+                scores: scores.to_vec(),
+                comment: comment.trim().to_owned(),
+            }])
+        })?;
+        Ok(())
+    }
+
+    /// Whether `user` may record lessons, by the rules.
+    pub fn may_record_lessons(state: &Workflow, user: &User) -> bool {
+        let attempt = Change::LessonRecorded {
+            lesson: 0,
+            issue: None,
+            title: String::new(),
+            what_happened: String::new(),
+            root_cause: String::new(),
+            what_worked: String::new(),
+            reuse: String::new(),
+        };
+        rules::permitted(state, user, &attempt).is_ok()
+    }
+
+    /// Whether `user` may judge `submission` now: the rules allow them, and they have not
+    /// judged it yet.
+    pub fn may_judge(state: &Workflow, user: &User, submission: &Submission) -> bool {
+        let attempt = Change::RecognitionJudged {
+            submission: submission.id,
+            scores: Vec::new(),
+            comment: String::new(),
+        };
+        rules::permitted(state, user, &attempt).is_ok()
+            && !submission.judgements.iter().any(|j| j.judge == user.email)
     }
 
     /// The newest `limit` import runs, newest first.

@@ -237,6 +237,22 @@ fn demo_with_a_loop(db: &Path) {
             "Test every upload path",
         ],
     );
+    as_(
+        IAN,
+        "2026-03-20",
+        &[
+            "recognition",
+            "submit",
+            "--department",
+            "it",
+            "--title",
+            "Upload release test",
+            "--description",
+            "Every release uploads real phone photos",
+            "--issue",
+            "1",
+        ],
+    );
     let file = db.with_file_name("web-ops.csv");
     std::fs::write(
         &file,
@@ -453,6 +469,54 @@ fn imports_lessons_and_themes_read_for_everyone(server: &Server) {
     assert!(lessons.body.contains("Test uploads with phone photos"));
     let none = page(server, "/lessons?q=zebra", &vic);
     assert!(none.body.contains("No lesson mentions these words"));
+    assert!(!lessons.body.contains("Record a lesson") && !lessons.body.contains("Judge it"));
+    let vic_token = lessons.form_token();
+    let lesson = format!(
+        "issue=1&title={}&what_happened=x&what_worked=y&reuse=z",
+        encode("Own the documents inbox")
+    );
+    let refused = server.post(
+        "/lessons",
+        Some(&vic),
+        &format!("csrf={vic_token}&{lesson}"),
+    );
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("refused (roles)"), "{}", refused.body);
+    // An analyst records a lesson (its root cause defaults to the issue's first chain's) and
+    // judges the submission, once.
+    let ann = signed_in(server, ANN);
+    let bank = page(server, "/lessons", &ann);
+    assert!(bank.body.contains("Record a lesson") && bank.body.contains("Judge it"));
+    let token = bank.form_token();
+    let recorded = server.post("/lessons", Some(&ann), &format!("csrf={token}&{lesson}"));
+    assert_eq!(recorded.status, 303, "{}", recorded.body);
+    let found = page(server, "/lessons?q=inbox", &ann);
+    assert!(found.body.contains("Own the documents inbox"));
+    assert!(
+        found.body.contains("Release checks have no upload test"),
+        "{}",
+        found.body
+    );
+    let scores = "score=5&score=4&score=3&score=4";
+    let judged = server.post(
+        "/lessons/submissions/1/judge",
+        Some(&ann),
+        &format!("csrf={token}&{scores}&comment=Prevents+it"),
+    );
+    assert_eq!(judged.status, 303, "{}", judged.body);
+    let after = page(server, "/lessons", &ann);
+    assert!(
+        after.body.contains("16.0 of 20 from 1 judge"),
+        "{}",
+        after.body
+    );
+    assert!(!after.body.contains("Judge it"));
+    let short = server.post(
+        "/lessons/submissions/1/judge",
+        Some(&ann),
+        &format!("csrf={token}&score=5&comment=x"),
+    );
+    assert_eq!(short.status, 422);
 
     let themes = page(server, "/taxonomy", &vic);
     assert!(
@@ -472,7 +536,6 @@ fn imports_lessons_and_themes_read_for_everyone(server: &Server) {
         &format!("csrf={token}&name=X"),
     );
     assert_eq!(add.status, 403);
-    let ann = signed_in(server, ANN);
     let nothing = server.get("/taxonomy/clusters/1", Some(&ann));
     assert_eq!(nothing.status, 422);
     assert!(
