@@ -709,6 +709,23 @@ fn full_loop(dir: &tempfile::TempDir, db: &str) {
             .refused(&["followups", "close", "3", "--outcome", "x"])
             .contains("refused (roles)")
     );
+    // A case is taken: a member for themselves, a lead hands one to someone of the department.
+    assert!(
+        trove
+            .as_(IAN, "2026-02-26")
+            .refused(&["followups", "take", "3"])
+            .contains("refused (roles)")
+    );
+    let taken = trove
+        .as_(CORA, "2026-02-26")
+        .ok(&["followups", "take", "3", "--to", CAL]);
+    assert_eq!(taken.trim(), format!("case 3 is now {CAL}'s"));
+    assert!(
+        trove
+            .as_(CORA, "2026-02-26")
+            .refused(&["followups", "take", "3", "--to", IAN])
+            .contains("refused (department)")
+    );
     let queue = trove
         .as_(CAL, "2026-03-02")
         .ok(&["followups", "--all", "--format", "json"]);
