@@ -440,6 +440,16 @@ fn the_working_pages_show_the_loop_and_obey_the_rules() {
         .status,
         403
     );
+    for (path, form) in [
+        (
+            "password",
+            format!("csrf={token}&password=0123456789abc&confirm=0123456789abc"),
+        ),
+        ("link", format!("csrf={token}")),
+    ] {
+        let refused = post(&format!("/people/{}/{path}", encode(CORA)), &cal, &form);
+        assert_eq!(refused.status, 403, "{path}");
+    }
     let users = trove(&db, Some(ADA), None, &["user", "list"], "");
     assert!(!users.contains("eve@"), "{users}");
 

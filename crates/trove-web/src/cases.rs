@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use trove_app::{App, CaseFeedback, QueueFilter, WorkflowError};
-use trove_workflow::model::{CaseStatus, User};
+use trove_workflow::model::User;
 
 use crate::chrome::Chrome;
 use crate::error::WebError;
@@ -101,7 +101,7 @@ struct ViewLink {
 struct CasesPage {
     chrome: Chrome,
     /// The signed-in person's e-mail (their own cases read "yours").
-    chrome_email: String,
+    me: String,
     rows: Vec<CaseRow>,
     open: usize,
     breached: usize,
@@ -157,7 +157,7 @@ fn read_queue(
                 feedback: v.feedback,
                 notes: c.notes,
                 outcome: c.outcome,
-                can_take: can_take && c.status != CaseStatus::Closed,
+                can_take,
                 can_work,
             }
         })
@@ -213,7 +213,7 @@ async fn page(
     .collect();
     render(&CasesPage {
         chrome: Chrome::new(signed_in, "/cases"),
-        chrome_email: signed_in.user.email.clone(),
+        me: signed_in.user.email.clone(),
         rows: read.rows,
         open: read.open,
         breached: read.breached,
