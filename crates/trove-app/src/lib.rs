@@ -25,8 +25,8 @@ mod ops;
 mod room;
 mod summary;
 mod taxonomy;
-mod tokens;
 mod themes_overview;
+mod tokens;
 mod workflow;
 
 use std::sync::Arc;
@@ -66,25 +66,24 @@ pub use issue_pages::{
 };
 pub use journey_file::{journey_to_toml, parse_journey};
 pub use kept::{Kept, RefreshReport, ThemeTrends};
+pub use ops::{
+    CaseFeedback, CaseQueue, CaseView, DepartmentStream, DepartmentSummary, LessonBank, NewLesson,
+    Person, QueueFilter, StreamAction, StreamIssue,
+};
 pub use room::{
     Compare, DepartmentLoad, Kpi, Mover, RoomAlert, RoomAnnouncement, RoomChoices, RoomError,
     RoomFix, RoomIssue, RoomPeriod, RoomQuery, RoomScope, RoomStage, RoomVerbatim, RoomView,
     ScoreMove, TrendMonth, day_text,
 };
-pub use ops::{
-    CaseFeedback, CaseQueue, CaseView, DepartmentStream, DepartmentSummary, LessonBank, NewLesson,
-    Person, QueueFilter, StreamAction, StreamIssue,
-};
-pub use room::{Room, RoomIssue, RoomRun, RoomStage};
 pub use summary::{LongPeriod, Summary, roll_up_months};
 pub use taxonomy::{
     CurrentTagger, ReadText, TagReport, TaxonomyLoad, TaxonomyLoadError, TextScratch,
 };
+pub use themes_overview::{TaxonomyOverview, ThemeRow};
 pub use tokens::{
     IssuedToken, Scope, TOKEN_PREFIX, TokenError, TokenHolder, TokenSpec, looks_like_token,
     parse_lifetime, token_hash,
 };
-pub use themes_overview::{TaxonomyOverview, ThemeRow};
 use trove_store::Store;
 pub use workflow::{Clock, MetricsImport, Reach, Recipient, WorkflowError};
 

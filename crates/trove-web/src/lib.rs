@@ -12,21 +12,20 @@
 
 mod api;
 mod cases;
-#[allow(dead_code, reason = "the room and the issue pages draw with it")]
 mod charts;
 mod chrome;
 mod departments;
 mod error;
 mod feedback_form;
 mod forms;
-mod issues;
 mod imports;
+mod issues;
 mod layers;
 mod lessons;
 mod limiter;
 mod pages;
-mod room;
 mod people;
+mod room;
 mod session;
 mod taxonomy;
 mod working;
