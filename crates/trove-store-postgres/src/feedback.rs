@@ -455,7 +455,7 @@ pub(crate) fn count_matching(client: &mut Client, filter: &FeedbackFilter) -> St
 }
 
 /// The columns [`decode_feedback`] reads, in order.
-const FEEDBACK_COLUMNS: &str = "id, source, external_id, channel, received_at, received_offset, customer_id,
+pub(crate) const FEEDBACK_COLUMNS: &str = "id, source, external_id, channel, received_at, received_offset, customer_id,
     account, business_unit, product, region, touchpoint, journey_stage, text, nps, csat, ces, language,
     attributes::text, sentiment";
 
@@ -517,7 +517,7 @@ pub(crate) fn visit_pages<T>(
     }
 }
 
-fn decode_feedback(row: &Row) -> StoreResult<StoredFeedback> {
+pub(crate) fn decode_feedback(row: &Row) -> StoreResult<StoredFeedback> {
     let context = "reading feedback";
     let id: i64 = get(row, 0, context)?;
     let c = Corrupt {

@@ -17,6 +17,7 @@ mod facts;
 mod feedback;
 mod forms;
 mod imports;
+mod items;
 mod journey;
 mod migrate;
 mod models;
@@ -321,6 +322,19 @@ impl Store for PostgresStore {
 
     fn theme_counts(&self, filter: &FeedbackFilter, origin: &str) -> StoreResult<Vec<ThemeCount>> {
         taxonomy::theme_counts(&mut *self.pool.get()?, filter, origin)
+    }
+
+    fn count_items(&self, query: &trove_store::ItemQuery) -> StoreResult<u64> {
+        items::count(&mut *self.pool.get()?, query)
+    }
+
+    fn list_items(
+        &self,
+        query: &trove_store::ItemQuery,
+        at: trove_store::ItemPageAt,
+        limit: usize,
+    ) -> StoreResult<Vec<trove_store::ListedItem>> {
+        items::list(&mut *self.pool.get()?, query, at, limit)
     }
 
     fn coverage(&self, filter: &FeedbackFilter) -> StoreResult<Coverage> {

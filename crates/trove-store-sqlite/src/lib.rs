@@ -12,6 +12,7 @@ mod discovery_runs;
 mod facts;
 mod forms;
 mod imports;
+mod items;
 mod migrate;
 mod models;
 mod results;
@@ -747,6 +748,19 @@ impl Store for SqliteStore {
 
     fn theme_counts(&self, filter: &FeedbackFilter, origin: &str) -> StoreResult<Vec<ThemeCount>> {
         taxonomy::theme_counts(&self.lock(), filter, origin)
+    }
+
+    fn count_items(&self, query: &trove_store::ItemQuery) -> StoreResult<u64> {
+        items::count(&self.lock(), query)
+    }
+
+    fn list_items(
+        &self,
+        query: &trove_store::ItemQuery,
+        at: trove_store::ItemPageAt,
+        limit: usize,
+    ) -> StoreResult<Vec<trove_store::ListedItem>> {
+        items::list(&self.lock(), query, at, limit)
     }
 
     fn coverage(&self, filter: &FeedbackFilter) -> StoreResult<Coverage> {

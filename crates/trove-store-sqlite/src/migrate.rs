@@ -62,6 +62,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0011_stored_results.sql"),
     ),
     (
+        12,
+        "0012_drill_down_indexes",
+        include_str!("../migrations/0012_drill_down_indexes.sql"),
+    ),
+    (
         13,
         "0013_api_tokens",
         include_str!("../migrations/0013_api_tokens.sql"),

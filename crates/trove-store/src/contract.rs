@@ -23,6 +23,9 @@ use trove_domain::{
 
 use crate::{Dimension, FeedbackFilter, ImportStatus, ImportTotals, NewImportRun, Store};
 
+mod items_cases;
+pub use items_cases::*;
+
 /// Declares one `#[test]` per contract case, each on a store made by `$make`, an expression of
 /// type `fn() -> Option<Box<dyn Store>>`.
 #[macro_export]
@@ -70,6 +73,9 @@ macro_rules! contract_suite {
             api_tokens_are_found_by_hash_touched_revoked_and_rotated,
             every_write_an_analysis_reads_moves_the_data_version,
             stored_results_are_replaced_by_key_and_listed_newest_first,
+            drill_down_filters_by_every_field_and_counts_each_item_once,
+            drill_down_items_carry_their_themes_and_matched_spans,
+            drill_down_pages_have_no_gaps_or_repeats_in_either_direction,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {

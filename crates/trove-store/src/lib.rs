@@ -13,6 +13,7 @@ pub mod contract;
 mod discovery_runs;
 mod error;
 mod forms;
+mod items;
 mod models;
 mod query;
 mod results;
@@ -27,6 +28,10 @@ pub use auth::{Credential, SessionRecord};
 pub use discovery_runs::{DiscoveryRun, DiscoveryRunSummary, NewDiscoveryRun};
 pub use error::StoreError;
 pub use forms::{FormRecord, FormScale, form_run_file};
+pub use items::{
+    ItemCursor, ItemPageAt, ItemQuery, ListedItem, MatchedSpan, NEGATIVE_SENTIMENT, NpsBand,
+    POSITIVE_SENTIMENT, SentimentClass, SqlValue, add_theme_link, item_conditions, page_clause,
+};
 pub use models::{ModelSummary, NewModel, StoredModel};
 pub use query::{
     Dimension, FeedbackFilter, GroupTally, ImportHold, ImportRun, ImportStatus, ImportTotals,
@@ -227,6 +232,18 @@ pub trait Store: Send + Sync {
     /// parent counting the items of all its descendants (each item once), sorted by theme id.
     /// Themes no item carries are left out.
     fn theme_counts(&self, filter: &FeedbackFilter, origin: &str) -> StoreResult<Vec<ThemeCount>>;
+
+    /// How many items match a drill-down (each item once, however many of its themes match).
+    fn count_items(&self, query: &ItemQuery) -> StoreResult<u64>;
+
+    /// One page of a drill-down's items, newest first (by received time, then id), at most
+    /// `limit`, each with its themes of the query's origin and the spans of its rule tags.
+    fn list_items(
+        &self,
+        query: &ItemQuery,
+        at: ItemPageAt,
+        limit: usize,
+    ) -> StoreResult<Vec<ListedItem>>;
 
     /// Coverage (items with a theme not coded by their source), overall and per source, and
     /// journey placement of the matching items, computed in the database.

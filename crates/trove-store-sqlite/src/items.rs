@@ -1,0 +1,114 @@
+//! The drill-down: counting a query's items and reading one page of them, newest first, with
+//! their themes and the spans of their rule tags.
+
+use rusqlite::types::Value;
+use rusqlite::{Connection, params_from_iter};
+use trove_store::{
+    ItemPageAt, ItemQuery, ListedItem, SqlValue, StoreResult, add_theme_link, item_conditions,
+    page_clause,
+};
+
+use crate::decode::{FEEDBACK_COLUMNS, db_error, decode_feedback};
+use crate::filter_sql;
+
+/// The WHERE clause of `query` (on `feedback f`) and its values.
+fn where_sql(query: &ItemQuery) -> (String, Vec<Value>) {
+    let (mut sql, mut values) = filter_sql(&query.filter);
+    sql.push_str(&item_conditions(query, &mut |value| {
+        values.push(sql_value(value));
+        "?".to_owned()
+    }));
+    (sql, values)
+}
+
+fn sql_value(value: SqlValue) -> Value {
+    match value {
+        SqlValue::Int(n) => Value::Integer(n),
+        SqlValue::Text(text) => Value::Text(text),
+    }
+}
+
+pub(crate) fn count(connection: &Connection, query: &ItemQuery) -> StoreResult<u64> {
+    let (where_sql, values) = where_sql(query);
+    let total: i64 = connection
+        .prepare_cached(&format!("SELECT COUNT(*) FROM feedback f{where_sql}"))
+        .and_then(|mut statement| statement.query_row(params_from_iter(values), |row| row.get(0)))
+        .map_err(|e| db_error("counting a drill-down's items", e))?;
+    Ok(u64::try_from(total).unwrap_or(0))
+}
+
+pub(crate) fn list(
+    connection: &Connection,
+    query: &ItemQuery,
+    at: ItemPageAt,
+    limit: usize,
+) -> StoreResult<Vec<ListedItem>> {
+    let context = "reading a drill-down's items";
+    let (mut sql, mut values) = where_sql(query);
+    sql.push_str(&page_clause(at, limit, &mut |value| {
+        values.push(sql_value(value));
+        "?".to_owned()
+    }));
+    let mut statement = connection
+        .prepare_cached(&format!("SELECT {FEEDBACK_COLUMNS} FROM feedback f{sql}"))
+        .map_err(|e| db_error(context, e))?;
+    let rows = statement
+        .query_map(params_from_iter(values), decode_feedback)
+        .map_err(|e| db_error(context, e))?;
+    let mut items = Vec::new();
+    for row in rows {
+        items.push(ListedItem {
+            feedback: row.map_err(|e| db_error(context, e))??,
+            themes: Vec::new(),
+            spans: Vec::new(),
+        });
+    }
+    if matches!(at, ItemPageAt::Before(_)) {
+        items.reverse();
+    }
+    attach_themes(connection, query, &mut items)?;
+    Ok(items)
+}
+
+/// Fills in the page's themes of the query's origin and its rule tags' spans, with one query.
+fn attach_themes(
+    connection: &Connection,
+    query: &ItemQuery,
+    items: &mut [ListedItem],
+) -> StoreResult<()> {
+    let context = "reading a drill-down's themes";
+    if items.is_empty() {
+        return Ok(());
+    }
+    let mut values: Vec<Value> = items
+        .iter()
+        .map(|item| Value::Integer(item.feedback.id))
+        .collect();
+    let marks = vec!["?"; items.len()].join(", ");
+    let mut sql = format!(
+        "SELECT feedback_id, theme_id, origin, start_offset, end_offset FROM feedback_themes
+         WHERE feedback_id IN ({marks})"
+    );
+    if let Some(origin) = query.origin.stored() {
+        sql.push_str(" AND origin = ?");
+        values.push(Value::Text(origin.to_owned()));
+    }
+    sql.push_str(" ORDER BY feedback_id, theme_id");
+    let mut statement = connection.prepare(&sql).map_err(|e| db_error(context, e))?;
+    let rows = statement
+        .query_map(params_from_iter(values), |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, Option<u32>>(3)?,
+                row.get::<_, Option<u32>>(4)?,
+            ))
+        })
+        .map_err(|e| db_error(context, e))?;
+    for row in rows {
+        let (id, theme, origin, start, end) = row.map_err(|e| db_error(context, e))?;
+        add_theme_link(items, id, theme, &origin, start.zip(end));
+    }
+    Ok(())
+}
