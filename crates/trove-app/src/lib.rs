@@ -19,6 +19,7 @@ mod import;
 mod import_runs;
 mod ingest;
 mod issue_pages;
+mod items;
 mod journey_file;
 mod kept;
 mod ops;
@@ -63,6 +64,10 @@ pub use issue_pages::{
     AnnouncementView, Days, FixVerdict, IssueControls, IssueFile, IssueStatus, Plannable,
     PlannedAction, ProgressReport, Ranking, RankingRow, ThemeFile, WindowPeriod, impact_score,
     legend, start_of_day,
+};
+pub use items::{
+    ActiveFilter, CSV_HEADER, ITEM_FILTERS, ITEMS_PAGE, ItemView, ItemsError, ItemsPage,
+    ItemsQueryError, ItemsRequest, TextPart, cursor_text, export_file_name, highlight,
 };
 pub use journey_file::{journey_to_toml, parse_journey};
 pub use kept::{Kept, RefreshReport, ThemeTrends};
