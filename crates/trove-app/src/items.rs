@@ -123,7 +123,10 @@ impl ItemsRequest {
         if let (Some(since), Some(until)) = (request.query.filter.since, request.query.filter.until)
             && until <= since
         {
-            return Err(refuse("to", "must be a day after `from` (`to` is exclusive)"));
+            return Err(refuse(
+                "to",
+                "must be a day after `from` (`to` is exclusive)",
+            ));
         }
         request.page = match (given.get("after"), given.get("before")) {
             (Some(_), Some(_)) => return Err(refuse("before", "cannot be given with `after`")),
@@ -160,8 +163,7 @@ impl ItemsRequest {
                 query.band = Some(one_of(name, value, &NpsBand::ALL, |b| b.as_str())?);
             }
             "sentiment" => {
-                query.sentiment =
-                    Some(one_of(name, value, &SentimentClass::ALL, |c| c.as_str())?);
+                query.sentiment = Some(one_of(name, value, &SentimentClass::ALL, |c| c.as_str())?);
             }
             "origin" => {
                 let origins = [
@@ -197,13 +199,16 @@ fn one_of<T: Copy>(
     name: impl Fn(T) -> &'static str,
 ) -> Result<T, ItemsQueryError> {
     let wanted = value.to_ascii_lowercase();
-    all.iter().copied().find(|v| name(*v) == wanted).ok_or_else(|| {
-        let names: Vec<&str> = all.iter().map(|v| name(*v)).collect();
-        refuse(
-            field,
-            format!("`{value}` is not one of {}", names.join(", ")),
-        )
-    })
+    all.iter()
+        .copied()
+        .find(|v| name(*v) == wanted)
+        .ok_or_else(|| {
+            let names: Vec<&str> = all.iter().map(|v| name(*v)).collect();
+            refuse(
+                field,
+                format!("`{value}` is not one of {}", names.join(", ")),
+            )
+        })
 }
 
 /// Midnight UTC of a `YYYY-MM-DD` day, in unix seconds.
@@ -318,7 +323,9 @@ pub fn highlight(text: &str, spans: &[(usize, usize)]) -> Vec<TextPart> {
     let mut valid: Vec<(usize, usize)> = spans
         .iter()
         .copied()
-        .filter(|&(s, e)| s < e && e <= text.len() && text.is_char_boundary(s) && text.is_char_boundary(e))
+        .filter(|&(s, e)| {
+            s < e && e <= text.len() && text.is_char_boundary(s) && text.is_char_boundary(e)
+        })
         .collect();
     valid.sort_unstable();
     let mut merged: Vec<(usize, usize)> = Vec::new();
@@ -440,18 +447,22 @@ impl Names {
             .iter()
             .flat_map(|j| j.stages())
             .any(|s| s.id.as_str() == id)
-            || self.themes.values().any(|(_, _, s)| s.as_deref() == Some(id))
+            || self
+                .themes
+                .values()
+                .any(|(_, _, s)| s.as_deref() == Some(id))
     }
 }
 
 impl App {
     /// Checks that the request's theme and stage exist (an unknown one would list nothing and
     /// look like a real zero).
-    fn check_items_request(
-        &self,
-        request: &ItemsRequest,
-        names: &Names,
-    ) -> Result<(), ItemsQueryError> {
+    pub fn check_items_request(&self, request: &ItemsRequest) -> Result<(), ItemsError> {
+        let names = Names::load(self)?;
+        Ok(self.check_names(request, &names)?)
+    }
+
+    fn check_names(&self, request: &ItemsRequest, names: &Names) -> Result<(), ItemsQueryError> {
         if let Some(theme) = &request.query.theme
             && !names.themes.contains_key(theme)
         {
@@ -471,7 +482,7 @@ impl App {
     /// One page of the drill-down of `request`, with the count and the words for it.
     pub fn items_page(&self, request: &ItemsRequest) -> Result<ItemsPage, ItemsError> {
         let names = Names::load(self)?;
-        self.check_items_request(request, &names)?;
+        self.check_names(request, &names)?;
         let store = self.store();
         let count = store.count_items(&request.query)?;
         // One more than a page tells whether another page follows in the direction read.
@@ -482,7 +493,11 @@ impl App {
                 if more {
                     items.remove(0);
                 }
-                (items.last().map(ListedItem::cursor), more.then(|| items.first().map(ListedItem::cursor)).flatten())
+                (
+                    items.last().map(ListedItem::cursor),
+                    more.then(|| items.first().map(ListedItem::cursor))
+                        .flatten(),
+                )
             }
             ItemPageAt::First | ItemPageAt::After(_) => {
                 items.truncate(ITEMS_PAGE);
@@ -517,7 +532,7 @@ impl App {
         write: &mut dyn FnMut(Vec<u8>) -> ControlFlow<()>,
     ) -> Result<(), ItemsError> {
         let names = Names::load(self)?;
-        self.check_items_request(request, &names)?;
+        self.check_names(request, &names)?;
         let mut chunk = "\u{feff}".as_bytes().to_vec();
         chunk.extend(csv_record(&CSV_HEADER.map(str::to_owned)));
         let mut at = ItemPageAt::First;
@@ -574,7 +589,9 @@ fn csv_row(item: &ItemView) -> [String; 15] {
         number(item.nps),
         number(item.csat),
         number(item.ces),
-        item.sentiment.map(|s| format!("{s:.3}")).unwrap_or_default(),
+        item.sentiment
+            .map(|s| format!("{s:.3}"))
+            .unwrap_or_default(),
         themes.join(" | "),
         item.full_text.clone(),
     ]
@@ -603,7 +620,11 @@ fn view(item: &ListedItem, names: &Names, marked: Option<&HashSet<String>>) -> I
             .map(|s| s.name.as_str().to_owned())
     });
     let stage = touchpoint_stage
-        .or_else(|| f.journey_stage.as_ref().map(|s| names.stage_name(s.as_str())))
+        .or_else(|| {
+            f.journey_stage
+                .as_ref()
+                .map(|s| names.stage_name(s.as_str()))
+        })
         .or_else(|| {
             item.themes
                 .iter()
@@ -622,10 +643,18 @@ fn view(item: &ListedItem, names: &Names, marked: Option<&HashSet<String>>) -> I
         scores_words.push(format!("{band} (NPS {})", nps.value()));
     }
     if let Some(csat) = f.scores.csat {
-        scores_words.push(format!("CSAT {} of {}", csat.value(), trove_domain::Csat::MAX));
+        scores_words.push(format!(
+            "CSAT {} of {}",
+            csat.value(),
+            trove_domain::Csat::MAX
+        ));
     }
     if let Some(ces) = f.scores.ces {
-        scores_words.push(format!("effort {} of {}", ces.value(), trove_domain::Ces::MAX));
+        scores_words.push(format!(
+            "effort {} of {}",
+            ces.value(),
+            trove_domain::Ces::MAX
+        ));
     }
     ItemView {
         id: item.feedback.id,
@@ -635,7 +664,10 @@ fn view(item: &ListedItem, names: &Names, marked: Option<&HashSet<String>>) -> I
         source: f.source.as_str().to_owned(),
         external_id: f.external_id.as_str().to_owned(),
         business_unit: label(&f.business_unit),
-        touchpoint: f.touchpoint.as_ref().map(|t| names.touchpoint_name(t.as_str())),
+        touchpoint: f
+            .touchpoint
+            .as_ref()
+            .map(|t| names.touchpoint_name(t.as_str())),
         stage,
         customer: f.customer_id.as_ref().map(|c| c.as_str().to_owned()),
         nps: f.scores.nps.map(|s| s.value()),
@@ -742,7 +774,10 @@ fn active_filters(request: &ItemsRequest, names: &Names) -> Vec<ActiveFilter> {
             name,
             label: match *name {
                 "from" => format!("From {value}"),
-                "to" => format!("Up to {}", request.query.filter.until.map(last_day).unwrap_or_default()),
+                "to" => format!(
+                    "Up to {}",
+                    request.query.filter.until.map(last_day).unwrap_or_default()
+                ),
                 _ => filter_words(name, value, names).1,
             },
         })
@@ -803,7 +838,8 @@ mod tests {
             "theme: is given twice"
         );
         assert!(
-            error(&[("from", "2025-02-01"), ("to", "2025-02-01")]).starts_with("to: must be a day after")
+            error(&[("from", "2025-02-01"), ("to", "2025-02-01")])
+                .starts_with("to: must be a day after")
         );
         assert!(error(&[("after", "x")]).starts_with("after: "));
     }

@@ -20,6 +20,7 @@ mod feedback_form;
 mod forms;
 mod imports;
 mod issues;
+mod items;
 mod layers;
 mod lessons;
 mod limiter;
@@ -123,6 +124,8 @@ impl Web {
             .route("/issues/{n}/verify", post(issues::verify))
             .route("/actions/{n}/progress", post(issues::progress))
             .route("/actions/{n}/replan", post(issues::replan))
+            .route("/items", get(items::page))
+            .route("/items.csv", get(items::csv))
             .route("/signin", get(pages::signin_form).post(pages::signin))
             .route("/signout", post(pages::signout))
             .route("/setup/{token}", get(pages::setup_form).post(pages::setup))

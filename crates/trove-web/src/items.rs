@@ -1,0 +1,270 @@
+//! The drill-down: `/items?...` lists the items behind any number of the room, a page at a
+//! time, and `/items.csv?...` streams all of them as CSV.
+
+use std::fmt::Write as _;
+use std::ops::ControlFlow;
+
+use askama::Template;
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use trove_app::{ItemView, ItemsError, ItemsPage, ItemsRequest, cursor_text, export_file_name};
+
+use crate::chrome::Chrome;
+use crate::error::WebError;
+use crate::pages::render;
+use crate::session::{SignedIn, blocking};
+
+/// A query's pairs, as given.
+type Pairs = Query<Vec<(String, String)>>;
+
+#[derive(Template)]
+#[template(path = "items.html")]
+struct ItemsTemplate<'a> {
+    chrome: Chrome,
+    /// "412 items mentioning ..." or the refusal's heading.
+    heading: String,
+    page: Option<&'a ItemsPage>,
+    request: &'a ItemsRequest,
+    /// Why the query was refused, naming the field.
+    error: Option<String>,
+}
+
+/// A filter as the page shows it, with the link that removes it.
+struct Removable {
+    label: String,
+    remove: String,
+}
+
+impl ItemsTemplate<'_> {
+    fn removable(&self) -> Vec<Removable> {
+        self.page
+            .map(|page| {
+                page.active
+                    .iter()
+                    .map(|filter| Removable {
+                        label: filter.label.clone(),
+                        remove: link("/items", self.request, Some(filter.name), None),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn csv_link(&self) -> String {
+        link("/items.csv", self.request, None, None)
+    }
+
+    fn next_link(&self) -> Option<String> {
+        let cursor = self.page?.next?;
+        Some(link(
+            "/items",
+            self.request,
+            None,
+            Some(("after", &cursor_text(cursor))),
+        ))
+    }
+
+    fn previous_link(&self) -> Option<String> {
+        let cursor = self.page?.previous?;
+        Some(link(
+            "/items",
+            self.request,
+            None,
+            Some(("before", &cursor_text(cursor))),
+        ))
+    }
+
+    /// The list narrowed to one theme (the other filters kept).
+    fn theme_link(&self, theme: &str) -> String {
+        link(
+            "/items",
+            self.request,
+            Some("theme"),
+            Some(("theme", theme)),
+        )
+    }
+
+    fn count(&self, n: &u64) -> String {
+        trove_analytics::chronic::thousands(*n)
+    }
+
+    fn place(&self, item: &ItemView) -> String {
+        [
+            item.business_unit.as_deref(),
+            item.touchpoint.as_deref(),
+            item.stage.as_deref().map(|s| s.trim()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ")
+    }
+}
+
+/// `path?` with the request's filters, less `without`, plus `extra`.
+fn link(
+    path: &str,
+    request: &ItemsRequest,
+    without: Option<&str>,
+    extra: Option<(&str, &str)>,
+) -> String {
+    let mut out = String::from(path);
+    let pairs = request
+        .filters
+        .iter()
+        .filter(|(name, _)| Some(*name) != without)
+        .map(|(name, value)| (*name, value.as_str()))
+        .chain(extra);
+    for (i, (name, value)) in pairs.enumerate() {
+        out.push(if i == 0 { '?' } else { '&' });
+        out.push_str(name);
+        out.push('=');
+        out.push_str(&encode(value));
+    }
+    out
+}
+
+/// Percent-encodes a query value (everything but unreserved characters).
+fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            let _ = write!(out, "%{byte:02X}");
+        }
+    }
+    out
+}
+
+/// The heading: "412 items mentioning Claim payout delay, business unit Motor, ...".
+fn heading(page: &ItemsPage) -> String {
+    let count = trove_analytics::chronic::thousands(page.count);
+    let noun = if page.count == 1 { "item" } else { "items" };
+    if page.description.is_empty() {
+        format!("All {count} {noun}")
+    } else {
+        format!("{count} {noun} {}", page.description)
+    }
+}
+
+fn refused(
+    signed_in: &SignedIn,
+    request: &ItemsRequest,
+    why: String,
+) -> Result<Response, WebError> {
+    let page = render(&ItemsTemplate {
+        chrome: Chrome::new(signed_in, "/items"),
+        heading: "This list cannot be shown".to_owned(),
+        page: None,
+        request,
+        error: Some(why),
+    })?;
+    Ok((StatusCode::BAD_REQUEST, page).into_response())
+}
+
+/// `GET /items`: the drill-down page.
+pub(crate) async fn page(
+    State(state): State<crate::State>,
+    signed_in: SignedIn,
+    Query(pairs): Pairs,
+) -> Result<Response, WebError> {
+    let request = match ItemsRequest::parse(&pairs) {
+        Ok(request) => request,
+        Err(why) => return refused(&signed_in, &ItemsRequest::default(), why.to_string()),
+    };
+    let app = state.app.clone();
+    let asked = request.clone();
+    let answer = blocking(move || Ok::<_, String>(app.items_page(&asked))).await?;
+    let page = match answer {
+        Ok(page) => page,
+        Err(ItemsError::Query(why)) => return refused(&signed_in, &request, why.to_string()),
+        Err(ItemsError::Store(cause)) => return Err(WebError::internal(cause)),
+    };
+    let html = render(&ItemsTemplate {
+        chrome: Chrome::new(&signed_in, "/items"),
+        heading: heading(&page),
+        page: Some(&page),
+        request: &request,
+        error: None,
+    })?;
+    Ok(html.into_response())
+}
+
+/// `GET /items.csv`: every matching item as CSV (UTF-8 with a byte order mark), streamed a
+/// thousand rows at a time; the file is named after the filter.
+pub(crate) async fn csv(
+    State(state): State<crate::State>,
+    signed_in: SignedIn,
+    Query(pairs): Pairs,
+) -> Result<Response, WebError> {
+    let request = match ItemsRequest::parse(&pairs) {
+        Ok(request) => request,
+        Err(why) => return refused(&signed_in, &ItemsRequest::default(), why.to_string()),
+    };
+    let app = state.app.clone();
+    let asked = request.clone();
+    match blocking(move || Ok::<_, String>(app.check_items_request(&asked))).await? {
+        Ok(()) => {}
+        Err(ItemsError::Query(why)) => return refused(&signed_in, &request, why.to_string()),
+        Err(ItemsError::Store(cause)) => return Err(WebError::internal(cause)),
+    }
+    let file_name = export_file_name(&request);
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
+    let app = state.app.clone();
+    tokio::task::spawn_blocking(move || {
+        let exported = app.export_items_csv(&request, &mut |chunk| {
+            // The client went away: stop reading.
+            match sender.blocking_send(Ok(chunk)) {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(_) => ControlFlow::Break(()),
+            }
+        });
+        if let Err(error) = exported {
+            tracing::error!(%error, "the CSV export failed part way");
+            // Ends the body with an error, so the client sees a broken download, not a short file.
+            let _ = sender.blocking_send(Err(std::io::Error::other(error.to_string())));
+        }
+    });
+    let stream = futures_util::stream::poll_fn(move |cx| receiver.poll_recv(cx));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file_name}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_keep_the_filters_and_encode_values() {
+        let pairs: Vec<(String, String)> = [
+            ("bu", "Motor & Home"),
+            ("theme", "fees"),
+            ("band", "detractor"),
+        ]
+        .iter()
+        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+        .collect();
+        let request = ItemsRequest::parse(&pairs).expect("a valid query");
+        assert_eq!(
+            link("/items", &request, Some("band"), Some(("after", "1.2"))),
+            "/items?theme=fees&bu=Motor%20%26%20Home&after=1.2"
+        );
+        assert_eq!(
+            link("/items", &ItemsRequest::default(), None, None),
+            "/items"
+        );
+    }
+}
