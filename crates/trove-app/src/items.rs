@@ -486,7 +486,8 @@ impl App {
         let store = self.store();
         let count = store.count_items(&request.query)?;
         // One more than a page tells whether another page follows in the direction read.
-        let mut items = store.list_items(&request.query, request.page, ITEMS_PAGE + 1)?;
+        let mut items =
+            store.list_items(&request.query, request.page, ITEMS_PAGE + 1, Some(count))?;
         let more = items.len() > ITEMS_PAGE;
         let (next, previous) = match request.page {
             ItemPageAt::Before(_) => {
@@ -535,9 +536,12 @@ impl App {
         self.check_names(request, &names)?;
         let mut chunk = "\u{feff}".as_bytes().to_vec();
         chunk.extend(csv_record(&CSV_HEADER.map(str::to_owned)));
+        let matching = self.store().count_items(&request.query)?;
         let mut at = ItemPageAt::First;
         loop {
-            let page = self.store().list_items(&request.query, at, EXPORT_PAGE)?;
+            let page = self
+                .store()
+                .list_items(&request.query, at, EXPORT_PAGE, Some(matching))?;
             for item in &page {
                 chunk.extend(csv_record(&csv_row(&view(item, &names, None))));
             }

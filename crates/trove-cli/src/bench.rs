@@ -23,6 +23,8 @@ pub enum BenchCommand {
     Tag(crate::bench_tag::TagBenchArgs),
     /// Analyse many generated tagged items (`trove analyze`'s work), at several sizes.
     Analyze(crate::bench_analyze::AnalyzeBenchArgs),
+    /// Time the drill-down's query (count and first page) on many items.
+    Items(crate::bench_items::ItemsBenchArgs),
     /// Train the classifier on banking77 and classify many texts, on one core.
     Classify(crate::bench_classify::ClassifyBenchArgs),
     /// The read commands (`issues`, `trend`, `summary`, `scores`) over N stored items: the
@@ -52,6 +54,7 @@ pub fn run(command: &BenchCommand) -> Result<ExitCode> {
         BenchCommand::Analyze(args) => crate::bench_analyze::run(args),
         BenchCommand::Classify(args) => crate::bench_classify::run(args),
         BenchCommand::Reads(args) => crate::bench_reads::run(args),
+        BenchCommand::Items(args) => crate::bench_items::run(args),
     }
 }
 

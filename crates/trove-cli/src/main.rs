@@ -5,6 +5,7 @@ mod analyze;
 mod bench;
 mod bench_analyze;
 mod bench_classify;
+mod bench_items;
 mod bench_reads;
 mod bench_tag;
 mod classify;

@@ -3,8 +3,8 @@
 
 use postgres::Client;
 use trove_store::{
-    ItemPageAt, ItemQuery, ListedItem, SqlValue, StoreResult, add_theme_link, item_conditions,
-    page_clause,
+    ItemPageAt, ItemPlan, ItemQuery, ListedItem, SqlValue, StoreResult, add_theme_link,
+    item_conditions, page_clause,
 };
 
 use crate::decode::{count as read_count, db_error, get};
@@ -20,9 +20,9 @@ fn bind(params: &mut Vec<Param>, value: SqlValue) -> String {
 }
 
 /// The WHERE clause of `query` (on `feedback f`) and its parameters.
-fn where_sql(query: &ItemQuery) -> (String, Vec<Param>) {
+fn where_sql(query: &ItemQuery, plan: ItemPlan) -> (String, Vec<Param>) {
     let (mut sql, mut params) = where_clause(&query.filter);
-    sql.push_str(&item_conditions(query, &mut |value| {
+    sql.push_str(&item_conditions(query, plan, &mut |value| {
         bind(&mut params, value)
     }));
     (sql, params)
@@ -30,7 +30,7 @@ fn where_sql(query: &ItemQuery) -> (String, Vec<Param>) {
 
 pub(crate) fn count(client: &mut Client, query: &ItemQuery) -> StoreResult<u64> {
     let context = "counting a drill-down's items";
-    let (where_sql, params) = where_sql(query);
+    let (where_sql, params) = where_sql(query, ItemPlan::FromLinks);
     let row = client
         .query_one(
             &format!("SELECT count(*) FROM feedback f{where_sql}"),
@@ -45,10 +45,11 @@ pub(crate) fn list(
     query: &ItemQuery,
     at: ItemPageAt,
     limit: usize,
+    plan: ItemPlan,
 ) -> StoreResult<Vec<ListedItem>> {
     let context = "reading a drill-down's items";
-    let (mut sql, mut params) = where_sql(query);
-    sql.push_str(&page_clause(at, limit, &mut |value| {
+    let (mut sql, mut params) = where_sql(query, plan);
+    sql.push_str(&page_clause(at, limit, plan, &mut |value| {
         bind(&mut params, value)
     }));
     let rows = client

@@ -333,8 +333,18 @@ impl Store for PostgresStore {
         query: &trove_store::ItemQuery,
         at: trove_store::ItemPageAt,
         limit: usize,
+        matching: Option<u64>,
     ) -> StoreResult<Vec<trove_store::ListedItem>> {
-        items::list(&mut *self.pool.get()?, query, at, limit)
+        if matching == Some(0) {
+            return Ok(Vec::new());
+        }
+        items::list(
+            &mut *self.pool.get()?,
+            query,
+            at,
+            limit,
+            trove_store::ItemPlan::for_matches(matching),
+        )
     }
 
     fn coverage(&self, filter: &FeedbackFilter) -> StoreResult<Coverage> {

@@ -4,17 +4,17 @@
 use rusqlite::types::Value;
 use rusqlite::{Connection, params_from_iter};
 use trove_store::{
-    ItemPageAt, ItemQuery, ListedItem, SqlValue, StoreResult, add_theme_link, item_conditions,
-    page_clause,
+    ItemPageAt, ItemPlan, ItemQuery, ListedItem, SqlValue, StoreResult, add_theme_link,
+    item_conditions, page_clause,
 };
 
 use crate::decode::{FEEDBACK_COLUMNS, db_error, decode_feedback};
 use crate::filter_sql;
 
 /// The WHERE clause of `query` (on `feedback f`) and its values.
-fn where_sql(query: &ItemQuery) -> (String, Vec<Value>) {
+fn where_sql(query: &ItemQuery, plan: ItemPlan) -> (String, Vec<Value>) {
     let (mut sql, mut values) = filter_sql(&query.filter);
-    sql.push_str(&item_conditions(query, &mut |value| {
+    sql.push_str(&item_conditions(query, plan, &mut |value| {
         values.push(sql_value(value));
         "?".to_owned()
     }));
@@ -29,7 +29,7 @@ fn sql_value(value: SqlValue) -> Value {
 }
 
 pub(crate) fn count(connection: &Connection, query: &ItemQuery) -> StoreResult<u64> {
-    let (where_sql, values) = where_sql(query);
+    let (where_sql, values) = where_sql(query, ItemPlan::FromLinks);
     let total: i64 = connection
         .prepare_cached(&format!("SELECT COUNT(*) FROM feedback f{where_sql}"))
         .and_then(|mut statement| statement.query_row(params_from_iter(values), |row| row.get(0)))
@@ -42,10 +42,11 @@ pub(crate) fn list(
     query: &ItemQuery,
     at: ItemPageAt,
     limit: usize,
+    plan: ItemPlan,
 ) -> StoreResult<Vec<ListedItem>> {
     let context = "reading a drill-down's items";
-    let (mut sql, mut values) = where_sql(query);
-    sql.push_str(&page_clause(at, limit, &mut |value| {
+    let (mut sql, mut values) = where_sql(query, plan);
+    sql.push_str(&page_clause(at, limit, plan, &mut |value| {
         values.push(sql_value(value));
         "?".to_owned()
     }));

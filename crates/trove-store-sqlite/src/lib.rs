@@ -759,8 +759,18 @@ impl Store for SqliteStore {
         query: &trove_store::ItemQuery,
         at: trove_store::ItemPageAt,
         limit: usize,
+        matching: Option<u64>,
     ) -> StoreResult<Vec<trove_store::ListedItem>> {
-        items::list(&self.lock(), query, at, limit)
+        if matching == Some(0) {
+            return Ok(Vec::new());
+        }
+        items::list(
+            &self.lock(),
+            query,
+            at,
+            limit,
+            trove_store::ItemPlan::for_matches(matching),
+        )
     }
 
     fn coverage(&self, filter: &FeedbackFilter) -> StoreResult<Coverage> {

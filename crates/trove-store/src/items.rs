@@ -231,10 +231,39 @@ const PLACED_SQL: &str = "WITH RECURSIVE up (theme, ancestor, stage, depth) AS (
         WHERE up.stage IS NULL AND up.depth < 32)
     SELECT theme FROM up WHERE stage = {stage}";
 
+/// How a backend reads a drill-down's rows. SQLite's planner cannot tell a theme of three
+/// items from one of three hundred thousand, so the caller's count decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemPlan {
+    /// From the theme links' index (the matches gathered, then sorted): for counting, and for
+    /// pages of few matches, where walking every item in time order to find them would be slow.
+    FromLinks,
+    /// Walk the items newest first and test each one's links: for pages of many matches,
+    /// where the first page is found after a few hundred items.
+    InOrder,
+}
+
+impl ItemPlan {
+    /// At least this many matches make a page read in order.
+    pub const IN_ORDER_FROM: u64 = 10_000;
+
+    /// The plan of a page, knowing (or not) how many items match.
+    pub fn for_matches(matching: Option<u64>) -> Self {
+        match matching {
+            Some(n) if n < Self::IN_ORDER_FROM => Self::FromLinks,
+            _ => Self::InOrder,
+        }
+    }
+}
+
 /// The conditions of `query` beyond its [`FeedbackFilter`] (which the backend writes), on
 /// table `feedback` aliased `f`, each starting with ` AND `; `bind` returns the placeholder of
 /// a value it binds, in order.
-pub fn item_conditions(query: &ItemQuery, bind: &mut dyn FnMut(SqlValue) -> String) -> String {
+pub fn item_conditions(
+    query: &ItemQuery,
+    plan: ItemPlan,
+    bind: &mut dyn FnMut(SqlValue) -> String,
+) -> String {
     let mut sql = String::new();
     let origin = |bind: &mut dyn FnMut(SqlValue) -> String| match query.origin.stored() {
         Some(origin) => format!(
@@ -243,20 +272,24 @@ pub fn item_conditions(query: &ItemQuery, bind: &mut dyn FnMut(SqlValue) -> Stri
         ),
         None => String::new(),
     };
-    // A theme link per item counts once: `IN` is a set.
+    // A theme link per item counts once: `IN` is a set, `EXISTS` a yes or no.
+    let linked = |themes: String, origin: String| match plan {
+        ItemPlan::FromLinks => format!(
+            " AND f.id IN (SELECT ft.feedback_id FROM feedback_themes ft WHERE ft.theme_id IN ({themes}){origin})"
+        ),
+        ItemPlan::InOrder => format!(
+            " AND EXISTS (SELECT 1 FROM feedback_themes ft WHERE ft.feedback_id = f.id AND ft.theme_id IN ({themes}){origin})"
+        ),
+    };
     if let Some(theme) = &query.theme {
         let family = FAMILY_SQL.replace("{theme}", &bind(SqlValue::Text(theme.clone())));
         let origin = origin(bind);
-        sql.push_str(&format!(
-            " AND f.id IN (SELECT ft.feedback_id FROM feedback_themes ft WHERE ft.theme_id IN ({family}){origin})"
-        ));
+        sql.push_str(&linked(family, origin));
     }
     if let Some(stage) = &query.stage {
         let placed = PLACED_SQL.replace("{stage}", &bind(SqlValue::Text(stage.clone())));
         let origin = origin(bind);
-        sql.push_str(&format!(
-            " AND f.id IN (SELECT ft.feedback_id FROM feedback_themes ft WHERE ft.theme_id IN ({placed}){origin})"
-        ));
+        sql.push_str(&linked(placed, origin));
     }
     if let Some(band) = query.band {
         let (low, high) = band.range();
@@ -271,10 +304,12 @@ pub fn item_conditions(query: &ItemQuery, bind: &mut dyn FnMut(SqlValue) -> Stri
 
 /// The keyset bound and order of a page (after the conditions): `ORDER BY` and `LIMIT` for
 /// `at`, newest first, except [`ItemPageAt::Before`] which reads oldest first (the caller
-/// reverses the rows).
+/// reverses the rows). With [`ItemPlan::FromLinks`] the order is written so that no index can
+/// give it (`+f.received_at`), which makes SQLite gather the matches first, then sort them.
 pub fn page_clause(
     at: ItemPageAt,
     limit: usize,
+    plan: ItemPlan,
     bind: &mut dyn FnMut(SqlValue) -> String,
 ) -> String {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
@@ -283,16 +318,17 @@ pub fn page_clause(
         let id = bind(SqlValue::Int(cursor.id));
         format!(" AND (f.received_at, f.id) {op} ({at}, {id})")
     };
+    let sign = match plan {
+        ItemPlan::FromLinks => "+",
+        ItemPlan::InOrder => "",
+    };
+    let order = |direction: &str| {
+        format!(" ORDER BY {sign}f.received_at {direction}, {sign}f.id {direction} LIMIT {limit}")
+    };
     match at {
-        ItemPageAt::First => format!(" ORDER BY f.received_at DESC, f.id DESC LIMIT {limit}"),
-        ItemPageAt::After(cursor) => format!(
-            "{} ORDER BY f.received_at DESC, f.id DESC LIMIT {limit}",
-            bound("<", cursor, bind)
-        ),
-        ItemPageAt::Before(cursor) => format!(
-            "{} ORDER BY f.received_at ASC, f.id ASC LIMIT {limit}",
-            bound(">", cursor, bind)
-        ),
+        ItemPageAt::First => order("DESC"),
+        ItemPageAt::After(cursor) => format!("{}{}", bound("<", cursor, bind), order("DESC")),
+        ItemPageAt::Before(cursor) => format!("{}{}", bound(">", cursor, bind), order("ASC")),
     }
 }
 
@@ -326,7 +362,7 @@ mod tests {
             ..ItemQuery::default()
         };
         let mut bound = Vec::new();
-        let sql = item_conditions(&query, &mut |value| {
+        let sql = item_conditions(&query, ItemPlan::FromLinks, &mut |value| {
             bound.push(value);
             format!("${}", bound.len())
         });

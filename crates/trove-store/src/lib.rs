@@ -29,8 +29,9 @@ pub use discovery_runs::{DiscoveryRun, DiscoveryRunSummary, NewDiscoveryRun};
 pub use error::StoreError;
 pub use forms::{FormRecord, FormScale, form_run_file};
 pub use items::{
-    ItemCursor, ItemPageAt, ItemQuery, ListedItem, MatchedSpan, NEGATIVE_SENTIMENT, NpsBand,
-    POSITIVE_SENTIMENT, SentimentClass, SqlValue, add_theme_link, item_conditions, page_clause,
+    ItemCursor, ItemPageAt, ItemPlan, ItemQuery, ListedItem, MatchedSpan, NEGATIVE_SENTIMENT,
+    NpsBand, POSITIVE_SENTIMENT, SentimentClass, SqlValue, add_theme_link, item_conditions,
+    page_clause,
 };
 pub use models::{ModelSummary, NewModel, StoredModel};
 pub use query::{
@@ -238,11 +239,14 @@ pub trait Store: Send + Sync {
 
     /// One page of a drill-down's items, newest first (by received time, then id), at most
     /// `limit`, each with its themes of the query's origin and the spans of its rule tags.
+    /// `matching` is how many items match, when the caller has counted them: a backend may
+    /// choose how to read by it (see [`ItemPlan::for_matches`]); `Some(0)` reads nothing.
     fn list_items(
         &self,
         query: &ItemQuery,
         at: ItemPageAt,
         limit: usize,
+        matching: Option<u64>,
     ) -> StoreResult<Vec<ListedItem>>;
 
     /// Coverage (items with a theme not coded by their source), overall and per source, and

@@ -16,6 +16,9 @@ use crate::error::WebError;
 use crate::pages::render;
 use crate::session::{SignedIn, blocking};
 
+/// The filters the page's form sets itself.
+const FORM_FIELDS: [&str; 5] = ["from", "to", "channel", "band", "sentiment"];
+
 /// A query's pairs, as given.
 type Pairs = Query<Vec<(String, String)>>;
 
@@ -84,6 +87,33 @@ impl ItemsTemplate<'_> {
             Some("theme"),
             Some(("theme", theme)),
         )
+    }
+
+    /// The value of a filter for the form ("" when not given).
+    fn value(&self, name: &str) -> &str {
+        self.request.filter(name).unwrap_or("")
+    }
+
+    /// Whether filter `name` is `option` (the form's selected option).
+    fn selected(&self, name: &str, option: &str) -> bool {
+        self.value(name) == option
+    }
+
+    /// The filters the form has no field for, carried as hidden inputs.
+    fn hidden(&self) -> Vec<(&'static str, &str)> {
+        self.request
+            .filters
+            .iter()
+            .filter(|(name, _)| !FORM_FIELDS.contains(name))
+            .map(|(name, value)| (*name, value.as_str()))
+            .collect()
+    }
+
+    fn channels(&self) -> Vec<&'static str> {
+        trove_domain::Channel::ALL
+            .iter()
+            .map(|c| c.as_str())
+            .collect()
     }
 
     fn count(&self, n: &u64) -> String {
