@@ -21,6 +21,29 @@ fn where_sql(query: &ItemQuery, plan: ItemPlan) -> (String, Vec<Value>) {
     (sql, values)
 }
 
+/// The table as the query reads it. Without a theme or stage, conditions on the items' own
+/// columns (business unit, score...) are tested on every row of a window: through the time
+/// index that is a random lookup per row (about a second for a six-month window of a million
+/// items), so SQLite is told to scan the table in order instead (about 40 ms). Counting a time
+/// window alone stays on its covering index, and pages read in time order keep it.
+fn table(query: &ItemQuery, plan: ItemPlan) -> &'static str {
+    let f = &query.filter;
+    let own_columns = f.source.is_some()
+        || f.channel.is_some()
+        || f.business_unit.is_some()
+        || f.journey_stage.is_some()
+        || f.touchpoint.is_some()
+        || f.segment.is_some()
+        || query.band.is_some()
+        || query.sentiment.is_some();
+    let by_links = query.theme.is_some() || query.stage.is_some();
+    if plan == ItemPlan::FromLinks && own_columns && !by_links {
+        "feedback f NOT INDEXED"
+    } else {
+        "feedback f"
+    }
+}
+
 fn sql_value(value: SqlValue) -> Value {
     match value {
         SqlValue::Int(n) => Value::Integer(n),
@@ -31,7 +54,10 @@ fn sql_value(value: SqlValue) -> Value {
 pub(crate) fn count(connection: &Connection, query: &ItemQuery) -> StoreResult<u64> {
     let (where_sql, values) = where_sql(query, ItemPlan::FromLinks);
     let total: i64 = connection
-        .prepare_cached(&format!("SELECT COUNT(*) FROM feedback f{where_sql}"))
+        .prepare_cached(&format!(
+            "SELECT COUNT(*) FROM {}{where_sql}",
+            table(query, ItemPlan::FromLinks)
+        ))
         .and_then(|mut statement| statement.query_row(params_from_iter(values), |row| row.get(0)))
         .map_err(|e| db_error("counting a drill-down's items", e))?;
     Ok(u64::try_from(total).unwrap_or(0))
@@ -51,7 +77,10 @@ pub(crate) fn list(
         "?".to_owned()
     }));
     let mut statement = connection
-        .prepare_cached(&format!("SELECT {FEEDBACK_COLUMNS} FROM feedback f{sql}"))
+        .prepare_cached(&format!(
+            "SELECT {FEEDBACK_COLUMNS} FROM {}{sql}",
+            table(query, plan)
+        ))
         .map_err(|e| db_error(context, e))?;
     let rows = statement
         .query_map(params_from_iter(values), decode_feedback)
