@@ -176,8 +176,28 @@ fn heading(page: &ItemsPage) -> String {
     if page.description.is_empty() {
         format!("All {count} {noun}")
     } else {
-        format!("{count} {noun} {}", page.description)
+        format!("{count} {noun} {}", unbroken_numbers(&page.description))
     }
+}
+
+/// Hyphens between digits (`2025-07-01`, `NPS 0-6`) made non-breaking, so a narrow screen
+/// does not wrap a date in two.
+fn unbroken_numbers(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            let between_digits = i > 0
+                && chars[i - 1].is_ascii_digit()
+                && chars.get(i + 1).is_some_and(char::is_ascii_digit);
+            if c == '-' && between_digits {
+                '\u{2011}'
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 fn refused(
