@@ -25,6 +25,25 @@ fn heading_count(body: &str) -> u64 {
         .unwrap_or_else(|_| panic!("a count heads the page: {}", &body[at..at + 80]))
 }
 
+/// Every link to the drill-down whose text is a number: (path, number).
+fn numbers_linked(body: &str) -> Vec<(String, u64)> {
+    body.split("<a href=\"/items?")
+        .skip(1)
+        .filter_map(|rest| {
+            let (query, after) = rest.split_once('"')?;
+            let text = after.split_once('>')?.1.split('<').next()?;
+            let number = text.trim().replace(',', "").parse().ok()?;
+            Some((
+                format!(
+                    "/items?{}",
+                    query.replace("&#38;", "&").replace("&amp;", "&")
+                ),
+                number,
+            ))
+        })
+        .collect()
+}
+
 /// The first day of month `YYYY-MM`, and of the month after it.
 fn month_bounds(label: &str) -> (String, String) {
     let (year, month) = label.split_once('-').unwrap();
@@ -127,6 +146,24 @@ fn the_drill_down_shows_exactly_the_count_that_links_to_it_and_exports_it() {
         assert_eq!(header[13], "themes");
         let rows = reader.records().map(Result::unwrap).count() as u64;
         assert_eq!(rows, volume, "{id}: CSV rows");
+    }
+
+    // Every number of the room and the ranking that links here shows exactly that many items.
+    for page in ["/", "/ranking", "/themes/claim-payout-delay"] {
+        let body = get(page).body;
+        let mut links = numbers_linked(&body);
+        links.sort();
+        links.dedup();
+        assert!(links.len() >= 2, "{page} links its numbers here: {links:?}");
+        for (path, shown) in links.iter().take(30) {
+            let drill = get(path);
+            assert_eq!(drill.status, 200, "{path}: {}", drill.body);
+            assert_eq!(
+                heading_count(&drill.body),
+                *shown,
+                "{page} links {shown} to {path}"
+            );
+        }
     }
 
     // The chronic issues' totals over the window, and every item.
