@@ -1,9 +1,10 @@
 //! `trove bench items`: the drill-down's query (count and the first page of 50) on many items.
 //!
 //! Stores N generated items as `trove bench analyze` does (24 months, 80 themes with a skewed
-//! frequency, 5 business units, NPS on half) in a fresh SQLite file, or reads an existing
-//! database (`--db`), then times each query shape several times and prints the median and the
-//! slowest, for the count, the page, and both (what one page view costs).
+//! frequency, 5 business units, NPS on half) in a fresh SQLite file, or in the database named
+//! by `--on` (an SQLite file or a PostgreSQL URL) when it is empty, then times each query shape
+//! several times and prints the median and the slowest, for the count, the page, and both
+//! (what one page view costs).
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -17,12 +18,13 @@ use crate::output::thousands;
 /// Arguments of `trove bench items`.
 #[derive(Debug, Args)]
 pub struct ItemsBenchArgs {
-    /// Items to generate (ignored with `--db`).
+    /// Items to generate (when the database is empty).
     #[arg(long, default_value_t = 1_000_000)]
     items: u64,
-    /// Keep the generated database here (reused when it exists).
-    #[arg(long)]
-    keep: Option<std::path::PathBuf>,
+    /// Use this database (an SQLite file or a postgres:// URL): generated items are stored
+    /// there when it is empty, and kept; a fresh temporary SQLite file by default.
+    #[arg(long = "on")]
+    on: Option<String>,
     /// Times each query runs.
     #[arg(long, default_value_t = 7)]
     runs: usize,
@@ -30,13 +32,12 @@ pub struct ItemsBenchArgs {
 
 pub fn run(args: &ItemsBenchArgs) -> Result<ExitCode> {
     let dir = tempfile::tempdir()?;
-    let path = args
-        .keep
-        .clone()
-        .unwrap_or_else(|| dir.path().join("bench.db"));
-    let fresh = !path.exists();
-    let app = trove_app::App::new(crate::db::DbUrl::Sqlite(path.clone()).open()?);
-    if fresh {
+    let db = match &args.on {
+        Some(raw) => crate::db::DbUrl::parse(raw)?,
+        None => crate::db::DbUrl::Sqlite(dir.path().join("bench.db")),
+    };
+    let app = trove_app::App::new(db.open()?);
+    if app.store().count_feedback(&FeedbackFilter::default())? == 0 {
         let started = Instant::now();
         crate::bench_analyze::store_items(&app, args.items, false)?;
         println!(
@@ -46,7 +47,11 @@ pub fn run(args: &ItemsBenchArgs) -> Result<ExitCode> {
         );
     }
     let total = app.store().count_feedback(&FeedbackFilter::default())?;
-    println!("{} items in {}", thousands(total), path.display());
+    println!(
+        "{} items in the {} store",
+        thousands(total),
+        app.store().backend()
+    );
     // The last six months of the generated two years.
     let window = FeedbackFilter {
         since: Some(1_704_067_200 + 548 * 86_400),
