@@ -113,7 +113,7 @@ fn the_drill_down_shows_exactly_the_count_that_links_to_it_and_exports_it() {
         assert_eq!(page.status, 200, "{}", page.body);
         assert_eq!(heading_count(&page.body), volume, "{id}: {path}");
         assert!(page.body.contains("<mark>"), "the matched phrase is marked");
-        assert_eq!(page.body.matches("class=\"verbatim\"").count(), 50);
+        assert_eq!(page.body.matches("class=\"drill-item\"").count(), 50);
         assert!(page.body.contains("rel=\"next\""), "a next page link");
 
         // The CSV holds every one of them, a row each, with a BOM and a named file.
