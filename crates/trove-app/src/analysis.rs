@@ -228,7 +228,7 @@ impl App {
     /// The analysis of `request` on the data as it is now. Pages and read commands call this,
     /// never [`App::analyze`]: it is computed once per version of the data, stored (a new
     /// process reads it back) and held in memory (a server reads it in microseconds); see
-    /// [`crate::kept`]. Computing it also keeps the themes' trends of the same request.
+    /// the `kept` module. Computing it also keeps the themes' trends of the same request.
     pub fn current_analysis(&self, request: &AnalysisRequest) -> StoreResult<CurrentAnalysis> {
         let kept = self.kept(&KeptRequest::Analysis(request.clone()), |version| {
             self.compute_analysis_and_trends(request, version)

@@ -65,7 +65,7 @@ enum FormCommand {
         /// The image format.
         #[arg(long, value_enum, default_value_t = QrFormat::Svg)]
         format: QrFormat,
-        /// Where `trove serve` is reached from outside, e.g. https://feedback.example.com.
+        /// Where `trove serve` is reached from outside, e.g. `https://feedback.example.com`.
         #[arg(long)]
         base_url: String,
         /// The file to write (default: standard output; a PNG needs a file).
@@ -77,7 +77,7 @@ enum FormCommand {
     Poster {
         /// The form's id.
         id: String,
-        /// Where `trove serve` is reached from outside, e.g. https://feedback.example.com.
+        /// Where `trove serve` is reached from outside, e.g. `https://feedback.example.com`.
         #[arg(long)]
         base_url: String,
         /// The HTML file to write.
