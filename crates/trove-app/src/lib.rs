@@ -116,6 +116,8 @@ pub struct App {
     store: Arc<dyn Store>,
     /// Results held in memory, shared by the app's clones (see [`App::current_analysis`]).
     memory: Arc<kept::Memory>,
+    /// The room's views held in memory (see [`App::room`]).
+    rooms: Arc<room::RoomMemo>,
 }
 
 impl App {
@@ -124,6 +126,7 @@ impl App {
         Self {
             store,
             memory: Arc::default(),
+            rooms: Arc::default(),
         }
     }
 

@@ -10,9 +10,9 @@
 //!
 //! The analysis comes from [`App::current_analysis`]; everything else is a few grouped reads.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::ops::ControlFlow;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use jiff::civil::Date;
 use trove_analytics::analysis::{Analysis, AnalysisParams, left_out};
@@ -430,6 +430,26 @@ pub type RoomError = WorkflowError;
 impl App {
     /// The room for `query` as of `today` (commitments are judged on it).
     pub fn room(&self, query: &RoomQuery, today: Date) -> Result<RoomView, RoomError> {
+        // The room is read far more often than the data or the workflow change: a view is
+        // computed once per query, version of the data, workflow event and day, and then
+        // served from memory.
+        let version = self.store().data_version()?;
+        let state = self.workflow()?;
+        let key = format!("{query:?} {version} {} {today}", state.seq);
+        if let Some(view) = self.rooms.get(&key) {
+            return Ok(view);
+        }
+        let view = self.room_of(query, today, &state)?;
+        self.rooms.put(key, view.clone());
+        Ok(view)
+    }
+
+    fn room_of(
+        &self,
+        query: &RoomQuery,
+        today: Date,
+        state: &Workflow,
+    ) -> Result<RoomView, RoomError> {
         let months = self
             .store()
             .tally_by(Dimension::Month, &FeedbackFilter::default())?;
@@ -449,28 +469,27 @@ impl App {
         let (now, then) = (tally_of(&scope.period), tally_of(&scope.compared));
         let kind = score_kind(&now);
         let places = ThemePlaces::load(self)?;
-        let state = self.workflow()?;
         let mut view = RoomView {
             items: now.items,
             score: kind.map(|k| ScoreMove::new(k, &now, &then)),
             movers: movers((&current.analysis, &before.analysis), &scope, kind, &places),
             alerts: alerts(&current.analysis, &scope.period, &places),
-            fixes: fixes(&state, scope.period.since),
-            missed: missed(&state, today, scope.period.since),
+            fixes: fixes(state, scope.period.since),
+            missed: missed(state, today, scope.period.since),
             stages: Vec::new(),
             unplaced: Vec::new(),
             trend: trend(&scoped_months, &scope.period, kind),
             marks: Vec::new(),
-            departments: departments(self, &state, today)?,
-            announcements: announcements(&state, today),
+            departments: departments(self, state, today)?,
+            announcements: announcements(state, today),
             analysis: current.analysis.clone(),
             computed_at: current.computed_at,
             choices,
             notice,
             scope,
         };
-        view.marks = marks(&view, &state, &places);
-        self.fill_stages(&mut view, &places, &state, kind)?;
+        view.marks = marks(&view, state, &places);
+        self.fill_stages(&mut view, &places, state, kind)?;
         Ok(view)
     }
 
@@ -1274,6 +1293,38 @@ impl ThemePlaces {
             Some(place)
         })
         .take(self.themes.len() + 1)
+    }
+}
+
+/// Room views held in memory (see [`App::room`]): a few, the oldest dropped first. Old keys
+/// (an earlier data version or workflow event) are never asked for again and age out.
+#[derive(Default)]
+pub(crate) struct RoomMemo {
+    held: Mutex<VecDeque<(String, RoomView)>>,
+}
+
+impl RoomMemo {
+    /// Views kept: the filters people use in a meeting, a day's worth.
+    const CAPACITY: usize = 32;
+
+    fn lock(&self) -> MutexGuard<'_, VecDeque<(String, RoomView)>> {
+        // A panic while holding the lock leaves at worst a missing entry: recomputed.
+        self.held.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn get(&self, key: &str) -> Option<RoomView> {
+        let held = self.lock();
+        held.iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, view)| view.clone())
+    }
+
+    fn put(&self, key: String, view: RoomView) {
+        let mut held = self.lock();
+        if held.len() >= Self::CAPACITY {
+            held.pop_front();
+        }
+        held.push_back((key, view));
     }
 }
 
