@@ -1,19 +1,19 @@
-// The issue pages: the demo's issue shows its missed commitment in red (and in words: colour
-// is never the only signal); an analyst opens an issue from a chronic theme's page, adds a
-// five-whys chain and plans an action, all in the browser; the issue page passes axe-core
-// with no serious or critical violation. Skips, saying so, while the pages answer 404 (not
-// built yet).
+// The issue pages (an issue lives on its theme's page, /themes/{id}#issue-N): the demo's issue
+// shows its missed commitment in red (and in words: colour is never the only signal); an
+// analyst opens an issue from a chronic theme's page, records a five-whys chain, moves the
+// issue on as far as planning needs and plans an action, all in the browser; the page passes
+// axe-core with no serious or critical violation.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { axeViolations, browserMissing, emailOf, missing, room, screenshots, signIn } from './lib.mjs';
+import { axeViolations, browserMissing, missing, room, screenshots, signIn } from './lib.mjs';
 
 const skip = browserMissing() ?? false;
 let r;
 
-/// The demo's issue (the loop under way) and the action it planted as missed.
-const DEMO_ISSUE = '/issues/1';
+/// The page of the demo's issue (the loop under way) and the action it planted as missed.
+const DEMO_ISSUE = '/themes/claim-payout-delay';
 const MISSED_ACTION = 'Pay approved claims in the daily payment run';
 /// A planted chronic theme the demo opens no issue for.
 const FRESH_THEME = 'surprise-fee';
@@ -65,37 +65,36 @@ test('an analyst opens an issue from a theme, adds a why chain and plans an acti
   assert.deepEqual(await axeViolations(page), [], 'axe on the theme page');
   const open = page.getByRole('button', { name: /open (an )?issue/i });
   assert.ok((await open.count()) > 0, 'the theme page offers to open an issue');
-  await Promise.all([page.waitForURL(/\/issues\/\d+/), open.first().click()]);
-  const issueUrl = page.url();
+  await Promise.all([page.waitForURL(/\/themes\/[^/]+#issue-\d+$/), open.first().click()]);
 
-  // The five whys: a symptom, whys (one field each, or one per line), the participants.
+  // The five whys: a symptom, one field per why, the participants (the person signed in).
+  await page.getByText('Add a why chain', { exact: true }).click();
   await page.getByLabel(/symptom/i).fill('Customers find a fee on their bill they never agreed to');
   const whys = ['Fees are added by the billing system at renewal', 'The fee table is not shown at checkout', 'Nobody owns the fee wording'];
-  const whyFields = page.getByLabel(/^why/i);
-  if ((await whyFields.count()) > 1) {
-    for (const [i, why] of whys.entries()) await whyFields.nth(i).fill(why);
-  } else {
-    await page.getByLabel(/whys?/i).first().fill(whys.join('\n'));
-  }
-  const participants = page.getByLabel(/participants?/i);
-  if ((await participants.count()) > 0) await participants.first().fill(`${emailOf(r, 'analyst')}, ${emailOf(r, 'lead')}`);
-  await page.getByRole('button', { name: /(add|record|save).*(why|chain|root)/i }).first().click();
-  await page.waitForLoadState();
-  assert.ok((await page.locator('main').innerText()).includes(whys[2]), 'the chain and its root cause are on the issue page');
+  for (const [i, why] of whys.entries()) await page.getByLabel(new RegExp(`^Why ${i + 1}\\b`)).fill(why);
+  await Promise.all([page.waitForEvent('framenavigated'), page.getByRole('button', { name: 'Record the chain' }).click()]);
+  await page.waitForSelector(`text=${whys[2]}`);
 
-  // An action against that root cause.
-  await page.goto(issueUrl);
-  await page.getByLabel(/^what/i).first().fill('Show every fee at checkout, in words');
-  const department = page.getByLabel(/department/i).first();
+  // The lifecycle's steps before a plan: acknowledged, then root cause found.
+  const status = page.locator('.status-line .status').first();
+  for (let step = 0; step < 3 && !/root cause found/i.test(await status.innerText()); step += 1) {
+    await Promise.all([page.waitForEvent('framenavigated'), page.getByRole('button', { name: 'Move', exact: true }).click()]);
+    await page.waitForLoadState();
+  }
+  assert.match(await status.innerText(), /root cause found/i, 'the issue reached "root cause found"');
+  const planButton = page.getByRole('button', { name: 'Plan the action' });
+  await page.getByText('Plan an action', { exact: true }).click();
+  await page.getByLabel(/^what will be done/i).first().fill('Show every fee at checkout, in words');
+  const department = page.getByLabel('Department', { exact: true });
   if ((await department.evaluate((e) => e.tagName)) === 'SELECT') await department.selectOption('billing');
   else await department.fill('billing');
   const bea = r.people.find((p) => p.department === 'billing').email;
   const owner = page.getByLabel(/owner/i).first();
   if ((await owner.evaluate((e) => e.tagName)) === 'SELECT') await owner.selectOption(bea);
   else await owner.fill(bea);
-  await page.getByLabel(/due/i).first().fill('2027-06-30');
-  await page.getByRole('button', { name: /plan/i }).first().click();
-  await page.waitForLoadState();
+  await page.getByLabel(/^due date/i).first().fill('2027-06-30');
+  await Promise.all([page.waitForEvent('framenavigated'), planButton.first().click()]);
+  await page.waitForSelector('text=Show every fee at checkout, in words');
   assert.ok((await page.locator('main').innerText()).includes('Show every fee at checkout, in words'), 'the action is on the issue page');
   await page.context().close();
 });
