@@ -118,6 +118,8 @@ pub struct App {
     memory: Arc<kept::Memory>,
     /// The room's views held in memory (see [`App::room`]).
     rooms: Arc<room::RoomMemo>,
+    /// Drill-down counts held in memory (see `App::items_page`).
+    item_counts: Arc<items::ItemCounts>,
 }
 
 impl App {
@@ -127,6 +129,7 @@ impl App {
             store,
             memory: Arc::default(),
             rooms: Arc::default(),
+            item_counts: Arc::default(),
         }
     }
 
