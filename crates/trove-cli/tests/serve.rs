@@ -5,13 +5,12 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::ok;
 use common::web::{Reply, Server, encode, escaped};
-use common::{ROOT, TROVE, ok};
 
 const ADMIN: &str = "ann@example.com";
 const ADMIN_PASSWORD: &str = "a long admin passphrase";
@@ -256,25 +255,7 @@ fn the_room_on_the_demo_is_behind_sign_in_and_refuses_forged_changes() {
 
 /// `trove user password EMAIL --password-stdin --as ADMIN`; whether it should succeed.
 fn set_password(db: &Path, email: &str, password: &str, succeeds: bool) {
-    let mut child = Command::new(TROVE)
-        .args([
-            "user",
-            "password",
-            email,
-            "--password-stdin",
-            "--as",
-            ADMIN,
-            "--db",
-        ])
-        .arg(db)
-        .current_dir(ROOT)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
-    let output = child.wait_with_output().unwrap();
+    let output = common::web::set_password(db, ADMIN, email, password);
     assert_eq!(
         output.status.success(),
         succeeds,

@@ -36,23 +36,8 @@ fn attempt(db: &Path, args: &[&str]) -> (bool, String) {
 }
 
 fn set_password(db: &Path, email: &str) {
-    let mut child = Command::new(TROVE)
-        .args([
-            "user",
-            "password",
-            email,
-            "--password-stdin",
-            "--as",
-            ADMIN,
-            "--db",
-        ])
-        .arg(db)
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
-    assert!(child.wait().unwrap().success());
+    let output = common::web::set_password(db, ADMIN, email, PASSWORD);
+    assert!(output.status.success());
 }
 
 /// The value of the hidden `stamp` field of a form page.

@@ -7,9 +7,8 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use common::web::{Reply, Server, encode};
 use common::{ROOT, TROVE, json, ok};
@@ -31,18 +30,8 @@ fn person(db: &Path, email: &str, role: &str, department: Option<&str>) {
         args.extend(["--as", ADMIN]);
     }
     ok(db, &args);
-    let mut child = Command::new(TROVE)
-        .args(["user", "password", email, "--password-stdin", "--as", ADMIN])
-        .arg("--db")
-        .arg(db)
-        .current_dir(ROOT)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
-    assert!(child.wait_with_output().unwrap().status.success());
+    let output = common::web::set_password(db, ADMIN, email, PASSWORD);
+    assert!(output.status.success());
 }
 
 /// `trove ARGS` as of a pretended day (the demo database is a rehearsal).

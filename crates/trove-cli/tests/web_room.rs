@@ -9,13 +9,11 @@
 mod common;
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::ops::ControlFlow;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
+use common::ok;
 use common::web::{Server, escaped};
-use common::{ROOT, TROVE, ok};
 use trove_store::{Dimension, FeedbackFilter, Store, ThemeOrigin};
 use trove_store_sqlite::SqliteStore;
 
@@ -24,24 +22,8 @@ const VIEWER: &str = "val@example.com";
 const PASSWORD: &str = "a long room passphrase";
 
 fn set_password(db: &Path, email: &str) {
-    let mut child = Command::new(TROVE)
-        .args([
-            "user",
-            "password",
-            email,
-            "--password-stdin",
-            "--as",
-            ADMIN,
-            "--db",
-        ])
-        .arg(db)
-        .current_dir(ROOT)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
-    assert!(child.wait().unwrap().success());
+    let output = common::web::set_password(db, ADMIN, email, PASSWORD);
+    assert!(output.status.success());
 }
 
 /// Every `href` on the page whose link has class `count`, with its text: (query, number).

@@ -234,3 +234,20 @@ pub fn escaped(text: &str) -> String {
         .replace('\'', "&#39;")
         .replace('"', "&#34;")
 }
+
+/// `trove user password EMAIL --password-stdin --as ADMIN` on `db`, the password written to
+/// its standard input; its output (the caller asserts what it expects).
+pub fn set_password(db: &Path, admin: &str, email: &str, password: &str) -> std::process::Output {
+    let mut child = Command::new(TROVE)
+        .args(["user", "password", email, "--password-stdin", "--as", admin])
+        .arg("--db")
+        .arg(db)
+        .current_dir(ROOT)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    child.wait_with_output().unwrap()
+}
