@@ -199,6 +199,11 @@ impl Fields {
     fn role(&self) -> Result<Role, String> {
         self.get("role").parse()
     }
+
+    /// The role and the departments a person is given, or the first refusal.
+    fn role_and_departments(&self) -> Result<(Role, Vec<Slug>), String> {
+        Ok((self.role()?, self.departments()?))
+    }
 }
 
 /// What a post did, or why it was refused.
@@ -233,9 +238,9 @@ pub(crate) async fn add(
 ) -> Result<Response, WebError> {
     let fields = Fields(fields);
     admin_post(&state, &signed_in, &fields).await?;
-    let (role, departments) = match (fields.role(), fields.departments()) {
-        (Ok(role), Ok(departments)) => (role, departments),
-        (Err(e), _) | (_, Err(e)) => return finish(&state, &signed_in, Err(e)).await,
+    let (role, departments) = match fields.role_and_departments() {
+        Ok(given) => given,
+        Err(e) => return finish(&state, &signed_in, Err(e)).await,
     };
     let app = state.app.clone();
     let actor = signed_in.user.email.clone();
@@ -257,9 +262,9 @@ pub(crate) async fn change(
 ) -> Result<Response, WebError> {
     let fields = Fields(fields);
     admin_post(&state, &signed_in, &fields).await?;
-    let (role, departments) = match (fields.role(), fields.departments()) {
-        (Ok(role), Ok(departments)) => (role, departments),
-        (Err(e), _) | (_, Err(e)) => return finish(&state, &signed_in, Err(e)).await,
+    let (role, departments) = match fields.role_and_departments() {
+        Ok(given) => given,
+        Err(e) => return finish(&state, &signed_in, Err(e)).await,
     };
     let app = state.app.clone();
     let actor = signed_in.user.email.clone();
