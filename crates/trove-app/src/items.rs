@@ -9,7 +9,6 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::ops::ControlFlow;
-use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use jiff::civil::Date;
 use trove_domain::{Channel, Journey, safe::csv_cell};
@@ -484,12 +483,12 @@ impl App {
     /// memory (paging through a drill-down, and every link to the same number, ask again).
     fn item_count(&self, query: &ItemQuery) -> Result<u64, ItemsError> {
         let version = self.store().data_version()?;
-        let key = format!("{query:?}");
-        if let Some(count) = self.item_counts.get(&key, version) {
+        let key = format!("{query:?} {version}");
+        if let Some(count) = self.item_counts.get(&key) {
             return Ok(count);
         }
         let count = self.store().count_items(query)?;
-        self.item_counts.put(key, version, count);
+        self.item_counts.put(key, count);
         Ok(count)
     }
 
@@ -823,37 +822,6 @@ pub fn export_file_name(request: &ItemsRequest) -> String {
     }
     let slug: String = slug.trim_end_matches('-').chars().take(120).collect();
     format!("{slug}.csv")
-}
-
-/// Drill-down counts held in memory by query, each with the data version it was counted on.
-#[derive(Default)]
-pub(crate) struct ItemCounts {
-    held: Mutex<HashMap<String, (i64, u64)>>,
-}
-
-impl ItemCounts {
-    /// Counts kept; past it the memory starts again (old versions' counts go with it).
-    const CAPACITY: usize = 1024;
-
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, (i64, u64)>> {
-        // A panic while holding the lock leaves at worst a missing count: counted again.
-        self.held.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn get(&self, key: &str, version: i64) -> Option<u64> {
-        let held = self.lock();
-        held.get(key)
-            .filter(|(at, _)| *at == version)
-            .map(|(_, count)| *count)
-    }
-
-    fn put(&self, key: String, version: i64, count: u64) {
-        let mut held = self.lock();
-        if held.len() >= Self::CAPACITY {
-            held.clear();
-        }
-        held.insert(key, (version, count));
-    }
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ mod issue_pages;
 mod items;
 mod journey_file;
 mod kept;
+mod memo;
 mod ops;
 mod room;
 mod summary;
@@ -117,9 +118,9 @@ pub struct App {
     /// Results held in memory, shared by the app's clones (see [`App::current_analysis`]).
     memory: Arc<kept::Memory>,
     /// The room's views held in memory (see [`App::room`]).
-    rooms: Arc<room::RoomMemo>,
+    rooms: Arc<memo::Memo<RoomView>>,
     /// Drill-down counts held in memory (see `App::items_page`).
-    item_counts: Arc<items::ItemCounts>,
+    item_counts: Arc<memo::Memo<u64>>,
 }
 
 impl App {
@@ -128,8 +129,9 @@ impl App {
         Self {
             store,
             memory: Arc::default(),
-            rooms: Arc::default(),
-            item_counts: Arc::default(),
+            // The filters people use in a meeting, a day's worth.
+            rooms: Arc::new(memo::Memo::new(32)),
+            item_counts: Arc::new(memo::Memo::new(1024)),
         }
     }
 

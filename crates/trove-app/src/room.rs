@@ -10,9 +10,9 @@
 //!
 //! The analysis comes from [`App::current_analysis`]; everything else is a few grouped reads.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::ControlFlow;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 
 use jiff::civil::Date;
 use trove_analytics::analysis::{Analysis, AnalysisParams, left_out};
@@ -1293,38 +1293,6 @@ impl ThemePlaces {
             Some(place)
         })
         .take(self.themes.len() + 1)
-    }
-}
-
-/// Room views held in memory (see [`App::room`]): a few, the oldest dropped first. Old keys
-/// (an earlier data version or workflow event) are never asked for again and age out.
-#[derive(Default)]
-pub(crate) struct RoomMemo {
-    held: Mutex<VecDeque<(String, RoomView)>>,
-}
-
-impl RoomMemo {
-    /// Views kept: the filters people use in a meeting, a day's worth.
-    const CAPACITY: usize = 32;
-
-    fn lock(&self) -> MutexGuard<'_, VecDeque<(String, RoomView)>> {
-        // A panic while holding the lock leaves at worst a missing entry: recomputed.
-        self.held.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn get(&self, key: &str) -> Option<RoomView> {
-        let held = self.lock();
-        held.iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, view)| view.clone())
-    }
-
-    fn put(&self, key: String, view: RoomView) {
-        let mut held = self.lock();
-        if held.len() >= Self::CAPACITY {
-            held.pop_front();
-        }
-        held.push_back((key, view));
     }
 }
 
