@@ -108,3 +108,29 @@ fn attach_themes(
     }
     Ok(())
 }
+
+/// The items with these ids, in id order, with all their themes and spans.
+pub(crate) fn by_ids(client: &mut Client, ids: &[i64]) -> StoreResult<Vec<ListedItem>> {
+    let context = "reading items by id";
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = client
+        .query(
+            &format!("SELECT {FEEDBACK_COLUMNS} FROM feedback f WHERE f.id = ANY($1) ORDER BY f.id"),
+            &[&ids],
+        )
+        .map_err(|e| db_error(context, e))?;
+    let mut items = rows
+        .iter()
+        .map(|row| {
+            Ok(ListedItem {
+                feedback: decode_feedback(row)?,
+                themes: Vec::new(),
+                spans: Vec::new(),
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    attach_themes(client, &ItemQuery::default(), &mut items)?;
+    Ok(items)
+}

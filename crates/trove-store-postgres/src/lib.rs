@@ -9,6 +9,7 @@
 //! database, and batch writes are single multi-row statements over `UNNEST`ed arrays.
 
 mod analysis_runs;
+mod artifacts;
 mod auth;
 mod customers;
 mod decode;
@@ -489,6 +490,29 @@ impl Store for PostgresStore {
 
     fn rotate_api_token(&self, id: i64, secret_hash: &str, at: i64) -> StoreResult<bool> {
         tokens::rotate(&mut *self.pool.get()?, id, secret_hash, at)
+    }
+
+    fn feedback_items(&self, ids: &[i64]) -> StoreResult<Vec<trove_store::ListedItem>> {
+        items::by_ids(&mut *self.pool.get()?, ids)
+    }
+
+    fn add_artifact(&self, artifact: &trove_store::NewArtifact) -> StoreResult<i64> {
+        artifacts::add(&mut *self.pool.get()?, artifact)
+    }
+
+    fn artifacts(
+        &self,
+        target: Option<&trove_store::ArtifactTarget>,
+    ) -> StoreResult<Vec<trove_store::Artifact>> {
+        artifacts::list(&mut *self.pool.get()?, target)
+    }
+
+    fn artifact_content(&self, id: i64) -> StoreResult<Option<(trove_store::Artifact, Vec<u8>)>> {
+        artifacts::content(&mut *self.pool.get()?, id)
+    }
+
+    fn remove_artifact(&self, id: i64) -> StoreResult<bool> {
+        artifacts::remove(&mut *self.pool.get()?, id)
     }
 }
 

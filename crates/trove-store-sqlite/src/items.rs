@@ -142,3 +142,30 @@ fn attach_themes(
     }
     Ok(())
 }
+
+/// The items with these ids, in id order, with all their themes and spans.
+pub(crate) fn by_ids(connection: &Connection, ids: &[i64]) -> StoreResult<Vec<ListedItem>> {
+    let context = "reading items by id";
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks = vec!["?"; ids.len()].join(", ");
+    let mut statement = connection
+        .prepare(&format!(
+            "SELECT {FEEDBACK_COLUMNS} FROM feedback f WHERE f.id IN ({marks}) ORDER BY f.id"
+        ))
+        .map_err(|e| db_error(context, e))?;
+    let rows = statement
+        .query_map(params_from_iter(ids), decode_feedback)
+        .map_err(|e| db_error(context, e))?;
+    let mut items = Vec::new();
+    for row in rows {
+        items.push(ListedItem {
+            feedback: row.map_err(|e| db_error(context, e))??,
+            themes: Vec::new(),
+            spans: Vec::new(),
+        });
+    }
+    attach_themes(connection, &ItemQuery::default(), &mut items)?;
+    Ok(items)
+}

@@ -6,6 +6,7 @@
 //! writes one transaction at a time anyway, and WAL lets other processes read meanwhile.
 
 mod analysis_runs;
+mod artifacts;
 mod auth;
 mod decode;
 mod discovery_runs;
@@ -915,6 +916,29 @@ impl Store for SqliteStore {
 
     fn rotate_api_token(&self, id: i64, secret_hash: &str, at: i64) -> StoreResult<bool> {
         tokens::rotate(&self.lock(), id, secret_hash, at)
+    }
+
+    fn feedback_items(&self, ids: &[i64]) -> StoreResult<Vec<trove_store::ListedItem>> {
+        items::by_ids(&self.lock(), ids)
+    }
+
+    fn add_artifact(&self, artifact: &trove_store::NewArtifact) -> StoreResult<i64> {
+        artifacts::add(&self.lock(), artifact)
+    }
+
+    fn artifacts(
+        &self,
+        target: Option<&trove_store::ArtifactTarget>,
+    ) -> StoreResult<Vec<trove_store::Artifact>> {
+        artifacts::list(&self.lock(), target)
+    }
+
+    fn artifact_content(&self, id: i64) -> StoreResult<Option<(trove_store::Artifact, Vec<u8>)>> {
+        artifacts::content(&self.lock(), id)
+    }
+
+    fn remove_artifact(&self, id: i64) -> StoreResult<bool> {
+        artifacts::remove(&self.lock(), id)
     }
 }
 

@@ -76,6 +76,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0014_feedback_forms",
         include_str!("../migrations/0014_feedback_forms.sql"),
     ),
+    (
+        19,
+        "0019_artifacts",
+        include_str!("../migrations/0019_artifacts.sql"),
+    ),
 ];
 
 /// Applies what is missing; returns the names applied now.

@@ -23,7 +23,9 @@ use trove_domain::{
 
 use crate::{Dimension, FeedbackFilter, ImportStatus, ImportTotals, NewImportRun, Store};
 
+mod artifacts_cases;
 mod items_cases;
+pub use artifacts_cases::*;
 pub use items_cases::*;
 
 /// Declares one `#[test]` per contract case, each on a store made by `$make`, an expression of
@@ -76,6 +78,8 @@ macro_rules! contract_suite {
             drill_down_filters_by_every_field_and_counts_each_item_once,
             drill_down_items_carry_their_themes_and_matched_spans,
             drill_down_pages_have_no_gaps_or_repeats_in_either_direction,
+            artifacts_are_stored_listed_by_target_read_back_and_removed,
+            items_are_read_by_id_with_their_themes,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
@@ -155,7 +159,7 @@ fn full_item() -> FeedbackItem {
     }
 }
 
-fn read_all(store: &dyn Store, filter: &FeedbackFilter) -> Vec<trove_domain::StoredFeedback> {
+pub(crate) fn read_all(store: &dyn Store, filter: &FeedbackFilter) -> Vec<trove_domain::StoredFeedback> {
     let mut all = Vec::new();
     store
         .scan_feedback(filter, 7, &mut |page| {

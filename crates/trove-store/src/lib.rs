@@ -19,6 +19,7 @@ mod query;
 mod results;
 mod tags;
 mod tokens;
+mod artifacts;
 mod workflow;
 
 use std::ops::ControlFlow;
@@ -43,6 +44,7 @@ pub use tags::{
     Coverage, ItemTags, KeyedTags, NewTaxonomyVersion, Placement, RuleTag, SourceCoverage,
     StoredTag, StoredTheme, THEME_COUNTS_SQL, TaxonomyVersion, ThemeCount, ThemeRecord,
 };
+pub use artifacts::{Artifact, ArtifactTarget, NewArtifact};
 pub use tokens::{ApiToken, NewApiToken, join_scopes, split_scopes};
 use trove_domain::{Customer, CustomerId, FeedbackItem, Journey, StoredFeedback, Theme};
 pub use workflow::{NewEvent, StoredEvent};
@@ -369,4 +371,21 @@ pub trait Store: Send + Sync {
     /// Gives a live (not revoked) token a new secret hash at `at`: the old secret stops
     /// working at once. False when there is no such live token.
     fn rotate_api_token(&self, id: i64, secret_hash: &str, at: i64) -> StoreResult<bool>;
+
+    /// The items with these ids (those that exist, in id order), each with all its themes and
+    /// its rule tags' spans, as the drill-down lists them.
+    fn feedback_items(&self, ids: &[i64]) -> StoreResult<Vec<ListedItem>>;
+
+    /// Stores an artifact; returns its id.
+    fn add_artifact(&self, artifact: &NewArtifact) -> StoreResult<i64>;
+
+    /// The artifacts attached to `target` (every artifact when `None`), oldest first, without
+    /// their bytes.
+    fn artifacts(&self, target: Option<&ArtifactTarget>) -> StoreResult<Vec<Artifact>>;
+
+    /// One artifact and its bytes.
+    fn artifact_content(&self, id: i64) -> StoreResult<Option<(Artifact, Vec<u8>)>>;
+
+    /// Removes an artifact; false when there is none with that id.
+    fn remove_artifact(&self, id: i64) -> StoreResult<bool>;
 }
