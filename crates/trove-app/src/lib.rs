@@ -6,6 +6,7 @@
 //! and the caller decides how to show them.
 
 mod analysis;
+mod artifacts;
 mod api_reads;
 mod auth;
 mod classify;
@@ -34,6 +35,10 @@ mod workflow;
 use std::sync::Arc;
 
 pub use analysis::{AnalysisRequest, CurrentAnalysis, FixCheck, NEGATIVE_SENTIMENT, is_negative};
+pub use artifacts::{
+    ACCEPTED as ACCEPTED_ARTIFACTS, ArtifactError, ArtifactKind, Attachment, may_attach, may_fetch,
+    sniff,
+};
 pub use api_reads::{ScorePeriod, TrendPeriod};
 pub use auth::{
     AuthError, MIN_PASSWORD_CHARS, SessionPolicy, SignedIn, form_token, hash_password,

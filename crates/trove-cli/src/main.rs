@@ -2,6 +2,7 @@
 //! calls `trove-app`; it holds no logic of its own beyond presenting results.
 
 mod analyze;
+mod artifact;
 mod bench;
 mod bench_analyze;
 mod bench_classify;
@@ -115,6 +116,9 @@ enum Command {
     Workflow(workflow::WorkflowCommand),
     /// Public feedback forms (admins): create, list, close, and their QR code and poster.
     Form(form::FormArgs),
+    /// Files attached to a touchpoint or an item (letters, bills, screenshots, call
+    /// recordings), shown under their stage in the room: add, list, get, remove.
+    Artifact(artifact::ArtifactArgs),
     /// Serve the Customer Room on the web (sign in with a password: `trove user password`).
     Serve(serve::ServeArgs),
     /// API tokens for /api/v1/: create (shown once), list, revoke, rotate.
@@ -198,6 +202,7 @@ fn access(command: &Command) -> Option<Access> {
         | Command::Classify(_) => Access::ReadItems,
         Command::Imports(args) if !args.deletes() => Access::Read,
         Command::Form(args) if !args.changes() => Access::Read,
+        Command::Artifact(args) if !args.changes() => Access::Read,
         // Serving a mistyped path must not create an empty database.
         Command::Models(_)
         | Command::Serve(_)
@@ -253,6 +258,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Serve(args) => serve::run(&db()?, &args),
         Command::Form(args) => form::run(&db()?, &args, cli.actor.as_deref()),
+        Command::Artifact(args) => artifact::run(&db()?, &args, cli.actor.as_deref()),
         Command::Token { command } => tokens::run(&db()?, cli.actor.as_deref(), command),
         Command::Migrate => {
             let url = db()?;
