@@ -147,6 +147,17 @@ pub struct Attachment {
     pub content: Vec<u8>,
 }
 
+/// An item's page: the item, its themes (id, name) and its files.
+#[derive(Debug, Clone)]
+pub struct ItemDetail {
+    /// The item, with all its themes and its rule tags' spans.
+    pub item: trove_store::ListedItem,
+    /// Its themes: (id, name).
+    pub themes: Vec<(String, String)>,
+    /// Its files the reader may fetch.
+    pub files: Vec<Artifact>,
+}
+
 /// Why an artifact use case failed.
 #[derive(Debug, Error)]
 pub enum ArtifactError {
@@ -288,6 +299,52 @@ impl App {
         } else {
             Err(ArtifactError::NotFound(format!("there is no file {id}")))
         }
+    }
+
+    /// One item as its page shows it, with its themes' names and the files `role` may fetch;
+    /// `None` when there is no such item.
+    pub fn item_detail(&self, role: Role, id: i64) -> Result<Option<ItemDetail>, ArtifactError> {
+        let Some(item) = self.store().feedback_items(&[id])?.pop() else {
+            return Ok(None);
+        };
+        let names: std::collections::HashMap<String, String> = self
+            .store()
+            .themes()?
+            .into_iter()
+            .map(|theme| (theme.id.as_str().to_owned(), theme.name.as_str().to_owned()))
+            .collect();
+        let themes = item
+            .themes
+            .iter()
+            .map(|id| (id.clone(), names.get(id).cloned().unwrap_or_else(|| id.clone())))
+            .collect();
+        let files = self.artifacts_for(role, Some(&ArtifactTarget::Item(id)))?;
+        Ok(Some(ItemDetail {
+            item,
+            themes,
+            files,
+        }))
+    }
+
+    /// The files attached to each stage's touchpoints (by stage id), for the room.
+    pub fn stage_artifacts(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, Vec<Artifact>>, ArtifactError> {
+        let mut by_stage = std::collections::BTreeMap::<String, Vec<Artifact>>::new();
+        let Some(journey) = self.store().journey()? else {
+            return Ok(by_stage);
+        };
+        for artifact in self.store().artifacts(None)? {
+            if let ArtifactTarget::Touchpoint(touchpoint) = &artifact.target
+                && let Some(stage) = journey.stage_of_touchpoint(touchpoint)
+            {
+                by_stage
+                    .entry(stage.id.as_str().to_owned())
+                    .or_default()
+                    .push(artifact);
+            }
+        }
+        Ok(by_stage)
     }
 
     /// Refuses a touchpoint the journey does not have, or an item that does not exist.

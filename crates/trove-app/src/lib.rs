@@ -36,7 +36,7 @@ use std::sync::Arc;
 
 pub use analysis::{AnalysisRequest, CurrentAnalysis, FixCheck, NEGATIVE_SENTIMENT, is_negative};
 pub use artifacts::{
-    ACCEPTED as ACCEPTED_ARTIFACTS, ArtifactError, ArtifactKind, Attachment, may_attach, may_fetch,
+    ACCEPTED as ACCEPTED_ARTIFACTS, ArtifactError, ArtifactKind, Attachment, ItemDetail, may_attach, may_fetch,
     sniff,
 };
 pub use api_reads::{ScorePeriod, TrendPeriod};

@@ -14,6 +14,7 @@ const SECTIONS: &[(&str, &str, bool)] = &[
     ("/departments", "Departments", false),
     ("/taxonomy", "Themes", false),
     ("/lessons", "Lessons", false),
+    ("/artifacts", "Artifacts", false),
     ("/imports", "Imports", false),
     ("/people", "People", true),
     ("/forms", "Forms", true),

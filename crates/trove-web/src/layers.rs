@@ -10,10 +10,11 @@ use axum::response::{IntoResponse, Response};
 
 use crate::error::WebError;
 
-/// The Content-Security-Policy: our own style sheet (and later scripts) only, no inline
-/// script or style, no framing, forms post to us only.
+/// The Content-Security-Policy: our own style sheet, images, recordings (and later scripts)
+/// only, no inline script or style, no framing, forms post to us only.
 pub(crate) const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
-     script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+     media-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+     base-uri 'none'";
 
 /// Logs one line per request: method, route, status and latency. The route is the pattern
 /// matched (`/setup/{token}`), never the raw path, so secrets in paths stay out of the log;
@@ -36,15 +37,15 @@ pub(crate) async fn log_request(request: Request, next: Next) -> Response {
     response
 }
 
-/// Adds the security headers to every response, and `Cache-Control: no-store` where the
+/// Adds the security headers to every response (the policy where the route set none: an
+/// attached file is served with a stricter one), and `Cache-Control: no-store` where the
 /// route set none.
 pub(crate) async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(CSP));
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

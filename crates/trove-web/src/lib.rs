@@ -11,6 +11,7 @@
 //! same-origin check on every state-changing request.
 
 mod api;
+mod artifacts;
 mod cases;
 mod charts;
 mod chrome;
@@ -126,6 +127,15 @@ impl Web {
             .route("/actions/{n}/replan", post(issues::replan))
             .route("/items", get(items::page))
             .route("/items.csv", get(items::csv))
+            .route("/items/{id}", get(artifacts::item))
+            .route(
+                "/artifacts",
+                get(artifacts::list)
+                    .post(artifacts::upload)
+                    .layer(DefaultBodyLimit::max(artifacts::MAX_UPLOAD_BYTES)),
+            )
+            .route("/artifacts/{id}", get(artifacts::file))
+            .route("/artifacts/{id}/remove", post(artifacts::remove))
             .route("/signin", get(pages::signin_form).post(pages::signin))
             .route("/signout", post(pages::signout))
             .route("/setup/{token}", get(pages::setup_form).post(pages::setup))

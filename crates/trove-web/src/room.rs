@@ -3,6 +3,8 @@
 //! [`trove_app::App::room`]; this module only words them and links every count to the items
 //! behind it (`/items?...`, counted the way the drill-down counts).
 
+use std::collections::BTreeMap;
+
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
@@ -12,6 +14,7 @@ use trove_app::{
     Compare, Mover, RoomAlert, RoomIssue, RoomPeriod, RoomQuery, RoomStage, RoomView, ScoreMove,
 };
 
+use crate::artifacts::FileView;
 use crate::charts::{self, Mark, MarkKind, Point, Series, Svg, Unit};
 use crate::chrome::Chrome;
 use crate::pages::render;
@@ -51,11 +54,21 @@ pub(crate) async fn room(
     let app = state.app.clone();
     let query = params.query();
     let today = jiff::Zoned::now().date();
-    let view = blocking(move || app.room(&query, today)).await?;
+    let (view, files) = blocking(move || {
+        let view = app.room(&query, today).map_err(|e| e.to_string())?;
+        let files = app.stage_artifacts().map_err(|e| e.to_string())?;
+        Ok::<_, String>((view, files))
+    })
+    .await?;
+    let files = files
+        .iter()
+        .map(|(stage, artifacts)| (stage.clone(), artifacts.iter().map(FileView::of).collect()))
+        .collect();
     let page = RoomPage {
         chrome: Chrome::new(&signed_in, "/"),
         trend: trend_chart(&view),
         view: &view,
+        files,
     };
     Ok(render(&page)?.into_response())
 }
@@ -66,6 +79,15 @@ struct RoomPage<'a> {
     chrome: Chrome,
     view: &'a RoomView,
     trend: Svg,
+    /// The files of each stage's touchpoints (letters, bills, screenshots), by stage id.
+    files: BTreeMap<String, Vec<FileView>>,
+}
+
+impl RoomPage<'_> {
+    /// What customers receive at a stage's touchpoints.
+    fn files_of(&self, stage: &RoomStage) -> &[FileView] {
+        self.files.get(&stage.id).map_or(&[], Vec::as_slice)
+    }
 }
 
 /// When the analysis was computed, as people read it.
