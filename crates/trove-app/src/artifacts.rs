@@ -316,7 +316,12 @@ impl App {
         let themes = item
             .themes
             .iter()
-            .map(|id| (id.clone(), names.get(id).cloned().unwrap_or_else(|| id.clone())))
+            .map(|id| {
+                (
+                    id.clone(),
+                    names.get(id).cloned().unwrap_or_else(|| id.clone()),
+                )
+            })
             .collect();
         let files = self.artifacts_for(role, Some(&ArtifactTarget::Item(id)))?;
         Ok(Some(ItemDetail {
@@ -405,7 +410,11 @@ mod tests {
             Some(("image/webp", ArtifactKind::Image))
         );
         assert_eq!(sniff(b"ID3\x04"), Some(("audio/mpeg", ArtifactKind::Audio)));
-        assert_eq!(sniff(b"<svg onload=alert(1)>"), None, "SVG can carry scripts");
+        assert_eq!(
+            sniff(b"<svg onload=alert(1)>"),
+            None,
+            "SVG can carry scripts"
+        );
         assert_eq!(sniff(b"<!doctype html>"), None);
         assert_eq!(sniff(b""), None);
         assert_eq!(

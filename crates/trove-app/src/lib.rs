@@ -6,8 +6,8 @@
 //! and the caller decides how to show them.
 
 mod analysis;
-mod artifacts;
 mod api_reads;
+mod artifacts;
 mod auth;
 mod classify;
 mod cues;
@@ -35,11 +35,11 @@ mod workflow;
 use std::sync::Arc;
 
 pub use analysis::{AnalysisRequest, CurrentAnalysis, FixCheck, NEGATIVE_SENTIMENT, is_negative};
-pub use artifacts::{
-    ACCEPTED as ACCEPTED_ARTIFACTS, ArtifactError, ArtifactKind, Attachment, ItemDetail, may_attach, may_fetch,
-    sniff,
-};
 pub use api_reads::{ScorePeriod, TrendPeriod};
+pub use artifacts::{
+    ACCEPTED as ACCEPTED_ARTIFACTS, ArtifactError, ArtifactKind, Attachment, ItemDetail,
+    may_attach, may_fetch, sniff,
+};
 pub use auth::{
     AuthError, MIN_PASSWORD_CHARS, SessionPolicy, SignedIn, form_token, hash_password,
     password_matches, random_token, session_hash,

@@ -157,7 +157,13 @@ fn described(target: &ArtifactTarget) -> String {
 fn print_table(artifacts: &[Artifact]) {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED).set_header([
-        "id", "attached to", "name", "type", "bytes", "note", "added by",
+        "id",
+        "attached to",
+        "name",
+        "type",
+        "bytes",
+        "note",
+        "added by",
     ]);
     for artifact in artifacts {
         table.add_row([

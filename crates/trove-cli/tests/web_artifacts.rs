@@ -53,7 +53,11 @@ fn letter_png() -> Vec<u8> {
     for y in 0..height {
         for x in 0..width {
             let line = y % 6 == 0 && x > 4 && x < 43;
-            pixels.extend_from_slice(if line { &[31, 95, 191] } else { &[255, 255, 255] });
+            pixels.extend_from_slice(if line {
+                &[31, 95, 191]
+            } else {
+                &[255, 255, 255]
+            });
         }
     }
     let mut out = Vec::new();
@@ -111,7 +115,14 @@ fn raw(server: &Server, request: &[u8]) -> (u16, Vec<(String, String)>, Vec<u8>)
         .expect("a complete response");
     let head = String::from_utf8_lossy(&reply[..at]).into_owned();
     let mut lines = head.lines();
-    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
     let headers = lines
         .filter_map(|line| line.split_once(':'))
         .map(|(n, v)| (n.trim().to_lowercase(), v.trim().to_owned()))
@@ -230,14 +241,26 @@ fn a_letter_shows_in_the_room_and_a_recording_plays_for_those_who_may_hear_it() 
     let refused = trove(
         &db,
         Some(VIC),
-        &["artifact", "add", letter_path, "--touchpoint", "welcome-pack"],
+        &[
+            "artifact",
+            "add",
+            letter_path,
+            "--touchpoint",
+            "welcome-pack",
+        ],
     );
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("only admins and analysts"));
     let unknown = trove(
         &db,
         Some(ANN),
-        &["artifact", "add", letter_path, "--touchpoint", "no-such-place"],
+        &[
+            "artifact",
+            "add",
+            letter_path,
+            "--touchpoint",
+            "no-such-place",
+        ],
     );
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no touchpoint no-such-place"));
 
@@ -250,7 +273,11 @@ fn a_letter_shows_in_the_room_and_a_recording_plays_for_those_who_may_hear_it() 
     let (status, headers, body) = upload(
         &server,
         &ann,
-        &[("csrf", &ann_token), ("item", "1"), ("note", "The customer's call")],
+        &[
+            ("csrf", &ann_token),
+            ("item", "1"),
+            ("note", "The customer's call"),
+        ],
         ("call-1.wav", &wav),
     );
     assert_eq!(status, 303, "{body}");
@@ -261,10 +288,16 @@ fn a_letter_shows_in_the_room_and_a_recording_plays_for_those_who_may_hear_it() 
         &server,
         &ann,
         &[("csrf", &ann_token), ("touchpoint", "welcome-pack")],
-        ("pretty.svg", b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>"),
+        (
+            "pretty.svg",
+            b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>",
+        ),
     );
     assert_eq!(status, 422, "{body}");
-    assert!(body.contains("pretty.svg is not a file Trove takes"), "{body}");
+    assert!(
+        body.contains("pretty.svg is not a file Trove takes"),
+        "{body}"
+    );
     let (status, _, _) = upload(
         &server,
         &ann,
@@ -280,27 +313,46 @@ fn a_letter_shows_in_the_room_and_a_recording_plays_for_those_who_may_hear_it() 
         ("mine.png", &letter),
     );
     assert_eq!(status, 403, "{body}");
-    assert!(body.contains("only admins and analysts attach files"), "{body}");
+    assert!(
+        body.contains("only admins and analysts attach files"),
+        "{body}"
+    );
 
     // The agent hears the call on the item's page, byte for byte.
     let (cal, _) = sign_in(&server, CAL);
     let item = server.get("/items/1", Some(&cal));
     assert_eq!(item.status, 200);
     assert!(item.body.contains("<audio controls"), "{}", item.body);
-    assert!(item.body.contains("src=\"/artifacts/2\" type=\"audio/wav\""));
-    assert!(item.body.contains("The customer&#39;s call") || item.body.contains("The customer's call"));
+    assert!(
+        item.body
+            .contains("src=\"/artifacts/2\" type=\"audio/wav\"")
+    );
+    assert!(
+        item.body.contains("The customer&#39;s call") || item.body.contains("The customer's call")
+    );
     let (status, headers, bytes) = get_bytes(&server, "/artifacts/2", &cal);
     assert_eq!(status, 200);
     assert_eq!(header(&headers, "content-type"), Some("audio/wav"));
     assert_eq!(header(&headers, "x-content-type-options"), Some("nosniff"));
-    assert!(header(&headers, "content-security-policy").unwrap().contains("sandbox"));
+    assert!(
+        header(&headers, "content-security-policy")
+            .unwrap()
+            .contains("sandbox")
+    );
     assert_eq!(bytes, wav);
 
     // The viewer sees the letter under its stage, but neither hears nor finds the recording.
     let room = server.get("/", Some(&vic));
     assert_eq!(room.status, 200);
-    assert!(room.body.contains("What customers receive"), "{}", room.body);
-    assert!(room.body.contains("<img src=\"/artifacts/1\" alt=\"The welcome letter\""));
+    assert!(
+        room.body.contains("What customers receive"),
+        "{}",
+        room.body
+    );
+    assert!(
+        room.body
+            .contains("<img src=\"/artifacts/1\" alt=\"The welcome letter\"")
+    );
     let (status, headers, bytes) = get_bytes(&server, "/artifacts/1", &vic);
     assert_eq!(status, 200);
     assert_eq!(header(&headers, "content-type"), Some("image/png"));
@@ -312,7 +364,10 @@ fn a_letter_shows_in_the_room_and_a_recording_plays_for_those_who_may_hear_it() 
     assert!(!item.body.contains("/artifacts/2"), "{}", item.body);
     let list = server.get("/artifacts", Some(&vic));
     assert!(!list.body.contains("call-1.wav"));
-    assert!(!list.body.contains("Attach a file"), "no control for a viewer");
+    assert!(
+        !list.body.contains("Attach a file"),
+        "no control for a viewer"
+    );
 
     // Nobody signed in gets nothing.
     let anonymous = server.get("/artifacts/1", None);
@@ -320,7 +375,11 @@ fn a_letter_shows_in_the_room_and_a_recording_plays_for_those_who_may_hear_it() 
     assert_eq!(server.get("/items/999999", Some(&cal)).status, 404);
 
     // The command line lists what a role may fetch and writes the bytes out.
-    let listed = ok(&trove(&db, Some(VIC), &["artifact", "list", "--format", "json"]));
+    let listed = ok(&trove(
+        &db,
+        Some(VIC),
+        &["artifact", "list", "--format", "json"],
+    ));
     let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
     assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
     let out = dir.path().join("out.wav");

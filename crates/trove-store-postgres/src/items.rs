@@ -117,7 +117,9 @@ pub(crate) fn by_ids(client: &mut Client, ids: &[i64]) -> StoreResult<Vec<Listed
     }
     let rows = client
         .query(
-            &format!("SELECT {FEEDBACK_COLUMNS} FROM feedback f WHERE f.id = ANY($1) ORDER BY f.id"),
+            &format!(
+                "SELECT {FEEDBACK_COLUMNS} FROM feedback f WHERE f.id = ANY($1) ORDER BY f.id"
+            ),
             &[&ids],
         )
         .map_err(|e| db_error(context, e))?;

@@ -86,7 +86,10 @@ pub(crate) fn list(
     Ok(artifacts)
 }
 
-pub(crate) fn content(connection: &Connection, id: i64) -> StoreResult<Option<(Artifact, Vec<u8>)>> {
+pub(crate) fn content(
+    connection: &Connection,
+    id: i64,
+) -> StoreResult<Option<(Artifact, Vec<u8>)>> {
     let context = "reading an artifact";
     let row = connection
         .query_row(

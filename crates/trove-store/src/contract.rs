@@ -159,7 +159,10 @@ fn full_item() -> FeedbackItem {
     }
 }
 
-pub(crate) fn read_all(store: &dyn Store, filter: &FeedbackFilter) -> Vec<trove_domain::StoredFeedback> {
+pub(crate) fn read_all(
+    store: &dyn Store,
+    filter: &FeedbackFilter,
+) -> Vec<trove_domain::StoredFeedback> {
     let mut all = Vec::new();
     store
         .scan_feedback(filter, 7, &mut |page| {

@@ -7,6 +7,7 @@
 //! and dyn-safe; async callers (the web server) run it on blocking threads.
 
 mod analysis_runs;
+mod artifacts;
 mod auth;
 #[cfg(feature = "contract")]
 pub mod contract;
@@ -19,12 +20,12 @@ mod query;
 mod results;
 mod tags;
 mod tokens;
-mod artifacts;
 mod workflow;
 
 use std::ops::ControlFlow;
 
 pub use analysis_runs::{AnalysisRun, AnalysisRunSummary, NewAnalysisRun};
+pub use artifacts::{Artifact, ArtifactTarget, NewArtifact};
 pub use auth::{Credential, SessionRecord};
 pub use discovery_runs::{DiscoveryRun, DiscoveryRunSummary, NewDiscoveryRun};
 pub use error::StoreError;
@@ -44,7 +45,6 @@ pub use tags::{
     Coverage, ItemTags, KeyedTags, NewTaxonomyVersion, Placement, RuleTag, SourceCoverage,
     StoredTag, StoredTheme, THEME_COUNTS_SQL, TaxonomyVersion, ThemeCount, ThemeRecord,
 };
-pub use artifacts::{Artifact, ArtifactTarget, NewArtifact};
 pub use tokens::{ApiToken, NewApiToken, join_scopes, split_scopes};
 use trove_domain::{Customer, CustomerId, FeedbackItem, Journey, StoredFeedback, Theme};
 pub use workflow::{NewEvent, StoredEvent};

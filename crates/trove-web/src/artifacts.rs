@@ -184,8 +184,13 @@ pub(crate) async fn upload(
     let target = match upload.target() {
         Ok(target) => target,
         Err(why) => {
-            return files_page(&state, &signed_in, StatusCode::UNPROCESSABLE_ENTITY, Some(&why))
-                .await;
+            return files_page(
+                &state,
+                &signed_in,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(&why),
+            )
+            .await;
         }
     };
     let back = match &target {
@@ -200,8 +205,8 @@ pub(crate) async fn upload(
     };
     let app = state.app.clone();
     let actor = signed_in.user.email.clone();
-    let stored = blocking(move || Ok::<_, String>(app.attach_artifact(&actor, attachment, now())))
-        .await?;
+    let stored =
+        blocking(move || Ok::<_, String>(app.attach_artifact(&actor, attachment, now()))).await?;
     match stored {
         Ok(_) => Ok(Redirect::to(&back).into_response()),
         Err(error) => refusal(&state, &signed_in, &error).await,

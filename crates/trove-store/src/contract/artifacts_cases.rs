@@ -27,7 +27,12 @@ pub fn artifacts_are_stored_listed_by_target_read_back_and_removed(store: &dyn S
         .add_artifact(&artifact(letter.clone(), "letter.png", &bytes, 10))
         .unwrap();
     let call = store
-        .add_artifact(&artifact(ArtifactTarget::Item(item_id), "call.mp3", b"ID3", 20))
+        .add_artifact(&artifact(
+            ArtifactTarget::Item(item_id),
+            "call.mp3",
+            b"ID3",
+            20,
+        ))
         .unwrap();
     assert_ne!(first, call);
 
