@@ -92,3 +92,23 @@ fn metric_values_stored_before_move_into_the_workflow_log() {
         .expect("query");
     assert!(gone, "the log is the only record of metric values");
 }
+
+#[test]
+fn a_migration_numbered_below_the_newest_applied_is_still_applied() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("between-merges.db");
+    drop(SqliteStore::open(&path).expect("a new database"));
+    {
+        // As if 0014 had been merged after a later migration was applied.
+        let connection = Connection::open(&path).expect("open");
+        connection
+            .execute_batch(
+                "DROP TABLE feedback_form_runs; DROP TABLE feedback_forms;
+                 DELETE FROM schema_migrations WHERE version = 14;",
+            )
+            .expect("undo 0014");
+    }
+    let store = SqliteStore::open(&path).expect("opens and migrates");
+    assert!(store.forms().expect("the forms table is back").is_empty());
+    assert!(store.migrate().expect("migrate").is_empty(), "nothing left");
+}
