@@ -22,6 +22,7 @@ pub mod chronic;
 pub mod dist;
 pub mod drivers;
 pub mod impact;
+pub mod repeats;
 pub mod revenue;
 pub mod scores;
 pub mod spikes;

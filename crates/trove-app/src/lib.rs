@@ -25,6 +25,7 @@ mod journey_file;
 mod kept;
 mod memo;
 mod ops;
+mod repeats;
 mod room;
 mod summary;
 mod taxonomy;
@@ -81,6 +82,9 @@ pub use ops::{
     CaseFeedback, CaseQueue, CaseView, DepartmentStream, DepartmentSummary, LessonBank, NewLesson,
     Person, QueueFilter, StreamAction, StreamIssue,
 };
+pub use repeats::{
+    CONTACT_CHANNELS, RepeatChain, RepeatMonth, RepeatReport, RepeatRequest, RepeatShare,
+};
 pub use room::{
     Compare, DepartmentLoad, Kpi, Mover, RoomAlert, RoomAnnouncement, RoomChoices, RoomError,
     RoomFix, RoomIssue, RoomPeriod, RoomQuery, RoomScope, RoomStage, RoomVerbatim, RoomView,
@@ -126,6 +130,8 @@ pub struct App {
     rooms: Arc<memo::Memo<RoomView>>,
     /// Drill-down counts held in memory (see `App::items_page`).
     item_counts: Arc<memo::Memo<u64>>,
+    /// Repeat-contact reports held in memory (see [`App::repeat_contacts`]).
+    repeats: Arc<memo::Memo<Arc<RepeatReport>>>,
 }
 
 impl App {
@@ -137,6 +143,7 @@ impl App {
             // The filters people use in a meeting, a day's worth.
             rooms: Arc::new(memo::Memo::new(32)),
             item_counts: Arc::new(memo::Memo::new(1024)),
+            repeats: Arc::new(memo::Memo::new(8)),
         }
     }
 

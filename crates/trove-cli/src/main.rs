@@ -19,6 +19,7 @@ mod form;
 mod import;
 mod imports;
 mod loops;
+mod moments;
 mod output;
 mod password;
 mod serve;
@@ -70,6 +71,9 @@ enum Command {
     },
     /// Count what is stored, by channel, stage, business unit and month, with the overall scores.
     Summary(summary::SummaryArgs),
+    /// Repeat contacts as moments of truth: customers who had to contact the company 3 times
+    /// within 30 days (or another count), the rate per month, and what those contacts were about.
+    Moments(moments::MomentsArgs),
     /// List recent imports and how they ended (`trove imports delete RUN` undoes one).
     Imports(imports::ImportsArgs),
     /// Apply pending database migrations (opening the database does this too).
@@ -190,6 +194,7 @@ fn access(command: &Command) -> Option<Access> {
     Some(match command {
         Command::Bench { .. } | Command::Eval(_) => return None,
         Command::Summary(_)
+        | Command::Moments(_)
         | Command::Analyze(_)
         | Command::Issues(_)
         | Command::Trend(_)
@@ -236,6 +241,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Import(args) => import::run(&db()?, &args),
         Command::Journey { command } => journey(&db()?, command, cli.actor.as_deref()),
         Command::Summary(args) => summary::run(&db()?, &args),
+        Command::Moments(args) => moments::run(&db()?, &args),
         Command::Imports(args) => imports::run(&db()?, &args),
         Command::Bench { command } => bench::run(&command),
         Command::Taxonomy { command } => taxonomy::run(&db()?, command),

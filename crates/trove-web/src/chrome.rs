@@ -11,6 +11,7 @@ const SECTIONS: &[(&str, &str, bool)] = &[
     ("/ranking", "Chronic issues", false),
     ("/items", "Feedback", false),
     ("/cases", "Follow-ups", false),
+    ("/moments", "Repeat contacts", false),
     ("/departments", "Departments", false),
     ("/taxonomy", "Themes", false),
     ("/lessons", "Lessons", false),

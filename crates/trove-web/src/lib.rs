@@ -25,6 +25,7 @@ mod items;
 mod layers;
 mod lessons;
 mod limiter;
+mod moments;
 mod pages;
 mod people;
 mod room;
@@ -128,6 +129,7 @@ impl Web {
             .route("/items", get(items::page))
             .route("/items.csv", get(items::csv))
             .route("/items/{id}", get(artifacts::item))
+            .route("/moments", get(moments::page))
             .route(
                 "/artifacts",
                 get(artifacts::list)

@@ -11,7 +11,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use trove_analytics::scores::{Estimate, ScoreKind};
 use trove_app::{
-    Compare, Mover, RoomAlert, RoomIssue, RoomPeriod, RoomQuery, RoomStage, RoomView, ScoreMove,
+    Compare, Mover, RepeatMonth, RepeatRequest, RoomAlert, RoomIssue, RoomPeriod, RoomQuery,
+    RoomStage, RoomView, ScoreMove,
 };
 
 use crate::artifacts::FileView;
@@ -54,12 +55,25 @@ pub(crate) async fn room(
     let app = state.app.clone();
     let query = params.query();
     let today = jiff::Zoned::now().date();
-    let (view, files) = blocking(move || {
+    let repeat_request = RepeatRequest {
+        business_unit: query.business_unit.clone(),
+        segment: query.segment.clone(),
+        ..RepeatRequest::default()
+    };
+    let (view, files, repeats) = blocking(move || {
         let view = app.room(&query, today).map_err(|e| e.to_string())?;
         let files = app.stage_artifacts().map_err(|e| e.to_string())?;
-        Ok::<_, String>((view, files))
+        let repeats = app
+            .repeat_contacts(&repeat_request)
+            .map_err(|e| e.to_string())?;
+        Ok::<_, String>((view, files, repeats))
     })
     .await?;
+    let period = &view.scope.period;
+    let repeat_months: Vec<RepeatMonth> = months_in(period.since, period.until)
+        .iter()
+        .filter_map(|month| repeats.month(month).cloned())
+        .collect();
     let files = files
         .iter()
         .map(|(stage, artifacts)| (stage.clone(), artifacts.iter().map(FileView::of).collect()))
@@ -69,6 +83,8 @@ pub(crate) async fn room(
         trend: trend_chart(&view),
         view: &view,
         files,
+        repeat_moment: repeats.moment.clone(),
+        repeat_months,
     };
     Ok(render(&page)?.into_response())
 }
@@ -81,9 +97,40 @@ struct RoomPage<'a> {
     trend: Svg,
     /// The files of each stage's touchpoints (letters, bills, screenshots), by stage id.
     files: BTreeMap<String, Vec<FileView>>,
+    /// The repeat-contact moment in words ("3 contacts within 30 days").
+    repeat_moment: String,
+    /// Its figures for the months of the period.
+    repeat_months: Vec<RepeatMonth>,
+}
+
+/// The months ("YYYY-MM", UTC) that start in `[since, until)`.
+fn months_in(since: i64, until: i64) -> Vec<String> {
+    let mut months = Vec::new();
+    let Ok(start) = jiff::Timestamp::from_second(since) else {
+        return months;
+    };
+    let mut day = start
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date()
+        .first_of_month();
+    while let Ok(at) = day.to_zoned(jiff::tz::TimeZone::UTC)
+        && at.timestamp().as_second() < until
+    {
+        months.push(day.strftime("%Y-%m").to_string());
+        let Ok(next) = day.checked_add(jiff::Span::new().months(1)) else {
+            break;
+        };
+        day = next;
+    }
+    months
 }
 
 impl RoomPage<'_> {
+    /// A rate, when there is one, as a percentage.
+    fn rate_percent(&self, rate: &Option<f64>) -> String {
+        rate.map_or_else(|| "-".to_owned(), |r| format!("{:.1}%", r * 100.0))
+    }
+
     /// What customers receive at a stage's touchpoints.
     fn files_of(&self, stage: &RoomStage) -> &[FileView] {
         self.files.get(&stage.id).map_or(&[], Vec::as_slice)
