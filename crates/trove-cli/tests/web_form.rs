@@ -272,6 +272,46 @@ fn a_stranger_answers_a_form_and_the_answer_is_stored_like_an_import() {
         5
     );
 
+    // Its QR code and poster from the web carry the address in use, or the one given.
+    let poster = server.get(&format!("/forms/{id}/poster"), Some(&ann));
+    assert_eq!(poster.status, 200);
+    assert!(
+        poster
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(
+        poster.body.contains(&format!("{}{path}", server.origin())),
+        "{}",
+        poster.body
+    );
+    let given = server.get(
+        &format!("/forms/{id}/poster?base=https://feedback.example.com"),
+        Some(&ann),
+    );
+    assert!(
+        given
+            .body
+            .contains(&format!("https://feedback.example.com{path}"))
+    );
+    let svg = server.get(&format!("/forms/{id}/qr.svg"), Some(&ann));
+    assert_eq!(
+        (svg.status, svg.header("content-type")),
+        (200, Some("image/svg+xml"))
+    );
+    assert!(svg.body.contains("<svg"));
+    let png = server.get(&format!("/forms/{id}/qr.png"), Some(&ann));
+    assert_eq!(png.header("content-type"), Some("image/png"));
+    assert_eq!(
+        server
+            .get(&format!("/forms/{id}/qr.svg"), Some(&vic))
+            .status,
+        403
+    );
+    assert_eq!(server.get("/forms/nope/poster", Some(&ann)).status, 404);
+    assert!(forms.body.contains(&format!("/forms/{id}/qr.png")));
+
     let closed = server.post(
         &format!("/forms/{id}/close"),
         Some(&ann),

@@ -18,6 +18,7 @@ mod chrome;
 mod departments;
 mod error;
 mod feedback_form;
+mod form_codes;
 mod forms;
 mod imports;
 mod issues;
@@ -167,6 +168,9 @@ impl Web {
             .route("/health", get(pages::health))
             .route("/forms", get(forms::list).post(forms::create))
             .route("/forms/{id}/close", post(forms::close))
+            .route("/forms/{id}/qr.svg", get(form_codes::qr_svg))
+            .route("/forms/{id}/qr.png", get(form_codes::qr_png))
+            .route("/forms/{id}/poster", get(form_codes::poster))
             .route(
                 "/f/{id}",
                 get(feedback_form::show)
