@@ -24,6 +24,7 @@ mod items;
 mod journey_file;
 mod kept;
 mod memo;
+mod narratives;
 mod ops;
 mod repeats;
 mod room;
@@ -78,6 +79,7 @@ pub use items::{
 };
 pub use journey_file::{journey_to_toml, parse_journey};
 pub use kept::{Kept, RefreshReport, ThemeTrends};
+pub use narratives::{NARRATIVE_CHANNELS, NarrativeReport, ThemeNarratives};
 pub use ops::{
     CaseFeedback, CaseQueue, CaseView, DepartmentStream, DepartmentSummary, LessonBank, NewLesson,
     Person, QueueFilter, StreamAction, StreamIssue,

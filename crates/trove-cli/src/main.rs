@@ -20,6 +20,7 @@ mod import;
 mod imports;
 mod loops;
 mod moments;
+mod narratives;
 mod output;
 mod password;
 mod serve;
@@ -74,6 +75,9 @@ enum Command {
     /// Repeat contacts as moments of truth: customers who had to contact the company 3 times
     /// within 30 days (or another count), the rate per month, and what those contacts were about.
     Moments(moments::MomentsArgs),
+    /// The customers' stories in call notes, chats, e-mails and tickets: "trying to ... because
+    /// ... expected ... but ... now ...", counted per theme (or item by item from a CSV file).
+    Narratives(narratives::NarrativesArgs),
     /// List recent imports and how they ended (`trove imports delete RUN` undoes one).
     Imports(imports::ImportsArgs),
     /// Apply pending database migrations (opening the database does this too).
@@ -193,6 +197,8 @@ fn exit_quietly_on_a_closed_pipe() {
 fn access(command: &Command) -> Option<Access> {
     Some(match command {
         Command::Bench { .. } | Command::Eval(_) => return None,
+        Command::Narratives(args) if !args.reads_database() => return None,
+        Command::Narratives(_) => Access::ReadItems,
         Command::Summary(_)
         | Command::Moments(_)
         | Command::Analyze(_)
@@ -242,6 +248,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Journey { command } => journey(&db()?, command, cli.actor.as_deref()),
         Command::Summary(args) => summary::run(&db()?, &args),
         Command::Moments(args) => moments::run(&db()?, &args),
+        Command::Narratives(args) if !args.reads_database() => narratives::run(None, &args),
+        Command::Narratives(args) => narratives::run(Some(&db()?), &args),
         Command::Imports(args) => imports::run(&db()?, &args),
         Command::Bench { command } => bench::run(&command),
         Command::Taxonomy { command } => taxonomy::run(&db()?, command),

@@ -14,6 +14,7 @@
 
 mod cache;
 pub mod cues;
+pub mod narrative;
 pub mod normalize;
 pub mod sentiment;
 pub mod tagger;
