@@ -129,6 +129,7 @@ impl Web {
             .route("/actions/{n}/replan", post(issues::replan))
             .route("/items", get(items::page))
             .route("/items.csv", get(items::csv))
+            .route("/items.xlsx", get(items::xlsx))
             .route("/items/{id}", get(artifacts::item))
             .route("/moments", get(moments::page))
             .route(
