@@ -32,6 +32,7 @@ mod people;
 mod room;
 mod session;
 mod taxonomy;
+mod tokens;
 mod working;
 
 use std::future::Future;
@@ -156,6 +157,9 @@ impl Web {
             .route("/people/{email}/role", post(people::change))
             .route("/people/{email}/password", post(people::password))
             .route("/people/{email}/link", post(people::link))
+            .route("/people/tokens", post(tokens::create))
+            .route("/people/tokens/{id}/revoke", post(tokens::revoke))
+            .route("/people/tokens/{id}/rotate", post(tokens::rotate))
             .route(
                 "/welcome/{token}",
                 get(people::welcome_form).post(people::welcome),
