@@ -15,8 +15,11 @@ let r;
 /// Every section of the navigation, and the demo issue's and theme's pages.
 const PAGES = ['/', '/ranking', '/items', '/cases', '/departments', '/taxonomy', '/lessons', '/imports', '/people', '/issues/1', '/themes/claim-payout-delay'];
 
-/// What makes a change on a page: a form that posts (but signing out), or an htmx change.
-const EDIT_CONTROLS = 'form[method="post" i]:not([action="/signout"]), [hx-post], [hx-put], [hx-patch], [hx-delete]';
+/// What makes a change on a page: a form that posts (but signing out, and a person's own API
+/// tokens on /people, which every role manages: a viewer may hold a read token), or an htmx
+/// change.
+const EDIT_CONTROLS =
+  'form[method="post" i]:not([action="/signout"]):not([action^="/people/tokens"]), [hx-post], [hx-put], [hx-patch], [hx-delete]';
 
 before(async () => {
   if (!skip) r = await room();

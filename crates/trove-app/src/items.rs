@@ -8,10 +8,9 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::ops::ControlFlow;
 
 use jiff::civil::Date;
-use trove_domain::{Channel, Journey, safe::csv_cell};
+use trove_domain::{Channel, Journey};
 use trove_store::{
     ItemCursor, ItemPageAt, ItemQuery, ListedItem, NpsBand, SentimentClass, StoreError,
     StoreResult, ThemeOrigin,
@@ -21,9 +20,6 @@ use crate::App;
 
 /// Items on one page.
 pub const ITEMS_PAGE: usize = 50;
-
-/// Items read per store call while exporting.
-const EXPORT_PAGE: usize = 1_000;
 
 /// The query names the drill-down understands, in the order links write them.
 pub const ITEM_FILTERS: [&str; 11] = [
@@ -66,6 +62,9 @@ pub enum ItemsError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// An export could not be written (the disk, or a reader that went away).
+    #[error("the export could not be written: {0}")]
+    Write(String),
 }
 
 fn refuse(field: &str, message: impl Into<String>) -> ItemsQueryError {
@@ -181,6 +180,19 @@ impl ItemsRequest {
         }
         self.filters.push((name, value.to_owned()));
         Ok(())
+    }
+
+    /// Limits the request to business unit `unit` (a token limited to one): refused when the
+    /// request names another unit.
+    pub fn limit_to_business_unit(&mut self, unit: &str) -> Result<(), ItemsQueryError> {
+        match self.filter("bu") {
+            Some(given) if given == unit => Ok(()),
+            Some(given) => Err(refuse(
+                "bu",
+                format!("this token reads business unit {unit} only, not {given}"),
+            )),
+            None => self.set("bu", unit),
+        }
     }
 
     /// The value of filter `name`, if given.
@@ -360,14 +372,14 @@ pub fn highlight(text: &str, spans: &[(usize, usize)]) -> Vec<TextPart> {
 }
 
 /// What the drill-down knows of themes and the journey, to name things and place items.
-struct Names {
+pub(crate) struct Names {
     /// Theme id -> (name, parent, own stage).
     themes: HashMap<String, (String, Option<String>, Option<String>)>,
     journey: Option<Journey>,
 }
 
 impl Names {
-    fn load(app: &App) -> StoreResult<Self> {
+    pub(crate) fn load(app: &App) -> StoreResult<Self> {
         let themes = app
             .store()
             .theme_records()?
@@ -462,7 +474,11 @@ impl App {
         Ok(self.check_names(request, &names)?)
     }
 
-    fn check_names(&self, request: &ItemsRequest, names: &Names) -> Result<(), ItemsQueryError> {
+    pub(crate) fn check_names(
+        &self,
+        request: &ItemsRequest,
+        names: &Names,
+    ) -> Result<(), ItemsQueryError> {
         if let Some(theme) = &request.query.theme
             && !names.themes.contains_key(theme)
         {
@@ -481,7 +497,7 @@ impl App {
 
     /// How many items `query` matches: counted once per version of the data, then read from
     /// memory (paging through a drill-down, and every link to the same number, ask again).
-    fn item_count(&self, query: &ItemQuery) -> Result<u64, ItemsError> {
+    pub(crate) fn item_count(&self, query: &ItemQuery) -> Result<u64, ItemsError> {
         let version = self.store().data_version()?;
         let key = format!("{query:?} {version}");
         if let Some(count) = self.item_counts.get(&key) {
@@ -494,14 +510,22 @@ impl App {
 
     /// One page of the drill-down of `request`, with the count and the words for it.
     pub fn items_page(&self, request: &ItemsRequest) -> Result<ItemsPage, ItemsError> {
+        self.items_page_of(request, ITEMS_PAGE)
+    }
+
+    /// A page of `size` items of the drill-down of `request` (the API asks for its own sizes).
+    pub fn items_page_of(
+        &self,
+        request: &ItemsRequest,
+        size: usize,
+    ) -> Result<ItemsPage, ItemsError> {
         let names = Names::load(self)?;
         self.check_names(request, &names)?;
         let store = self.store();
         let count = self.item_count(&request.query)?;
         // One more than a page tells whether another page follows in the direction read.
-        let mut items =
-            store.list_items(&request.query, request.page, ITEMS_PAGE + 1, Some(count))?;
-        let more = items.len() > ITEMS_PAGE;
+        let mut items = store.list_items(&request.query, request.page, size + 1, Some(count))?;
+        let more = items.len() > size;
         let (next, previous) = match request.page {
             ItemPageAt::Before(_) => {
                 if more {
@@ -514,7 +538,7 @@ impl App {
                 )
             }
             ItemPageAt::First | ItemPageAt::After(_) => {
-                items.truncate(ITEMS_PAGE);
+                items.truncate(size);
                 let next = more.then(|| items.last().map(ListedItem::cursor)).flatten();
                 let previous = matches!(request.page, ItemPageAt::After(_))
                     .then(|| items.first().map(ListedItem::cursor))
@@ -535,95 +559,10 @@ impl App {
             previous,
         })
     }
-
-    /// Every item of `request` (its page ignored) as CSV rows, the header first and a UTF-8
-    /// byte order mark before it (so spreadsheets read accents), handed to `write` in chunks
-    /// of up to a thousand rows; `write` stops the export early by breaking. Refuses an
-    /// unknown theme or stage before anything is written.
-    pub fn export_items_csv(
-        &self,
-        request: &ItemsRequest,
-        write: &mut dyn FnMut(Vec<u8>) -> ControlFlow<()>,
-    ) -> Result<(), ItemsError> {
-        let names = Names::load(self)?;
-        self.check_names(request, &names)?;
-        let mut chunk = "\u{feff}".as_bytes().to_vec();
-        chunk.extend(csv_record(&CSV_HEADER.map(str::to_owned)));
-        let matching = self.store().count_items(&request.query)?;
-        let mut at = ItemPageAt::First;
-        loop {
-            let page = self
-                .store()
-                .list_items(&request.query, at, EXPORT_PAGE, Some(matching))?;
-            for item in &page {
-                chunk.extend(csv_record(&csv_row(&view(item, &names, None))));
-            }
-            let full = page.len() == EXPORT_PAGE;
-            if write(std::mem::take(&mut chunk)).is_break() || !full {
-                return Ok(());
-            }
-            match page.last() {
-                Some(last) => at = ItemPageAt::After(last.cursor()),
-                None => return Ok(()),
-            }
-        }
-    }
 }
 
-/// The CSV export's columns.
-pub const CSV_HEADER: [&str; 15] = [
-    "id",
-    "received_at",
-    "source",
-    "external_id",
-    "channel",
-    "business_unit",
-    "touchpoint",
-    "stage",
-    "customer",
-    "nps",
-    "csat",
-    "ces",
-    "sentiment",
-    "themes",
-    "text",
-];
-
-fn csv_row(item: &ItemView) -> [String; 15] {
-    let number = |n: Option<u8>| n.map(|n| n.to_string()).unwrap_or_default();
-    let text = |t: &Option<String>| t.clone().unwrap_or_default();
-    let themes: Vec<&str> = item.themes.iter().map(|(_, name)| name.as_str()).collect();
-    [
-        item.id.to_string(),
-        item.received_iso.clone(),
-        item.source.clone(),
-        item.external_id.clone(),
-        item.channel.to_owned(),
-        text(&item.business_unit),
-        text(&item.touchpoint),
-        text(&item.stage),
-        text(&item.customer),
-        number(item.nps),
-        number(item.csat),
-        number(item.ces),
-        item.sentiment
-            .map(|s| format!("{s:.3}"))
-            .unwrap_or_default(),
-        themes.join(" | "),
-        item.full_text.clone(),
-    ]
-}
-
-/// One CSV record, every cell made safe for spreadsheets.
-fn csv_record(cells: &[String]) -> Vec<u8> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let safe: Vec<std::borrow::Cow<'_, str>> = cells.iter().map(|c| csv_cell(c)).collect();
-    // Writing to memory cannot fail.
-    let _ = writer.write_record(safe.iter().map(|c| c.as_ref()));
-    writer.into_inner().unwrap_or_default()
-}
-
-fn view(item: &ListedItem, names: &Names, marked: Option<&HashSet<String>>) -> ItemView {
+/// An item as the drill-down shows it, its matched phrases marked when `marked` holds their theme.
+pub(crate) fn view(item: &ListedItem, names: &Names, marked: Option<&HashSet<String>>) -> ItemView {
     let f = &item.feedback.item;
     let offset = jiff::tz::Offset::from_seconds(f.received_at.offset_seconds())
         .unwrap_or(jiff::tz::Offset::UTC);
@@ -801,8 +740,9 @@ fn active_filters(request: &ItemsRequest, names: &Names) -> Vec<ActiveFilter> {
         .collect()
 }
 
-/// A file name naming the filter: `trove-items-claim-payout-delay-bu-motor-2025-07-01-to-2026-01-01.csv`.
-pub fn export_file_name(request: &ItemsRequest) -> String {
+/// A file name naming the filter and ending in `extension`:
+/// `trove-items-claim-payout-delay-bu-motor-2025-07-01-to-2026-01-01.csv`.
+pub fn export_file_name(request: &ItemsRequest, extension: &str) -> String {
     let mut name = String::from("trove-items");
     for (field, value) in &request.filters {
         let label = match *field {
@@ -821,7 +761,7 @@ pub fn export_file_name(request: &ItemsRequest) -> String {
         }
     }
     let slug: String = slug.trim_end_matches('-').chars().take(120).collect();
-    format!("{slug}.csv")
+    format!("{slug}.{extension}")
 }
 
 #[cfg(test)]
@@ -890,7 +830,7 @@ mod tests {
         );
         assert_eq!(last_day(1_767_225_600), "2025-12-31");
         assert_eq!(
-            export_file_name(&request),
+            export_file_name(&request, "csv"),
             "trove-items-from-2025-07-01-to-2026-01-01-claim-delay-bu-motor-detractor.csv"
         );
     }

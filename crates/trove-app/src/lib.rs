@@ -15,6 +15,7 @@ mod date_order;
 mod demo;
 mod demo_loop;
 mod discover;
+mod export;
 mod forms;
 mod import;
 mod import_runs;
@@ -59,6 +60,7 @@ pub use discover::{
     ClusterTheme, DiscoverError, DiscoverOptions, DiscoveredCluster, Discovery, PeriodCount,
     Promotion, ProposedTerm, RulePreview, Sample, StoredDiscovery, Verdict,
 };
+pub use export::{Cell, EXPORT_COLUMNS, ExportFormat, XLSX_MEDIA_TYPE};
 pub use forms::{
     Answer, Answered, DEFAULT_TITLE, FormError, MAX_COMMENT_CHARS, MIN_SECONDS_TO_ANSWER, NewForm,
     ServedForm, form_url, poster_html, qr_png, qr_svg,
@@ -74,8 +76,8 @@ pub use issue_pages::{
     legend, start_of_day,
 };
 pub use items::{
-    ActiveFilter, CSV_HEADER, ITEM_FILTERS, ITEMS_PAGE, ItemView, ItemsError, ItemsPage,
-    ItemsQueryError, ItemsRequest, TextPart, cursor_text, export_file_name, highlight,
+    ActiveFilter, ITEM_FILTERS, ITEMS_PAGE, ItemView, ItemsError, ItemsPage, ItemsQueryError,
+    ItemsRequest, TextPart, cursor_text, export_file_name, highlight,
 };
 pub use journey_file::{journey_to_toml, parse_journey};
 pub use kept::{Kept, RefreshReport, ThemeTrends};

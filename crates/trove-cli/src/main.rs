@@ -15,6 +15,7 @@ mod db;
 mod demo;
 mod discover;
 mod eval;
+mod export;
 mod form;
 mod import;
 mod imports;
@@ -129,6 +130,9 @@ enum Command {
     Artifact(artifact::ArtifactArgs),
     /// Serve the Customer Room on the web (sign in with a password: `trove user password`).
     Serve(serve::ServeArgs),
+    /// Export every item of a drill-down filter, one row each with its themes, sentiment,
+    /// scores and attributes, as CSV (Excel-safe) or an Excel workbook.
+    Export(Box<export::ExportArgs>),
     /// API tokens for /api/v1/: create (shown once), list, revoke, rotate.
     Token {
         #[command(subcommand)]
@@ -209,6 +213,7 @@ fn access(command: &Command) -> Option<Access> {
         | Command::Scores(_)
         | Command::Cues(_)
         | Command::Discover(_)
+        | Command::Export(_)
         | Command::Tag(_)
         | Command::Classify(_) => Access::ReadItems,
         Command::Imports(args) if !args.deletes() => Access::Read,
@@ -274,6 +279,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Form(args) => form::run(&db()?, &args, cli.actor.as_deref()),
         Command::Artifact(args) => artifact::run(&db()?, &args, cli.actor.as_deref()),
         Command::Token { command } => tokens::run(&db()?, cli.actor.as_deref(), command),
+        Command::Export(args) => export::run(&db()?, &args),
         Command::Migrate => {
             let url = db()?;
             // Opening applies what is pending; a second call reports that nothing is left.

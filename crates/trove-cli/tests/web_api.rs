@@ -177,6 +177,14 @@ fn tokens_are_checked_on_every_documented_path_and_scopes_are_enforced() {
         "/api/v1/commitments",
         "/api/v1/feedback",
         "/api/v1/actions/claims/progress",
+        "/api/v1/actions/claims/replan",
+        "/api/v1/issues/claims/move",
+        "/api/v1/items",
+        "/api/v1/items/export",
+        "/api/v1/departments",
+        "/api/v1/departments/claims/stream",
+        "/api/v1/cases",
+        "/api/v1/cases/claims",
     ] {
         assert!(paths.contains(&wanted), "{wanted} documented: {paths:?}");
     }
@@ -201,7 +209,11 @@ fn tokens_are_checked_on_every_documented_path_and_scopes_are_enforced() {
     // Reads: the read token reads every GET path; the others may not.
     for (method, path) in pairs.iter().filter(|(m, _)| m == "GET") {
         let reply = call(&server, method, path, Some(&read), None);
-        let expected = if path.contains("/themes/") { 404 } else { 200 };
+        let expected = if path.contains("/themes/") || path.contains("/departments/") {
+            404
+        } else {
+            200
+        };
         assert_eq!(reply.status, expected, "{path}: {}", reply.body);
         if path != "/api/v1/me" {
             for other in [&ingest, &write] {
@@ -241,17 +253,48 @@ fn tokens_are_checked_on_every_documented_path_and_scopes_are_enforced() {
     );
 
     // Workflow changes need the write scope, and then the rules judge them as the owner.
-    let progress = r#"{"percent":40,"note":"halfway"}"#;
-    for other in [&read, &ingest] {
-        let reply = call(
-            &server,
-            "POST",
+    let changes = [
+        (
             "/api/v1/actions/1/progress",
-            Some(other),
-            Some(progress),
+            r#"{"percent":40,"note":"halfway"}"#,
+        ),
+        (
+            "/api/v1/actions/1/replan",
+            r#"{"due":"2026-12-01","reason":"supplier late"}"#,
+        ),
+        ("/api/v1/issues/1/move", r#"{"to":"acknowledged"}"#),
+        ("/api/v1/cases/1", r#"{"work":"take"}"#),
+    ];
+    let posts: Vec<&str> = pairs
+        .iter()
+        .filter(|(m, p)| m == "POST" && p != "/api/v1/feedback")
+        .map(|(_, p)| p.as_str())
+        .collect();
+    assert_eq!(
+        posts.len(),
+        changes.len(),
+        "every change is tried: {posts:?}"
+    );
+    for (path, change) in changes {
+        for other in [&read, &ingest, &viewer] {
+            let reply = call(&server, "POST", path, Some(other), Some(change));
+            assert_eq!(
+                (reply.status, code(&reply)),
+                (403, "forbidden".into()),
+                "{path}"
+            );
+        }
+        // Nothing of the workflow exists yet: the rules refuse, as the pages' would.
+        let reply = call(&server, "POST", path, Some(&write), Some(change));
+        assert_eq!(reply.status, 422, "{path}: {}", reply.body);
+        let bad = call(&server, "POST", path, Some(&write), Some("{\"nope\":1}"));
+        assert_eq!(
+            (bad.status, code(&bad)),
+            (400, "invalid_json".into()),
+            "{path}"
         );
-        assert_eq!((reply.status, code(&reply)), (403, "forbidden".into()));
     }
+    let progress = changes[0].1;
     let judged = call(
         &server,
         "POST",
@@ -267,7 +310,7 @@ fn tokens_are_checked_on_every_documented_path_and_scopes_are_enforced() {
     );
 
     // Feedback: only an ingest token of the source posts it.
-    let item = r#"{"id":"w1","text":"The claim took weeks","nps":2,"channel":"survey"}"#;
+    let item = r#"{"id":"w1","text":"The claim took weeks","nps":2,"channel":"survey","customer":"c-17","time":"2026-11-02T10:00:00Z"}"#;
     for other in [&read, &write] {
         let reply = call(&server, "POST", "/api/v1/feedback", Some(other), Some(item));
         assert_eq!((reply.status, code(&reply)), (403, "forbidden".into()));
@@ -336,6 +379,88 @@ fn tokens_are_checked_on_every_documented_path_and_scopes_are_enforced() {
     assert_eq!(
         (items_read(&all_reader(&db)), items_read(&unit_reader)),
         (3, 2)
+    );
+
+    // A follow-up case of the posted detractor: read, taken with the write scope through the
+    // rules, and seen in its department's stream.
+    ok(
+        &db,
+        &[
+            "department",
+            "add",
+            "claims",
+            "--name",
+            "Claims",
+            "--as",
+            ADMIN,
+        ],
+    );
+    let opened = ok(
+        &db,
+        &[
+            "followups",
+            "create",
+            "--since",
+            "2020-01-01",
+            "--department",
+            "claims",
+            "--as",
+            ADMIN,
+        ],
+    );
+    assert!(opened.contains("opened 1 follow-up"), "{opened}");
+    let cases = body(&call(&server, "GET", "/api/v1/cases", Some(&read), None));
+    let case = cases["data"][0].clone();
+    assert_eq!(case["department"], "claims", "{cases}");
+    assert_eq!(
+        (case["status"].as_str(), case["owner"].as_str()),
+        (Some("open"), None)
+    );
+    let path = format!("/api/v1/cases/{}", case["id"]);
+    let taken = call(
+        &server,
+        "POST",
+        &path,
+        Some(&write),
+        Some(r#"{"work":"take"}"#),
+    );
+    assert_eq!(taken.status, 200, "{}", taken.body);
+    assert_eq!(body(&taken)["owner"], ADMIN);
+    let closed = call(
+        &server,
+        "POST",
+        &path,
+        Some(&write),
+        Some(r#"{"work":"close"}"#),
+    );
+    assert_eq!(
+        (closed.status, code(&closed)),
+        (422, "refused".into()),
+        "closing needs an outcome: {}",
+        closed.body
+    );
+    let stream = body(&call(
+        &server,
+        "GET",
+        "/api/v1/departments/claims/stream",
+        Some(&read),
+        None,
+    ));
+    assert_eq!(stream["cases"][0]["owner"], ADMIN, "{stream}");
+    let departments = body(&call(
+        &server,
+        "GET",
+        "/api/v1/departments",
+        Some(&read),
+        None,
+    ));
+    assert!(
+        departments["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["id"] == "claims" && d["open_cases"].as_u64() >= Some(1)),
+        "{departments}"
     );
 
     // Revoked and rotated secrets stop working.

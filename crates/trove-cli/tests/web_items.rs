@@ -143,7 +143,7 @@ fn the_drill_down_shows_exactly_the_count_that_links_to_it_and_exports_it() {
             .map(str::to_owned)
             .collect();
         assert_eq!(header[0], "id");
-        assert_eq!(header[13], "themes");
+        assert!(header.iter().any(|h| h == "themes"), "{header:?}");
         let rows = reader.records().map(Result::unwrap).count() as u64;
         assert_eq!(rows, volume, "{id}: CSV rows");
     }
@@ -200,9 +200,14 @@ fn the_drill_down_shows_exactly_the_count_that_links_to_it_and_exports_it() {
     let formula = get("/items.csv?source=formula-test");
     let mut reader =
         csv::Reader::from_reader(formula.body.trim_start_matches('\u{feff}').as_bytes());
+    let text = reader.headers().unwrap().iter().position(|h| h == "text");
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 1);
-    assert!(rows[0][14].starts_with("'=HYPERLINK"), "{:?}", &rows[0]);
+    assert!(
+        rows[0][text.unwrap()].starts_with("'=HYPERLINK"),
+        "{:?}",
+        &rows[0]
+    );
 
     // Bad values: 400, naming the field, never a 500.
     for (query, field) in [

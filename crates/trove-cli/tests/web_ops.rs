@@ -424,8 +424,15 @@ fn the_working_pages_show_the_loop_and_obey_the_rules() {
             .contains("id=\"case-2\"")
     );
 
-    // People are for admins: a non-admin gets 403 on the page and on its posts.
-    assert_eq!(server.get("/people", Some(&cal)).status, 403);
+    // People are for admins: a non-admin sees only their own API tokens on the page, and
+    // gets 403 on its posts.
+    let own = server.get("/people", Some(&cal));
+    assert_eq!(own.status, 200);
+    assert!(own.body.contains("API tokens"));
+    assert!(
+        !own.body.contains("Add a person") && !own.body.contains(CORA),
+        "no people part for a non-admin"
+    );
     let add = format!(
         "csrf={token}&email={}&name=Eve&role=admin",
         encode("eve@northwind.example")

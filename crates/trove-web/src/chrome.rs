@@ -17,7 +17,8 @@ const SECTIONS: &[(&str, &str, bool)] = &[
     ("/lessons", "Lessons", false),
     ("/artifacts", "Artifacts", false),
     ("/imports", "Imports", false),
-    ("/people", "People", true),
+    // Everyone manages their own API tokens there; admins manage people too.
+    ("/people", "People", false),
     ("/forms", "Forms", true),
 ];
 

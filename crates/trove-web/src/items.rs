@@ -1,15 +1,16 @@
 //! The drill-down: `/items?...` lists the items behind any number of the room, a page at a
-//! time, and `/items.csv?...` streams all of them as CSV.
+//! time, and `/items.csv?...` and `/items.xlsx?...` stream all of them as CSV or a workbook.
 
 use std::fmt::Write as _;
-use std::ops::ControlFlow;
 
 use askama::Template;
 use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use trove_app::{ItemView, ItemsError, ItemsPage, ItemsRequest, cursor_text, export_file_name};
+use trove_app::{
+    ExportFormat, ItemView, ItemsError, ItemsPage, ItemsRequest, cursor_text, export_file_name,
+};
 
 use crate::chrome::Chrome;
 use crate::error::WebError;
@@ -57,6 +58,10 @@ impl ItemsTemplate<'_> {
 
     fn csv_link(&self) -> String {
         link("/items.csv", self.request, None, None)
+    }
+
+    fn xlsx_link(&self) -> String {
+        link("/items.xlsx", self.request, None, None)
     }
 
     fn next_link(&self) -> Option<String> {
@@ -231,7 +236,7 @@ pub(crate) async fn page(
     let page = match answer {
         Ok(page) => page,
         Err(ItemsError::Query(why)) => return refused(&signed_in, &request, why.to_string()),
-        Err(ItemsError::Store(cause)) => return Err(WebError::internal(cause)),
+        Err(other) => return Err(WebError::internal(other)),
     };
     let html = render(&ItemsTemplate {
         chrome: Chrome::new(&signed_in, "/items"),
@@ -243,12 +248,30 @@ pub(crate) async fn page(
     Ok(html.into_response())
 }
 
-/// `GET /items.csv`: every matching item as CSV (UTF-8 with a byte order mark), streamed a
-/// thousand rows at a time; the file is named after the filter.
+/// `GET /items.csv`: every matching item as CSV (UTF-8 with a byte order mark), streamed as
+/// it is read; the file is named after the filter.
 pub(crate) async fn csv(
+    state: State<crate::State>,
+    signed_in: SignedIn,
+    pairs: Pairs,
+) -> Result<Response, WebError> {
+    download(state, signed_in, pairs, ExportFormat::Csv).await
+}
+
+/// `GET /items.xlsx`: every matching item as an Excel workbook.
+pub(crate) async fn xlsx(
+    state: State<crate::State>,
+    signed_in: SignedIn,
+    pairs: Pairs,
+) -> Result<Response, WebError> {
+    download(state, signed_in, pairs, ExportFormat::Xlsx).await
+}
+
+async fn download(
     State(state): State<crate::State>,
     signed_in: SignedIn,
     Query(pairs): Pairs,
+    format: ExportFormat,
 ) -> Result<Response, WebError> {
     let request = match ItemsRequest::parse(&pairs) {
         Ok(request) => request,
@@ -259,29 +282,76 @@ pub(crate) async fn csv(
     match blocking(move || Ok::<_, String>(app.check_items_request(&asked))).await? {
         Ok(()) => {}
         Err(ItemsError::Query(why)) => return refused(&signed_in, &request, why.to_string()),
-        Err(ItemsError::Store(cause)) => return Err(WebError::internal(cause)),
+        Err(other) => return Err(WebError::internal(other)),
     }
-    let file_name = export_file_name(&request);
+    Ok(stream_export(state.app.clone(), request, format))
+}
+
+/// Chunks of an export on their way to the client.
+type Chunks = tokio::sync::mpsc::Sender<Result<Vec<u8>, std::io::Error>>;
+
+/// A writer that hands 64 KiB chunks to the response body; it fails once the client has
+/// gone, which stops the export.
+struct ChunkWriter {
+    sender: Chunks,
+    buffer: Vec<u8>,
+}
+
+const CHUNK: usize = 64 * 1024;
+
+impl ChunkWriter {
+    fn send(&mut self) -> std::io::Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let chunk = std::mem::replace(&mut self.buffer, Vec::with_capacity(CHUNK));
+        self.sender.blocking_send(Ok(chunk)).map_err(|_| {
+            std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away")
+        })
+    }
+}
+
+impl std::io::Write for ChunkWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.buffer.extend_from_slice(bytes);
+        if self.buffer.len() >= CHUNK {
+            self.send()?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.send()
+    }
+}
+
+/// Streams the export of a checked `request` as an attachment named after its filter (the
+/// pages' and the API's downloads). A failure part way ends the body with an error, so the
+/// client sees a broken download, never a short file.
+pub(crate) fn stream_export(
+    app: trove_app::App,
+    request: ItemsRequest,
+    format: ExportFormat,
+) -> Response {
+    let file_name = export_file_name(&request, format.extension());
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
-    let app = state.app.clone();
     tokio::task::spawn_blocking(move || {
-        let exported = app.export_items_csv(&request, &mut |chunk| {
-            // The client went away: stop reading.
-            match sender.blocking_send(Ok(chunk)) {
-                Ok(()) => ControlFlow::Continue(()),
-                Err(_) => ControlFlow::Break(()),
-            }
-        });
-        if let Err(error) = exported {
-            tracing::error!(%error, "the CSV export failed part way");
-            // Ends the body with an error, so the client sees a broken download, not a short file.
+        let mut writer = ChunkWriter {
+            sender: sender.clone(),
+            buffer: Vec::with_capacity(CHUNK),
+        };
+        let written = app
+            .export_items(&request, format, &mut writer)
+            .and_then(|_| writer.send().map_err(|e| ItemsError::Write(e.to_string())));
+        if let Err(error) = written {
+            tracing::error!(%error, "an export failed part way");
             let _ = sender.blocking_send(Err(std::io::Error::other(error.to_string())));
         }
     });
     let stream = futures_util::stream::poll_fn(move |cx| receiver.poll_recv(cx));
-    Ok((
+    (
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_TYPE, format.media_type().to_owned()),
             (
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{file_name}\""),
@@ -290,7 +360,7 @@ pub(crate) async fn csv(
         ],
         Body::from_stream(stream),
     )
-        .into_response())
+        .into_response()
 }
 
 #[cfg(test)]

@@ -32,6 +32,7 @@ mod people;
 mod room;
 mod session;
 mod taxonomy;
+mod tokens;
 mod working;
 
 use std::future::Future;
@@ -129,6 +130,7 @@ impl Web {
             .route("/actions/{n}/replan", post(issues::replan))
             .route("/items", get(items::page))
             .route("/items.csv", get(items::csv))
+            .route("/items.xlsx", get(items::xlsx))
             .route("/items/{id}", get(artifacts::item))
             .route("/moments", get(moments::page))
             .route(
@@ -155,6 +157,9 @@ impl Web {
             .route("/people/{email}/role", post(people::change))
             .route("/people/{email}/password", post(people::password))
             .route("/people/{email}/link", post(people::link))
+            .route("/people/tokens", post(tokens::create))
+            .route("/people/tokens/{id}/revoke", post(tokens::revoke))
+            .route("/people/tokens/{id}/rotate", post(tokens::rotate))
             .route(
                 "/welcome/{token}",
                 get(people::welcome_form).post(people::welcome),

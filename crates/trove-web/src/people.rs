@@ -1,6 +1,7 @@
-//! `/people` (admins only): the people with their roles and departments; add a person, change
-//! a role, set a password or give a one-time link that lets the person set their own. And
-//! `/welcome/{token}`, the page such a link opens.
+//! `/people`: for admins, the people with their roles and departments (add a person, change
+//! a role, set a password or give a one-time link that lets the person set their own) and
+//! every API token; for everyone else, their own API tokens (see `tokens.rs`). And
+//! `/welcome/{token}`, the page a one-time link opens.
 //!
 //! One-time links live in the server's memory, like the first admin's setup link: they work
 //! once, for three days, and not after a restart (the admin gives a new one). Only a hash of
@@ -98,7 +99,16 @@ struct PersonRow {
 #[template(path = "people.html")]
 struct PeoplePage {
     chrome: Chrome,
+    /// Whether the people part is shown (admins).
+    manages_people: bool,
     people: Vec<PersonRow>,
+    /// The API tokens the person may see: all for an admin, their own for others.
+    tokens: Vec<crate::tokens::TokenRow>,
+    /// Whether the person may make write tokens (every role but viewer) and ingest tokens
+    /// (admins and analysts), for the form's choices; the app checks again.
+    can_write: bool,
+    can_ingest: bool,
+    expiries: [(&'static str, &'static str); 5],
     departments: Vec<(String, String)>,
     roles: [Role; 5],
     min_chars: usize,
@@ -112,16 +122,24 @@ fn forbidden() -> WebError {
     WebError::Forbidden("Only admins manage people.")
 }
 
-/// Refuses anyone who may not manage people, by the workflow's rules.
-async fn admin_only(state: &crate::State, signed_in: &SignedIn) -> Result<(), WebError> {
+/// Whether the person may manage people, by the workflow's rules.
+async fn manages_people(state: &crate::State, signed_in: &SignedIn) -> Result<bool, WebError> {
     let app = state.app.clone();
     let user = signed_in.user.clone();
-    let allowed = blocking(move || {
+    blocking(move || {
         let workflow = app.workflow()?;
         Ok::<_, WorkflowError>(App::may_manage_people(&workflow, &user))
     })
-    .await?;
-    if allowed { Ok(()) } else { Err(forbidden()) }
+    .await
+}
+
+/// Refuses anyone who may not manage people.
+async fn admin_only(state: &crate::State, signed_in: &SignedIn) -> Result<(), WebError> {
+    if manages_people(state, signed_in).await? {
+        Ok(())
+    } else {
+        Err(forbidden())
+    }
 }
 
 async fn page(
@@ -130,6 +148,34 @@ async fn page(
     message: Option<String>,
     error: Option<String>,
 ) -> Result<Html<String>, WebError> {
+    let manages = manages_people(state, signed_in).await?;
+    let (people, departments) = if manages {
+        people_rows(state).await?
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let role = signed_in.user.role;
+    render(&PeoplePage {
+        chrome: Chrome::new(signed_in, "/people"),
+        manages_people: manages,
+        people,
+        tokens: crate::tokens::rows(state, signed_in).await?,
+        can_write: role != Role::Viewer,
+        can_ingest: matches!(role, Role::Admin | Role::Analyst),
+        expiries: crate::tokens::EXPIRIES,
+        departments,
+        roles: Role::ALL,
+        min_chars: MIN_PASSWORD_CHARS,
+        link: state.invites.take_fresh(&signed_in.token),
+        message,
+        error,
+    })
+}
+
+/// The people with their departments, and the departments.
+async fn people_rows(
+    state: &crate::State,
+) -> Result<(Vec<PersonRow>, Vec<(String, String)>), WebError> {
     let app = state.app.clone();
     let (people, departments) = blocking(move || {
         let people: Vec<Person> = app.people()?;
@@ -156,24 +202,25 @@ async fn page(
             user: p.user,
         })
         .collect();
-    render(&PeoplePage {
-        chrome: Chrome::new(signed_in, "/people"),
-        people,
-        departments,
-        roles: Role::ALL,
-        min_chars: MIN_PASSWORD_CHARS,
-        link: state.invites.take_fresh(&signed_in.token),
-        message,
-        error,
-    })
+    Ok((people, departments))
 }
 
-/// `GET /people`.
+/// The page with a refusal in words (422): the token forms' refusals.
+pub(crate) async fn refused_with(
+    state: &crate::State,
+    signed_in: &SignedIn,
+    refusal: String,
+) -> Result<Response, WebError> {
+    Ok(refused_page(
+        page(state, signed_in, None, Some(refusal)).await?,
+    ))
+}
+
+/// `GET /people`: the people (admins) and the API tokens the person may see.
 pub(crate) async fn list(
     State(state): State<crate::State>,
     signed_in: SignedIn,
 ) -> Result<Response, WebError> {
-    admin_only(&state, &signed_in).await?;
     Ok(page(&state, &signed_in, None, None).await?.into_response())
 }
 

@@ -11,6 +11,8 @@
 mod auth;
 mod error;
 mod ingest;
+mod items;
+mod ops;
 mod reads;
 mod types;
 mod writes;
@@ -34,15 +36,15 @@ use self::error::ApiError;
 #[openapi(
     info(
         title = "Trove API",
-        description = "Trove's JSON API: the chronic ranking, themes, trends, scores, the workflow, and feedback ingestion. Authenticate with `Authorization: Bearer trove_...` (`trove token create`). Errors: `{\"error\":{\"code\",\"message\",\"field\"}}`. Lists are paged: pass `next_cursor` back as `cursor`. Each token may make 300 requests a minute (429 with Retry-After beyond).",
+        description = "Trove's JSON API: the chronic ranking, themes, trends, scores, the items behind every number and their export (CSV or Excel), departments' streams, commitments, follow-up cases, the workflow's changes, and feedback ingestion. Authenticate with `Authorization: Bearer trove_...` (`trove token create`). Errors: `{\"error\":{\"code\",\"message\",\"field\"}}`. Lists are paged: pass `next_cursor` back as `cursor`. Each token may make 300 requests a minute (429 with Retry-After beyond).",
         license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     tags(
         (name = "tokens", description = "Who a token is"),
-        (name = "analysis", description = "The chronic ranking, themes, trends and scores (read scope)"),
-        (name = "workflow", description = "Issues, actions and commitments (read scope); changes to them (write scope), under the workflow's rules, as the token's owner"),
+        (name = "analysis", description = "The chronic ranking, themes, trends, scores, and the items behind a number with their export (read scope)"),
+        (name = "workflow", description = "Issues, actions, commitments, departments' streams and follow-up cases (read scope); changes to them (write scope), under the workflow's rules, as the token's owner"),
         (name = "feedback", description = "Posting feedback (ingest:SOURCE scope)"),
     )
 )]
@@ -72,8 +74,16 @@ fn documented() -> (Router<crate::State>, Document) {
         .routes(routes!(reads::issues))
         .routes(routes!(reads::actions))
         .routes(routes!(reads::commitments))
+        .routes(routes!(items::list))
+        .routes(routes!(items::export))
+        .routes(routes!(ops::departments))
+        .routes(routes!(ops::stream))
+        .routes(routes!(ops::cases))
         .routes(routes!(ingest::post_feedback))
         .routes(routes!(writes::progress_action))
+        .routes(routes!(writes::replan_action))
+        .routes(routes!(writes::move_issue))
+        .routes(routes!(writes::work_case))
         .split_for_parts()
 }
 
@@ -140,10 +150,18 @@ mod tests {
             "/api/v1/commitments",
             "/api/v1/feedback",
             "/api/v1/actions/{id}/progress",
+            "/api/v1/items",
+            "/api/v1/items/export",
+            "/api/v1/departments",
+            "/api/v1/departments/{id}/stream",
+            "/api/v1/cases",
+            "/api/v1/cases/{id}",
+            "/api/v1/actions/{id}/replan",
+            "/api/v1/issues/{id}/move",
         ] {
             assert!(paths.contains(&path), "{path} in {paths:?}");
         }
-        assert_eq!(paths.len(), 10, "{paths:?}");
+        assert_eq!(paths.len(), 18, "{paths:?}");
         assert_eq!(
             json["components"]["securitySchemes"]["bearer"]["scheme"],
             "bearer"

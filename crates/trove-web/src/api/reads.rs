@@ -14,8 +14,8 @@ use trove_store::FeedbackFilter;
 use super::auth::Caller;
 use super::error::{ApiError, ErrorBody, blocking};
 use super::types::{
-    ActionOut, CommitmentOut, IssueOut, Me, Page, PageQuery, PeriodScores, RankedTheme, Ranking,
-    RankingQuery, ScoreValue, ScoresQuery, ThemeDetail, Trend, TrendPoint,
+    ActionOut, CommitmentOut, CommitmentsQuery, IssueOut, Me, Page, PageQuery, PeriodScores,
+    RankedTheme, Ranking, RankingQuery, ScoreValue, ScoresQuery, ThemeDetail, Trend, TrendPoint,
 };
 
 /// Entries per page unless asked otherwise, and at most.
@@ -24,7 +24,7 @@ const MAX_LIMIT: usize = 500;
 
 /// A page of `all` from the cursor's position. The cursor is the position of the page's
 /// first entry, opaque to clients (`p` and the position).
-fn page<T>(
+pub(crate) fn page<T>(
     mut all: Vec<T>,
     limit: Option<usize>,
     cursor: Option<&str>,
@@ -51,7 +51,7 @@ fn page<T>(
 }
 
 /// The query's parameters, or a 422 naming what is wrong with them.
-fn parsed<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
+pub(crate) fn parsed<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
     query
         .map(|Query(query)| query)
         .map_err(|rejection| ApiError::validation("query", rejection.body_text()))
@@ -351,24 +351,25 @@ pub(crate) async fn issues(
     let query = parsed(query)?;
     caller.reads()?;
     let state = workflow(&state).await?;
-    let all = state
-        .issues
-        .values()
-        .map(|i| IssueOut {
-            id: i.id,
-            title: i.title.clone(),
-            themes: i.themes.iter().map(|t| t.as_str().to_owned()).collect(),
-            lead: i.lead.as_str().to_owned(),
-            departments: i
-                .departments
-                .iter()
-                .map(|d| d.as_str().to_owned())
-                .collect(),
-            status: word(&i.status),
-        })
-        .collect();
+    let all = state.issues.values().map(issue_out).collect();
     let (data, next_cursor) = page(all, query.limit, query.cursor.as_deref())?;
     Ok(Json(Page { data, next_cursor }))
+}
+
+/// An issue as the API shows it.
+pub(crate) fn issue_out(i: &trove_workflow::model::Issue) -> IssueOut {
+    IssueOut {
+        id: i.id,
+        title: i.title.clone(),
+        themes: i.themes.iter().map(|t| t.as_str().to_owned()).collect(),
+        lead: i.lead.as_str().to_owned(),
+        departments: i
+            .departments
+            .iter()
+            .map(|d| d.as_str().to_owned())
+            .collect(),
+        status: word(&i.status),
+    }
 }
 
 /// An action as the API shows it.
@@ -405,20 +406,31 @@ pub(crate) async fn actions(
     Ok(Json(Page { data, next_cursor }))
 }
 
-/// `GET /api/v1/commitments`: every dated promise and where it stands today, by due day.
-#[utoipa::path(get, path = "/api/v1/commitments", tag = "workflow", params(PageQuery),
+/// `GET /api/v1/commitments`: every dated promise and where it stands today, by due day
+/// (`?standing=missed` for the missed ones).
+#[utoipa::path(get, path = "/api/v1/commitments", tag = "workflow", params(CommitmentsQuery),
     responses(
         (status = 200, description = "Commitments", body = Page<CommitmentOut>),
         (status = 401, description = "No token, or not a live one", body = ErrorBody),
         (status = 403, description = "No read scope", body = ErrorBody),
+        (status = 422, description = "A bad standing, limit or cursor", body = ErrorBody),
     ))]
 pub(crate) async fn commitments(
     State(state): State<crate::State>,
     caller: Caller,
-    query: Result<Query<PageQuery>, QueryRejection>,
+    query: Result<Query<CommitmentsQuery>, QueryRejection>,
 ) -> Result<Json<Page<CommitmentOut>>, ApiError> {
     let query = parsed(query)?;
     caller.reads()?;
+    let standing = query.standing.as_deref().filter(|s| !s.is_empty());
+    if let Some(standing) = standing
+        && !matches!(standing, "open" | "met" | "met_late" | "missed")
+    {
+        return Err(ApiError::validation(
+            "standing",
+            format!("standing {standing:?} is not open, met, met_late or missed"),
+        ));
+    }
     let state = workflow(&state).await?;
     let today = trove_workflow::Workflow::day_of(crate::session::now());
     let all = trove_workflow::views::commitments(&state, today)
@@ -433,6 +445,7 @@ pub(crate) async fn commitments(
             days_late: c.days_late,
             replanned: c.replanned,
         })
+        .filter(|c| standing.is_none_or(|s| c.standing == s))
         .collect();
     let (data, next_cursor) = page(all, query.limit, query.cursor.as_deref())?;
     Ok(Json(Page { data, next_cursor }))

@@ -23,6 +23,79 @@ pub(crate) struct PageQuery {
     pub(crate) cursor: Option<String>,
 }
 
+/// Which commitments.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct CommitmentsQuery {
+    /// Only those that stand so: open, met, met_late or missed.
+    pub(crate) standing: Option<String>,
+    /// Entries per page (1 to 500, default 50).
+    pub(crate) limit: Option<usize>,
+    /// The `next_cursor` of the page before (opaque).
+    pub(crate) cursor: Option<String>,
+}
+
+/// The drill-down's filters, as every number of the room links them.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code, reason = "documents the query; the handlers read its pairs")]
+pub(crate) struct ItemsQuery {
+    /// First day (YYYY-MM-DD, UTC).
+    pub(crate) from: Option<String>,
+    /// Day after the last (YYYY-MM-DD, exclusive).
+    pub(crate) to: Option<String>,
+    /// A theme's id (its descendants count too; an item counts once).
+    pub(crate) theme: Option<String>,
+    /// A journey stage's id (the stage its themes are placed at).
+    pub(crate) stage: Option<String>,
+    /// A touchpoint.
+    pub(crate) touchpoint: Option<String>,
+    /// A business unit (a limited token's own unit when absent).
+    pub(crate) bu: Option<String>,
+    /// survey, ticket, review, social, web_form, call, chat, email, ...
+    pub(crate) channel: Option<String>,
+    /// A customer segment.
+    pub(crate) segment: Option<String>,
+    /// A source.
+    pub(crate) source: Option<String>,
+    /// promoter, passive or detractor.
+    pub(crate) band: Option<String>,
+    /// negative, neutral or positive.
+    pub(crate) sentiment: Option<String>,
+    /// Which themes count: any (default), rule, source or model.
+    pub(crate) origin: Option<String>,
+    /// Items per page (1 to 500, default 50); list only.
+    pub(crate) limit: Option<usize>,
+    /// The `next_cursor` of the page before (opaque); list only.
+    pub(crate) cursor: Option<String>,
+    /// csv or xlsx; export only (default csv).
+    pub(crate) format: Option<String>,
+}
+
+/// Which verbatims a stream shows.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct StreamQuery {
+    /// First day of the verbatims (YYYY-MM-DD; default 30 days ago).
+    pub(crate) since: Option<String>,
+}
+
+/// Which cases.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct CasesQuery {
+    /// Only this department's cases.
+    pub(crate) department: Option<String>,
+    /// Only this person's cases (an e-mail address).
+    pub(crate) owner: Option<String>,
+    /// open (default: open and contacted), breached (open past the deadline), closed, or all.
+    pub(crate) status: Option<String>,
+    /// Entries per page (1 to 500, default 50).
+    pub(crate) limit: Option<usize>,
+    /// The `next_cursor` of the page before (opaque).
+    pub(crate) cursor: Option<String>,
+}
+
 /// The token's holder.
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct Me {
