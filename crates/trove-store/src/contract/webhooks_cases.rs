@@ -45,6 +45,7 @@ pub fn webhook_events_are_queued_once_per_subscription_claimed_and_logged(store:
         .unwrap();
     let listed = store.webhooks().unwrap();
     assert_eq!(listed.len(), 2);
+    assert_eq!((listed[0].id, listed[1].id), (a, b));
     assert_eq!(listed[0].secret, "whsec_http://a");
     assert_eq!(listed[1].events, vec!["commitment.missed".to_owned()]);
 
