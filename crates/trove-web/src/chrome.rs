@@ -19,6 +19,7 @@ const SECTIONS: &[(&str, &str, bool)] = &[
     ("/imports", "Imports", false),
     ("/people", "People", true),
     ("/forms", "Forms", true),
+    ("/webhooks", "Webhooks", true),
 ];
 
 /// One link of the navigation.
