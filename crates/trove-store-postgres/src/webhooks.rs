@@ -66,12 +66,22 @@ pub(crate) fn list(client: &mut Client) -> StoreResult<Vec<Webhook>> {
 }
 
 pub(crate) fn remove(client: &mut Client, id: i64, at: i64) -> StoreResult<bool> {
-    let changed = client
+    let context = "removing a webhook";
+    let mut tx = client.transaction().map_err(|e| db_error(context, e))?;
+    let changed = tx
         .execute(
             "UPDATE webhooks SET removed_at = $2 WHERE id = $1 AND removed_at IS NULL",
             &[&id, &at],
         )
-        .map_err(|e| db_error("removing a webhook", e))?;
+        .map_err(|e| db_error(context, e))?;
+    tx.execute(
+        "UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL,
+             last_error = $2
+         WHERE webhook_id = $1 AND status = 'pending'",
+        &[&id, &trove_store::WEBHOOK_REMOVED],
+    )
+    .map_err(|e| db_error(context, e))?;
+    tx.commit().map_err(|e| db_error(context, e))?;
     Ok(changed == 1)
 }
 

@@ -880,7 +880,7 @@ impl Store for SqliteStore {
     }
 
     fn remove_webhook(&self, id: i64, at: i64) -> StoreResult<bool> {
-        webhooks::remove(&self.lock(), id, at)
+        webhooks::remove(&mut self.lock(), id, at)
     }
 
     fn webhook_watch(&self) -> StoreResult<Option<trove_store::WebhookWatch>> {

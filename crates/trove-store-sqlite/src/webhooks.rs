@@ -8,6 +8,9 @@ use trove_store::{
 
 use crate::decode::db_error;
 
+/// What a removed subscription's waiting deliveries record as their end.
+const REMOVED: &str = trove_store::WEBHOOK_REMOVED;
+
 const WEBHOOK_COLUMNS: &str = "id, url, events, secret, created_by, created_at, removed_at";
 
 fn webhook_row(row: &Row<'_>) -> rusqlite::Result<Webhook> {
@@ -64,13 +67,23 @@ pub(crate) fn list(connection: &Connection) -> StoreResult<Vec<Webhook>> {
     list_in(connection)
 }
 
-pub(crate) fn remove(connection: &Connection, id: i64, at: i64) -> StoreResult<bool> {
-    let changed = connection
+pub(crate) fn remove(connection: &mut Connection, id: i64, at: i64) -> StoreResult<bool> {
+    let context = "removing a webhook";
+    let tx = connection.transaction().map_err(|e| db_error(context, e))?;
+    let changed = tx
         .execute(
             "UPDATE webhooks SET removed_at = ?2 WHERE id = ?1 AND removed_at IS NULL",
             params![id, at],
         )
-        .map_err(|e| db_error("removing a webhook", e))?;
+        .map_err(|e| db_error(context, e))?;
+    tx.execute(
+        "UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL,
+             last_error = ?2
+         WHERE webhook_id = ?1 AND status = 'pending'",
+        params![id, REMOVED],
+    )
+    .map_err(|e| db_error(context, e))?;
+    tx.commit().map_err(|e| db_error(context, e))?;
     Ok(changed == 1)
 }
 

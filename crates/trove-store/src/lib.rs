@@ -49,8 +49,8 @@ pub use tags::{
 pub use tokens::{ApiToken, NewApiToken, join_scopes, split_scopes};
 use trove_domain::{Customer, CustomerId, FeedbackItem, Journey, StoredFeedback, Theme};
 pub use webhooks::{
-    DeliveryStatus, DueDelivery, NewWebhook, NewWebhookEvent, Webhook, WebhookAttempt,
-    WebhookDelivery, WebhookWatch, join_events, split_events,
+    DeliveryStatus, DueDelivery, NewWebhook, NewWebhookEvent, WEBHOOK_REMOVED, Webhook,
+    WebhookAttempt, WebhookDelivery, WebhookWatch, join_events, split_events,
 };
 pub use workflow::{NewEvent, StoredEvent};
 
@@ -340,8 +340,8 @@ pub trait Store: Send + Sync {
     /// Every webhook subscription, removed ones included, by id.
     fn webhooks(&self) -> StoreResult<Vec<Webhook>>;
 
-    /// Removes a subscription at `at`: its pending deliveries are never claimed again. False
-    /// when there is no such live subscription.
+    /// Removes a subscription at `at`, and marks its pending deliveries failed (with
+    /// [`WEBHOOK_REMOVED`]), in one transaction. False when there is no such live subscription.
     fn remove_webhook(&self, id: i64, at: i64) -> StoreResult<bool>;
 
     /// Where the webhooks' watch stands, once started.

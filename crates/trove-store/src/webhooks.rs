@@ -10,6 +10,9 @@ use std::fmt;
 
 use serde::Serialize;
 
+/// The error a removed subscription's waiting deliveries end with (marked failed).
+pub const WEBHOOK_REMOVED: &str = "the webhook was removed";
+
 /// A subscription to make.
 #[derive(Clone, PartialEq, Eq)]
 pub struct NewWebhook {

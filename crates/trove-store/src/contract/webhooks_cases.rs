@@ -167,6 +167,16 @@ pub fn webhook_events_are_queued_once_per_subscription_claimed_and_logged(store:
             .is_empty(),
         "a removed subscription's deliveries are not claimed"
     );
+    let ended: Vec<_> = store
+        .webhook_deliveries(true, 10)
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.webhook_id == b)
+        .collect();
+    assert_eq!(ended.len(), 2, "its waiting deliveries end as failed");
+    assert!(ended.iter().all(|d| {
+        d.last_error.as_deref() == Some(crate::WEBHOOK_REMOVED) && d.next_attempt_at.is_none()
+    }));
     assert_eq!(
         store
             .enqueue_webhook_events(&[event("missed:2", "commitment.missed")], None, 150)
