@@ -295,6 +295,25 @@ impl App {
             ..ImportTotals::default()
         };
         self.store().add_to_import_run(run, &totals, now)?;
+        if outcome.inserted > 0 {
+            let item = &batch[0];
+            let data = serde_json::json!({
+                "form": form.id,
+                "form_title": form.title,
+                "source": item.source.as_str(),
+                "external_id": item.external_id.as_str(),
+                "touchpoint": form.touchpoint,
+                "scores": item.scores,
+                "comment": item.text.as_str(),
+            });
+            let key = format!(
+                "{}:{}:{}",
+                crate::FEEDBACK_RECEIVED,
+                item.source.as_str(),
+                item.external_id.as_str()
+            );
+            self.queue_form_answer(data, key, now)?;
+        }
         Ok(Answered::Stored)
     }
 

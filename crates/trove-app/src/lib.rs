@@ -33,6 +33,7 @@ mod summary;
 mod taxonomy;
 mod themes_overview;
 mod tokens;
+mod webhooks;
 mod workflow;
 
 use std::sync::Arc;
@@ -104,6 +105,12 @@ pub use tokens::{
     parse_lifetime, token_hash,
 };
 use trove_store::Store;
+pub use webhooks::{
+    ATTEMPT_TIMEOUT, CASE_SLA_BREACHED, COMMITMENT_MISSED, DeliveryPolicy, DeliveryReport,
+    EVENT_TYPES, FEEDBACK_RECEIVED, ISSUE_STATUS_CHANGED, IssuedWebhook, RETRY_DELAYS,
+    SECRET_PREFIX, SHIFT_DETECTED, SPIKE_DETECTED, WEBHOOK_TEST, WebhookError, message_id,
+    parse_event_types, sign,
+};
 pub use workflow::{Clock, MetricsImport, Reach, Recipient, WorkflowError};
 
 /// Reports how far a long task has come (a progress bar, or nothing).

@@ -28,6 +28,7 @@ mod serve;
 mod summary;
 mod taxonomy;
 mod tokens;
+mod webhooks;
 mod workflow;
 
 use std::process::ExitCode;
@@ -138,6 +139,11 @@ enum Command {
         #[command(subcommand)]
         command: tokens::TokenCommand,
     },
+    /// Webhooks (admins): subscribe URLs to events, the delivery log, one delivery pass.
+    Webhook {
+        #[command(subcommand)]
+        command: webhooks::WebhookCommand,
+    },
     /// Measure Trove's speed and memory on generated data.
     Bench {
         #[command(subcommand)]
@@ -223,6 +229,7 @@ fn access(command: &Command) -> Option<Access> {
         Command::Models(_)
         | Command::Serve(_)
         | Command::Token { .. }
+        | Command::Webhook { .. }
         | Command::Journey {
             command: JourneyCommand::Show,
         } => Access::Read,
@@ -280,6 +287,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Artifact(args) => artifact::run(&db()?, &args, cli.actor.as_deref()),
         Command::Token { command } => tokens::run(&db()?, cli.actor.as_deref(), command),
         Command::Export(args) => export::run(&db()?, &args),
+        Command::Webhook { command } => {
+            let clock = workflow::Session::new(None, cli.now.as_deref())?.clock;
+            webhooks::run(&db()?, cli.actor.as_deref(), clock, command)
+        }
         Command::Migrate => {
             let url = db()?;
             // Opening applies what is pending; a second call reports that nothing is left.

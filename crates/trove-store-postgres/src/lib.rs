@@ -27,6 +27,7 @@ mod redact;
 mod results;
 mod taxonomy;
 mod tokens;
+mod webhooks;
 mod workflow;
 
 use std::fmt;
@@ -442,6 +443,64 @@ impl Store for PostgresStore {
 
     fn delete_expired_sessions(&self, now: i64, idle_before: i64) -> StoreResult<u64> {
         auth::delete_expired(&mut *self.pool.get()?, now, idle_before)
+    }
+
+    fn create_webhook(&self, webhook: &trove_store::NewWebhook) -> StoreResult<i64> {
+        webhooks::create(&mut *self.pool.get()?, webhook)
+    }
+
+    fn webhooks(&self) -> StoreResult<Vec<trove_store::Webhook>> {
+        webhooks::list(&mut *self.pool.get()?)
+    }
+
+    fn remove_webhook(&self, id: i64, at: i64) -> StoreResult<bool> {
+        webhooks::remove(&mut *self.pool.get()?, id, at)
+    }
+
+    fn webhook_watch(&self) -> StoreResult<Option<trove_store::WebhookWatch>> {
+        webhooks::watch(&mut *self.pool.get()?)
+    }
+
+    fn start_webhook_watch(
+        &self,
+        at: i64,
+        workflow_seq: i64,
+    ) -> StoreResult<trove_store::WebhookWatch> {
+        webhooks::start_watch(&mut *self.pool.get()?, at, workflow_seq)
+    }
+
+    fn enqueue_webhook_events(
+        &self,
+        events: &[trove_store::NewWebhookEvent],
+        workflow_seq: Option<i64>,
+        at: i64,
+    ) -> StoreResult<usize> {
+        webhooks::enqueue(&mut *self.pool.get()?, events, workflow_seq, at)
+    }
+
+    fn claim_webhook_deliveries(
+        &self,
+        now: i64,
+        lease_until: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<trove_store::DueDelivery>> {
+        webhooks::claim(&mut *self.pool.get()?, now, lease_until, limit)
+    }
+
+    fn record_webhook_attempt(&self, attempt: &trove_store::WebhookAttempt) -> StoreResult<()> {
+        webhooks::record(&mut *self.pool.get()?, attempt)
+    }
+
+    fn webhook_deliveries(
+        &self,
+        failed_only: bool,
+        limit: usize,
+    ) -> StoreResult<Vec<trove_store::WebhookDelivery>> {
+        webhooks::deliveries(&mut *self.pool.get()?, failed_only, limit)
+    }
+
+    fn webhook_attempts(&self, delivery_id: i64) -> StoreResult<Vec<trove_store::WebhookAttempt>> {
+        webhooks::attempts(&mut *self.pool.get()?, delivery_id)
     }
 
     fn create_form(&self, form: &trove_store::FormRecord) -> StoreResult<()> {

@@ -19,6 +19,7 @@ mod models;
 mod results;
 mod taxonomy;
 mod tokens;
+mod webhooks;
 mod workflow;
 
 use std::path::Path;
@@ -868,6 +869,64 @@ impl Store for SqliteStore {
 
     fn delete_expired_sessions(&self, now: i64, idle_before: i64) -> StoreResult<u64> {
         auth::delete_expired(&self.lock(), now, idle_before)
+    }
+
+    fn create_webhook(&self, webhook: &trove_store::NewWebhook) -> StoreResult<i64> {
+        webhooks::create(&self.lock(), webhook)
+    }
+
+    fn webhooks(&self) -> StoreResult<Vec<trove_store::Webhook>> {
+        webhooks::list(&self.lock())
+    }
+
+    fn remove_webhook(&self, id: i64, at: i64) -> StoreResult<bool> {
+        webhooks::remove(&mut self.lock(), id, at)
+    }
+
+    fn webhook_watch(&self) -> StoreResult<Option<trove_store::WebhookWatch>> {
+        webhooks::watch(&self.lock())
+    }
+
+    fn start_webhook_watch(
+        &self,
+        at: i64,
+        workflow_seq: i64,
+    ) -> StoreResult<trove_store::WebhookWatch> {
+        webhooks::start_watch(&self.lock(), at, workflow_seq)
+    }
+
+    fn enqueue_webhook_events(
+        &self,
+        events: &[trove_store::NewWebhookEvent],
+        workflow_seq: Option<i64>,
+        at: i64,
+    ) -> StoreResult<usize> {
+        webhooks::enqueue(&mut self.lock(), events, workflow_seq, at)
+    }
+
+    fn claim_webhook_deliveries(
+        &self,
+        now: i64,
+        lease_until: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<trove_store::DueDelivery>> {
+        webhooks::claim(&mut self.lock(), now, lease_until, limit)
+    }
+
+    fn record_webhook_attempt(&self, attempt: &trove_store::WebhookAttempt) -> StoreResult<()> {
+        webhooks::record(&mut self.lock(), attempt)
+    }
+
+    fn webhook_deliveries(
+        &self,
+        failed_only: bool,
+        limit: usize,
+    ) -> StoreResult<Vec<trove_store::WebhookDelivery>> {
+        webhooks::deliveries(&self.lock(), failed_only, limit)
+    }
+
+    fn webhook_attempts(&self, delivery_id: i64) -> StoreResult<Vec<trove_store::WebhookAttempt>> {
+        webhooks::attempts(&self.lock(), delivery_id)
     }
 
     fn create_form(&self, form: &trove_store::FormRecord) -> StoreResult<()> {

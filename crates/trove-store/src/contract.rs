@@ -25,8 +25,10 @@ use crate::{Dimension, FeedbackFilter, ImportStatus, ImportTotals, NewImportRun,
 
 mod artifacts_cases;
 mod items_cases;
+mod webhooks_cases;
 pub use artifacts_cases::*;
 pub use items_cases::*;
+pub use webhooks_cases::*;
 
 /// Declares one `#[test]` per contract case, each on a store made by `$make`, an expression of
 /// type `fn() -> Option<Box<dyn Store>>`.
@@ -73,6 +75,7 @@ macro_rules! contract_suite {
             forms_are_stored_listed_and_closed_once,
             a_forms_answers_of_a_day_share_one_import_run,
             api_tokens_are_found_by_hash_touched_revoked_and_rotated,
+            webhook_events_are_queued_once_per_subscription_claimed_and_logged,
             every_write_an_analysis_reads_moves_the_data_version,
             stored_results_are_replaced_by_key_and_listed_newest_first,
             drill_down_filters_by_every_field_and_counts_each_item_once,

@@ -20,6 +20,7 @@ mod query;
 mod results;
 mod tags;
 mod tokens;
+mod webhooks;
 mod workflow;
 
 use std::ops::ControlFlow;
@@ -47,6 +48,10 @@ pub use tags::{
 };
 pub use tokens::{ApiToken, NewApiToken, join_scopes, split_scopes};
 use trove_domain::{Customer, CustomerId, FeedbackItem, Journey, StoredFeedback, Theme};
+pub use webhooks::{
+    DeliveryStatus, DueDelivery, NewWebhook, NewWebhookEvent, WEBHOOK_REMOVED, Webhook,
+    WebhookAttempt, WebhookDelivery, WebhookWatch, join_events, split_events,
+};
 pub use workflow::{NewEvent, StoredEvent};
 
 /// The result of every store call.
@@ -328,6 +333,58 @@ pub trait Store: Send + Sync {
     /// Deletes the sessions past their absolute expiry at `now`, or idle since before
     /// `idle_before`; returns how many.
     fn delete_expired_sessions(&self, now: i64, idle_before: i64) -> StoreResult<u64>;
+
+    /// Stores a new webhook subscription; returns its id.
+    fn create_webhook(&self, webhook: &NewWebhook) -> StoreResult<i64>;
+
+    /// Every webhook subscription, removed ones included, by id.
+    fn webhooks(&self) -> StoreResult<Vec<Webhook>>;
+
+    /// Removes a subscription at `at`, and marks its pending deliveries failed (with
+    /// [`WEBHOOK_REMOVED`]), in one transaction. False when there is no such live subscription.
+    fn remove_webhook(&self, id: i64, at: i64) -> StoreResult<bool>;
+
+    /// Where the webhooks' watch stands, once started.
+    fn webhook_watch(&self) -> StoreResult<Option<WebhookWatch>>;
+
+    /// Starts the watch at `at` from workflow event `workflow_seq`, unless it started before;
+    /// returns the watch as stored.
+    fn start_webhook_watch(&self, at: i64, workflow_seq: i64) -> StoreResult<WebhookWatch>;
+
+    /// Puts events in the outbox at `at`, in one transaction: an event whose key is stored
+    /// already is skipped; a new one becomes a pending delivery (due at `at`) for every live
+    /// subscription to its type (or only its `only_webhook`). With `workflow_seq`, the watch
+    /// moves to it in the same transaction. Returns how many deliveries were queued.
+    fn enqueue_webhook_events(
+        &self,
+        events: &[NewWebhookEvent],
+        workflow_seq: Option<i64>,
+        at: i64,
+    ) -> StoreResult<usize>;
+
+    /// Claims up to `limit` pending deliveries of live subscriptions due at `now`, oldest
+    /// first: their next attempt moves to `lease_until`, so another dispatcher does not take
+    /// them while this one tries.
+    fn claim_webhook_deliveries(
+        &self,
+        now: i64,
+        lease_until: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<DueDelivery>>;
+
+    /// Records an attempt in the log and moves its delivery to the attempt's outcome, in one
+    /// transaction.
+    fn record_webhook_attempt(&self, attempt: &WebhookAttempt) -> StoreResult<()>;
+
+    /// The newest `limit` deliveries, newest first; only failed ones with `failed_only`.
+    fn webhook_deliveries(
+        &self,
+        failed_only: bool,
+        limit: usize,
+    ) -> StoreResult<Vec<WebhookDelivery>>;
+
+    /// The attempts of one delivery, in order.
+    fn webhook_attempts(&self, delivery_id: i64) -> StoreResult<Vec<WebhookAttempt>>;
 
     /// Stores a new feedback form (its id must be new).
     fn create_form(&self, form: &FormRecord) -> StoreResult<()>;

@@ -20,6 +20,7 @@ const SECTIONS: &[(&str, &str, bool)] = &[
     // Everyone manages their own API tokens there; admins manage people too.
     ("/people", "People", false),
     ("/forms", "Forms", true),
+    ("/webhooks", "Webhooks", true),
 ];
 
 /// One link of the navigation.

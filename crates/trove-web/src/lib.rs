@@ -33,6 +33,7 @@ mod room;
 mod session;
 mod taxonomy;
 mod tokens;
+mod webhooks;
 mod working;
 
 use std::future::Future;
@@ -176,6 +177,9 @@ impl Web {
             .route("/forms/{id}/qr.svg", get(form_codes::qr_svg))
             .route("/forms/{id}/qr.png", get(form_codes::qr_png))
             .route("/forms/{id}/poster", get(form_codes::poster))
+            .route("/webhooks", get(webhooks::list).post(webhooks::add))
+            .route("/webhooks/{id}/remove", post(webhooks::remove))
+            .route("/webhooks/{id}/test", post(webhooks::test))
             .route(
                 "/f/{id}",
                 get(feedback_form::show)
@@ -213,6 +217,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let sweeper = tokio::spawn(sweep_sessions(web.shared.clone()));
     let refresher = tokio::spawn(refresh_analyses(web.shared.clone()));
+    let dispatcher = tokio::spawn(deliver_webhooks(web.shared.clone()));
     let served = axum::serve(
         listener,
         web.router()
@@ -222,7 +227,30 @@ pub async fn serve(
     .await;
     sweeper.abort();
     refresher.abort();
+    dispatcher.abort();
     served
+}
+
+/// How often the server looks for new webhook events and due deliveries.
+const WEBHOOKS_EVERY: Duration = Duration::from_secs(5);
+
+/// The webhooks' dispatcher: the same pass as `trove webhook deliver`, every few seconds.
+/// Another server or a cron pass may run beside it: deliveries are claimed, not shared.
+async fn deliver_webhooks(shared: State) {
+    let mut every = tokio::time::interval(WEBHOOKS_EVERY);
+    let policy = trove_app::DeliveryPolicy::default();
+    loop {
+        every.tick().await;
+        let app = shared.app.clone();
+        let policy = policy.clone();
+        match session::blocking(move || app.webhook_pass(&policy)).await {
+            Ok(report) if report.attempted > 0 || report.queued > 0 => {
+                tracing::info!(?report, "webhooks");
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(?error, "could not deliver webhooks"),
+        }
+    }
 }
 
 /// How often the server looks whether the data moved (an import or a tagging by the command
