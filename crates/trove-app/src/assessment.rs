@@ -164,7 +164,10 @@ pub const AREAS: &[Area] = &[
             "Fixes change the process that made the problem, not only the one case.",
         ],
         next_step: "Pick a chronic issue, open its theme page and record the five whys with everyone involved.",
-        helps: ("/ranking", "the chronic issues; each theme page holds its five whys"),
+        helps: (
+            "/ranking",
+            "the chronic issues; each theme page holds its five whys",
+        ),
     },
     Area {
         id: "adoption",
@@ -216,9 +219,9 @@ pub fn questions() -> Vec<Question> {
 /// The question a reference names: its number (`7`) or its id (`clarity-2`).
 pub fn find_question(reference: &str) -> Option<Question> {
     let reference = reference.trim();
-    questions().into_iter().find(|q| {
-        q.id.eq_ignore_ascii_case(reference) || q.number.to_string() == reference
-    })
+    questions()
+        .into_iter()
+        .find(|q| q.id.eq_ignore_ascii_case(reference) || q.number.to_string() == reference)
 }
 
 /// An answer that cannot be taken.
@@ -237,7 +240,9 @@ pub enum AssessError {
 
 /// Checks answers given as (question reference, value text), where `at` says where each came
 /// from (`--answer 3=4`, `answers.toml line 5`): every question known, each once, values 1-5.
-pub fn parse_answers(given: &[(String, String, String)]) -> Result<Vec<AssessmentAnswer>, AssessError> {
+pub fn parse_answers(
+    given: &[(String, String, String)],
+) -> Result<Vec<AssessmentAnswer>, AssessError> {
     let mut seen = HashSet::new();
     let mut answers = Vec::new();
     for (reference, value, at) in given {
@@ -279,7 +284,10 @@ pub fn parse_answers(given: &[(String, String, String)]) -> Result<Vec<Assessmen
 
 /// The answers of a TOML file (`clarity-1 = 4` or `"7" = 4`, one per line), each with the line
 /// it is on.
-pub fn answers_from_toml(file: &str, text: &str) -> Result<Vec<(String, String, String)>, AssessError> {
+pub fn answers_from_toml(
+    file: &str,
+    text: &str,
+) -> Result<Vec<(String, String, String)>, AssessError> {
     let table: toml::Table = text
         .parse()
         .map_err(|e: toml::de::Error| AssessError::Invalid(format!("{file}: {e}")))?;
@@ -426,7 +434,10 @@ fn trend(answers: &[trove_store::StoredAssessmentAnswer]) -> AssessmentTrend {
             .or_default();
         cell.0 += u64::from(a.answer.answer);
         cell.1 += 1;
-        people.entry(a.month.as_str()).or_default().insert(&a.person);
+        people
+            .entry(a.month.as_str())
+            .or_default()
+            .insert(&a.person);
     }
     let months = sums
         .iter()
@@ -513,12 +524,20 @@ mod tests {
         let ok = parse_answers(&given("3", "5")).unwrap();
         assert_eq!(ok[0].question, "clarity-3");
         let bad = parse_answers(&given("3", "6")).unwrap_err().to_string();
-        assert!(bad.contains("--answer") && bad.contains("clarity-3"), "{bad}");
+        assert!(
+            bad.contains("--answer") && bad.contains("clarity-3"),
+            "{bad}"
+        );
         let unknown = parse_answers(&given("99", "2")).unwrap_err().to_string();
         assert!(unknown.contains("\"99\""), "{unknown}");
         let mut twice = given("1", "2");
         twice.extend(given("clarity-1", "3"));
-        assert!(parse_answers(&twice).unwrap_err().to_string().contains("twice"));
+        assert!(
+            parse_answers(&twice)
+                .unwrap_err()
+                .to_string()
+                .contains("twice")
+        );
     }
 
     #[test]

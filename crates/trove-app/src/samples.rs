@@ -177,7 +177,7 @@ pub struct DrawnSample {
     pub wave: Option<i64>,
     /// The plan.
     pub plan: SamplePlan,
-    /// Who is invited, by stratum then customer id.
+    /// Who is invited, by customer id.
     pub invitations: Vec<Invitation>,
 }
 
@@ -324,11 +324,13 @@ impl App {
         let customers = self.all_customers()?;
         let cuts = self.check_attributes(&customers, &spec.strata)?;
         let opted_out: HashSet<String> = self.store().opted_out()?.into_iter().collect();
-        let quarantined: HashSet<String> = self
-            .store()
-            .invited_since(at - spec.quarantine_days * DAY)?
-            .into_iter()
-            .collect();
+        // No quarantine (0 days) leaves out no one, even a wave drawn this very second.
+        let quarantined: HashSet<String> = if spec.quarantine_days > 0 {
+            let since = at - spec.quarantine_days * DAY;
+            self.store().invited_since(since)?.into_iter().collect()
+        } else {
+            HashSet::new()
+        };
         let latest = self.latest_nps(at)?;
         let plain_cuts = cuts.as_ref().map(|c| (c.0, c.1));
 
@@ -418,6 +420,7 @@ impl App {
                 });
             }
         }
+        invitations.sort_by(|a, b| a.customer_id.cmp(&b.customer_id));
         let wave = if dry_run {
             None
         } else {
@@ -493,9 +496,11 @@ impl App {
     pub fn opt_out_of_surveys(&self, customer_id: &str, clock: Clock) -> Result<bool, SampleError> {
         if self
             .store()
-            .customer(&trove_domain::CustomerId::parse(customer_id).map_err(|e| {
-                SampleError::Invalid(format!("customer id {customer_id:?}: {e}"))
-            })?)?
+            .customer(
+                &trove_domain::CustomerId::parse(customer_id).map_err(|e| {
+                    SampleError::Invalid(format!("customer id {customer_id:?}: {e}"))
+                })?,
+            )?
             .is_none()
         {
             return Err(SampleError::Invalid(format!(
@@ -517,9 +522,8 @@ impl App {
     /// The design-weighted NPS of a wave's answers so far (up to `now`, within its window).
     pub fn wave_estimate(&self, id: i64) -> Result<WaveEstimate, SampleError> {
         let wave = self.wave(id)?;
-        let plan: SamplePlan = serde_json::from_str(&wave.allocation).map_err(|e| {
-            SampleError::Invalid(format!("wave {id}'s plan cannot be read ({e})"))
-        })?;
+        let plan: SamplePlan = serde_json::from_str(&wave.allocation)
+            .map_err(|e| SampleError::Invalid(format!("wave {id}'s plan cannot be read ({e})")))?;
         let invitations = self.store().invitations(id)?;
         let stratum_of: HashMap<&str, &str> = invitations
             .iter()
@@ -566,7 +570,10 @@ impl App {
             .iter()
             .map(|row| StratumAnswers {
                 population: row.population,
-                answers: counts.get(row.stratum.as_str()).copied().unwrap_or_default(),
+                answers: counts
+                    .get(row.stratum.as_str())
+                    .copied()
+                    .unwrap_or_default(),
             })
             .collect();
         let strata = plan
@@ -616,8 +623,14 @@ mod tests {
 
     #[test]
     fn attributes_parse_by_their_names_and_refuse_others() {
-        assert_eq!(StratumBy::parse("business_unit").unwrap(), StratumBy::BusinessUnit);
-        assert_eq!(StratumBy::parse(" Value-Band ").unwrap(), StratumBy::ValueBand);
+        assert_eq!(
+            StratumBy::parse("business_unit").unwrap(),
+            StratumBy::BusinessUnit
+        );
+        assert_eq!(
+            StratumBy::parse(" Value-Band ").unwrap(),
+            StratumBy::ValueBand
+        );
         let error = StratumBy::parse("age").unwrap_err().to_string();
         assert!(error.contains("\"age\""), "{error}");
     }
