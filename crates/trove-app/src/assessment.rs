@@ -230,12 +230,21 @@ pub enum AssessError {
     /// An answer is wrong (said in words, naming it).
     #[error("{0}")]
     Invalid(String),
-    /// The person or the time is refused.
+    /// The person or the time is refused (boxed: a refusal is large).
     #[error(transparent)]
-    Workflow(#[from] WorkflowError),
+    Workflow(Box<WorkflowError>),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<WorkflowError> for AssessError {
+    fn from(error: WorkflowError) -> Self {
+        match error {
+            WorkflowError::Store(store) => AssessError::Store(store),
+            other => AssessError::Workflow(Box::new(other)),
+        }
+    }
 }
 
 /// Checks answers given as (question reference, value text), where `at` says where each came
@@ -419,10 +428,13 @@ impl App {
     }
 }
 
+/// Per person: the sum and count of their answers in an area.
+type PersonSums<'a> = BTreeMap<&'a str, (u64, u64)>;
+
 /// Scores per area and month from stored answers.
 fn trend(answers: &[trove_store::StoredAssessmentAnswer]) -> AssessmentTrend {
     // month -> area -> person -> (sum, count)
-    let mut sums: BTreeMap<&str, BTreeMap<&str, BTreeMap<&str, (u64, u64)>>> = BTreeMap::new();
+    let mut sums: BTreeMap<&str, BTreeMap<&str, PersonSums<'_>>> = BTreeMap::new();
     let mut people: BTreeMap<&str, HashSet<&str>> = BTreeMap::new();
     for a in answers {
         let cell = sums

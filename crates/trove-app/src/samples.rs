@@ -92,9 +92,9 @@ pub enum SampleError {
     /// The allocation failed.
     #[error(transparent)]
     Allocation(#[from] AllocationError),
-    /// The rules refused it (a pretended time outside a rehearsal).
+    /// The rules refused it (a pretended time outside a rehearsal; boxed: a refusal is large).
     #[error(transparent)]
-    Workflow(#[from] WorkflowError),
+    Workflow(Box<WorkflowError>),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -594,6 +594,15 @@ impl App {
             strata,
             estimate: weighted_nps(&answers),
         })
+    }
+}
+
+impl From<WorkflowError> for SampleError {
+    fn from(error: WorkflowError) -> Self {
+        match error {
+            WorkflowError::Store(store) => SampleError::Store(store),
+            other => SampleError::Workflow(Box::new(other)),
+        }
     }
 }
 
