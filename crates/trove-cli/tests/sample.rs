@@ -72,13 +72,19 @@ fn import_answers(db: &Path, file: &Path) {
 fn company() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().expect("temporary folder");
     let db = dir.path().join("sample.db");
-    let customers = dir.path().join("customers.csv");
+    load_company(dir.path(), &db);
+    (dir, db)
+}
+
+/// Loads the customers and past answers into `db` (files written in `dir`).
+fn load_company(dir: &Path, db: &Path) {
+    let customers = dir.join("customers.csv");
     std::fs::write(&customers, customers_csv()).expect("write");
     ok(
         &db,
         &["import", "customers", customers.to_str().expect("utf-8")],
     );
-    let past = dir.path().join("past.csv");
+    let past = dir.join("past.csv");
     std::fs::write(&past, past_answers_csv()).expect("write");
     import_answers(&db, &past);
     ok(
@@ -89,7 +95,6 @@ fn company() -> (tempfile::TempDir, std::path::PathBuf) {
         &db,
         &["rehearsal", "on", "--reason", "samples", "--as", ADMIN],
     );
-    (dir, db)
 }
 
 /// `trove ARGS` expected to fail: its standard error.
@@ -141,6 +146,23 @@ fn draw(db: &Path, seed: &str, now: &str, more: &[&str]) -> Value {
 #[test]
 fn a_second_wave_within_the_quarantine_invites_no_one_of_the_first() {
     let (dir, db) = company();
+    quarantine(dir.path(), &db);
+}
+
+#[test]
+fn a_second_wave_within_the_quarantine_invites_no_one_of_the_first_on_postgresql() {
+    let Some(schema) = common::PgSchema::fresh() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let db = std::path::PathBuf::from(schema.url_with(""));
+    load_company(dir.path(), &db);
+    quarantine(dir.path(), &db);
+}
+
+/// Two waves a week apart with a 30-day quarantine, then the first seed again after it.
+fn quarantine(dir: &Path, db: &Path) {
+    let db = db.to_path_buf();
     let first = draw(&db, "11", "2026-01-05", &[]);
     let plan = &first["plan"];
     // Proportional over 60 / 60 / 40 / 40 of 200: 18, 18, 12, 12; weights 10/3.
@@ -180,7 +202,7 @@ fn a_second_wave_within_the_quarantine_invites_no_one_of_the_first() {
 
     // After the quarantine, the first wave's seed draws the first wave's sample again... but
     // only once the second wave's quarantine is over too: 2026-03-01 is 55 days later.
-    let out = dir.path().join("again.csv");
+    let out = dir.join("again.csv");
     let mut args = vec![
         "sample",
         "--n",
