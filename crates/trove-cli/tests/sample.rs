@@ -81,18 +81,18 @@ fn load_company(dir: &Path, db: &Path) {
     let customers = dir.join("customers.csv");
     std::fs::write(&customers, customers_csv()).expect("write");
     ok(
-        &db,
+        db,
         &["import", "customers", customers.to_str().expect("utf-8")],
     );
     let past = dir.join("past.csv");
     std::fs::write(&past, past_answers_csv()).expect("write");
-    import_answers(&db, &past);
+    import_answers(db, &past);
     ok(
-        &db,
+        db,
         &["user", "add", ADMIN, "--name", "Ada", "--role", "admin"],
     );
     ok(
-        &db,
+        db,
         &["rehearsal", "on", "--reason", "samples", "--as", ADMIN],
     );
 }
