@@ -16,7 +16,7 @@ const SECTIONS: &[(&str, &str, bool)] = &[
     ("/taxonomy", "Themes", false),
     ("/lessons", "Lessons", false),
     ("/artifacts", "Artifacts", false),
-    ("/assess", "Self-assessment", false),
+    ("/assess", "Assessment", false),
     ("/imports", "Imports", false),
     ("/people", "People", true),
     ("/forms", "Forms", true),
