@@ -317,9 +317,15 @@ impl App {
                 "--strata: name at least one attribute (segment, region, business-unit, value-band)".into(),
             ));
         }
+        let state = self.workflow()?;
         if let Clock::Rehearsed(_) = clock {
-            rules::rehearsal(&self.workflow()?).map_err(WorkflowError::from)?;
+            rules::rehearsal(&state).map_err(WorkflowError::from)?;
         }
+        // Whoever is named as drawing the wave must be a Trove user.
+        let drawn_by = actor
+            .map(|a| self.user(&state, a))
+            .transpose()?
+            .map(|u| u.email);
         let at = clock.now();
         let customers = self.all_customers()?;
         let cuts = self.check_attributes(&customers, &spec.strata)?;
@@ -429,7 +435,7 @@ impl App {
             Some(self.store().create_wave(
                 &NewWave {
                     drawn_at: at,
-                    drawn_by: actor.map(|a| a.trim().to_lowercase()),
+                    drawn_by,
                     seed: spec.seed.to_string(),
                     quarantine_days: spec.quarantine_days,
                     answer_window_days: spec.answer_window_days,

@@ -293,9 +293,14 @@ fn print_plan(drawn: &DrawnSample, out: Option<&PathBuf>) {
         plan.customers, plan.churned, plan.opted_out, plan.quarantined, plan.quarantine_days
     );
     if let Some((middle, high, currency)) = &plan.value_cuts {
+        let amount = |minor: i64| match trove_domain::Currency::parse(currency) {
+            Ok(currency) => trove_domain::Money::from_minor(minor, currency).to_string(),
+            Err(_) => format!("{minor} (minor units)"),
+        };
         println!(
-            "value bands: low below {}, middle below {}, high from there ({currency}, minor units)",
-            middle, high
+            "value bands (lifetime value): low below {}, middle below {}, high from there",
+            amount(*middle),
+            amount(*high)
         );
     }
     for note in &plan.notes {

@@ -285,6 +285,21 @@ fn opted_out_customers_are_never_drawn_and_missing_attributes_are_named() {
         missing.contains("--strata business-unit: no stored customer has a business unit"),
         "{missing}"
     );
+    let stranger = refused(
+        &db,
+        &[
+            "sample",
+            "--n",
+            "5",
+            "--strata",
+            "segment",
+            "--seed",
+            "3",
+            "--as",
+            "eve@example.com",
+        ],
+    );
+    assert!(stranger.contains("is not a Trove user"), "{stranger}");
     let unknown = refused(&db, &["sample", "opt-out", "C999"]);
     assert!(unknown.contains("no customer \"C999\""), "{unknown}");
 }
