@@ -15,6 +15,8 @@
 //! - [`revenue`]: revenue at risk of distinct customers, per currency;
 //! - [`verify`]: fix verification (Poisson rate ratio), time to resolve, annuity;
 //! - [`analysis`]: the whole chronic analysis of a data set in one pass over compact item facts;
+//! - [`sampling`]: stratified survey samples (proportional / Neyman allocation, largest-remainder
+//!   rounding, seeded draws) and the design-weighted NPS with its stratified variance;
 //! - [`dist`]: the normal, Poisson and t distribution functions the tests use.
 
 pub mod analysis;
@@ -24,6 +26,7 @@ pub mod drivers;
 pub mod impact;
 pub mod repeats;
 pub mod revenue;
+pub mod sampling;
 pub mod scores;
 pub mod spikes;
 pub mod trend;

@@ -8,6 +8,7 @@
 mod analysis;
 mod api_reads;
 mod artifacts;
+mod assessment;
 mod auth;
 mod classify;
 mod cues;
@@ -29,6 +30,7 @@ mod narratives;
 mod ops;
 mod repeats;
 mod room;
+mod samples;
 mod summary;
 mod taxonomy;
 mod themes_overview;
@@ -43,6 +45,10 @@ pub use api_reads::{ScorePeriod, TrendPeriod};
 pub use artifacts::{
     ACCEPTED as ACCEPTED_ARTIFACTS, ArtifactError, ArtifactKind, Attachment, ItemDetail,
     may_attach, may_fetch, sniff,
+};
+pub use assessment::{
+    AREAS, Area, AreaScore, AssessError, AssessmentMonth, AssessmentTrend, LOW_SCORE, Question,
+    answers_from_toml, find_question, month_of, parse_answers, questions,
 };
 pub use auth::{
     AuthError, MIN_PASSWORD_CHARS, SessionPolicy, SignedIn, form_token, hash_password,
@@ -94,6 +100,10 @@ pub use room::{
     Compare, DepartmentLoad, Kpi, Mover, RoomAlert, RoomAnnouncement, RoomChoices, RoomError,
     RoomFix, RoomIssue, RoomPeriod, RoomQuery, RoomScope, RoomStage, RoomVerbatim, RoomView,
     ScoreMove, TrendMonth, day_text,
+};
+pub use samples::{
+    DrawnSample, NO_VALUE, SampleError, SamplePlan, SampleSpec, StratumBy, StratumRow,
+    WaveEstimate, WaveStratum,
 };
 pub use summary::{LongPeriod, Summary, roll_up_months};
 pub use taxonomy::{

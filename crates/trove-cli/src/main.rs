@@ -3,6 +3,7 @@
 
 mod analyze;
 mod artifact;
+mod assess;
 mod bench;
 mod bench_analyze;
 mod bench_classify;
@@ -24,6 +25,7 @@ mod moments;
 mod narratives;
 mod output;
 mod password;
+mod sample;
 mod serve;
 mod summary;
 mod taxonomy;
@@ -144,6 +146,14 @@ enum Command {
         #[command(subcommand)]
         command: webhooks::WebhookCommand,
     },
+    /// Stratified survey samples: draw one (recorded as a wave), list waves, estimate a wave's
+    /// weighted NPS, record opt-outs.
+    Sample(Box<sample::SampleArgs>),
+    /// The programme's maturity self-assessment: questions, answers, scores over time.
+    Assess {
+        #[command(subcommand)]
+        command: assess::AssessCommand,
+    },
     /// Measure Trove's speed and memory on generated data.
     Bench {
         #[command(subcommand)]
@@ -206,9 +216,15 @@ fn exit_quietly_on_a_closed_pipe() {
 /// What a command does with the database (see [`db::Access`]); `None`: it opens none.
 fn access(command: &Command) -> Option<Access> {
     Some(match command {
-        Command::Bench { .. } | Command::Eval(_) => return None,
         Command::Narratives(args) if !args.reads_database() => return None,
         Command::Narratives(_) => Access::ReadItems,
+        Command::Bench { .. }
+        | Command::Eval(_)
+        | Command::Assess {
+            command: assess::AssessCommand::Questions,
+        } => return None,
+        Command::Sample(args) if !args.changes() => Access::Read,
+        Command::Assess { command } if !command.changes() => Access::Read,
         Command::Summary(_)
         | Command::Moments(_)
         | Command::Analyze(_)
@@ -290,6 +306,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Webhook { command } => {
             let clock = workflow::Session::new(None, cli.now.as_deref())?.clock;
             webhooks::run(&db()?, cli.actor.as_deref(), clock, command)
+        }
+        Command::Sample(args) => {
+            let session = workflow::Session::new(cli.actor.clone(), cli.now.as_deref())?;
+            sample::run(&db()?, &args, &session)
+        }
+        Command::Assess { command } => {
+            let session = workflow::Session::new(cli.actor.clone(), cli.now.as_deref())?;
+            let url = match command {
+                assess::AssessCommand::Questions => None,
+                _ => Some(db()?),
+            };
+            assess::run(url.as_ref(), &session, command)
         }
         Command::Migrate => {
             let url = db()?;

@@ -25,6 +25,7 @@ mod models;
 mod pool;
 mod redact;
 mod results;
+mod surveys;
 mod taxonomy;
 mod tokens;
 mod webhooks;

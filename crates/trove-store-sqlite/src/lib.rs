@@ -17,6 +17,7 @@ mod items;
 mod migrate;
 mod models;
 mod results;
+mod surveys;
 mod taxonomy;
 mod tokens;
 mod webhooks;

@@ -25,9 +25,11 @@ use crate::{Dimension, FeedbackFilter, ImportStatus, ImportTotals, NewImportRun,
 
 mod artifacts_cases;
 mod items_cases;
+mod surveys_cases;
 mod webhooks_cases;
 pub use artifacts_cases::*;
 pub use items_cases::*;
+pub use surveys_cases::*;
 pub use webhooks_cases::*;
 
 /// Declares one `#[test]` per contract case, each on a store made by `$make`, an expression of
@@ -83,6 +85,9 @@ macro_rules! contract_suite {
             drill_down_pages_have_no_gaps_or_repeats_in_either_direction,
             artifacts_are_stored_listed_by_target_read_back_and_removed,
             items_are_read_by_id_with_their_themes,
+            waves_are_stored_with_their_invitations_and_found_by_time,
+            an_opt_out_is_recorded_once,
+            a_self_assessment_replaces_the_persons_month_only,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {

@@ -18,6 +18,7 @@ mod items;
 mod models;
 mod query;
 mod results;
+mod surveys;
 mod tags;
 mod tokens;
 mod webhooks;
@@ -42,6 +43,9 @@ pub use query::{
     InsertOutcome, ItemThemes, NewImportRun, ThemeOrigin, UpsertOutcome,
 };
 pub use results::{StoredResult, StoredResultHead};
+pub use surveys::{
+    AssessmentAnswer, Invitation, NewWave, StoredAssessmentAnswer, SurveyStore, Wave,
+};
 pub use tags::{
     Coverage, ItemTags, KeyedTags, NewTaxonomyVersion, Placement, RuleTag, SourceCoverage,
     StoredTag, StoredTheme, THEME_COUNTS_SQL, TaxonomyVersion, ThemeCount, ThemeRecord,
@@ -64,7 +68,7 @@ pub type PageVisitor<'a, T> = dyn FnMut(Vec<T>) -> ControlFlow<()> + 'a;
 ///
 /// Writes of a batch are one transaction: a batch is stored whole or not at all, so an
 /// interrupted import leaves only whole batches behind, and dedup makes a re-run complete it.
-pub trait Store: Send + Sync {
+pub trait Store: Send + Sync + SurveyStore {
     /// `"sqlite"` or `"postgres"`.
     fn backend(&self) -> &'static str;
 

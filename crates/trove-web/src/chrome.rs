@@ -16,6 +16,7 @@ const SECTIONS: &[(&str, &str, bool)] = &[
     ("/taxonomy", "Themes", false),
     ("/lessons", "Lessons", false),
     ("/artifacts", "Artifacts", false),
+    ("/assess", "Assessment", false),
     ("/imports", "Imports", false),
     // Everyone manages their own API tokens there; admins manage people too.
     ("/people", "People", false),

@@ -12,6 +12,7 @@
 
 mod api;
 mod artifacts;
+mod assess;
 mod cases;
 mod charts;
 mod chrome;
@@ -153,6 +154,7 @@ impl Web {
             .route("/departments/{id}", get(departments::stream))
             .route("/imports", get(imports::list))
             .route("/lessons", get(lessons::list).post(lessons::record))
+            .route("/assess", get(assess::show).post(assess::answer))
             .route("/lessons/submissions/{id}/judge", post(lessons::judge))
             .route("/people", get(people::list).post(people::add))
             .route("/people/{email}/role", post(people::change))
