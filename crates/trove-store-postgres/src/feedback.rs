@@ -237,12 +237,11 @@ pub(crate) fn insert(
     }
     let tags = tags.map(|(_, version)| (&tags_of, version));
     let arrays = Columns::new(&unique, context)?;
-    let columns = arrays.insert_params(&import_run);
     let mut attempt = 1;
     loop {
         // Two imports storing overlapping items in different orders can deadlock; the database
         // then aborts one of them, and running it again is safe.
-        match write_batch(client, &columns, &by_key, tags) {
+        match write_batch(client, &arrays, import_run, &by_key, tags) {
             Ok(inserted) => {
                 return Ok(InsertOutcome {
                     inserted,
@@ -285,12 +284,13 @@ impl From<postgres::Error> for Failure {
 /// the new ones (by key, from `tags`), in one transaction; returns how many items were new.
 fn write_batch(
     client: &mut Client,
-    columns: &[&(dyn ToSql + Sync)],
+    arrays: &Columns<'_>,
+    import_run: Option<i64>,
     by_key: &HashMap<(&str, &str), &FeedbackItem>,
     tags: Option<(&HashMap<(&str, &str), &[RuleTag]>, i64)>,
 ) -> Result<u64, Failure> {
     let mut tx = client.transaction()?;
-    let rows = tx.query(INSERT_SQL, columns)?;
+    let rows = tx.query(INSERT_SQL, &arrays.insert_params(&import_run))?;
     let stored = stored_items(&rows, by_key).map_err(Failure::Store)?;
     link_source_themes(&mut tx, &stored)?;
     if let Some((tags_of, version)) = tags {
