@@ -107,7 +107,9 @@ fn attach_themes(
     );
     let dense = (last - first) / 2 < page.len() as i64;
     if !dense {
-        params.push(Box::new(page.iter().map(|item| item.id).collect::<Vec<i64>>()));
+        params.push(Box::new(
+            page.iter().map(|item| item.id).collect::<Vec<i64>>(),
+        ));
         sql.push_str(&format!(" AND feedback_id = ANY(${})", params.len()));
     }
     if let Some(stored) = origin.stored() {
@@ -115,8 +117,9 @@ fn attach_themes(
         sql.push_str(&format!(" AND origin = ${}", params.len()));
     }
     sql.push_str(" GROUP BY feedback_id, theme_id ORDER BY feedback_id, theme_id");
-    let rows = client.query(&sql, &refs(&params))
-    .map_err(|e| db_error(CONTEXT, e))?;
+    let rows = client
+        .query(&sql, &refs(&params))
+        .map_err(|e| db_error(CONTEXT, e))?;
     for row in &rows {
         let feedback_id: i64 = get(row, 0, CONTEXT)?;
         let theme: String = get(row, 1, CONTEXT)?;

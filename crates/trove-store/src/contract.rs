@@ -1325,10 +1325,15 @@ pub fn items_for_analysis_carry_their_theme_ids_without_text(store: &dyn Store) 
     // Unfiltered pages are dense runs of ids; each item still gets exactly its own themes.
     let mut all: Vec<ItemThemes> = Vec::new();
     store
-        .scan_item_themes(&FeedbackFilter::default(), ThemeOrigin::Any, 7, &mut |page| {
-            all.extend(page);
-            ControlFlow::Continue(())
-        })
+        .scan_item_themes(
+            &FeedbackFilter::default(),
+            ThemeOrigin::Any,
+            7,
+            &mut |page| {
+                all.extend(page);
+                ControlFlow::Continue(())
+            },
+        )
         .unwrap();
     assert_eq!(all.len(), 30);
     for (i, item) in all.iter().enumerate() {
