@@ -208,6 +208,9 @@ impl<'a> Columns<'a> {
 /// The rule tags of a batch (`tags[i]` are those of `batch[i]`) and their taxonomy version.
 pub(crate) type BatchTags<'a> = Option<(&'a [Vec<RuleTag>], i64)>;
 
+/// The rule tags of each key of a batch, and their taxonomy version.
+type TagsByKey<'m, 'a> = Option<(&'m HashMap<(&'a str, &'a str), &'a [RuleTag]>, i64)>;
+
 /// Inserts a batch (and, with `tags`, the rule tags of the items it inserts) in one
 /// transaction: the ids come back from the insert itself (`RETURNING`), nothing is read again.
 pub(crate) fn insert(
@@ -287,7 +290,7 @@ fn write_batch(
     arrays: &Columns<'_>,
     import_run: Option<i64>,
     by_key: &HashMap<(&str, &str), &FeedbackItem>,
-    tags: Option<(&HashMap<(&str, &str), &[RuleTag]>, i64)>,
+    tags: TagsByKey<'_, '_>,
 ) -> Result<u64, Failure> {
     let mut tx = client.transaction()?;
     let rows = tx.query(INSERT_SQL, &arrays.insert_params(&import_run))?;
