@@ -17,7 +17,7 @@ use crate::output::thousands;
 /// Benchmarks that print their figures.
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
-    /// Import a generated CSV into a fresh SQLite database.
+    /// Import a generated CSV into a fresh SQLite database (or the database given with `--on`).
     Import(ImportBenchArgs),
     /// Tag real short texts with a taxonomy, on one core (nothing is stored).
     Tag(crate::bench_tag::TagBenchArgs),
@@ -45,6 +45,10 @@ pub struct ImportBenchArgs {
     /// Load this taxonomy first, so the import also tags every item.
     #[arg(long)]
     taxonomy: Option<std::path::PathBuf>,
+    /// Import into this database (a file or a postgres:// URL; it should hold no feedback)
+    /// instead of a fresh SQLite file. It is kept, so the reads can be timed on it after.
+    #[arg(long)]
+    on: Option<String>,
 }
 
 pub fn run(command: &BenchCommand) -> Result<ExitCode> {
@@ -69,7 +73,14 @@ fn import(args: &ImportBenchArgs) -> Result<ExitCode> {
         bytes as f64 / 1e6,
         started.elapsed().as_secs_f64()
     );
-    let db = crate::db::DbUrl::Sqlite(dir.path().join("bench.db"));
+    let db = match &args.on {
+        Some(on) => crate::db::DbUrl::parse(on)?,
+        None => crate::db::DbUrl::Sqlite(dir.path().join("bench.db")),
+    };
+    let backend = match db {
+        crate::db::DbUrl::Sqlite(_) => "SQLite",
+        crate::db::DbUrl::Postgres(_) => "PostgreSQL",
+    };
     let app = trove_app::App::new(db.open()?);
     if let Some(path) = &args.taxonomy {
         let text = std::fs::read_to_string(path)
@@ -95,7 +106,7 @@ fn import(args: &ImportBenchArgs) -> Result<ExitCode> {
     )?;
     let seconds = started.elapsed().as_secs_f64();
     println!(
-        "imported {} rows ({} rejected) into SQLite in {seconds:.2} s: {} rows/s",
+        "imported {} rows ({} rejected) into {backend} in {seconds:.2} s: {} rows/s",
         thousands(report.imported),
         thousands(report.rejected),
         thousands((report.imported as f64 / seconds) as u64)

@@ -6,7 +6,7 @@ use trove_domain::{Channel, DomainError, Scores};
 use trove_store::{FeedbackFilter, ItemThemes, PageVisitor, StoreError, StoreResult, ThemeOrigin};
 
 use crate::decode::{db_error, get};
-use crate::feedback::{refs, visit_pages, where_clause};
+use crate::feedback::{Param, refs, visit_pages, where_clause};
 use crate::pool::Pool;
 
 const CONTEXT: &str = "reading items for analysis";
@@ -86,29 +86,40 @@ fn decode(row: &Row) -> StoreResult<ItemThemes> {
 
 /// Fills in the page's theme ids (each once per item, sorted), each with the mean sentiment of
 /// its mentions, with one query.
+///
+/// The query names the page by its range of ids, which the primary key of `feedback_themes`
+/// serves as one index range; a list of 10,000 ids (`= ANY`) made the planner scan the whole
+/// table for every page. A sparse page (a filter keeping few items of its range) also lists
+/// its ids, so that the rows of items outside it are not aggregated for nothing.
 fn attach_themes(
     client: &mut Client,
     origin: ThemeOrigin,
     page: &mut [ItemThemes],
 ) -> StoreResult<()> {
-    if page.is_empty() {
+    let (Some(first), Some(last)) = (page.first(), page.last()) else {
         return Ok(());
+    };
+    let (first, last) = (first.id, last.id);
+    let mut params: Vec<Param> = vec![Box::new(first), Box::new(last)];
+    let mut sql = String::from(
+        "SELECT feedback_id, theme_id, AVG(sentiment)::real FROM feedback_themes
+         WHERE feedback_id BETWEEN $1 AND $2",
+    );
+    let dense = (last - first) / 2 < page.len() as i64;
+    if !dense {
+        params.push(Box::new(
+            page.iter().map(|item| item.id).collect::<Vec<i64>>(),
+        ));
+        sql.push_str(&format!(" AND feedback_id = ANY(${})", params.len()));
     }
-    let ids: Vec<i64> = page.iter().map(|item| item.id).collect();
-    let rows = match origin.stored() {
-        Some(stored) => client.query(
-            "SELECT feedback_id, theme_id, AVG(sentiment)::real FROM feedback_themes
-             WHERE feedback_id = ANY($1) AND origin = $2
-             GROUP BY feedback_id, theme_id ORDER BY feedback_id, theme_id",
-            &[&ids, &stored],
-        ),
-        None => client.query(
-            "SELECT feedback_id, theme_id, AVG(sentiment)::real FROM feedback_themes
-             WHERE feedback_id = ANY($1) GROUP BY feedback_id, theme_id ORDER BY feedback_id, theme_id",
-            &[&ids],
-        ),
+    if let Some(stored) = origin.stored() {
+        params.push(Box::new(stored));
+        sql.push_str(&format!(" AND origin = ${}", params.len()));
     }
-    .map_err(|e| db_error(CONTEXT, e))?;
+    sql.push_str(" GROUP BY feedback_id, theme_id ORDER BY feedback_id, theme_id");
+    let rows = client
+        .query(&sql, &refs(&params))
+        .map_err(|e| db_error(CONTEXT, e))?;
     for row in &rows {
         let feedback_id: i64 = get(row, 0, CONTEXT)?;
         let theme: String = get(row, 1, CONTEXT)?;

@@ -205,10 +205,19 @@ impl<'a> Columns<'a> {
     }
 }
 
+/// The rule tags of a batch (`tags[i]` are those of `batch[i]`) and their taxonomy version.
+pub(crate) type BatchTags<'a> = Option<(&'a [Vec<RuleTag>], i64)>;
+
+/// The rule tags of each key of a batch, and their taxonomy version.
+type TagsByKey<'m, 'a> = Option<(&'m HashMap<(&'a str, &'a str), &'a [RuleTag]>, i64)>;
+
+/// Inserts a batch (and, with `tags`, the rule tags of the items it inserts) in one
+/// transaction: the ids come back from the insert itself (`RETURNING`), nothing is read again.
 pub(crate) fn insert(
     client: &mut Client,
     batch: &[FeedbackItem],
     import_run: Option<i64>,
+    tags: BatchTags<'_>,
 ) -> StoreResult<InsertOutcome> {
     let context = "inserting feedback";
     // Only the first occurrence of a (source, external id) is sent: later ones are duplicates
@@ -222,13 +231,20 @@ pub(crate) fn insert(
         .iter()
         .map(|item| ((item.source.as_str(), item.external_id.as_str()), *item))
         .collect();
+    // The tags of each key's first occurrence, the one sent.
+    let mut tags_of: HashMap<(&str, &str), &[RuleTag]> = HashMap::new();
+    if let Some((tags, _)) = tags {
+        for (item, item_tags) in batch.iter().zip(tags) {
+            tags_of.entry(key(item)).or_insert(item_tags.as_slice());
+        }
+    }
+    let tags = tags.map(|(_, version)| (&tags_of, version));
     let arrays = Columns::new(&unique, context)?;
-    let columns = arrays.insert_params(&import_run);
     let mut attempt = 1;
     loop {
         // Two imports storing overlapping items in different orders can deadlock; the database
         // then aborts one of them, and running it again is safe.
-        match write_batch(client, &columns, &by_key) {
+        match write_batch(client, &arrays, import_run, &by_key, tags) {
             Ok(inserted) => {
                 return Ok(InsertOutcome {
                     inserted,
@@ -267,17 +283,27 @@ impl From<postgres::Error> for Failure {
     }
 }
 
-/// Inserts the unique items of a batch and links their source themes, in one transaction;
-/// returns how many items were new.
+/// Inserts the unique items of a batch, links their source themes and stores the rule tags of
+/// the new ones (by key, from `tags`), in one transaction; returns how many items were new.
 fn write_batch(
     client: &mut Client,
-    columns: &[&(dyn ToSql + Sync)],
+    arrays: &Columns<'_>,
+    import_run: Option<i64>,
     by_key: &HashMap<(&str, &str), &FeedbackItem>,
+    tags: TagsByKey<'_, '_>,
 ) -> Result<u64, Failure> {
     let mut tx = client.transaction()?;
-    let rows = tx.query(INSERT_SQL, columns)?;
+    let rows = tx.query(INSERT_SQL, &arrays.insert_params(&import_run))?;
     let stored = stored_items(&rows, by_key).map_err(Failure::Store)?;
     link_source_themes(&mut tx, &stored)?;
+    if let Some((tags_of, version)) = tags {
+        let items: Vec<(i64, &[RuleTag])> = stored
+            .iter()
+            .filter_map(|(id, item)| Some((*id, *tags_of.get(&key(item))?)))
+            .collect();
+        // The items are new: they have no rule tags to delete first.
+        crate::taxonomy::insert_tags(&mut tx, &items, version).map_err(Failure::Store)?;
+    }
     crate::results::bump(&mut tx)?;
     tx.commit()?;
     Ok(rows.len() as u64)

@@ -139,7 +139,25 @@ impl Store for PostgresStore {
         if batch.is_empty() {
             return Ok(InsertOutcome::default());
         }
-        feedback::insert(&mut *self.pool.get()?, batch, import_run)
+        feedback::insert(&mut *self.pool.get()?, batch, import_run, None)
+    }
+
+    fn insert_tagged_feedback(
+        &self,
+        batch: &[FeedbackItem],
+        import_run: Option<i64>,
+        tags: &[Vec<RuleTag>],
+        taxonomy_version: i64,
+    ) -> StoreResult<InsertOutcome> {
+        if batch.is_empty() {
+            return Ok(InsertOutcome::default());
+        }
+        feedback::insert(
+            &mut *self.pool.get()?,
+            batch,
+            import_run,
+            Some((tags, taxonomy_version)),
+        )
     }
 
     fn count_feedback(&self, filter: &FeedbackFilter) -> StoreResult<u64> {

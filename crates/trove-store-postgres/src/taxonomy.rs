@@ -143,6 +143,16 @@ pub(crate) fn store_tags(
         &[&ids],
     )
     .map_err(|e| db_error(context, e))?;
+    insert_tags(tx, items, version)
+}
+
+/// Inserts the rule tags of items that hold none yet, with one statement over unnested arrays.
+pub(crate) fn insert_tags(
+    tx: &mut Transaction<'_>,
+    items: &[(i64, &[RuleTag])],
+    version: i64,
+) -> StoreResult<u64> {
+    let context = "storing rule tags";
     let (mut feedback, mut themes, mut phrases, mut starts, mut ends, mut sentiments) = (
         Vec::new(),
         Vec::new(),

@@ -62,6 +62,7 @@ macro_rules! contract_suite {
             rule_tags_by_key_find_stored_items_and_skip_others,
             coverage_counts_tagged_items_per_source_and_places_items,
             a_tagged_insert_stores_the_items_and_their_rule_tags,
+            a_repeated_tagged_insert_changes_nothing,
             theme_counts_include_descendants_once_per_item,
             analysis_runs_are_listed_newest_first_and_read_back_exactly,
             discovery_runs_are_listed_newest_first_and_read_back_exactly,
@@ -1159,6 +1160,54 @@ pub fn a_tagged_insert_stores_the_items_and_their_rule_tags(store: &dyn Store) {
     );
 }
 
+pub fn a_repeated_tagged_insert_changes_nothing(store: &dyn Store) {
+    let version = store
+        .save_taxonomy_version(&taxonomy(
+            "v1",
+            vec![
+                theme_record("fee", None, None),
+                theme_record("late", None, None),
+            ],
+        ))
+        .unwrap();
+    let batch = [item("s", "1"), item("s", "2")];
+    let first = store
+        .insert_tagged_feedback(
+            &batch,
+            None,
+            &[vec![rule_tag("fee", "fee", 0, 3)], vec![]],
+            version,
+        )
+        .unwrap();
+    assert_eq!((first.inserted, first.duplicates), (2, 0));
+    let tags_before: Vec<Vec<crate::StoredTag>> = read_all(store, &FeedbackFilter::default())
+        .iter()
+        .map(|s| store.item_tags(s.id).unwrap())
+        .collect();
+    let again = store
+        .insert_tagged_feedback(
+            &batch,
+            None,
+            &[
+                vec![rule_tag("late", "late", 0, 4)],
+                vec![rule_tag("fee", "fee", 0, 3)],
+            ],
+            version,
+        )
+        .unwrap();
+    assert_eq!((again.inserted, again.duplicates), (0, 2));
+    let stored = read_all(store, &FeedbackFilter::default());
+    assert_eq!(stored.len(), 2);
+    let tags_after: Vec<Vec<crate::StoredTag>> = stored
+        .iter()
+        .map(|s| store.item_tags(s.id).unwrap())
+        .collect();
+    assert_eq!(
+        tags_after, tags_before,
+        "a duplicate keeps the tags it was stored with"
+    );
+}
+
 pub fn theme_counts_include_descendants_once_per_item(store: &dyn Store) {
     let coded = FeedbackItem {
         source_themes: vec![label("Late Flight")],
@@ -1280,6 +1329,29 @@ pub fn items_for_analysis_carry_their_theme_ids_without_text(store: &dyn Store) 
             Some((i % 11) as i64)
         );
         assert_eq!(item.business_unit.as_deref(), Some("Home"));
+    }
+    // Unfiltered pages are dense runs of ids; each item still gets exactly its own themes.
+    let mut all: Vec<ItemThemes> = Vec::new();
+    store
+        .scan_item_themes(
+            &FeedbackFilter::default(),
+            ThemeOrigin::Any,
+            7,
+            &mut |page| {
+                all.extend(page);
+                ControlFlow::Continue(())
+            },
+        )
+        .unwrap();
+    assert_eq!(all.len(), 30);
+    for (i, item) in all.iter().enumerate() {
+        let expected: &[&str] = match i % 3 {
+            0 => &["bad-food", "late-flight"],
+            1 => &["late-flight"],
+            _ => &[],
+        };
+        assert_eq!(item.themes, expected, "item {i}");
+        assert_eq!(item.mention_sentiments.len(), expected.len(), "item {i}");
     }
     let mut rule_themes = 0;
     store
