@@ -26,6 +26,7 @@ mod kept;
 mod memo;
 mod ops;
 mod repeats;
+pub mod report;
 mod room;
 mod summary;
 mod taxonomy;
