@@ -24,6 +24,7 @@ mod items;
 mod journey_file;
 mod kept;
 mod memo;
+mod monthly;
 mod ops;
 mod repeats;
 pub mod report;
@@ -79,6 +80,7 @@ pub use items::{
 };
 pub use journey_file::{journey_to_toml, parse_journey};
 pub use kept::{Kept, RefreshReport, ThemeTrends};
+pub use monthly::{DEFAULT_COST_PER_CONTACT, REPORTS_KEPT, ReportError, parse_cost, parse_month};
 pub use ops::{
     CaseFeedback, CaseQueue, CaseView, DepartmentStream, DepartmentSummary, LessonBank, NewLesson,
     Person, QueueFilter, StreamAction, StreamIssue,

@@ -77,6 +77,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0014_feedback_forms.sql"),
     ),
     (
+        17,
+        "0017_reports",
+        include_str!("../migrations/0017_reports.sql"),
+    ),
+    (
         19,
         "0019_artifacts",
         include_str!("../migrations/0019_artifacts.sql"),

@@ -27,6 +27,8 @@ mod artifacts_cases;
 mod items_cases;
 pub use artifacts_cases::*;
 pub use items_cases::*;
+mod reports;
+pub use reports::*;
 
 /// Declares one `#[test]` per contract case, each on a store made by `$make`, an expression of
 /// type `fn() -> Option<Box<dyn Store>>`.
@@ -75,6 +77,7 @@ macro_rules! contract_suite {
             api_tokens_are_found_by_hash_touched_revoked_and_rotated,
             every_write_an_analysis_reads_moves_the_data_version,
             stored_results_are_replaced_by_key_and_listed_newest_first,
+            reports_are_replaced_per_unit_and_month_and_the_newest_months_kept,
             drill_down_filters_by_every_field_and_counts_each_item_once,
             drill_down_items_carry_their_themes_and_matched_spans,
             drill_down_pages_have_no_gaps_or_repeats_in_either_direction,
