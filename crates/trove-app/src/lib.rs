@@ -28,6 +28,7 @@ mod monthly;
 mod ops;
 mod repeats;
 pub mod report;
+pub mod report_text;
 mod room;
 mod summary;
 mod taxonomy;

@@ -280,8 +280,18 @@ impl App {
             notes.push("the unit has no items in the analysis window: no ranking".to_owned());
         }
         let (first, last) = &now.analysis.window_labels;
+        let window = &now.analysis.window;
+        let (window_from, window_to) = match (window.first(), window.last()) {
+            (Some(a), Some(b)) => (
+                day_of(period_start(a.period, PeriodKind::Month)),
+                day_of(period_start(b.period + 1, PeriodKind::Month)),
+            ),
+            _ => (day_of(from), day_of(to)),
+        };
         Ok(IssuesSection {
             window: format!("{first}..{last}"),
+            window_from,
+            window_to,
             computed_at: now.computed_at,
             themes,
             resolved,
@@ -659,4 +669,42 @@ fn fix_line(
         per_year: per_year.into(),
         to_date: to_date.into(),
     })
+}
+
+impl App {
+    /// Keeps `report` (its JSON) as the unit's report of its month, replacing an older one
+    /// and dropping the unit's reports beyond its [`REPORTS_KEPT`] newest months.
+    pub fn keep_report(&self, report: &MonthlyReport) -> Result<(), ReportError> {
+        let json = serde_json::to_string(report)
+            .map_err(|e| ReportError::Invalid(format!("writing the report as JSON: {e}")))?;
+        self.store().save_report(
+            &trove_store::StoredReport {
+                business_unit: report.business_unit.clone(),
+                month: report.month.clone(),
+                generated_at: report.generated_at,
+                json,
+            },
+            REPORTS_KEPT,
+        )?;
+        Ok(())
+    }
+
+    /// The kept reports, by unit, newest month first.
+    pub fn kept_reports(&self) -> Result<Vec<trove_store::ReportHead>, ReportError> {
+        Ok(self.store().report_heads()?)
+    }
+
+    /// The kept report of `unit` and `month`, if any.
+    pub fn kept_report(&self, unit: &str, month: &str) -> Result<Option<MonthlyReport>, ReportError> {
+        self.store()
+            .stored_report(unit, month)?
+            .map(|stored| {
+                serde_json::from_str(&stored.json).map_err(|e| {
+                    ReportError::Invalid(format!(
+                        "the kept report of {unit} {month} cannot be read ({e}); make it again"
+                    ))
+                })
+            })
+            .transpose()
+    }
 }

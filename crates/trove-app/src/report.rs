@@ -29,7 +29,8 @@
 //!       "contributions": [ { "group": "claim-payout-delay" | "other and untagged",
 //!            "share_before", "share_after", "rate_before", "rate_after", "mix", "rate", "total" } ],
 //!       "all_contributions": [ every group, same fields ] } ],
-//!   "issues": { "window": "2026-05..2026-10", "computed_at": 1780000000,
+//!   "issues": { "window": "2026-05..2026-10", "window_from": "2026-05-01", "window_to": "2026-11-01",
+//!       "computed_at": 1780000000,
 //!       "themes": [ { "theme", "label", "rank", "previous_rank", "movement": "new|rising|falling|steady",
 //!            "volume", "customers", "nps_impact", "csat_impact", "revenue_at_risk": [money] } ],
 //!       "resolved": [ { "theme", "previous_rank" } ] },
@@ -198,6 +199,10 @@ pub struct ScoreChange {
 pub struct IssuesSection {
     /// The analysis window, e.g. `2026-05..2026-10`.
     pub window: String,
+    /// The window's first day, `YYYY-MM-DD`.
+    pub window_from: String,
+    /// The day after the window's last (exclusive), `YYYY-MM-DD`.
+    pub window_to: String,
     /// When the analysis was computed (unix seconds).
     pub computed_at: i64,
     /// The listed themes (chronic, spikes, shifts, significant losses), ranked.

@@ -22,6 +22,7 @@ mod loops;
 mod moments;
 mod output;
 mod password;
+mod report;
 mod serve;
 mod summary;
 mod taxonomy;

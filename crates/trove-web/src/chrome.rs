@@ -16,6 +16,7 @@ const SECTIONS: &[(&str, &str, bool)] = &[
     ("/taxonomy", "Themes", false),
     ("/lessons", "Lessons", false),
     ("/artifacts", "Artifacts", false),
+    ("/reports", "Reports", false),
     ("/imports", "Imports", false),
     ("/people", "People", true),
     ("/forms", "Forms", true),

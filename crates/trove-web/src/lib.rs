@@ -29,6 +29,7 @@ mod limiter;
 mod moments;
 mod pages;
 mod people;
+mod reports;
 mod room;
 mod session;
 mod taxonomy;
@@ -46,6 +47,7 @@ use axum::routing::{get, post};
 use tower_http::timeout::TimeoutLayer;
 use trove_app::{App, AuthError, SessionPolicy};
 
+pub use crate::reports::report_html;
 use crate::limiter::SignInLimiter;
 
 /// The largest request body accepted (forms are small).
@@ -151,6 +153,9 @@ impl Web {
             .route("/imports", get(imports::list))
             .route("/lessons", get(lessons::list).post(lessons::record))
             .route("/lessons/submissions/{id}/judge", post(lessons::judge))
+            .route("/reports", get(reports::list).post(reports::make))
+            .route("/reports/{unit}/{month}", get(reports::show))
+            .route("/reports/{unit}/{month}/{format}", get(reports::download))
             .route("/people", get(people::list).post(people::add))
             .route("/people/{email}/role", post(people::change))
             .route("/people/{email}/password", post(people::password))
