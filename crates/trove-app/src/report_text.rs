@@ -18,6 +18,16 @@ pub fn estimate_text(e: &Estimate) -> String {
     )
 }
 
+/// What a score's figure is, in words.
+pub fn measure(kind: trove_analytics::scores::ScoreKind) -> &'static str {
+    use trove_analytics::scores::ScoreKind;
+    match kind {
+        ScoreKind::Nps => "answers 0-10; % promoters minus % detractors",
+        ScoreKind::Csat => "answers 1-5; % answering 4-5",
+        ScoreKind::Ces => "answers 1-7; % answering 5-7",
+    }
+}
+
 /// "+2.3 points (95% CI −1.0 to 5.6, p = 0.17, not significant)".
 pub fn comparison_text(c: &Comparison) -> String {
     format!(
@@ -102,7 +112,7 @@ fn markdown_scores(w: &mut String, r: &MonthlyReport) {
         let _ = writeln!(w, "## Scores\n\nNo survey answers this month.\n");
     }
     for s in &r.scores {
-        let _ = writeln!(w, "## {} ({})\n", s.name, s.scale);
+        let _ = writeln!(w, "## {} ({})\n", s.name, measure(s.kind));
         let _ = writeln!(w, "{}: {}\n", r.month, estimate_text(&s.estimate));
         for (label, test) in [("previous month", &s.vs_previous_month), ("a year before", &s.vs_year_before)] {
             match test {

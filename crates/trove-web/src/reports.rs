@@ -37,7 +37,8 @@ fn encode(value: &str) -> String {
 /// One score's part of the page.
 struct ScoreView {
     name: String,
-    scale: String,
+    /// What the figure is: "0-10 answers; % promoters − % detractors".
+    measure: &'static str,
     estimate: String,
     previous: String,
     year_before: String,
@@ -192,7 +193,7 @@ fn score_view(s: &ScoreSection) -> ScoreView {
         .collect();
     ScoreView {
         name: s.name.clone(),
-        scale: s.scale.clone(),
+        measure: report_text::measure(s.kind),
         estimate: estimate_text(&s.estimate),
         previous: test("the previous month", &s.vs_previous_month),
         year_before: test("the same month a year before", &s.vs_year_before),
