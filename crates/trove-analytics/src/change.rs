@@ -254,7 +254,11 @@ mod tests {
         let d = decompose(&m0, &m1).unwrap();
         let c = d.contributions.iter().find(|c| c.group == "c").unwrap();
         assert!((c.mix + 50.0).abs() < 1e-12 && c.rate.abs() < 1e-12 && c.rate_before.is_none());
-        let u = d.contributions.iter().find(|c| c.group == UNTAGGED).unwrap();
+        let u = d
+            .contributions
+            .iter()
+            .find(|c| c.group == UNTAGGED)
+            .unwrap();
         assert!((u.mix + 25.0).abs() < 1e-12 && (u.rate - 75.0).abs() < 1e-12);
         assert!(decompose(&GroupedValues::new(), &m1).is_none());
     }

@@ -49,7 +49,9 @@ pub enum ReportError {
     #[error("{0}")]
     Invalid(String),
     /// The unit has no items at all.
-    #[error("business unit {0:?} has no feedback; `trove summary --by business-unit` lists the units")]
+    #[error(
+        "business unit {0:?} has no feedback; `trove summary --by business-unit` lists the units"
+    )]
     UnknownUnit(String),
     /// Reading the store or the workflow failed.
     #[error(transparent)]
@@ -66,8 +68,16 @@ impl From<trove_store::StoreError> for ReportError {
 pub fn parse_month(raw: &str) -> Result<i64, ReportError> {
     let bad = || ReportError::Invalid(format!("month {raw:?}: write it as YYYY-MM, e.g. 2026-10"));
     let (year, month) = raw.trim().split_once('-').ok_or_else(bad)?;
-    let year: i64 = year.parse().ok().filter(|y| (1970..=9999).contains(y)).ok_or_else(bad)?;
-    let month: i64 = month.parse().ok().filter(|m| (1..=12).contains(m)).ok_or_else(bad)?;
+    let year: i64 = year
+        .parse()
+        .ok()
+        .filter(|y| (1970..=9999).contains(y))
+        .ok_or_else(bad)?;
+    let month: i64 = month
+        .parse()
+        .ok()
+        .filter(|m| (1..=12).contains(m))
+        .ok_or_else(bad)?;
     Ok(year * 12 + month - 1)
 }
 
@@ -106,7 +116,9 @@ fn coded(kind: ScoreKind, scores: &Scores) -> Option<f64> {
                 0.0
             }
         }),
-        ScoreKind::Csat => scores.csat.map(|s| if s.value() >= 4 { 100.0 } else { 0.0 }),
+        ScoreKind::Csat => scores
+            .csat
+            .map(|s| if s.value() >= 4 { 100.0 } else { 0.0 }),
         ScoreKind::Ces => scores.ces.map(|s| if s.value() >= 5 { 100.0 } else { 0.0 }),
     }
 }
@@ -163,7 +175,11 @@ impl App {
         let unit_issues: HashSet<u32> = workflow
             .issues
             .values()
-            .filter(|i| i.themes.iter().any(|t| scan.recent_themes.contains(t.as_str())))
+            .filter(|i| {
+                i.themes
+                    .iter()
+                    .any(|t| scan.recent_themes.contains(t.as_str()))
+            })
             .map(|i| i.id)
             .collect();
         let as_of = date_of(to.min(now.max(from + 1)) - 1);
@@ -185,7 +201,15 @@ impl App {
             action_plan: action_plan(&workflow, &unit_issues, as_of, date_of(from)),
             loop_closure: loop_closure(&workflow, &unit_issues, &scan.item_ids, from, to),
             coverage: coverage(&scan, index),
-            annuity: annuity_ledger(&workflow, &unit_issues, &scan, index, cost, cost_source, &mut notes),
+            annuity: annuity_ledger(
+                &workflow,
+                &unit_issues,
+                &scan,
+                index,
+                cost,
+                cost_source,
+                &mut notes,
+            ),
             notes,
         })
     }
@@ -235,7 +259,11 @@ impl App {
         let now = self.current_analysis(&request(to))?;
         let before = self.current_analysis(&request(from))?;
         let listed = |a: &trove_analytics::analysis::Analysis| -> Vec<String> {
-            a.themes.iter().filter(|t| t.listed).map(|t| t.theme.clone()).collect()
+            a.themes
+                .iter()
+                .filter(|t| t.listed)
+                .map(|t| t.theme.clone())
+                .collect()
         };
         let previous = listed(&before.analysis);
         let rank_before = |theme: &str| previous.iter().position(|t| t == theme).map(|p| p + 1);
@@ -319,7 +347,11 @@ impl UnitScan {
             for kind in ScoreKind::ALL {
                 if let Some(value) = coded(kind, &item.scores) {
                     let pair = self.grouped.entry(kind).or_default();
-                    let side = if month == index { &mut pair.1 } else { &mut pair.0 };
+                    let side = if month == index {
+                        &mut pair.1
+                    } else {
+                        &mut pair.0
+                    };
                     side.add(value, &item.themes);
                 }
             }
@@ -415,7 +447,11 @@ fn verified_themes(workflow: &Workflow) -> HashSet<String> {
     workflow
         .issues
         .values()
-        .filter(|i| i.verification.as_ref().is_some_and(|v| v.verdict == "verified"))
+        .filter(|i| {
+            i.verification
+                .as_ref()
+                .is_some_and(|v| v.verdict == "verified")
+        })
         .flat_map(|i| i.themes.iter().map(|t| t.as_str().to_owned()))
         .collect()
 }
@@ -441,8 +477,16 @@ fn action_plan(
     let mut issues = Vec::new();
     let mut missed: BTreeMap<String, Vec<MissedAction>> = BTreeMap::new();
     let mut verified_fixes = Vec::new();
-    for issue in workflow.issues.values().filter(|i| unit_issues.contains(&i.id)) {
-        let actions: Vec<_> = workflow.actions.values().filter(|a| a.issue == issue.id).collect();
+    for issue in workflow
+        .issues
+        .values()
+        .filter(|i| unit_issues.contains(&i.id))
+    {
+        let actions: Vec<_> = workflow
+            .actions
+            .values()
+            .filter(|a| a.issue == issue.id)
+            .collect();
         let mut actions_late = 0;
         for action in &actions {
             let Some((met_on, days_late)) = late(action) else {
@@ -451,15 +495,18 @@ fn action_plan(
             actions_late += 1;
             // A month's report shows what is still open, and what was met late this month.
             if met_on.is_none_or(|m| m >= month_start) {
-                missed.entry(action.department.as_str().to_owned()).or_default().push(MissedAction {
-                    action: action.id,
-                    issue: issue.id,
-                    what: action.what.clone(),
-                    owner: action.owner.clone(),
-                    due: action.due.to_string(),
-                    met_on: met_on.map(|m| m.to_string()),
-                    days_late,
-                });
+                missed
+                    .entry(action.department.as_str().to_owned())
+                    .or_default()
+                    .push(MissedAction {
+                        action: action.id,
+                        issue: issue.id,
+                        what: action.what.clone(),
+                        owner: action.owner.clone(),
+                        due: action.due.to_string(),
+                        met_on: met_on.map(|m| m.to_string()),
+                        days_late,
+                    });
             }
         }
         let verification = issue.verification.as_ref().map(|v| VerificationLine {
@@ -469,7 +516,11 @@ fn action_plan(
             ci_low: v.ci.map(|c| c.0),
             ci_high: v.ci.map(|c| c.1),
         });
-        if let Some(v) = issue.verification.as_ref().filter(|v| v.verdict == "verified") {
+        if let Some(v) = issue
+            .verification
+            .as_ref()
+            .filter(|v| v.verdict == "verified")
+        {
             verified_fixes.push(VerifiedFix {
                 issue: issue.id,
                 title: issue.title.clone(),
@@ -484,7 +535,10 @@ fn action_plan(
             themes: issue.themes.iter().map(|t| t.as_str().to_owned()).collect(),
             lead: issue.lead.as_str().to_owned(),
             actions_total: actions.len(),
-            actions_done: actions.iter().filter(|a| a.met_on().is_some_and(|m| m <= as_of)).count(),
+            actions_done: actions
+                .iter()
+                .filter(|a| a.met_on().is_some_and(|m| m <= as_of))
+                .count(),
             actions_late,
             verification,
         });
@@ -495,8 +549,11 @@ fn action_plan(
         missed: missed
             .into_iter()
             .map(|(department, mut actions)| {
-                actions.sort_by(|a, b| b.days_late.cmp(&a.days_late));
-                MissedByDepartment { department, actions }
+                actions.sort_by_key(|a| std::cmp::Reverse(a.days_late));
+                MissedByDepartment {
+                    department,
+                    actions,
+                }
             })
             .collect(),
         verified_fixes,
@@ -525,9 +582,18 @@ fn loop_closure(
                 || c.issue.is_some_and(|i| unit_issues.contains(&i))
         })
         .collect();
-    let closed: Vec<_> = cases.iter().filter(|c| c.closed_at.is_some_and(in_month)).collect();
-    let within = closed.iter().filter(|c| c.closed_at.is_some_and(|t| t <= c.due_at)).count() as u64;
-    let recorded: Vec<bool> = closed.iter().filter_map(|c| c.first_contact_resolution).collect();
+    let closed: Vec<_> = cases
+        .iter()
+        .filter(|c| c.closed_at.is_some_and(in_month))
+        .collect();
+    let within = closed
+        .iter()
+        .filter(|c| c.closed_at.is_some_and(|t| t <= c.due_at))
+        .count() as u64;
+    let recorded: Vec<bool> = closed
+        .iter()
+        .filter_map(|c| c.first_contact_resolution)
+        .collect();
     let announcements: Vec<_> = workflow
         .announcements
         .values()
@@ -560,8 +626,10 @@ fn loop_closure(
                 reported_on: a.reported_on.map(|d| d.to_string()),
             })
             .collect(),
-        progress_reports_due: announcements.iter().filter(|a| due_in_month(a.report_due)).count()
-            as u64,
+        progress_reports_due: announcements
+            .iter()
+            .filter(|a| due_in_month(a.report_due))
+            .count() as u64,
         progress_reports_published: announcements
             .iter()
             .filter(|a| a.reported_on.is_some_and(due_in_month))
@@ -584,12 +652,22 @@ fn annuity_ledger(
     notes: &mut Vec<String>,
 ) -> AnnuityLedger {
     let mut fixes = Vec::new();
-    for issue in workflow.issues.values().filter(|i| unit_issues.contains(&i.id)) {
-        let Some(v) = issue.verification.as_ref().filter(|v| v.verdict == "verified") else {
+    for issue in workflow
+        .issues
+        .values()
+        .filter(|i| unit_issues.contains(&i.id))
+    {
+        let Some(v) = issue
+            .verification
+            .as_ref()
+            .filter(|v| v.verdict == "verified")
+        else {
             continue;
         };
         let fix_month = period_index(
-            v.fixed_on.to_zoned(jiff::tz::TimeZone::UTC).map_or(0, |z| z.timestamp().as_second()),
+            v.fixed_on
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .map_or(0, |z| z.timestamp().as_second()),
             PeriodKind::Month,
         );
         for theme in &issue.themes {
@@ -605,7 +683,8 @@ fn annuity_ledger(
             }
         }
     }
-    let sum = |f: fn(&AnnuityLine) -> i64| Money::from_minor(fixes.iter().map(f).sum(), cost.currency());
+    let sum =
+        |f: fn(&AnnuityLine) -> i64| Money::from_minor(fixes.iter().map(f).sum(), cost.currency());
     AnnuityLedger {
         cost_per_contact: cost.into(),
         cost_source: cost_source.to_owned(),
@@ -626,11 +705,17 @@ fn fix_line(
     cost: Money,
 ) -> Result<AnnuityLine, String> {
     let period = |m: i64| RatePeriod {
-        count: scan.watched.get(&(theme.to_owned(), m)).copied().unwrap_or(0),
+        count: scan
+            .watched
+            .get(&(theme.to_owned(), m))
+            .copied()
+            .unwrap_or(0),
         exposure: scan.month_items.get(&m).copied().unwrap_or(0),
     };
     let before: Vec<RatePeriod> = (fix_month - FIX_MONTHS..fix_month).map(period).collect();
-    let after: Vec<RatePeriod> = (fix_month + 1..=index.min(fix_month + FIX_MONTHS)).map(period).collect();
+    let after: Vec<RatePeriod> = (fix_month + 1..=index.min(fix_month + FIX_MONTHS))
+        .map(period)
+        .collect();
     if after.is_empty() {
         return Err("no whole month after the fix yet".to_owned());
     }
@@ -644,8 +729,7 @@ fn fix_line(
             verification.verdict, verification.rate_ratio
         ));
     }
-    let monthly_items =
-        after.iter().map(|p| p.exposure as f64).sum::<f64>() / after.len() as f64;
+    let monthly_items = after.iter().map(|p| p.exposure as f64).sum::<f64>() / after.len() as f64;
     let avoided = contacts_avoided_per_month(
         verification.rate_before / params.per,
         verification.rate_after / params.per,
@@ -695,7 +779,11 @@ impl App {
     }
 
     /// The kept report of `unit` and `month`, if any.
-    pub fn kept_report(&self, unit: &str, month: &str) -> Result<Option<MonthlyReport>, ReportError> {
+    pub fn kept_report(
+        &self,
+        unit: &str,
+        month: &str,
+    ) -> Result<Option<MonthlyReport>, ReportError> {
         self.store()
             .stored_report(unit, month)?
             .map(|stored| {
@@ -706,5 +794,68 @@ impl App {
                 })
             })
             .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// A unit with 1,000 items a month; the theme in 40 of them for the 3 months before the
+    /// fix's month and 20 after.
+    fn scan(fix_month: i64, through: i64) -> UnitScan {
+        let mut scan = UnitScan::default();
+        for month in fix_month - 3..=through {
+            scan.month_items.insert(month, 1_000);
+            let count = if month < fix_month { 40 } else { 20 };
+            scan.watched
+                .insert(("late-payout".to_owned(), month), count);
+        }
+        scan
+    }
+
+    /// By hand: rate before 40 per 1,000, after 20 (rate ratio 0.5, interval 0.37..0.68:
+    /// verified); avoided (0.040 − 0.020) × 1,000 = 20 contacts a month; at 6.50 USD that is
+    /// 20 × 6.50 × 12 = 1,560.00 USD a year, and over the 5 months from the fix's month to the
+    /// report's, 20 × 6.50 × 5 = 650.00 USD to date.
+    #[test]
+    fn a_verified_fix_saves_contacts_avoided_times_the_cost() {
+        let fix = 2026 * 12 + 4; // 2026-05
+        let cost = parse_cost("6.50 USD").unwrap();
+        let line = fix_line(&scan(fix, fix + 5), 1, "late-payout", fix, fix + 5, cost).unwrap();
+        assert!((line.rate_before - 40.0).abs() < 1e-9 && (line.rate_after - 20.0).abs() < 1e-9);
+        assert!((line.monthly_items - 1_000.0).abs() < 1e-9);
+        assert!((line.contacts_avoided_per_month - 20.0).abs() < 1e-9);
+        assert_eq!(line.months_since, 5);
+        assert_eq!(line.per_year.minor, 156_000);
+        assert_eq!(line.per_year.text, "1,560.00 USD");
+        assert_eq!(line.to_date.minor, 65_000);
+        // No whole month after the fix yet, or nothing before it: no line, and why.
+        let why = fix_line(&scan(fix, fix), 1, "late-payout", fix, fix, cost).unwrap_err();
+        assert!(why.contains("no whole month after"), "{why}");
+        let why = fix_line(&scan(fix, fix + 2), 1, "other", fix, fix + 2, cost).unwrap_err();
+        assert!(why.contains("did not carry it"), "{why}");
+    }
+
+    #[test]
+    fn months_and_costs_are_read_or_refused_in_words() {
+        assert_eq!(parse_month("2026-10").unwrap(), 2026 * 12 + 9);
+        for bad in ["2026-13", "2026", "26-10", "october"] {
+            assert!(
+                parse_month(bad)
+                    .unwrap_err()
+                    .to_string()
+                    .contains("YYYY-MM"),
+                "{bad}"
+            );
+        }
+        assert_eq!(parse_cost("6.50 USD").unwrap().minor(), 650);
+        assert!(
+            parse_cost("6.50")
+                .unwrap_err()
+                .to_string()
+                .contains("currency")
+        );
     }
 }

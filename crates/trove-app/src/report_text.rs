@@ -36,7 +36,11 @@ pub fn comparison_text(c: &Comparison) -> String {
         c.ci_low,
         c.ci_high,
         p_text(c.p_value),
-        if c.significant { "significant" } else { "not significant" }
+        if c.significant {
+            "significant"
+        } else {
+            "not significant"
+        }
     )
 }
 
@@ -92,8 +96,11 @@ pub fn markdown(r: &MonthlyReport) -> String {
     if c.new_themes.is_empty() {
         let _ = writeln!(w, "No theme seen for the first time this month.\n");
     } else {
-        let list: Vec<String> =
-            c.new_themes.iter().map(|t| format!("{} ({})", t.theme, t.items)).collect();
+        let list: Vec<String> = c
+            .new_themes
+            .iter()
+            .map(|t| format!("{} ({})", t.theme, t.items))
+            .collect();
         let _ = writeln!(w, "Themes seen for the first time: {}.\n", list.join(", "));
     }
     markdown_annuity(w, r);
@@ -114,7 +121,10 @@ fn markdown_scores(w: &mut String, r: &MonthlyReport) {
     for s in &r.scores {
         let _ = writeln!(w, "## {} ({})\n", s.name, measure(s.kind));
         let _ = writeln!(w, "{}: {}\n", r.month, estimate_text(&s.estimate));
-        for (label, test) in [("previous month", &s.vs_previous_month), ("a year before", &s.vs_year_before)] {
+        for (label, test) in [
+            ("previous month", &s.vs_previous_month),
+            ("a year before", &s.vs_year_before),
+        ] {
             match test {
                 Some(t) => {
                     let _ = writeln!(
@@ -130,7 +140,11 @@ fn markdown_scores(w: &mut String, r: &MonthlyReport) {
                 }
             }
         }
-        let _ = writeln!(w, "\n| month | {} | 95% CI | n |\n|---|---:|---|---:|", s.name);
+        let _ = writeln!(
+            w,
+            "\n| month | {} | 95% CI | n |\n|---|---:|---|---:|",
+            s.name
+        );
         for m in &s.trend {
             match &m.estimate {
                 Some(e) => {
@@ -165,7 +179,10 @@ fn markdown_why(w: &mut String, r: &MonthlyReport) {
             change.from_month
         );
         let _ = writeln!(w, "Method: {}\n", change.method);
-        let _ = writeln!(w, "| theme | share before | share after | mix | rate | contribution |\n|---|---:|---:|---:|---:|---:|");
+        let _ = writeln!(
+            w,
+            "| theme | share before | share after | mix | rate | contribution |\n|---|---:|---:|---:|---:|---:|"
+        );
         for c in &change.contributions {
             let _ = writeln!(
                 w,
@@ -178,7 +195,11 @@ fn markdown_why(w: &mut String, r: &MonthlyReport) {
                 c.total
             );
         }
-        let _ = writeln!(w, "| **total** | | | | | **{:+.2}** |\n", change.total_change);
+        let _ = writeln!(
+            w,
+            "| **total** | | | | | **{:+.2}** |\n",
+            change.total_change
+        );
     }
 }
 
@@ -188,7 +209,10 @@ fn markdown_issues(w: &mut String, r: &MonthlyReport) {
     if i.themes.is_empty() {
         let _ = writeln!(w, "No theme is listed.\n");
     } else {
-        let _ = writeln!(w, "| # | theme | label | since last month | items | customers | NPS impact | revenue at risk |\n|---:|---|---|---|---:|---:|---:|---|");
+        let _ = writeln!(
+            w,
+            "| # | theme | label | since last month | items | customers | NPS impact | revenue at risk |\n|---:|---|---|---|---:|---:|---:|---|"
+        );
         for t in &i.themes {
             let _ = writeln!(
                 w,
@@ -206,8 +230,11 @@ fn markdown_issues(w: &mut String, r: &MonthlyReport) {
         let _ = writeln!(w);
     }
     if !i.resolved.is_empty() {
-        let list: Vec<String> =
-            i.resolved.iter().map(|t| format!("{} (was #{})", t.theme, t.previous_rank)).collect();
+        let list: Vec<String> = i
+            .resolved
+            .iter()
+            .map(|t| format!("{} (was #{})", t.theme, t.previous_rank))
+            .collect();
         let _ = writeln!(w, "No longer listed: {}.\n", list.join(", "));
     }
 }
@@ -225,7 +252,11 @@ pub fn money_list(amounts: &[Amount]) -> String {
     if amounts.is_empty() {
         return "–".to_owned();
     }
-    amounts.iter().map(|a| a.text.as_str()).collect::<Vec<_>>().join(", ")
+    amounts
+        .iter()
+        .map(|a| a.text.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn markdown_plan(w: &mut String, r: &MonthlyReport) {
@@ -234,7 +265,10 @@ fn markdown_plan(w: &mut String, r: &MonthlyReport) {
     if p.issues.is_empty() {
         let _ = writeln!(w, "No workflow issue is about this unit's themes.\n");
     } else {
-        let _ = writeln!(w, "| issue | status | actions done | late | verification |\n|---|---|---:|---:|---|");
+        let _ = writeln!(
+            w,
+            "| issue | status | actions done | late | verification |\n|---|---|---:|---:|---|"
+        );
         for i in &p.issues {
             let _ = writeln!(
                 w,
@@ -245,7 +279,10 @@ fn markdown_plan(w: &mut String, r: &MonthlyReport) {
                 i.actions_done,
                 i.actions_total,
                 i.actions_late,
-                i.verification.as_ref().map_or("–".into(), |v| format!("{} (fix {})", v.verdict, v.fixed_on))
+                i.verification.as_ref().map_or("–".into(), |v| format!(
+                    "{} (fix {})",
+                    v.verdict, v.fixed_on
+                ))
             );
         }
         let _ = writeln!(w);
@@ -265,7 +302,9 @@ fn markdown_plan(w: &mut String, r: &MonthlyReport) {
                     a.what,
                     a.due,
                     a.days_late,
-                    a.met_on.as_ref().map_or(", still open".into(), |m| format!(", met {m}"))
+                    a.met_on
+                        .as_ref()
+                        .map_or(", still open".into(), |m| format!(", met {m}"))
                 );
             }
         }
@@ -278,7 +317,8 @@ fn markdown_plan(w: &mut String, r: &MonthlyReport) {
             f.issue,
             f.title,
             f.fixed_on,
-            f.rate_ratio.map_or(String::new(), |r| format!(", rate ratio {r:.2}"))
+            f.rate_ratio
+                .map_or(String::new(), |r| format!(", rate ratio {r:.2}"))
         );
     }
     if !p.verified_fixes.is_empty() {
@@ -289,8 +329,16 @@ fn markdown_plan(w: &mut String, r: &MonthlyReport) {
 fn markdown_loop(w: &mut String, r: &MonthlyReport) {
     let l = &r.loop_closure;
     let _ = writeln!(w, "## Closing the loop\n");
-    let _ = writeln!(w, "- follow-ups opened: {}, closed: {} ({} within SLA, {} late); open past SLA at the month's end: {}", l.cases_opened, l.cases_closed, l.closed_within_sla, l.closed_late, l.open_past_sla);
-    let _ = writeln!(w, "- first-contact resolution: {}", first_contact_text(l.first_contact_resolution));
+    let _ = writeln!(
+        w,
+        "- follow-ups opened: {}, closed: {} ({} within SLA, {} late); open past SLA at the month's end: {}",
+        l.cases_opened, l.cases_closed, l.closed_within_sla, l.closed_late, l.open_past_sla
+    );
+    let _ = writeln!(
+        w,
+        "- first-contact resolution: {}",
+        first_contact_text(l.first_contact_resolution)
+    );
     let _ = writeln!(w, "- announcements made: {}", l.announcements.len());
     let _ = writeln!(
         w,
@@ -312,7 +360,10 @@ fn markdown_annuity(w: &mut String, r: &MonthlyReport) {
         let _ = writeln!(w, "No verified fix saves contacts in this unit yet.\n");
         return;
     }
-    let _ = writeln!(w, "| issue | theme | fixed | per 1,000 before | after | contacts avoided a month | months | per year | to date |\n|---:|---|---|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(
+        w,
+        "| issue | theme | fixed | per 1,000 before | after | contacts avoided a month | months | per year | to date |\n|---:|---|---|---:|---:|---:|---:|---:|---:|"
+    );
     for f in &a.fixes {
         let _ = writeln!(
             w,
@@ -353,14 +404,31 @@ pub fn csv(r: &MonthlyReport) -> String {
     row("report", &r.business_unit, "month", r.month.clone());
     row("report", &r.business_unit, "items", r.items.to_string());
     for s in &r.scores {
-        for (measure, v) in [("value", s.estimate.value), ("ci_low", s.estimate.ci_low), ("ci_high", s.estimate.ci_high)] {
+        for (measure, v) in [
+            ("value", s.estimate.value),
+            ("ci_low", s.estimate.ci_low),
+            ("ci_high", s.estimate.ci_high),
+        ] {
             row("score", &s.name, measure, v.to_string());
         }
         row("score", &s.name, "n", s.estimate.n.to_string());
-        for (label, test) in [("vs_previous_month", &s.vs_previous_month), ("vs_year_before", &s.vs_year_before)] {
+        for (label, test) in [
+            ("vs_previous_month", &s.vs_previous_month),
+            ("vs_year_before", &s.vs_year_before),
+        ] {
             if let Some(t) = test {
-                row("score", &s.name, &format!("{label}_difference"), t.comparison.difference.to_string());
-                row("score", &s.name, &format!("{label}_p_value"), t.comparison.p_value.to_string());
+                row(
+                    "score",
+                    &s.name,
+                    &format!("{label}_difference"),
+                    t.comparison.difference.to_string(),
+                );
+                row(
+                    "score",
+                    &s.name,
+                    &format!("{label}_p_value"),
+                    t.comparison.p_value.to_string(),
+                );
             }
         }
         for m in &s.trend {
@@ -384,7 +452,12 @@ pub fn csv(r: &MonthlyReport) -> String {
             row("issue", &t.theme, "nps_impact", v.to_string());
         }
         for m in &t.revenue_at_risk {
-            row("issue", &t.theme, &format!("revenue_at_risk_{}", m.currency), format!("{:.2}", m.minor as f64 / 100.0));
+            row(
+                "issue",
+                &t.theme,
+                &format!("revenue_at_risk_{}", m.currency),
+                format!("{:.2}", m.minor as f64 / 100.0),
+            );
         }
     }
     for t in &r.issues.resolved {
@@ -392,7 +465,12 @@ pub fn csv(r: &MonthlyReport) -> String {
     }
     for d in &r.action_plan.missed {
         for a in &d.actions {
-            row("missed", &d.department, &format!("action_{}_days_late", a.action), a.days_late.to_string());
+            row(
+                "missed",
+                &d.department,
+                &format!("action_{}_days_late", a.action),
+                a.days_late.to_string(),
+            );
         }
     }
     let l = &r.loop_closure;
@@ -407,19 +485,44 @@ pub fn csv(r: &MonthlyReport) -> String {
     ] {
         row("loop", "", measure, v.to_string());
     }
-    row("loop", "", "first_contact_resolution", first_contact_text(l.first_contact_resolution));
-    row("coverage", "", "share", r.coverage.share.map_or(String::new(), |s| s.to_string()));
+    row(
+        "loop",
+        "",
+        "first_contact_resolution",
+        first_contact_text(l.first_contact_resolution),
+    );
+    row(
+        "coverage",
+        "",
+        "share",
+        r.coverage.share.map_or(String::new(), |s| s.to_string()),
+    );
     for t in &r.coverage.new_themes {
         row("coverage", &t.theme, "new_theme_items", t.items.to_string());
     }
     let a = &r.annuity;
-    row("annuity", "", "cost_per_contact", a.cost_per_contact.text.clone());
+    row(
+        "annuity",
+        "",
+        "cost_per_contact",
+        a.cost_per_contact.text.clone(),
+    );
     for f in &a.fixes {
-        row("annuity", &f.theme, "contacts_avoided_per_month", f.contacts_avoided_per_month.to_string());
+        row(
+            "annuity",
+            &f.theme,
+            "contacts_avoided_per_month",
+            f.contacts_avoided_per_month.to_string(),
+        );
         row("annuity", &f.theme, "per_year", f.per_year.text.clone());
         row("annuity", &f.theme, "to_date", f.to_date.text.clone());
     }
-    row("annuity", "", "total_per_year", a.total_per_year.text.clone());
+    row(
+        "annuity",
+        "",
+        "total_per_year",
+        a.total_per_year.text.clone(),
+    );
     row("annuity", "", "total_to_date", a.total_to_date.text.clone());
     let mut out = String::from("section,subject,measure,value\n");
     for r in rows {
@@ -435,7 +538,11 @@ pub fn csv(r: &MonthlyReport) -> String {
 fn csv_field(field: &str) -> String {
     let formula = field.starts_with(['=', '+', '@'])
         || (field.starts_with('-') && field.parse::<f64>().is_err());
-    let field = if formula { format!("'{field}") } else { field.to_owned() };
+    let field = if formula {
+        format!("'{field}")
+    } else {
+        field.to_owned()
+    };
     if field.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", field.replace('"', "\"\""))
     } else {

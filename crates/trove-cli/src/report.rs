@@ -11,7 +11,6 @@ use trove_app::App;
 use trove_app::report::MonthlyReport;
 use trove_app::report_text;
 
-
 /// `trove report list`.
 #[derive(Debug, Args)]
 pub struct ListArgs {
@@ -87,7 +86,10 @@ fn now() -> i64 {
 /// The month before the current one, `YYYY-MM`.
 fn last_month() -> String {
     use trove_analytics::trend::{PeriodKind, period_index, period_label};
-    period_label(period_index(now(), PeriodKind::Month) - 1, PeriodKind::Month)
+    period_label(
+        period_index(now(), PeriodKind::Month) - 1,
+        PeriodKind::Month,
+    )
 }
 
 /// `trove report monthly`: makes, keeps and writes the report(s).
@@ -173,7 +175,13 @@ pub fn render(report: &MonthlyReport, format: ReportFormat) -> Result<String> {
 fn file_stem(unit: &str) -> String {
     let stem: String = unit
         .chars()
-        .map(|c| if c.is_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect();
     stem.trim_matches('-').to_owned()
 }
@@ -206,8 +214,10 @@ pub fn list(app: &App, args: &ListArgs) -> Result<ExitCode> {
     }
     println!("{:<24} {:<8} generated", "business unit", "month");
     for h in &heads {
-        let at = jiff::Timestamp::from_second(h.generated_at)
-            .map_or_else(|_| h.generated_at.to_string(), |t| t.strftime("%Y-%m-%d %H:%M UTC").to_string());
+        let at = jiff::Timestamp::from_second(h.generated_at).map_or_else(
+            |_| h.generated_at.to_string(),
+            |t| t.strftime("%Y-%m-%d %H:%M UTC").to_string(),
+        );
         println!("{:<24} {:<8} {at}", h.business_unit, h.month);
     }
     Ok(ExitCode::SUCCESS)

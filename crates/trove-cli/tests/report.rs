@@ -18,8 +18,13 @@ use serde_json::Value;
 
 /// The month before this one, `YYYY-MM`: the demo's last complete month.
 fn last_month() -> String {
-    let today = jiff::Zoned::now().with_time_zone(jiff::tz::TimeZone::UTC).date();
-    let first = today.first_of_month().checked_sub(jiff::Span::new().days(1)).unwrap();
+    let today = jiff::Zoned::now()
+        .with_time_zone(jiff::tz::TimeZone::UTC)
+        .date();
+    let first = today
+        .first_of_month()
+        .checked_sub(jiff::Span::new().days(1))
+        .unwrap();
     format!("{:04}-{:02}", first.year(), first.month())
 }
 
@@ -31,12 +36,23 @@ fn f(v: &Value) -> f64 {
 fn check_json(report: &Value) {
     assert_eq!(report["schema_version"], 1);
     let changes = report["why_it_moved"].as_array().unwrap();
-    assert!(!changes.is_empty(), "the demo's units have scores in both months");
+    assert!(
+        !changes.is_empty(),
+        "the demo's units have scores in both months"
+    );
     for change in changes {
         let total = f(&change["total_change"]);
         for list in ["contributions", "all_contributions"] {
-            let sum: f64 = change[list].as_array().unwrap().iter().map(|c| f(&c["total"])).sum();
-            assert!((sum - total).abs() < 1e-9, "{list} add up to {sum}, not {total}");
+            let sum: f64 = change[list]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| f(&c["total"]))
+                .sum();
+            assert!(
+                (sum - total).abs() < 1e-9,
+                "{list} add up to {sum}, not {total}"
+            );
         }
         let last = change["contributions"].as_array().unwrap().last().unwrap();
         assert_eq!(last["group"], "other and untagged");
@@ -79,7 +95,16 @@ fn every_units_monthly_report_of_the_demo_in_every_format() {
         let report = |format: &str| {
             ok(
                 &db,
-                &["report", "monthly", "--business-unit", unit, "--month", &month, "--format", format],
+                &[
+                    "report",
+                    "monthly",
+                    "--business-unit",
+                    unit,
+                    "--month",
+                    &month,
+                    "--format",
+                    format,
+                ],
             )
         };
         let report_json: Value = serde_json::from_str(&report("json")).unwrap();
@@ -89,7 +114,11 @@ fn every_units_monthly_report_of_the_demo_in_every_format() {
         // The demo's loop: the claim-payout issue's late action, by department, in days.
         let missed = report_json["action_plan"]["missed"].as_array().unwrap();
         assert!(
-            missed.iter().any(|d| d["actions"].as_array().unwrap().iter().any(|a| f(&a["days_late"]) > 0.0)),
+            missed.iter().any(|d| d["actions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| f(&a["days_late"]) > 0.0)),
             "{missed:#?}"
         );
         assert_eq!(report_json["annuity"]["cost_source"], "default");
@@ -99,9 +128,18 @@ fn every_units_monthly_report_of_the_demo_in_every_format() {
         for section in SECTIONS {
             assert!(html.contains(section), "{unit}: the HTML has {section}");
         }
-        assert!(html.contains("<svg") && html.contains("role=\"img\""), "the trend chart");
-        assert!(html.contains("@media print"), "the style sheet with its print rules is inside");
-        assert!(html.contains("id=\"score-csat\""), "the demo's units have CSAT");
+        assert!(
+            html.contains("<svg") && html.contains("role=\"img\""),
+            "the trend chart"
+        );
+        assert!(
+            html.contains("@media print"),
+            "the style sheet with its print rules is inside"
+        );
+        assert!(
+            html.contains("id=\"score-csat\""),
+            "the demo's units have CSAT"
+        );
         let md = report("md");
         for section in SECTIONS {
             assert!(md.contains(section), "{unit}: the Markdown has {section}");
@@ -117,14 +155,35 @@ fn every_units_monthly_report_of_the_demo_in_every_format() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|k| (k["business_unit"].as_str().unwrap().into(), k["month"].as_str().unwrap().into()))
+        .map(|k| {
+            (
+                k["business_unit"].as_str().unwrap().into(),
+                k["month"].as_str().unwrap().into(),
+            )
+        })
         .collect();
-    let expected: Vec<(String, String)> = UNITS.iter().map(|u| (u.to_string(), month.clone())).collect();
+    let expected: Vec<(String, String)> = UNITS
+        .iter()
+        .map(|u| (u.to_string(), month.clone()))
+        .collect();
     assert_eq!(kept, expected);
 
     // --all: one file per unit.
     let out = dir.path().join("all");
-    ok(&db, &["report", "monthly", "--all", "--month", &month, "--format", "md", "--out", out.to_str().unwrap()]);
+    ok(
+        &db,
+        &[
+            "report",
+            "monthly",
+            "--all",
+            "--month",
+            &month,
+            "--format",
+            "md",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
     let mut files: Vec<String> = std::fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -138,8 +197,14 @@ fn every_units_monthly_report_of_the_demo_in_every_format() {
 
     // PDF is another branch's; a bad month and an unknown unit are refused in words.
     for (args, says) in [
-        (vec!["--business-unit", "Home", "--format", "pdf"], "PDF: not built"),
-        (vec!["--business-unit", "Home", "--month", "2026-13"], "YYYY-MM"),
+        (
+            vec!["--business-unit", "Home", "--format", "pdf"],
+            "PDF: not built",
+        ),
+        (
+            vec!["--business-unit", "Home", "--month", "2026-13"],
+            "YYYY-MM",
+        ),
         (vec!["--business-unit", "Nowhere"], "has no feedback"),
     ] {
         let output = Command::new(TROVE)
@@ -160,7 +225,8 @@ fn every_units_monthly_report_of_the_demo_in_every_format() {
 /// keeps its shape.
 #[test]
 fn the_documented_example_reads_as_a_monthly_report() {
-    let text = std::fs::read_to_string(Path::new(ROOT).join("docs/examples/monthly-report.json")).unwrap();
+    let text =
+        std::fs::read_to_string(Path::new(ROOT).join("docs/examples/monthly-report.json")).unwrap();
     let report: trove_app::report::MonthlyReport = serde_json::from_str(&text).unwrap();
     check_json(&serde_json::to_value(&report).unwrap());
 }
@@ -197,9 +263,24 @@ fn programme(db: &Path, dir: &Path) {
     ok(
         db,
         &[
-            "import", file.to_str().unwrap(), "--source", "survey", "--channel", "survey",
-            "--id-column", "id", "--time-column", "date", "--nps-column", "nps",
-            "--csat-column", "csat", "--business-unit-column", "unit", "--theme-column", "theme",
+            "import",
+            file.to_str().unwrap(),
+            "--source",
+            "survey",
+            "--channel",
+            "survey",
+            "--id-column",
+            "id",
+            "--time-column",
+            "date",
+            "--nps-column",
+            "nps",
+            "--csat-column",
+            "csat",
+            "--business-unit-column",
+            "unit",
+            "--theme-column",
+            "theme",
         ],
     );
 }
@@ -210,10 +291,27 @@ fn a_unit_without_csat_has_no_csat_section_and_its_nps_change_splits_as_by_hand(
     let db = dir.path().join("programme.db");
     programme(&db, dir.path());
     let report = |unit: &str, format: &str| {
-        ok(&db, &["report", "monthly", "--business-unit", unit, "--month", "2025-03", "--format", format])
+        ok(
+            &db,
+            &[
+                "report",
+                "monthly",
+                "--business-unit",
+                unit,
+                "--month",
+                "2025-03",
+                "--format",
+                format,
+            ],
+        )
     };
     let only: Value = serde_json::from_str(&report("Nps Only", "json")).unwrap();
-    let kinds: Vec<&str> = only["scores"].as_array().unwrap().iter().map(|s| s["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = only["scores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["kind"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds, vec!["nps"]);
     let html = report("Nps Only", "html");
     assert!(html.contains("id=\"score-nps\"") && !html.contains("id=\"score-csat\""));

@@ -13,7 +13,12 @@ pub(crate) fn save(client: &mut Client, report: &StoredReport, keep: usize) -> S
         "INSERT INTO reports (business_unit, month, generated_at, json) VALUES ($1, $2, $3, $4)
          ON CONFLICT (business_unit, month) DO UPDATE SET generated_at = EXCLUDED.generated_at,
             json = EXCLUDED.json",
-        &[&report.business_unit, &report.month, &report.generated_at, &report.json],
+        &[
+            &report.business_unit,
+            &report.month,
+            &report.generated_at,
+            &report.json,
+        ],
     )
     .map_err(|e| db_error(context, e))?;
     tx.execute(
@@ -45,7 +50,11 @@ pub(crate) fn heads(client: &mut Client) -> StoreResult<Vec<ReportHead>> {
         .collect()
 }
 
-pub(crate) fn one(client: &mut Client, unit: &str, month: &str) -> StoreResult<Option<StoredReport>> {
+pub(crate) fn one(
+    client: &mut Client,
+    unit: &str,
+    month: &str,
+) -> StoreResult<Option<StoredReport>> {
     let context = "reading a kept report";
     client
         .query_opt(

@@ -5,20 +5,32 @@ use trove_store::{ReportHead, StoreResult, StoredReport};
 
 use crate::decode::db_error;
 
-pub(crate) fn save(connection: &mut Connection, report: &StoredReport, keep: usize) -> StoreResult<()> {
+pub(crate) fn save(
+    connection: &mut Connection,
+    report: &StoredReport,
+    keep: usize,
+) -> StoreResult<()> {
     let context = "keeping a report";
     let tx = connection.transaction().map_err(|e| db_error(context, e))?;
     tx.execute(
         "INSERT INTO reports (business_unit, month, generated_at, json) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (business_unit, month) DO UPDATE SET generated_at = excluded.generated_at,
             json = excluded.json",
-        params![report.business_unit, report.month, report.generated_at, report.json],
+        params![
+            report.business_unit,
+            report.month,
+            report.generated_at,
+            report.json
+        ],
     )
     .map_err(|e| db_error(context, e))?;
     tx.execute(
         "DELETE FROM reports WHERE business_unit = ?1 AND month NOT IN (
             SELECT month FROM reports WHERE business_unit = ?1 ORDER BY month DESC LIMIT ?2)",
-        params![report.business_unit, i64::try_from(keep).unwrap_or(i64::MAX)],
+        params![
+            report.business_unit,
+            i64::try_from(keep).unwrap_or(i64::MAX)
+        ],
     )
     .map_err(|e| db_error(context, e))?;
     tx.commit().map_err(|e| db_error(context, e))
@@ -41,10 +53,15 @@ pub(crate) fn heads(connection: &Connection) -> StoreResult<Vec<ReportHead>> {
             })
         })
         .map_err(|e| db_error(context, e))?;
-    rows.collect::<Result<_, _>>().map_err(|e| db_error(context, e))
+    rows.collect::<Result<_, _>>()
+        .map_err(|e| db_error(context, e))
 }
 
-pub(crate) fn one(connection: &Connection, unit: &str, month: &str) -> StoreResult<Option<StoredReport>> {
+pub(crate) fn one(
+    connection: &Connection,
+    unit: &str,
+    month: &str,
+) -> StoreResult<Option<StoredReport>> {
     connection
         .prepare_cached(
             "SELECT business_unit, month, generated_at, json FROM reports

@@ -47,8 +47,8 @@ use axum::routing::{get, post};
 use tower_http::timeout::TimeoutLayer;
 use trove_app::{App, AuthError, SessionPolicy};
 
-pub use crate::reports::report_html;
 use crate::limiter::SignInLimiter;
+pub use crate::reports::report_html;
 
 /// The largest request body accepted (forms are small).
 pub const BODY_LIMIT: usize = 64 * 1024;

@@ -275,10 +275,18 @@ fn list_rows(app: &App) -> Result<(Vec<UnitRow>, Vec<String>), ReportError> {
     Ok((rows, app.business_units()?))
 }
 
-async fn list_page(state: &crate::State, signed_in: &SignedIn, error: Option<String>) -> Result<Response, WebError> {
+async fn list_page(
+    state: &crate::State,
+    signed_in: &SignedIn,
+    error: Option<String>,
+) -> Result<Response, WebError> {
     let app = state.app.clone();
     let (rows, units) = blocking(move || list_rows(&app)).await?;
-    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     let page = render(&ReportsPage {
         chrome: Chrome::new(signed_in, "/reports"),
         rows,
@@ -313,7 +321,9 @@ pub(crate) async fn make(
 ) -> Result<Response, WebError> {
     check_form_token(&signed_in, &form.csrf)?;
     if signed_in.user.role == trove_workflow::model::Role::Viewer {
-        return Err(WebError::Forbidden("Viewers read reports; an analyst or a lead makes them."));
+        return Err(WebError::Forbidden(
+            "Viewers read reports; an analyst or a lead makes them.",
+        ));
     }
     let app = state.app.clone();
     let (unit, month) = (form.unit.clone(), form.month.clone());
@@ -332,11 +342,9 @@ pub(crate) async fn make(
     })
     .await?;
     match made {
-        Ok(month) => Ok(Redirect::to(&format!(
-            "/reports/{}/{month}",
-            encode(&form.unit)
-        ))
-        .into_response()),
+        Ok(month) => {
+            Ok(Redirect::to(&format!("/reports/{}/{month}", encode(&form.unit))).into_response())
+        }
         Err(why) => list_page(&state, &signed_in, Some(why)).await,
     }
 }
@@ -345,7 +353,9 @@ pub(crate) async fn make(
 /// that does not read.
 fn load(app: &App, unit: &str, month: &str) -> Result<Option<(MonthlyReport, bool)>, ReportError> {
     let month = match trove_app::parse_month(month) {
-        Ok(index) => trove_analytics::trend::period_label(index, trove_analytics::trend::PeriodKind::Month),
+        Ok(index) => {
+            trove_analytics::trend::period_label(index, trove_analytics::trend::PeriodKind::Month)
+        }
         Err(_) => return Ok(None),
     };
     if let Some(kept) = app.kept_report(unit, &month)? {
@@ -414,7 +424,11 @@ pub(crate) async fn download(
         report
             .business_unit
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+            .map(|c| if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            })
             .collect::<String>(),
         report.month
     );

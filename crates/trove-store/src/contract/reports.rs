@@ -17,11 +17,18 @@ pub fn reports_are_replaced_per_unit_and_month_and_the_newest_months_kept(store:
     assert!(store.report_heads().unwrap().is_empty());
     assert_eq!(store.stored_report("Motor", "2026-01").unwrap(), None);
     store.save_report(&report("Home", "2026-01", 1), 3).unwrap();
-    for (month, at) in [("2026-02", 10), ("2026-01", 11), ("2026-04", 12), ("2026-03", 13)] {
+    for (month, at) in [
+        ("2026-02", 10),
+        ("2026-01", 11),
+        ("2026-04", 12),
+        ("2026-03", 13),
+    ] {
         store.save_report(&report("Motor", month, at), 3).unwrap();
     }
     // Made again: replaced, still one row.
-    store.save_report(&report("Motor", "2026-03", 20), 3).unwrap();
+    store
+        .save_report(&report("Motor", "2026-03", 20), 3)
+        .unwrap();
     let heads = store.report_heads().unwrap();
     let head = |unit: &str, month: &str, at: i64| ReportHead {
         business_unit: unit.into(),
