@@ -490,8 +490,14 @@ pub fn announce(app: &App, session: &Session, args: &AnnounceArgs) -> Result<Exi
 /// promise as kept (showing it records nothing).
 pub fn report(app: &App, session: &Session, args: &ReportArgs) -> Result<ExitCode> {
     let (page, publish) = match &args.command {
-        Some(ReportCommand::Monthly(monthly)) => return crate::report::monthly(app, monthly),
-        Some(ReportCommand::List(list)) => return crate::report::list(app, list),
+        Some(ReportCommand::Monthly(monthly)) => {
+            crate::report::check_reader(app, session)?;
+            return crate::report::monthly(app, monthly);
+        }
+        Some(ReportCommand::List(list)) => {
+            crate::report::check_reader(app, session)?;
+            return crate::report::list(app, list);
+        }
         Some(ReportCommand::Publish(page)) => (page, true),
         None => (&args.page, false),
     };

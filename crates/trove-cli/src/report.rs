@@ -79,6 +79,16 @@ pub struct MonthlyArgs {
     cost_per_contact: Option<String>,
 }
 
+/// Reports show the workflow's records: once the workflow has people, the reader must be one
+/// of them (`--as`), as for every workflow read. A database of feedback alone needs no one.
+pub fn check_reader(app: &App, session: &crate::workflow::Session) -> Result<()> {
+    let state = app.workflow()?;
+    if !state.users.is_empty() {
+        app.user(&state, session.actor()?)?;
+    }
+    Ok(())
+}
+
 fn now() -> i64 {
     jiff::Timestamp::now().as_second()
 }
