@@ -187,6 +187,17 @@ impl App {
             Some(cost) => (cost, "given"),
             None => (parse_cost(DEFAULT_COST_PER_CONTACT)?, "default"),
         };
+        let scores = score_sections(&scan, index);
+        let why_it_moved = score_changes(&scan, index);
+        for score in &scores {
+            if !why_it_moved.iter().any(|c| c.kind == score.kind) {
+                notes.push(format!(
+                    "{}: no answers in {}, so its change is not split by theme",
+                    score.name,
+                    period_label(index - 1, PeriodKind::Month)
+                ));
+            }
+        }
         Ok(MonthlyReport {
             schema_version: SCHEMA_VERSION,
             business_unit: unit.to_owned(),
@@ -195,8 +206,8 @@ impl App {
             to: day_of(to),
             generated_at: now,
             items: scan.items,
-            scores: score_sections(&scan, index),
-            why_it_moved: score_changes(&scan, index),
+            scores,
+            why_it_moved,
             issues,
             action_plan: action_plan(&workflow, &unit_issues, as_of, date_of(from)),
             loop_closure: loop_closure(&workflow, &unit_issues, &scan.item_ids, from, to),

@@ -63,10 +63,23 @@ fn reports_are_made_kept_listed_shown_and_downloaded() {
     // The analyst makes Home's report: kept, then shown.
     let page = server.get("/reports", Some(&analyst));
     assert!(page.body.contains("action=\"/reports\""));
+    let bad_cost = server.post(
+        "/reports",
+        Some(&analyst),
+        &format!(
+            "csrf={}&unit=Home&month={month}&cost=lots",
+            page.form_token()
+        ),
+    );
+    assert_eq!(bad_cost.status, 422, "{}", bad_cost.body);
+    assert!(bad_cost.body.contains("cost per contact"), "said in words");
     let made = server.post(
         "/reports",
         Some(&analyst),
-        &format!("csrf={}&unit=Home&month={month}", page.form_token()),
+        &format!(
+            "csrf={}&unit=Home&month={month}&cost=6.50%20USD",
+            page.form_token()
+        ),
     );
     assert_eq!(made.status, 303, "{}", made.body);
     let at = format!("/reports/Home/{month}");
@@ -116,6 +129,8 @@ fn reports_are_made_kept_listed_shown_and_downloaded() {
             .contains(&format!("home-{month}.json"))
     );
     let report: Value = serde_json::from_str(&download.body).unwrap();
+    assert_eq!(report["annuity"]["cost_per_contact"]["text"], "6.50 USD");
+    assert_eq!(report["annuity"]["cost_source"], "given");
     for change in report["why_it_moved"].as_array().unwrap() {
         let sum: f64 = change["contributions"]
             .as_array()

@@ -311,6 +311,9 @@ pub(crate) struct MakeForm {
     csrf: String,
     unit: String,
     month: String,
+    /// "6.50 USD"; empty: the default.
+    #[serde(default)]
+    cost: String,
 }
 
 /// `POST /reports`: makes the unit's report of the month, keeps it, and shows it.
@@ -327,9 +330,16 @@ pub(crate) async fn make(
     }
     let app = state.app.clone();
     let (unit, month) = (form.unit.clone(), form.month.clone());
+    let cost = match form.cost.trim() {
+        "" => None,
+        given => match trove_app::parse_cost(given) {
+            Ok(cost) => Some(cost),
+            Err(why) => return list_page(&state, &signed_in, Some(why.to_string())).await,
+        },
+    };
     let made = blocking(move || {
         Ok::<_, ReportError>(
-            match app.monthly_report(&unit, &month, None, jiff::Timestamp::now().as_second()) {
+            match app.monthly_report(&unit, &month, cost, jiff::Timestamp::now().as_second()) {
                 Ok(report) => {
                     app.keep_report(&report)?;
                     Ok(report.month)
