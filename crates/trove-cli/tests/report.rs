@@ -311,8 +311,30 @@ fn programme(db: &Path, dir: &Path) {
 #[test]
 fn a_unit_without_csat_has_no_csat_section_and_its_nps_change_splits_as_by_hand() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("programme.db");
-    programme(&db, dir.path());
+    check_programme(&dir.path().join("programme.db"), dir.path());
+}
+
+/// The same on PostgreSQL (a schema of its own), skipped without `TROVE_TEST_POSTGRES`.
+#[test]
+fn on_postgres_too() {
+    let Some(schema) = common::PgSchema::fresh() else {
+        return;
+    };
+    let url = schema.url_with("");
+    let dir = tempfile::tempdir().unwrap();
+    check_programme(Path::new(&url), dir.path());
+    // Kept there too.
+    let kept = json(Path::new(&url), &["report", "list", "--format", "json"]);
+    assert_eq!(
+        kept.as_array().unwrap().len(),
+        2,
+        "one per unit and month: {kept:#}"
+    );
+}
+
+fn check_programme(db: &Path, dir: &Path) {
+    let db = db.to_path_buf();
+    programme(&db, dir);
     let report = |unit: &str, format: &str| {
         ok(
             &db,
