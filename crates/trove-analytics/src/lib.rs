@@ -9,6 +9,7 @@
 //! - [`trend`]: UTC day / ISO week / month periods and share series of themes;
 //! - [`spikes`]: spikes (robust z, Poisson tail, weekly seasonality) and sustained shifts
 //!   (tabular CUSUM);
+//! - [`change`]: why a score moved: its change split into per-theme contributions (mix and rate);
 //! - [`chronic`]: persistence, spread (entropy), the chronic label, ranking and explanation;
 //! - [`impact`]: NPS / CSAT impact of a theme, key drivers (Shapley value of R²), Pareto;
 //! - [`drivers`]: key drivers with support, direction and bootstrap intervals, on any score;
@@ -20,6 +21,7 @@
 //! - [`dist`]: the normal, Poisson and t distribution functions the tests use.
 
 pub mod analysis;
+pub mod change;
 pub mod chronic;
 pub mod dist;
 pub mod drivers;

@@ -27,8 +27,11 @@ mod journey_file;
 mod kept;
 mod memo;
 mod narratives;
+mod monthly;
 mod ops;
 mod repeats;
+pub mod report;
+pub mod report_text;
 mod room;
 mod samples;
 mod summary;
@@ -89,6 +92,7 @@ pub use items::{
 pub use journey_file::{journey_to_toml, parse_journey};
 pub use kept::{Kept, RefreshReport, ThemeTrends};
 pub use narratives::{NARRATIVE_CHANNELS, NarrativeReport, ThemeNarratives};
+pub use monthly::{DEFAULT_COST_PER_CONTACT, REPORTS_KEPT, ReportError, parse_cost, parse_month};
 pub use ops::{
     CaseFeedback, CaseQueue, CaseView, DepartmentStream, DepartmentSummary, LessonBank, NewLesson,
     Person, QueueFilter, StreamAction, StreamIssue,

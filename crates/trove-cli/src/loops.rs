@@ -161,6 +161,11 @@ pub enum ReportCommand {
     /// Record the report as published to the customers (the promised date kept, or kept
     /// late) and write it.
     Publish(ReportPage),
+    /// One business unit's monthly review (or every unit's, with --all), kept in the database
+    /// (12 months per unit) and written as HTML, Markdown, CSV or JSON.
+    Monthly(Box<crate::report::MonthlyArgs>),
+    /// The monthly reviews kept, by unit, newest month first.
+    List(crate::report::ListArgs),
 }
 
 /// Which report, and how to write it.
@@ -485,6 +490,14 @@ pub fn announce(app: &App, session: &Session, args: &AnnounceArgs) -> Result<Exi
 /// promise as kept (showing it records nothing).
 pub fn report(app: &App, session: &Session, args: &ReportArgs) -> Result<ExitCode> {
     let (page, publish) = match &args.command {
+        Some(ReportCommand::Monthly(monthly)) => {
+            crate::report::check_reader(app, session)?;
+            return crate::report::monthly(app, monthly);
+        }
+        Some(ReportCommand::List(list)) => {
+            crate::report::check_reader(app, session)?;
+            return crate::report::list(app, list);
+        }
         Some(ReportCommand::Publish(page)) => (page, true),
         None => (&args.page, false),
     };

@@ -26,6 +26,7 @@ mod narratives;
 mod output;
 mod password;
 mod sample;
+mod report;
 mod serve;
 mod summary;
 mod taxonomy;

@@ -24,6 +24,7 @@ mod migrate;
 mod models;
 mod pool;
 mod redact;
+mod reports;
 mod results;
 mod surveys;
 mod taxonomy;
@@ -398,6 +399,22 @@ impl Store for PostgresStore {
 
     fn stored_results(&self, limit: usize) -> StoreResult<Vec<trove_store::StoredResultHead>> {
         results::list(&mut *self.pool.get()?, limit)
+    }
+
+    fn save_report(&self, report: &trove_store::StoredReport, keep: usize) -> StoreResult<()> {
+        reports::save(&mut *self.pool.get()?, report, keep)
+    }
+
+    fn report_heads(&self) -> StoreResult<Vec<trove_store::ReportHead>> {
+        reports::heads(&mut *self.pool.get()?)
+    }
+
+    fn stored_report(
+        &self,
+        business_unit: &str,
+        month: &str,
+    ) -> StoreResult<Option<trove_store::StoredReport>> {
+        reports::one(&mut *self.pool.get()?, business_unit, month)
     }
 
     fn save_discovery_run(&self, run: &trove_store::NewDiscoveryRun) -> StoreResult<i64> {

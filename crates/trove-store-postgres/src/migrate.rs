@@ -88,6 +88,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0015_webhooks.sql"),
     ),
     (
+        17,
+        "0017_reports",
+        include_str!("../migrations/0017_reports.sql"),
+    ),
+    (
         18,
         "0018_samples_and_assessment",
         include_str!("../migrations/0018_samples_and_assessment.sql"),

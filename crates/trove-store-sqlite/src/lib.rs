@@ -16,6 +16,7 @@ mod imports;
 mod items;
 mod migrate;
 mod models;
+mod reports;
 mod results;
 mod surveys;
 mod taxonomy;
@@ -806,6 +807,22 @@ impl Store for SqliteStore {
 
     fn stored_results(&self, limit: usize) -> StoreResult<Vec<trove_store::StoredResultHead>> {
         results::list(&self.lock(), limit)
+    }
+
+    fn save_report(&self, report: &trove_store::StoredReport, keep: usize) -> StoreResult<()> {
+        reports::save(&mut self.lock(), report, keep)
+    }
+
+    fn report_heads(&self) -> StoreResult<Vec<trove_store::ReportHead>> {
+        reports::heads(&self.lock())
+    }
+
+    fn stored_report(
+        &self,
+        business_unit: &str,
+        month: &str,
+    ) -> StoreResult<Option<trove_store::StoredReport>> {
+        reports::one(&self.lock(), business_unit, month)
     }
 
     fn save_discovery_run(&self, run: &trove_store::NewDiscoveryRun) -> StoreResult<i64> {

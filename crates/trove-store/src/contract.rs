@@ -25,10 +25,12 @@ use crate::{Dimension, FeedbackFilter, ImportStatus, ImportTotals, NewImportRun,
 
 mod artifacts_cases;
 mod items_cases;
+mod reports;
 mod surveys_cases;
 mod webhooks_cases;
 pub use artifacts_cases::*;
 pub use items_cases::*;
+pub use reports::*;
 pub use surveys_cases::*;
 pub use webhooks_cases::*;
 
@@ -81,6 +83,7 @@ macro_rules! contract_suite {
             webhook_events_are_queued_once_per_subscription_claimed_and_logged,
             every_write_an_analysis_reads_moves_the_data_version,
             stored_results_are_replaced_by_key_and_listed_newest_first,
+            reports_are_replaced_per_unit_and_month_and_the_newest_months_kept,
             drill_down_filters_by_every_field_and_counts_each_item_once,
             drill_down_items_carry_their_themes_and_matched_spans,
             drill_down_pages_have_no_gaps_or_repeats_in_either_direction,

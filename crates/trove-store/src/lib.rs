@@ -17,6 +17,7 @@ mod forms;
 mod items;
 mod models;
 mod query;
+mod reports;
 mod results;
 mod surveys;
 mod tags;
@@ -42,6 +43,7 @@ pub use query::{
     Dimension, FeedbackFilter, GroupTally, ImportHold, ImportRun, ImportStatus, ImportTotals,
     InsertOutcome, ItemThemes, NewImportRun, ThemeOrigin, UpsertOutcome,
 };
+pub use reports::{ReportHead, StoredReport};
 pub use results::{StoredResult, StoredResultHead};
 pub use surveys::{
     AssessmentAnswer, Invitation, NewWave, StoredAssessmentAnswer, SurveyStore, Wave,
@@ -287,6 +289,16 @@ pub trait Store: Send + Sync + SurveyStore {
 
     /// The `limit` most recently computed stored results, newest first, without their bodies.
     fn stored_results(&self, limit: usize) -> StoreResult<Vec<StoredResultHead>>;
+
+    /// Keeps a monthly report, replacing the one of the same unit and month, then deletes
+    /// the unit's reports beyond its `keep` newest months, in one transaction.
+    fn save_report(&self, report: &StoredReport, keep: usize) -> StoreResult<()>;
+
+    /// Every kept report without its body, by unit, newest month first.
+    fn report_heads(&self) -> StoreResult<Vec<ReportHead>>;
+
+    /// The kept report of a unit and month, if any.
+    fn stored_report(&self, business_unit: &str, month: &str) -> StoreResult<Option<StoredReport>>;
 
     /// Saves a discovery run; returns its id.
     fn save_discovery_run(&self, run: &NewDiscoveryRun) -> StoreResult<i64>;

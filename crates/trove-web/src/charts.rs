@@ -431,7 +431,8 @@ fn period_labels(svg: &mut String, series: &Series, frame: Frame) {
     let every = count.div_ceil(8).max(1);
     let y = frame.top + frame.height + 18.0;
     for (i, point) in series.points.iter().enumerate() {
-        if i % every == 0 || i + 1 == count {
+        // Counted back from the last, which is always labelled, so no label crowds it.
+        if (count - 1 - i).is_multiple_of(every) {
             // The last label ends at its point, so it stays inside the chart.
             let anchor = if i + 1 == count && count > 1 {
                 "end"

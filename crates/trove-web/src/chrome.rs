@@ -17,6 +17,7 @@ const SECTIONS: &[(&str, &str, bool)] = &[
     ("/lessons", "Lessons", false),
     ("/artifacts", "Artifacts", false),
     ("/assess", "Assessment", false),
+    ("/reports", "Reports", false),
     ("/imports", "Imports", false),
     // Everyone manages their own API tokens there; admins manage people too.
     ("/people", "People", false),

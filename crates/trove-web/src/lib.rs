@@ -30,6 +30,7 @@ mod limiter;
 mod moments;
 mod pages;
 mod people;
+mod reports;
 mod room;
 mod session;
 mod taxonomy;
@@ -50,6 +51,7 @@ use tower_http::timeout::TimeoutLayer;
 use trove_app::{App, AuthError, SessionPolicy};
 
 use crate::limiter::SignInLimiter;
+pub use crate::reports::report_html;
 
 /// The largest request body accepted (forms are small).
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -156,6 +158,9 @@ impl Web {
             .route("/lessons", get(lessons::list).post(lessons::record))
             .route("/assess", get(assess::show).post(assess::answer))
             .route("/lessons/submissions/{id}/judge", post(lessons::judge))
+            .route("/reports", get(reports::list).post(reports::make))
+            .route("/reports/{unit}/{month}", get(reports::show))
+            .route("/reports/{unit}/{month}/{format}", get(reports::download))
             .route("/people", get(people::list).post(people::add))
             .route("/people/{email}/role", post(people::change))
             .route("/people/{email}/password", post(people::password))

@@ -14,7 +14,7 @@ use crate::error::{WebError, message_page};
 use crate::session::{SignedIn, blocking, cleared_cookie, is_local_path, now, session_cookie};
 
 /// The style sheet, embedded.
-const STYLE: &str = include_str!("../static/trove.css");
+pub(crate) const STYLE: &str = include_str!("../static/trove.css");
 
 /// The sign-in error, the same whether the e-mail is unknown, has no password, or the
 /// password is wrong, so that it does not reveal who has an account.
