@@ -16,6 +16,7 @@ mod imports;
 mod items;
 mod migrate;
 mod models;
+mod questions;
 mod results;
 mod taxonomy;
 mod tokens;
@@ -828,6 +829,14 @@ impl Store for SqliteStore {
 
     fn models(&self) -> StoreResult<Vec<trove_store::ModelSummary>> {
         models::list(&self.lock())
+    }
+
+    fn set_source_question(&self, question: &trove_store::SourceQuestion) -> StoreResult<()> {
+        questions::set(&self.lock(), question)
+    }
+
+    fn source_questions(&self) -> StoreResult<Vec<trove_store::SourceQuestion>> {
+        questions::list(&self.lock())
     }
 
     fn append_events(

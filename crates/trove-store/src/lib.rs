@@ -16,6 +16,7 @@ mod error;
 mod forms;
 mod items;
 mod models;
+mod questions;
 mod query;
 mod results;
 mod tags;
@@ -36,6 +37,7 @@ pub use items::{
     page_clause,
 };
 pub use models::{ModelSummary, NewModel, StoredModel};
+pub use questions::SourceQuestion;
 pub use query::{
     Dimension, FeedbackFilter, GroupTally, ImportHold, ImportRun, ImportStatus, ImportTotals,
     InsertOutcome, ItemThemes, NewImportRun, ThemeOrigin, UpsertOutcome,
@@ -297,6 +299,12 @@ pub trait Store: Send + Sync {
 
     /// Every stored model version without its bytes, sorted by name, then version.
     fn models(&self) -> StoreResult<Vec<ModelSummary>>;
+
+    /// Sets the question a source's text answers, replacing the one set before.
+    fn set_source_question(&self, question: &SourceQuestion) -> StoreResult<()>;
+
+    /// Every source's question, sorted by source.
+    fn source_questions(&self) -> StoreResult<Vec<SourceQuestion>>;
 
     /// Appends workflow events in one transaction, numbered after the log's last event, if
     /// that is still `expected_last` (0 for an empty log); otherwise nothing is appended and
