@@ -29,6 +29,7 @@ mod narratives;
 mod ops;
 mod repeats;
 mod room;
+mod sentiment;
 mod summary;
 mod taxonomy;
 mod themes_overview;
@@ -93,6 +94,12 @@ pub use room::{
     Compare, DepartmentLoad, Kpi, Mover, RoomAlert, RoomAnnouncement, RoomChoices, RoomError,
     RoomFix, RoomIssue, RoomPeriod, RoomQuery, RoomScope, RoomStage, RoomVerbatim, RoomView,
     ScoreMove, TrendMonth, day_text,
+};
+pub use sentiment::{
+    LearnedSentiment, MARGIN_SCALE, ModelBuffers, SENTIMENT_MODEL, SentimentComparison, SentimentError,
+    SentimentRows, SentimentScores, SentimentSetup, SentimentTrainReport, SentimentTrainSpec,
+    SourceReading, compare as compare_sentiment, is_sentiment_model, lexicon_labels,
+    parse_sentiment_label, sentiment_model_name,
 };
 pub use summary::{LongPeriod, Summary, roll_up_months};
 pub use taxonomy::{
