@@ -607,6 +607,14 @@ impl SentimentSetup {
         }
     }
 
+    /// A setup whose default model is `model` (every source reads with it).
+    pub fn with_default(model: LearnedSentiment) -> Self {
+        Self {
+            default: Some(Arc::new(model)),
+            ..Self::default()
+        }
+    }
+
     /// With the question of `source` set to `kind` (an import's mapping declares it).
     pub fn with_question(mut self, source: &str, kind: QuestionKind) -> Self {
         self.questions.insert(source.to_owned(), kind);
