@@ -96,10 +96,10 @@ pub use room::{
     ScoreMove, TrendMonth, day_text,
 };
 pub use sentiment::{
-    LearnedSentiment, MARGIN_SCALE, ModelBuffers, SENTIMENT_MODEL, SentimentComparison, SentimentError,
-    SentimentRows, SentimentScores, SentimentSetup, SentimentTrainReport, SentimentTrainSpec,
-    SourceReading, compare as compare_sentiment, is_sentiment_model, lexicon_labels,
-    parse_sentiment_label, sentiment_model_name,
+    LearnedSentiment, MARGIN_SCALE, ModelBuffers, SENTIMENT_MODEL, SentimentComparison,
+    SentimentError, SentimentRows, SentimentScores, SentimentSetup, SentimentTrainReport,
+    SentimentTrainSpec, SourceReading, compare as compare_sentiment, is_sentiment_model,
+    lexicon_labels, parse_sentiment_label, sentiment_model_name,
 };
 pub use summary::{LongPeriod, Summary, roll_up_months};
 pub use taxonomy::{

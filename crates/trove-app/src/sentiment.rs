@@ -282,10 +282,7 @@ fn scores(truth: &[Label], predicted: &[Label]) -> SentimentScores {
 /// The lexicon's label of each text.
 pub fn lexicon_labels(texts: &[String]) -> Vec<Label> {
     let mut scorer = SentimentScorer::new();
-    texts
-        .iter()
-        .map(|t| Label::of(scorer.score(t)))
-        .collect()
+    texts.iter().map(|t| Label::of(scorer.score(t))).collect()
 }
 
 /// Trains on `train` and measures the model and the lexicon on `test`.
@@ -361,13 +358,18 @@ impl LearnedSentiment {
     /// lexicon's sentences of the text are then in `buffers.lexicon`.
     pub fn compound(&self, text: &str, buffers: &mut ModelBuffers) -> f64 {
         with_lexicon_token(text, buffers);
-        let margins = self.model.decision_with(&buffers.text, &mut buffers.predictor);
+        let margins = self
+            .model
+            .decision_with(&buffers.text, &mut buffers.predictor);
         let best = margins
             .iter()
             .take(3)
             .enumerate()
             .fold(0, |b, (i, m)| if *m > margins[b] { i } else { b });
-        let top = margins[..3].iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let top = margins[..3]
+            .iter()
+            .copied()
+            .fold(f32::NEG_INFINITY, f32::max);
         let weights: Vec<f32> = margins
             .iter()
             .take(3)
@@ -760,7 +762,8 @@ mod tests {
         let mut rows = SentimentRows::default();
         for i in 0..100 {
             rows.texts.push(format!("text {i}"));
-            rows.labels.push(CLASSES[usize::from(i >= 60) + usize::from(i >= 90)]);
+            rows.labels
+                .push(CLASSES[usize::from(i >= 60) + usize::from(i >= 90)]);
         }
         let (train, test) = rows.split(0.2, 7);
         assert_eq!((train.texts.len(), test.texts.len()), (80, 20));
@@ -769,7 +772,11 @@ mod tests {
             [Label::Negative, Label::Neutral, Label::Positive].map(|c| count(&test, c)),
             [12, 6, 2]
         );
-        assert_eq!(rows.split(0.2, 7).1.texts, test.texts, "same seed, same rows");
+        assert_eq!(
+            rows.split(0.2, 7).1.texts,
+            test.texts,
+            "same seed, same rows"
+        );
         assert_ne!(rows.split(0.2, 8).1.texts, test.texts);
         assert_eq!(rows.sample(50, 1).texts.len(), 50);
     }
@@ -779,7 +786,10 @@ mod tests {
         let words = ["red", "blue", "green", "grey", "pink", "gold"];
         for (i, w) in words.iter().cycle().take(60).enumerate() {
             let (text, label) = match i % 3 {
-                0 => (format!("still have not been paid for the {w} claim"), Label::Negative),
+                0 => (
+                    format!("still have not been paid for the {w} claim"),
+                    Label::Negative,
+                ),
                 1 => (format!("the {w} form arrived on monday"), Label::Neutral),
                 _ => (format!("lovely {w} staff, thanks"), Label::Positive),
             };
@@ -814,9 +824,12 @@ mod tests {
                 *l = Label::Positive;
             }
         });
-        let theme_model =
-            Classifier::train(&two.texts, &two.labels.iter().map(|l| l.as_str()).collect::<Vec<_>>(), &TrainOptions::default())
-                .unwrap();
+        let theme_model = Classifier::train(
+            &two.texts,
+            &two.labels.iter().map(|l| l.as_str()).collect::<Vec<_>>(),
+            &TrainOptions::default(),
+        )
+        .unwrap();
         assert!(matches!(
             LearnedSentiment::from_bytes(&theme_model.to_bytes(), "default"),
             Err(SentimentError::NotSentiment(_))

@@ -3,13 +3,13 @@
 use std::ops::ControlFlow;
 
 use serde::Serialize;
+use std::sync::Arc;
 use thiserror::Error;
 use trove_domain::Label;
 use trove_store::{
     Coverage, FeedbackFilter, ItemTags, NewTaxonomyVersion, RuleTag, StoreError, ThemeCount,
     ThemeRecord,
 };
-use std::sync::Arc;
 
 use trove_text::{Scratch, Tagger, Taxonomy, TaxonomyDiff, TaxonomyError};
 

@@ -117,7 +117,12 @@ pub fn run(args: &TagBenchArgs) -> Result<ExitCode> {
 
 /// Tags + sentiment through the import's reading path (`CurrentTagger::read`), first with the
 /// lexicon, then with a sentiment model trained on the file's labels.
-fn learned(args: &TagBenchArgs, taxonomy: &Taxonomy, tagger: Tagger, texts: &[String]) -> Result<()> {
+fn learned(
+    args: &TagBenchArgs,
+    taxonomy: &Taxonomy,
+    tagger: Tagger,
+    texts: &[String],
+) -> Result<()> {
     let file = std::fs::File::open(&args.data)
         .with_context(|| format!("cannot read {}", args.data.display()))?;
     let rows = trove_app::SentimentRows::read(
@@ -140,7 +145,10 @@ fn learned(args: &TagBenchArgs, taxonomy: &Taxonomy, tagger: Tagger, texts: &[St
     };
     let setups = [
         ("lexicon", trove_app::SentimentSetup::default()),
-        ("learned model", trove_app::SentimentSetup::with_default(model)),
+        (
+            "learned model",
+            trove_app::SentimentSetup::with_default(model),
+        ),
     ];
     for (name, setup) in setups {
         let mut scratch = trove_app::TextScratch::new(std::sync::Arc::new(setup));

@@ -38,7 +38,8 @@ pub struct TrainSentiment<'a> {
 }
 
 fn read(path: &Path, text_column: &str, label_column: &str) -> Result<SentimentRows> {
-    let file = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
     Ok(SentimentRows::read(
         std::io::BufReader::new(file),
         &path.display().to_string(),

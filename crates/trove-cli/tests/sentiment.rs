@@ -100,13 +100,23 @@ fn a_model_learned_on_five_airlines_reads_the_sixths_tweets_better_than_the_lexi
     for record in reader.records() {
         let record = record.unwrap();
         if &record[airline] != "Virgin America" {
-            writer.write_record([&record[text], &record[label]]).unwrap();
+            writer
+                .write_record([&record[text], &record[label]])
+                .unwrap();
         }
     }
     writer.flush().unwrap();
 
     ok(&db, &["taxonomy", "load", "taxonomies/airline-tweets.toml"]);
-    ok(&db, &["import", &tweets, "--mapping", "mappings/airline-tweets.toml"]);
+    ok(
+        &db,
+        &[
+            "import",
+            &tweets,
+            "--mapping",
+            "mappings/airline-tweets.toml",
+        ],
+    );
     let (lexicon, n) = agreement(&stored(&db), "Virgin America");
 
     let trained = json(
@@ -135,7 +145,10 @@ fn a_model_learned_on_five_airlines_reads_the_sixths_tweets_better_than_the_lexi
         held["learned"]["macro_f1"].as_f64().unwrap(),
         held["lexicon"]["macro_f1"].as_f64().unwrap(),
     );
-    assert!(learned_f1 > lexicon_f1 + 0.15, "{learned_f1} vs {lexicon_f1}");
+    assert!(
+        learned_f1 > lexicon_f1 + 0.15,
+        "{learned_f1} vs {lexicon_f1}"
+    );
     // A theme classifier never picks up the sentiment model by default.
     let classify = run(&db, &["classify"]);
     assert!(!classify.succeeded());
@@ -143,7 +156,9 @@ fn a_model_learned_on_five_airlines_reads_the_sixths_tweets_better_than_the_lexi
 
     ok(&db, &["tag", "--all"]);
     let (learned, m) = agreement(&stored(&db), "Virgin America");
-    eprintln!("Virgin America's {n} tweets: stored sentiment agrees with people {lexicon:.3} (lexicon) -> {learned:.3} (learned)");
+    eprintln!(
+        "Virgin America's {n} tweets: stored sentiment agrees with people {lexicon:.3} (lexicon) -> {learned:.3} (learned)"
+    );
     assert_eq!(n, m);
     // Measured 0.607 -> 0.700: another airline's customers, so less than on held-out rows
     // of the same airlines (accuracy 0.55 -> 0.83).
@@ -195,7 +210,13 @@ fn a_label_that_is_not_a_sentiment_is_named_with_file_line_and_field() {
     .unwrap();
     let ran = run(
         &db,
-        &["train", "--target", "sentiment", "--labels", labels.to_str().unwrap()],
+        &[
+            "train",
+            "--target",
+            "sentiment",
+            "--labels",
+            labels.to_str().unwrap(),
+        ],
     );
     assert!(!ran.succeeded());
     assert!(
@@ -227,21 +248,27 @@ fn a_survey_sources_question_changes_how_its_answers_read() {
     .unwrap();
     ok(
         &db,
-        &["import", answers.to_str().unwrap(), "--mapping", mapping.to_str().unwrap()],
+        &[
+            "import",
+            answers.to_str().unwrap(),
+            "--mapping",
+            mapping.to_str().unwrap(),
+        ],
     );
-    let read = |db: &Path| -> Vec<&'static str> {
-        let store = SqliteStore::open(db).unwrap();
-        let mut out = Vec::new();
-        store
-            .scan_feedback(&FeedbackFilter::default(), 100, &mut |page| {
-                out.extend(page.into_iter().map(|s| {
-                    trove_text::Label::of(f64::from(s.item.sentiment.unwrap())).as_str()
-                }));
-                ControlFlow::Continue(())
-            })
-            .unwrap();
-        out
-    };
+    let read =
+        |db: &Path| -> Vec<&'static str> {
+            let store = SqliteStore::open(db).unwrap();
+            let mut out = Vec::new();
+            store
+                .scan_feedback(&FeedbackFilter::default(), 100, &mut |page| {
+                    out.extend(page.into_iter().map(|s| {
+                        trove_text::Label::of(f64::from(s.item.sentiment.unwrap())).as_str()
+                    }));
+                    ControlFlow::Continue(())
+                })
+                .unwrap();
+            out
+        };
     let expected = [
         "positive", "positive", "neutral", "positive", "neutral", "positive",
     ];
@@ -259,7 +286,12 @@ fn a_survey_sources_question_changes_how_its_answers_read() {
     .unwrap();
     let ran = run(
         &db,
-        &["import", answers.to_str().unwrap(), "--mapping", mapping.to_str().unwrap()],
+        &[
+            "import",
+            answers.to_str().unwrap(),
+            "--mapping",
+            mapping.to_str().unwrap(),
+        ],
     );
     assert!(!ran.succeeded());
     assert!(ran.stderr.contains("question needs question_kind"), "{ran}");

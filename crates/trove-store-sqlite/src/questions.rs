@@ -26,9 +26,7 @@ pub(crate) fn set(connection: &Connection, question: &SourceQuestion) -> StoreRe
 pub(crate) fn list(connection: &Connection) -> StoreResult<Vec<SourceQuestion>> {
     let context = "reading the sources' questions";
     let mut statement = connection
-        .prepare(
-            "SELECT source, question, kind, updated_at FROM source_questions ORDER BY source",
-        )
+        .prepare("SELECT source, question, kind, updated_at FROM source_questions ORDER BY source")
         .map_err(|e| db_error(context, e))?;
     let rows = statement
         .query_map([], |row| {

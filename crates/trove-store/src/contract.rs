@@ -1413,7 +1413,10 @@ pub fn a_sources_question_is_set_and_replaced(store: &dyn Store) {
         vec![question("nps", "Why that score?", "open", 11), liked]
     );
     let wrong = question("x", "?", "better", 13);
-    assert!(store.set_source_question(&wrong).is_err(), "kinds are checked");
+    assert!(
+        store.set_source_question(&wrong).is_err(),
+        "kinds are checked"
+    );
 }
 
 pub fn models_are_versioned_per_name_and_their_tags_sit_beside_rule_tags(store: &dyn Store) {

@@ -16,8 +16,8 @@ mod error;
 mod forms;
 mod items;
 mod models;
-mod questions;
 mod query;
+mod questions;
 mod results;
 mod tags;
 mod tokens;
@@ -37,11 +37,11 @@ pub use items::{
     page_clause,
 };
 pub use models::{ModelSummary, NewModel, StoredModel};
-pub use questions::SourceQuestion;
 pub use query::{
     Dimension, FeedbackFilter, GroupTally, ImportHold, ImportRun, ImportStatus, ImportTotals,
     InsertOutcome, ItemThemes, NewImportRun, ThemeOrigin, UpsertOutcome,
 };
+pub use questions::SourceQuestion;
 pub use results::{StoredResult, StoredResultHead};
 pub use tags::{
     Coverage, ItemTags, KeyedTags, NewTaxonomyVersion, Placement, RuleTag, SourceCoverage,
