@@ -835,4 +835,63 @@ mod tests {
             Err(SentimentError::NotSentiment(_))
         ));
     }
+
+    #[test]
+    fn a_sources_model_reads_its_items_and_the_default_reads_the_rest() {
+        let app = App::new(Arc::new(
+            trove_store_sqlite::SqliteStore::open_in_memory().unwrap(),
+        ));
+        assert!(app.sentiment_setup().unwrap().is_lexicon_only());
+        let spec = SentimentTrainSpec {
+            labels_file: "labels.csv".into(),
+            text_column: "text".into(),
+            label_column: "sentiment".into(),
+            source: None,
+            holdout: 0.2,
+            seed: 1,
+        };
+        let report = app.train_sentiment_on(&toy(), &spec).unwrap();
+        assert_eq!((report.name.as_str(), report.version), ("sentiment", 1));
+        let held = report.held_out.unwrap();
+        assert_eq!((held.train_rows, held.test_rows), (48, 12));
+        let tweets = SentimentTrainSpec {
+            source: Some("tweets".into()),
+            ..spec
+        };
+        assert_eq!(
+            app.train_sentiment_on(&toy(), &tweets).unwrap().name,
+            "sentiment@tweets"
+        );
+        app.train_sentiment_on(&toy(), &tweets).unwrap();
+        app.set_source_question("survey", "What could we improve?", QuestionKind::Improve)
+            .unwrap();
+        let setup = app.sentiment_setup().unwrap();
+        assert_eq!(
+            setup.versions,
+            [
+                ("sentiment".to_owned(), 1),
+                ("sentiment@tweets".to_owned(), 2)
+            ]
+        );
+        let tweets = setup.for_source("tweets");
+        let survey = setup.for_source("survey");
+        assert!(Arc::ptr_eq(
+            tweets.model.as_ref().unwrap(),
+            setup.by_source.get("tweets").unwrap()
+        ));
+        assert!(Arc::ptr_eq(
+            survey.model.as_ref().unwrap(),
+            setup.default.as_ref().unwrap()
+        ));
+        assert_eq!(
+            (tweets.question, survey.question),
+            (None, Some(QuestionKind::Improve))
+        );
+        // The question is applied after the model: "Nothing" to an improvement question.
+        let mut state = SentimentState::new(Arc::new(setup));
+        state.set_source("survey");
+        assert!(state.score("Nothing").unwrap() > 0.3);
+        state.set_source("tweets");
+        assert!(state.score("Nothing").unwrap() < 0.3);
+    }
 }
