@@ -32,7 +32,7 @@
 //! labels (theme ids, so predictions land on the same themes) and their texts the input.
 //!
 //! **Classifying** ([`App::classify_all`]) loads the newest version of the named model (with
-//! no name: the newest model of any name) and gives every matching stored item with a
+//! no name: the newest model of any name but the sentiment models) and gives every matching stored item with a
 //! non-empty text at most one label: the class with the highest score, unless it scores
 //! under its label's threshold or the "no label" class wins (counted in
 //! [`ClassifyReport::no_label`]). The label becomes a theme whose id is the label's slug
@@ -97,6 +97,12 @@ pub enum ClassifyError {
         /// One of them.
         example: i64,
     },
+    /// The name is kept for sentiment models.
+    #[error(
+        "the name {0:?} is kept for sentiment models (`trove train --target sentiment`); name \
+         the classifier otherwise"
+    )]
+    ReservedName(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -490,6 +496,9 @@ impl App {
     }
 
     fn train_on(&self, data: &Labelled, spec: &TrainSpec) -> Result<TrainReport, ClassifyError> {
+        if crate::is_sentiment_model(&spec.name) {
+            return Err(ClassifyError::ReservedName(spec.name.clone()));
+        }
         let multi = spec.label_separator.is_some();
         let task = if multi {
             Task::AnyLabels
@@ -623,7 +632,12 @@ impl App {
         progress: &dyn Progress,
     ) -> Result<ClassifyReport, ClassifyError> {
         let store = self.store();
-        let models = store.models()?;
+        // Sentiment models live in the same store but are not theme classifiers.
+        let models: Vec<_> = store
+            .models()?
+            .into_iter()
+            .filter(|m| !crate::is_sentiment_model(&m.name))
+            .collect();
         let newest = models
             .iter()
             .max_by_key(|m| (m.created_at, m.version))

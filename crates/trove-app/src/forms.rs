@@ -281,9 +281,14 @@ impl App {
         let tagger = match self.current_tagger() {
             Ok(tagger) => tagger,
             Err(crate::TaxonomyLoadError::Store(error)) => return Err(error.into()),
-            Err(crate::TaxonomyLoadError::Invalid(_)) => None,
+            Err(_) => None,
         };
-        let mut scratch = crate::TextScratch::default();
+        let mut scratch = match self.text_scratch() {
+            Ok(scratch) => scratch,
+            Err(crate::TaxonomyLoadError::Store(error)) => return Err(error.into()),
+            // An unreadable sentiment model must not cost an answer: the lexicon reads it.
+            Err(_) => crate::TextScratch::default(),
+        };
         let batch = std::slice::from_mut(&mut item);
         let tags = crate::import::read_batch(tagger.as_ref(), &mut scratch, batch);
         let outcome =

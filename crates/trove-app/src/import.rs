@@ -421,14 +421,21 @@ impl App {
         let tagger = match self.current_tagger() {
             Ok(tagger) => tagger,
             Err(crate::TaxonomyLoadError::Store(error)) => return Err(error.into()),
-            Err(crate::TaxonomyLoadError::Invalid(_)) => None,
+            Err(_) => None,
         };
         let tagger = tagger.as_ref();
+        // A mapping that declares its question sets the source's (re-tagging reads it too).
+        if let (Some(question), Some(kind)) = (&mapping.question, mapping.question_kind) {
+            self.set_source_question(mapping.source.as_str(), question, kind)?;
+        }
+        let mut scratch = self.text_scratch().map_err(|e| match e {
+            crate::TaxonomyLoadError::Store(e) => ImportError::from(e),
+            other => ImportError::from(StoreError::database("reading the sentiment models", other)),
+        })?;
         // Two batches in flight at most: memory stays bounded whatever the file's size.
         // The reader scores each item's sentiment and, with a taxonomy, tags it before handing
         // the batch over (both are cheap next to parsing, and the writer is the busier thread).
         let (send, receive) = mpsc::sync_channel::<(Vec<FeedbackItem>, Vec<Vec<RuleTag>>)>(1);
-        let mut scratch = crate::TextScratch::default();
         let mut tag = |mut batch: Vec<FeedbackItem>| {
             let tags = read_batch(tagger, &mut scratch, &mut batch);
             (batch, tags)
@@ -589,6 +596,7 @@ pub(crate) fn read_batch(
 ) -> Vec<Vec<RuleTag>> {
     let mut tags = Vec::with_capacity(if tagger.is_some() { batch.len() } else { 0 });
     for item in batch {
+        scratch.set_source(item.source.as_str());
         match tagger {
             Some(tagger) => {
                 let read = tagger.read(item.text.as_str(), scratch);

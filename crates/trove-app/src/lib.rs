@@ -34,6 +34,7 @@ pub mod report;
 pub mod report_text;
 mod room;
 mod samples;
+mod sentiment;
 mod summary;
 mod taxonomy;
 mod themes_overview;
@@ -108,6 +109,12 @@ pub use room::{
 pub use samples::{
     DrawnSample, NO_VALUE, SampleError, SamplePlan, SampleSpec, StratumBy, StratumRow,
     WaveEstimate, WaveStratum,
+};
+pub use sentiment::{
+    LearnedSentiment, MARGIN_SCALE, ModelBuffers, SENTIMENT_MODEL, SentimentComparison,
+    SentimentError, SentimentRows, SentimentScores, SentimentSetup, SentimentTrainReport,
+    SentimentTrainSpec, SourceReading, compare as compare_sentiment, is_sentiment_model,
+    lexicon_labels, parse_sentiment_label, sentiment_model_name,
 };
 pub use summary::{LongPeriod, Summary, roll_up_months};
 pub use taxonomy::{

@@ -3,13 +3,17 @@
 use std::ops::ControlFlow;
 
 use serde::Serialize;
+use std::sync::Arc;
 use thiserror::Error;
 use trove_domain::Label;
 use trove_store::{
     Coverage, FeedbackFilter, ItemTags, NewTaxonomyVersion, RuleTag, StoreError, ThemeCount,
     ThemeRecord,
 };
-use trove_text::{Scratch, SentimentScorer, Tagger, Taxonomy, TaxonomyDiff, TaxonomyError};
+
+use trove_text::{Scratch, Tagger, Taxonomy, TaxonomyDiff, TaxonomyError};
+
+use crate::sentiment::{SentimentSetup, SentimentState};
 
 use crate::{App, Progress};
 
@@ -22,6 +26,9 @@ pub enum TaxonomyLoadError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A stored sentiment model could not be read.
+    #[error("{0}")]
+    Sentiment(String),
 }
 
 /// What loading a taxonomy did.
@@ -74,19 +81,23 @@ impl std::fmt::Debug for CurrentTagger {
 
 impl CurrentTagger {
     /// An item's rule tags, each with the sentiment of the sentence carrying its match, and
-    /// the whole text's sentiment.
+    /// the whole text's sentiment (read as the current source's: see
+    /// [`TextScratch::set_source`]).
     pub fn read(&self, text: &str, scratch: &mut TextScratch) -> ReadText {
         let sentiment = scratch.sentiment(text);
+        let TextScratch {
+            tagger, reading, ..
+        } = scratch;
         let tags = self
             .tagger
-            .tag_in(text, &mut scratch.tagger)
+            .tag_in(text, tagger)
             .iter()
             .map(|tag| RuleTag {
                 theme: self.tagger.theme_id(tag.theme).clone(),
                 phrase: self.tagger.phrase(tag.phrase).to_owned(),
                 start: u32::try_from(tag.start).unwrap_or(u32::MAX),
                 end: u32::try_from(tag.end).unwrap_or(u32::MAX),
-                sentiment: sentiment.map(|_| scratch.scorer.at(tag.start) as f32),
+                sentiment: sentiment.map(|_| reading.mention(text, tag.start) as f32),
             })
             .collect();
         ReadText { sentiment, tags }
@@ -102,20 +113,34 @@ pub struct ReadText {
     pub tags: Vec<RuleTag>,
 }
 
-/// The buffers that reading texts reuses (the tagger's and the sentiment scorer's): one per
-/// thread, so reading many texts allocates little.
+/// The buffers that reading texts reuses (the tagger's and the sentiment scorer's) and the
+/// sentiment setup in force: one per thread, so reading many texts allocates little. The
+/// default reads every text with the lexicon; [`App::text_scratch`] uses the stored learned
+/// models and questions.
 #[derive(Debug, Default)]
 pub struct TextScratch {
     tagger: Scratch,
-    scorer: SentimentScorer,
+    reading: SentimentState,
 }
 
 impl TextScratch {
-    /// The sentiment of a text, -1..1 (`None` for an empty text); afterwards the scorer holds
-    /// its sentences, so a mention's sentence can be looked up.
+    /// Buffers reading texts with `setup`.
+    pub fn new(setup: Arc<SentimentSetup>) -> Self {
+        Self {
+            tagger: Scratch::default(),
+            reading: SentimentState::new(setup),
+        }
+    }
+
+    /// Reads the next texts as items of `source` (its learned model and question, if any).
+    pub fn set_source(&mut self, source: &str) {
+        self.reading.set_source(source);
+    }
+
+    /// The sentiment of a text, -1..1 (`None` for an empty text); afterwards its mentions'
+    /// sentences can be scored.
     pub fn sentiment(&mut self, text: &str) -> Option<f32> {
-        let score = self.scorer.score(text) as f32;
-        (!text.trim().is_empty()).then_some(score)
+        self.reading.score(text)
     }
 }
 
@@ -225,6 +250,15 @@ impl App {
         }))
     }
 
+    /// Buffers for reading texts with the stored sentiment setup (learned models, questions).
+    pub fn text_scratch(&self) -> Result<TextScratch, TaxonomyLoadError> {
+        let setup = self.sentiment_setup().map_err(|e| match e {
+            crate::SentimentError::Store(e) => TaxonomyLoadError::Store(e),
+            other => TaxonomyLoadError::Sentiment(other.to_string()),
+        })?;
+        Ok(TextScratch::new(Arc::new(setup)))
+    }
+
     /// Re-tags every matching item with the current taxonomy, a page at a time, each page's
     /// tags replaced in one transaction. `None` when no taxonomy is loaded.
     pub fn tag_all(
@@ -241,12 +275,13 @@ impl App {
             version: current.version,
             ..TagReport::default()
         };
-        let mut scratch = TextScratch::default();
+        let mut scratch = self.text_scratch()?;
         let mut failure = None;
         store.scan_feedback(filter, 5_000, &mut |page| {
             let batch: Vec<ItemTags> = page
                 .iter()
                 .map(|stored| {
+                    scratch.set_source(stored.item.source.as_str());
                     let read = current.read(stored.item.text.as_str(), &mut scratch);
                     ItemTags {
                         feedback_id: stored.id,

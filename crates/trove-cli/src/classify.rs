@@ -33,24 +33,39 @@ pub enum ThemeSource {
     Rule,
 }
 
+/// What `trove train` learns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TrainTarget {
+    /// A theme classifier.
+    Themes,
+    /// A sentiment model (negative / neutral / positive) that replaces the lexicon for stored
+    /// items (all, or --source's).
+    Sentiment,
+}
+
 /// Arguments of `trove train`.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
+    /// What to learn.
+    #[arg(long, value_enum, default_value_t = TrainTarget::Themes)]
+    target: TrainTarget,
     /// The labelled CSV file (or --from-themes).
-    #[arg(long, required_unless_present = "from_themes", requires_all = ["text_column", "label_column"])]
+    #[arg(long, required_unless_present = "from_themes")]
     labels: Option<PathBuf>,
     /// Learn from the stored items' themes of this origin: their theme ids are the labels,
     /// their texts the input (items with no such theme are skipped, or kept as texts with no
     /// label with --unlabelled none).
     #[arg(long, value_enum, conflicts_with = "labels")]
     from_themes: Option<ThemeSource>,
-    /// With --from-themes: only items of this source.
-    #[arg(long, requires = "from_themes")]
+    /// With --from-themes: only items of this source. With --target sentiment: the model is
+    /// this source's (its items use it; other sources keep the default model).
+    #[arg(long)]
     source: Option<String>,
-    /// The column holding the text.
+    /// The column holding the text [--target sentiment: default text].
     #[arg(long)]
     text_column: Option<String>,
-    /// The column holding the label.
+    /// The column holding the label [--target sentiment: default sentiment; values
+    /// negative/neutral/positive, -1/0/1 or neg/neu/pos].
     #[arg(long)]
     label_column: Option<String>,
     /// Rows with an empty label (items with no theme): `skip` them, or keep them as texts
@@ -126,6 +141,35 @@ fn optional(value: Option<f64>) -> String {
 pub fn train(url: &DbUrl, args: &TrainArgs) -> Result<ExitCode> {
     if !(0.0..1.0).contains(&args.holdout) {
         anyhow::bail!("--holdout must be in [0, 1)");
+    }
+    if args.target == TrainTarget::Sentiment {
+        let (Some(labels), None) = (&args.labels, args.from_themes) else {
+            anyhow::bail!("--target sentiment learns from --labels FILE");
+        };
+        return crate::sentiment::train(
+            url,
+            &crate::sentiment::TrainSentiment {
+                labels,
+                text_column: args
+                    .text_column
+                    .as_deref()
+                    .unwrap_or(crate::sentiment::DEFAULT_TEXT_COLUMN),
+                label_column: args
+                    .label_column
+                    .as_deref()
+                    .unwrap_or(crate::sentiment::DEFAULT_LABEL_COLUMN),
+                source: args.source.as_deref(),
+                holdout: args.holdout,
+                seed: args.seed,
+                format: args.format,
+            },
+        );
+    }
+    if args.labels.is_some() && (args.text_column.is_none() || args.label_column.is_none()) {
+        anyhow::bail!("--labels needs --text-column and --label-column");
+    }
+    if args.source.is_some() && args.from_themes.is_none() {
+        anyhow::bail!("--source needs --from-themes (or --target sentiment)");
     }
     let app = trove_app::App::new(url.open()?);
     if args.label_separator.as_deref() == Some("") {

@@ -1,4 +1,6 @@
-//! `trove eval`: train a classifier on labelled texts and measure it on held-out ones.
+//! `trove eval`: train a classifier on labelled texts and measure it on held-out ones
+//! (`--target sentiment`: the lexicon and a learned sentiment model on the same test rows, see
+//! [`crate::sentiment`]).
 //!
 //! Two ways to give the split:
 //! - `--train FILE --test FILE`: two CSV files with the same columns;
@@ -34,9 +36,26 @@ use trove_learn::{ClassWeight, Classifier, FeatureOptions, Task, TrainOptions, m
 
 use crate::Format;
 
+/// What `trove eval` measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EvalTarget {
+    /// A theme classifier.
+    Classifier,
+    /// Sentiment (negative / neutral / positive): the lexicon and a learned model on the same
+    /// test rows.
+    Sentiment,
+}
+
 /// Arguments of `trove eval`.
 #[derive(Debug, Args)]
 pub struct EvalArgs {
+    /// What to measure.
+    #[arg(long, value_enum, default_value_t = EvalTarget::Classifier)]
+    target: EvalTarget,
+    /// --target sentiment: train on a stratified sample of at most this many training rows
+    /// (a point of the learning curve: what would 300 labels give?).
+    #[arg(long)]
+    train_rows: Option<usize>,
     /// Training CSV (with --test).
     #[arg(long, requires = "test", conflicts_with = "data")]
     train: Option<PathBuf>,
@@ -263,6 +282,25 @@ fn split(all: Examples, args: &EvalArgs) -> Result<(Examples, Examples)> {
 
 /// Runs `trove eval`.
 pub fn run(args: &EvalArgs) -> Result<ExitCode> {
+    if args.target == EvalTarget::Sentiment {
+        if !args.filters.is_empty() || args.split_column.is_some() {
+            bail!("--target sentiment takes --train/--test or --data with --test-share");
+        }
+        return crate::sentiment::eval(&crate::sentiment::EvalSentiment {
+            train: args.train.as_ref(),
+            test: args.test.as_ref(),
+            data: args.data.as_ref(),
+            text_column: &args.text_column,
+            label_column: &args.label_column,
+            test_share: args.test_share,
+            train_rows: args.train_rows,
+            seed: args.seed,
+            format: args.format,
+        });
+    }
+    if args.train_rows.is_some() {
+        bail!("--train-rows is for --target sentiment");
+    }
     let filters = args
         .filters
         .iter()

@@ -27,6 +27,7 @@ mod output;
 mod password;
 mod sample;
 mod report;
+mod sentiment;
 mod serve;
 mod summary;
 mod taxonomy;
@@ -108,10 +109,12 @@ enum Command {
     Drivers(Box<analyze::DriversArgs>),
     /// NPS, CSAT and CES per group or period, with intervals and significance tests.
     Scores(analyze::ScoresArgs),
-    /// Train a classifier on labelled texts and measure it on held-out ones.
+    /// Train a classifier (or a sentiment model, --target sentiment) on labelled texts and
+    /// measure it on held-out ones.
     Eval(Box<eval::EvalArgs>),
     /// Train a classifier on feedback already coded (a labelled CSV) and save it in the store
-    /// as a new version, with its held-out accuracy and macro-F1.
+    /// as a new version, with its held-out accuracy and macro-F1 (--target sentiment: a
+    /// sentiment model, measured against the lexicon).
     Train(Box<classify::TrainArgs>),
     /// Label stored items with the newest trained model; its labels are stored as themes
     /// (origin `model`) beside the rule tags.

@@ -11,6 +11,7 @@ mod feedback;
 mod journey;
 mod label;
 mod money;
+mod question;
 pub mod safe;
 mod score;
 mod theme;
@@ -23,5 +24,6 @@ pub use feedback::{
 pub use journey::{Department, Journey, Stage, Touchpoint};
 pub use label::{Label, Slug};
 pub use money::{Currency, Money};
+pub use question::QuestionKind;
 pub use score::{Ces, Csat, Nps, ScoreTally, Scores};
 pub use theme::{Theme, ThemeId, ThemeKind};

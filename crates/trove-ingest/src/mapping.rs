@@ -5,7 +5,7 @@ use std::path::Path;
 
 use jiff::tz::Offset;
 use serde::{Deserialize, Deserializer};
-use trove_domain::{Channel, Currency, Label};
+use trove_domain::{Channel, Currency, Label, QuestionKind};
 
 use crate::error::MappingError;
 use crate::input::TextEncoding;
@@ -93,6 +93,13 @@ pub struct Mapping {
     /// (`"n/a" = ""`) means no value (not for the channel). See [`VALUE_FIELDS`].
     #[serde(default)]
     pub values: BTreeMap<String, BTreeMap<String, String>>,
+    /// The question the text answers, as the survey asked it (`"What could we improve?"`).
+    #[serde(default)]
+    pub question: Option<String>,
+    /// Its kind: `improve`, `praise` or `open` (required with `question`); it changes how
+    /// the answers' sentiment is read (see `trove_text::question`).
+    #[serde(default)]
+    pub question_kind: Option<QuestionKind>,
 }
 
 /// The input column for each field of a feedback item; all optional.
@@ -311,6 +318,8 @@ impl Mapping {
             attributes: AttributeSpec::default(),
             skip_rows: 0,
             values: BTreeMap::new(),
+            question: None,
+            question_kind: None,
         }
     }
 
@@ -423,6 +432,20 @@ impl Mapping {
         }
         self.time.validate().or_else(fail)?;
         self.validate_values().or_else(fail)?;
+        match (&self.question, self.question_kind) {
+            (Some(_), None) => {
+                return fail(
+                    "question needs question_kind = \"improve\", \"praise\" or \"open\"".into(),
+                );
+            }
+            (None, Some(_)) => {
+                return fail("question_kind needs the question (question = \"...\")".into());
+            }
+            (Some(q), Some(_)) if q.trim().is_empty() => {
+                return fail("question is empty".into());
+            }
+            _ => {}
+        }
         if let Some(separator) = &self.themes.separator
             && separator.is_empty()
         {

@@ -256,6 +256,13 @@ impl Classifier {
         }
     }
 
+    /// [`Classifier::decision`] reusing `predictor`'s buffers (no allocation once they have
+    /// grown): the scores stay in the predictor until its next use.
+    pub fn decision_with<'p>(&self, text: &str, predictor: &'p mut Predictor) -> &'p [f32] {
+        self.decision_into(text, &mut predictor.scratch, &mut predictor.scores);
+        &predictor.scores
+    }
+
     /// The label with the highest score, reusing `predictor`'s buffers (no allocation once
     /// they have grown): the fast way to classify many texts on one thread.
     pub fn predict_with<'a>(&'a self, text: &str, predictor: &mut Predictor) -> &'a str {

@@ -23,6 +23,7 @@ mod journey;
 mod migrate;
 mod models;
 mod pool;
+mod questions;
 mod redact;
 mod reports;
 mod results;
@@ -439,6 +440,14 @@ impl Store for PostgresStore {
 
     fn models(&self) -> StoreResult<Vec<trove_store::ModelSummary>> {
         models::list(&mut *self.pool.get()?)
+    }
+
+    fn set_source_question(&self, question: &trove_store::SourceQuestion) -> StoreResult<()> {
+        questions::set(&mut *self.pool.get()?, question)
+    }
+
+    fn source_questions(&self) -> StoreResult<Vec<trove_store::SourceQuestion>> {
+        questions::list(&mut *self.pool.get()?)
     }
 
     fn append_events(

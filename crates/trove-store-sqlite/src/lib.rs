@@ -17,6 +17,7 @@ mod items;
 mod migrate;
 mod models;
 mod reports;
+mod questions;
 mod results;
 mod surveys;
 mod taxonomy;
@@ -847,6 +848,14 @@ impl Store for SqliteStore {
 
     fn models(&self) -> StoreResult<Vec<trove_store::ModelSummary>> {
         models::list(&self.lock())
+    }
+
+    fn set_source_question(&self, question: &trove_store::SourceQuestion) -> StoreResult<()> {
+        questions::set(&self.lock(), question)
+    }
+
+    fn source_questions(&self) -> StoreResult<Vec<trove_store::SourceQuestion>> {
+        questions::list(&self.lock())
     }
 
     fn append_events(

@@ -96,6 +96,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0019_artifacts",
         include_str!("../migrations/0019_artifacts.sql"),
     ),
+    (
+        20,
+        "0020_source_questions",
+        include_str!("../migrations/0020_source_questions.sql"),
+    ),
 ];
 
 /// Applies what is missing; returns the names applied now.

@@ -69,6 +69,7 @@ macro_rules! contract_suite {
             analysis_runs_are_listed_newest_first_and_read_back_exactly,
             discovery_runs_are_listed_newest_first_and_read_back_exactly,
             models_are_versioned_per_name_and_their_tags_sit_beside_rule_tags,
+            a_sources_question_is_set_and_replaced,
             sentiment_is_stored_per_item_and_per_mention,
             workflow_events_append_in_order_and_read_back_exactly,
             a_stale_append_is_a_conflict_and_appends_nothing,
@@ -1471,6 +1472,34 @@ pub fn discovery_runs_are_listed_newest_first_and_read_back_exactly(store: &dyn 
     );
     assert_eq!(store.discovery_run(first_id).unwrap().unwrap().result, "{}");
     assert_eq!(store.discovery_run(second_id + 1000).unwrap(), None);
+}
+
+/// A source's question is set, replaced, and listed per source.
+pub fn a_sources_question_is_set_and_replaced(store: &dyn Store) {
+    use crate::SourceQuestion;
+    assert!(store.source_questions().unwrap().is_empty());
+    let question = |source: &str, question: &str, kind: &str, at: i64| SourceQuestion {
+        source: source.into(),
+        question: question.into(),
+        kind: kind.into(),
+        updated_at: at,
+    };
+    let improve = question("survey", "What could we improve?", "improve", 10);
+    store.set_source_question(&improve).unwrap();
+    store
+        .set_source_question(&question("nps", "Why that score?", "open", 11))
+        .unwrap();
+    let liked = question("survey", "What did you like?", "praise", 12);
+    store.set_source_question(&liked).unwrap();
+    assert_eq!(
+        store.source_questions().unwrap(),
+        vec![question("nps", "Why that score?", "open", 11), liked]
+    );
+    let wrong = question("x", "?", "better", 13);
+    assert!(
+        store.set_source_question(&wrong).is_err(),
+        "kinds are checked"
+    );
 }
 
 pub fn models_are_versioned_per_name_and_their_tags_sit_beside_rule_tags(store: &dyn Store) {

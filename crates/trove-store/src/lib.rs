@@ -18,6 +18,7 @@ mod items;
 mod models;
 mod query;
 mod reports;
+mod questions;
 mod results;
 mod surveys;
 mod tags;
@@ -44,6 +45,7 @@ pub use query::{
     InsertOutcome, ItemThemes, NewImportRun, ThemeOrigin, UpsertOutcome,
 };
 pub use reports::{ReportHead, StoredReport};
+pub use questions::SourceQuestion;
 pub use results::{StoredResult, StoredResultHead};
 pub use surveys::{
     AssessmentAnswer, Invitation, NewWave, StoredAssessmentAnswer, SurveyStore, Wave,
@@ -318,6 +320,12 @@ pub trait Store: Send + Sync + SurveyStore {
 
     /// Every stored model version without its bytes, sorted by name, then version.
     fn models(&self) -> StoreResult<Vec<ModelSummary>>;
+
+    /// Sets the question a source's text answers, replacing the one set before.
+    fn set_source_question(&self, question: &SourceQuestion) -> StoreResult<()>;
+
+    /// Every source's question, sorted by source.
+    fn source_questions(&self) -> StoreResult<Vec<SourceQuestion>>;
 
     /// Appends workflow events in one transaction, numbered after the log's last event, if
     /// that is still `expected_last` (0 for an empty log); otherwise nothing is appended and

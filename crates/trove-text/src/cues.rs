@@ -79,6 +79,11 @@ const DO_MORE: &[&str] = &[
     r"\b(need|want) (more|better)\b",
     r"\b(add|offer) (an? )?(option|way)\b",
     r"\bwish (you|there) (would|was|were|had)\b",
+    // Suggestions in answer to "what could we improve?": "more respect, more compassion",
+    // "could you open earlier", "staff should listen".
+    r"^\W*(more|better|faster|quicker|clearer|cheaper|shorter|improve|add|provide|offer|hire|allow)\b",
+    r"\bcould (you|we|they)\b",
+    r"\bshould (be|add|offer|provide|make|try|consider|give|get|hire|improve|listen|allow|let|have more|have better)\b",
 ];
 const DO_LESS: &[&str] = &[
     r"\b(please )?stop (sending|charging|making|calling|emailing|cancell?ing|spamming|changing)\b",

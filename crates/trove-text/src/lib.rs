@@ -1,6 +1,8 @@
 //! Trove's text engine: it turns free text into the themes of an analyst's taxonomy.
 //!
 //! - [`cues`]: expectations (unmet / validated) and do more / do less / keep doing, per clause;
+//! - [`question`]: the question an answer replies to (improve / praise / open): "nothing" to
+//!   an improvement question is positive, suggestions are marked and not scored as praise;
 //! - [`normalize`]: Unicode word segmentation, lowercasing, English Snowball stemming, with byte
 //!   offsets, sentences, clauses and negators per token;
 //! - [`taxonomy`]: the TOML file an analyst edits (hierarchical themes with phrases, keywords,
@@ -16,12 +18,14 @@ mod cache;
 pub mod cues;
 pub mod narrative;
 pub mod normalize;
+pub mod question;
 pub mod sentiment;
 pub mod tagger;
 pub mod taxonomy;
 
 pub use cues::{Advice, ClauseCues, Expectation, clause_cues};
 pub use normalize::{Normalizer, Token};
+pub use question::QuestionKind;
 pub use sentiment::{
     Label, SentenceScore, Sentiment, SentimentScorer, mention_sentiment, sentiment,
 };
