@@ -25,8 +25,10 @@ use crate::{Dimension, FeedbackFilter, ImportStatus, ImportTotals, NewImportRun,
 
 mod artifacts_cases;
 mod items_cases;
+mod mail_cases;
 pub use artifacts_cases::*;
 pub use items_cases::*;
+pub use mail_cases::*;
 
 /// Declares one `#[test]` per contract case, each on a store made by `$make`, an expression of
 /// type `fn() -> Option<Box<dyn Store>>`.
@@ -80,6 +82,9 @@ macro_rules! contract_suite {
             drill_down_pages_have_no_gaps_or_repeats_in_either_direction,
             artifacts_are_stored_listed_by_target_read_back_and_removed,
             items_are_read_by_id_with_their_themes,
+            mail_settings_are_set_once_and_replaced,
+            an_address_keeps_its_token_and_opts_out_once,
+            a_delivery_is_claimed_once_and_retried_only_after_failing,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
