@@ -23,6 +23,7 @@ mod issue_pages;
 mod items;
 mod journey_file;
 mod kept;
+mod mail;
 mod memo;
 mod ops;
 mod repeats;
@@ -78,6 +79,10 @@ pub use items::{
 };
 pub use journey_file::{journey_to_toml, parse_journey};
 pub use kept::{Kept, RefreshReport, ThemeTrends};
+pub use mail::{
+    Cadence, MAX_ATTEMPTS, MailError, MailSetup, MailStatus, MessageReport, SCHEDULER, SendRun,
+    SendingView, SmtpUrl,
+};
 pub use ops::{
     CaseFeedback, CaseQueue, CaseView, DepartmentStream, DepartmentSummary, LessonBank, NewLesson,
     Person, QueueFilter, StreamAction, StreamIssue,
