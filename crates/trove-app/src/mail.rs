@@ -419,20 +419,23 @@ impl App {
         Ok(views)
     }
 
-    /// How many a message was sent to in all, and the day of its last sending (for pages:
-    /// "sent to 1,706 on 2026-11-02"); none when it was never sent.
-    pub fn mailed(&self, message: &str) -> Result<Option<(i64, Date)>, MailError> {
-        let mine: Vec<Sending> = self
-            .store()
-            .sendings(10_000)?
-            .into_iter()
-            .filter(|s| s.message == message)
-            .collect();
-        let sent: i64 = mine.iter().map(|s| s.sent).sum();
-        let last = mine.iter().filter_map(|s| s.finished_at).max();
-        Ok(last
-            .filter(|_| sent > 0)
-            .map(|at| (sent, Workflow::day_of(at))))
+    /// Per message, how many it was sent to in all and the day of its last sending (for
+    /// pages: "sent to 1,706 on 2026-11-02"); messages never sent to anyone are left out.
+    pub fn mailed(&self) -> Result<BTreeMap<String, (u64, Date)>, StoreError> {
+        let mut mailed: BTreeMap<String, (u64, Date)> = BTreeMap::new();
+        for sending in self.store().sendings(100_000)? {
+            let (Some(at), Ok(sent)) = (sending.finished_at, u64::try_from(sending.sent)) else {
+                continue;
+            };
+            if sent == 0 {
+                continue;
+            }
+            let day = Workflow::day_of(at);
+            let entry = mailed.entry(sending.message).or_insert((0, day));
+            entry.0 += sent;
+            entry.1 = entry.1.max(day);
+        }
+        Ok(mailed)
     }
 
     /// The address an opt-out link is for, if the link is known, and whether it already opted out.

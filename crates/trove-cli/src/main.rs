@@ -19,6 +19,7 @@ mod form;
 mod import;
 mod imports;
 mod loops;
+mod mail;
 mod moments;
 mod output;
 mod password;
@@ -129,6 +130,16 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: tokens::TokenCommand,
+    },
+    /// E-mail: the SMTP server (set once), the cadence of department streams.
+    Mail {
+        #[command(subcommand)]
+        command: mail::MailCommand,
+    },
+    /// Send the e-mail that is due (`trove send due`, for cron) and read the log of sendings.
+    Send {
+        #[command(subcommand)]
+        command: mail::SendCommand,
     },
     /// Measure Trove's speed and memory on generated data.
     Bench {
@@ -266,6 +277,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Form(args) => form::run(&db()?, &args, cli.actor.as_deref()),
         Command::Artifact(args) => artifact::run(&db()?, &args, cli.actor.as_deref()),
         Command::Token { command } => tokens::run(&db()?, cli.actor.as_deref(), command),
+        Command::Mail { command } => {
+            let session = workflow::Session::new(cli.actor.clone(), cli.now.as_deref())?;
+            mail::mail(&db()?, &session, command)
+        }
+        Command::Send { command } => {
+            let session = workflow::Session::new(cli.actor.clone(), cli.now.as_deref())?;
+            mail::send(&db()?, &session, command)
+        }
         Command::Migrate => {
             let url = db()?;
             // Opening applies what is pending; a second call reports that nothing is left.
