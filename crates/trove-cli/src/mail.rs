@@ -170,14 +170,20 @@ pub fn send(url: &DbUrl, session: &Session, command: SendCommand) -> Result<Exit
                 dry_run,
             };
             let reports = app.send_due(&run)?;
+            let failed: usize = reports.iter().map(|r| r.failures.len()).sum();
+            let code = if failed > 0 {
+                eprintln!("{failed} deliveries failed: the next `trove send due` tries them again");
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            };
             if format == Format::Json {
                 println!("{}", serde_json::to_string_pretty(&reports)?);
-                return Ok(ExitCode::SUCCESS);
+                return Ok(code);
             }
             if reports.is_empty() {
                 println!("nothing is due");
             }
-            let mut failed = 0;
             for r in &reports {
                 if dry_run {
                     println!(
@@ -205,12 +211,8 @@ pub fn send(url: &DbUrl, session: &Session, command: SendCommand) -> Result<Exit
                 if let Some(stopped) = &r.stopped {
                     println!("  stopped: {stopped}");
                 }
-                failed += r.failures.len();
             }
-            if failed > 0 {
-                eprintln!("{failed} deliveries failed: the next `trove send due` tries them again");
-                return Ok(ExitCode::FAILURE);
-            }
+            return Ok(code);
         }
         SendCommand::Log { limit, format } => {
             let log = app.sendings(limit)?;

@@ -363,8 +363,7 @@ fn e_mail_is_sent_once_to_who_it_is_for_and_an_opt_out_is_honoured() {
     let before = sink.messages().len();
     let server = Server::start(&db, &dir.path().join("serve2.log"));
     let started = Instant::now();
-    let report_mail = loop {
-        let now: Vec<Mail> = sink.messages().into_iter().skip(before).collect();
+    loop {
         let log = ok(&db, &["send", "log", "--format", "json"]);
         let done = serde_json::from_str::<Value>(&log)
             .unwrap()
@@ -373,15 +372,16 @@ fn e_mail_is_sent_once_to_who_it_is_for_and_an_opt_out_is_honoured() {
             .iter()
             .any(|s| s["message"] == "report:1" && s["finished_at"].is_i64());
         if done {
-            break now;
+            break;
         }
         assert!(
             started.elapsed() < Duration::from_secs(120),
             "the scheduler sent no report"
         );
         std::thread::sleep(Duration::from_millis(500));
-    };
+    }
     drop(server);
+    let report_mail: Vec<Mail> = sink.messages().into_iter().skip(before).collect();
     let reports: Vec<&Mail> = report_mail
         .iter()
         .filter(|m| m.subject() == "You said, we did")
