@@ -25,7 +25,7 @@ use serde::Serialize;
 use thiserror::Error;
 use trove_domain::Slug;
 use trove_domain::safe::html_text;
-use trove_store::{MailSettings, Sending, StoreError};
+use trove_store::{Delivery, MailSettings, Sending, StoreError};
 use trove_workflow::doc::Doc;
 use trove_workflow::model::{Announcement, Role};
 use trove_workflow::{Workflow, rules, views};
@@ -55,12 +55,18 @@ pub enum MailError {
         "no SMTP server is configured: an admin sets one with `trove mail configure --smtp smtp://HOST:PORT --from ADDRESS --public-url URL`"
     )]
     NotConfigured,
-    /// The workflow failed.
+    /// The workflow failed (boxed: a refusal is large).
     #[error(transparent)]
-    Workflow(#[from] WorkflowError),
+    Workflow(Box<WorkflowError>),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<WorkflowError> for MailError {
+    fn from(error: WorkflowError) -> Self {
+        MailError::Workflow(Box::new(error))
+    }
 }
 
 /// How often a department stream is sent.
@@ -261,8 +267,8 @@ pub struct SendingView {
     /// The sending.
     #[serde(flatten)]
     pub sending: Sending,
-    /// The message's deliveries that are not sent, with why: (address, status, attempts, error).
-    pub unsent: Vec<(String, String, i64, Option<String>)>,
+    /// The message's deliveries that are not sent, with why.
+    pub unsent: Vec<Delivery>,
 }
 
 impl App {
@@ -397,18 +403,12 @@ impl App {
 
     /// The newest `limit` sendings, each with its message's deliveries not sent.
     pub fn sendings(&self, limit: usize) -> Result<Vec<SendingView>, MailError> {
-        let mut unsent: BTreeMap<String, Vec<(String, String, i64, Option<String>)>> =
-            BTreeMap::new();
+        let mut unsent: BTreeMap<String, Vec<Delivery>> = BTreeMap::new();
         let sendings = self.store().sendings(limit)?;
         let mut views = Vec::with_capacity(sendings.len());
         for sending in sendings {
             if !unsent.contains_key(&sending.message) {
-                let rows = self
-                    .store()
-                    .unsent_deliveries(&sending.message)?
-                    .into_iter()
-                    .map(|d| (d.address, d.status, d.attempts, d.error))
-                    .collect();
+                let rows = self.store().unsent_deliveries(&sending.message)?;
                 unsent.insert(sending.message.clone(), rows);
             }
             views.push(SendingView {

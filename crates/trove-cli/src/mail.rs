@@ -246,12 +246,14 @@ pub fn send(url: &DbUrl, session: &Session, command: SendCommand) -> Result<Exit
                 if !shown.insert(&view.sending.message) {
                     continue;
                 }
-                for (address, status, attempts, error) in &view.unsent {
+                for d in &view.unsent {
                     println!(
-                        "  {} {}: {status} after {attempts} attempts{}",
+                        "  {} {}: {} after {} attempts{}",
                         view.sending.message,
-                        printable(address),
-                        error
+                        printable(&d.address),
+                        d.status,
+                        d.attempts,
+                        d.error
                             .as_deref()
                             .map_or(String::new(), |e| format!(": {}", printable(e)))
                     );
