@@ -131,6 +131,10 @@ pub struct AnnouncementView {
     pub announcement: Announcement,
     /// Its promised report as of today.
     pub report: Option<Commitment>,
+    /// How many it was e-mailed to, and the day of its last sending.
+    pub sent: Option<(u64, Date)>,
+    /// How many its progress report was e-mailed to, and the day.
+    pub report_sent: Option<(u64, Date)>,
 }
 
 /// A department the signed-in person may plan an action for.
@@ -506,10 +510,16 @@ impl App {
             _ => Vec::new(),
         };
         let all_commitments = commitments(&state, today);
-        let files: Vec<IssueFile> = issues
+        let mut files: Vec<IssueFile> = issues
             .iter()
             .map(|issue| issue_file(&state, &book, issue, viewer, &all_commitments))
             .collect();
+        let mailed = self.mailed()?;
+        for view in files.iter_mut().flat_map(|f| f.announcements.iter_mut()) {
+            let id = view.announcement.id;
+            view.sent = mailed.get(&format!("announcement:{id}")).copied();
+            view.report_sent = mailed.get(&format!("report:{id}")).copied();
+        }
         let fixed_on = issues.first().and_then(|i| fix_day(&state, i));
         let open_departments: Vec<(Slug, String)> = book
             .departments_of(theme)
@@ -841,6 +851,8 @@ fn issue_file(
             .map(|a| AnnouncementView {
                 report: commitment_of(Promise::ProgressReport(a.id)),
                 announcement: a.clone(),
+                sent: None,
+                report_sent: None,
             })
             .collect(),
         next: issue.status.next().to_vec(),

@@ -25,6 +25,7 @@ mod issue_pages;
 mod items;
 mod journey_file;
 mod kept;
+mod mail;
 mod memo;
 mod narratives;
 mod monthly;
@@ -94,6 +95,10 @@ pub use journey_file::{journey_to_toml, parse_journey};
 pub use kept::{Kept, RefreshReport, ThemeTrends};
 pub use narratives::{NARRATIVE_CHANNELS, NarrativeReport, ThemeNarratives};
 pub use monthly::{DEFAULT_COST_PER_CONTACT, REPORTS_KEPT, ReportError, parse_cost, parse_month};
+pub use mail::{
+    Cadence, MAX_ATTEMPTS, MailError, MailSetup, MailStatus, MessageReport, SCHEDULER, SendRun,
+    SendingView, SmtpUrl,
+};
 pub use ops::{
     CaseFeedback, CaseQueue, CaseView, DepartmentStream, DepartmentSummary, LessonBank, NewLesson,
     Person, QueueFilter, StreamAction, StreamIssue,

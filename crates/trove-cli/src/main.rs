@@ -21,6 +21,7 @@ mod form;
 mod import;
 mod imports;
 mod loops;
+mod mail;
 mod moments;
 mod narratives;
 mod output;
@@ -157,6 +158,16 @@ enum Command {
     Assess {
         #[command(subcommand)]
         command: assess::AssessCommand,
+    },
+    /// E-mail: the SMTP server (set once), the cadence of department streams.
+    Mail {
+        #[command(subcommand)]
+        command: mail::MailCommand,
+    },
+    /// Send the e-mail that is due (`trove send due`, for cron) and read the log of sendings.
+    Send {
+        #[command(subcommand)]
+        command: mail::SendCommand,
     },
     /// Measure Trove's speed and memory on generated data.
     Bench {
@@ -322,6 +333,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 _ => Some(db()?),
             };
             assess::run(url.as_ref(), &session, command)
+        }
+        Command::Mail { command } => {
+            let session = workflow::Session::new(cli.actor.clone(), cli.now.as_deref())?;
+            mail::mail(&db()?, &session, command)
+        }
+        Command::Send { command } => {
+            let session = workflow::Session::new(cli.actor.clone(), cli.now.as_deref())?;
+            mail::send(&db()?, &session, command)
         }
         Command::Migrate => {
             let url = db()?;

@@ -25,11 +25,13 @@ use crate::{Dimension, FeedbackFilter, ImportStatus, ImportTotals, NewImportRun,
 
 mod artifacts_cases;
 mod items_cases;
+mod mail_cases;
 mod reports;
 mod surveys_cases;
 mod webhooks_cases;
 pub use artifacts_cases::*;
 pub use items_cases::*;
+pub use mail_cases::*;
 pub use reports::*;
 pub use surveys_cases::*;
 pub use webhooks_cases::*;
@@ -93,6 +95,9 @@ macro_rules! contract_suite {
             waves_are_stored_with_their_invitations_and_found_by_time,
             an_opt_out_is_recorded_once,
             a_self_assessment_replaces_the_persons_month_only,
+            mail_settings_are_set_once_and_replaced,
+            an_address_keeps_its_token_and_opts_out_once,
+            a_delivery_is_claimed_once_and_retried_only_after_failing,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {

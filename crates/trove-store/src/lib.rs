@@ -15,6 +15,7 @@ mod discovery_runs;
 mod error;
 mod forms;
 mod items;
+mod mail;
 mod models;
 mod query;
 mod reports;
@@ -39,6 +40,7 @@ pub use items::{
     NpsBand, POSITIVE_SENTIMENT, SentimentClass, SqlValue, add_theme_link, item_conditions,
     page_clause,
 };
+pub use mail::{Delivery, MailAddress, MailSettings, MailStore, Sending};
 pub use models::{ModelSummary, NewModel, StoredModel};
 pub use query::{
     Dimension, FeedbackFilter, GroupTally, ImportHold, ImportRun, ImportStatus, ImportTotals,
@@ -72,7 +74,7 @@ pub type PageVisitor<'a, T> = dyn FnMut(Vec<T>) -> ControlFlow<()> + 'a;
 ///
 /// Writes of a batch are one transaction: a batch is stored whole or not at all, so an
 /// interrupted import leaves only whole batches behind, and dedup makes a re-run complete it.
-pub trait Store: Send + Sync + SurveyStore {
+pub trait Store: Send + Sync + SurveyStore + MailStore {
     /// `"sqlite"` or `"postgres"`.
     fn backend(&self) -> &'static str;
 

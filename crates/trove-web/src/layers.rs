@@ -77,7 +77,10 @@ pub(crate) async fn same_origin_for_changes(
     let safe = matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
-    ) || request.uri().path().starts_with("/api/");
+    ) || request.uri().path().starts_with("/api/")
+        // An opt-out link's secret is its permission (no cookie); mail programs post to it
+        // without an Origin (one-click unsubscribe).
+        || request.uri().path().starts_with("/optout/");
     if safe || is_same_origin(request.headers(), state.options.secure_cookies) {
         next.run(request).await
     } else {

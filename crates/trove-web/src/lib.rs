@@ -28,6 +28,7 @@ mod layers;
 mod lessons;
 mod limiter;
 mod moments;
+mod optout;
 mod pages;
 mod people;
 mod reports;
@@ -194,6 +195,7 @@ impl Web {
                     .layer(DefaultBodyLimit::max(feedback_form::BODY_LIMIT)),
             )
             .route("/f/{id}/thanks", get(feedback_form::thanks))
+            .route("/optout/{token}", get(optout::ask).post(optout::confirm))
             .merge(api::router())
             .fallback(pages::not_found)
             .with_state(self.shared.clone())
@@ -215,8 +217,9 @@ impl Web {
 const SWEEP_EVERY: Duration = Duration::from_secs(3600);
 
 /// Serves `web` on `listener` until `shutdown` completes, then lets requests in flight
-/// finish. Meanwhile, expired and idle sessions are deleted every hour, and the kept analyses
-/// are brought up to date within seconds of a change of the data.
+/// finish. Meanwhile, expired and idle sessions are deleted every hour, the kept analyses
+/// are brought up to date within seconds of a change of the data, and the e-mail that is due
+/// is sent every five minutes (when an SMTP server is configured).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     web: &Web,
@@ -225,6 +228,7 @@ pub async fn serve(
     let sweeper = tokio::spawn(sweep_sessions(web.shared.clone()));
     let refresher = tokio::spawn(refresh_analyses(web.shared.clone()));
     let dispatcher = tokio::spawn(deliver_webhooks(web.shared.clone()));
+    let mailer = tokio::spawn(send_due_mail(web.shared.clone()));
     let served = axum::serve(
         listener,
         web.router()
@@ -235,6 +239,7 @@ pub async fn serve(
     sweeper.abort();
     refresher.abort();
     dispatcher.abort();
+    mailer.abort();
     served
 }
 
@@ -287,6 +292,54 @@ async fn refresh_analyses(shared: State) {
                 }
             }
             Err(error) => tracing::warn!(?error, "could not bring the kept analyses up to date"),
+        }
+    }
+}
+
+/// How often the server sends the e-mail that is due (when an SMTP server is configured).
+const SEND_MAIL_EVERY: Duration = Duration::from_secs(5 * 60);
+
+/// The e-mail scheduler: every few minutes, what `trove send due` would send, as
+/// `scheduler`. Off while no SMTP server is configured (said once in the log); the store's
+/// claims keep it and a cron job from ever sending anything twice.
+async fn send_due_mail(shared: State) {
+    let mut every = tokio::time::interval(SEND_MAIL_EVERY);
+    let mut said_off = false;
+    loop {
+        every.tick().await;
+        let app = shared.app.clone();
+        let sent = session::blocking(move || {
+            if app.mail_status()?.is_none() {
+                return Ok(None);
+            }
+            app.send_due(&trove_app::SendRun {
+                triggered_by: trove_app::SCHEDULER.to_owned(),
+                now: session::now(),
+                dry_run: false,
+            })
+            .map(Some)
+        })
+        .await;
+        match sent {
+            Ok(None) if !said_off => {
+                said_off = true;
+                tracing::info!(
+                    "e-mail scheduler off: no SMTP server is configured (`trove mail configure`)"
+                );
+            }
+            Ok(None) => {}
+            Ok(Some(reports)) => {
+                said_off = false;
+                for r in reports.iter().filter(|r| r.addressed > 0) {
+                    tracing::info!(
+                        message = %r.message,
+                        sent = r.sent,
+                        failed = r.failures.len(),
+                        "sent e-mail"
+                    );
+                }
+            }
+            Err(error) => tracing::warn!(?error, "could not send the e-mail that is due"),
         }
     }
 }
