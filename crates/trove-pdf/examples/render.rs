@@ -9,7 +9,11 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (input, output) = (&args[1], &args[2]);
     let json = std::fs::read(input).expect("the report's JSON reads");
-    let date = PdfDate { year: 2026, month: 10, day: 31 };
+    let date = PdfDate {
+        year: 2026,
+        month: 10,
+        day: 31,
+    };
     let started = Instant::now();
     let pdf = monthly_report_pdf(&json, date).expect("the report typesets");
     let elapsed = started.elapsed();

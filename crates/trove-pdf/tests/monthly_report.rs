@@ -78,7 +78,10 @@ fn the_example_report_is_a_pdf_with_its_pages_fonts_and_text() {
         "1,735.20 USD",
         "The unit has no satisfaction survey this month.",
     ] {
-        assert!(text.contains(expected), "{expected:?} missing from:\n{text}");
+        assert!(
+            text.contains(expected),
+            "{expected:?} missing from:\n{text}"
+        );
     }
     assert!(
         text.contains(&format!("Page {pages} of {pages}")),
@@ -109,7 +112,13 @@ fn sections_absent_from_the_json_are_left_out() {
     let pdf = render(&report);
     let doc = Document::load_mem(&pdf.bytes).unwrap();
     let text = text_of(&doc);
-    for absent in ["annuity ledger", "Why it moved", "Missed commitments", "Scores", "NPS (scale"] {
+    for absent in [
+        "annuity ledger",
+        "Why it moved",
+        "Missed commitments",
+        "Scores",
+        "NPS (scale",
+    ] {
         assert!(!text.contains(absent), "{absent:?} is shown:\n{text}");
     }
     assert!(text.contains("Chronic issues"), "{text}");
@@ -147,7 +156,13 @@ fn poppler_reads_it_when_installed() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&text.stdout);
-    assert!(text.contains("Motor: monthly review, October 2026"), "{text}");
-    assert!(text.contains(&format!("Page {0} of {0}", pdf.pages)), "{text}");
+    assert!(
+        text.contains("Motor: monthly review, October 2026"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("Page {0} of {0}", pdf.pages)),
+        "{text}"
+    );
     std::fs::remove_file(&path).unwrap();
 }
