@@ -27,11 +27,12 @@ mod journey_file;
 mod kept;
 mod mail;
 mod memo;
-mod narratives;
 mod monthly;
+mod narratives;
 mod ops;
 mod repeats;
 pub mod report;
+mod report_pdf;
 pub mod report_text;
 mod room;
 mod samples;
@@ -93,12 +94,12 @@ pub use items::{
 };
 pub use journey_file::{journey_to_toml, parse_journey};
 pub use kept::{Kept, RefreshReport, ThemeTrends};
-pub use narratives::{NARRATIVE_CHANNELS, NarrativeReport, ThemeNarratives};
-pub use monthly::{DEFAULT_COST_PER_CONTACT, REPORTS_KEPT, ReportError, parse_cost, parse_month};
 pub use mail::{
     Cadence, MAX_ATTEMPTS, MailError, MailSetup, MailStatus, MessageReport, SCHEDULER, SendRun,
     SendingView, SmtpUrl,
 };
+pub use monthly::{DEFAULT_COST_PER_CONTACT, REPORTS_KEPT, ReportError, parse_cost, parse_month};
+pub use narratives::{NARRATIVE_CHANNELS, NarrativeReport, ThemeNarratives};
 pub use ops::{
     CaseFeedback, CaseQueue, CaseView, DepartmentStream, DepartmentSummary, LessonBank, NewLesson,
     Person, QueueFilter, StreamAction, StreamIssue,
@@ -106,6 +107,7 @@ pub use ops::{
 pub use repeats::{
     CONTACT_CHANNELS, RepeatChain, RepeatMonth, RepeatReport, RepeatRequest, RepeatShare,
 };
+pub use report_pdf::{ReportPdfError, report_pdf};
 pub use room::{
     Compare, DepartmentLoad, Kpi, Mover, RoomAlert, RoomAnnouncement, RoomChoices, RoomError,
     RoomFix, RoomIssue, RoomPeriod, RoomQuery, RoomScope, RoomStage, RoomVerbatim, RoomView,

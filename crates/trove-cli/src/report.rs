@@ -2,6 +2,7 @@
 //! reports of `trove report N`): the monthly review of a business unit (or of every unit), and the list of
 //! the reports kept.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -104,8 +105,8 @@ fn last_month() -> String {
 
 /// `trove report monthly`: makes, keeps and writes the report(s).
 pub fn monthly(app: &App, args: &MonthlyArgs) -> Result<ExitCode> {
-    if args.format == ReportFormat::Pdf {
-        bail!("PDF: not built in this branch (use --format html and print it, or --format json)");
+    if args.format == ReportFormat::Pdf && args.out.is_none() {
+        bail!("a PDF is not for the terminal: name the file with --out FILE");
     }
     let month = args.month.clone().unwrap_or_else(last_month);
     let cost = args
@@ -141,13 +142,15 @@ pub fn monthly(app: &App, args: &MonthlyArgs) -> Result<ExitCode> {
         bail!("no business unit to report on");
     };
     let report = make(app, unit, &month, cost)?;
-    let text = render(&report, args.format)?;
+    let bytes = render(&report, args.format)?;
     match &args.out {
         Some(path) => {
-            write(path, &text)?;
+            write(path, &bytes)?;
             eprintln!("{unit} {}: {}", report.month, path.display());
         }
-        None => print!("{text}"),
+        None => std::io::stdout()
+            .write_all(&bytes)
+            .context("cannot write to standard output")?,
     }
     if report.annuity.cost_source == "default" {
         eprintln!(
@@ -170,14 +173,14 @@ fn make(
     Ok(report)
 }
 
-/// The report in `format`.
-pub fn render(report: &MonthlyReport, format: ReportFormat) -> Result<String> {
+/// The report in `format`, as the bytes of its file.
+pub fn render(report: &MonthlyReport, format: ReportFormat) -> Result<Vec<u8>> {
     Ok(match format {
-        ReportFormat::Html => trove_web::report_html(report)?,
-        ReportFormat::Md => report_text::markdown(report),
-        ReportFormat::Csv => report_text::csv(report),
-        ReportFormat::Json => serde_json::to_string_pretty(report)? + "\n",
-        ReportFormat::Pdf => bail!("PDF: not built in this branch"),
+        ReportFormat::Html => trove_web::report_html(report)?.into_bytes(),
+        ReportFormat::Md => report_text::markdown(report).into_bytes(),
+        ReportFormat::Csv => report_text::csv(report).into_bytes(),
+        ReportFormat::Json => (serde_json::to_string_pretty(report)? + "\n").into_bytes(),
+        ReportFormat::Pdf => trove_app::report_pdf(report)?,
     })
 }
 
@@ -196,8 +199,8 @@ fn file_stem(unit: &str) -> String {
     stem.trim_matches('-').to_owned()
 }
 
-fn write(path: &Path, text: &str) -> Result<()> {
-    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+fn write(path: &Path, bytes: &[u8]) -> Result<()> {
+    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// `trove report list`.

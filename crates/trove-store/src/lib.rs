@@ -18,8 +18,8 @@ mod items;
 mod mail;
 mod models;
 mod query;
-mod reports;
 mod questions;
+mod reports;
 mod results;
 mod surveys;
 mod tags;
@@ -46,8 +46,8 @@ pub use query::{
     Dimension, FeedbackFilter, GroupTally, ImportHold, ImportRun, ImportStatus, ImportTotals,
     InsertOutcome, ItemThemes, NewImportRun, ThemeOrigin, UpsertOutcome,
 };
-pub use reports::{ReportHead, StoredReport};
 pub use questions::SourceQuestion;
+pub use reports::{ReportHead, StoredReport};
 pub use results::{StoredResult, StoredResultHead};
 pub use surveys::{
     AssessmentAnswer, Invitation, NewWave, StoredAssessmentAnswer, SurveyStore, Wave,

@@ -405,7 +405,8 @@ pub(crate) async fn show(
     .into_response())
 }
 
-/// `GET /reports/{unit}/{month}/{format}`: the report as a file (`html`, `md`, `csv`, `json`).
+/// `GET /reports/{unit}/{month}/{format}`: the report as a file (`html`, `md`, `csv`, `json`,
+/// `pdf`).
 pub(crate) async fn download(
     State(state): State<crate::State>,
     _signed_in: SignedIn,
@@ -416,18 +417,26 @@ pub(crate) async fn download(
         "md" => "text/markdown; charset=utf-8",
         "csv" => "text/csv; charset=utf-8",
         "json" => "application/json",
-        // PDF: the typst rendering lands here when its branch is merged.
+        "pdf" => "application/pdf",
         _ => return Ok(not_found()),
     };
     let app = state.app.clone();
     let Some((report, _)) = blocking(move || load(&app, &unit, &month)).await? else {
         return Ok(not_found());
     };
-    let body = match format.as_str() {
-        "html" => report_html(&report).map_err(WebError::internal)?,
-        "md" => report_text::markdown(&report),
-        "csv" => report_text::csv(&report),
-        _ => serde_json::to_string_pretty(&report).map_err(WebError::internal)?,
+    let body: Vec<u8> = match format.as_str() {
+        "html" => report_html(&report)
+            .map_err(WebError::internal)?
+            .into_bytes(),
+        "md" => report_text::markdown(&report).into_bytes(),
+        "csv" => report_text::csv(&report).into_bytes(),
+        "pdf" => {
+            let report = report.clone();
+            blocking(move || trove_app::report_pdf(&report)).await?
+        }
+        _ => serde_json::to_string_pretty(&report)
+            .map_err(WebError::internal)?
+            .into_bytes(),
     };
     let file = format!(
         "attachment; filename=\"{}-{}.{format}\"",

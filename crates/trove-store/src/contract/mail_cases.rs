@@ -40,7 +40,10 @@ pub fn an_address_keeps_its_token_and_opts_out_once(store: &dyn Store) {
     let out = store.mail_address_by_token("token-a").unwrap().unwrap();
     assert_eq!(out.opted_out_at, Some(10), "the first opt-out counts");
     store.mail_address("bob@example.com", "token-c").unwrap();
-    assert_eq!(store.opted_out_addresses().unwrap(), vec!["ann@example.com"]);
+    assert_eq!(
+        store.opted_out_addresses().unwrap(),
+        vec!["ann@example.com"]
+    );
     store.set_stream_cadence("billing", "weekly").unwrap();
     store.set_stream_cadence("claims", "monthly").unwrap();
     store.set_stream_cadence("billing", "off").unwrap();
