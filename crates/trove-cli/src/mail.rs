@@ -17,15 +17,16 @@ use crate::workflow::{Session, slug_arg};
 #[derive(Debug, Subcommand)]
 pub enum MailCommand {
     /// Set the SMTP server, the sender and the address of `trove serve` (admins; replaces
-    /// what was set). STARTTLS is used when the server offers it (smtps:// for TLS from the start).
+    /// what was set). STARTTLS is used when the server offers it (`smtps://` for TLS from the
+    /// start).
     Configure {
-        /// smtp://[user@]host[:port] (default port 587) or smtps://[user@]host[:port] (465).
+        /// `smtp://[user@]host[:port]` (default port 587) or `smtps://[user@]host[:port]` (465).
         #[arg(long)]
         smtp: String,
         /// The sender: "Trove <cx@example.com>".
         #[arg(long)]
         from: String,
-        /// Where people reach `trove serve` (opt-out links point there): https://trove.example.com.
+        /// Where people reach `trove serve` (opt-out links point there): `https://trove.example.com`.
         #[arg(long)]
         public_url: String,
         /// Read the SMTP password from the first line of standard input (kept in the database,
