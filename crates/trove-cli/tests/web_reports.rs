@@ -147,11 +147,10 @@ fn reports_are_made_kept_listed_shown_and_downloaded() {
     );
     let csv = server.get(&format!("{at}/csv"), Some(&viewer));
     assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
-    assert_eq!(
-        server.get(&format!("{at}/pdf"), Some(&viewer)).status,
-        404,
-        "PDF: not in this branch"
-    );
+    let pdf = server.get(&format!("{at}/pdf"), Some(&viewer));
+    assert_eq!(pdf.status, 200);
+    assert_eq!(pdf.header("content-type"), Some("application/pdf"));
+    assert!(pdf.body.starts_with("%PDF"), "a PDF document");
 
     // The month's item count links to a drill-down of exactly that many items.
     let items = report["items"].as_u64().unwrap();
