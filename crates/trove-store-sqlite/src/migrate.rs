@@ -76,12 +76,12 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0014_feedback_forms",
         include_str!("../migrations/0014_feedback_forms.sql"),
     ),
-    (16, "0016_mail", include_str!("../migrations/0016_mail.sql")),
     (
         15,
         "0015_webhooks",
         include_str!("../migrations/0015_webhooks.sql"),
     ),
+    (16, "0016_mail", include_str!("../migrations/0016_mail.sql")),
     (
         17,
         "0017_reports",
