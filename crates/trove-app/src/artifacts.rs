@@ -246,11 +246,17 @@ impl App {
             added_at: at,
         };
         let id = self.store().add_artifact(&new)?;
-        self.store()
-            .artifacts(Some(&new.target))?
-            .into_iter()
-            .find(|artifact| artifact.id == id)
-            .ok_or_else(|| ArtifactError::NotFound(format!("artifact {id} vanished")))
+        Ok(Artifact {
+            id,
+            size: new.content.len() as u64,
+            target: new.target,
+            name: new.name,
+            media_type: new.media_type,
+            note: new.note,
+            content_hash: new.content_hash,
+            added_by: new.added_by,
+            added_at: new.added_at,
+        })
     }
 
     /// The files attached to `target` (every file when `None`) that `role` may fetch.

@@ -114,6 +114,38 @@ fn served(
     Ok(response)
 }
 
+impl Print {
+    /// How the bytes are served: media type, policy, and the download's name suffix (none:
+    /// shown in the browser).
+    fn served_as(self) -> (&'static str, &'static str, Option<&'static str>) {
+        match self {
+            Self::Svg => ("image/svg+xml", FILE_POLICY, Some("qr.svg")),
+            Self::Png => ("image/png", FILE_POLICY, Some("qr.png")),
+            Self::Poster => ("text/html; charset=utf-8", POSTER_POLICY, None),
+        }
+    }
+}
+
+/// Makes `what` for form `id` and serves it, or the page that says why not.
+async fn respond(
+    state: &crate::State,
+    signed_in: &SignedIn,
+    id: String,
+    base: String,
+    what: Print,
+) -> Result<Response, WebError> {
+    let (media_type, policy, suffix) = what.served_as();
+    match print(state, signed_in, id, base, what).await? {
+        Ok((id, bytes)) => served(
+            bytes,
+            media_type,
+            policy,
+            suffix.map(|suffix| format!("form-{id}-{suffix}")),
+        ),
+        Err(page) => Ok(page),
+    }
+}
+
 /// `GET /forms/{id}/qr.svg`: the QR code of the form's link, as SVG.
 pub(crate) async fn qr_svg(
     State(state): State<crate::State>,
@@ -123,15 +155,7 @@ pub(crate) async fn qr_svg(
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let base = base_url(&params, &headers);
-    match print(&state, &signed_in, id, base, Print::Svg).await? {
-        Ok((id, bytes)) => served(
-            bytes,
-            "image/svg+xml",
-            FILE_POLICY,
-            Some(format!("form-{id}-qr.svg")),
-        ),
-        Err(page) => Ok(page),
-    }
+    respond(&state, &signed_in, id, base, Print::Svg).await
 }
 
 /// `GET /forms/{id}/qr.png`: the QR code of the form's link, as PNG (10 pixels a module).
@@ -143,15 +167,7 @@ pub(crate) async fn qr_png(
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let base = base_url(&params, &headers);
-    match print(&state, &signed_in, id, base, Print::Png).await? {
-        Ok((id, bytes)) => served(
-            bytes,
-            "image/png",
-            FILE_POLICY,
-            Some(format!("form-{id}-qr.png")),
-        ),
-        Err(page) => Ok(page),
-    }
+    respond(&state, &signed_in, id, base, Print::Png).await
 }
 
 /// `GET /forms/{id}/poster`: the printable A4 poster (print it from the browser).
@@ -163,8 +179,5 @@ pub(crate) async fn poster(
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let base = base_url(&params, &headers);
-    match print(&state, &signed_in, id, base, Print::Poster).await? {
-        Ok((_, bytes)) => served(bytes, "text/html; charset=utf-8", POSTER_POLICY, None),
-        Err(page) => Ok(page),
-    }
+    respond(&state, &signed_in, id, base, Print::Poster).await
 }
