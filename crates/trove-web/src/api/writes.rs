@@ -54,30 +54,25 @@ pub(crate) async fn progress_action(
     body: axum::body::Bytes,
 ) -> Result<Json<ActionOut>, ApiError> {
     let holder = caller.writes()?.clone();
-    let id: u32 = id
-        .parse()
-        .map_err(|_| ApiError::not_found(format!("there is no action {id:?}")))?;
-    let progress: ProgressIn = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::invalid_json(format!("the body is not a progress: {e}")))?;
+    let action = number(&id, "action")?;
+    let progress: ProgressIn = body_of(&body, "a progress")?;
     if progress.percent > 100 {
         return Err(ApiError::validation(
             "percent",
             "percent is between 0 and 100",
         ));
     }
-    let app = state.app.clone();
-    let after = tokio::task::spawn_blocking(move || {
-        app.act(Some(&holder.user.email), Clock::Real, |_| {
-            Ok(vec![Change::ActionProgressed {
-                action: id,
-                percent: progress.percent,
-                note: progress.note.clone(),
-            }])
-        })
-        .map_err(refused)
-    })
-    .await
-    .map_err(ApiError::internal)??;
+    let change = Change::ActionProgressed {
+        action,
+        percent: progress.percent,
+        note: progress.note,
+    };
+    let after = act(&state, &holder, vec![change]).await?;
+    action_after(&after, action)
+}
+
+/// The action `id` as the workflow holds it after a change.
+fn action_after(after: &trove_workflow::Workflow, id: u32) -> Result<Json<ActionOut>, ApiError> {
     let action = after
         .actions
         .get(&id)
@@ -209,11 +204,7 @@ pub(crate) async fn replan_action(
         }],
     )
     .await?;
-    let action = after
-        .actions
-        .get(&action)
-        .ok_or_else(|| ApiError::not_found(format!("there is no action {action}")))?;
-    Ok(Json(super::reads::action_out(action)))
+    action_after(&after, action)
 }
 
 /// Work on a follow-up case.
