@@ -32,9 +32,11 @@ mod narratives;
 mod ops;
 mod repeats;
 pub mod report;
+mod report_mail;
 mod report_pdf;
 pub mod report_text;
 mod room;
+mod sample_pages;
 mod samples;
 mod sentiment;
 mod summary;
@@ -98,6 +100,7 @@ pub use mail::{
     Cadence, MAX_ATTEMPTS, MailError, MailSetup, MailStatus, MessageReport, SCHEDULER, SendRun,
     SendingView, SmtpUrl,
 };
+pub use report_mail::DEFAULT_SEND_DAY;
 pub use monthly::{DEFAULT_COST_PER_CONTACT, REPORTS_KEPT, ReportError, parse_cost, parse_month};
 pub use narratives::{NARRATIVE_CHANNELS, NarrativeReport, ThemeNarratives};
 pub use ops::{
@@ -113,6 +116,7 @@ pub use room::{
     RoomFix, RoomIssue, RoomPeriod, RoomQuery, RoomScope, RoomStage, RoomVerbatim, RoomView,
     ScoreMove, TrendMonth, day_text,
 };
+pub use sample_pages::WaveView;
 pub use samples::{
     DrawnSample, NO_VALUE, SampleError, SamplePlan, SampleSpec, StratumBy, StratumRow,
     WaveEstimate, WaveStratum,

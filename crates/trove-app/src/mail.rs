@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use jiff::ToSpan;
 use jiff::civil::Date;
-use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
@@ -61,6 +61,9 @@ pub enum MailError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A monthly report to send could not be made.
+    #[error("the monthly report could not be made: {0}")]
+    Report(String),
 }
 
 impl From<WorkflowError> for MailError {
@@ -252,13 +255,25 @@ pub struct MessageReport {
 }
 
 /// A message to send: what, to whom.
-struct Outgoing {
-    key: String,
-    subject: String,
-    doc: Doc,
-    recipients: Vec<(String, String)>,
+pub(crate) struct Outgoing {
+    pub(crate) key: String,
+    pub(crate) subject: String,
+    pub(crate) doc: Doc,
+    pub(crate) recipients: Vec<(String, String)>,
     /// Customers' mail: opt-out link, List-Unsubscribe, opted-out addresses left out.
-    customers: bool,
+    pub(crate) customers: bool,
+    /// A file sent with it (the monthly report's PDF).
+    pub(crate) attachment: Option<Attachment>,
+}
+
+/// A file attached to a message.
+pub(crate) struct Attachment {
+    /// Its file name.
+    pub(crate) name: String,
+    /// Its media type.
+    pub(crate) content_type: &'static str,
+    /// Its bytes.
+    pub(crate) bytes: Vec<u8>,
 }
 
 /// A sending with the failures of its message, for `trove send log`.
@@ -386,7 +401,18 @@ impl App {
         if settings.is_none() && !run.dry_run {
             return Err(MailError::NotConfigured);
         }
-        let due = self.due(&state, Workflow::day_of(run.now))?;
+        let finished: HashSet<String> = self
+            .store()
+            .finished_messages(MAX_ATTEMPTS)?
+            .into_iter()
+            .collect();
+        let mut due = self.due(&state, Workflow::day_of(run.now), &finished)?;
+        due.extend(self.monthly_reports_due(
+            run.now,
+            &finished,
+            settings.as_ref(),
+            run.dry_run,
+        )?);
         let opted_out: HashSet<String> = self.store().opted_out_addresses()?.into_iter().collect();
         let mut reports = Vec::new();
         for outgoing in due {
@@ -452,12 +478,12 @@ impl App {
     }
 
     /// The messages due on `today`, with their recipients.
-    fn due(&self, state: &Workflow, today: Date) -> Result<Vec<Outgoing>, MailError> {
-        let finished: HashSet<String> = self
-            .store()
-            .finished_messages(MAX_ATTEMPTS)?
-            .into_iter()
-            .collect();
+    fn due(
+        &self,
+        state: &Workflow,
+        today: Date,
+        finished: &HashSet<String>,
+    ) -> Result<Vec<Outgoing>, MailError> {
         let mut due = Vec::new();
         for announcement in state.announcements.values() {
             let key = format!("announcement:{}", announcement.id);
@@ -467,6 +493,7 @@ impl App {
                     doc: text_doc(&announcement.message),
                     recipients: self.customers_of(state, announcement)?,
                     customers: true,
+                    attachment: None,
                     key,
                 });
             }
@@ -479,6 +506,7 @@ impl App {
                     doc: self.report_doc(state, announcement, on),
                     recipients: self.customers_of(state, announcement)?,
                     customers: true,
+                    attachment: None,
                     key,
                 });
             }
@@ -514,6 +542,7 @@ impl App {
                 doc: views::stream_page(state, &department, since, today, &verbatims),
                 recipients: leads,
                 customers: false,
+                attachment: None,
                 key,
             });
         }
@@ -609,6 +638,7 @@ impl App {
                     text: &text,
                     html: &html,
                     opt_out: link.as_deref(),
+                    attachment: outgoing.attachment.as_ref(),
                 };
                 let outcome = letter
                     .message()
@@ -727,6 +757,8 @@ struct Letter<'a> {
     html: &'a str,
     /// The opt-out link (customers' mail).
     opt_out: Option<&'a str>,
+    /// A file sent with it.
+    attachment: Option<&'a Attachment>,
 }
 
 impl Letter<'_> {
@@ -766,8 +798,20 @@ impl Letter<'_> {
             );
             html = html.replacen("</main>", &footer, 1);
         }
+        let body = MultiPart::alternative_plain_html(text, html);
+        let body = match self.attachment {
+            Some(file) => {
+                let content_type = ContentType::parse(file.content_type)
+                    .map_err(|e| bad(format!("{}: {e}", file.content_type)))?;
+                MultiPart::mixed().multipart(body).singlepart(
+                    lettre::message::Attachment::new(file.name.clone())
+                        .body(file.bytes.clone(), content_type),
+                )
+            }
+            None => body,
+        };
         builder
-            .multipart(MultiPart::alternative_plain_html(text, html))
+            .multipart(body)
             .map_err(|e| bad(format!("the message cannot be built: {e}")))
     }
 }
@@ -892,6 +936,7 @@ mod tests {
             text: &doc.markdown(),
             html: &doc.html("What we are changing"),
             opt_out: Some(link),
+            attachment: None,
         };
         let raw = String::from_utf8(letter.message().ok().unwrap().formatted()).unwrap();
         assert!(
@@ -917,6 +962,35 @@ mod tests {
                 .reason
                 .contains("not an e-mail address")
         );
+    }
+
+    #[test]
+    fn a_letter_with_a_file_carries_it_beside_both_parts_in_base64() {
+        let from: Mailbox = "Trove <cx@example.com>".parse().unwrap();
+        let doc = text_doc("The monthly review of Motor.");
+        let file = Attachment {
+            name: "motor-2026-10.pdf".into(),
+            content_type: "application/pdf",
+            bytes: b"%PDF-1.7 \x00\xff binary".to_vec(),
+        };
+        let letter = Letter {
+            from: &from,
+            to: ("ann@example.com", ""),
+            subject: "Motor: the monthly review of 2026-10",
+            text: &doc.markdown(),
+            html: &doc.html("Motor"),
+            opt_out: None,
+            attachment: Some(&file),
+        };
+        let raw = String::from_utf8(letter.message().ok().unwrap().formatted()).unwrap();
+        assert!(raw.contains("multipart/mixed"), "{raw}");
+        assert!(raw.contains("multipart/alternative"));
+        assert!(raw.contains("Content-Type: application/pdf"), "{raw}");
+        assert!(
+            raw.contains("attachment; filename=\"motor-2026-10.pdf\""),
+            "{raw}"
+        );
+        assert!(!raw.contains("List-Unsubscribe"), "staff mail has no opt-out");
     }
 
     #[test]

@@ -194,6 +194,8 @@ pub struct WaveStratum {
     pub respondents: u64,
     /// The stratum's own NPS, if anyone answered.
     pub nps: Option<f64>,
+    /// Its respondents' answers.
+    pub answers: NpsCounts,
 }
 
 /// A wave's design-weighted NPS.
@@ -207,6 +209,9 @@ pub struct WaveEstimate {
     pub strata: Vec<WaveStratum>,
     /// The estimate (none before any answer).
     pub estimate: Option<WeightedNps>,
+    /// The plain NPS of the same answers, every respondent counted once whatever their
+    /// stratum (the textbook Wald interval), to set beside the design-weighted one.
+    pub unweighted: Option<trove_analytics::scores::Estimate>,
 }
 
 /// The value band of a lifetime value, by the cut points.
@@ -592,6 +597,7 @@ impl App {
                 invited: row.sample,
                 respondents: a.answers.count(),
                 nps: a.answers.mean().map(|m| 100.0 * m),
+                answers: a.answers,
             })
             .collect();
         Ok(WaveEstimate {
@@ -599,6 +605,7 @@ impl App {
             window_end,
             strata,
             estimate: weighted_nps(&answers),
+            unweighted: unweighted_nps(&answers),
         })
     }
 }
@@ -610,6 +617,17 @@ impl From<WorkflowError> for SampleError {
             other => SampleError::Workflow(Box::new(other)),
         }
     }
+}
+
+/// The NPS of every stratum's answers pooled, unweighted.
+fn unweighted_nps(strata: &[StratumAnswers]) -> Option<trove_analytics::scores::Estimate> {
+    let mut tally = trove_domain::ScoreTally::default();
+    for s in strata {
+        tally.nps_n += s.answers.count();
+        tally.promoters += s.answers.promoters;
+        tally.detractors += s.answers.detractors;
+    }
+    trove_analytics::scores::nps(&tally)
 }
 
 fn missing(by: StratumBy) -> SampleError {
@@ -628,6 +646,27 @@ fn missing(by: StratumBy) -> SampleError {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_unweighted_nps_pools_every_strata_s_answers_worked_by_hand() {
+        // Strata (promoters, passives, detractors) = (3, 1, 1) and (1, 1, 3): pooled 4, 2, 4
+        // of 10, so NPS = 100 · (0.4 − 0.4) = 0; variance of the ±1 code
+        // (0.4 + 0.4 − 0²) / 10 = 0.08, half-width 1.96 · √0.08 = 0.5544 → ±55.4 points.
+        let stratum = |promoters, passives, detractors| StratumAnswers {
+            population: 100,
+            answers: NpsCounts {
+                promoters,
+                passives,
+                detractors,
+            },
+        };
+        let plain = unweighted_nps(&[stratum(3, 1, 1), stratum(1, 1, 3)]).unwrap();
+        assert_eq!(plain.n, 10);
+        assert!(plain.value.abs() < 1e-9);
+        assert!((plain.ci_high - 55.436).abs() < 0.01, "{plain:?}");
+        assert!((plain.ci_low + 55.436).abs() < 0.01, "{plain:?}");
+        assert!(unweighted_nps(&[stratum(0, 0, 0)]).is_none());
+    }
 
     #[test]
     fn value_bands_split_at_the_thirds_and_ties_go_up() {

@@ -1123,6 +1123,10 @@ pub struct ScoresArgs {
     /// Only this source.
     #[arg(long)]
     source: Option<String>,
+    /// A survey sample wave's design-weighted NPS with its interval, beside the unweighted
+    /// one (the same as `trove sample estimate --wave W`).
+    #[arg(long, conflicts_with_all = ["by", "period", "source"])]
+    wave: Option<i64>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
@@ -1201,6 +1205,9 @@ fn score_groups(
 /// each group against the period before (periods) or against all the others (other groups).
 pub fn scores(url: &DbUrl, args: &ScoresArgs) -> Result<ExitCode> {
     let app = App::new(url.open()?);
+    if let Some(wave) = args.wave {
+        return crate::sample::show_estimate(&app, wave, args.format == Format::Json);
+    }
     let by = match args.period {
         Some(CalendarPeriod::Month) => ScoreDimension::Month,
         Some(CalendarPeriod::Quarter) => ScoreDimension::Quarter,

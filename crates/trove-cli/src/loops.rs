@@ -166,6 +166,12 @@ pub enum ReportCommand {
     Monthly(Box<crate::report::MonthlyArgs>),
     /// The monthly reviews kept, by unit, newest month first.
     List(crate::report::ListArgs),
+    /// Who receives each unit's monthly review by e-mail once the month has closed (admins
+    /// add and remove; `trove send due` sends).
+    Recipients {
+        #[command(subcommand)]
+        command: crate::report::RecipientsCommand,
+    },
 }
 
 /// Which report, and how to write it.
@@ -497,6 +503,9 @@ pub fn report(app: &App, session: &Session, args: &ReportArgs) -> Result<ExitCod
         Some(ReportCommand::List(list)) => {
             crate::report::check_reader(app, session)?;
             return crate::report::list(app, list);
+        }
+        Some(ReportCommand::Recipients { command }) => {
+            return crate::report::recipients(app, session, command);
         }
         Some(ReportCommand::Publish(page)) => (page, true),
         None => (&args.page, false),

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use clap::{Args, ValueEnum};
+use clap::{Args, Subcommand, ValueEnum};
 use trove_app::App;
 use trove_app::report::MonthlyReport;
 use trove_app::report_text;
@@ -232,6 +232,143 @@ pub fn list(app: &App, args: &ListArgs) -> Result<ExitCode> {
             |t| t.strftime("%Y-%m-%d %H:%M UTC").to_string(),
         );
         println!("{:<24} {:<8} {at}", h.business_unit, h.month);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `trove report recipients ...`.
+#[derive(Debug, Subcommand)]
+pub enum RecipientsCommand {
+    /// Add a recipient of a unit's monthly review (admins): a person of Trove (named as in
+    /// their record) or any address.
+    Add {
+        /// The address.
+        address: String,
+        /// The business unit whose report they receive.
+        #[arg(long, required_unless_present = "all_units", conflicts_with = "all_units")]
+        business_unit: Option<String>,
+        /// Every unit's report (the same as --business-unit '*').
+        #[arg(long)]
+        all_units: bool,
+        /// The name to address a plain address by.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Remove a recipient of a unit's report (admins).
+    Remove {
+        /// The address.
+        address: String,
+        /// The business unit (`*` for the every-unit record).
+        #[arg(long, required_unless_present = "all_units", conflicts_with = "all_units")]
+        business_unit: Option<String>,
+        /// The every-unit record.
+        #[arg(long)]
+        all_units: bool,
+    },
+    /// The recipients by unit, and the day of the month reports are sent from.
+    List {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+    },
+    /// From which day of the following month (1-28) a month's reports are sent (admins;
+    /// default 2).
+    Day {
+        /// The day.
+        day: u8,
+    },
+}
+
+/// The unit a recipient command names.
+fn recipient_unit(business_unit: &Option<String>, all_units: bool) -> String {
+    match business_unit {
+        Some(unit) if !all_units => unit.clone(),
+        _ => trove_store::EVERY_UNIT.to_owned(),
+    }
+}
+
+/// `trove report recipients ...`.
+pub fn recipients(
+    app: &App,
+    session: &crate::workflow::Session,
+    command: &RecipientsCommand,
+) -> Result<ExitCode> {
+    let unit_text = |unit: &str| {
+        if unit == trove_store::EVERY_UNIT {
+            "every unit's".to_owned()
+        } else {
+            format!("{unit}'s")
+        }
+    };
+    match command {
+        RecipientsCommand::Add {
+            address,
+            business_unit,
+            all_units,
+            name,
+        } => {
+            let unit = recipient_unit(business_unit, *all_units);
+            let added = app.add_report_recipient(
+                session.actor()?,
+                &unit,
+                address,
+                name.as_deref(),
+                now(),
+            )?;
+            println!(
+                "{address} {} {} monthly review",
+                if added { "now receives" } else { "already receives" },
+                unit_text(&unit)
+            );
+        }
+        RecipientsCommand::Remove {
+            address,
+            business_unit,
+            all_units,
+        } => {
+            let unit = recipient_unit(business_unit, *all_units);
+            if !app.remove_report_recipient(session.actor()?, &unit, address)? {
+                bail!(
+                    "{address} is not a recipient of {} report (`trove report recipients list`)",
+                    unit_text(&unit)
+                );
+            }
+            println!("{address} no longer receives {} monthly review", unit_text(&unit));
+        }
+        RecipientsCommand::List { format } => {
+            check_reader(app, session)?;
+            let recipients = app.report_recipients()?;
+            let day = app.report_send_day()?;
+            if *format == ListFormat::Json {
+                let rows: Vec<serde_json::Value> = recipients
+                    .iter()
+                    .map(|r| serde_json::to_value(r).unwrap_or_default())
+                    .collect();
+                let all = serde_json::json!({ "send_day": day, "recipients": rows });
+                println!("{}", serde_json::to_string_pretty(&all)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            println!(
+                "a month's reports are sent from day {day} of the following month (`trove send due`)"
+            );
+            if recipients.is_empty() {
+                println!(
+                    "no recipient yet: `trove report recipients add ADDRESS --business-unit UNIT --as ADMIN`"
+                );
+            }
+            for r in &recipients {
+                println!(
+                    "{:<24} {:<32} {}",
+                    r.business_unit,
+                    r.address,
+                    r.name.as_deref().unwrap_or("")
+                );
+            }
+        }
+        RecipientsCommand::Day { day } => {
+            app.set_report_send_day(session.actor()?, *day)?;
+            println!("a month's reports are sent from day {day} of the following month");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -152,12 +152,7 @@ pub fn run(url: &DbUrl, args: &SampleArgs, session: &Session) -> Result<ExitCode
             Ok(ExitCode::SUCCESS)
         }
         Some(SampleCommand::Estimate { wave, format }) => {
-            let estimate = app.wave_estimate(*wave)?;
-            match format {
-                SampleFormat::Json => println!("{}", serde_json::to_string_pretty(&estimate)?),
-                SampleFormat::Table => print_estimate(&estimate),
-            }
-            Ok(ExitCode::SUCCESS)
+            show_estimate(&app, *wave, *format == SampleFormat::Json)
         }
         Some(SampleCommand::OptOut { customer }) => {
             if app.opt_out_of_surveys(customer, session.clock)? {
@@ -360,6 +355,17 @@ fn print_waves(waves: &[Wave]) {
     println!("{table}");
 }
 
+/// A wave's estimate, printed as a table or JSON (`trove sample estimate`, `trove scores --wave`).
+pub fn show_estimate(app: &App, wave: i64, json: bool) -> Result<ExitCode> {
+    let estimate = app.wave_estimate(wave)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&estimate)?);
+    } else {
+        print_estimate(&estimate);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn print_estimate(estimate: &WaveEstimate) {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED).set_header([
@@ -398,6 +404,12 @@ fn print_estimate(estimate: &WaveEstimate) {
             "weighted NPS {:.1} from {} answers; no interval: a stratum has a single answer",
             result.nps, result.respondents
         ),
+    }
+    if let Some(plain) = &estimate.unweighted {
+        println!(
+            "unweighted NPS {:.1} (95% CI {:.1} to {:.1}) from the same answers, every respondent counted once",
+            plain.value, plain.ci_low, plain.ci_high
+        );
     }
     if !result.strata_without_answers.is_empty() {
         println!(

@@ -186,3 +186,93 @@ fn reports_are_made_kept_listed_shown_and_downloaded() {
         404
     );
 }
+
+#[test]
+fn admins_choose_the_report_recipients_on_the_reports_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let printed = ok(&db, &["demo"]);
+    let password = printed
+        .lines()
+        .find_map(|l| l.strip_prefix("Demo password: "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the demo prints its password")
+        .to_owned();
+    let server = Server::start(&db, &dir.path().join("serve.log"));
+    let admin = server.sign_in("ada@northwind.example", &password).session();
+    let analyst = server.sign_in("ann@northwind.example", &password).session();
+
+    let page = server.get("/reports", Some(&admin));
+    assert!(page.body.contains("Sent by e-mail"), "{}", page.body);
+    assert!(page.body.contains("from day 2 of the following month"));
+    assert!(page.body.contains("Nobody receives the reports by e-mail yet."));
+    let token = page.form_token();
+    let added = server.post(
+        "/reports/recipients",
+        Some(&admin),
+        &format!("csrf={token}&action=add&unit=Home&address=CFO%40partner.example&name=Chief+Financial+Officer"),
+    );
+    assert_eq!(added.status, 303, "{}", added.body);
+    assert_eq!(added.header("location"), Some("/reports#by-e-mail"));
+    let everyone = server.post(
+        "/reports/recipients",
+        Some(&admin),
+        &format!("csrf={token}&action=add&unit=*&address=ann%40northwind.example"),
+    );
+    assert_eq!(everyone.status, 303);
+    let day = server.post("/reports/recipients", Some(&admin), &format!("csrf={token}&action=day&day=5"));
+    assert_eq!(day.status, 303);
+    let page = server.get("/reports", Some(&admin));
+    assert!(
+        page.body.contains("<th scope=\"row\">Home</th><td>cfo@partner.example</td><td>Chief Financial Officer</td>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("<th scope=\"row\">every unit</th><td>ann@northwind.example</td><td>Ann Silva</td>"),
+        "a person of Trove named from their record: {}",
+        page.body
+    );
+    assert!(page.body.contains("from day 5 of the following month"));
+    let listed = ok(&db, &["report", "recipients", "list", "--as", "ada@northwind.example"]);
+    assert!(listed.contains("cfo@partner.example") && listed.contains("day 5"), "{listed}");
+
+    // Refusals in words, on the page.
+    let bad = server.post(
+        "/reports/recipients",
+        Some(&admin),
+        &format!("csrf={token}&action=add&unit=Nowhere&address=x%40partner.example"),
+    );
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("business unit &#34;Nowhere&#34; has no feedback") || bad.body.contains("Nowhere"), "{}", bad.body);
+    let bad = server.post("/reports/recipients", Some(&admin), &format!("csrf={token}&action=day&day=31"));
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("choose 1 to 28"), "{}", bad.body);
+
+    // Others see no recipients and may not change them.
+    let seen = server.get("/reports", Some(&analyst));
+    assert!(!seen.body.contains("Sent by e-mail") && !seen.body.contains("cfo@partner.example"));
+    let analyst_token = seen.form_token();
+    let refused = server.post(
+        "/reports/recipients",
+        Some(&analyst),
+        &format!("csrf={analyst_token}&action=remove&unit=Home&address=cfo%40partner.example"),
+    );
+    assert_eq!(refused.status, 403);
+    let forged = server.post(
+        "/reports/recipients",
+        Some(&admin),
+        "csrf=forged&action=remove&unit=Home&address=cfo%40partner.example",
+    );
+    assert_eq!(forged.status, 403, "the form token is checked");
+
+    let removed = server.post(
+        "/reports/recipients",
+        Some(&admin),
+        &format!("csrf={token}&action=remove&unit=Home&address=cfo%40partner.example"),
+    );
+    assert_eq!(removed.status, 303);
+    let page = server.get("/reports", Some(&admin));
+    assert!(!page.body.contains("cfo@partner.example"));
+    assert!(page.body.contains("ann@northwind.example"));
+}

@@ -26,6 +26,7 @@ mod models;
 mod pool;
 mod questions;
 mod redact;
+mod report_mail;
 mod reports;
 mod results;
 mod surveys;

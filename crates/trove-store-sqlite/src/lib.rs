@@ -18,6 +18,7 @@ mod mail;
 mod migrate;
 mod models;
 mod questions;
+mod report_mail;
 mod reports;
 mod results;
 mod surveys;

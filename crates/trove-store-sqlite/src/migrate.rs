@@ -102,6 +102,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0020_source_questions",
         include_str!("../migrations/0020_source_questions.sql"),
     ),
+    (
+        21,
+        "0021_report_mail",
+        include_str!("../migrations/0021_report_mail.sql"),
+    ),
 ];
 
 /// Applies what is missing; returns the names applied now.

@@ -26,12 +26,14 @@ use crate::{Dimension, FeedbackFilter, ImportStatus, ImportTotals, NewImportRun,
 mod artifacts_cases;
 mod items_cases;
 mod mail_cases;
+mod report_mail_cases;
 mod reports;
 mod surveys_cases;
 mod webhooks_cases;
 pub use artifacts_cases::*;
 pub use items_cases::*;
 pub use mail_cases::*;
+pub use report_mail_cases::*;
 pub use reports::*;
 pub use surveys_cases::*;
 pub use webhooks_cases::*;
@@ -98,6 +100,8 @@ macro_rules! contract_suite {
             mail_settings_are_set_once_and_replaced,
             an_address_keeps_its_token_and_opts_out_once,
             a_delivery_is_claimed_once_and_retried_only_after_failing,
+            report_recipients_are_one_per_unit_and_address_and_removed_exactly,
+            the_report_send_day_is_set_and_replaced,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {

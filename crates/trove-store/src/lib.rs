@@ -19,6 +19,7 @@ mod mail;
 mod models;
 mod query;
 mod questions;
+mod report_mail;
 mod reports;
 mod results;
 mod surveys;
@@ -47,6 +48,7 @@ pub use query::{
     InsertOutcome, ItemThemes, NewImportRun, ThemeOrigin, UpsertOutcome,
 };
 pub use questions::SourceQuestion;
+pub use report_mail::{EVERY_UNIT, ReportMailStore, ReportRecipient};
 pub use reports::{ReportHead, StoredReport};
 pub use results::{StoredResult, StoredResultHead};
 pub use surveys::{
@@ -74,7 +76,7 @@ pub type PageVisitor<'a, T> = dyn FnMut(Vec<T>) -> ControlFlow<()> + 'a;
 ///
 /// Writes of a batch are one transaction: a batch is stored whole or not at all, so an
 /// interrupted import leaves only whole batches behind, and dedup makes a re-run complete it.
-pub trait Store: Send + Sync + SurveyStore + MailStore {
+pub trait Store: Send + Sync + SurveyStore + MailStore + ReportMailStore {
     /// `"sqlite"` or `"postgres"`.
     fn backend(&self) -> &'static str;
 

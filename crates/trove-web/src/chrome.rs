@@ -35,6 +35,7 @@ const GROUPS: &[(&str, &[Section])] = &[
         "Review",
         &[
             ("/reports", "Reports", false),
+            ("/samples", "Samples", false),
             ("/assess", "Assessment", false),
         ],
     ),

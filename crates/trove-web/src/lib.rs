@@ -33,6 +33,7 @@ mod pages;
 mod people;
 mod reports;
 mod room;
+mod samples;
 mod session;
 mod taxonomy;
 mod tokens;
@@ -160,6 +161,9 @@ impl Web {
             .route("/assess", get(assess::show).post(assess::answer))
             .route("/lessons/submissions/{id}/judge", post(lessons::judge))
             .route("/reports", get(reports::list).post(reports::make))
+            .route("/reports/recipients", post(reports::recipients))
+            .route("/samples", get(samples::list))
+            .route("/samples/{id}", get(samples::wave))
             .route("/reports/{unit}/{month}", get(reports::show))
             .route("/reports/{unit}/{month}/{format}", get(reports::download))
             .route("/people", get(people::list).post(people::add))

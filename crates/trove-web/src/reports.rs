@@ -243,6 +243,12 @@ struct UnitRow {
     months: Vec<String>,
 }
 
+/// Who receives the reports by e-mail, as admins see it.
+struct MailView {
+    recipients: Vec<trove_store::ReportRecipient>,
+    send_day: u8,
+}
+
 #[derive(Template)]
 #[template(path = "reports.html")]
 struct ReportsPage {
@@ -251,6 +257,20 @@ struct ReportsPage {
     units: Vec<String>,
     last_month: String,
     error: Option<String>,
+    /// Admins only: the report recipients and the send day.
+    mail: Option<MailView>,
+    /// A refusal of the recipients' form, in words.
+    mail_error: Option<String>,
+}
+
+impl ReportsPage {
+    fn unit_name(&self, unit: &str) -> String {
+        if unit == trove_store::EVERY_UNIT {
+            "every unit".to_owned()
+        } else {
+            unit.to_owned()
+        }
+    }
 }
 
 /// The month before this one, `YYYY-MM`.
@@ -280,9 +300,32 @@ async fn list_page(
     signed_in: &SignedIn,
     error: Option<String>,
 ) -> Result<Response, WebError> {
+    page_with(state, signed_in, error, None).await
+}
+
+async fn page_with(
+    state: &crate::State,
+    signed_in: &SignedIn,
+    error: Option<String>,
+    mail_error: Option<String>,
+) -> Result<Response, WebError> {
     let app = state.app.clone();
     let (rows, units) = blocking(move || list_rows(&app)).await?;
-    let status = if error.is_some() {
+    let mail = if signed_in.user.role == trove_workflow::model::Role::Admin {
+        let app = state.app.clone();
+        Some(
+            blocking(move || {
+                Ok::<_, trove_app::MailError>(MailView {
+                    recipients: app.report_recipients()?,
+                    send_day: app.report_send_day()?,
+                })
+            })
+            .await?,
+        )
+    } else {
+        None
+    };
+    let status = if error.is_some() || mail_error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
@@ -293,6 +336,8 @@ async fn list_page(
         units,
         last_month: last_month(),
         error,
+        mail,
+        mail_error,
     })?;
     Ok((status, page).into_response())
 }
@@ -356,6 +401,77 @@ pub(crate) async fn make(
             Ok(Redirect::to(&format!("/reports/{}/{month}", encode(&form.unit))).into_response())
         }
         Err(why) => list_page(&state, &signed_in, Some(why)).await,
+    }
+}
+
+/// The recipients' form: add one, remove one, or set the send day.
+#[derive(Deserialize)]
+pub(crate) struct RecipientsForm {
+    csrf: String,
+    /// `add`, `remove` or `day`.
+    action: String,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    day: String,
+}
+
+/// `POST /reports/recipients` (admins): adds or removes a recipient of a unit's report, or
+/// sets the day reports are sent from; then back to `/reports` (a refusal shown there, 422).
+pub(crate) async fn recipients(
+    State(state): State<crate::State>,
+    signed_in: SignedIn,
+    Form(form): Form<RecipientsForm>,
+) -> Result<Response, WebError> {
+    check_form_token(&signed_in, &form.csrf)?;
+    if signed_in.user.role != trove_workflow::model::Role::Admin {
+        return Err(WebError::Forbidden(
+            "Only admins choose who receives the reports by e-mail.",
+        ));
+    }
+    let app = state.app.clone();
+    let actor = signed_in.user.email.clone();
+    let done = blocking(move || {
+        let outcome = match form.action.as_str() {
+            "add" => app
+                .add_report_recipient(
+                    &actor,
+                    &form.unit,
+                    &form.address,
+                    Some(form.name.as_str()),
+                    jiff::Timestamp::now().as_second(),
+                )
+                .map(drop),
+            "remove" => app
+                .remove_report_recipient(&actor, &form.unit, &form.address)
+                .map(drop),
+            "day" => match form.day.trim().parse::<u8>() {
+                Ok(day) => app.set_report_send_day(&actor, day),
+                Err(_) => Err(trove_app::MailError::Invalid(format!(
+                    "day {:?}: choose 1 to 28",
+                    form.day
+                ))),
+            },
+            _ => Err(trove_app::MailError::Invalid(
+                "the form asked for nothing known".to_owned(),
+            )),
+        };
+        Ok::<_, trove_app::MailError>(match outcome {
+            Ok(()) => None,
+            Err(
+                trove_app::MailError::Invalid(why) | trove_app::MailError::NotAllowed(why),
+            ) => Some(why),
+            Err(other) => return Err(other),
+        })
+    })
+    .await?;
+    match done {
+        None => Ok(Redirect::to("/reports#by-e-mail").into_response()),
+        Some(why) => page_with(&state, &signed_in, None, Some(why)).await,
     }
 }
 
