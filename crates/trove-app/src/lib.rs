@@ -100,7 +100,6 @@ pub use mail::{
     Cadence, MAX_ATTEMPTS, MailError, MailSetup, MailStatus, MessageReport, SCHEDULER, SendRun,
     SendingView, SmtpUrl,
 };
-pub use report_mail::DEFAULT_SEND_DAY;
 pub use monthly::{DEFAULT_COST_PER_CONTACT, REPORTS_KEPT, ReportError, parse_cost, parse_month};
 pub use narratives::{NARRATIVE_CHANNELS, NarrativeReport, ThemeNarratives};
 pub use ops::{
@@ -110,6 +109,7 @@ pub use ops::{
 pub use repeats::{
     CONTACT_CHANNELS, RepeatChain, RepeatMonth, RepeatReport, RepeatRequest, RepeatShare,
 };
+pub use report_mail::DEFAULT_SEND_DAY;
 pub use report_pdf::{ReportPdfError, report_pdf};
 pub use room::{
     Compare, DepartmentLoad, Kpi, Mover, RoomAlert, RoomAnnouncement, RoomChoices, RoomError,

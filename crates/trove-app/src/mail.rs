@@ -407,12 +407,7 @@ impl App {
             .into_iter()
             .collect();
         let mut due = self.due(&state, Workflow::day_of(run.now), &finished)?;
-        due.extend(self.monthly_reports_due(
-            run.now,
-            &finished,
-            settings.as_ref(),
-            run.dry_run,
-        )?);
+        due.extend(self.monthly_reports_due(run.now, &finished, settings.as_ref(), run.dry_run)?);
         let opted_out: HashSet<String> = self.store().opted_out_addresses()?.into_iter().collect();
         let mut reports = Vec::new();
         for outgoing in due {
@@ -990,7 +985,10 @@ mod tests {
             raw.contains("attachment; filename=\"motor-2026-10.pdf\""),
             "{raw}"
         );
-        assert!(!raw.contains("List-Unsubscribe"), "staff mail has no opt-out");
+        assert!(
+            !raw.contains("List-Unsubscribe"),
+            "staff mail has no opt-out"
+        );
     }
 
     #[test]

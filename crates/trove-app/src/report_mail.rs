@@ -70,7 +70,11 @@ impl App {
             .users
             .get(&address)
             .map(|u| u.name.clone())
-            .or_else(|| name.map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned));
+            .or_else(|| {
+                name.map(str::trim)
+                    .filter(|n| !n.is_empty())
+                    .map(str::to_owned)
+            });
         Ok(self.store().add_report_recipient(&ReportRecipient {
             business_unit: unit,
             address,
@@ -164,13 +168,10 @@ impl App {
             } else {
                 let report = self.closed_month_report(&unit, &month, now)?;
                 let link = settings.map_or_else(String::new, |s| {
-                    format!(
-                        "{}/reports/{}/{month}",
-                        s.public_url,
-                        path_segment(&unit)
-                    )
+                    format!("{}/reports/{}/{month}", s.public_url, path_segment(&unit))
                 });
-                let pdf = crate::report_pdf(&report).map_err(|e| MailError::Report(e.to_string()))?;
+                let pdf =
+                    crate::report_pdf(&report).map_err(|e| MailError::Report(e.to_string()))?;
                 (
                     report_letter(&report, &link),
                     Some(Attachment {
@@ -272,7 +273,11 @@ fn report_letter(report: &MonthlyReport, link: &str) -> Doc {
             ),
             None => String::new(),
         };
-        scores.push(format!("{}: {}{change}", s.name, estimate_text(&s.estimate)));
+        scores.push(format!(
+            "{}: {}{change}",
+            s.name,
+            estimate_text(&s.estimate)
+        ));
     }
     doc.list(scores, "No score was answered this month.");
     for change in &report.why_it_moved {

@@ -245,7 +245,11 @@ pub enum RecipientsCommand {
         /// The address.
         address: String,
         /// The business unit whose report they receive.
-        #[arg(long, required_unless_present = "all_units", conflicts_with = "all_units")]
+        #[arg(
+            long,
+            required_unless_present = "all_units",
+            conflicts_with = "all_units"
+        )]
         business_unit: Option<String>,
         /// Every unit's report (the same as --business-unit '*').
         #[arg(long)]
@@ -259,7 +263,11 @@ pub enum RecipientsCommand {
         /// The address.
         address: String,
         /// The business unit (`*` for the every-unit record).
-        #[arg(long, required_unless_present = "all_units", conflicts_with = "all_units")]
+        #[arg(
+            long,
+            required_unless_present = "all_units",
+            conflicts_with = "all_units"
+        )]
         business_unit: Option<String>,
         /// The every-unit record.
         #[arg(long)]
@@ -308,16 +316,15 @@ pub fn recipients(
             name,
         } => {
             let unit = recipient_unit(business_unit, *all_units);
-            let added = app.add_report_recipient(
-                session.actor()?,
-                &unit,
-                address,
-                name.as_deref(),
-                now(),
-            )?;
+            let added =
+                app.add_report_recipient(session.actor()?, &unit, address, name.as_deref(), now())?;
             println!(
                 "{address} {} {} monthly review",
-                if added { "now receives" } else { "already receives" },
+                if added {
+                    "now receives"
+                } else {
+                    "already receives"
+                },
                 unit_text(&unit)
             );
         }
@@ -333,7 +340,10 @@ pub fn recipients(
                     unit_text(&unit)
                 );
             }
-            println!("{address} no longer receives {} monthly review", unit_text(&unit));
+            println!(
+                "{address} no longer receives {} monthly review",
+                unit_text(&unit)
+            );
         }
         RecipientsCommand::List { format } => {
             check_reader(app, session)?;

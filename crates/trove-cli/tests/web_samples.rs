@@ -32,19 +32,41 @@ fn the_samples_page_shows_waves_allocations_and_weighted_beside_unweighted_nps()
     let file = dir.path().join("customers.csv");
     std::fs::write(&file, customers).unwrap();
     ok(&db, &["import", "customers", file.to_str().unwrap()]);
-    ok(&db, &["user", "add", ADMIN, "--name", "Ada", "--role", "admin"]);
+    ok(
+        &db,
+        &["user", "add", ADMIN, "--name", "Ada", "--role", "admin"],
+    );
     for (email, name, role) in [(ANALYST, "Ann", "analyst"), (VIEWER, "Vic", "viewer")] {
-        ok(&db, &["user", "add", email, "--name", name, "--role", role, "--as", ADMIN]);
+        ok(
+            &db,
+            &[
+                "user", "add", email, "--name", name, "--role", role, "--as", ADMIN,
+            ],
+        );
     }
     for email in [ADMIN, ANALYST, VIEWER] {
         assert!(set_password(&db, ADMIN, email, PASSWORD).status.success());
     }
-    ok(&db, &["rehearsal", "on", "--reason", "samples page", "--as", ADMIN]);
+    ok(
+        &db,
+        &["rehearsal", "on", "--reason", "samples page", "--as", ADMIN],
+    );
     let drawn = json(
         &db,
         &[
-            "sample", "--n", "60", "--strata", "segment", "--seed", "5", "--format", "json",
-            "--now", "2026-01-05", "--as", ADMIN,
+            "sample",
+            "--n",
+            "60",
+            "--strata",
+            "segment",
+            "--seed",
+            "5",
+            "--format",
+            "json",
+            "--now",
+            "2026-01-05",
+            "--as",
+            ADMIN,
         ],
     );
     let wave = drawn["wave"].as_i64().unwrap();
@@ -76,17 +98,43 @@ fn the_samples_page_shows_waves_allocations_and_weighted_beside_unweighted_nps()
     ok(
         &db,
         &[
-            "import", file.to_str().unwrap(), "--source", "survey", "--channel", "survey",
-            "--id-column", "id", "--time-column", "date", "--nps-column", "nps",
-            "--text-column", "comment", "--customer-column", "customer",
+            "import",
+            file.to_str().unwrap(),
+            "--source",
+            "survey",
+            "--channel",
+            "survey",
+            "--id-column",
+            "id",
+            "--time-column",
+            "date",
+            "--nps-column",
+            "nps",
+            "--text-column",
+            "comment",
+            "--customer-column",
+            "customer",
         ],
     );
 
     // `trove scores --wave` is `trove sample estimate --wave`.
-    let estimate = json(&db, &["scores", "--wave", &wave.to_string(), "--format", "json"]);
+    let estimate = json(
+        &db,
+        &["scores", "--wave", &wave.to_string(), "--format", "json"],
+    );
     assert_eq!(
         estimate,
-        json(&db, &["sample", "estimate", "--wave", &wave.to_string(), "--format", "json"])
+        json(
+            &db,
+            &[
+                "sample",
+                "estimate",
+                "--wave",
+                &wave.to_string(),
+                "--format",
+                "json"
+            ]
+        )
     );
     let weighted = &estimate["estimate"];
     assert_eq!(weighted["respondents"].as_i64(), Some(answers));
@@ -96,18 +144,26 @@ fn the_samples_page_shows_waves_allocations_and_weighted_beside_unweighted_nps()
     let plain = 100.0 * (p - d);
     let half = 100.0 * 1.959_963_984_540_054 * ((p + d - (p - d).powi(2)) / n).sqrt();
     let unweighted = &estimate["unweighted"];
-    assert!((unweighted["value"].as_f64().unwrap() - plain).abs() < 1e-9, "{unweighted}");
+    assert!(
+        (unweighted["value"].as_f64().unwrap() - plain).abs() < 1e-9,
+        "{unweighted}"
+    );
     assert!((unweighted["ci_high"].as_f64().unwrap() - (plain + half)).abs() < 1e-9);
 
     let server = Server::start(&db, &dir.path().join("serve.log"));
     let admin = server.sign_in(ADMIN, PASSWORD).session();
     let list = server.get("/samples", Some(&admin));
     assert_eq!(list.status, 200, "{}", list.body);
-    assert!(list.body.contains("aria-current=\"page\">Samples<"), "in the navigation");
+    assert!(
+        list.body.contains("aria-current=\"page\">Samples<"),
+        "in the navigation"
+    );
     assert!(list.body.contains(&format!("href=\"/samples/{wave}\"")));
     let rate = format!("{:.1}%", 100.0 * n / 60.0);
     assert!(
-        list.body.contains(&format!("<td class=\"num\">60</td><td class=\"num\">{answers}</td><td class=\"num\">{rate}</td>")),
+        list.body.contains(&format!(
+            "<td class=\"num\">60</td><td class=\"num\">{answers}</td><td class=\"num\">{rate}</td>"
+        )),
         "invited, answered, response rate: {}",
         list.body
     );
@@ -122,13 +178,23 @@ fn the_samples_page_shows_waves_allocations_and_weighted_beside_unweighted_nps()
         weighted["ci_low"].as_f64().unwrap(),
         weighted["ci_high"].as_f64().unwrap()
     );
-    assert!(page.body.contains(&format!("<dt>Design-weighted</dt><dd>{weighted_text}</dd>")), "{}", page.body);
+    assert!(
+        page.body
+            .contains(&format!("<dt>Design-weighted</dt><dd>{weighted_text}</dd>")),
+        "{}",
+        page.body
+    );
     let unweighted_text = format!(
         "{plain:.1} (95% CI {:.1} to {:.1}, n = {answers})",
         plain - half,
         plain + half
     );
-    assert!(page.body.contains(&format!("<dt>Unweighted</dt><dd>{unweighted_text}</dd>")), "{}", page.body);
+    assert!(
+        page.body
+            .contains(&format!("<dt>Unweighted</dt><dd>{unweighted_text}</dd>")),
+        "{}",
+        page.body
+    );
     for row in drawn["plan"]["rows"].as_array().unwrap() {
         let line = format!(
             "<th scope=\"row\">{}</th><td class=\"num\">{}</td>",
@@ -136,10 +202,16 @@ fn the_samples_page_shows_waves_allocations_and_weighted_beside_unweighted_nps()
             row["population"]
         );
         assert!(page.body.contains(&line), "{line} in {}", page.body);
-        let weight = format!("<td class=\"num\">{:.2}</td>", row["weight"].as_f64().unwrap());
+        let weight = format!(
+            "<td class=\"num\">{:.2}</td>",
+            row["weight"].as_f64().unwrap()
+        );
         assert!(page.body.contains(&weight), "the design weight {weight}");
     }
-    assert!(page.body.contains("<th scope=\"row\">All strata</th><td class=\"num\">200</td>"));
+    assert!(
+        page.body
+            .contains("<th scope=\"row\">All strata</th><td class=\"num\">200</td>")
+    );
 
     let viewer = server.sign_in(VIEWER, PASSWORD).session();
     let refused = server.get("/samples", Some(&viewer));
@@ -147,5 +219,9 @@ fn the_samples_page_shows_waves_allocations_and_weighted_beside_unweighted_nps()
     assert!(refused.body.contains("analysts and admins"));
     assert_eq!(server.get("/samples/99", Some(&admin)).status, 404);
     assert_eq!(server.get("/samples/x", Some(&admin)).status, 404);
-    assert_eq!(server.get("/samples", None).status, 303, "signed-in people only");
+    assert_eq!(
+        server.get("/samples", None).status,
+        303,
+        "signed-in people only"
+    );
 }

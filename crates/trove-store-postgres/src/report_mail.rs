@@ -14,7 +14,13 @@ impl ReportMailStore for PostgresStore {
                 "INSERT INTO report_recipients (business_unit, address, name, added_at, added_by)
                  VALUES ($1, $2, $3, $4, $5)
                  ON CONFLICT (business_unit, address) DO NOTHING",
-                &[&r.business_unit, &r.address, &r.name, &r.added_at, &r.added_by],
+                &[
+                    &r.business_unit,
+                    &r.address,
+                    &r.name,
+                    &r.added_at,
+                    &r.added_by,
+                ],
             )
             .map_err(|e| db_error("adding a report recipient", e))?;
         Ok(added > 0)

@@ -462,9 +462,9 @@ pub(crate) async fn recipients(
         };
         Ok::<_, trove_app::MailError>(match outcome {
             Ok(()) => None,
-            Err(
-                trove_app::MailError::Invalid(why) | trove_app::MailError::NotAllowed(why),
-            ) => Some(why),
+            Err(trove_app::MailError::Invalid(why) | trove_app::MailError::NotAllowed(why)) => {
+                Some(why)
+            }
             Err(other) => return Err(other),
         })
     })

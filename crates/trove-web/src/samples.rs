@@ -98,10 +98,7 @@ fn weighted_text(view: &WaveView) -> String {
         None => "no answers yet".to_owned(),
         Some(w) => match (w.ci_low, w.ci_high) {
             (Some(low), Some(high)) => format!("{:.1} (95% CI {low:.1} to {high:.1})", w.nps),
-            _ => format!(
-                "{:.1} (no interval: a stratum has a single answer)",
-                w.nps
-            ),
+            _ => format!("{:.1} (no interval: a stratum has a single answer)", w.nps),
         },
     }
 }
@@ -112,11 +109,7 @@ fn wave_row(view: &WaveView) -> WaveRow {
     let allocation = if plan.asked == plan.used {
         plan.used.as_str().to_owned()
     } else {
-        format!(
-            "{} (asked {})",
-            plan.used.as_str(),
-            plan.asked.as_str()
-        )
+        format!("{} (asked {})", plan.used.as_str(), plan.asked.as_str())
     };
     WaveRow {
         id: wave.id,
