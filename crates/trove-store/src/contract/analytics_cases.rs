@@ -43,29 +43,29 @@ fn generated(i: usize) -> FeedbackItem {
         i % 60
     );
     let pick = |options: &[&str], every: usize| {
-        (i % every != 0).then(|| label(options[i % options.len()]))
+        (!i.is_multiple_of(every)).then(|| label(options[i % options.len()]))
     };
     FeedbackItem {
         channel: CHANNELS[i % CHANNELS.len()],
         received_at: at(&received, (i % 5) as i8 - 2),
-        customer_id: (i % 4 != 0).then(|| CustomerId::parse(&format!("C-{}", i % 60)).unwrap()),
+        customer_id: (!i.is_multiple_of(4)).then(|| CustomerId::parse(&format!("C-{}", i % 60)).unwrap()),
         business_unit: pick(&UNITS, 7),
         product: pick(&["Basic", "Plus"], 3),
         region: pick(&["North", "South"], 5),
         touchpoint: pick(&TOUCHPOINTS, 6),
         journey_stage: pick(&STAGES, 8),
-        sentiment: (i % 3 != 0).then(|| ((i % 41) as f32 - 20.0) / 20.0),
+        sentiment: (!i.is_multiple_of(3)).then(|| ((i % 41) as f32 - 20.0) / 20.0),
         scores: Scores {
-            nps: (i % 2 == 0).then(|| Nps::try_from((i % 11) as i64).unwrap()),
-            csat: (i % 3 == 0).then(|| Csat::try_from(1 + (i % 5) as i64).unwrap()),
-            ces: (i % 5 == 0).then(|| Ces::try_from(1 + (i % 7) as i64).unwrap()),
+            nps: i.is_multiple_of(2).then(|| Nps::try_from((i % 11) as i64).unwrap()),
+            csat: i.is_multiple_of(3).then(|| Csat::try_from(1 + (i % 5) as i64).unwrap()),
+            ces: i.is_multiple_of(5).then(|| Ces::try_from(1 + (i % 7) as i64).unwrap()),
         },
-        source_themes: if i % 9 == 0 {
+        source_themes: if i.is_multiple_of(9) {
             vec![label("Billing"), label("Fee")]
         } else {
             Vec::new()
         },
-        ..item(if i % 2 == 0 { "survey" } else { "crm" }, &format!("A-{i}"))
+        ..item(if i.is_multiple_of(2) { "survey" } else { "crm" }, &format!("A-{i}"))
     }
 }
 
@@ -90,7 +90,7 @@ fn tags_of(ids: &[i64], salt: usize) -> (Vec<ItemTags>, Vec<ItemTags>) {
                 ..rule_tag(theme(0), theme(0), 0, 3)
             });
         }
-        if i % 5 == 0 {
+        if i.is_multiple_of(5) {
             tags.push(rule_tag(theme(2), theme(2), 4, 8));
             // The same theme twice: one item, counted once.
             tags.push(crate::RuleTag {
@@ -103,7 +103,7 @@ fn tags_of(ids: &[i64], salt: usize) -> (Vec<ItemTags>, Vec<ItemTags>) {
             tags,
             sentiment: None,
         });
-        if i % 6 == 0 {
+        if i.is_multiple_of(6) {
             model.push(ItemTags {
                 feedback_id: id,
                 tags: vec![rule_tag(theme(1), "", 0, 0)],
@@ -325,7 +325,7 @@ pub fn analytics_reads_match_the_store(store: &dyn Store, analytics: &dyn Analyt
     let nps_n: u64 = overall.iter().map(|g| g.tally.nps_n).sum();
     let promoters: u64 = overall.iter().map(|g| g.tally.promoters).sum();
     let expected_promoters = (0..ANALYTICS_ITEMS)
-        .filter(|i| i % 2 == 0 && i % 11 >= 9)
+        .filter(|i| i.is_multiple_of(2) && i % 11 >= 9)
         .count() as u64;
     assert_eq!(nps_n, (ANALYTICS_ITEMS as u64).div_ceil(2));
     assert_eq!(promoters, expected_promoters);
