@@ -171,24 +171,25 @@ impl App {
     /// Reads the matching items' facts (no text) with their themes of `origin`.
     pub fn load_facts(&self, filter: &FeedbackFilter, origin: ThemeOrigin) -> StoreResult<Facts> {
         let mut facts = Facts::new();
-        self.scan_facts(filter, origin, PAGE, &mut |page| {
-            for item in &page {
-                let themes: Vec<&str> = item.themes.iter().map(String::as_str).collect();
-                facts.push(&ItemFacts {
-                    received_at: item.received_at,
-                    customer: item.customer_id.as_deref(),
-                    channel: item.channel.as_str(),
-                    business_unit: item.business_unit.as_deref(),
-                    touchpoint: item.touchpoint.as_deref(),
-                    scores: item.scores,
-                    negative: is_negative(&item.scores, item.sentiment),
-                    sentiment: item.sentiment,
-                    themes: &themes,
-                    mention_sentiments: &item.mention_sentiments,
-                });
-            }
-            ControlFlow::Continue(())
-        })?;
+        self.facts_source()
+            .scan_item_themes(filter, origin, PAGE, &mut |page| {
+                for item in &page {
+                    let themes: Vec<&str> = item.themes.iter().map(String::as_str).collect();
+                    facts.push(&ItemFacts {
+                        received_at: item.received_at,
+                        customer: item.customer_id.as_deref(),
+                        channel: item.channel.as_str(),
+                        business_unit: item.business_unit.as_deref(),
+                        touchpoint: item.touchpoint.as_deref(),
+                        scores: item.scores,
+                        negative: is_negative(&item.scores, item.sentiment),
+                        sentiment: item.sentiment,
+                        themes: &themes,
+                        mention_sentiments: &item.mention_sentiments,
+                    });
+                }
+                ControlFlow::Continue(())
+            })?;
         if let Some(current) = self.store().current_taxonomy()? {
             let taxonomy = trove_text::Taxonomy::parse("the stored taxonomy", &current.toml)
                 .map_err(|e| StoreError::database("reading the themes' kinds", e))?;

@@ -31,24 +31,9 @@ impl App {
             .transpose()
     }
 
-    /// The items as the analysis reads them (see [`trove_store::Store::scan_item_themes`]),
-    /// from the analytics backend when one is attached (synced first when behind).
-    pub(crate) fn scan_facts(
-        &self,
-        filter: &FeedbackFilter,
-        origin: ThemeOrigin,
-        page_size: usize,
-        visit: &mut PageVisitor<'_, ItemThemes>,
-    ) -> StoreResult<()> {
-        match self.analytics() {
-            Some(analytics) => {
-                sync_if_stale(self.store(), analytics)?;
-                analytics.scan_facts(filter, origin, page_size, visit)
-            }
-            None => self
-                .store()
-                .scan_item_themes(filter, origin, page_size, visit),
-        }
+    /// Where the analysis reads its items: the analytics backend when one is attached.
+    pub(crate) fn facts_source(&self) -> FactsSource<'_> {
+        FactsSource { app: self }
     }
 
     /// Score tallies grouped by one dimension (see [`trove_store::Store::tally_by`]), computed
@@ -64,6 +49,32 @@ impl App {
                 analytics.tally_by(dimension, filter)
             }
             None => self.store().tally_by(dimension, filter),
+        }
+    }
+}
+
+/// The analytics backend when one is attached, else the store.
+pub(crate) struct FactsSource<'a> {
+    app: &'a App,
+}
+
+impl FactsSource<'_> {
+    /// The items as the analysis reads them (see [`trove_store::Store::scan_item_themes`]),
+    /// from the analytics backend when one is attached (synced first when behind).
+    pub(crate) fn scan_item_themes(
+        &self,
+        filter: &FeedbackFilter,
+        origin: ThemeOrigin,
+        page_size: usize,
+        visit: &mut PageVisitor<'_, ItemThemes>,
+    ) -> StoreResult<()> {
+        let store = self.app.store();
+        match self.app.analytics() {
+            Some(analytics) => {
+                sync_if_stale(store, analytics)?;
+                analytics.scan_facts(filter, origin, page_size, visit)
+            }
+            None => store.scan_item_themes(filter, origin, page_size, visit),
         }
     }
 }

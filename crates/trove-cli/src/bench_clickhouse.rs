@@ -104,13 +104,21 @@ fn reads(repeat: usize, plain: &App, through: &App, clickhouse: &dyn Analytics) 
     };
     row(
         "the analysis (analyze, issues)",
-        median(repeat, || plain.analyze(&all, ThemeOrigin::Any, &params).map(drop))?,
-        median(repeat, || through.analyze(&all, ThemeOrigin::Any, &params).map(drop))?,
+        median(repeat, || {
+            plain.analyze(&all, ThemeOrigin::Any, &params).map(drop)
+        })?,
+        median(repeat, || {
+            through.analyze(&all, ThemeOrigin::Any, &params).map(drop)
+        })?,
     );
     row(
         "  of which: the items' facts",
-        median(repeat, || plain.load_facts(&all, ThemeOrigin::Any).map(drop))?,
-        median(repeat, || through.load_facts(&all, ThemeOrigin::Any).map(drop))?,
+        median(repeat, || {
+            plain.load_facts(&all, ThemeOrigin::Any).map(drop)
+        })?,
+        median(repeat, || {
+            through.load_facts(&all, ThemeOrigin::Any).map(drop)
+        })?,
     );
     for dimension in Dimension::ALL {
         row(
@@ -128,7 +136,9 @@ fn reads(repeat: usize, plain: &App, through: &App, clickhouse: &dyn Analytics) 
         median(repeat, || {
             plain.store().tally_by(Dimension::Month, &unit).map(drop)
         })?,
-        median(repeat, || clickhouse.tally_by(Dimension::Month, &unit).map(drop))?,
+        median(repeat, || {
+            clickhouse.tally_by(Dimension::Month, &unit).map(drop)
+        })?,
     );
     println!(
         "  {:<38} {:>14} {:>11.1} ms",

@@ -48,7 +48,8 @@ fn generated(i: usize) -> FeedbackItem {
     FeedbackItem {
         channel: CHANNELS[i % CHANNELS.len()],
         received_at: at(&received, (i % 5) as i8 - 2),
-        customer_id: (!i.is_multiple_of(4)).then(|| CustomerId::parse(&format!("C-{}", i % 60)).unwrap()),
+        customer_id: (!i.is_multiple_of(4))
+            .then(|| CustomerId::parse(&format!("C-{}", i % 60)).unwrap()),
         business_unit: pick(&UNITS, 7),
         product: pick(&["Basic", "Plus"], 3),
         region: pick(&["North", "South"], 5),
@@ -56,16 +57,25 @@ fn generated(i: usize) -> FeedbackItem {
         journey_stage: pick(&STAGES, 8),
         sentiment: (!i.is_multiple_of(3)).then(|| ((i % 41) as f32 - 20.0) / 20.0),
         scores: Scores {
-            nps: i.is_multiple_of(2).then(|| Nps::try_from((i % 11) as i64).unwrap()),
-            csat: i.is_multiple_of(3).then(|| Csat::try_from(1 + (i % 5) as i64).unwrap()),
-            ces: i.is_multiple_of(5).then(|| Ces::try_from(1 + (i % 7) as i64).unwrap()),
+            nps: i
+                .is_multiple_of(2)
+                .then(|| Nps::try_from((i % 11) as i64).unwrap()),
+            csat: i
+                .is_multiple_of(3)
+                .then(|| Csat::try_from(1 + (i % 5) as i64).unwrap()),
+            ces: i
+                .is_multiple_of(5)
+                .then(|| Ces::try_from(1 + (i % 7) as i64).unwrap()),
         },
         source_themes: if i.is_multiple_of(9) {
             vec![label("Billing"), label("Fee")]
         } else {
             Vec::new()
         },
-        ..item(if i.is_multiple_of(2) { "survey" } else { "crm" }, &format!("A-{i}"))
+        ..item(
+            if i.is_multiple_of(2) { "survey" } else { "crm" },
+            &format!("A-{i}"),
+        )
     }
 }
 
