@@ -16,7 +16,7 @@ use crate::{
     Store, ThemeOrigin, theme_tallies_of,
 };
 
-/// Items of [`fill`]: more than one page of the sync's ledger (10,000 ids).
+/// Items of [`fill_for_analytics`]: more than one page of the sync's ledger (10,000 ids).
 pub const ANALYTICS_ITEMS: usize = 12_500;
 
 const UNITS: [&str; 3] = ["Home", "Motor", "Travel"];
