@@ -171,7 +171,7 @@ impl App {
     /// Reads the matching items' facts (no text) with their themes of `origin`.
     pub fn load_facts(&self, filter: &FeedbackFilter, origin: ThemeOrigin) -> StoreResult<Facts> {
         let mut facts = Facts::new();
-        self.store()
+        self.facts_source()
             .scan_item_themes(filter, origin, PAGE, &mut |page| {
                 for item in &page {
                     let themes: Vec<&str> = item.themes.iter().map(String::as_str).collect();

@@ -6,6 +6,7 @@
 //! and the caller decides how to show them.
 
 mod analysis;
+mod analytics_backend;
 mod api_reads;
 mod artifacts;
 mod assessment;
@@ -175,6 +176,8 @@ pub struct App {
     item_counts: Arc<memo::Memo<u64>>,
     /// Repeat-contact reports held in memory (see [`App::repeat_contacts`]).
     repeats: Arc<memo::Memo<Arc<RepeatReport>>>,
+    /// Where the analysis reads its items, when not the store (see [`App::with_analytics`]).
+    analytics: Option<Arc<dyn trove_store::Analytics>>,
 }
 
 impl App {
@@ -187,6 +190,7 @@ impl App {
             rooms: Arc::new(memo::Memo::new(32)),
             item_counts: Arc::new(memo::Memo::new(1024)),
             repeats: Arc::new(memo::Memo::new(8)),
+            analytics: None,
         }
     }
 

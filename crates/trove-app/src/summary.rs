@@ -68,7 +68,7 @@ impl App {
             dimension,
             filter: filter.clone(),
         };
-        self.kept(&request, |_| self.store().tally_by(dimension, filter))
+        self.kept(&request, |_| self.tally_by(dimension, filter))
     }
 
     /// Counts everything matching `filter` by each of `dimensions` (computed in the database).
@@ -83,14 +83,14 @@ impl App {
             .map(|&dimension| {
                 Ok(DimensionTally {
                     dimension,
-                    groups: store.tally_by(dimension, filter)?,
+                    groups: self.tally_by(dimension, filter)?,
                 })
             })
             .collect::<StoreResult<Vec<_>>>()?;
         // The overall tally is the sum of any dimension's groups: one grouped scan fewer.
         let overall = match by.first() {
             Some(first) => first.groups.clone(),
-            None => store.tally_by(Dimension::Channel, filter)?,
+            None => self.tally_by(Dimension::Channel, filter)?,
         };
         let mut tally = ScoreTally::default();
         for group in &overall {

@@ -190,7 +190,7 @@ pub fn analyze(url: &DbUrl, args: &AnalyzeArgs) -> Result<ExitCode> {
     if args.list {
         return list_runs(url, args.limit, scope.format);
     }
-    let app = App::new(url.open()?);
+    let app = crate::analytics::app(url)?;
     let (run, analysis) =
         app.analyze_and_record(&scope.filter()?, scope.themes.into(), &scope.params()?)?;
     if scope.format == Format::Json {
@@ -363,7 +363,7 @@ pub struct IssuesArgs {
 
 /// `trove issues`: the ranked chronic issues.
 pub fn issues(url: &DbUrl, args: &IssuesArgs) -> Result<ExitCode> {
-    let app = App::new(url.open()?);
+    let app = crate::analytics::app(url)?;
     let current = app.current_analysis(&args.scope.request()?)?;
     let analysis = &*current.analysis;
     let shown: Vec<&ChronicScore> = analysis
@@ -641,7 +641,7 @@ pub struct TrendArgs {
 
 /// `trove trend THEME`: the theme's share per period, as a terminal chart.
 pub fn trend(url: &DbUrl, args: &TrendArgs) -> Result<ExitCode> {
-    let app = App::new(url.open()?);
+    let app = crate::analytics::app(url)?;
     // The same window as the analysis: the last --window complete periods (or up to --until).
     let trends = app.current_trends(&args.scope.request()?)?;
     let kind = trends.value.period;
@@ -779,7 +779,7 @@ fn parse_cost(raw: &str) -> Result<trove_domain::Money> {
 
 /// `trove verify THEME --fixed-on DATE`.
 pub fn verify(url: &DbUrl, args: &VerifyArgs) -> Result<ExitCode> {
-    let app = App::new(url.open()?);
+    let app = crate::analytics::app(url)?;
     let kind: PeriodKind = args.scope.period.into();
     let fixed_on = parse_day(&args.fixed_on)?;
     let Some(check) = app.check_fix(
@@ -948,7 +948,7 @@ fn no_drivers_reason(analysis: &Analysis, asked: Option<ScoreKind>) -> String {
 /// `trove drivers`: key drivers of a score, with support, direction and intervals.
 pub fn drivers(url: &DbUrl, args: &DriversArgs) -> Result<ExitCode> {
     let scope = &args.scope;
-    let app = App::new(url.open()?);
+    let app = crate::analytics::app(url)?;
     let mut params = scope.params()?;
     params.drivers = DriverParams {
         score: args.score.map(ScoreKind::from),
@@ -1204,7 +1204,7 @@ fn score_groups(
 /// `trove scores --by DIMENSION`: NPS, CSAT and CES per group with intervals and a test of
 /// each group against the period before (periods) or against all the others (other groups).
 pub fn scores(url: &DbUrl, args: &ScoresArgs) -> Result<ExitCode> {
-    let app = App::new(url.open()?);
+    let app = crate::analytics::app(url)?;
     if let Some(wave) = args.wave {
         return crate::sample::show_estimate(&app, wave, args.format == Format::Json);
     }

@@ -31,6 +31,9 @@ pub enum BenchCommand {
     /// first read (computing the kept result), the median of 5 warm reads, and what computing
     /// each from the items costs.
     Reads(crate::bench_reads::ReadsBenchArgs),
+    /// Sync N stored items to a ClickHouse analytics backend (one server or a cluster's
+    /// shards) and time each analysis read there beside the database.
+    Clickhouse(crate::bench_clickhouse::ClickHouseBenchArgs),
 }
 
 /// Arguments of `trove bench import`.
@@ -59,6 +62,7 @@ pub fn run(command: &BenchCommand) -> Result<ExitCode> {
         BenchCommand::Classify(args) => crate::bench_classify::run(args),
         BenchCommand::Reads(args) => crate::bench_reads::run(args),
         BenchCommand::Items(args) => crate::bench_items::run(args),
+        BenchCommand::Clickhouse(args) => crate::bench_clickhouse::run(args),
     }
 }
 

@@ -1,12 +1,14 @@
 //! `trove`: the command line. It parses arguments, opens the store the `--db` URL names and
 //! calls `trove-app`; it holds no logic of its own beyond presenting results.
 
+mod analytics;
 mod analyze;
 mod artifact;
 mod assess;
 mod bench;
 mod bench_analyze;
 mod bench_classify;
+mod bench_clickhouse;
 mod bench_items;
 mod bench_reads;
 mod bench_tag;
@@ -61,6 +63,12 @@ struct Cli {
     /// on`), everywhere else they carry the real time and --now is refused.
     #[arg(long, global = true, env = "TROVE_NOW")]
     now: Option<String>,
+
+    /// An analytics backend beside the database, for companies that outgrow one machine:
+    /// clickhouse://HOST:PORT/DATABASE (?cluster=NAME: a cluster's shards). The analysis reads
+    /// their items and tallies there; the facts are synced after each import or tagging.
+    #[arg(long, global = true, env = "TROVE_ANALYTICS")]
+    analytics: Option<String>,
 
     #[command(subcommand)]
     command: Command,
@@ -169,6 +177,11 @@ enum Command {
         #[command(subcommand)]
         command: mail::SendCommand,
     },
+    /// The analytics backend (--analytics): sync the facts now, prepare a cluster's shard.
+    Analytics {
+        #[command(subcommand)]
+        command: analytics::AnalyticsCommand,
+    },
     /// Measure Trove's speed and memory on generated data.
     Bench {
         #[command(subcommand)]
@@ -234,6 +247,9 @@ fn access(command: &Command) -> Option<Access> {
         Command::Narratives(args) if !args.reads_database() => return None,
         Command::Narratives(_) => Access::ReadItems,
         Command::Bench { .. }
+        | Command::Analytics {
+            command: analytics::AnalyticsCommand::PrepareShard { .. },
+        }
         | Command::Eval(_)
         | Command::Assess {
             command: assess::AssessCommand::Questions,
@@ -241,6 +257,7 @@ fn access(command: &Command) -> Option<Access> {
         Command::Sample(args) if !args.changes() => Access::Read,
         Command::Assess { command } if !command.changes() => Access::Read,
         Command::Summary(_)
+        | Command::Analytics { .. }
         | Command::Moments(_)
         | Command::Analyze(_)
         | Command::Issues(_)
@@ -269,6 +286,7 @@ fn access(command: &Command) -> Option<Access> {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
+    analytics::configure(cli.analytics.as_deref())?;
     // An empty TROVE_DB reaches us as no value at all: it must not mean the default.
     let raw_db = match (&cli.db, std::env::var_os("TROVE_DB")) {
         (None, Some(set)) if set.is_empty() => Some(String::new()),
@@ -295,6 +313,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Narratives(args) => narratives::run(Some(&db()?), &args),
         Command::Imports(args) => imports::run(&db()?, &args),
         Command::Bench { command } => bench::run(&command),
+        Command::Analytics { command } => analytics::run(&command, db),
         Command::Taxonomy { command } => taxonomy::run(&db()?, command),
         Command::Tag(args) => taxonomy::tag(&db()?, &args),
         Command::Analyze(args) => analyze::analyze(&db()?, &args),
@@ -352,9 +371,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
     }?;
     if changes_analysed_data {
+        analytics::sync_after_change(&db()?)?;
         // The next read is then served at once (a refusal or a partial import included: only
         // what is stale is computed).
-        trove_app::App::new(db()?.open()?).refresh_analyses()?;
+        analytics::app(&db()?)?.refresh_analyses()?;
     }
     Ok(code)
 }

@@ -38,7 +38,7 @@ struct AsOf<'a> {
 }
 
 pub fn run(url: &DbUrl, args: &SummaryArgs) -> Result<ExitCode> {
-    let app = trove_app::App::new(url.open()?);
+    let app = crate::analytics::app(url)?;
     let filter = FeedbackFilter {
         source: args.source.clone(),
         ..Default::default()

@@ -23,6 +23,7 @@ use trove_domain::{
 
 use crate::{Dimension, FeedbackFilter, ImportStatus, ImportTotals, NewImportRun, Store};
 
+mod analytics_cases;
 mod artifacts_cases;
 mod items_cases;
 mod mail_cases;
@@ -30,6 +31,7 @@ mod report_mail_cases;
 mod reports;
 mod surveys_cases;
 mod webhooks_cases;
+pub use analytics_cases::*;
 pub use artifacts_cases::*;
 pub use items_cases::*;
 pub use mail_cases::*;

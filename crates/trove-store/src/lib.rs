@@ -7,6 +7,7 @@
 //! and dyn-safe; async callers (the web server) run it on blocking threads.
 
 mod analysis_runs;
+mod analytics;
 mod artifacts;
 mod auth;
 #[cfg(feature = "contract")]
@@ -31,6 +32,10 @@ mod workflow;
 use std::ops::ControlFlow;
 
 pub use analysis_runs::{AnalysisRun, AnalysisRunSummary, NewAnalysisRun};
+pub use analytics::{
+    Analytics, FactRow, MonthTally, OriginThemes, SyncReport, ThemeMonthTally, month_of,
+    read_facts, sync_if_stale, theme_tallies_of,
+};
 pub use artifacts::{Artifact, ArtifactTarget, NewArtifact};
 pub use auth::{Credential, SessionRecord};
 pub use discovery_runs::{DiscoveryRun, DiscoveryRunSummary, NewDiscoveryRun};
