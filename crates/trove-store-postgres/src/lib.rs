@@ -20,6 +20,7 @@ mod forms;
 mod imports;
 mod items;
 mod journey;
+mod embeddings;
 mod mail;
 mod migrate;
 mod models;

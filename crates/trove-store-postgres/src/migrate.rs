@@ -108,6 +108,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0020_source_questions",
         include_str!("../migrations/0020_source_questions.sql"),
     ),
+    (
+        22,
+        "0022_embeddings",
+        include_str!("../migrations/0022_embeddings.sql"),
+    ),
 ];
 
 /// The newest version this program knows.

@@ -14,6 +14,7 @@ mod facts;
 mod forms;
 mod imports;
 mod items;
+mod embeddings;
 mod mail;
 mod migrate;
 mod models;

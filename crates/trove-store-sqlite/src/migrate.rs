@@ -102,6 +102,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0020_source_questions",
         include_str!("../migrations/0020_source_questions.sql"),
     ),
+    (
+        22,
+        "0022_embeddings",
+        include_str!("../migrations/0022_embeddings.sql"),
+    ),
 ];
 
 /// Applies what is missing; returns the names applied now.

@@ -24,12 +24,14 @@ use trove_domain::{
 use crate::{Dimension, FeedbackFilter, ImportStatus, ImportTotals, NewImportRun, Store};
 
 mod artifacts_cases;
+mod embeddings_cases;
 mod items_cases;
 mod mail_cases;
 mod reports;
 mod surveys_cases;
 mod webhooks_cases;
 pub use artifacts_cases::*;
+pub use embeddings_cases::*;
 pub use items_cases::*;
 pub use mail_cases::*;
 pub use reports::*;
@@ -98,6 +100,7 @@ macro_rules! contract_suite {
             mail_settings_are_set_once_and_replaced,
             an_address_keeps_its_token_and_opts_out_once,
             a_delivery_is_claimed_once_and_retried_only_after_failing,
+            embeddings_are_kept_per_model_replaced_and_go_with_their_items,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {

@@ -12,6 +12,7 @@ mod auth;
 #[cfg(feature = "contract")]
 pub mod contract;
 mod discovery_runs;
+mod embeddings;
 mod error;
 mod forms;
 mod items;
@@ -33,6 +34,7 @@ pub use analysis_runs::{AnalysisRun, AnalysisRunSummary, NewAnalysisRun};
 pub use artifacts::{Artifact, ArtifactTarget, NewArtifact};
 pub use auth::{Credential, SessionRecord};
 pub use discovery_runs::{DiscoveryRun, DiscoveryRunSummary, NewDiscoveryRun};
+pub use embeddings::{EmbeddingStore, ItemEmbedding, decode_vector, encode_vector, text_hash};
 pub use error::StoreError;
 pub use forms::{FormRecord, FormScale, form_run_file};
 pub use items::{
@@ -74,7 +76,7 @@ pub type PageVisitor<'a, T> = dyn FnMut(Vec<T>) -> ControlFlow<()> + 'a;
 ///
 /// Writes of a batch are one transaction: a batch is stored whole or not at all, so an
 /// interrupted import leaves only whole batches behind, and dedup makes a re-run complete it.
-pub trait Store: Send + Sync + SurveyStore + MailStore {
+pub trait Store: Send + Sync + SurveyStore + MailStore + EmbeddingStore {
     /// `"sqlite"` or `"postgres"`.
     fn backend(&self) -> &'static str;
 
