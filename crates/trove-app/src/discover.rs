@@ -21,8 +21,7 @@ use trove_analytics::trend::{PeriodKind, period_index, period_label};
 use trove_domain::Slug;
 use trove_learn::discover::{
     DiscoverOptions as LearnOptions, RuleTerm, default_k, discover, discover_vectors,
-    rule_terms_matching,
-    sample_indices,
+    rule_terms_matching, sample_indices,
 };
 use trove_store::{Coverage, FeedbackFilter, NewDiscoveryRun, StoreError, ThemeOrigin};
 use trove_text::{Scratch as TagScratch, Tagger, Taxonomy, ThemeDef};

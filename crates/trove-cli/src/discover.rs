@@ -182,7 +182,9 @@ pub(crate) fn representation_line(r: &Representation) -> String {
             thousands(r.embedded),
             r.texts_per_second
         ),
-        Some(model) => format!("clustered by sentence embeddings ({model}; all vectors were stored)"),
+        Some(model) => {
+            format!("clustered by sentence embeddings ({model}; all vectors were stored)")
+        }
         None => "clustered by TF-IDF word and character n-grams: no embedding model (give \
                  --model DIR or set TROVE_EMBEDDING_MODEL)"
             .to_owned(),

@@ -38,7 +38,11 @@ pub struct EvalDiscovery<'a> {
 }
 
 /// Reads the texts and labels; rows with an empty text or label are skipped and counted.
-fn read(path: &Path, text_column: &str, label_column: &str) -> Result<(Vec<String>, Vec<String>, u64)> {
+fn read(
+    path: &Path,
+    text_column: &str,
+    label_column: &str,
+) -> Result<(Vec<String>, Vec<String>, u64)> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_path(path)
@@ -70,7 +74,10 @@ fn read(path: &Path, text_column: &str, label_column: &str) -> Result<(Vec<Strin
 pub fn run(args: &EvalDiscovery<'_>) -> Result<ExitCode> {
     let (texts, labels, skipped) = read(args.data, args.text_column, args.label_column)?;
     if texts.is_empty() {
-        bail!("{} has no row with both a text and a label", args.data.display());
+        bail!(
+            "{} has no row with both a text and a label",
+            args.data.display()
+        );
     }
     let distinct = labels.iter().collect::<HashSet<_>>().len();
     let k = args.clusters.unwrap_or(distinct).clamp(1, texts.len());

@@ -81,10 +81,21 @@ fn discovery_on_banking77_with_embeddings_against_the_true_intents() {
     let found: Value = serde_json::from_str(&eval(&args, Some(&model))).unwrap();
     eprintln!("banking77 discovery with embeddings: {found}");
     assert_eq!(found["representation"], "embeddings");
-    assert!(found["model"].as_str().unwrap().starts_with("all-MiniLM-L6-v2@"));
-    assert_eq!((found["texts"].as_u64(), found["k"].as_u64()), (Some(3080), Some(77)));
+    assert!(
+        found["model"]
+            .as_str()
+            .unwrap()
+            .starts_with("all-MiniLM-L6-v2@")
+    );
+    assert_eq!(
+        (found["texts"].as_u64(), found["k"].as_u64()),
+        (Some(3080), Some(77))
+    );
     assert_eq!(found["outlier_share"], 0.0, "k-means places every text");
-    let (nmi, ari) = (found["nmi"].as_f64().unwrap(), found["ari"].as_f64().unwrap());
+    let (nmi, ari) = (
+        found["nmi"].as_f64().unwrap(),
+        found["ari"].as_f64().unwrap(),
+    );
     // Measured (seed 1): NMI 0.785, ARI 0.486; seeds 2, 3 and 0x5EED: 0.785/0.483,
     // 0.785/0.483, 0.796/0.508.
     assert!(nmi >= 0.77 && ari >= 0.45, "NMI {nmi}, ARI {ari}");
@@ -107,7 +118,10 @@ fn discovery_without_a_model_uses_tf_idf_and_says_so() {
         "category",
     ];
     let human = eval(&args, None);
-    assert!(human.contains("TF-IDF") && human.contains("no embedding model"), "{human}");
+    assert!(
+        human.contains("TF-IDF") && human.contains("no embedding model"),
+        "{human}"
+    );
     assert!(human.contains("NMI 0.6"), "{human}");
 }
 
@@ -126,7 +140,10 @@ fn vectors_are_stored_once_and_discovery_reuses_them() {
     assert_eq!(first["embedded"], items);
     assert_eq!(first["stored"], 0);
     let again = json(&db, &["embed", "--model", model, "--format", "json"]);
-    assert_eq!((again["embedded"].as_u64(), again["stored"].as_u64()), (Some(0), Some(items)));
+    assert_eq!(
+        (again["embedded"].as_u64(), again["stored"].as_u64()),
+        (Some(0), Some(items))
+    );
 
     let found = json(&db, &["discover", "--model", model, "--format", "json"]);
     let representation = &found["representation"];
@@ -137,7 +154,11 @@ fn vectors_are_stored_once_and_discovery_reuses_them() {
     assert!(clusters.len() >= 5, "{found}");
     let sizes: u64 = clusters.iter().map(|c| c["size"].as_u64().unwrap()).sum();
     assert_eq!(sizes, found["untagged"].as_u64().unwrap());
-    assert!(clusters.iter().all(|c| !c["name"].as_str().unwrap().is_empty()));
+    assert!(
+        clusters
+            .iter()
+            .all(|c| !c["name"].as_str().unwrap().is_empty())
+    );
     // The same vectors give the same groups.
     let again = json(&db, &["discover", "--model", model, "--format", "json"]);
     assert_eq!(again["clusters"], found["clusters"]);

@@ -34,7 +34,12 @@ struct Linear {
 
 impl Linear {
     /// PyTorch's `Linear` keeps its weight as `[out, in]`: it is transposed once here.
-    fn load(weights: &Weights, name: &str, inputs: usize, outputs: usize) -> Result<Self, EmbedError> {
+    fn load(
+        weights: &Weights,
+        name: &str,
+        inputs: usize,
+        outputs: usize,
+    ) -> Result<Self, EmbedError> {
         let w = weights.tensor(&format!("{name}.weight"), &[outputs, inputs])?;
         let w = ArrayView2::from_shape((outputs, inputs), &w)
             .map_err(|e| EmbedError::Model(format!("{name}: {e}")))?;
@@ -350,13 +355,19 @@ mod tests {
         softmax(&mut v);
         // e^1, e^2, e^3 over their sum.
         let want = [0.090_030_57, 0.244_728_47, 0.665_240_96];
-        assert!(v.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-6), "{v:?}");
+        assert!(
+            v.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-6),
+            "{v:?}"
+        );
         let a: Vec<f32> = (1..=11).map(|i| i as f32).collect();
         assert_eq!(dot(&a, &a), 506.0);
     }
 
     #[test]
     fn spans_pack_texts_end_to_end() {
-        assert_eq!(spans(&[vec![1, 2], vec![3], vec![4, 5, 6]]), [(0, 2), (2, 1), (3, 3)]);
+        assert_eq!(
+            spans(&[vec![1, 2], vec![3], vec![4, 5, 6]]),
+            [(0, 2), (2, 1), (3, 3)]
+        );
     }
 }

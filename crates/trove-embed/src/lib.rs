@@ -81,13 +81,13 @@ impl Embedder {
     /// Loads the model in `dir` (see the crate's documentation for the files it reads).
     pub fn load(dir: &Path) -> Result<Self, EmbedError> {
         let config_bytes = read(dir.join("config.json"))?;
-        let config: Config = serde_json::from_slice(&config_bytes)
-            .map_err(|e| EmbedError::Model(format!("{}: {e}", dir.join("config.json").display())))?;
+        let config: Config = serde_json::from_slice(&config_bytes).map_err(|e| {
+            EmbedError::Model(format!("{}: {e}", dir.join("config.json").display()))
+        })?;
         check_pooling(dir)?;
         let vocab_path = dir.join("vocab.txt");
-        let vocab = String::from_utf8(read(vocab_path.clone())?).map_err(|_| {
-            EmbedError::Model(format!("{} is not UTF-8", vocab_path.display()))
-        })?;
+        let vocab = String::from_utf8(read(vocab_path.clone())?)
+            .map_err(|_| EmbedError::Model(format!("{} is not UTF-8", vocab_path.display())))?;
         let tokenizer = WordPiece::from_vocab(&vocab).ok_or_else(|| {
             EmbedError::Model(format!(
                 "{} lacks [UNK], [CLS] or [SEP]",
@@ -162,7 +162,11 @@ impl Embedder {
             let handles: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
             let mut all = work();
             for handle in handles {
-                all.extend(handle.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+                all.extend(
+                    handle
+                        .join()
+                        .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                );
             }
             all
         });
@@ -230,10 +234,7 @@ fn readable_name(dir: &Path) -> String {
                 .find_map(|l| l.strip_prefix("# ").map(|n| n.trim().to_owned()))
         })
         .filter(|n| !n.is_empty() && n.len() <= 64)
-        .or_else(|| {
-            dir.file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-        })
+        .or_else(|| dir.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "model".to_owned())
 }
 

@@ -86,7 +86,10 @@ impl WordPiece {
                     break;
                 }
                 // One character shorter.
-                end = word[..end].char_indices().next_back().map_or(start, |(i, _)| i);
+                end = word[..end]
+                    .char_indices()
+                    .next_back()
+                    .map_or(start, |(i, _)| i);
             }
             match found {
                 Some(id) => {

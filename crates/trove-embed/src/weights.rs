@@ -36,8 +36,8 @@ impl Weights {
         let header = bytes
             .get(8..8 + length)
             .ok_or_else(|| bad("header runs past the end of the file".into()))?;
-        let mut raw: HashMap<String, serde_json::Value> = serde_json::from_slice(header)
-            .map_err(|e| bad(format!("header is not JSON: {e}")))?;
+        let mut raw: HashMap<String, serde_json::Value> =
+            serde_json::from_slice(header).map_err(|e| bad(format!("header is not JSON: {e}")))?;
         raw.remove("__metadata__");
         let entries = raw
             .into_iter()
@@ -97,14 +97,32 @@ mod tests {
 
     #[test]
     fn reads_a_tensor_and_names_what_is_wrong() {
-        let data: Vec<u8> = [1.5f32, -2.0].iter().flat_map(|v| v.to_le_bytes()).collect();
+        let data: Vec<u8> = [1.5f32, -2.0]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
         let header = r#"{"__metadata__":{"format":"pt"},"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"i":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}}"#;
         let weights = Weights::parse(file(header, &data), "m.safetensors").unwrap();
         assert_eq!(weights.tensor("w", &[2]).unwrap(), [1.5, -2.0]);
         let wrong = weights.tensor("w", &[1, 2]).unwrap_err().to_string();
-        assert!(wrong.contains("m.safetensors: tensor w: shape [2], expected [1, 2]"), "{wrong}");
-        assert!(weights.tensor("i", &[1]).unwrap_err().to_string().contains("I64"));
-        assert!(weights.tensor("x", &[1]).unwrap_err().to_string().contains("missing"));
+        assert!(
+            wrong.contains("m.safetensors: tensor w: shape [2], expected [1, 2]"),
+            "{wrong}"
+        );
+        assert!(
+            weights
+                .tensor("i", &[1])
+                .unwrap_err()
+                .to_string()
+                .contains("I64")
+        );
+        assert!(
+            weights
+                .tensor("x", &[1])
+                .unwrap_err()
+                .to_string()
+                .contains("missing")
+        );
         assert!(Weights::parse(vec![1, 2], "m").is_err());
     }
 }

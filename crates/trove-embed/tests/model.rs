@@ -46,10 +46,8 @@ fn cosine(a: &[f32], b: &[f32]) -> f32 {
 fn the_tokenizer_gives_the_ids_of_the_models_own_tokenizer() {
     let Some(dir) = model_dir() else { return };
     let embedder = Embedder::load(&dir).unwrap();
-    let fixture: Vec<serde_json::Value> = serde_json::from_str(include_str!(
-        "fixtures/wordpiece_ids.json"
-    ))
-    .unwrap();
+    let fixture: Vec<serde_json::Value> =
+        serde_json::from_str(include_str!("fixtures/wordpiece_ids.json")).unwrap();
     assert!(fixture.len() >= 25);
     for case in fixture {
         let text = case["text"].as_str().unwrap();
@@ -67,7 +65,11 @@ fn the_tokenizer_gives_the_ids_of_the_models_own_tokenizer() {
 fn vectors_are_unit_length_batch_independent_and_close_for_paraphrases() {
     let Some(dir) = model_dir() else { return };
     let embedder = Embedder::load(&dir).unwrap();
-    assert!(embedder.name().starts_with("all-MiniLM-L6-v2@"), "{}", embedder.name());
+    assert!(
+        embedder.name().starts_with("all-MiniLM-L6-v2@"),
+        "{}",
+        embedder.name()
+    );
     assert_eq!(embedder.dimensions(), 384);
     let texts = [
         "My card has not arrived yet.",

@@ -79,8 +79,16 @@ mod tests {
         assert_eq!(&bytes[4..], &[127u8, (-64i8) as u8, 0, 32, (-127i8) as u8]);
         let back = decode_vector(&bytes).unwrap();
         let step = 0.5 / 127.0;
-        assert!(vector.iter().zip(&back).all(|(a, b)| (a - b).abs() <= step / 2.0 + 1e-7));
-        assert_eq!(decode_vector(&encode_vector(&[0.0, 0.0])).unwrap(), [0.0, 0.0]);
+        assert!(
+            vector
+                .iter()
+                .zip(&back)
+                .all(|(a, b)| (a - b).abs() <= step / 2.0 + 1e-7)
+        );
+        assert_eq!(
+            decode_vector(&encode_vector(&[0.0, 0.0])).unwrap(),
+            [0.0, 0.0]
+        );
         assert_eq!(decode_vector(&[1, 2]), None);
     }
 

@@ -48,8 +48,15 @@ pub fn embeddings_are_kept_per_model_replaced_and_go_with_their_items(store: &dy
     let back = store.embeddings("m@1", &[ids[2], ids[1], ids[0]]).unwrap();
     assert_eq!(back.len(), 2, "the item without a vector is left out");
     assert_eq!((back[0].id, back[1].id), (ids[0], ids[1]), "in id order");
-    assert_eq!((back[0].text_hash, back[1].text_hash), (text_hash("first"), -5));
-    assert!(close(&back[0].vector, &saved[0].vector), "{:?}", back[0].vector);
+    assert_eq!(
+        (back[0].text_hash, back[1].text_hash),
+        (text_hash("first"), -5)
+    );
+    assert!(
+        close(&back[0].vector, &saved[0].vector),
+        "{:?}",
+        back[0].vector
+    );
     assert!(close(&back[1].vector, &saved[1].vector));
     assert!(store.embeddings("other", &ids).unwrap().is_empty());
     assert_eq!(store.embedding_count("m@1").unwrap(), 2);
