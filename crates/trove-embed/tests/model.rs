@@ -5,9 +5,10 @@
 //! - the tokenizer gives the ids the model's own `tokenizer.json` gives (the fixture was made
 //!   once with Hugging Face's `tokenizers` 0.23.3 on sentences written for it);
 //! - vectors are unit length, a text's vector does not depend on the batch or the threads, and
-//!   paraphrases are closer than unrelated texts;
-//! - discovery on banking77's 3,080 test texts (`../shared/data/banking77`, skipped when
-//!   absent) against the true intents: NMI and ARI floors.
+//!   paraphrases are closer than unrelated texts.
+//!
+//! Discovery with the model on banking77 (NMI and ARI floors) is tested end to end in
+//! `crates/trove-cli/tests/embed.rs`.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -16,14 +17,8 @@
 )]
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use trove_embed::Embedder;
-
-const BANKING77_TEST: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/data/banking77/test.csv"
-);
 
 fn model_dir() -> Option<PathBuf> {
     match std::env::var_os("TROVE_EMBEDDING_MODEL") {

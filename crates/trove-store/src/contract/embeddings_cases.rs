@@ -67,7 +67,9 @@ pub fn embeddings_are_kept_per_model_replaced_and_go_with_their_items(store: &dy
         text_hash: 7,
         vector: vector(0.0),
     };
-    store.save_embeddings("m@1", &[replaced.clone()]).unwrap();
+    store
+        .save_embeddings("m@1", std::slice::from_ref(&replaced))
+        .unwrap();
     let back = store.embeddings("m@1", &[ids[1]]).unwrap();
     assert_eq!(back[0].text_hash, 7);
     assert!(close(&back[0].vector, &replaced.vector));
