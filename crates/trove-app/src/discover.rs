@@ -13,19 +13,20 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::ControlFlow;
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use trove_analytics::trend::{PeriodKind, period_index, period_label};
 use trove_domain::Slug;
 use trove_learn::discover::{
-    DiscoverOptions as LearnOptions, RuleTerm, default_k, discover, rule_terms_matching,
-    sample_indices,
+    DiscoverOptions as LearnOptions, RuleTerm, default_k, discover, discover_vectors,
+    rule_terms_matching, sample_indices,
 };
 use trove_store::{Coverage, FeedbackFilter, NewDiscoveryRun, StoreError, ThemeOrigin};
 use trove_text::{Scratch as TagScratch, Tagger, Taxonomy, ThemeDef};
 
-use crate::{App, NoProgress, Progress, TaxonomyLoad, TaxonomyLoadError};
+use crate::{App, EmbedError, Embedder, NoProgress, Progress, TaxonomyLoad, TaxonomyLoadError};
 
 const PAGE: usize = 10_000;
 
@@ -42,6 +43,9 @@ pub struct DiscoverOptions {
     pub max_items: usize,
     /// Representative verbatims per group.
     pub samples: usize,
+    /// The sentence-embedding model folder the items are clustered by (their stored vectors,
+    /// the missing ones computed and stored); `None`: TF-IDF word and character n-grams.
+    pub model: Option<PathBuf>,
 }
 
 impl Default for DiscoverOptions {
@@ -52,6 +56,32 @@ impl Default for DiscoverOptions {
             seed: 1,
             max_items: 50_000,
             samples: 5,
+            model: None,
+        }
+    }
+}
+
+/// What the items were clustered by.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Representation {
+    /// `embeddings` or `tf-idf`.
+    pub kind: String,
+    /// With embeddings: the model's name (and its weights' digest).
+    pub model: Option<String>,
+    /// With embeddings: items embedded by this run (the others' vectors were stored).
+    pub embedded: u64,
+    /// With embeddings: items embedded per second by this run (0 when none was).
+    pub texts_per_second: f64,
+}
+
+impl Default for Representation {
+    /// Runs stored before embeddings existed clustered TF-IDF vectors.
+    fn default() -> Self {
+        Self {
+            kind: "tf-idf".to_owned(),
+            model: None,
+            embedded: 0,
+            texts_per_second: 0.0,
         }
     }
 }
@@ -114,6 +144,8 @@ pub struct Discovery {
     pub seed: u64,
     /// The groups, largest first.
     pub clusters: Vec<DiscoveredCluster>,
+    /// What the items were clustered by.
+    pub representation: Representation,
 }
 
 /// What a discovery run stores (everything of [`Discovery`] but the coverage, which is read
@@ -126,6 +158,8 @@ struct RunResult {
     k: usize,
     seed: u64,
     clusters: Vec<DiscoveredCluster>,
+    #[serde(default)]
+    representation: Representation,
 }
 
 impl DiscoverOptions {
@@ -133,7 +167,7 @@ impl DiscoverOptions {
     /// items find the same groups.
     pub fn params(&self) -> String {
         let f = &self.filter;
-        serde_json::json!({
+        let mut params = serde_json::json!({
             "since": f.since,
             "until": f.until,
             "source": f.source,
@@ -146,8 +180,12 @@ impl DiscoverOptions {
             "seed": self.seed,
             "max_items": self.max_items,
             "samples": self.samples,
-        })
-        .to_string()
+        });
+        // Only when set, so runs stored before embeddings keep their parameters.
+        if let (Some(model), Some(object)) = (&self.model, params.as_object_mut()) {
+            object.insert("model".into(), model.display().to_string().into());
+        }
+        params.to_string()
     }
 }
 
@@ -199,6 +237,9 @@ pub enum DiscoverError {
     /// A stored run is not readable as a discovery.
     #[error("discovery run {0} cannot be read: {1}")]
     BadRun(i64, String),
+    /// The embedding model could not be loaded.
+    #[error(transparent)]
+    Model(#[from] EmbedError),
     /// The theme could not be written as TOML.
     #[error("cannot write the theme as TOML: {0}")]
     Toml(String),
@@ -328,6 +369,7 @@ impl App {
             k: discovery.k,
             seed: discovery.seed,
             clusters: discovery.clusters.clone(),
+            representation: discovery.representation.clone(),
         };
         let result =
             serde_json::to_string(&result).map_err(|e| DiscoverError::Toml(e.to_string()))?;
@@ -385,6 +427,7 @@ impl App {
                 k: result.k,
                 seed: result.seed,
                 clusters: result.clusters,
+                representation: result.representation,
             },
         }))
     }
@@ -490,6 +533,23 @@ impl App {
             items = keep.into_iter().filter_map(|i| all[i].take()).collect();
         }
         let texts: Vec<&str> = items.iter().map(|i| i.text.as_str()).collect();
+        let (vectors, representation) = match &options.model {
+            Some(dir) => {
+                progress.stage("loading the embedding model");
+                let embedder = Embedder::load(dir)?;
+                let keyed: Vec<(i64, &str)> =
+                    items.iter().map(|i| (i.id, i.text.as_str())).collect();
+                let (vectors, report) = self.item_vectors(&embedder, &keyed, progress)?;
+                let representation = Representation {
+                    kind: "embeddings".to_owned(),
+                    model: Some(report.model),
+                    embedded: report.embedded,
+                    texts_per_second: report.texts_per_second,
+                };
+                (Some(vectors), representation)
+            }
+            None => (None, Representation::default()),
+        };
         let k = options
             .clusters
             .unwrap_or_else(|| default_k(texts.len()))
@@ -504,7 +564,10 @@ impl App {
             "clustering {} items into {k} groups and naming them",
             texts.len()
         ));
-        let found = discover(&texts, &learn);
+        let found = match &vectors {
+            Some(vectors) => discover_vectors(&texts, vectors, &learn),
+            None => discover(&texts, &learn),
+        };
 
         let months: Vec<i64> = items
             .iter()
@@ -556,6 +619,7 @@ impl App {
             k: found.k,
             seed: options.seed,
             clusters,
+            representation,
         })
     }
 

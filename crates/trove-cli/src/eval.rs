@@ -44,6 +44,8 @@ pub enum EvalTarget {
     /// Sentiment (negative / neutral / positive): the lexicon and a learned model on the same
     /// test rows.
     Sentiment,
+    /// Theme discovery on --data without its labels, scored against them (NMI, ARI).
+    Discovery,
 }
 
 /// Arguments of `trove eval`.
@@ -128,6 +130,12 @@ pub struct EvalArgs {
     /// How many of the most frequent confusions to print.
     #[arg(long, default_value_t = 10)]
     confusions: usize,
+    /// --target discovery: how many clusters (default: the number of distinct labels).
+    #[arg(long)]
+    clusters: Option<usize>,
+    /// --target discovery: cluster sentence embeddings of this model folder (default: TF-IDF).
+    #[arg(long, value_name = "DIR", env = "TROVE_EMBEDDING_MODEL")]
+    model: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
@@ -282,6 +290,23 @@ fn split(all: Examples, args: &EvalArgs) -> Result<(Examples, Examples)> {
 
 /// Runs `trove eval`.
 pub fn run(args: &EvalArgs) -> Result<ExitCode> {
+    if args.target == EvalTarget::Discovery {
+        let Some(data) = &args.data else {
+            bail!("--target discovery takes --data FILE");
+        };
+        return crate::eval_discovery::run(&crate::eval_discovery::EvalDiscovery {
+            data,
+            text_column: &args.text_column,
+            label_column: &args.label_column,
+            clusters: args.clusters,
+            model: args.model.as_ref().filter(|m| !m.as_os_str().is_empty()),
+            seed: args.seed,
+            format: args.format,
+        });
+    }
+    if args.clusters.is_some() {
+        bail!("--clusters is for --target discovery");
+    }
     if args.target == EvalTarget::Sentiment {
         if !args.filters.is_empty() || args.split_column.is_some() {
             bail!("--target sentiment takes --train/--test or --data with --test-share");

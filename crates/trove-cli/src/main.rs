@@ -17,7 +17,9 @@ mod cues;
 mod db;
 mod demo;
 mod discover;
+mod embed;
 mod eval;
+mod eval_discovery;
 mod export;
 mod form;
 mod import;
@@ -137,6 +139,9 @@ enum Command {
     /// its size, its trend and sample verbatims; the run is stored (`trove discover show ID`
     /// lists a cluster's members, `trove taxonomy add-from-cluster ID` promotes one).
     Discover(Box<discover::DiscoverArgs>),
+    /// Compute and store each item's sentence embedding (once per model; `trove discover`
+    /// with the same model then embeds only new items).
+    Embed(embed::EmbedArgs),
     #[command(flatten)]
     Workflow(workflow::WorkflowCommand),
     /// Public feedback forms (admins): create, list, close, and their QR code and poster.
@@ -267,6 +272,7 @@ fn access(command: &Command) -> Option<Access> {
         | Command::Scores(_)
         | Command::Cues(_)
         | Command::Discover(_)
+        | Command::Embed(_)
         | Command::Export(_)
         | Command::Tag(_)
         | Command::Classify(_) => Access::ReadItems,
@@ -328,6 +334,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Models(args) => classify::models(&db()?, &args),
         Command::Cues(args) => cues::run(&db()?, &args),
         Command::Discover(args) => discover::run(&db()?, &args),
+        Command::Embed(args) => embed::run(&db()?, &args),
         Command::Workflow(command) => {
             let session = workflow::Session::new(cli.actor.clone(), cli.now.as_deref())?;
             workflow::run(&db()?, &session, command)

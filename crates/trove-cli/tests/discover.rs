@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{TROVE, json, ok};
+use common::{ROOT, TROVE};
 use std::collections::HashSet;
 use std::ops::ControlFlow;
 use std::path::Path;
@@ -28,6 +28,36 @@ const BANKING77_TEST: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../../shared/data/banking77/test.csv"
 );
+
+/// `trove` without the embedding model: these tests measure discovery over TF-IDF n-grams
+/// (`tests/embed.rs` tests it with the model).
+fn trove() -> Command {
+    let mut command = Command::new(TROVE);
+    command.env_remove("TROVE_EMBEDDING_MODEL");
+    command
+}
+
+/// `trove ARGS --db DB` from the repository's root; its standard output when it succeeds.
+fn ok(db: &Path, args: &[&str]) -> String {
+    let output = trove()
+        .args(args)
+        .arg("--db")
+        .arg(db)
+        .current_dir(ROOT)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "trove {args:?} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+fn json(db: &Path, args: &[&str]) -> Value {
+    serde_json::from_str(&ok(db, args)).unwrap()
+}
 
 /// Items with text and no theme (the demo has no source-coded themes), from the store.
 fn untagged_with_text(db: &Path) -> u64 {
@@ -132,7 +162,7 @@ fn discovered_clusters_are_named_and_one_becomes_a_theme() {
     let promotable = (1..=clusters.len())
         .find(|c| {
             // A refused rule or a cluster with no precise term exits with failure.
-            let output = Command::new(TROVE)
+            let output = trove()
                 .args([
                     "taxonomy",
                     "add-from-cluster",
@@ -187,7 +217,7 @@ fn discovered_clusters_are_named_and_one_becomes_a_theme() {
     );
 
     // The theme now exists: adding it again is refused; a cluster that does not exist too.
-    let output = Command::new(TROVE)
+    let output = trove()
         .args(["taxonomy", "add-from-cluster", "99", "--db"])
         .arg(&db)
         .output()
@@ -222,7 +252,7 @@ fn a_discovery_run_is_stored_and_reused_on_postgres() {
         shown["members"].as_array().unwrap().len() as u64,
         first["size"].as_u64().unwrap()
     );
-    let output = Command::new(TROVE)
+    let output = trove()
         .args([
             "taxonomy",
             "add-from-cluster",
@@ -296,7 +326,7 @@ fn a_cancelled_flight_promotion_keeps_precision_on_the_airline_tweets() {
     assert!(p["recall"].as_f64().unwrap() >= 0.8, "{p}");
     assert!(p["outside_share"].as_f64().unwrap() <= 0.05, "{p}");
     assert_eq!(p["outside"].as_array().unwrap().len(), 5);
-    let exported = Command::new(TROVE)
+    let exported = trove()
         .args(["taxonomy", "export", "--db"])
         .arg(&db)
         .output()
@@ -314,12 +344,7 @@ fn a_cancelled_flight_promotion_keeps_precision_on_the_airline_tweets() {
         "0.001",
         "--yes",
     ];
-    let output = Command::new(TROVE)
-        .args(tight)
-        .arg("--db")
-        .arg(&db)
-        .output()
-        .unwrap();
+    let output = trove().args(tight).arg("--db").arg(&db).output().unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stdout).contains("refused"));
     let forced: Vec<&str> = tight.iter().copied().chain(["--force"]).collect();

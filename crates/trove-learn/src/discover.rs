@@ -110,17 +110,59 @@ pub struct Discovery {
 /// Groups `texts` and describes each group. Web addresses, `@handles` and redaction marks are
 /// left out of the features and terms (a tweet's handle names the company, not the topic).
 pub fn discover<S: AsRef<str>>(texts: &[S], options: &DiscoverOptions) -> Discovery {
-    let originals = texts;
     let cleaned: Vec<String> = texts.iter().map(|t| clean(t.as_ref())).collect();
-    let texts = cleaned.as_slice();
-    let k = options.k.unwrap_or_else(|| default_k(texts.len()));
-    let cluster_options = ClusterOptions {
-        k,
+    let cluster_options = cluster_options(cleaned.len(), options);
+    let (rows, columns) = unit_rows(&cleaned, &cluster_options);
+    let clustering = best_of_restarts(&rows, columns, &cluster_options, options.restarts);
+    describe(texts, &cleaned, clustering, cluster_options.k, options)
+}
+
+/// Groups texts by their vectors (one per text, e.g. sentence embeddings; an empty vector
+/// leaves its text unassigned) with the same spherical k-means, and names and describes the
+/// groups from the texts as [`discover`] does. Vectors are scaled to unit length here.
+pub fn discover_vectors<S: AsRef<str>>(
+    texts: &[S],
+    vectors: &[Vec<f32>],
+    options: &DiscoverOptions,
+) -> Discovery {
+    let cleaned: Vec<String> = texts.iter().map(|t| clean(t.as_ref())).collect();
+    let cluster_options = cluster_options(cleaned.len(), options);
+    let columns = vectors.iter().map(Vec::len).max().unwrap_or(0);
+    let rows: Vec<SparseRow> = vectors
+        .iter()
+        .map(|v| {
+            let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            if norm > 0.0 {
+                v.iter()
+                    .enumerate()
+                    .map(|(c, x)| (c as u32, x / norm))
+                    .collect()
+            } else {
+                Vec::new()
+            }
+        })
+        .collect();
+    let clustering = best_of_restarts(&rows, columns, &cluster_options, options.restarts);
+    describe(texts, &cleaned, clustering, cluster_options.k, options)
+}
+
+/// The clustering options of a discovery over `n` texts.
+fn cluster_options(n: usize, options: &DiscoverOptions) -> ClusterOptions {
+    ClusterOptions {
+        k: options.k.unwrap_or_else(|| default_k(n)),
         representatives: options.samples.saturating_mul(10).saturating_add(20),
         ..options.cluster.clone()
-    };
-    let rows = unit_rows(texts, &cluster_options);
-    let clustering = best_of_restarts(&rows.0, rows.1, &cluster_options, options.restarts);
+    }
+}
+
+/// The groups of `clustering` named by their distinctive terms, with distinct samples.
+fn describe<S: AsRef<str>>(
+    originals: &[S],
+    texts: &[String],
+    clustering: Clustering,
+    k: usize,
+    options: &DiscoverOptions,
+) -> Discovery {
     let unassigned: Vec<usize> = clustering
         .assignments
         .iter()

@@ -14,6 +14,7 @@ mod auth;
 mod customers;
 mod decode;
 mod discovery_runs;
+mod embeddings;
 mod facts;
 mod feedback;
 mod forms;

@@ -113,6 +113,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0021_report_mail",
         include_str!("../migrations/0021_report_mail.sql"),
     ),
+    (
+        22,
+        "0022_embeddings",
+        include_str!("../migrations/0022_embeddings.sql"),
+    ),
 ];
 
 /// The newest version this program knows.

@@ -10,6 +10,7 @@ mod artifacts;
 mod auth;
 mod decode;
 mod discovery_runs;
+mod embeddings;
 mod facts;
 mod forms;
 mod imports;

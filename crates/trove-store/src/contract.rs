@@ -25,6 +25,7 @@ use crate::{Dimension, FeedbackFilter, ImportStatus, ImportTotals, NewImportRun,
 
 mod analytics_cases;
 mod artifacts_cases;
+mod embeddings_cases;
 mod items_cases;
 mod mail_cases;
 mod report_mail_cases;
@@ -33,6 +34,7 @@ mod surveys_cases;
 mod webhooks_cases;
 pub use analytics_cases::*;
 pub use artifacts_cases::*;
+pub use embeddings_cases::*;
 pub use items_cases::*;
 pub use mail_cases::*;
 pub use report_mail_cases::*;
@@ -104,6 +106,7 @@ macro_rules! contract_suite {
             a_delivery_is_claimed_once_and_retried_only_after_failing,
             report_recipients_are_one_per_unit_and_address_and_removed_exactly,
             the_report_send_day_is_set_and_replaced,
+            embeddings_are_kept_per_model_replaced_and_go_with_their_items,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {

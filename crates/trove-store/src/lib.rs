@@ -13,6 +13,7 @@ mod auth;
 #[cfg(feature = "contract")]
 pub mod contract;
 mod discovery_runs;
+mod embeddings;
 mod error;
 mod forms;
 mod items;
@@ -39,6 +40,7 @@ pub use analytics::{
 pub use artifacts::{Artifact, ArtifactTarget, NewArtifact};
 pub use auth::{Credential, SessionRecord};
 pub use discovery_runs::{DiscoveryRun, DiscoveryRunSummary, NewDiscoveryRun};
+pub use embeddings::{EmbeddingStore, ItemEmbedding, decode_vector, encode_vector, text_hash};
 pub use error::StoreError;
 pub use forms::{FormRecord, FormScale, form_run_file};
 pub use items::{
@@ -81,7 +83,7 @@ pub type PageVisitor<'a, T> = dyn FnMut(Vec<T>) -> ControlFlow<()> + 'a;
 ///
 /// Writes of a batch are one transaction: a batch is stored whole or not at all, so an
 /// interrupted import leaves only whole batches behind, and dedup makes a re-run complete it.
-pub trait Store: Send + Sync + SurveyStore + MailStore + ReportMailStore {
+pub trait Store: Send + Sync + SurveyStore + MailStore + ReportMailStore + EmbeddingStore {
     /// `"sqlite"` or `"postgres"`.
     fn backend(&self) -> &'static str;
 
