@@ -25,6 +25,7 @@ mod ingest;
 mod issue_pages;
 mod items;
 mod journey_file;
+mod labelling;
 mod kept;
 mod mail;
 mod memo;
@@ -40,8 +41,10 @@ mod room;
 mod sample_pages;
 mod samples;
 mod sentiment;
+mod sentiment_hashed;
 mod summary;
 mod taxonomy;
+mod theme_stories;
 mod themes_overview;
 mod tokens;
 mod webhooks;
@@ -101,6 +104,9 @@ pub use mail::{
     Cadence, MAX_ATTEMPTS, MailError, MailSetup, MailStatus, MessageReport, SCHEDULER, SendRun,
     SendingView, SmtpUrl,
 };
+pub use labelling::{
+    LabelError, LabelItem, LabelQueue, STORED_LABELS, SentimentModelNote,
+};
 pub use monthly::{DEFAULT_COST_PER_CONTACT, REPORTS_KEPT, ReportError, parse_cost, parse_month};
 pub use narratives::{NARRATIVE_CHANNELS, NarrativeReport, ThemeNarratives};
 pub use ops::{
@@ -122,6 +128,7 @@ pub use samples::{
     DrawnSample, NO_VALUE, SampleError, SamplePlan, SampleSpec, StratumBy, StratumRow,
     WaveEstimate, WaveStratum,
 };
+pub use sentiment_hashed::DEFAULT_SPEC as SENTIMENT_FEATURES;
 pub use sentiment::{
     LearnedSentiment, MARGIN_SCALE, ModelBuffers, SENTIMENT_MODEL, SentimentComparison,
     SentimentError, SentimentRows, SentimentScores, SentimentSetup, SentimentTrainReport,
@@ -132,6 +139,7 @@ pub use summary::{LongPeriod, Summary, roll_up_months};
 pub use taxonomy::{
     CurrentTagger, ReadText, TagReport, TaxonomyLoad, TaxonomyLoadError, TextScratch,
 };
+pub use theme_stories::{PartStories, STORY_ITEMS_READ, ThemeStories};
 pub use themes_overview::{TaxonomyOverview, ThemeRow};
 pub use tokens::{
     IssuedToken, Scope, TOKEN_PREFIX, TokenError, TokenHolder, TokenSpec, looks_like_token,

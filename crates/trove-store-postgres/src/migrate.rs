@@ -113,6 +113,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0021_report_mail",
         include_str!("../migrations/0021_report_mail.sql"),
     ),
+    (
+        23,
+        "0023_sentiment_labels",
+        include_str!("../migrations/0023_sentiment_labels.sql"),
+    ),
 ];
 
 /// The newest version this program knows.

@@ -107,6 +107,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0021_report_mail",
         include_str!("../migrations/0021_report_mail.sql"),
     ),
+    (
+        23,
+        "0023_sentiment_labels",
+        include_str!("../migrations/0023_sentiment_labels.sql"),
+    ),
 ];
 
 /// Applies what is missing; returns the names applied now.

@@ -26,6 +26,7 @@ use crate::{Dimension, FeedbackFilter, ImportStatus, ImportTotals, NewImportRun,
 mod analytics_cases;
 mod artifacts_cases;
 mod items_cases;
+mod labels_cases;
 mod mail_cases;
 mod report_mail_cases;
 mod reports;
@@ -34,6 +35,7 @@ mod webhooks_cases;
 pub use analytics_cases::*;
 pub use artifacts_cases::*;
 pub use items_cases::*;
+pub use labels_cases::*;
 pub use mail_cases::*;
 pub use report_mail_cases::*;
 pub use reports::*;
@@ -104,6 +106,7 @@ macro_rules! contract_suite {
             a_delivery_is_claimed_once_and_retried_only_after_failing,
             report_recipients_are_one_per_unit_and_address_and_removed_exactly,
             the_report_send_day_is_set_and_replaced,
+            sentiment_labels_replace_and_labelled_items_leave_the_candidates,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
