@@ -19,7 +19,8 @@ use trove_text::sentiment::Label;
 
 use crate::App;
 use crate::sentiment::{
-    SENTIMENT_MODEL, SentimentError, SentimentRows, SentimentTrainReport, SentimentTrainSpec, parse_sentiment_label,
+    SENTIMENT_MODEL, SentimentError, SentimentRows, SentimentTrainReport, SentimentTrainSpec,
+    parse_sentiment_label,
 };
 
 /// Candidates read per source to choose the next item from.
@@ -90,11 +91,16 @@ impl App {
         else {
             return Ok(None);
         };
-        let metrics: serde_json::Value =
-            serde_json::from_str(&summary.metrics).unwrap_or_default();
+        let metrics: serde_json::Value = serde_json::from_str(&summary.metrics).unwrap_or_default();
         let f1 = |key: &str| metrics[key].as_f64();
-        let held_out = match (metrics["held_out"].as_u64(), f1("macro_f1"), f1("lexicon_macro_f1")) {
-            (Some(rows), Some(learned), Some(lexicon)) if rows > 0 => Some((rows, learned, lexicon)),
+        let held_out = match (
+            metrics["held_out"].as_u64(),
+            f1("macro_f1"),
+            f1("lexicon_macro_f1"),
+        ) {
+            (Some(rows), Some(learned), Some(lexicon)) if rows > 0 => {
+                Some((rows, learned, lexicon))
+            }
             _ => None,
         };
         Ok(Some(SentimentModelNote {
@@ -178,7 +184,10 @@ impl App {
     ) -> Result<SentimentRows, SentimentError> {
         let mut rows = SentimentRows::default();
         let items = self.store().labelled_items()?;
-        for item in items.into_iter().filter(|i| source.is_none_or(|s| s == i.source)) {
+        for item in items
+            .into_iter()
+            .filter(|i| source.is_none_or(|s| s == i.source))
+        {
             match parse_sentiment_label(&item.label.label) {
                 Some(label) => {
                     rows.texts.push(item.text);

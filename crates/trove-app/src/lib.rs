@@ -25,8 +25,8 @@ mod ingest;
 mod issue_pages;
 mod items;
 mod journey_file;
-mod labelling;
 mod kept;
+mod labelling;
 mod mail;
 mod memo;
 mod monthly;
@@ -100,12 +100,10 @@ pub use items::{
 };
 pub use journey_file::{journey_to_toml, parse_journey};
 pub use kept::{Kept, RefreshReport, ThemeTrends};
+pub use labelling::{LabelError, LabelItem, LabelQueue, STORED_LABELS, SentimentModelNote};
 pub use mail::{
     Cadence, MAX_ATTEMPTS, MailError, MailSetup, MailStatus, MessageReport, SCHEDULER, SendRun,
     SendingView, SmtpUrl,
-};
-pub use labelling::{
-    LabelError, LabelItem, LabelQueue, STORED_LABELS, SentimentModelNote,
 };
 pub use monthly::{DEFAULT_COST_PER_CONTACT, REPORTS_KEPT, ReportError, parse_cost, parse_month};
 pub use narratives::{NARRATIVE_CHANNELS, NarrativeReport, ThemeNarratives};
@@ -128,13 +126,13 @@ pub use samples::{
     DrawnSample, NO_VALUE, SampleError, SamplePlan, SampleSpec, StratumBy, StratumRow,
     WaveEstimate, WaveStratum,
 };
-pub use sentiment_hashed::DEFAULT_SPEC as SENTIMENT_FEATURES;
 pub use sentiment::{
     LearnedSentiment, MARGIN_SCALE, ModelBuffers, SENTIMENT_MODEL, SentimentComparison,
     SentimentError, SentimentRows, SentimentScores, SentimentSetup, SentimentTrainReport,
     SentimentTrainSpec, SourceReading, compare as compare_sentiment, is_sentiment_model,
     lexicon_labels, parse_sentiment_label, sentiment_model_name,
 };
+pub use sentiment_hashed::DEFAULT_SPEC as SENTIMENT_FEATURES;
 pub use summary::{LongPeriod, Summary, roll_up_months};
 pub use taxonomy::{
     CurrentTagger, ReadText, TagReport, TaxonomyLoad, TaxonomyLoadError, TextScratch,

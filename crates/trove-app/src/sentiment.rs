@@ -35,8 +35,8 @@ use serde_json::json;
 use thiserror::Error;
 use trove_learn::{ClassWeight, Classifier, LearnError, Predictor, TrainOptions, metrics};
 use trove_store::{NewModel, SourceQuestion, StoreError};
-use trove_text::sentiment::{Label, SentenceScore, THRESHOLD};
 use trove_text::features::HashSpec;
+use trove_text::sentiment::{Label, SentenceScore, THRESHOLD};
 use trove_text::{QuestionKind, SentimentScorer, question};
 
 use crate::App;
@@ -378,7 +378,10 @@ impl LearnedSentiment {
             class_weight: ClassWeight::Balanced,
             ..TrainOptions::default()
         };
-        Self::from_bytes(&Classifier::train(&texts, &labels, &options)?.to_bytes(), "trained")
+        Self::from_bytes(
+            &Classifier::train(&texts, &labels, &options)?.to_bytes(),
+            "trained",
+        )
     }
 
     /// A stored model read back (`name` for the error when it is not a sentiment model).
@@ -762,9 +765,9 @@ impl SentimentState {
             let sentences = self.buffers.lexicon.sentences();
             let at = sentences.partition_point(|s| s.start <= offset);
             return match at.checked_sub(1) {
-                Some(i) if sentences.len() > 1 => score_of_margins(
-                    &model.margins(&self.buffers.sums[i], sentences[i].compound),
-                ),
+                Some(i) if sentences.len() > 1 => {
+                    score_of_margins(&model.margins(&self.buffers.sums[i], sentences[i].compound))
+                }
                 _ => self.item,
             };
         }

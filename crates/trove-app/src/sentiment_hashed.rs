@@ -234,7 +234,9 @@ impl HashedSentiment {
             .strip_prefix(MAGIC)
             .ok_or(LearnError::Corrupt("not a hashed sentiment model"))?;
         if body.len() % 4 != 0 {
-            return Err(LearnError::Corrupt("hashed sentiment model of a wrong length"));
+            return Err(LearnError::Corrupt(
+                "hashed sentiment model of a wrong length",
+            ));
         }
         let mut words = body.chunks(4);
         let mut next = || -> Result<[u8; 4], LearnError> {
@@ -244,7 +246,9 @@ impl HashedSentiment {
                 .ok_or(LearnError::Corrupt("short hashed sentiment model"))
         };
         if u32::from_le_bytes(next()?) != VERSION {
-            return Err(LearnError::Corrupt("unknown hashed sentiment format version"));
+            return Err(LearnError::Corrupt(
+                "unknown hashed sentiment format version",
+            ));
         }
         let bits = u32::from_le_bytes(next()?);
         let mut chars = [0u8; 2];

@@ -8,9 +8,9 @@ use serde::Serialize;
 use trove_store::{FeedbackFilter, ItemPageAt, ItemQuery, StoreError, ThemeOrigin};
 use trove_text::narrative::{self, Part};
 
+use crate::App;
 use crate::issue_pages::{Days, start_of_day};
 use crate::narratives::NARRATIVE_CHANNELS;
-use crate::App;
 
 /// The newest items of the theme read (a page reads no more).
 pub const STORY_ITEMS_READ: usize = 2_000;
@@ -134,10 +134,19 @@ mod tests {
     fn a_themes_stories_count_items_per_part_with_examples_from_contact_channels_only() {
         let store = trove_store_sqlite::SqliteStore::open_in_memory().unwrap();
         let texts = [
-            (Channel::Call, "I was trying to upload a claim document because the adjuster asked, but the page timed out and now I have to call again."),
-            (Channel::Chat, "I was trying to pay my bill but the card was declined."),
+            (
+                Channel::Call,
+                "I was trying to upload a claim document because the adjuster asked, but the page timed out and now I have to call again.",
+            ),
+            (
+                Channel::Chat,
+                "I was trying to pay my bill but the card was declined.",
+            ),
             (Channel::Call, "Called about the policy number."),
-            (Channel::Survey, "I was trying to upload a file but it failed."),
+            (
+                Channel::Survey,
+                "I was trying to upload a file but it failed.",
+            ),
         ];
         let items: Vec<_> = texts
             .iter()
@@ -165,7 +174,14 @@ mod tests {
         assert_eq!(part("expectation").items, 0);
         let goal = &part("goal").examples;
         assert_eq!(goal.len(), 2);
-        assert!(goal.iter().any(|(_, t)| t.starts_with("upload a claim document")), "{goal:?}");
-        assert!(goal.iter().any(|(_, t)| t.starts_with("pay my bill")), "{goal:?}");
+        assert!(
+            goal.iter()
+                .any(|(_, t)| t.starts_with("upload a claim document")),
+            "{goal:?}"
+        );
+        assert!(
+            goal.iter().any(|(_, t)| t.starts_with("pay my bill")),
+            "{goal:?}"
+        );
     }
 }

@@ -13,6 +13,7 @@ use std::path::Path;
 use common::web::{Reply, Server, set_password};
 use common::{json, ok};
 
+const ANN: &str = "ann@example.com";
 const ADA: &str = "ada@example.com";
 const VIC: &str = "vic@example.com";
 const PASSWORD: &str = "a long test passphrase";
@@ -80,17 +81,26 @@ fn analysts_label_items_one_at_a_time_and_train_a_model_from_them() {
     import(&db, dir.path());
     ok(
         &db,
-        &["user", "add", ADA, "--name", "Ada", "--role", "analyst"],
+        &["user", "add", ANN, "--name", "Ann", "--role", "admin"],
     );
-    ok(&db, &["user", "add", VIC, "--name", "Vic", "--role", "viewer"]);
-    assert!(set_password(&db, ADA, ADA, PASSWORD).status.success());
-    assert!(set_password(&db, ADA, VIC, PASSWORD).status.success());
+    for (email, name, role) in [(ADA, "Ada", "analyst"), (VIC, "Vic", "viewer")] {
+        ok(
+            &db,
+            &[
+                "user", "add", email, "--name", name, "--role", role, "--as", ANN,
+            ],
+        );
+        assert!(set_password(&db, ANN, email, PASSWORD).status.success());
+    }
     let server = Server::start(&db, &dir.path().join("serve.log"));
     let ada = server.sign_in(ADA, PASSWORD).session();
 
     let page = server.get("/label", Some(&ada));
     assert_eq!(page.status, 200, "{}", page.body);
-    assert!(page.body.contains("<a href=\"/label\" aria-current=\"page\">"));
+    assert!(
+        page.body
+            .contains("<a href=\"/label\" aria-current=\"page\">")
+    );
     assert!(page.body.contains("src=\"/static/label.js\""));
     assert_eq!(labelled(&page), 0);
     let script = server.get("/static/label.js", Some(&ada));
@@ -106,7 +116,11 @@ fn analysts_label_items_one_at_a_time_and_train_a_model_from_them() {
         &format!("csrf={token}&item={first}&label=mixed"),
     );
     assert_eq!(refused.status, 422);
-    assert!(refused.body.contains("\"mixed\" is not a label"));
+    assert!(
+        refused.body.contains("&#34;mixed&#34; is not a label"),
+        "{}",
+        refused.body
+    );
     let forged = server.post(
         "/label",
         Some(&ada),
@@ -146,10 +160,14 @@ fn analysts_label_items_one_at_a_time_and_train_a_model_from_them() {
         seen.push(item);
     }
     assert!(shown_item(&page).is_none(), "nothing is left to label");
-    assert!(page.body.contains("Every item with a text is labelled or skipped."));
+    assert!(
+        page.body
+            .contains("Every item with a text is labelled or skipped.")
+    );
     assert_eq!(labelled(&page), 11);
     assert!(
-        page.body.contains("(4 negative · 4 neutral · 3 positive), 1 skipped"),
+        page.body
+            .contains("(4 negative · 4 neutral · 3 positive), 1 skipped"),
         "{}",
         page.body
     );

@@ -26,7 +26,10 @@ fn a_themes_page_shows_its_stories_each_example_linked_to_its_item() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
     ok(&db, &["demo", "--data-only"]);
-    ok(&db, &["user", "add", ADA, "--name", "Ada", "--role", "viewer"]);
+    ok(
+        &db,
+        &["user", "add", ADA, "--name", "Ada", "--role", "admin"],
+    );
     assert!(set_password(&db, ADA, ADA, PASSWORD).status.success());
     let server = Server::start(&db, &dir.path().join("serve.log"));
     let ada = server.sign_in(ADA, PASSWORD).session();
@@ -70,5 +73,8 @@ fn a_themes_page_shows_its_stories_each_example_linked_to_its_item() {
             examples += 1;
         }
     }
-    assert!(examples >= 3, "the demo's claim calls tell stories: {section}");
+    assert!(
+        examples >= 3,
+        "the demo's claim calls tell stories: {section}"
+    );
 }

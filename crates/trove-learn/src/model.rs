@@ -547,7 +547,13 @@ fn fit(
     let features = TextFeatures::fit(texts, &options.features);
     let threads = options.threads.max(1);
     let rows = transform_all(&features, texts, threads);
-    let linear = solve(&Csr::new(&rows), members, labels.len(), features.columns(), options);
+    let linear = solve(
+        &Csr::new(&rows),
+        members,
+        labels.len(),
+        features.columns(),
+        options,
+    );
     Classifier {
         labels,
         features,

@@ -66,7 +66,8 @@ impl HashSpec {
     /// `2 <= min <= max <= MAX_CHARS`.
     pub fn is_valid(&self) -> bool {
         let (min, max) = self.chars;
-        BITS.contains(&self.bits) && ((min, max) == (0, 0) || 2 <= min && min <= max && max <= MAX_CHARS)
+        BITS.contains(&self.bits)
+            && ((min, max) == (0, 0) || 2 <= min && min <= max && max <= MAX_CHARS)
     }
 }
 
@@ -201,8 +202,24 @@ mod tests {
             chars: (0, 0),
         });
         hasher.word(b"ok");
-        assert_eq!(hasher.buckets.len(), 3 + 2, "the unigram and the bigram \"ok ok\"");
-        assert!(!HashSpec { bits: 20, chars: (1, 3) }.is_valid());
-        assert!(!HashSpec { bits: 30, chars: (2, 3) }.is_valid());
+        assert_eq!(
+            hasher.buckets.len(),
+            3 + 2,
+            "the unigram and the bigram \"ok ok\""
+        );
+        assert!(
+            !HashSpec {
+                bits: 20,
+                chars: (1, 3)
+            }
+            .is_valid()
+        );
+        assert!(
+            !HashSpec {
+                bits: 30,
+                chars: (2, 3)
+            }
+            .is_valid()
+        );
     }
 }

@@ -54,9 +54,10 @@ async fn page(
     error: Option<String>,
 ) -> Result<Response, WebError> {
     let app = state.app.clone();
-    let (queue, model) =
-        blocking(move || Ok::<_, trove_store::StoreError>((app.label_queue()?, app.sentiment_model_note()?)))
-            .await?;
+    let (queue, model) = blocking(move || {
+        Ok::<_, trove_store::StoreError>((app.label_queue()?, app.sentiment_model_note()?))
+    })
+    .await?;
     let refused = error.is_some();
     let html = render(&LabelPage {
         chrome: Chrome::new(signed_in, "/label"),
@@ -114,11 +115,10 @@ pub(crate) async fn record(
     let app = state.app.clone();
     let who = signed_in.user.email.clone();
     let at = Clock::Real.now();
-    let result = tokio::task::spawn_blocking(move || {
-        app.record_label(&who, form.item, &form.label, at)
-    })
-    .await
-    .map_err(WebError::internal)?;
+    let result =
+        tokio::task::spawn_blocking(move || app.record_label(&who, form.item, &form.label, at))
+            .await
+            .map_err(WebError::internal)?;
     match result {
         Ok(()) => Ok(Redirect::to("/label").into_response()),
         Err(LabelError::Store(e)) => Err(WebError::internal(e)),
@@ -141,10 +141,9 @@ pub(crate) async fn train(
     check_form_token(&signed_in, &form.csrf)?;
     analysts_only(&signed_in)?;
     let app = state.app.clone();
-    let result =
-        tokio::task::spawn_blocking(move || app.train_sentiment_from_labels(None, 0.2, 1))
-            .await
-            .map_err(WebError::internal)?;
+    let result = tokio::task::spawn_blocking(move || app.train_sentiment_from_labels(None, 0.2, 1))
+        .await
+        .map_err(WebError::internal)?;
     match result {
         Ok(report) => {
             Ok(Redirect::to(&format!("/label?trained={}", report.version)).into_response())
