@@ -166,7 +166,8 @@ fn learned(
     );
     type Trained = Result<LearnedSentiment, trove_app::SentimentError>;
     let hashed = |rows: &SentimentRows, seed| LearnedSentiment::train_with(rows, spec, seed);
-    let forms: [(&str, &dyn Fn(&SentimentRows, u64) -> Trained); 2] = [
+    type Train<'a> = &'a dyn Fn(&SentimentRows, u64) -> Trained;
+    let forms: [(&str, Train); 2] = [
         (&hashed_name, &hashed),
         ("TF-IDF (the earlier form)", &LearnedSentiment::train_tfidf),
     ];
