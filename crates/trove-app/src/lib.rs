@@ -27,6 +27,7 @@ mod issue_pages;
 mod items;
 mod journey_file;
 mod kept;
+mod labelling;
 mod mail;
 mod memo;
 mod monthly;
@@ -41,8 +42,10 @@ mod room;
 mod sample_pages;
 mod samples;
 mod sentiment;
+mod sentiment_hashed;
 mod summary;
 mod taxonomy;
+mod theme_stories;
 mod themes_overview;
 mod tokens;
 mod webhooks;
@@ -99,6 +102,7 @@ pub use items::{
 };
 pub use journey_file::{journey_to_toml, parse_journey};
 pub use kept::{Kept, RefreshReport, ThemeTrends};
+pub use labelling::{LabelError, LabelItem, LabelQueue, STORED_LABELS, SentimentModelNote};
 pub use mail::{
     Cadence, MAX_ATTEMPTS, MailError, MailSetup, MailStatus, MessageReport, SCHEDULER, SendRun,
     SendingView, SmtpUrl,
@@ -130,10 +134,12 @@ pub use sentiment::{
     SentimentTrainSpec, SourceReading, compare as compare_sentiment, is_sentiment_model,
     lexicon_labels, parse_sentiment_label, sentiment_model_name,
 };
+pub use sentiment_hashed::DEFAULT_SPEC as SENTIMENT_FEATURES;
 pub use summary::{LongPeriod, Summary, roll_up_months};
 pub use taxonomy::{
     CurrentTagger, ReadText, TagReport, TaxonomyLoad, TaxonomyLoadError, TextScratch,
 };
+pub use theme_stories::{PartStories, STORY_ITEMS_READ, ThemeStories};
 pub use themes_overview::{TaxonomyOverview, ThemeRow};
 pub use tokens::{
     IssuedToken, Scope, TOKEN_PREFIX, TokenError, TokenHolder, TokenSpec, looks_like_token,

@@ -2,21 +2,23 @@
 //!
 //! **Cold start**: the VADER-style lexicon of [`trove_text::sentiment`](mod@trove_text::sentiment).
 //! **Learned** ([`App::train_sentiment`], `trove train --target sentiment`): a 3-class
-//! (negative / neutral / positive) linear model over the classifier's features (TF-IDF word
-//! 1-2-grams and character 2-4-grams, one-vs-rest linear SVM, balanced class weights) trained
-//! on the company's own labelled comments. A stratified, seeded share of the rows (20%) is
-//! held out; the learned model and the lexicon are both measured on exactly those rows
-//! (accuracy, macro-F1), then the model is trained on every row and saved as the next version
-//! of `sentiment` (or `sentiment@<source>` with a source: that source's items use it, the
-//! others keep the default) in the models store, with both measurements.
+//! (negative / neutral / positive) one-vs-rest linear SVM with balanced class weights over
+//! hashed n-grams (word 1-2-grams, character 2-4-grams and the lexicon's reading; see
+//! [`crate::sentiment_hashed`]) that the lexicon computes in its own pass over the text, so
+//! scoring costs the lexicon plus one weight read per n-gram. Models stored before it (TF-IDF
+//! over the classifier's features) are still read and score as they did. A stratified, seeded
+//! share of the rows (20%) is held out; the learned model and the lexicon are both measured on
+//! exactly those rows (accuracy, macro-F1), then the model is trained on every row and saved as
+//! the next version of `sentiment` (or `sentiment@<source>` with a source: that source's items
+//! use it, the others keep the default) in the models store, with both measurements.
 //!
 //! **Scoring** with a learned model ([`LearnedSentiment::compound`]): the three SVM margins
 //! go through a softmax (scale [`MARGIN_SCALE`]); the score is P(positive) − P(negative), kept
 //! inside the band of the class with the best margin (±[`trove_text::sentiment::THRESHOLD`]),
 //! so the stored score's label is always the model's class. A theme mention takes its
 //! sentence's score: for an answer of one sentence that is the answer's own score; for longer
-//! texts the learned model scores the mention's sentence (sentences as the lexicon splits
-//! them).
+//! texts the model's margins of the mention's sentence (sentences as the lexicon splits them;
+//! a hashed model keeps each sentence's sums from the text's pass).
 //!
 //! **The question** ([`trove_text::question`]): a source whose mapping declares
 //! `question_kind` has its answers read with it after scoring (a "nothing" to an improvement
@@ -33,10 +35,12 @@ use serde_json::json;
 use thiserror::Error;
 use trove_learn::{ClassWeight, Classifier, LearnError, Predictor, TrainOptions, metrics};
 use trove_store::{NewModel, SourceQuestion, StoreError};
+use trove_text::features::HashSpec;
 use trove_text::sentiment::{Label, SentenceScore, THRESHOLD};
 use trove_text::{QuestionKind, SentimentScorer, question};
 
 use crate::App;
+use crate::sentiment_hashed::{BlockSums, DEFAULT_SPEC, HashedSentiment};
 
 /// The default learned sentiment model's name in the models store.
 pub const SENTIMENT_MODEL: &str = "sentiment";
@@ -312,12 +316,53 @@ pub fn compare(
 /// A learned 3-class sentiment model.
 #[derive(Debug, Clone)]
 pub struct LearnedSentiment {
-    model: Classifier,
+    form: Form,
+}
+
+/// How a model reads text: models trained now use hashed n-grams; models stored before
+/// (TF-IDF over the classifier's features) are still read as they were trained.
+#[derive(Debug, Clone)]
+enum Form {
+    Hashed(HashedSentiment),
+    Tfidf(Classifier),
 }
 
 impl LearnedSentiment {
-    /// Trains on labelled rows (all three classes must be present).
+    /// Trains on labelled rows (all three classes must be present), over hashed n-grams as
+    /// [`DEFAULT_SPEC`] says.
     pub fn train(rows: &SentimentRows, seed: u64) -> Result<Self, SentimentError> {
+        Self::train_with(rows, DEFAULT_SPEC, seed)
+    }
+
+    /// [`LearnedSentiment::train`] with other hashed features.
+    pub fn train_with(
+        rows: &SentimentRows,
+        spec: HashSpec,
+        seed: u64,
+    ) -> Result<Self, SentimentError> {
+        let classes: Vec<usize> = rows
+            .labels
+            .iter()
+            .map(|l| CLASSES.iter().position(|c| c == l).unwrap_or(1))
+            .collect();
+        for (i, class) in CLASSES.iter().enumerate() {
+            if !classes.contains(&i) {
+                return Err(SentimentError::MissingClass {
+                    file: "the training rows".to_owned(),
+                    class: class.as_str(),
+                });
+            }
+        }
+        let model = HashedSentiment::train(&rows.texts, &classes, spec, seed)?;
+        Ok(Self {
+            form: Form::Hashed(model),
+        })
+    }
+
+    /// Trains the earlier form (TF-IDF word 1-2-grams and character 2-4-grams of the text
+    /// with the lexicon's reading appended as a word), as models were trained before hashed
+    /// features: kept so that `trove bench tag` measures both forms on the same rows.
+    pub fn train_tfidf(rows: &SentimentRows, seed: u64) -> Result<Self, SentimentError> {
         let labels: Vec<&str> = rows.labels.iter().map(|l| l.as_str()).collect();
         let mut buffers = ModelBuffers::default();
         let texts: Vec<String> = rows
@@ -333,56 +378,78 @@ impl LearnedSentiment {
             class_weight: ClassWeight::Balanced,
             ..TrainOptions::default()
         };
-        Self::new(Classifier::train(&texts, &labels, &options)?, "trained")
+        Self::from_bytes(
+            &Classifier::train(&texts, &labels, &options)?.to_bytes(),
+            "trained",
+        )
     }
 
     /// A stored model read back (`name` for the error when it is not a sentiment model).
     pub fn from_bytes(bytes: &[u8], name: &str) -> Result<Self, SentimentError> {
-        Self::new(Classifier::from_bytes(bytes)?, name)
-    }
-
-    fn new(model: Classifier, name: &str) -> Result<Self, SentimentError> {
+        if HashedSentiment::is_hashed(bytes) {
+            return Ok(Self {
+                form: Form::Hashed(HashedSentiment::from_bytes(bytes)?),
+            });
+        }
+        let model = Classifier::from_bytes(bytes)?;
         let expected: Vec<&str> = CLASSES.iter().map(|c| c.as_str()).collect();
         if model.labels() != expected.as_slice() || model.has_none_class() {
             return Err(SentimentError::NotSentiment(name.to_owned()));
         }
-        Ok(Self { model })
+        Ok(Self {
+            form: Form::Tfidf(model),
+        })
     }
 
     /// The model as bytes, for the store.
     pub fn to_bytes(&self) -> Vec<u8> {
-        self.model.to_bytes()
+        match &self.form {
+            Form::Hashed(m) => m.to_bytes(),
+            Form::Tfidf(m) => m.to_bytes(),
+        }
+    }
+
+    /// The features the lexicon must compute for this model (None: none).
+    fn features(&self) -> Option<HashSpec> {
+        match &self.form {
+            Form::Hashed(m) => Some(m.spec()),
+            Form::Tfidf(_) => None,
+        }
     }
 
     /// A text's score in -1..1 (see the module's documentation), reusing `buffers`; the
     /// lexicon's sentences of the text are then in `buffers.lexicon`.
     pub fn compound(&self, text: &str, buffers: &mut ModelBuffers) -> f64 {
-        with_lexicon_token(text, buffers);
-        let margins = self
-            .model
-            .decision_with(&buffers.text, &mut buffers.predictor);
-        let best = margins
-            .iter()
-            .take(3)
-            .enumerate()
-            .fold(0, |b, (i, m)| if *m > margins[b] { i } else { b });
-        let top = margins[..3]
-            .iter()
-            .copied()
-            .fold(f32::NEG_INFINITY, f32::max);
-        let weights: Vec<f32> = margins
-            .iter()
-            .take(3)
-            .map(|m| ((m - top) * MARGIN_SCALE).exp())
-            .collect();
-        let total: f32 = weights.iter().sum();
-        let raw = f64::from((weights[2] - weights[0]) / total);
-        let inside = THRESHOLD - 1e-3;
-        match CLASSES[best] {
-            Label::Positive => raw.max(THRESHOLD),
-            Label::Negative => raw.min(-THRESHOLD),
-            Label::Neutral => raw.clamp(-inside, inside),
+        match &self.form {
+            Form::Hashed(model) => {
+                buffers.lexicon.set_features(Some(model.spec()));
+                let lexicon = buffers.lexicon.score(text);
+                let margins = model.text_margins(&buffers.lexicon, lexicon, &mut buffers.sums);
+                score_of_margins(&margins)
+            }
+            Form::Tfidf(model) => {
+                buffers.lexicon.set_features(None);
+                with_lexicon_token(text, buffers);
+                let margins = model.decision_with(&buffers.text, &mut buffers.predictor);
+                score_of_margins(&margins[..3])
+            }
         }
+    }
+}
+
+/// The score of three margins (negative, neutral, positive): P(positive) − P(negative) of
+/// their softmax, kept inside the band of the best margin's class.
+fn score_of_margins(margins: &[f32]) -> f64 {
+    let best = (0..3).fold(0, |b, i| if margins[i] > margins[b] { i } else { b });
+    let top = margins[best];
+    let weights: [f32; 3] = std::array::from_fn(|i| ((margins[i] - top) * MARGIN_SCALE).exp());
+    let total: f32 = weights.iter().sum();
+    let raw = f64::from((weights[2] - weights[0]) / total);
+    let inside = THRESHOLD - 1e-3;
+    match CLASSES[best] {
+        Label::Positive => raw.max(THRESHOLD),
+        Label::Negative => raw.min(-THRESHOLD),
+        Label::Neutral => raw.clamp(-inside, inside),
     }
 }
 
@@ -390,6 +457,8 @@ impl LearnedSentiment {
 #[derive(Debug, Default)]
 pub struct ModelBuffers {
     predictor: Predictor,
+    /// A hashed model's weight sums per sentence of the last text.
+    sums: Vec<BlockSums>,
     /// The lexicon, whose reading of the text is one of the model's features.
     pub lexicon: SentimentScorer,
     text: String,
@@ -667,6 +736,8 @@ impl SentimentState {
         if self.source.as_deref() != Some(source) {
             self.reading = self.setup.for_source(source);
             self.source = Some(source.to_owned());
+            let features = self.reading.model.as_ref().and_then(|m| m.features());
+            self.buffers.lexicon.set_features(features);
         }
     }
 
@@ -688,6 +759,17 @@ impl SentimentState {
     pub(crate) fn mention(&mut self, text: &str, offset: usize) -> f64 {
         if self.reading.model.is_none() && self.reading.question.is_none() {
             return self.buffers.lexicon.at(offset);
+        }
+        if let Some(Form::Hashed(model)) = self.reading.model.as_deref().map(|m| &m.form) {
+            // The sentences' weight sums were kept when the text was scored.
+            let sentences = self.buffers.lexicon.sentences();
+            let at = sentences.partition_point(|s| s.start <= offset);
+            return match at.checked_sub(1) {
+                Some(i) if sentences.len() > 1 => {
+                    score_of_margins(&model.margins(&self.buffers.sums[i], sentences[i].compound))
+                }
+                _ => self.item,
+            };
         }
         if !self.sentences_copied {
             self.sentences.clear();

@@ -4,9 +4,10 @@
 //! tags the texts round-robin until N items are done, on the calling thread only, printing
 //! items per second, tags per item and coverage; then the same with sentence sentiment scored
 //! for every item and every theme mention; then the import's reading path (`CurrentTagger::read`:
-//! tags and sentiment per item and mention) with the lexicon and with a sentiment model trained
-//! on the file's labels (`--sentiment-column`); then the peak memory of the process. Nothing is
-//! stored: this measures the text engine.
+//! tags and sentiment per item and mention) with the lexicon and with sentiment models of both
+//! forms (hashed n-grams as trained now, TF-IDF as before) trained on the file's labels
+//! (`--sentiment-column`), after their held-out figures; then the peak memory of the process.
+//! Nothing is stored: this measures the text engine.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,7 +15,9 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use trove_text::{Scratch, SentimentScorer, Tagger, Taxonomy};
+use trove_app::{LearnedSentiment, SentimentRows};
+use trove_text::features::HashSpec;
+use trove_text::{Label, Scratch, SentimentScorer, Tagger, Taxonomy};
 
 use crate::output::thousands;
 
@@ -38,6 +41,12 @@ pub struct TagBenchArgs {
     /// with it, beside the same path with the lexicon ("" skips it).
     #[arg(long, default_value = "airline_sentiment")]
     sentiment_column: String,
+    /// Hash bits of the learned model's n-gram features (2^bits buckets).
+    #[arg(long, default_value_t = trove_app::SENTIMENT_FEATURES.bits)]
+    sentiment_bits: u32,
+    /// The learned model's character n-grams: `MIN-MAX` lengths (such as `2-4`) or `none`.
+    #[arg(long, default_value = "2-4")]
+    sentiment_chars: String,
 }
 
 pub fn run(args: &TagBenchArgs) -> Result<ExitCode> {
@@ -115,8 +124,10 @@ pub fn run(args: &TagBenchArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Tags + sentiment through the import's reading path (`CurrentTagger::read`), first with the
-/// lexicon, then with a sentiment model trained on the file's labels.
+/// Tags + sentiment through the import's reading path (`CurrentTagger::read`), with the
+/// lexicon, then with a sentiment model of each form (hashed n-grams, as trained now; TF-IDF,
+/// as trained before) trained on the file's labels; first each form's held-out figures on a
+/// stratified fifth of the rows, so speed and quality are read together.
 fn learned(
     args: &TagBenchArgs,
     taxonomy: &Taxonomy,
@@ -125,31 +136,85 @@ fn learned(
 ) -> Result<()> {
     let file = std::fs::File::open(&args.data)
         .with_context(|| format!("cannot read {}", args.data.display()))?;
-    let rows = trove_app::SentimentRows::read(
+    let rows = SentimentRows::read(
         file,
         &args.data.display().to_string(),
         &args.column,
         &args.sentiment_column,
     )?;
-    let started = Instant::now();
-    let model = trove_app::LearnedSentiment::train(&rows, 1)?;
-    println!(
-        "trained a sentiment model on {} labelled rows in {:.2} s",
-        thousands(rows.texts.len() as u64),
-        started.elapsed().as_secs_f64()
+    let chars = match args.sentiment_chars.as_str() {
+        "none" => Some((0, 0)),
+        other => other
+            .split_once('-')
+            .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?))),
+    };
+    let spec = HashSpec {
+        bits: args.sentiment_bits,
+        chars: chars.unwrap_or((1, 0)),
+    };
+    if !spec.is_valid() {
+        bail!(
+            "--sentiment-bits must be in {:?} and --sentiment-chars `none` or MIN-MAX with 2 <= \
+             MIN <= MAX <= {}",
+            trove_text::features::BITS,
+            trove_text::features::MAX_CHARS
+        );
+    }
+    let hashed_name = format!(
+        "hashed n-grams ({} bits, characters {})",
+        spec.bits, args.sentiment_chars
     );
+    type Trained = Result<LearnedSentiment, trove_app::SentimentError>;
+    let hashed = |rows: &SentimentRows, seed| LearnedSentiment::train_with(rows, spec, seed);
+    type Train<'a> = &'a dyn Fn(&SentimentRows, u64) -> Trained;
+    let forms: [(&str, Train); 2] = [
+        (&hashed_name, &hashed),
+        ("TF-IDF (the earlier form)", &LearnedSentiment::train_tfidf),
+    ];
+    let (train, test) = rows.split(0.2, 1);
+    let truth: Vec<&str> = test.labels.iter().map(|l| l.as_str()).collect();
+    let lexicon: Vec<&str> = trove_app::lexicon_labels(&test.texts)
+        .iter()
+        .map(|l| l.as_str())
+        .collect();
+    let figures = |predicted: &[&str]| {
+        let e = trove_learn::metrics::evaluate(&truth, predicted);
+        format!("accuracy {:.4}, macro-F1 {:.4}", e.accuracy, e.macro_f1)
+    };
+    println!(
+        "held out {} of {} labelled rows (stratified): lexicon {}",
+        thousands(test.texts.len() as u64),
+        thousands(rows.texts.len() as u64),
+        figures(&lexicon)
+    );
+    let mut setups = vec![("lexicon".to_owned(), trove_app::SentimentSetup::default())];
+    for (name, train_form) in forms {
+        let started = Instant::now();
+        let model = train_form(&train, 1)?;
+        let seconds = started.elapsed().as_secs_f64();
+        let mut buffers = trove_app::ModelBuffers::default();
+        let predicted: Vec<&str> = test
+            .texts
+            .iter()
+            .map(|t| Label::of(model.compound(t, &mut buffers)).as_str())
+            .collect();
+        println!(
+            "  learned model, {name}: {} (trained on {} rows in {seconds:.2} s, {} bytes)",
+            figures(&predicted),
+            thousands(train.texts.len() as u64),
+            thousands(model.to_bytes().len() as u64),
+        );
+        let model = train_form(&rows, 1)?;
+        setups.push((
+            format!("learned model, {name}"),
+            trove_app::SentimentSetup::with_default(model),
+        ));
+    }
     let current = trove_app::CurrentTagger {
         version: 1,
         taxonomy: taxonomy.clone(),
         tagger,
     };
-    let setups = [
-        ("lexicon", trove_app::SentimentSetup::default()),
-        (
-            "learned model",
-            trove_app::SentimentSetup::with_default(model),
-        ),
-    ];
     for (name, setup) in setups {
         let mut scratch = trove_app::TextScratch::new(std::sync::Arc::new(setup));
         scratch.set_source("bench");

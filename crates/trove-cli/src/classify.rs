@@ -49,9 +49,13 @@ pub struct TrainArgs {
     /// What to learn.
     #[arg(long, value_enum, default_value_t = TrainTarget::Themes)]
     target: TrainTarget,
-    /// The labelled CSV file (or --from-themes).
-    #[arg(long, required_unless_present = "from_themes")]
+    /// The labelled CSV file (or --from-themes, or --from-labels).
+    #[arg(long, required_unless_present_any = ["from_themes", "from_labels"])]
     labels: Option<PathBuf>,
+    /// With --target sentiment: learn from the labels given on the labelling page (/label),
+    /// skips left out (with --source: only that source's items, for its own model).
+    #[arg(long, conflicts_with_all = ["labels", "from_themes"])]
+    from_labels: bool,
     /// Learn from the stored items' themes of this origin: their theme ids are the labels,
     /// their texts the input (items with no such theme are skipped, or kept as texts with no
     /// label with --unlabelled none).
@@ -143,13 +147,13 @@ pub fn train(url: &DbUrl, args: &TrainArgs) -> Result<ExitCode> {
         anyhow::bail!("--holdout must be in [0, 1)");
     }
     if args.target == TrainTarget::Sentiment {
-        let (Some(labels), None) = (&args.labels, args.from_themes) else {
-            anyhow::bail!("--target sentiment learns from --labels FILE");
-        };
+        if args.from_themes.is_some() {
+            anyhow::bail!("--target sentiment learns from --labels FILE or --from-labels");
+        }
         return crate::sentiment::train(
             url,
             &crate::sentiment::TrainSentiment {
-                labels,
+                labels: args.labels.as_deref(),
                 text_column: args
                     .text_column
                     .as_deref()
@@ -164,6 +168,9 @@ pub fn train(url: &DbUrl, args: &TrainArgs) -> Result<ExitCode> {
                 format: args.format,
             },
         );
+    }
+    if args.from_labels {
+        anyhow::bail!("--from-labels is for --target sentiment");
     }
     if args.labels.is_some() && (args.text_column.is_none() || args.label_column.is_none()) {
         anyhow::bail!("--labels needs --text-column and --label-column");

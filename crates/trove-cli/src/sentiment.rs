@@ -21,8 +21,8 @@ pub const DEFAULT_LABEL_COLUMN: &str = "sentiment";
 /// What `trove train --target sentiment` was given.
 #[derive(Debug)]
 pub struct TrainSentiment<'a> {
-    /// The labelled CSV.
-    pub labels: &'a Path,
+    /// The labelled CSV (None: the labels stored from the labelling page).
+    pub labels: Option<&'a Path>,
     /// Its text column.
     pub text_column: &'a str,
     /// Its label column.
@@ -66,17 +66,22 @@ fn print_comparison(c: &SentimentComparison) {
 
 /// Runs `trove train --target sentiment`.
 pub fn train(url: &DbUrl, args: &TrainSentiment<'_>) -> Result<ExitCode> {
-    let rows = read(args.labels, args.text_column, args.label_column)?;
     let app = trove_app::App::new(url.open()?);
-    let spec = SentimentTrainSpec {
-        labels_file: args.labels.display().to_string(),
-        text_column: args.text_column.to_owned(),
-        label_column: args.label_column.to_owned(),
-        source: args.source.map(str::to_owned),
-        holdout: args.holdout,
-        seed: args.seed,
+    let report = match args.labels {
+        Some(labels) => {
+            let rows = read(labels, args.text_column, args.label_column)?;
+            let spec = SentimentTrainSpec {
+                labels_file: labels.display().to_string(),
+                text_column: args.text_column.to_owned(),
+                label_column: args.label_column.to_owned(),
+                source: args.source.map(str::to_owned),
+                holdout: args.holdout,
+                seed: args.seed,
+            };
+            app.train_sentiment_on(&rows, &spec)?
+        }
+        None => app.train_sentiment_from_labels(args.source, args.holdout, args.seed)?,
     };
-    let report = app.train_sentiment_on(&rows, &spec)?;
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
         Format::Human => {

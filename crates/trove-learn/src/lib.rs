@@ -12,6 +12,8 @@
 //!   [`Classifier::thresholds`]); without them multi-label cuts at 0 and multi-class never
 //!   abstains.
 //!   A trained model round-trips through [`Classifier::to_bytes`] / [`Classifier::from_bytes`].
+//!   [`train_linear`] trains the same SVMs on feature rows a caller computed (the learned
+//!   sentiment model's hashed n-grams).
 //! - [`metrics`]: accuracy, per-class precision / recall / F1, macro-F1, the confusions most
 //!   often made, micro- and macro-F1 for multi-label, and NMI / ARI of a clustering against
 //!   labels.
@@ -33,5 +35,7 @@ pub mod metrics;
 mod model;
 mod svm;
 
-pub use features::{FeatureOptions, TextFeatures};
-pub use model::{ClassWeight, Classifier, LearnError, Predictor, Task, TrainOptions};
+pub use features::{FeatureOptions, SparseRow, TextFeatures};
+pub use model::{
+    ClassWeight, Classifier, LearnError, LinearWeights, Predictor, Task, TrainOptions, train_linear,
+};

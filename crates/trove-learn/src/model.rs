@@ -547,10 +547,70 @@ fn fit(
     let features = TextFeatures::fit(texts, &options.features);
     let threads = options.threads.max(1);
     let rows = transform_all(&features, texts, threads);
-    let rows = Csr::new(&rows);
+    let linear = solve(
+        &Csr::new(&rows),
+        members,
+        labels.len(),
+        features.columns(),
+        options,
+    );
+    Classifier {
+        labels,
+        features,
+        weights: linear.weights,
+        bias: linear.bias,
+        thresholds: None,
+        none_class: false,
+    }
+}
+
+/// The weights of a one-vs-rest linear model over `columns` features and `k` classes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinearWeights {
+    /// Feature-major: the weights of column `c` are `weights[c * k .. (c + 1) * k]`.
+    pub weights: Vec<f32>,
+    /// One bias per class.
+    pub bias: Vec<f32>,
+}
+
+/// Trains one linear SVM per class on rows of features the caller computed (such as hashed
+/// n-grams): `rows[i]` holds `(column, value)` pairs with columns below `columns` (unsorted is
+/// fine, no column twice), `classes[i]` its class below `k`. The same SVM, class weights,
+/// seed and threads as [`Classifier::train`] (`options.features` is not used).
+pub fn train_linear(
+    rows: &[SparseRow],
+    classes: &[usize],
+    k: usize,
+    columns: usize,
+    options: &TrainOptions,
+) -> Result<LinearWeights, LearnError> {
+    if rows.len() != classes.len() {
+        return Err(LearnError::LengthMismatch {
+            texts: rows.len(),
+            labels: classes.len(),
+        });
+    }
+    if rows.is_empty() {
+        return Err(LearnError::NoExamples);
+    }
+    let in_range = rows.iter().flatten().all(|&(c, _)| (c as usize) < columns);
+    if !in_range || classes.iter().any(|&c| c >= k) {
+        return Err(LearnError::Corrupt("a column or class out of range"));
+    }
+    let members: Vec<Vec<usize>> = classes.iter().map(|&c| vec![c]).collect();
+    Ok(solve(&Csr::new(rows), &members, k, columns, options))
+}
+
+/// One SVM per class over the rows, classes spread over threads.
+fn solve(
+    rows: &Csr,
+    members: &[Vec<usize>],
+    k: usize,
+    columns: usize,
+    options: &TrainOptions,
+) -> LinearWeights {
+    let threads = options.threads.max(1);
     let squared_norms: Vec<f64> = (0..rows.len()).map(|i| rows.squared_norm(i)).collect();
-    let columns = features.columns();
-    let k = labels.len();
     let mut carrying = vec![0usize; k];
     for m in members {
         for &c in m {
@@ -585,7 +645,7 @@ fn fit(
                             max_iterations: options.max_iterations,
                             seed: options.seed ^ (class as u64).wrapping_mul(0x9E37_79B9),
                         };
-                        let (w, b) = train_binary(&rows, &squared_norms, &positive, columns, svm);
+                        let (w, b) = train_binary(rows, &squared_norms, &positive, columns, svm);
                         done.push((class, w, b));
                     }
                 })
@@ -605,14 +665,7 @@ fn fit(
             weights[c * k + class] = v as f32;
         }
     }
-    Classifier {
-        labels,
-        features,
-        weights,
-        bias,
-        thresholds: None,
-        none_class: false,
-    }
+    LinearWeights { weights, bias }
 }
 
 /// Every row's scores from a model trained without the row's fold (folds dealt from a

@@ -194,6 +194,11 @@ pub(crate) fn delete(client: &mut Client, run: i64, at: i64) -> StoreResult<u64>
         &[&run],
     )
     .map_err(|e| db_error(context, e))?;
+    tx.execute(
+        "DELETE FROM sentiment_labels WHERE feedback_id IN (SELECT id FROM feedback WHERE import_run_id = $1)",
+        &[&run],
+    )
+    .map_err(|e| db_error(context, e))?;
     let deleted = tx
         .execute("DELETE FROM feedback WHERE import_run_id = $1", &[&run])
         .map_err(|e| db_error(context, e))?;

@@ -30,6 +30,7 @@ mod redact;
 mod report_mail;
 mod reports;
 mod results;
+mod sentiment_labels;
 mod surveys;
 mod taxonomy;
 mod tokens;

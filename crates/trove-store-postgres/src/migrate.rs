@@ -118,6 +118,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0022_embeddings",
         include_str!("../migrations/0022_embeddings.sql"),
     ),
+    (
+        23,
+        "0023_sentiment_labels",
+        include_str!("../migrations/0023_sentiment_labels.sql"),
+    ),
 ];
 
 /// The newest version this program knows.

@@ -246,6 +246,11 @@ pub(crate) fn delete(connection: &mut Connection, run: i64, at: i64) -> StoreRes
         [run],
     )
     .map_err(|e| db_error(context, e))?;
+    tx.execute(
+        "DELETE FROM sentiment_labels WHERE feedback_id IN (SELECT id FROM feedback WHERE import_run_id = ?1)",
+        [run],
+    )
+    .map_err(|e| db_error(context, e))?;
     let deleted = tx
         .execute("DELETE FROM feedback WHERE import_run_id = ?1", [run])
         .map_err(|e| db_error(context, e))?;

@@ -22,6 +22,7 @@ mod questions;
 mod report_mail;
 mod reports;
 mod results;
+mod sentiment_labels;
 mod surveys;
 mod taxonomy;
 mod tokens;

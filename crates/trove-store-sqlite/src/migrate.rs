@@ -112,6 +112,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0022_embeddings",
         include_str!("../migrations/0022_embeddings.sql"),
     ),
+    (
+        23,
+        "0023_sentiment_labels",
+        include_str!("../migrations/0023_sentiment_labels.sql"),
+    ),
 ];
 
 /// Applies what is missing; returns the names applied now.

@@ -27,6 +27,7 @@ mod analytics_cases;
 mod artifacts_cases;
 mod embeddings_cases;
 mod items_cases;
+mod labels_cases;
 mod mail_cases;
 mod report_mail_cases;
 mod reports;
@@ -36,6 +37,7 @@ pub use analytics_cases::*;
 pub use artifacts_cases::*;
 pub use embeddings_cases::*;
 pub use items_cases::*;
+pub use labels_cases::*;
 pub use mail_cases::*;
 pub use report_mail_cases::*;
 pub use reports::*;
@@ -107,6 +109,7 @@ macro_rules! contract_suite {
             report_recipients_are_one_per_unit_and_address_and_removed_exactly,
             the_report_send_day_is_set_and_replaced,
             embeddings_are_kept_per_model_replaced_and_go_with_their_items,
+            sentiment_labels_replace_and_labelled_items_leave_the_candidates,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {

@@ -24,6 +24,7 @@ mod questions;
 mod report_mail;
 mod reports;
 mod results;
+mod sentiment_labels;
 mod surveys;
 mod tags;
 mod tokens;
@@ -58,6 +59,7 @@ pub use questions::SourceQuestion;
 pub use report_mail::{EVERY_UNIT, ReportMailStore, ReportRecipient};
 pub use reports::{ReportHead, StoredReport};
 pub use results::{StoredResult, StoredResultHead};
+pub use sentiment_labels::{LabelCandidate, LabelStore, LabelledItem, SentimentLabel};
 pub use surveys::{
     AssessmentAnswer, Invitation, NewWave, StoredAssessmentAnswer, SurveyStore, Wave,
 };
@@ -83,7 +85,9 @@ pub type PageVisitor<'a, T> = dyn FnMut(Vec<T>) -> ControlFlow<()> + 'a;
 ///
 /// Writes of a batch are one transaction: a batch is stored whole or not at all, so an
 /// interrupted import leaves only whole batches behind, and dedup makes a re-run complete it.
-pub trait Store: Send + Sync + SurveyStore + MailStore + ReportMailStore + EmbeddingStore {
+pub trait Store:
+    Send + Sync + SurveyStore + MailStore + ReportMailStore + EmbeddingStore + LabelStore
+{
     /// `"sqlite"` or `"postgres"`.
     fn backend(&self) -> &'static str;
 

@@ -8,7 +8,8 @@
 //! - [`taxonomy`]: the TOML file an analyst edits (hierarchical themes with phrases, keywords,
 //!   exclusions, negation, journey stage and departments), its validation, diff and export;
 //! - [`sentiment`](mod@sentiment): VADER's lexicon and rules scored sentence by sentence, per
-//!   text and per theme mention;
+//!   text and per theme mention; in the same pass, on request, the hashed n-gram
+//!   [`features`] a learned sentiment model reads;
 //! - [`tagger`]: the taxonomy compiled into one Aho-Corasick automaton that tags a text with all
 //!   its themes in one pass, each tag with the phrase that matched and where.
 //!
@@ -16,6 +17,7 @@
 
 mod cache;
 pub mod cues;
+pub mod features;
 pub mod narrative;
 pub mod normalize;
 pub mod question;

@@ -45,6 +45,8 @@ use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
+use crate::features::{HashSpec, NgramHasher};
+
 /// What a booster adds to (or a dampener, negated, takes from) the valence of the next words.
 pub const B_INCR: f64 = 0.293;
 /// What a word in CAPITALS adds to its own valence when the text mixes case.
@@ -429,6 +431,8 @@ struct Word {
     caps: bool,
     /// The clause it is in (`,`, `;`, `:` and "but" open one).
     clause: u32,
+    /// Where its hashed features start among the text's.
+    features: u32,
 }
 
 /// A sentence: its words `words[first..last]`, span, and punctuation marks.
@@ -451,6 +455,7 @@ pub struct SentimentScorer {
     lower: String,
     sentences: Vec<SentenceScore>,
     clause: u32,
+    hasher: NgramHasher,
 }
 
 impl SentimentScorer {
@@ -506,6 +511,32 @@ impl SentimentScorer {
         &self.sentences
     }
 
+    /// Computes the hashed n-gram features of every text scored from now on as `spec` says
+    /// (see [`crate::features`]; None turns them off, the default).
+    ///
+    /// # Panics
+    /// When the spec is not valid ([`HashSpec::is_valid`]).
+    pub fn set_features(&mut self, spec: Option<HashSpec>) {
+        assert!(
+            spec.is_none_or(|s| s.is_valid()),
+            "invalid feature spec {spec:?}"
+        );
+        self.hasher.spec = spec;
+    }
+
+    /// The feature buckets (with repeats) of sentence `i` of the last text scored (as in
+    /// [`SentimentScorer::sentences`]); empty unless [`SentimentScorer::set_features`]
+    /// asked for them.
+    pub fn sentence_features(&self, i: usize) -> &[u32] {
+        let span = &self.spans[i];
+        let start = self.words[span.first].features as usize;
+        let end = self
+            .words
+            .get(span.last)
+            .map_or(self.hasher.buckets.len(), |w| w.features as usize);
+        &self.hasher.buckets[start..end]
+    }
+
     /// The compound of the sentence of the last scored text that contains byte `offset`.
     pub fn at(&self, offset: usize) -> f64 {
         sentence_at(&self.sentences, offset)
@@ -515,6 +546,7 @@ impl SentimentScorer {
     fn tokenize(&mut self, text: &str) {
         self.words.clear();
         self.spans.clear();
+        self.hasher.clear();
         let mut open = Span {
             first: 0,
             last: 0,
@@ -711,11 +743,14 @@ impl SentimentScorer {
         if entry.special == Special::But {
             self.clause = self.clause.wrapping_add(1);
         }
+        let features = self.hasher.buckets.len() as u32;
+        self.hasher.word(word.as_bytes());
         self.words.push(Word {
             clause: self.clause,
             entry,
             negator,
             caps: caps && letters >= 2,
+            features,
         });
         open.last = self.words.len();
         open.end = end;
@@ -726,6 +761,7 @@ impl SentimentScorer {
         if open.last > open.first {
             self.spans.push(*open);
         }
+        self.hasher.sentence_end();
         *open = Span {
             first: self.words.len(),
             last: self.words.len(),

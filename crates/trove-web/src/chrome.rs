@@ -26,6 +26,7 @@ const GROUPS: &[(&str, &[Section])] = &[
         &[
             ("/items", "Feedback", false),
             ("/taxonomy", "Themes", false),
+            ("/label", "Labelling", false),
             ("/moments", "Repeat contacts", false),
             ("/artifacts", "Artifacts", false),
             ("/imports", "Imports", false),

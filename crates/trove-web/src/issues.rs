@@ -16,7 +16,7 @@ use trove_analytics::spikes::AlertKind;
 use trove_analytics::trend::{PeriodKind, period_index, period_start};
 use trove_app::{
     AnalysisRequest, Clock, Days, IssueFile, PlannedAction, Ranking, RankingRow, ThemeFile,
-    WorkflowError,
+    ThemeStories, WorkflowError,
 };
 use trove_domain::{Channel, Slug};
 use trove_store::FeedbackFilter;
@@ -406,6 +406,8 @@ struct ThemePage<'a> {
     chrome: Chrome,
     scope: &'a Scope,
     file: &'a ThemeFile,
+    /// The contact-centre stories of its items, beside its verbatims.
+    stories: &'a ThemeStories,
     as_of: String,
     /// The rules' refusal of the last post, in words.
     error: Option<String>,
@@ -416,6 +418,11 @@ struct ThemePage<'a> {
 impl ThemePage<'_> {
     fn count(&self, n: &u64) -> String {
         thousands(*n)
+    }
+
+    /// A count, given by value or by reference (as the template has it).
+    fn tally(&self, n: impl std::borrow::Borrow<u64>) -> String {
+        thousands(*n.borrow())
     }
 
     fn signed(&self, value: &Option<f64>) -> String {
@@ -610,8 +617,15 @@ async fn theme_response(
     let request = scope.request();
     let viewer = signed_in.user.clone();
     let lookup = theme.clone();
-    let file = blocking(move || app.theme_file(&lookup, &request, &viewer, today())).await?;
-    let Some(file) = file else {
+    let file = blocking(move || {
+        let Some(file) = app.theme_file(&lookup, &request, &viewer, today())? else {
+            return Ok::<_, WorkflowError>(None);
+        };
+        let stories = app.theme_stories(&lookup, &request.filter, file.window)?;
+        Ok(Some((file, stories)))
+    })
+    .await?;
+    let Some((file, stories)) = file else {
         return Ok(message_page(
             StatusCode::NOT_FOUND,
             "No such theme",
@@ -627,6 +641,7 @@ async fn theme_response(
         scope: &scope,
         as_of: as_of(file.current.computed_at),
         file: &file,
+        stories: &stories,
         error,
         today: today().to_string(),
         email: signed_in.user.email.clone(),

@@ -24,6 +24,7 @@ mod forms;
 mod imports;
 mod issues;
 mod items;
+mod label;
 mod layers;
 mod lessons;
 mod limiter;
@@ -183,6 +184,9 @@ impl Web {
                 get(taxonomy::preview).post(taxonomy::add),
             )
             .route("/static/trove.css", get(pages::style))
+            .route("/static/label.js", get(label::script))
+            .route("/label", get(label::show).post(label::record))
+            .route("/label/train", post(label::train))
             .route("/health", get(pages::health))
             .route("/forms", get(forms::list).post(forms::create))
             .route("/forms/{id}/close", post(forms::close))
