@@ -108,6 +108,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0020_source_questions",
         include_str!("../migrations/0020_source_questions.sql"),
     ),
+    (
+        24,
+        "0024_storage_layout",
+        include_str!("../migrations/0024_storage_layout.sql"),
+    ),
 ];
 
 /// The newest version this program knows.

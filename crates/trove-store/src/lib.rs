@@ -15,6 +15,7 @@ mod discovery_runs;
 mod error;
 mod forms;
 mod items;
+mod layout;
 mod mail;
 mod models;
 mod query;
@@ -40,6 +41,7 @@ pub use items::{
     NpsBand, POSITIVE_SENTIMENT, SentimentClass, SqlValue, add_theme_link, item_conditions,
     page_clause,
 };
+pub use layout::{pack_link, pack_new_item, unpack_themes};
 pub use mail::{Delivery, MailAddress, MailSettings, MailStore, Sending};
 pub use models::{ModelSummary, NewModel, StoredModel};
 pub use query::{
