@@ -31,3 +31,27 @@ SELECT f.id, f.received_at, f.source, f.channel, f.customer_id, f.business_unit,
             || iif(ft.sentiment IS NULL, '', ':' || printf('%!.17g', ft.sentiment)), ' ')
      FROM feedback_themes ft WHERE ft.feedback_id = f.id)
 FROM feedback f;
+
+-- The per-tag details keyed by their primary key alone (WITHOUT ROWID): a tag costs one entry
+-- in the table's own b-tree and one in the drill-down's theme index, where a rowid table also
+-- kept a separate index for the key.
+CREATE TABLE feedback_themes_keyed (
+    feedback_id      INTEGER NOT NULL REFERENCES feedback (id),
+    theme_id         TEXT NOT NULL REFERENCES themes (id),
+    origin           TEXT NOT NULL,
+    phrase           TEXT,
+    start_offset     INTEGER,
+    end_offset       INTEGER,
+    taxonomy_version INTEGER,
+    model_version    INTEGER,
+    sentiment        REAL,
+    PRIMARY KEY (feedback_id, theme_id, origin)
+) WITHOUT ROWID;
+INSERT INTO feedback_themes_keyed (feedback_id, theme_id, origin, phrase, start_offset,
+    end_offset, taxonomy_version, model_version, sentiment)
+SELECT feedback_id, theme_id, origin, phrase, start_offset, end_offset, taxonomy_version,
+    model_version, sentiment
+FROM feedback_themes;
+DROP TABLE feedback_themes;
+ALTER TABLE feedback_themes_keyed RENAME TO feedback_themes;
+CREATE INDEX feedback_themes_theme_items ON feedback_themes (theme_id, origin, feedback_id);
