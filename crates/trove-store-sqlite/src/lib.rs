@@ -319,7 +319,12 @@ impl SqliteStore {
                 }
                 if changed == 1 {
                     let rule_tags = tags.and_then(|(tags, _)| tags.get(index));
-                    facts::insert_new(&tx, feedback_id, item, rule_tags.map_or(&[], Vec::as_slice))?;
+                    facts::insert_new(
+                        &tx,
+                        feedback_id,
+                        item,
+                        rule_tags.map_or(&[], Vec::as_slice),
+                    )?;
                 } else {
                     facts::refresh(&tx, feedback_id)?;
                 }

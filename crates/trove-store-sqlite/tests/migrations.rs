@@ -116,23 +116,19 @@ fn a_migration_numbered_below_the_newest_applied_is_still_applied() {
 /// Every item's facts and links as the analysis scans them, for each origin.
 fn scanned(store: &SqliteStore) -> Vec<Vec<trove_store::ItemThemes>> {
     use trove_store::{FeedbackFilter, ThemeOrigin};
-    [
-        ThemeOrigin::Any,
-        ThemeOrigin::Rule,
-        ThemeOrigin::Source,
-    ]
-    .into_iter()
-    .map(|origin| {
-        let mut all = Vec::new();
-        store
-            .scan_item_themes(&FeedbackFilter::default(), origin, 100, &mut |page| {
-                all.extend(page);
-                std::ops::ControlFlow::Continue(())
-            })
-            .expect("scan");
-        all
-    })
-    .collect()
+    [ThemeOrigin::Any, ThemeOrigin::Rule, ThemeOrigin::Source]
+        .into_iter()
+        .map(|origin| {
+            let mut all = Vec::new();
+            store
+                .scan_item_themes(&FeedbackFilter::default(), origin, 100, &mut |page| {
+                    all.extend(page);
+                    std::ops::ControlFlow::Continue(())
+                })
+                .expect("scan");
+            all
+        })
+        .collect()
 }
 
 #[test]
@@ -192,10 +188,16 @@ fn migration_0024_packs_the_links_stored_before_it() {
     // As a database before 0024: no compact facts, the migration not recorded.
     Connection::open(&path)
         .expect("open")
-        .execute_batch("DROP TABLE feedback_facts; DELETE FROM schema_migrations WHERE version = 24;")
+        .execute_batch(
+            "DROP TABLE feedback_facts; DELETE FROM schema_migrations WHERE version = 24;",
+        )
         .expect("undo 0024");
     let store = SqliteStore::open(&path).expect("opens and migrates");
     assert_eq!(scanned(&store), before);
     assert_eq!(before[0].len(), 50);
-    assert!(before[1].iter().any(|i| i.mention_sentiments.iter().any(Option::is_some)));
+    assert!(
+        before[1]
+            .iter()
+            .any(|i| i.mention_sentiments.iter().any(Option::is_some))
+    );
 }

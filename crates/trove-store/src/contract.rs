@@ -841,7 +841,11 @@ pub fn a_large_batch_is_stored_whole(store: &dyn Store) {
     assert_eq!((again.inserted, again.duplicates), (0, 5_000));
 }
 
-pub(crate) fn theme_record(id: &str, parent: Option<&str>, stage: Option<&str>) -> crate::ThemeRecord {
+pub(crate) fn theme_record(
+    id: &str,
+    parent: Option<&str>,
+    stage: Option<&str>,
+) -> crate::ThemeRecord {
     crate::ThemeRecord {
         id: slug(id),
         name: label(&id.to_uppercase()),

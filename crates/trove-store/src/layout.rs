@@ -36,7 +36,10 @@ fn parse_link(link: &str) -> Result<(&str, u8, Option<f64>), DomainError> {
     };
     let sentiment = parts
         .next()
-        .map(|s| s.parse::<f64>().map_err(|_| invalid("the sentiment is not a number")))
+        .map(|s| {
+            s.parse::<f64>()
+                .map_err(|_| invalid("the sentiment is not a number"))
+        })
         .transpose()?;
     Ok((theme, origin, sentiment))
 }
@@ -80,7 +83,9 @@ pub fn pack_link(out: &mut String, theme: &str, origin: &str, sentiment: Option<
     }
     out.push_str(theme);
     out.push(':');
-    out.push(char::from(origin.as_bytes().first().copied().unwrap_or(b'?')));
+    out.push(char::from(
+        origin.as_bytes().first().copied().unwrap_or(b'?'),
+    ));
     if let Some(sentiment) = sentiment {
         out.push(':');
         // Rust's shortest representation reads back to the same double.
@@ -97,7 +102,12 @@ pub fn pack_new_item(rule_tags: &[RuleTag], source_themes: &[Label]) -> Option<S
     for tag in rule_tags {
         if !rule_themes.contains(&tag.theme.as_str()) {
             rule_themes.push(tag.theme.as_str());
-            pack_link(&mut packed, tag.theme.as_str(), "rule", tag.sentiment.map(f64::from));
+            pack_link(
+                &mut packed,
+                tag.theme.as_str(),
+                "rule",
+                tag.sentiment.map(f64::from),
+            );
         }
     }
     let mut source_themes_seen: Vec<Slug> = Vec::with_capacity(source_themes.len());
@@ -169,7 +179,10 @@ mod tests {
     fn a_damaged_value_is_refused() {
         let (mut t, mut s) = (Vec::new(), Vec::new());
         for bad in ["fees", "fees:x", "fees:r:abc", ":r"] {
-            assert!(unpack_themes(bad, ThemeOrigin::Any, &mut t, &mut s).is_err(), "{bad}");
+            assert!(
+                unpack_themes(bad, ThemeOrigin::Any, &mut t, &mut s).is_err(),
+                "{bad}"
+            );
         }
     }
 }

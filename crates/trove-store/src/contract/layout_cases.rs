@@ -90,7 +90,10 @@ pub fn compact_facts_follow_every_write_that_changes_an_item_or_its_tags(store: 
     };
     store
         .insert_feedback(
-            &[coded("1", &["Late Flight", "Bad Food"], "Air"), coded("2", &[], "Air")],
+            &[
+                coded("1", &["Late Flight", "Bad Food"], "Air"),
+                coded("2", &[], "Air"),
+            ],
             None,
         )
         .unwrap();
