@@ -432,18 +432,25 @@ impl App {
             crate::TaxonomyLoadError::Store(e) => ImportError::from(e),
             other => ImportError::from(StoreError::database("reading the sentiment models", other)),
         })?;
-        // Two batches in flight at most: memory stays bounded whatever the file's size.
-        // The reader scores each item's sentiment and, with a taxonomy, tags it before handing
-        // the batch over (both are cheap next to parsing, and the writer is the busier thread).
+        // A pipeline of three threads, so that both cores stay busy: this one parses (and
+        // masks), the next scores each item's sentiment and, with a taxonomy, tags it, and the
+        // last stores. Each hand-over holds one batch at most: memory stays bounded whatever
+        // the file's size.
+        let (to_read, unread) = mpsc::sync_channel::<Vec<FeedbackItem>>(1);
         let (send, receive) = mpsc::sync_channel::<(Vec<FeedbackItem>, Vec<Vec<RuleTag>>)>(1);
-        let mut tag = |mut batch: Vec<FeedbackItem>| {
-            let tags = read_batch(tagger, &mut scratch, &mut batch);
-            (batch, tags)
-        };
         let replace = options.replace;
         let outcome = std::thread::scope(|scope| {
             let writer =
                 scope.spawn(move || write_batches(store, receive, import_run, tagger, replace));
+            // A closed channel downstream (the writer failed) closes this one's too.
+            scope.spawn(move || {
+                for mut batch in unread {
+                    let tags = read_batch(tagger, &mut scratch, &mut batch);
+                    if send.send((batch, tags)).is_err() {
+                        return;
+                    }
+                }
+            });
             let read = (|| {
                 let mut batch = Vec::with_capacity(batch_size);
                 // Not a `for` loop: the progress report reads the reader between rows.
@@ -461,24 +468,19 @@ impl App {
                     if batch.len() >= batch_size && tally.judged() {
                         progress.set_done(rows.bytes_read());
                         // A closed channel means the writer failed; its error is reported below.
-                        if send
-                            .send(tag(std::mem::replace(
-                                &mut batch,
-                                Vec::with_capacity(batch_size),
-                            )))
-                            .is_err()
-                        {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(batch_size));
+                        if to_read.send(full).is_err() {
                             return Ok(());
                         }
                     }
                 }
                 if !tally.judge() {
-                    let _ = send.send(tag(batch));
+                    let _ = to_read.send(batch);
                 }
                 progress.set_done(rows.bytes_read());
                 Ok::<(), ImportError>(())
             })();
-            drop(send);
+            drop(to_read);
             let written = writer.join().unwrap_or_else(|_| Written {
                 outcome: InsertOutcome::default(),
                 error: Some(StoreError::database("storing feedback", "writer panicked")),

@@ -1,15 +1,50 @@
-//! Items as the analysis reads them: the few columns it needs and their theme ids, a page at
-//! a time, with one query for the page's items and one for their themes.
+//! Items as the analysis reads them, from the compact facts table (`feedback_facts`, migration
+//! 0024): one narrow row per item with its theme links packed, read a page at a time by one
+//! query; and the upkeep that keeps those rows in step with `feedback` and `feedback_themes`.
 
-use postgres::{Client, Row};
+use postgres::{Row, Transaction};
 use trove_domain::{Channel, DomainError, Scores};
 use trove_store::{FeedbackFilter, ItemThemes, PageVisitor, StoreError, StoreResult, ThemeOrigin};
 
 use crate::decode::{db_error, get};
-use crate::feedback::{Param, refs, visit_pages, where_clause};
+use crate::feedback::{refs, visit_pages, where_clause};
 use crate::pool::Pool;
 
 const CONTEXT: &str = "reading items for analysis";
+
+/// Writes the facts rows of the items `$1` (an array of ids) from their feedback rows and their
+/// links in feedback_themes, replacing the old ones. Every write that changes an item's facts
+/// or links runs it in the same transaction; the migration packs the links the same way.
+const REFRESH_SQL: &str = "INSERT INTO feedback_facts (id, received_at, source, channel,
+        customer_id, business_unit, journey_stage, touchpoint, nps, csat, ces, sentiment, themes)
+    SELECT f.id, f.received_at, f.source, f.channel, f.customer_id, f.business_unit,
+        f.journey_stage, f.touchpoint, f.nps, f.csat, f.ces, f.sentiment,
+        (SELECT string_agg(ft.theme_id || ':' || substr(ft.origin, 1, 1)
+                || COALESCE(':' || ft.sentiment::float8::text, ''), ' ')
+         FROM feedback_themes ft WHERE ft.feedback_id = f.id)
+    FROM feedback f WHERE f.id = ANY($1)
+    ON CONFLICT (id) DO UPDATE SET received_at = EXCLUDED.received_at, source = EXCLUDED.source,
+        channel = EXCLUDED.channel, customer_id = EXCLUDED.customer_id,
+        business_unit = EXCLUDED.business_unit, journey_stage = EXCLUDED.journey_stage,
+        touchpoint = EXCLUDED.touchpoint, nps = EXCLUDED.nps, csat = EXCLUDED.csat,
+        ces = EXCLUDED.ces, sentiment = EXCLUDED.sentiment, themes = EXCLUDED.themes";
+
+/// Brings the facts rows of items `ids` up to date (see [`REFRESH_SQL`]).
+pub(crate) fn refresh(tx: &mut Transaction<'_>, ids: &[i64]) -> Result<(), postgres::Error> {
+    if !ids.is_empty() {
+        tx.execute(REFRESH_SQL, &[&ids])?;
+    }
+    Ok(())
+}
+
+/// Drops the facts rows of an import's items (before the items themselves go).
+pub(crate) fn forget_import(tx: &mut Transaction<'_>, run: i64) -> Result<(), postgres::Error> {
+    tx.execute(
+        "DELETE FROM feedback_facts WHERE id IN (SELECT id FROM feedback WHERE import_run_id = $1)",
+        &[&run],
+    )?;
+    Ok(())
+}
 
 pub(crate) fn scan(
     pool: &Pool,
@@ -20,8 +55,8 @@ pub(crate) fn scan(
 ) -> StoreResult<()> {
     let (where_sql, mut params) = where_clause(filter);
     let sql = format!(
-        "SELECT id, received_at, customer_id, channel, business_unit, touchpoint, nps, csat, ces, sentiment
-         FROM feedback{where_sql} AND id > ${} ORDER BY id LIMIT ${}",
+        "SELECT id, received_at, customer_id, channel, business_unit, touchpoint, nps, csat, ces, sentiment, themes
+         FROM feedback_facts{where_sql} AND id > ${} ORDER BY id LIMIT ${}",
         params.len() + 1,
         params.len() + 2
     );
@@ -35,9 +70,7 @@ pub(crate) fn scan(
             let rows = client.query(&sql, &refs(&params));
             params.truncate(params.len() - 2);
             let rows = rows.map_err(|e| db_error(CONTEXT, e))?;
-            let mut page = rows.iter().map(decode).collect::<StoreResult<Vec<_>>>()?;
-            attach_themes(&mut client, origin, &mut page)?;
-            Ok(page)
+            rows.iter().map(|row| decode(row, origin)).collect()
         },
         |item| item.id,
         visit,
@@ -46,21 +79,21 @@ pub(crate) fn scan(
 
 fn checked<T>(id: i64, column: &'static str, parsed: Result<T, DomainError>) -> StoreResult<T> {
     parsed.map_err(|source| StoreError::Corrupt {
-        table: "feedback",
+        table: "feedback_facts",
         column,
         row: id.to_string(),
         source,
     })
 }
 
-fn decode(row: &Row) -> StoreResult<ItemThemes> {
+fn decode(row: &Row, origin: ThemeOrigin) -> StoreResult<ItemThemes> {
     let id: i64 = get(row, 0, CONTEXT)?;
     let channel: String = get(row, 3, CONTEXT)?;
     let score = |index: usize| -> StoreResult<Option<i64>> {
         let value: Option<i16> = get(row, index, CONTEXT)?;
         Ok(value.map(i64::from))
     };
-    Ok(ItemThemes {
+    let mut item = ItemThemes {
         id,
         received_at: get(row, 1, CONTEXT)?,
         customer_id: get(row, 2, CONTEXT)?,
@@ -81,53 +114,16 @@ fn decode(row: &Row) -> StoreResult<ItemThemes> {
         sentiment: get(row, 9, CONTEXT)?,
         themes: Vec::new(),
         mention_sentiments: Vec::new(),
-    })
-}
-
-/// Fills in the page's theme ids (each once per item, sorted), each with the mean sentiment of
-/// its mentions, with one query.
-///
-/// The query names the page by its range of ids, which the primary key of `feedback_themes`
-/// serves as one index range; a list of 10,000 ids (`= ANY`) made the planner scan the whole
-/// table for every page. A sparse page (a filter keeping few items of its range) also lists
-/// its ids, so that the rows of items outside it are not aggregated for nothing.
-fn attach_themes(
-    client: &mut Client,
-    origin: ThemeOrigin,
-    page: &mut [ItemThemes],
-) -> StoreResult<()> {
-    let (Some(first), Some(last)) = (page.first(), page.last()) else {
-        return Ok(());
     };
-    let (first, last) = (first.id, last.id);
-    let mut params: Vec<Param> = vec![Box::new(first), Box::new(last)];
-    let mut sql = String::from(
-        "SELECT feedback_id, theme_id, AVG(sentiment)::real FROM feedback_themes
-         WHERE feedback_id BETWEEN $1 AND $2",
-    );
-    let dense = (last - first) / 2 < page.len() as i64;
-    if !dense {
-        params.push(Box::new(
-            page.iter().map(|item| item.id).collect::<Vec<i64>>(),
-        ));
-        sql.push_str(&format!(" AND feedback_id = ANY(${})", params.len()));
+    let packed: Option<&str> = get(row, 10, CONTEXT)?;
+    if let Some(packed) = packed {
+        let unpacked = trove_store::unpack_themes(
+            packed,
+            origin,
+            &mut item.themes,
+            &mut item.mention_sentiments,
+        );
+        checked(id, "themes", unpacked)?;
     }
-    if let Some(stored) = origin.stored() {
-        params.push(Box::new(stored));
-        sql.push_str(&format!(" AND origin = ${}", params.len()));
-    }
-    sql.push_str(" GROUP BY feedback_id, theme_id ORDER BY feedback_id, theme_id");
-    let rows = client
-        .query(&sql, &refs(&params))
-        .map_err(|e| db_error(CONTEXT, e))?;
-    for row in &rows {
-        let feedback_id: i64 = get(row, 0, CONTEXT)?;
-        let theme: String = get(row, 1, CONTEXT)?;
-        let sentiment: Option<f32> = get(row, 2, CONTEXT)?;
-        if let Ok(index) = page.binary_search_by_key(&feedback_id, |item| item.id) {
-            page[index].themes.push(theme);
-            page[index].mention_sentiments.push(sentiment);
-        }
-    }
-    Ok(())
+    Ok(item)
 }

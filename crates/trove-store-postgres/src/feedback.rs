@@ -304,6 +304,8 @@ fn write_batch(
         // The items are new: they have no rule tags to delete first.
         crate::taxonomy::insert_tags(&mut tx, &items, version).map_err(Failure::Store)?;
     }
+    let ids: Vec<i64> = stored.iter().map(|(id, _)| *id).collect();
+    crate::facts::refresh(&mut tx, &ids)?;
     crate::results::bump(&mut tx)?;
     tx.commit()?;
     Ok(rows.len() as u64)
@@ -456,6 +458,8 @@ pub(crate) fn replace(
             .collect();
         crate::taxonomy::store_tags(&mut tx, &items, version)?;
     }
+    let ids: Vec<i64> = stored.iter().map(|(id, _)| *id).collect();
+    crate::facts::refresh(&mut tx, &ids).map_err(|e| db_error(context, e))?;
     crate::results::bump(&mut tx).map_err(|e| db_error(context, e))?;
     tx.commit().map_err(|e| db_error(context, e))?;
     let replaced = updated_ids.len() as u64;

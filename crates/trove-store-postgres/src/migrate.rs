@@ -123,6 +123,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0023_sentiment_labels",
         include_str!("../migrations/0023_sentiment_labels.sql"),
     ),
+    (
+        24,
+        "0024_storage_layout",
+        include_str!("../migrations/0024_storage_layout.sql"),
+    ),
 ];
 
 /// The newest version this program knows.

@@ -109,6 +109,7 @@ pub(crate) fn replace_tags(
         )
         .map_err(|e| db_error(context, e))?
     };
+    crate::facts::refresh(&mut tx, &ids).map_err(|e| db_error(context, e))?;
     crate::results::bump(&mut tx).map_err(|e| db_error(context, e))?;
     tx.commit().map_err(|e| db_error(context, e))?;
     Ok(stored)

@@ -210,6 +210,8 @@ pub(crate) fn replace_tags(
         )
         .map_err(|e| db_error(context, e))?;
     }
+    let ids: Vec<i64> = batch.iter().map(|item| item.feedback_id).collect();
+    crate::facts::refresh(&mut tx, &ids).map_err(|e| db_error(context, e))?;
     crate::results::bump(&mut tx).map_err(|e| db_error(context, e))?;
     tx.commit().map_err(|e| db_error(context, e))?;
     Ok(stored)
@@ -241,6 +243,8 @@ pub(crate) fn replace_tags_by_key(
         }
     }
     let stored = store_tags(&mut tx, &items, version)?;
+    let ids: Vec<i64> = items.iter().map(|(id, _)| *id).collect();
+    crate::facts::refresh(&mut tx, &ids).map_err(|e| db_error(context, e))?;
     crate::results::bump(&mut tx).map_err(|e| db_error(context, e))?;
     tx.commit().map_err(|e| db_error(context, e))?;
     Ok(stored)

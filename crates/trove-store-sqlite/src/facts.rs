@@ -1,13 +1,83 @@
-//! Items as the analysis reads them: the few columns it needs and their theme ids, a page at
-//! a time, with one query for the page's items and one for their themes.
+//! Items as the analysis reads them, from the compact facts table (`feedback_facts`, migration
+//! 0024): one narrow row per item with its theme links packed, read a page at a time by one
+//! query; and the upkeep that keeps those rows in step with `feedback` and `feedback_themes`.
 
-use rusqlite::types::Value;
-use rusqlite::{Connection, params_from_iter};
-use trove_domain::{Channel, DomainError, Scores};
-use trove_store::{FeedbackFilter, ItemThemes, PageVisitor, StoreError, StoreResult, ThemeOrigin};
+use rusqlite::{Connection, params, params_from_iter};
+use trove_domain::{Channel, CustomerId, DomainError, FeedbackItem, Scores};
+use trove_store::{
+    FeedbackFilter, ItemThemes, PageVisitor, RuleTag, StoreError, StoreResult, ThemeOrigin,
+    pack_new_item,
+};
 
-use crate::decode::db_error;
+use crate::decode::{db_error, label_text};
 use crate::{SqliteStore, filter_sql, page_values, visit_pages};
+
+/// Writes the facts row of item `?1` from its feedback row and its links in feedback_themes
+/// (replacing the old one). Every write that changes an item's facts or links runs it in the
+/// same transaction; the migration packs the links with the same expression.
+const REFRESH_SQL: &str = "INSERT OR REPLACE INTO feedback_facts (id, received_at, source, channel,
+        customer_id, business_unit, journey_stage, touchpoint, nps, csat, ces, sentiment, themes)
+    SELECT f.id, f.received_at, f.source, f.channel, f.customer_id, f.business_unit,
+        f.journey_stage, f.touchpoint, f.nps, f.csat, f.ces, f.sentiment,
+        (SELECT group_concat(ft.theme_id || ':' || substr(ft.origin, 1, 1)
+                || iif(ft.sentiment IS NULL, '', ':' || printf('%!.17g', ft.sentiment)), ' ')
+         FROM feedback_themes ft WHERE ft.feedback_id = f.id)
+    FROM feedback f WHERE f.id = ?1";
+
+/// Brings item `id`'s facts row up to date (see [`REFRESH_SQL`]).
+pub(crate) fn refresh(connection: &Connection, id: i64) -> StoreResult<()> {
+    connection
+        .prepare_cached(REFRESH_SQL)
+        .and_then(|mut refresh| refresh.execute([id]))
+        .map_err(|e| db_error("keeping the compact facts", e))?;
+    Ok(())
+}
+
+/// Writes the facts row of item `id`, stored just now (it has no links but these rule tags
+/// and its source-coded themes): bound from memory, without reading anything back.
+pub(crate) fn insert_new(
+    connection: &Connection,
+    id: i64,
+    item: &FeedbackItem,
+    rule_tags: &[RuleTag],
+) -> StoreResult<()> {
+    connection
+        .prepare_cached(
+            "INSERT INTO feedback_facts (id, received_at, source, channel, customer_id,
+                business_unit, journey_stage, touchpoint, nps, csat, ces, sentiment, themes)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        )
+        .and_then(|mut insert| {
+            insert.execute(params![
+                id,
+                item.received_at.unix_seconds(),
+                item.source.as_str(),
+                item.channel.as_str(),
+                item.customer_id.as_ref().map(CustomerId::as_str),
+                label_text(&item.business_unit),
+                label_text(&item.journey_stage),
+                label_text(&item.touchpoint),
+                item.scores.nps.map(|s| s.value()),
+                item.scores.csat.map(|s| s.value()),
+                item.scores.ces.map(|s| s.value()),
+                item.sentiment,
+                pack_new_item(rule_tags, &item.source_themes),
+            ])
+        })
+        .map_err(|e| db_error("keeping the compact facts", e))?;
+    Ok(())
+}
+
+/// Drops the facts rows of an import's items (before the items themselves go).
+pub(crate) fn forget_import(connection: &Connection, run: i64) -> StoreResult<()> {
+    connection
+        .execute(
+            "DELETE FROM feedback_facts WHERE id IN (SELECT id FROM feedback WHERE import_run_id = ?1)",
+            [run],
+        )
+        .map_err(|e| db_error("keeping the compact facts", e))?;
+    Ok(())
+}
 
 const CONTEXT: &str = "reading items for analysis";
 
@@ -20,8 +90,8 @@ pub(crate) fn scan(
 ) -> StoreResult<()> {
     let (where_sql, values) = filter_sql(filter);
     let sql = format!(
-        "SELECT id, received_at, customer_id, channel, business_unit, touchpoint, nps, csat, ces, sentiment
-         FROM feedback{where_sql} AND id > ? ORDER BY id LIMIT ?"
+        "SELECT id, received_at, customer_id, channel, business_unit, touchpoint, nps, csat, ces, sentiment, themes
+         FROM feedback_facts{where_sql} AND id > ? ORDER BY id LIMIT ?"
     );
     visit_pages(
         page_size,
@@ -33,14 +103,13 @@ pub(crate) fn scan(
             let rows = statement
                 .query_map(
                     params_from_iter(page_values(&values, last_id, limit)),
-                    read_row,
+                    |row| read_row(row, origin),
                 )
                 .map_err(|e| db_error(CONTEXT, e))?;
             let mut page = Vec::with_capacity(limit);
             for row in rows {
                 page.push(row.map_err(|e| db_error(CONTEXT, e))??);
             }
-            attach_themes(&connection, origin, &mut page)?;
             Ok(page)
         },
         |item| item.id,
@@ -48,13 +117,22 @@ pub(crate) fn scan(
     )
 }
 
-/// One row, without its themes; the outer error is SQLite's, the inner one a corrupt value.
-fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoreResult<ItemThemes>> {
+/// One row with its links of `origin`; the outer error is SQLite's, the inner one a corrupt
+/// value.
+fn read_row(
+    row: &rusqlite::Row<'_>,
+    origin: ThemeOrigin,
+) -> rusqlite::Result<StoreResult<ItemThemes>> {
     let id: i64 = row.get(0)?;
     let channel: String = row.get(3)?;
     let scores = [row.get(6)?, row.get(7)?, row.get(8)?];
     Ok((|| {
-        Ok(ItemThemes {
+        let packed = row
+            .get_ref(10)
+            .map_err(|e| db_error(CONTEXT, e))?
+            .as_str_or_null()
+            .map_err(|e| db_error(CONTEXT, e))?;
+        let mut item = ItemThemes {
             id,
             received_at: row.get(1).map_err(|e| db_error(CONTEXT, e))?,
             customer_id: row.get(2).map_err(|e| db_error(CONTEXT, e))?,
@@ -65,13 +143,23 @@ fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoreResult<ItemThemes>
             sentiment: row.get(9).map_err(|e| db_error(CONTEXT, e))?,
             themes: Vec::new(),
             mention_sentiments: Vec::new(),
-        })
+        };
+        if let Some(packed) = packed {
+            let unpacked = trove_store::unpack_themes(
+                packed,
+                origin,
+                &mut item.themes,
+                &mut item.mention_sentiments,
+            );
+            checked(id, "themes", unpacked)?;
+        }
+        Ok(item)
     })())
 }
 
 fn checked<T>(id: i64, column: &'static str, parsed: Result<T, DomainError>) -> StoreResult<T> {
     parsed.map_err(|source| StoreError::Corrupt {
-        table: "feedback",
+        table: "feedback_facts",
         column,
         row: id.to_string(),
         source,
@@ -86,48 +174,4 @@ fn decode_scores(id: i64, [nps, csat, ces]: [Option<i64>; 3]) -> StoreResult<Sco
             .transpose()?,
         ces: ces.map(|v| checked(id, "ces", v.try_into())).transpose()?,
     })
-}
-
-/// Fills in the page's theme ids (each once per item, sorted), each with the mean sentiment of
-/// its mentions, with one query.
-fn attach_themes(
-    connection: &Connection,
-    origin: ThemeOrigin,
-    page: &mut [ItemThemes],
-) -> StoreResult<()> {
-    let (Some(first), Some(last)) = (page.first().map(|i| i.id), page.last().map(|i| i.id)) else {
-        return Ok(());
-    };
-    let mut values = vec![Value::Integer(first), Value::Integer(last)];
-    let mut sql = String::from(
-        "SELECT feedback_id, theme_id, AVG(sentiment) FROM feedback_themes WHERE feedback_id BETWEEN ?1 AND ?2",
-    );
-    if let Some(stored) = origin.stored() {
-        sql.push_str(" AND origin = ?3");
-        values.push(Value::Text(stored.to_owned()));
-    }
-    sql.push_str(" GROUP BY feedback_id, theme_id ORDER BY feedback_id, theme_id");
-    let mut statement = connection
-        .prepare_cached(&sql)
-        .map_err(|e| db_error(CONTEXT, e))?;
-    let rows = statement
-        .query_map(params_from_iter(values), |row| {
-            Ok((
-                row.get::<_, i64>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, Option<f64>>(2)?,
-            ))
-        })
-        .map_err(|e| db_error(CONTEXT, e))?;
-    for row in rows {
-        let (feedback_id, theme, sentiment) = row.map_err(|e| db_error(CONTEXT, e))?;
-        // A filter may have skipped ids inside the page's range.
-        if let Ok(index) = page.binary_search_by_key(&feedback_id, |item| item.id) {
-            page[index].themes.push(theme);
-            page[index]
-                .mention_sentiments
-                .push(sentiment.map(|s| s as f32));
-        }
-    }
-    Ok(())
 }

@@ -241,6 +241,7 @@ pub(crate) fn items_among(connection: &Connection, run: i64, ids: &[i64]) -> Sto
 pub(crate) fn delete(connection: &mut Connection, run: i64, at: i64) -> StoreResult<u64> {
     let context = "deleting an import";
     let tx = connection.transaction().map_err(|e| db_error(context, e))?;
+    crate::facts::forget_import(&tx, run)?;
     tx.execute(
         "DELETE FROM feedback_themes WHERE feedback_id IN (SELECT id FROM feedback WHERE import_run_id = ?1)",
         [run],

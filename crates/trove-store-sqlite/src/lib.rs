@@ -320,6 +320,17 @@ impl SqliteStore {
                         .execute(params![feedback_id, theme_id.as_str()])
                         .map_err(|e| db_error(context, e))?;
                 }
+                if changed == 1 {
+                    let rule_tags = tags.and_then(|(tags, _)| tags.get(index));
+                    facts::insert_new(
+                        &tx,
+                        feedback_id,
+                        item,
+                        rule_tags.map_or(&[], Vec::as_slice),
+                    )?;
+                } else {
+                    facts::refresh(&tx, feedback_id)?;
+                }
             }
         }
         results::bump(&tx)?;

@@ -117,6 +117,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0023_sentiment_labels",
         include_str!("../migrations/0023_sentiment_labels.sql"),
     ),
+    (
+        24,
+        "0024_storage_layout",
+        include_str!("../migrations/0024_storage_layout.sql"),
+    ),
 ];
 
 /// Applies what is missing; returns the names applied now.

@@ -111,6 +111,7 @@ pub(crate) fn replace_tags(
                     .execute(params![item.feedback_id, tag.theme.as_str(), version])
                     .map_err(|e| db_error(context, e))? as u64;
             }
+            crate::facts::refresh(&tx, item.feedback_id)?;
         }
     }
     crate::results::bump(&tx)?;

@@ -243,6 +243,7 @@ pub(crate) fn replace_tags(
                     .map_err(|e| db_error(context, e))?;
             }
             stored += insert_tags(&tx, item.feedback_id, &item.tags, version)?;
+            crate::facts::refresh(&tx, item.feedback_id)?;
         }
     }
     crate::results::bump(&tx)?;
@@ -278,6 +279,7 @@ pub(crate) fn replace_tags_by_key(
             let Some(id) = id else { continue };
             delete.execute([id]).map_err(|e| db_error(context, e))?;
             stored += insert_tags(&tx, id, &item.tags, version)?;
+            crate::facts::refresh(&tx, id)?;
         }
     }
     crate::results::bump(&tx)?;

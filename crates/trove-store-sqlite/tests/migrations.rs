@@ -112,3 +112,92 @@ fn a_migration_numbered_below_the_newest_applied_is_still_applied() {
     assert!(store.forms().expect("the forms table is back").is_empty());
     assert!(store.migrate().expect("migrate").is_empty(), "nothing left");
 }
+
+/// Every item's facts and links as the analysis scans them, for each origin.
+fn scanned(store: &SqliteStore) -> Vec<Vec<trove_store::ItemThemes>> {
+    use trove_store::{FeedbackFilter, ThemeOrigin};
+    [ThemeOrigin::Any, ThemeOrigin::Rule, ThemeOrigin::Source]
+        .into_iter()
+        .map(|origin| {
+            let mut all = Vec::new();
+            store
+                .scan_item_themes(&FeedbackFilter::default(), origin, 100, &mut |page| {
+                    all.extend(page);
+                    std::ops::ControlFlow::Continue(())
+                })
+                .expect("scan");
+            all
+        })
+        .collect()
+}
+
+#[test]
+fn migration_0024_packs_the_links_stored_before_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("old.db");
+    let before = {
+        let store = SqliteStore::open(&path).expect("opens");
+        let version = store
+            .save_taxonomy_version(&trove_store::NewTaxonomyVersion {
+                created_at: 1,
+                toml: "v1".into(),
+                diff: "{}".into(),
+                themes: ["fee", "delay"]
+                    .iter()
+                    .map(|id| trove_store::ThemeRecord {
+                        id: trove_domain::Slug::parse("id", id).expect("slug"),
+                        name: trove_domain::Label::parse("name", id).expect("name"),
+                        parent: None,
+                        description: None,
+                        stage: None,
+                        departments: Vec::new(),
+                    })
+                    .collect(),
+            })
+            .expect("taxonomy");
+        let items: Vec<trove_domain::FeedbackItem> = (0..50)
+            .map(|i| trove_domain::FeedbackItem {
+                source_themes: if i % 2 == 0 {
+                    vec![trove_domain::Label::parse("theme", "Late Flight").expect("label")]
+                } else {
+                    Vec::new()
+                },
+                sentiment: Some(i as f32 / 70.0 - 0.3),
+                ..trove_store::contract::item("s", &i.to_string())
+            })
+            .collect();
+        let tag = |theme: &str, sentiment: Option<f32>| trove_store::RuleTag {
+            theme: trove_domain::Slug::parse("theme", theme).expect("slug"),
+            phrase: "words".into(),
+            start: 0,
+            end: 5,
+            sentiment,
+        };
+        let tags: Vec<Vec<trove_store::RuleTag>> = (0..50)
+            .map(|i| match i % 3 {
+                0 => vec![tag("fee", Some(i as f32 / 51.0 - 0.4)), tag("delay", None)],
+                1 => vec![tag("delay", Some(-(i as f32) / 97.0))],
+                _ => Vec::new(),
+            })
+            .collect();
+        store
+            .insert_tagged_feedback(&items, None, &tags, version)
+            .expect("tagged insert");
+        scanned(&store)
+    };
+    // As a database before 0024: no compact facts, the migration not recorded.
+    Connection::open(&path)
+        .expect("open")
+        .execute_batch(
+            "DROP TABLE feedback_facts; DELETE FROM schema_migrations WHERE version = 24;",
+        )
+        .expect("undo 0024");
+    let store = SqliteStore::open(&path).expect("opens and migrates");
+    assert_eq!(scanned(&store), before);
+    assert_eq!(before[0].len(), 50);
+    assert!(
+        before[1]
+            .iter()
+            .any(|i| i.mention_sentiments.iter().any(Option::is_some))
+    );
+}

@@ -28,6 +28,7 @@ mod artifacts_cases;
 mod embeddings_cases;
 mod items_cases;
 mod labels_cases;
+mod layout_cases;
 mod mail_cases;
 mod report_mail_cases;
 mod reports;
@@ -38,6 +39,7 @@ pub use artifacts_cases::*;
 pub use embeddings_cases::*;
 pub use items_cases::*;
 pub use labels_cases::*;
+pub use layout_cases::*;
 pub use mail_cases::*;
 pub use report_mail_cases::*;
 pub use reports::*;
@@ -69,6 +71,7 @@ macro_rules! contract_suite {
             deleting_an_import_removes_exactly_its_items_and_records_it,
             a_large_batch_is_stored_whole,
             items_for_analysis_carry_their_theme_ids_without_text,
+            compact_facts_follow_every_write_that_changes_an_item_or_its_tags,
             taxonomy_versions_are_numbered_and_retire_removed_themes,
             rule_tags_replace_an_items_rule_tags_and_keep_source_themes,
             rule_tags_by_key_find_stored_items_and_skip_others,
@@ -125,7 +128,7 @@ macro_rules! contract_suite {
     };
 }
 
-fn label(raw: &str) -> Label {
+pub(crate) fn label(raw: &str) -> Label {
     Label::parse("label", raw).unwrap()
 }
 
@@ -592,7 +595,7 @@ pub fn themes_are_upserted_and_listed_by_id(store: &dyn Store) {
     assert_eq!(store.themes().unwrap(), vec![parent, renamed]);
 }
 
-fn new_run(file: &str) -> NewImportRun {
+pub(crate) fn new_run(file: &str) -> NewImportRun {
     NewImportRun {
         kind: "feedback".into(),
         source: "s".into(),
@@ -850,7 +853,11 @@ pub fn a_large_batch_is_stored_whole(store: &dyn Store) {
     assert_eq!((again.inserted, again.duplicates), (0, 5_000));
 }
 
-fn theme_record(id: &str, parent: Option<&str>, stage: Option<&str>) -> crate::ThemeRecord {
+pub(crate) fn theme_record(
+    id: &str,
+    parent: Option<&str>,
+    stage: Option<&str>,
+) -> crate::ThemeRecord {
     crate::ThemeRecord {
         id: slug(id),
         name: label(&id.to_uppercase()),
@@ -861,7 +868,7 @@ fn theme_record(id: &str, parent: Option<&str>, stage: Option<&str>) -> crate::T
     }
 }
 
-fn taxonomy(toml: &str, themes: Vec<crate::ThemeRecord>) -> crate::NewTaxonomyVersion {
+pub(crate) fn taxonomy(toml: &str, themes: Vec<crate::ThemeRecord>) -> crate::NewTaxonomyVersion {
     crate::NewTaxonomyVersion {
         created_at: 1_700_000_000,
         toml: toml.into(),
@@ -870,7 +877,7 @@ fn taxonomy(toml: &str, themes: Vec<crate::ThemeRecord>) -> crate::NewTaxonomyVe
     }
 }
 
-fn rule_tag(theme: &str, phrase: &str, start: u32, end: u32) -> crate::RuleTag {
+pub(crate) fn rule_tag(theme: &str, phrase: &str, start: u32, end: u32) -> crate::RuleTag {
     crate::RuleTag {
         theme: slug(theme),
         phrase: phrase.into(),

@@ -17,6 +17,7 @@ mod embeddings;
 mod error;
 mod forms;
 mod items;
+mod layout;
 mod mail;
 mod models;
 mod query;
@@ -49,6 +50,7 @@ pub use items::{
     NpsBand, POSITIVE_SENTIMENT, SentimentClass, SqlValue, add_theme_link, item_conditions,
     page_clause,
 };
+pub use layout::{pack_link, pack_new_item, unpack_themes};
 pub use mail::{Delivery, MailAddress, MailSettings, MailStore, Sending};
 pub use models::{ModelSummary, NewModel, StoredModel};
 pub use query::{

@@ -1,0 +1,188 @@
+//! The compact facts the analysis scans (migration 0024) follow every write that changes an
+//! item or its tags, checked against the per-tag details kept for the drill-down.
+
+use std::ops::ControlFlow;
+
+use trove_domain::{ExternalId, FeedbackItem};
+
+use super::{item, label, read_all, rule_tag, taxonomy, theme_record};
+use crate::{FeedbackFilter, ItemTags, ItemThemes, KeyedTags, NewModel, Store, ThemeOrigin};
+
+fn scanned(store: &dyn Store, origin: ThemeOrigin) -> Vec<ItemThemes> {
+    let mut all = Vec::new();
+    store
+        .scan_item_themes(&FeedbackFilter::default(), origin, 3, &mut |page| {
+            all.extend(page);
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    all
+}
+
+/// What a scan must give, worked out from the items and their stored tags one by one: each
+/// theme of `origin` once, sorted, with the mean of its scored mentions.
+fn expected(store: &dyn Store, origin: ThemeOrigin) -> Vec<ItemThemes> {
+    read_all(store, &FeedbackFilter::default())
+        .into_iter()
+        .map(|stored| {
+            let mut tags = store.item_tags(stored.id).unwrap();
+            tags.retain(|t| origin.stored().is_none_or(|o| o == t.origin));
+            tags.sort_by(|a, b| a.theme.cmp(&b.theme));
+            let mut themes: Vec<String> = tags.iter().map(|t| t.theme.to_string()).collect();
+            themes.dedup();
+            let mention_sentiments = themes
+                .iter()
+                .map(|theme| {
+                    let scored: Vec<f64> = tags
+                        .iter()
+                        .filter(|t| t.theme.as_str() == theme)
+                        .filter_map(|t| t.sentiment.map(f64::from))
+                        .collect();
+                    (!scored.is_empty())
+                        .then(|| (scored.iter().sum::<f64>() / scored.len() as f64) as f32)
+                })
+                .collect();
+            let item = stored.item;
+            ItemThemes {
+                id: stored.id,
+                received_at: item.received_at.unix_seconds(),
+                customer_id: item.customer_id.map(|c| c.to_string()),
+                channel: item.channel,
+                business_unit: item.business_unit.map(|l| l.to_string()),
+                touchpoint: item.touchpoint.map(|l| l.to_string()),
+                scores: item.scores,
+                sentiment: item.sentiment,
+                themes,
+                mention_sentiments,
+            }
+        })
+        .collect()
+}
+
+fn assert_in_step(store: &dyn Store, after: &str) {
+    for origin in [
+        ThemeOrigin::Any,
+        ThemeOrigin::Rule,
+        ThemeOrigin::Source,
+        ThemeOrigin::Model,
+    ] {
+        assert_eq!(
+            scanned(store, origin),
+            expected(store, origin),
+            "after {after}, origin {origin:?}"
+        );
+    }
+}
+
+fn tag(theme: &str, sentiment: Option<f32>) -> crate::RuleTag {
+    crate::RuleTag {
+        sentiment,
+        ..rule_tag(theme, "words", 0, 5)
+    }
+}
+
+pub fn compact_facts_follow_every_write_that_changes_an_item_or_its_tags(store: &dyn Store) {
+    let coded = |id: &str, themes: &[&str], unit: &str| FeedbackItem {
+        source_themes: themes.iter().map(|t| label(t)).collect(),
+        business_unit: Some(label(unit)),
+        sentiment: Some(-0.25),
+        ..item("s", id)
+    };
+    store
+        .insert_feedback(
+            &[
+                coded("1", &["Late Flight", "Bad Food"], "Air"),
+                coded("2", &[], "Air"),
+            ],
+            None,
+        )
+        .unwrap();
+    assert_in_step(store, "a plain insert");
+
+    let version = store
+        .save_taxonomy_version(&taxonomy(
+            "v1",
+            vec![
+                theme_record("fee", None, None),
+                theme_record("delay", None, None),
+            ],
+        ))
+        .unwrap();
+    let hold = store.start_import(&super::new_run("a.csv")).unwrap();
+    let run = hold.id();
+    store
+        .insert_tagged_feedback(
+            &[coded("3", &["Fee"], "Home"), item("s", "4")],
+            Some(run),
+            &[
+                vec![tag("fee", Some(-0.123_456_79)), tag("delay", None)],
+                vec![tag("delay", Some(0.7))],
+            ],
+            version,
+        )
+        .unwrap();
+    drop(hold);
+    assert_in_step(store, "a tagged insert");
+
+    let ids: Vec<i64> = read_all(store, &FeedbackFilter::default())
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    store
+        .replace_rule_tags(
+            version,
+            &[ItemTags {
+                feedback_id: ids[0],
+                tags: vec![tag("fee", Some(0.3))],
+                sentiment: Some(0.5),
+            }],
+        )
+        .unwrap();
+    assert_in_step(store, "re-tagging by id");
+
+    store
+        .replace_rule_tags_by_key(
+            version,
+            &[KeyedTags {
+                source: label("s"),
+                external_id: ExternalId::parse("3").unwrap(),
+                tags: vec![tag("delay", Some(-0.9))],
+            }],
+        )
+        .unwrap();
+    assert_in_step(store, "re-tagging by key");
+
+    let model = store
+        .save_model(&NewModel {
+            name: "default".into(),
+            created_at: 1,
+            labels_file: "train.csv".into(),
+            metrics: "{}".into(),
+            model: vec![1],
+        })
+        .unwrap();
+    store
+        .replace_model_tags(
+            model,
+            &[ItemTags {
+                feedback_id: ids[1],
+                tags: vec![tag("fee", None), tag("bad-food", None)],
+                sentiment: None,
+            }],
+        )
+        .unwrap();
+    assert_in_step(store, "model tags");
+
+    store
+        .replace_feedback(
+            &[coded("1", &["Lost Bag"], "Cargo")],
+            None,
+            Some((&[vec![tag("delay", Some(0.1))]], version)),
+        )
+        .unwrap();
+    assert_in_step(store, "a replacing insert");
+
+    store.delete_import(run, 2).unwrap();
+    assert_eq!(scanned(store, ThemeOrigin::Any).len(), 2);
+    assert_in_step(store, "deleting an import");
+}

@@ -1,0 +1,188 @@
+//! The storage layout made for scans: each item's facts in a narrow table (`feedback_facts`,
+//! no text) with its theme links packed into one text value, so that reading every item for
+//! an analysis reads one short row per item. Both backends pack the same way; this module
+//! reads the packed value back.
+//!
+//! A packed value lists an item's links separated by spaces, each `theme:o` or
+//! `theme:o:sentiment`, where `o` is the first letter of the origin (`s` source, `r` rule,
+//! `m` model) and `sentiment` the tone of the sentence carrying the mention, written with
+//! enough digits to read back to the same double. The order of the links does not matter.
+
+use trove_domain::{DomainError, Label, Slug};
+
+use crate::{RuleTag, ThemeOrigin};
+
+/// The origin letter of a packed link.
+fn origin_letter(origin: ThemeOrigin) -> Option<u8> {
+    origin.stored().map(|stored| stored.as_bytes()[0])
+}
+
+/// One packed link: its theme, origin letter and sentiment.
+fn parse_link(link: &str) -> Result<(&str, u8, Option<f64>), DomainError> {
+    let invalid = |why: &str| DomainError::Invalid {
+        what: "packed theme link",
+        value: link.chars().take(80).collect(),
+        why: why.to_owned(),
+    };
+    let mut parts = link.splitn(3, ':');
+    let theme = parts.next().filter(|t| !t.is_empty());
+    let origin = parts.next();
+    let (Some(theme), Some(origin)) = (theme, origin) else {
+        return Err(invalid("expected theme:origin[:sentiment]"));
+    };
+    let origin = match origin {
+        "s" | "r" | "m" => origin.as_bytes()[0],
+        _ => return Err(invalid("the origin is not s, r or m")),
+    };
+    let sentiment = parts
+        .next()
+        .map(|s| {
+            s.parse::<f64>()
+                .map_err(|_| invalid("the sentiment is not a number"))
+        })
+        .transpose()?;
+    Ok((theme, origin, sentiment))
+}
+
+/// Reads the links of `origin` out of `packed` into `themes` (each theme once, sorted) and,
+/// aligned with it, `sentiments`: the mean of the theme's scored mentions (`None` when none
+/// was scored), as SQL's `AVG` over the item's rows of that theme would give it.
+pub fn unpack_themes(
+    packed: &str,
+    origin: ThemeOrigin,
+    themes: &mut Vec<String>,
+    sentiments: &mut Vec<Option<f32>>,
+) -> Result<(), DomainError> {
+    let wanted = origin_letter(origin);
+    let mut links: Vec<(&str, Option<f64>)> = Vec::with_capacity(4);
+    for link in packed.split(' ').filter(|l| !l.is_empty()) {
+        let (theme, letter, sentiment) = parse_link(link)?;
+        if wanted.is_none_or(|w| w == letter) {
+            links.push((theme, sentiment));
+        }
+    }
+    links.sort_by(|a, b| a.0.cmp(b.0));
+    let mut start = 0;
+    while start < links.len() {
+        let theme = links[start].0;
+        let end = start + links[start..].iter().take_while(|l| l.0 == theme).count();
+        let scored: Vec<f64> = links[start..end].iter().filter_map(|l| l.1).collect();
+        let mean = (!scored.is_empty()).then(|| scored.iter().sum::<f64>() / scored.len() as f64);
+        themes.push(theme.to_owned());
+        sentiments.push(mean.map(|m| m as f32));
+        start = end;
+    }
+    Ok(())
+}
+
+/// Packs links as [`unpack_themes`] reads them: `(theme, origin, sentiment)` with the origin
+/// as stored (`"rule"`...). For tests and for writers that pack in Rust.
+pub fn pack_link(out: &mut String, theme: &str, origin: &str, sentiment: Option<f64>) {
+    if !out.is_empty() {
+        out.push(' ');
+    }
+    out.push_str(theme);
+    out.push(':');
+    out.push(char::from(
+        origin.as_bytes().first().copied().unwrap_or(b'?'),
+    ));
+    if let Some(sentiment) = sentiment {
+        out.push(':');
+        // Rust's shortest representation reads back to the same double.
+        out.push_str(&sentiment.to_string());
+    }
+}
+
+/// The packed links of an item stored just now with these rule tags and source-coded themes,
+/// as the links stored for it read: a theme's first rule tag only (the table keeps one per
+/// theme and origin), each source theme once. `None` when it has none.
+pub fn pack_new_item(rule_tags: &[RuleTag], source_themes: &[Label]) -> Option<String> {
+    let mut packed = String::new();
+    let mut rule_themes: Vec<&str> = Vec::with_capacity(rule_tags.len());
+    for tag in rule_tags {
+        if !rule_themes.contains(&tag.theme.as_str()) {
+            rule_themes.push(tag.theme.as_str());
+            pack_link(
+                &mut packed,
+                tag.theme.as_str(),
+                "rule",
+                tag.sentiment.map(f64::from),
+            );
+        }
+    }
+    let mut source_themes_seen: Vec<Slug> = Vec::with_capacity(source_themes.len());
+    for name in source_themes {
+        if let Some(slug) = Slug::from_name(name.as_str())
+            && !source_themes_seen.contains(&slug)
+        {
+            pack_link(&mut packed, slug.as_str(), "source", None);
+            source_themes_seen.push(slug);
+        }
+    }
+    (!packed.is_empty()).then_some(packed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unpack(packed: &str, origin: ThemeOrigin) -> (Vec<String>, Vec<Option<f32>>) {
+        let (mut themes, mut sentiments) = (Vec::new(), Vec::new());
+        unpack_themes(packed, origin, &mut themes, &mut sentiments).expect("packed");
+        (themes, sentiments)
+    }
+
+    #[test]
+    fn links_of_an_origin_are_read_once_per_theme_sorted() {
+        let packed = "fees:s wait-times:r:-0.5 fees:r:0.25 app:m";
+        assert_eq!(
+            unpack(packed, ThemeOrigin::Any),
+            (
+                vec!["app".into(), "fees".into(), "wait-times".into()],
+                vec![None, Some(0.25), Some(-0.5)]
+            )
+        );
+        assert_eq!(
+            unpack(packed, ThemeOrigin::Source),
+            (vec!["fees".into()], vec![None])
+        );
+        assert_eq!(
+            unpack(packed, ThemeOrigin::Rule),
+            (
+                vec!["fees".into(), "wait-times".into()],
+                vec![Some(0.25), Some(-0.5)]
+            )
+        );
+        assert_eq!(unpack("", ThemeOrigin::Any), (vec![], vec![]));
+    }
+
+    #[test]
+    fn a_themes_sentiment_is_the_mean_of_its_scored_mentions() {
+        // Worked by hand: (0.5 + -0.25) / 2 = 0.125; the unscored source link does not count.
+        let (_, sentiments) = unpack("fees:r:0.5 fees:m:-0.25 fees:s", ThemeOrigin::Any);
+        assert_eq!(sentiments, vec![Some(0.125)]);
+    }
+
+    #[test]
+    fn a_packed_sentiment_reads_back_exactly() {
+        let value = f64::from(-0.123_456_79_f32);
+        let mut packed = String::new();
+        pack_link(&mut packed, "fees", "rule", Some(value));
+        pack_link(&mut packed, "app", "source", None);
+        assert_eq!(packed, format!("fees:r:{value} app:s"));
+        let (themes, sentiments) = unpack(&packed, ThemeOrigin::Any);
+        assert_eq!(themes, vec!["app".to_owned(), "fees".to_owned()]);
+        assert_eq!(sentiments, vec![None, Some(value as f32)]);
+    }
+
+    #[test]
+    fn a_damaged_value_is_refused() {
+        let (mut t, mut s) = (Vec::new(), Vec::new());
+        for bad in ["fees", "fees:x", "fees:r:abc", ":r"] {
+            assert!(
+                unpack_themes(bad, ThemeOrigin::Any, &mut t, &mut s).is_err(),
+                "{bad}"
+            );
+        }
+    }
+}
