@@ -62,6 +62,35 @@ pub fn run(args: &AnalyzeBenchArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The database a read benchmark reads: `on` (a file or a postgres:// URL), or a fresh SQLite
+/// file in `dir`; filled with `items` generated items (with text) when it holds none. Returns
+/// its URL (for commands run as their own process) and the store.
+pub(crate) fn filled_database(
+    on: Option<&str>,
+    items: u64,
+    dir: &std::path::Path,
+) -> Result<(String, std::sync::Arc<dyn trove_store::Store>)> {
+    let url = match on {
+        Some(on) => on.to_owned(),
+        None => dir.join("bench.db").display().to_string(),
+    };
+    let store = crate::db::DbUrl::parse(&url)?.open()?;
+    let app = trove_app::App::new(store.clone());
+    let stored = app.store().count_feedback(&FeedbackFilter::default())?;
+    if stored == 0 {
+        let started = Instant::now();
+        store_items(&app, items, true)?;
+        println!(
+            "stored {} items in {:.1} s",
+            thousands(items),
+            started.elapsed().as_secs_f64()
+        );
+    } else {
+        println!("reading the {} items stored", thousands(stored));
+    }
+    Ok((url, store))
+}
+
 /// Stores `items` generated items; `with_text` gives each a comment of about 150 bytes (the
 /// read benchmark's rows then weigh what real ones do).
 pub(crate) fn store_items(app: &trove_app::App, items: u64, with_text: bool) -> Result<()> {

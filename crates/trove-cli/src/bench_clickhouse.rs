@@ -42,24 +42,9 @@ pub struct ClickHouseBenchArgs {
 
 pub fn run(args: &ClickHouseBenchArgs) -> Result<ExitCode> {
     let dir = tempfile::tempdir()?;
-    let raw = match &args.on {
-        Some(on) => on.clone(),
-        None => dir.path().join("bench.db").display().to_string(),
-    };
-    let store = crate::db::DbUrl::parse(&raw)?.open()?;
+    let (_, store) =
+        crate::bench_analyze::filled_database(args.on.as_deref(), args.items, dir.path())?;
     let plain = App::new(store.clone());
-    let stored = plain.store().count_feedback(&FeedbackFilter::default())?;
-    if stored == 0 {
-        let started = Instant::now();
-        crate::bench_analyze::store_items(&plain, args.items, true)?;
-        println!(
-            "stored {} items in {:.1} s",
-            thousands(args.items),
-            started.elapsed().as_secs_f64()
-        );
-    } else {
-        println!("reading the {} items stored", thousands(stored));
-    }
     for shard in &args.shard {
         let url = ClickHouseUrl::parse(shard).map_err(anyhow::Error::msg)?;
         ClickHouse::prepare_shard(&url).with_context(|| format!("preparing {url}"))?;

@@ -17,8 +17,6 @@ use trove_analytics::analysis::window_of;
 use trove_app::{AnalysisRequest, App};
 use trove_store::{Dimension, FeedbackFilter, ThemeOrigin};
 
-use crate::output::thousands;
-
 /// Arguments of `trove bench reads`.
 #[derive(Debug, Args)]
 pub struct ReadsBenchArgs {
@@ -35,23 +33,9 @@ pub struct ReadsBenchArgs {
 
 pub fn run(args: &ReadsBenchArgs) -> Result<ExitCode> {
     let dir = tempfile::tempdir()?;
-    let raw = match &args.on {
-        Some(on) => on.clone(),
-        None => dir.path().join("bench.db").display().to_string(),
-    };
-    let app = App::new(crate::db::DbUrl::parse(&raw)?.open()?);
-    let stored = app.store().count_feedback(&FeedbackFilter::default())?;
-    if stored == 0 {
-        let started = Instant::now();
-        crate::bench_analyze::store_items(&app, args.items, true)?;
-        println!(
-            "stored {} items in {:.1} s",
-            thousands(args.items),
-            started.elapsed().as_secs_f64()
-        );
-    } else {
-        println!("reading the {} items stored", thousands(stored));
-    }
+    let (raw, store) =
+        crate::bench_analyze::filled_database(args.on.as_deref(), args.items, dir.path())?;
+    let app = App::new(store);
     let theme = computed_from_the_items(&app)?;
     println!(
         "\neach command as its own process (`trove ... --db`), the first run, then the median of {} warm runs:",
