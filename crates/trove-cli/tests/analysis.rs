@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{TROVE, json, ok};
+use common::{TROVE, demo, json, ok};
 use std::path::Path;
 use std::process::Command;
 
@@ -206,7 +206,7 @@ fn tagged_demo() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().expect("temporary folder");
     let db = dir.path().join("demo.db");
     let taxonomy = concat!(env!("CARGO_MANIFEST_DIR"), "/../../taxonomies/demo.toml");
-    ok(&db, &["demo"]);
+    demo(&db, &["demo"]);
     ok(&db, &["taxonomy", "load", taxonomy]);
     ok(&db, &["tag", "--all"]);
     (dir, db)

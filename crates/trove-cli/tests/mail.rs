@@ -19,7 +19,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::web::Server;
-use common::{ROOT, TROVE, ok};
+use common::{ROOT, TROVE, demo, ok};
 use serde_json::Value;
 
 const ADMIN: &str = "ada@northwind.example";
@@ -186,7 +186,7 @@ fn e_mail_is_sent_once_to_who_it_is_for_and_an_opt_out_is_honoured() {
         return;
     };
     let db = dir.path().join("demo.db");
-    ok(&db, &["demo"]);
+    demo(&db, &["demo"]);
     // A second lead of claims whose mailbox the sink refuses.
     ok(
         &db,
@@ -428,7 +428,7 @@ fn each_units_monthly_review_is_mailed_with_its_pdf_once_to_its_recipients_only(
         return;
     };
     let db = dir.path().join("demo.db");
-    ok(&db, &["demo"]);
+    demo(&db, &["demo"]);
     let smtp = format!("smtp://127.0.0.1:{}", sink.port);
     ok(
         &db,

@@ -7,7 +7,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{ROOT, TROVE};
+use common::{ROOT, TROVE, demo};
 
 fn run(args: &[&str]) -> String {
     let output = Command::new(TROVE)
@@ -84,8 +84,8 @@ fn call_notes_tell_their_stories_part_by_part() {
     assert!(rows[1]["parts"].as_array().unwrap().is_empty());
 
     let db = dir.path().join("demo.db");
+    demo(&db, &["demo", "--data-only"]);
     let db = db.to_str().unwrap();
-    run(&["demo", "--data-only", "--db", db]);
     let report: serde_json::Value =
         serde_json::from_str(&run(&["narratives", "--db", db, "--format", "json"])).unwrap();
     let payout = report["themes"]

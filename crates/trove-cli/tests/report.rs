@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
 
-use common::{ROOT, TROVE, json, ok};
+use common::{ROOT, TROVE, demo, json, ok};
 use serde_json::Value;
 
 /// The month before this one, `YYYY-MM`: the demo's last complete month.
@@ -92,7 +92,7 @@ const READER: &str = "vic@northwind.example";
 fn every_units_monthly_report_of_the_demo_in_every_format() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
-    ok(&db, &["demo"]);
+    demo(&db, &["demo"]);
     let month = last_month();
     for unit in UNITS {
         let report = |format: &str| {

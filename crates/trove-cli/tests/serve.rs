@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::ok;
+use common::{demo, ok};
 use common::web::{Reply, Server, encode, escaped};
 
 const ADMIN: &str = "ann@example.com";
@@ -19,7 +19,7 @@ const ADMIN_PASSWORD: &str = "a long admin passphrase";
 fn the_room_on_the_demo_is_behind_sign_in_and_refuses_forged_changes() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
-    ok(&db, &["demo", "--data-only"]);
+    demo(&db, &["demo", "--data-only"]);
     let log = dir.path().join("serve.log");
     let server = Server::start(&db, &log);
 

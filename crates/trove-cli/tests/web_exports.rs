@@ -15,7 +15,7 @@ use std::net::TcpStream;
 use std::path::Path;
 
 use calamine::{Data, Reader, Xlsx};
-use common::ok;
+use common::{demo, ok};
 use common::web::{Server, encode, set_password};
 use trove_app::{EXPORT_COLUMNS, ItemsRequest};
 use trove_store::{ItemPageAt, ListedItem, Store};
@@ -155,7 +155,7 @@ fn heading_count(body: &str) -> u64 {
 fn exports_from_the_command_line_the_page_and_the_api_hold_the_drill_downs_items() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
-    ok(&db, &["demo", "--data-only"]);
+    demo(&db, &["demo", "--data-only"]);
     // Customers who write formulas, with attributes of their own.
     let file = dir.path().join("formula.csv");
     std::fs::write(

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::Command;
 
 use common::web::{Reply, Server, encode};
-use common::{ROOT, TROVE, json, ok};
+use common::{ROOT, TROVE, demo, json, ok};
 use jiff::civil::Date;
 
 const PASSWORD: &str = "a long test passphrase";
@@ -126,7 +126,7 @@ fn today() -> Date {
 fn the_ranking_and_a_theme_page_run_the_issue_loop_by_the_rules() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
-    ok(&db, &["demo", "--data-only"]);
+    demo(&db, &["demo", "--data-only"]);
     person(&db, ADMIN, "admin", None);
     person(&db, ANALYST, "analyst", None);
     person(&db, LEAD, "lead", Some("claims"));

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 
 use common::web::{Server, set_password};
-use common::{ROOT, TROVE};
+use common::{ROOT, TROVE, demo};
 
 const ADA: &str = "ada@northwind.example";
 const PASSWORD: &str = "a long demo passphrase";
@@ -37,7 +37,7 @@ fn trove(db: &Path, args: &[&str]) -> String {
 fn the_rooms_repeat_contacts_match_the_command_and_lead_to_their_items() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("room.db");
-    trove(&db, &["demo", "--data-only"]);
+    demo(&db, &["demo", "--data-only"]);
     trove(
         &db,
         &["user", "add", ADA, "--name", "Ada Admin", "--role", "admin"],

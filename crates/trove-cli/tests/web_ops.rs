@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use common::web::{Reply, Server, encode};
-use common::{ROOT, TROVE};
+use common::{ROOT, TROVE, demo};
 
 const ADA: &str = "ada@northwind.example";
 const ANN: &str = "ann@northwind.example";
@@ -65,7 +65,7 @@ fn trove(db: &Path, actor: Option<&str>, day: Option<&str>, args: &[&str], stdin
 /// three departments (IT's done on time, customer care's missed), follow-up cases for customer
 /// care's detractors, and passwords for those who sign in here.
 fn demo_with_a_loop(db: &Path) {
-    trove(db, None, None, &["demo", "--data-only"], "");
+    demo(db, &["demo", "--data-only"]);
     trove(
         db,
         None,

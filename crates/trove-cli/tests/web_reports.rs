@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::ok;
+use common::{demo, ok};
 use common::web::Server;
 use serde_json::Value;
 use trove_analytics::chronic::thousands;
@@ -28,7 +28,7 @@ fn last_month() -> String {
 fn reports_are_made_kept_listed_shown_and_downloaded() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
-    let printed = ok(&db, &["demo"]);
+    let printed = demo(&db, &["demo"]);
     let password = printed
         .lines()
         .find_map(|l| l.strip_prefix("Demo password: "))
@@ -191,7 +191,7 @@ fn reports_are_made_kept_listed_shown_and_downloaded() {
 fn admins_choose_the_report_recipients_on_the_reports_page() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
-    let printed = ok(&db, &["demo"]);
+    let printed = demo(&db, &["demo"]);
     let password = printed
         .lines()
         .find_map(|l| l.strip_prefix("Demo password: "))

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::path::Path;
 
-use common::ok;
+use common::{demo, ok};
 use common::web::{Server, escaped};
 use trove_store::{Dimension, FeedbackFilter, Store, ThemeOrigin};
 use trove_store_sqlite::SqliteStore;
@@ -167,7 +167,7 @@ fn between<'a>(body: &'a str, start: &str, end: &str) -> &'a str {
 fn the_room_follows_its_filters_and_links_each_count_to_exactly_its_items() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
-    ok(&db, &["demo", "--data-only"]);
+    demo(&db, &["demo", "--data-only"]);
     ok(
         &db,
         &["user", "add", ADMIN, "--name", "Ada", "--role", "admin"],

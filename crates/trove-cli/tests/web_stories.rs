@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::ok;
+use common::{demo, ok};
 use common::web::{Server, set_password};
 
 const ADA: &str = "ada@example.com";
@@ -25,7 +25,7 @@ fn plain(html: &str) -> String {
 fn a_themes_page_shows_its_stories_each_example_linked_to_its_item() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
-    ok(&db, &["demo", "--data-only"]);
+    demo(&db, &["demo", "--data-only"]);
     ok(
         &db,
         &["user", "add", ADA, "--name", "Ada", "--role", "admin"],

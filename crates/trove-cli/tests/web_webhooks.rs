@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::web::{Reply, Server, encode};
-use common::{ROOT, TROVE, json, ok};
+use common::{ROOT, TROVE, demo, json, ok};
 use serde_json::Value;
 
 const ADMIN: &str = "ada@northwind.example";
@@ -148,7 +148,7 @@ fn stamp(page: &Reply) -> String {
 fn each_event_reaches_a_subscribed_receiver_signed_and_failures_are_retried() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
-    ok(&db, &["demo", "--customers", "600", "--feedback", "3000"]);
+    demo(&db, &["demo", "--customers", "600", "--feedback", "3000"]);
     for person in [ADMIN, VIEWER] {
         assert!(
             common::web::set_password(&db, ADMIN, person, PASSWORD)

@@ -45,6 +45,76 @@ pub fn json(db: &Path, args: &[&str]) -> Value {
     serde_json::from_str(&ok(db, args)).expect("one JSON document")
 }
 
+/// Makes a demo database at `db` (`trove ARGS --db DB`, ARGS starting with `demo`) and returns
+/// what the demo printed. A demo takes tens of seconds in a debug build and two dozen tests start
+/// from one, so the first test of this build to ask for these ARGS today makes it once in the
+/// target's test folder; every later one, in any test binary, copies that file.
+pub fn demo(db: &Path, args: &[&str]) -> String {
+    assert_eq!(args.first(), Some(&"demo"), "demo() makes demos: {args:?}");
+    let made = demo_made_once(args);
+    let printed = std::fs::read_to_string(made.join(PRINTED)).expect("the demo's printed output");
+    copy_database(&made.join(DEMO_FILE), db);
+    printed
+}
+
+const DEMO_FILE: &str = "demo.db";
+const PRINTED: &str = "printed.txt";
+
+/// The folder holding the demo made by ARGS with this build of `trove` today (the demo's data
+/// ends today), made now if no test made it yet.
+fn demo_made_once(args: &[&str]) -> std::path::PathBuf {
+    static MAKING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = MAKING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let built = std::fs::metadata(TROVE)
+        .and_then(|m| m.modified())
+        .expect("the trove binary's time")
+        .duration_since(UNIX_EPOCH)
+        .expect("after 1970")
+        .as_nanos();
+    let today = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs()
+        / 86_400;
+    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("demos");
+    let made = cache.join(format!("{}-{built}-{today}", args.join("_")));
+    if made.join(PRINTED).exists() {
+        return made;
+    }
+    // Made in a folder of its own and renamed into place, so that a test binary running beside
+    // this one never copies half a demo.
+    let making = cache.join(format!("making-{}-{built}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&making);
+    std::fs::create_dir_all(&making).expect("a folder for the demo");
+    let output = Command::new(TROVE)
+        .args(args)
+        .arg("--db")
+        .arg(making.join(DEMO_FILE))
+        .env_remove("TROVE_NOW")
+        .env_remove("TROVE_USER")
+        .current_dir(ROOT)
+        .output()
+        .expect("run trove demo");
+    let ran = Ran::from_output(output);
+    assert!(ran.succeeded(), "trove {args:?} failed:\n{ran}");
+    std::fs::write(making.join(PRINTED), ran.stdout).expect("keep the demo's output");
+    if std::fs::rename(&making, &made).is_err() {
+        // Another test binary made the same demo first: use either.
+        let _ = std::fs::remove_dir_all(&making);
+    }
+    made
+}
+
+/// Copies a closed SQLite database with its write-ahead log if one is left.
+fn copy_database(from: &Path, to: &Path) {
+    for suffix in ["", "-wal"] {
+        let source = Path::new(&format!("{}{suffix}", from.display())).to_path_buf();
+        if source.exists() {
+            std::fs::copy(&source, format!("{}{suffix}", to.display())).expect("copy the demo");
+        }
+    }
+}
+
 /// The variable naming the PostgreSQL test server.
 const POSTGRES_VARIABLE: &str = "TROVE_TEST_POSTGRES";
 
