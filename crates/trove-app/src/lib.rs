@@ -104,8 +104,8 @@ pub use journey_file::{journey_to_toml, parse_journey};
 pub use kept::{Kept, RefreshReport, ThemeTrends};
 pub use labelling::{LabelError, LabelItem, LabelQueue, STORED_LABELS, SentimentModelNote};
 pub use mail::{
-    Cadence, MAX_ATTEMPTS, MailError, MailSetup, MailStatus, MessageReport, SCHEDULER, SendRun,
-    SendingView, SmtpUrl,
+    Cadence, MAX_ATTEMPTS, MailError, MailSetup, MailStatus, MessageKind, MessageReport, SCHEDULER,
+    SendRun, SendingView, SmtpUrl,
 };
 pub use monthly::{DEFAULT_COST_PER_CONTACT, REPORTS_KEPT, ReportError, parse_cost, parse_month};
 pub use narratives::{NARRATIVE_CHANNELS, NarrativeReport, ThemeNarratives};

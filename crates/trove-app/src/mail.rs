@@ -227,6 +227,34 @@ pub struct SendRun {
     pub now: i64,
     /// Only work out what is due; send and record nothing.
     pub dry_run: bool,
+    /// Only the messages of this kind (`None`: everything due).
+    pub only: Option<MessageKind>,
+}
+
+/// What a message is, as the first part of its key says (`announcement:3`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageKind {
+    /// An announcement to the customers who raised its issues.
+    Announcement,
+    /// A published progress report ("you said, we did").
+    Report,
+    /// A department's weekly or monthly stream.
+    Stream,
+    /// A business unit's monthly review with its PDF.
+    Monthly,
+}
+
+impl MessageKind {
+    /// Whether a message's key is of this kind.
+    fn holds(self, key: &str) -> bool {
+        let prefix = match self {
+            Self::Announcement => "announcement:",
+            Self::Report => "report:",
+            Self::Stream => "stream:",
+            Self::Monthly => "monthly:",
+        };
+        key.starts_with(prefix)
+    }
 }
 
 /// How one message went in a run.
@@ -408,6 +436,9 @@ impl App {
             .collect();
         let mut due = self.due(&state, Workflow::day_of(run.now), &finished)?;
         due.extend(self.monthly_reports_due(run.now, &finished, settings.as_ref(), run.dry_run)?);
+        if let Some(kind) = run.only {
+            due.retain(|outgoing| kind.holds(&outgoing.key));
+        }
         let opted_out: HashSet<String> = self.store().opted_out_addresses()?.into_iter().collect();
         let mut reports = Vec::new();
         for outgoing in due {

@@ -4,8 +4,8 @@
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use clap::Subcommand;
-use trove_app::{App, Cadence, MailSetup, SendRun};
+use clap::{Subcommand, ValueEnum};
+use trove_app::{App, Cadence, MailSetup, MessageKind, SendRun};
 use trove_domain::Slug;
 use trove_domain::safe::printable;
 
@@ -46,6 +46,30 @@ pub enum MailCommand {
     },
 }
 
+/// What kind of e-mail `trove send due --only` sends.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Kind {
+    /// Announcements to the customers who raised an issue.
+    Announcement,
+    /// Published progress reports ("you said, we did").
+    Report,
+    /// Departments' weekly or monthly streams.
+    Stream,
+    /// Business units' monthly reviews.
+    Monthly,
+}
+
+impl Kind {
+    fn message_kind(self) -> MessageKind {
+        match self {
+            Self::Announcement => MessageKind::Announcement,
+            Self::Report => MessageKind::Report,
+            Self::Stream => MessageKind::Stream,
+            Self::Monthly => MessageKind::Monthly,
+        }
+    }
+}
+
 /// `trove send ...`.
 #[derive(Debug, Subcommand)]
 pub enum SendCommand {
@@ -56,6 +80,9 @@ pub enum SendCommand {
         /// Only say what is due; send and record nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Only the messages of one kind (by default everything due).
+        #[arg(long, value_enum)]
+        only: Option<Kind>,
         /// How to print.
         #[arg(long, value_enum, default_value = "human")]
         format: Format,
@@ -164,11 +191,16 @@ fn day(at: i64) -> String {
 pub fn send(url: &DbUrl, session: &Session, command: SendCommand) -> Result<ExitCode> {
     let app = App::new(url.open()?);
     match command {
-        SendCommand::Due { dry_run, format } => {
+        SendCommand::Due {
+            dry_run,
+            only,
+            format,
+        } => {
             let run = SendRun {
                 triggered_by: actor(session)?.to_owned(),
                 now: session.now,
                 dry_run,
+                only: only.map(Kind::message_kind),
             };
             let reports = app.send_due(&run)?;
             let failed: usize = reports.iter().map(|r| r.failures.len()).sum();

@@ -324,6 +324,7 @@ async fn send_due_mail(shared: State) {
                 triggered_by: trove_app::SCHEDULER.to_owned(),
                 now: session::now(),
                 dry_run: false,
+                only: None,
             })
             .map(Some)
         })
