@@ -88,9 +88,7 @@ fn on_database<E: Into<anyhow::Error>>(
     plain: Option<&App>,
     mut read: impl FnMut(&App) -> Result<(), E>,
 ) -> Result<Option<Duration>> {
-    plain
-        .map(|app| median(repeat, || read(app)))
-        .transpose()
+    plain.map(|app| median(repeat, || read(app))).transpose()
 }
 
 /// Times each read on the database (unless `plain` is `None`) and on the analytics backend.

@@ -206,9 +206,12 @@ fn sync_by_digests(
                 }
             }
         });
-        let written = stale.iter().zip(&pages_in).try_for_each(|((page, digest), facts)| {
-            writer.store_page(*page, facts?, digest.digest.clone())
-        });
+        let written = stale
+            .iter()
+            .zip(&pages_in)
+            .try_for_each(|((page, digest), facts)| {
+                writer.store_page(*page, facts?, digest.digest.clone())
+            });
         // A failed write stops the reader: its next send fails.
         drop(pages_in);
         reader
@@ -220,9 +223,8 @@ fn sync_by_digests(
 
 /// The ledger's page of a store's page number.
 fn page_number(page: i64) -> StoreResult<u32> {
-    u32::try_from(page).map_err(|_| {
-        StoreError::database("syncing facts", format!("page {page} is out of range"))
-    })
+    u32::try_from(page)
+        .map_err(|_| StoreError::database("syncing facts", format!("page {page} is out of range")))
 }
 
 fn now_seconds() -> i64 {

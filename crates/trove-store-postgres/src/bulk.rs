@@ -209,7 +209,10 @@ fn copy_facts(
             &item.received_at.unix_seconds(),
             &item.source.as_str(),
             &item.channel.as_str(),
-            &item.customer_id.as_ref().map(trove_domain::CustomerId::as_str),
+            &item
+                .customer_id
+                .as_ref()
+                .map(trove_domain::CustomerId::as_str),
             &label(&item.business_unit),
             &label(&item.journey_stage),
             &label(&item.touchpoint),

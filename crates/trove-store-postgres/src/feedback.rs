@@ -273,9 +273,7 @@ pub(crate) fn insert(
                     replaced: 0,
                 });
             }
-            Err(e) if attempt < INSERT_ATTEMPTS && is_deadlock(&e) => {
-                attempt += 1
-            }
+            Err(e) if attempt < INSERT_ATTEMPTS && is_deadlock(&e) => attempt += 1,
             Err(e) => return Err(db_error(context, e)),
         }
     }

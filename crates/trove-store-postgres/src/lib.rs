@@ -139,11 +139,7 @@ impl trove_store::FactPages for PostgresStore {
         fact_pages::digests(&mut *self.pool.get()?, page_ids).map(Some)
     }
 
-    fn fact_range(
-        &self,
-        first: i64,
-        end: i64,
-    ) -> StoreResult<Option<Vec<trove_store::FactRow>>> {
+    fn fact_range(&self, first: i64, end: i64) -> StoreResult<Option<Vec<trove_store::FactRow>>> {
         fact_pages::range(&mut *self.pool.get()?, first, end).map(Some)
     }
 }

@@ -58,7 +58,10 @@ pub fn fact_pages_give_the_full_reads_facts_and_their_digests_follow_changes(sto
     }
     assert_eq!(paged.len(), ids.len());
     assert_eq!(paged, all);
-    assert!(changed(&before, &digests(store)).is_empty(), "unchanged data");
+    assert!(
+        changed(&before, &digests(store)).is_empty(),
+        "unchanged data"
+    );
 
     // Re-tagging one item changes its page alone.
     let target = ids[1_500];
