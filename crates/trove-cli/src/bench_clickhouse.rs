@@ -5,7 +5,8 @@
 //! Stores N generated items (those of `trove bench analyze`, with text) in a fresh SQLite
 //! file, or reads the database given with `--on` (filling it first when it holds no
 //! feedback); prepares the `--shard`s, syncs the facts (timed), syncs again (nothing changed:
-//! the cost of checking), then times each read: the median of `--repeat` runs.
+//! the cost of checking), then times each read: the median of `--repeat` runs (on ClickHouse
+//! alone with `--analytics-only`).
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -38,6 +39,9 @@ pub struct ClickHouseBenchArgs {
     /// Runs of each read; their median is reported.
     #[arg(long, default_value_t = 3)]
     repeat: usize,
+    /// Time the reads on ClickHouse only (the database's take minutes at 10,000,000 items).
+    #[arg(long)]
+    analytics_only: bool,
 }
 
 pub fn run(args: &ClickHouseBenchArgs) -> Result<ExitCode> {
@@ -66,31 +70,48 @@ pub fn run(args: &ClickHouseBenchArgs) -> Result<ExitCode> {
     let started = Instant::now();
     let again = clickhouse.sync(plain.store())?;
     println!(
-        "sync of unchanged data: {} facts written, {:.1} s (every item is read and hashed)",
+        "sync of unchanged data: {} facts written, {} pages found unchanged, {:.1} s",
         thousands(again.rows_written),
+        thousands(again.pages_unchanged),
         started.elapsed().as_secs_f64()
     );
 
     let through = App::new(store).with_analytics(clickhouse.clone());
-    reads(args.repeat, &plain, &through, clickhouse.as_ref())?;
+    let plain = (!args.analytics_only).then_some(&plain);
+    reads(args.repeat, plain, &through, clickhouse.as_ref())?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Times each read on the database and on the analytics backend.
-fn reads(repeat: usize, plain: &App, through: &App, clickhouse: &dyn Analytics) -> Result<()> {
+/// The median time of `read` on the database, or `None` when the database is not timed.
+fn on_database<E: Into<anyhow::Error>>(
+    repeat: usize,
+    plain: Option<&App>,
+    mut read: impl FnMut(&App) -> Result<(), E>,
+) -> Result<Option<Duration>> {
+    plain.map(|app| median(repeat, || read(app))).transpose()
+}
+
+/// Times each read on the database (unless `plain` is `None`) and on the analytics backend.
+fn reads(
+    repeat: usize,
+    plain: Option<&App>,
+    through: &App,
+    clickhouse: &dyn Analytics,
+) -> Result<()> {
     let all = FeedbackFilter::default();
     let params = AnalysisRequest::default().params;
     println!(
         "\neach read, median of {repeat} runs: {:>14} {:>14}",
         "database", "ClickHouse"
     );
-    let row = |name: &str, on_db: Duration, on_ch: Duration| {
-        println!("  {name:<38} {:>11.1} ms {:>11.1} ms", ms(on_db), ms(on_ch));
+    let row = |name: &str, on_db: Option<Duration>, on_ch: Duration| {
+        let on_db = on_db.map_or_else(|| "-".to_owned(), |d| format!("{:.1} ms", ms(d)));
+        println!("  {name:<38} {on_db:>14} {:>11.1} ms", ms(on_ch));
     };
     row(
         "the analysis (analyze, issues)",
-        median(repeat, || {
-            plain.analyze(&all, ThemeOrigin::Any, &params).map(drop)
+        on_database(repeat, plain, |app| {
+            app.analyze(&all, ThemeOrigin::Any, &params).map(drop)
         })?,
         median(repeat, || {
             through.analyze(&all, ThemeOrigin::Any, &params).map(drop)
@@ -98,8 +119,8 @@ fn reads(repeat: usize, plain: &App, through: &App, clickhouse: &dyn Analytics) 
     );
     row(
         "  of which: the items' facts",
-        median(repeat, || {
-            plain.load_facts(&all, ThemeOrigin::Any).map(drop)
+        on_database(repeat, plain, |app| {
+            app.load_facts(&all, ThemeOrigin::Any).map(drop)
         })?,
         median(repeat, || {
             through.load_facts(&all, ThemeOrigin::Any).map(drop)
@@ -108,7 +129,9 @@ fn reads(repeat: usize, plain: &App, through: &App, clickhouse: &dyn Analytics) 
     for dimension in Dimension::ALL {
         row(
             &format!("tallies by {}", dimension.as_str()),
-            median(repeat, || plain.store().tally_by(dimension, &all).map(drop))?,
+            on_database(repeat, plain, |app| {
+                app.store().tally_by(dimension, &all).map(drop)
+            })?,
             median(repeat, || clickhouse.tally_by(dimension, &all).map(drop))?,
         );
     }
@@ -118,8 +141,8 @@ fn reads(repeat: usize, plain: &App, through: &App, clickhouse: &dyn Analytics) 
     };
     row(
         "tallies by month, one unit",
-        median(repeat, || {
-            plain.store().tally_by(Dimension::Month, &unit).map(drop)
+        on_database(repeat, plain, |app| {
+            app.store().tally_by(Dimension::Month, &unit).map(drop)
         })?,
         median(repeat, || {
             clickhouse.tally_by(Dimension::Month, &unit).map(drop)
@@ -137,8 +160,8 @@ fn reads(repeat: usize, plain: &App, through: &App, clickhouse: &dyn Analytics) 
     );
     row(
         "tallies by month x theme",
-        median(repeat, || {
-            theme_tallies_of(plain.store(), &all, ThemeOrigin::Any).map(drop)
+        on_database(repeat, plain, |app| {
+            theme_tallies_of(app.store(), &all, ThemeOrigin::Any).map(drop)
         })?,
         median(repeat, || {
             clickhouse.theme_tallies(&all, ThemeOrigin::Any).map(drop)

@@ -1,7 +1,10 @@
 //! Streaming the facts out of the system of record, page by page of ids.
 //!
-//! Every item is read from the store (there is no change log to follow), but a page of 10,000
-//! ids is written only when the hash of its facts differs from the one the ledger recorded:
+//! There is no change log to follow. A store with per-page reads (`trove_store::FactPages`:
+//! PostgreSQL's compact facts rows) gives a digest of every page of 10,000 ids, and only the
+//! pages whose digest differs from the ledger's are read (by id range, no text); from any other
+//! store every item is read and each page hashed here. A page is written only when its digest
+//! or hash differs from the one the ledger recorded:
 //! after an import only the pages of the new ids are written; after a re-tagging, the pages
 //! whose items changed. A page is written whole at a new version, then recorded in the ledger;
 //! reads take each page at its newest recorded version. So a sync can stop anywhere: what it
@@ -9,10 +12,13 @@
 //! of date.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::mpsc::sync_channel;
 
 use clickhouse::Row;
 use serde::{Deserialize, Serialize};
-use trove_store::{FactRow, OriginThemes, Store, StoreError, StoreResult, SyncReport, read_facts};
+use trove_store::{
+    FactPageDigest, FactRow, OriginThemes, Store, StoreError, StoreResult, SyncReport, read_facts,
+};
 
 use crate::{ClickHouse, query_error};
 
@@ -142,7 +148,10 @@ pub(crate) fn sync(clickhouse: &ClickHouse, store: &dyn Store) -> StoreResult<Sy
     // than the store, so the next read syncs again.
     let data_version = store.data_version()?;
     let mut writer = PageWriter::new(clickhouse)?;
-    read_facts(store, READ_PAGE, &mut |facts| writer.push(facts))?;
+    match store.fact_page_digests(PAGE_IDS)? {
+        Some(digests) => sync_by_digests(&mut writer, store, &digests)?,
+        None => read_facts(store, READ_PAGE, &mut |facts| writer.push(facts))?,
+    }
     writer.finish()?;
     let state = SyncState {
         version: writer.next_version(),
@@ -161,6 +170,61 @@ pub(crate) fn sync(clickhouse: &ClickHouse, store: &dyn Store) -> StoreResult<Sy
         .map_err(|e| query_error("recording the sync", "INSERT INTO sync_state", e))?;
     writer.report.data_version = data_version;
     Ok(writer.report)
+}
+
+/// Writes the pages whose digest (computed by the store) differs from the ledger's, each read
+/// alone by its id range; a reader thread fetches the next pages while this one writes.
+fn sync_by_digests(
+    writer: &mut PageWriter<'_>,
+    store: &dyn Store,
+    digests: &[FactPageDigest],
+) -> StoreResult<()> {
+    let mut stale = Vec::new();
+    for digest in digests {
+        let page = page_number(digest.page)?;
+        writer.report.items += digest.rows;
+        if writer.is_current(page, &digest.digest) {
+            writer.unchanged(page);
+        } else {
+            stale.push((page, digest));
+        }
+    }
+    std::thread::scope(|scope| {
+        let (pages_out, pages_in) = sync_channel::<StoreResult<Vec<FactRow>>>(2);
+        let wanted: Vec<i64> = stale.iter().map(|(_, digest)| digest.page).collect();
+        let reader = scope.spawn(move || {
+            for page in wanted {
+                let first = page * PAGE_IDS;
+                let facts = store.fact_range(first, first + PAGE_IDS).and_then(|facts| {
+                    facts.ok_or_else(|| {
+                        StoreError::database("syncing facts", "the store stopped reading pages")
+                    })
+                });
+                let failed = facts.is_err();
+                if pages_out.send(facts).is_err() || failed {
+                    return;
+                }
+            }
+        });
+        let written = stale
+            .iter()
+            .zip(&pages_in)
+            .try_for_each(|((page, digest), facts)| {
+                writer.store_page(*page, facts?, digest.digest.clone())
+            });
+        // A failed write stops the reader: its next send fails.
+        drop(pages_in);
+        reader
+            .join()
+            .map_err(|_| StoreError::database("syncing facts", "the page reader panicked"))?;
+        written
+    })
+}
+
+/// The ledger's page of a store's page number.
+fn page_number(page: i64) -> StoreResult<u32> {
+    u32::try_from(page)
+        .map_err(|_| StoreError::database("syncing facts", format!("page {page} is out of range")))
 }
 
 fn now_seconds() -> i64 {
@@ -234,12 +298,7 @@ impl<'a> PageWriter<'a> {
     fn push(&mut self, facts: Vec<FactRow>) -> StoreResult<()> {
         for fact in facts {
             self.report.items += 1;
-            let page = u32::try_from(fact.id.div_euclid(PAGE_IDS)).map_err(|_| {
-                StoreError::database(
-                    "syncing facts",
-                    format!("item id {} is out of range", fact.id),
-                )
-            })?;
+            let page = page_number(fact.id.div_euclid(PAGE_IDS))?;
             match &mut self.current {
                 Some((current, rows)) if *current == page => rows.push(fact),
                 _ => {
@@ -256,16 +315,30 @@ impl<'a> PageWriter<'a> {
         let Some((page, rows)) = self.current.take() else {
             return Ok(());
         };
-        self.seen.insert(page);
         let hash = hash_of(&rows)?;
-        if self
-            .ledger
-            .get(&page)
-            .is_some_and(|known| known.hash == hash)
-        {
-            self.report.pages_unchanged += 1;
+        if self.is_current(page, &hash) {
+            self.unchanged(page);
             return Ok(());
         }
+        self.store_page(page, rows, hash)
+    }
+
+    /// Whether the ledger holds `page` with this hash.
+    fn is_current(&self, page: u32, hash: &str) -> bool {
+        self.ledger
+            .get(&page)
+            .is_some_and(|known| known.hash == hash)
+    }
+
+    /// Counts `page` as found unchanged.
+    fn unchanged(&mut self, page: u32) {
+        self.seen.insert(page);
+        self.report.pages_unchanged += 1;
+    }
+
+    /// Queues a page's facts for writing at a new version, recorded with `hash`.
+    fn store_page(&mut self, page: u32, rows: Vec<FactRow>, hash: String) -> StoreResult<()> {
+        self.seen.insert(page);
         let version = self.next_version();
         self.pending_pages.push(PageRow {
             page,

@@ -16,9 +16,10 @@ const CONTEXT: &str = "reading items for analysis";
 /// links in feedback_themes, replacing the old ones. Every write that changes an item's facts
 /// or links runs it in the same transaction; the migration packs the links the same way.
 const REFRESH_SQL: &str = "INSERT INTO feedback_facts (id, received_at, source, channel,
-        customer_id, business_unit, journey_stage, touchpoint, nps, csat, ces, sentiment, themes)
+        customer_id, business_unit, journey_stage, touchpoint, region, product, nps, csat, ces,
+        sentiment, themes)
     SELECT f.id, f.received_at, f.source, f.channel, f.customer_id, f.business_unit,
-        f.journey_stage, f.touchpoint, f.nps, f.csat, f.ces, f.sentiment,
+        f.journey_stage, f.touchpoint, f.region, f.product, f.nps, f.csat, f.ces, f.sentiment,
         (SELECT string_agg(ft.theme_id || ':' || substr(ft.origin, 1, 1)
                 || COALESCE(':' || ft.sentiment::float8::text, ''), ' ')
          FROM feedback_themes ft WHERE ft.feedback_id = f.id)
@@ -26,7 +27,8 @@ const REFRESH_SQL: &str = "INSERT INTO feedback_facts (id, received_at, source, 
     ON CONFLICT (id) DO UPDATE SET received_at = EXCLUDED.received_at, source = EXCLUDED.source,
         channel = EXCLUDED.channel, customer_id = EXCLUDED.customer_id,
         business_unit = EXCLUDED.business_unit, journey_stage = EXCLUDED.journey_stage,
-        touchpoint = EXCLUDED.touchpoint, nps = EXCLUDED.nps, csat = EXCLUDED.csat,
+        touchpoint = EXCLUDED.touchpoint, region = EXCLUDED.region, product = EXCLUDED.product,
+        nps = EXCLUDED.nps, csat = EXCLUDED.csat,
         ces = EXCLUDED.ces, sentiment = EXCLUDED.sentiment, themes = EXCLUDED.themes";
 
 /// Brings the facts rows of items `ids` up to date (see [`REFRESH_SQL`]).

@@ -98,7 +98,7 @@ fn score(value: Option<impl Into<u8>>) -> Option<i16> {
 }
 
 /// A batch as one array per column, the parameters of [`INSERT_SQL`] and [`UPDATE_SQL`].
-struct Columns<'a> {
+pub(crate) struct Columns<'a> {
     sources: Vec<&'a str>,
     external_ids: Vec<&'a str>,
     channels: Vec<&'a str>,
@@ -121,7 +121,7 @@ struct Columns<'a> {
 }
 
 impl<'a> Columns<'a> {
-    fn new(unique: &[&'a FeedbackItem], context: &'static str) -> StoreResult<Self> {
+    pub(crate) fn new(unique: &[&'a FeedbackItem], context: &'static str) -> StoreResult<Self> {
         Ok(Self {
             sources: unique.iter().map(|i| i.source.as_str()).collect(),
             external_ids: unique.iter().map(|i| i.external_id.as_str()).collect(),
@@ -189,6 +189,31 @@ impl<'a> Columns<'a> {
         ]
     }
 
+    /// The fields of item `index` ([`Self::fields`] and the sentiment), as a row for `COPY`.
+    pub(crate) fn row(&self, index: usize) -> [&(dyn ToSql + Sync); 19] {
+        [
+            &self.sources[index],
+            &self.external_ids[index],
+            &self.channels[index],
+            &self.received_at[index],
+            &self.offsets[index],
+            &self.customers[index],
+            &self.accounts[index],
+            &self.units[index],
+            &self.products[index],
+            &self.regions[index],
+            &self.touchpoints[index],
+            &self.stages[index],
+            &self.texts[index],
+            &self.nps[index],
+            &self.csat[index],
+            &self.ces[index],
+            &self.languages[index],
+            &self.attributes[index],
+            &self.sentiments[index],
+        ]
+    }
+
     /// The parameters of [`INSERT_SQL`].
     fn insert_params<'p>(&'p self, import_run: &'p Option<i64>) -> Vec<&'p (dyn ToSql + Sync)> {
         let mut params = self.fields().to_vec();
@@ -209,7 +234,7 @@ impl<'a> Columns<'a> {
 pub(crate) type BatchTags<'a> = Option<(&'a [Vec<RuleTag>], i64)>;
 
 /// The rule tags of each key of a batch, and their taxonomy version.
-type TagsByKey<'m, 'a> = Option<(&'m HashMap<(&'a str, &'a str), &'a [RuleTag]>, i64)>;
+pub(crate) type TagsByKey<'m, 'a> = Option<(&'m HashMap<(&'a str, &'a str), &'a [RuleTag]>, i64)>;
 
 /// Inserts a batch (and, with `tags`, the rule tags of the items it inserts) in one
 /// transaction: the ids come back from the insert itself (`RETURNING`), nothing is read again.
@@ -227,10 +252,6 @@ pub(crate) fn insert(
         .iter()
         .filter(|item| seen.insert((item.source.as_str(), item.external_id.as_str())))
         .collect();
-    let by_key: HashMap<(&str, &str), &FeedbackItem> = unique
-        .iter()
-        .map(|item| ((item.source.as_str(), item.external_id.as_str()), *item))
-        .collect();
     // The tags of each key's first occurrence, the one sent.
     let mut tags_of: HashMap<(&str, &str), &[RuleTag]> = HashMap::new();
     if let Some((tags, _)) = tags {
@@ -244,7 +265,7 @@ pub(crate) fn insert(
     loop {
         // Two imports storing overlapping items in different orders can deadlock; the database
         // then aborts one of them, and running it again is safe.
-        match write_batch(client, &arrays, import_run, &by_key, tags) {
+        match write_batch(client, &unique, &arrays, import_run, tags) {
             Ok(inserted) => {
                 return Ok(InsertOutcome {
                     inserted,
@@ -252,11 +273,8 @@ pub(crate) fn insert(
                     replaced: 0,
                 });
             }
-            Err(Failure::Database(e)) if attempt < INSERT_ATTEMPTS && is_deadlock(&e) => {
-                attempt += 1
-            }
-            Err(Failure::Database(e)) => return Err(db_error(context, e)),
-            Err(Failure::Store(e)) => return Err(e),
+            Err(e) if attempt < INSERT_ATTEMPTS && is_deadlock(&e) => attempt += 1,
+            Err(e) => return Err(db_error(context, e)),
         }
     }
 }
@@ -270,45 +288,22 @@ fn is_deadlock(error: &postgres::Error) -> bool {
     })
 }
 
-/// Why writing a batch failed: the database refused (perhaps worth a retry), or a returned row
-/// made no sense.
-enum Failure {
-    Database(postgres::Error),
-    Store(StoreError),
-}
-
-impl From<postgres::Error> for Failure {
-    fn from(error: postgres::Error) -> Self {
-        Self::Database(error)
-    }
-}
-
-/// Inserts the unique items of a batch, links their source themes and stores the rule tags of
-/// the new ones (by key, from `tags`), in one transaction; returns how many items were new.
-fn write_batch(
+/// Inserts the unique items of a batch (by `COPY`, see [`crate::bulk`]), links their source
+/// themes and stores the rule tags of the new ones (by key, from `tags`), in one transaction;
+/// returns how many items were new.
+fn write_batch<'a>(
     client: &mut Client,
+    unique: &[&'a FeedbackItem],
     arrays: &Columns<'_>,
     import_run: Option<i64>,
-    by_key: &HashMap<(&str, &str), &FeedbackItem>,
-    tags: TagsByKey<'_, '_>,
-) -> Result<u64, Failure> {
+    tags: TagsByKey<'_, 'a>,
+) -> Result<u64, postgres::Error> {
     let mut tx = client.transaction()?;
-    let rows = tx.query(INSERT_SQL, &arrays.insert_params(&import_run))?;
-    let stored = stored_items(&rows, by_key).map_err(Failure::Store)?;
+    let stored = crate::bulk::insert_new(&mut tx, unique, arrays, import_run, tags)?;
     link_source_themes(&mut tx, &stored)?;
-    if let Some((tags_of, version)) = tags {
-        let items: Vec<(i64, &[RuleTag])> = stored
-            .iter()
-            .filter_map(|(id, item)| Some((*id, *tags_of.get(&key(item))?)))
-            .collect();
-        // The items are new: they have no rule tags to delete first.
-        crate::taxonomy::insert_tags(&mut tx, &items, version).map_err(Failure::Store)?;
-    }
-    let ids: Vec<i64> = stored.iter().map(|(id, _)| *id).collect();
-    crate::facts::refresh(&mut tx, &ids)?;
     crate::results::bump(&mut tx)?;
     tx.commit()?;
-    Ok(rows.len() as u64)
+    Ok(stored.len() as u64)
 }
 
 /// The stored items a `RETURNING id, source, external_id` names, found in the batch by key.
@@ -395,7 +390,7 @@ const UPDATE_SQL: &str = "UPDATE feedback f SET channel = b.channel, received_at
     RETURNING f.id, f.source, f.external_id";
 
 /// The dedup key of an item.
-fn key(item: &FeedbackItem) -> (&str, &str) {
+pub(crate) fn key(item: &FeedbackItem) -> (&str, &str) {
     (item.source.as_str(), item.external_id.as_str())
 }
 

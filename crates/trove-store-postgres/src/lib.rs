@@ -11,10 +11,12 @@
 mod analysis_runs;
 mod artifacts;
 mod auth;
+mod bulk;
 mod customers;
 mod decode;
 mod discovery_runs;
 mod embeddings;
+mod fact_pages;
 mod facts;
 mod feedback;
 mod forms;
@@ -126,6 +128,20 @@ impl PostgresStore {
 /// An SQL identifier, quoted so any name is taken literally.
 fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Per-page reads from the compact facts rows (`feedback_facts`).
+impl trove_store::FactPages for PostgresStore {
+    fn fact_page_digests(
+        &self,
+        page_ids: i64,
+    ) -> StoreResult<Option<Vec<trove_store::FactPageDigest>>> {
+        fact_pages::digests(&mut *self.pool.get()?, page_ids).map(Some)
+    }
+
+    fn fact_range(&self, first: i64, end: i64) -> StoreResult<Option<Vec<trove_store::FactRow>>> {
+        fact_pages::range(&mut *self.pool.get()?, first, end).map(Some)
+    }
 }
 
 impl Store for PostgresStore {

@@ -128,6 +128,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0024_storage_layout",
         include_str!("../migrations/0024_storage_layout.sql"),
     ),
+    (
+        27,
+        "0027_facts_for_analytics",
+        include_str!("../migrations/0027_facts_for_analytics.sql"),
+    ),
 ];
 
 /// The newest version this program knows.

@@ -374,6 +374,9 @@ fn overwrite(tx: &rusqlite::Transaction<'_>, values: &[&dyn rusqlite::ToSql]) ->
 /// The position of the import run among the insert's values.
 const IMPORT_RUN_VALUE: usize = 18;
 
+/// The sync of an analytics backend reads every item here (see `trove_store::FactPages`).
+impl trove_store::FactPages for SqliteStore {}
+
 impl Store for SqliteStore {
     fn backend(&self) -> &'static str {
         "sqlite"

@@ -26,6 +26,7 @@ use crate::{Dimension, FeedbackFilter, ImportStatus, ImportTotals, NewImportRun,
 mod analytics_cases;
 mod artifacts_cases;
 mod embeddings_cases;
+mod fact_pages_cases;
 mod items_cases;
 mod labels_cases;
 mod layout_cases;
@@ -37,6 +38,7 @@ mod webhooks_cases;
 pub use analytics_cases::*;
 pub use artifacts_cases::*;
 pub use embeddings_cases::*;
+pub use fact_pages_cases::*;
 pub use items_cases::*;
 pub use labels_cases::*;
 pub use layout_cases::*;
@@ -72,6 +74,7 @@ macro_rules! contract_suite {
             a_large_batch_is_stored_whole,
             items_for_analysis_carry_their_theme_ids_without_text,
             compact_facts_follow_every_write_that_changes_an_item_or_its_tags,
+            fact_pages_give_the_full_reads_facts_and_their_digests_follow_changes,
             taxonomy_versions_are_numbered_and_retire_removed_themes,
             rule_tags_replace_an_items_rule_tags_and_keep_source_themes,
             rule_tags_by_key_find_stored_items_and_skip_others,

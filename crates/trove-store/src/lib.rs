@@ -15,6 +15,7 @@ pub mod contract;
 mod discovery_runs;
 mod embeddings;
 mod error;
+mod fact_pages;
 mod forms;
 mod items;
 mod layout;
@@ -44,6 +45,7 @@ pub use auth::{Credential, SessionRecord};
 pub use discovery_runs::{DiscoveryRun, DiscoveryRunSummary, NewDiscoveryRun};
 pub use embeddings::{EmbeddingStore, ItemEmbedding, decode_vector, encode_vector, text_hash};
 pub use error::StoreError;
+pub use fact_pages::{FactPageDigest, FactPages};
 pub use forms::{FormRecord, FormScale, form_run_file};
 pub use items::{
     ItemCursor, ItemPageAt, ItemPlan, ItemQuery, ListedItem, MatchedSpan, NEGATIVE_SENTIMENT,
@@ -88,7 +90,7 @@ pub type PageVisitor<'a, T> = dyn FnMut(Vec<T>) -> ControlFlow<()> + 'a;
 /// Writes of a batch are one transaction: a batch is stored whole or not at all, so an
 /// interrupted import leaves only whole batches behind, and dedup makes a re-run complete it.
 pub trait Store:
-    Send + Sync + SurveyStore + MailStore + ReportMailStore + EmbeddingStore + LabelStore
+    Send + Sync + SurveyStore + MailStore + ReportMailStore + EmbeddingStore + LabelStore + FactPages
 {
     /// `"sqlite"` or `"postgres"`.
     fn backend(&self) -> &'static str;
