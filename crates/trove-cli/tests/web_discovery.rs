@@ -36,9 +36,16 @@ fn model_dir() -> Option<PathBuf> {
 /// A small demo database with an admin and a viewer who have passwords.
 fn demo(dir: &Path) -> PathBuf {
     let db = dir.join("demo.db");
-    ok(&db, &["demo", "--customers", "200", "--feedback", "600"]);
-    for (email, role) in [(ADA, "admin"), (VIC, "viewer")] {
-        ok(&db, &["user", "add", email, "--name", "N", "--role", role]);
+    ok(
+        &db,
+        &["demo", "--data-only", "--customers", "200", "--feedback", "600"],
+    );
+    ok(&db, &["user", "add", ADA, "--name", "Ada", "--role", "admin"]);
+    ok(
+        &db,
+        &["user", "add", VIC, "--name", "Vic", "--role", "viewer", "--as", ADA],
+    );
+    for email in [ADA, VIC] {
         assert!(set_password(&db, ADA, email, PASSWORD).status.success());
     }
     db
@@ -74,9 +81,9 @@ fn discover_from_the_page(server: &Server) -> String {
 fn without_a_model_the_page_discovers_by_tf_idf_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let db = demo(dir.path());
-    // An empty --model overrides TROVE_EMBEDDING_MODEL: no model.
-    let server = Server::start_with(
-        &["serve", "--listen", "127.0.0.1:0", "--model", ""],
+    let server = Server::start_without(
+        &["serve", "--listen", "127.0.0.1:0"],
+        &["TROVE_EMBEDDING_MODEL"],
         &db,
         &dir.path().join("serve.log"),
     );
