@@ -580,9 +580,11 @@ impl App {
         // With vectors and no number asked for, the clustering estimates it.
         let k = match (options.clusters, &vectors) {
             (None, Some(_)) => None,
-            (clusters, _) => {
-                Some(clusters.unwrap_or_else(|| default_k(texts.len())).clamp(1, texts.len().max(1)))
-            }
+            (clusters, _) => Some(
+                clusters
+                    .unwrap_or_else(|| default_k(texts.len()))
+                    .clamp(1, texts.len().max(1)),
+            ),
         };
         let mut learn = LearnOptions {
             k,

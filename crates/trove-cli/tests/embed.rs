@@ -96,9 +96,15 @@ fn discovery_on_banking77_with_embeddings_reaches_the_goal_with_77_clusters() {
         return;
     };
     let found = banking77_with_embeddings(&model, &data, &["--clusters", "77"]);
-    assert_eq!((found["k"].as_u64(), found["k_estimated"].as_bool()), (Some(77), Some(false)));
-    let (nmi, ari) = (found["nmi"].as_f64().unwrap(), found["ari"].as_f64().unwrap());
-    // Ward, then k-means from its groups (no seed involved). Measured: NMI 0.811, ARI 0.531,
+    assert_eq!(
+        (found["k"].as_u64(), found["k_estimated"].as_bool()),
+        (Some(77), Some(false))
+    );
+    let (nmi, ari) = (
+        found["nmi"].as_f64().unwrap(),
+        found["ari"].as_f64().unwrap(),
+    );
+    // Ward, then k-means from its groups (no seed involved). Measured: NMI 0.809, ARI 0.530,
     // 0.7% outliers (counted as one more group). Plain k-means: 0.785 / 0.486 at seed 1.
     assert!(nmi >= 0.80 && ari >= 0.50, "NMI {nmi}, ARI {ari}");
     let outliers = found["outlier_share"].as_f64().unwrap();
@@ -113,9 +119,12 @@ fn discovery_on_banking77_with_embeddings_estimates_k() {
     let found = banking77_with_embeddings(&model, &data, &[]);
     assert_eq!(found["k_estimated"], true);
     let k = found["k"].as_u64().unwrap();
-    // 77 intents; measured 85.
+    // 77 intents; measured: 85, NMI 0.808, ARI 0.535.
     assert!((60..=110).contains(&k), "k {k}");
-    let (nmi, ari) = (found["nmi"].as_f64().unwrap(), found["ari"].as_f64().unwrap());
+    let (nmi, ari) = (
+        found["nmi"].as_f64().unwrap(),
+        found["ari"].as_f64().unwrap(),
+    );
     assert!(nmi >= 0.80 && ari >= 0.50, "NMI {nmi}, ARI {ari}");
 }
 

@@ -38,12 +38,24 @@ fn demo(dir: &Path) -> PathBuf {
     let db = dir.join("demo.db");
     ok(
         &db,
-        &["demo", "--data-only", "--customers", "200", "--feedback", "600"],
+        &[
+            "demo",
+            "--data-only",
+            "--customers",
+            "200",
+            "--feedback",
+            "600",
+        ],
     );
-    ok(&db, &["user", "add", ADA, "--name", "Ada", "--role", "admin"]);
     ok(
         &db,
-        &["user", "add", VIC, "--name", "Vic", "--role", "viewer", "--as", ADA],
+        &["user", "add", ADA, "--name", "Ada", "--role", "admin"],
+    );
+    ok(
+        &db,
+        &[
+            "user", "add", VIC, "--name", "Vic", "--role", "viewer", "--as", ADA,
+        ],
     );
     for email in [ADA, VIC] {
         assert!(set_password(&db, ADA, email, PASSWORD).status.success());
@@ -56,7 +68,11 @@ fn discover_from_the_page(server: &Server) -> String {
     let ada = server.sign_in(ADA, PASSWORD).session();
     let before = server.get("/taxonomy", Some(&ada));
     assert_eq!(before.status, 200);
-    assert!(before.body.contains("No discovery run yet"), "{}", before.body);
+    assert!(
+        before.body.contains("No discovery run yet"),
+        "{}",
+        before.body
+    );
     assert!(before.body.contains("Discover now"));
     let token = before.form_token();
     let vic = server.sign_in(VIC, PASSWORD).session();
@@ -119,12 +135,19 @@ fn with_a_model_the_page_discovers_by_sentence_embeddings() {
         page.contains("Clustered by sentence embeddings (all-MiniLM-L6-v2@"),
         "{page}"
     );
-    assert!(page.contains("estimated from how close the items are"), "{page}");
+    assert!(
+        page.contains("estimated from how close the items are"),
+        "{page}"
+    );
     assert!(!page.contains("No embedding model is configured"), "{page}");
     // The clusters shown are the embeddings run's, and its first is what a preview proposes
     // (a rule, or a refusal in words when no phrase is precise enough).
     let ada = server.sign_in(ADA, PASSWORD).session();
     let preview = server.get("/taxonomy/clusters/1", Some(&ada));
     assert!(matches!(preview.status, 200 | 422), "{}", preview.body);
-    assert!(!preview.body.contains("run `trove discover` first"), "{}", preview.body);
+    assert!(
+        !preview.body.contains("run `trove discover` first"),
+        "{}",
+        preview.body
+    );
 }

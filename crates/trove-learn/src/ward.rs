@@ -106,10 +106,7 @@ fn condensed(n: usize, i: usize, j: usize) -> usize {
 fn squared_distances(points: &[&[f32]]) -> Vec<f32> {
     let n = points.len();
     let mut matrix = vec![0.0f32; n * n.saturating_sub(1) / 2];
-    let norms: Vec<f32> = points
-        .iter()
-        .map(|p| dot(p, p))
-        .collect();
+    let norms: Vec<f32> = points.iter().map(|p| dot(p, p)).collect();
     // Row i of the condensed matrix: distances from i to i + 1 .. n.
     let mut rows: Vec<(usize, &mut [f32])> = Vec::with_capacity(n);
     let mut rest = matrix.as_mut_slice();
@@ -162,10 +159,10 @@ impl Dendrogram {
             }
         };
         while merges.len() + 1 < n {
-            if chain.is_empty() {
-                if let Some(first) = active.iter().position(|&a| a) {
-                    chain.push(first);
-                }
+            if chain.is_empty()
+                && let Some(first) = active.iter().position(|&a| a)
+            {
+                chain.push(first);
             }
             // Grow the chain by nearest neighbours until two are each other's nearest.
             let (x, y) = loop {
@@ -174,8 +171,8 @@ impl Dendrogram {
                 // The previous link wins ties, so the chain always ends.
                 let mut best = previous;
                 let mut best_distance = previous.map_or(f32::INFINITY, |p| distance(&d, x, p));
-                for z in 0..n {
-                    if z != x && active[z] {
+                for (z, &alive) in active.iter().enumerate() {
+                    if z != x && alive {
                         let dz = distance(&d, x, z);
                         if dz < best_distance {
                             best = Some(z);
@@ -386,11 +383,8 @@ fn clusters_of(
         .into_iter()
         .map(|(_, members)| {
             let mut representatives = members.clone();
-            representatives.sort_by(|&a, &b| {
-                similarity[b]
-                    .total_cmp(&similarity[a])
-                    .then(a.cmp(&b))
-            });
+            representatives
+                .sort_by(|&a, &b| similarity[b].total_cmp(&similarity[a]).then(a.cmp(&b)));
             representatives.truncate(options.representatives);
             let cohesion = members
                 .iter()
@@ -433,7 +427,9 @@ fn nearest_centres(usable: &[usize], unit: &[Vec<f32>], centres: &[Vec<f32>]) ->
     std::thread::scope(|scope| {
         let handles: Vec<_> = usable
             .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(|&i| nearest_of(i)).collect::<Vec<_>>()))
+            .map(|part| {
+                scope.spawn(move || part.iter().map(|&i| nearest_of(i)).collect::<Vec<_>>())
+            })
             .collect();
         handles
             .into_iter()

@@ -252,10 +252,14 @@ pub(crate) async fn discover(
         model: state.options.embedding_model.clone(),
         ..DiscoverOptions::default()
     };
-    let outcome = tokio::task::spawn_blocking(move || app.discover_and_save(&options, &NoProgress))
-        .await
-        .map_err(WebError::internal)?;
-    match outcome {
+    let outcome = tokio::task::spawn_blocking(move || {
+        app.discover_and_save(&options, &NoProgress)
+            .map(|_| ())
+            .map_err(Box::new)
+    })
+    .await
+    .map_err(WebError::internal)?;
+    match outcome.map_err(|boxed| *boxed) {
         Ok(_) => Ok(Redirect::to("/taxonomy#discovery").into_response()),
         Err(DiscoverError::Store(e)) => Err(WebError::internal(e)),
         Err(refused) => Ok(refused_page(render(&RefusedPage {
