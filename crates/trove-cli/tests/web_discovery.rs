@@ -13,8 +13,8 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::ok;
 use common::web::{Server, set_password};
+use common::{demo, ok};
 
 const ADA: &str = "ada@example.com";
 const VIC: &str = "vic@example.com";
@@ -34,9 +34,9 @@ fn model_dir() -> Option<PathBuf> {
 }
 
 /// A small demo database with an admin and a viewer who have passwords.
-fn demo(dir: &Path) -> PathBuf {
+fn demo_with_people(dir: &Path) -> PathBuf {
     let db = dir.join("demo.db");
-    ok(
+    demo(
         &db,
         &[
             "demo",
@@ -96,7 +96,7 @@ fn discover_from_the_page(server: &Server) -> String {
 #[test]
 fn without_a_model_the_page_discovers_by_tf_idf_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
-    let db = demo(dir.path());
+    let db = demo_with_people(dir.path());
     let server = Server::start_without(
         &["serve", "--listen", "127.0.0.1:0"],
         &["TROVE_EMBEDDING_MODEL"],
@@ -118,7 +118,7 @@ fn with_a_model_the_page_discovers_by_sentence_embeddings() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let db = demo(dir.path());
+    let db = demo_with_people(dir.path());
     let server = Server::start_with(
         &[
             "serve",
