@@ -9,8 +9,8 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{demo, ok};
 use common::web::{Reply, Server, encode, escaped};
+use common::{demo, ok};
 
 const ADMIN: &str = "ann@example.com";
 const ADMIN_PASSWORD: &str = "a long admin passphrase";

@@ -15,8 +15,8 @@ use std::net::TcpStream;
 use std::path::Path;
 
 use calamine::{Data, Reader, Xlsx};
-use common::{demo, ok};
 use common::web::{Server, encode, set_password};
+use common::{demo, ok};
 use trove_app::{EXPORT_COLUMNS, ItemsRequest};
 use trove_store::{ItemPageAt, ListedItem, Store};
 use trove_store_sqlite::SqliteStore;

@@ -8,8 +8,8 @@
 
 mod common;
 
-use common::{demo, ok};
 use common::web::Server;
+use common::{demo, ok};
 use serde_json::Value;
 use trove_analytics::chronic::thousands;
 

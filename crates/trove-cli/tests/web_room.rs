@@ -12,8 +12,8 @@ use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::path::Path;
 
-use common::{demo, ok};
 use common::web::{Server, escaped};
+use common::{demo, ok};
 use trove_store::{Dimension, FeedbackFilter, Store, ThemeOrigin};
 use trove_store_sqlite::SqliteStore;
 

@@ -7,8 +7,8 @@
 
 mod common;
 
-use common::{demo, ok};
 use common::web::{Server, set_password};
+use common::{demo, ok};
 
 const ADA: &str = "ada@example.com";
 const PASSWORD: &str = "a long test passphrase";

@@ -64,7 +64,9 @@ const PRINTED: &str = "printed.txt";
 /// ends today), made now if no test made it yet.
 fn demo_made_once(args: &[&str]) -> std::path::PathBuf {
     static MAKING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _one_at_a_time = MAKING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _one_at_a_time = MAKING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let built = std::fs::metadata(TROVE)
         .and_then(|m| m.modified())
         .expect("the trove binary's time")
