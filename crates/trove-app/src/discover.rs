@@ -35,7 +35,8 @@ const PAGE: usize = 10_000;
 pub struct DiscoverOptions {
     /// Which items.
     pub filter: FeedbackFilter,
-    /// How many groups; `None`: `sqrt(n / 2)`, at most 30.
+    /// How many groups; `None`: estimated from the vectors with a model, else `sqrt(n / 2)`,
+    /// at most 30.
     pub clusters: Option<usize>,
     /// The seed of the sample and of k-means.
     pub seed: u64,
@@ -136,10 +137,13 @@ pub struct Discovery {
     pub untagged: u64,
     /// Of those, how many were clustered (fewer when sampled).
     pub clustered: u64,
-    /// Clustered items in no group (no known word or character n-gram).
+    /// Clustered items in no group (TF-IDF: no known word or character n-gram; embeddings:
+    /// outliers, far from every group's centre).
     pub unclustered: u64,
-    /// The number of groups asked for.
+    /// The number of groups asked for, or estimated.
     pub k: usize,
+    /// Whether `k` was estimated from the items' vectors (embeddings without `clusters`).
+    pub k_estimated: bool,
     /// The seed.
     pub seed: u64,
     /// The groups, largest first.
@@ -156,6 +160,8 @@ struct RunResult {
     clustered: u64,
     unclustered: u64,
     k: usize,
+    #[serde(default)]
+    k_estimated: bool,
     seed: u64,
     clusters: Vec<DiscoveredCluster>,
     #[serde(default)]
@@ -367,6 +373,7 @@ impl App {
             clustered: discovery.clustered,
             unclustered: discovery.unclustered,
             k: discovery.k,
+            k_estimated: discovery.k_estimated,
             seed: discovery.seed,
             clusters: discovery.clusters.clone(),
             representation: discovery.representation.clone(),
@@ -388,6 +395,25 @@ impl App {
             params,
             discovery,
         })
+    }
+
+    /// The newest discovery run over every item that a page shows: the one made with the
+    /// embedding model `model` when one is configured, else (or while there is none yet) the
+    /// newest made with TF-IDF. Its `representation` says which.
+    pub fn newest_discovery(
+        &self,
+        model: Option<&std::path::Path>,
+    ) -> Result<Option<StoredDiscovery>, DiscoverError> {
+        if let Some(dir) = model {
+            let options = DiscoverOptions {
+                model: Some(dir.to_path_buf()),
+                ..DiscoverOptions::default()
+            };
+            if let Some(found) = self.stored_discovery(None, &options)? {
+                return Ok(Some(found));
+            }
+        }
+        self.stored_discovery(None, &DiscoverOptions::default())
     }
 
     /// A stored discovery run: run `id`, or (None) the newest run made with `options`'
@@ -425,6 +451,7 @@ impl App {
                 clustered: result.clustered,
                 unclustered: result.unclustered,
                 k: result.k,
+                k_estimated: result.k_estimated,
                 seed: result.seed,
                 clusters: result.clusters,
                 representation: result.representation,
@@ -550,19 +577,26 @@ impl App {
             }
             None => (None, Representation::default()),
         };
-        let k = options
-            .clusters
-            .unwrap_or_else(|| default_k(texts.len()))
-            .clamp(1, texts.len().max(1));
+        // With vectors and no number asked for, the clustering estimates it.
+        let k = match (options.clusters, &vectors) {
+            (None, Some(_)) => None,
+            (clusters, _) => Some(
+                clusters
+                    .unwrap_or_else(|| default_k(texts.len()))
+                    .clamp(1, texts.len().max(1)),
+            ),
+        };
         let mut learn = LearnOptions {
-            k: Some(k),
+            k,
             samples: options.samples,
             ..LearnOptions::default()
         };
         learn.cluster.seed = options.seed;
+        learn.vectors.seed = options.seed;
         progress.stage(&format!(
-            "clustering {} items into {k} groups and naming them",
-            texts.len()
+            "clustering {} items into {} groups and naming them",
+            texts.len(),
+            k.map_or_else(|| "an estimated number of".to_owned(), |k| k.to_string())
         ));
         let found = match &vectors {
             Some(vectors) => discover_vectors(&texts, vectors, &learn),
@@ -617,6 +651,7 @@ impl App {
             clustered,
             unclustered: found.unassigned.len() as u64,
             k: found.k,
+            k_estimated: found.k_estimated,
             seed: options.seed,
             clusters,
             representation,

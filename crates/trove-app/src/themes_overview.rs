@@ -8,7 +8,7 @@ use trove_domain::ThemeKind;
 use trove_store::{Coverage, FeedbackFilter};
 use trove_text::Taxonomy;
 
-use crate::{App, DiscoverError, DiscoverOptions, StoredDiscovery};
+use crate::{App, DiscoverError, StoredDiscovery};
 
 /// A theme of the current taxonomy, in tree order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,11 +53,16 @@ fn kind_name(kind: ThemeKind) -> &'static str {
 }
 
 impl App {
-    /// The current taxonomy with its counts, the coverage and the newest discovery run.
-    pub fn taxonomy_overview(&self) -> Result<TaxonomyOverview, DiscoverError> {
+    /// The current taxonomy with its counts, the coverage and the newest discovery run (made
+    /// with the embedding model `model` when one is configured, see
+    /// [`App::newest_discovery`]).
+    pub fn taxonomy_overview(
+        &self,
+        model: Option<&std::path::Path>,
+    ) -> Result<TaxonomyOverview, DiscoverError> {
         let filter = FeedbackFilter::default();
         let coverage = self.coverage(&filter)?;
-        let discovery = self.stored_discovery(None, &DiscoverOptions::default())?;
+        let discovery = self.newest_discovery(model)?;
         let Some(current) = self.store().current_taxonomy()? else {
             return Ok(TaxonomyOverview {
                 version: None,

@@ -24,7 +24,8 @@ use crate::output::thousands;
 /// `trove taxonomy add-from-cluster`, which must use the same values to find the same groups.
 #[derive(Debug, Clone, Args)]
 pub struct DiscoverScope {
-    /// How many clusters (default: sqrt(untagged items / 2), at most 30).
+    /// How many clusters (default: estimated from the vectors with a model, else
+    /// sqrt(untagged items / 2), at most 30).
     #[arg(long)]
     clusters: Option<usize>,
     /// The seed of k-means and of the sample: the same seed gives the same clusters.
@@ -153,7 +154,9 @@ struct DiscoverJson<'a> {
     untagged: u64,
     clustered: u64,
     unclustered: u64,
+    outlier_share: f64,
     k: usize,
+    k_estimated: bool,
     seed: u64,
     run: i64,
     seconds: f64,
@@ -365,7 +368,9 @@ pub fn run(url: &DbUrl, args: &DiscoverArgs) -> Result<ExitCode> {
                 untagged: discovery.untagged,
                 clustered: discovery.clustered,
                 unclustered: discovery.unclustered,
+                outlier_share: share(discovery.unclustered, discovery.clustered),
                 k: discovery.k,
+                k_estimated: discovery.k_estimated,
                 seed: discovery.seed,
                 run,
                 seconds,
@@ -401,8 +406,13 @@ pub fn run(url: &DbUrl, args: &DiscoverArgs) -> Result<ExitCode> {
             } else {
                 String::new()
             };
+            let estimated = if discovery.k_estimated {
+                format!(", k = {} estimated", discovery.k)
+            } else {
+                String::new()
+            };
             println!(
-                "\n{} untagged items with text{sampled} in {} clusters (seed {}, {:.1} s):",
+                "\n{} untagged items with text{sampled} in {} clusters (seed {}{estimated}, {:.1} s):",
                 thousands(discovery.untagged),
                 discovery.clusters.len(),
                 discovery.seed,
@@ -436,9 +446,15 @@ pub fn run(url: &DbUrl, args: &DiscoverArgs) -> Result<ExitCode> {
                 }
             }
             if discovery.unclustered > 0 {
+                let why = if discovery.representation.model.is_some() {
+                    "are far from every cluster's centre (outliers)"
+                } else {
+                    "share no word or character n-gram with others"
+                };
                 println!(
-                    "\n{} items share no word or character n-gram with others and are in no cluster",
-                    thousands(discovery.unclustered)
+                    "\n{} items ({:.1}%) {why} and are in no cluster",
+                    thousands(discovery.unclustered),
+                    share(discovery.unclustered, discovery.clustered) * 100.0
                 );
             }
             println!(

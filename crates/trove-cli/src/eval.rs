@@ -130,7 +130,8 @@ pub struct EvalArgs {
     /// How many of the most frequent confusions to print.
     #[arg(long, default_value_t = 10)]
     confusions: usize,
-    /// --target discovery: how many clusters (default: the number of distinct labels).
+    /// --target discovery: how many clusters (default: estimated with embeddings, the number of
+    /// distinct labels with TF-IDF).
     #[arg(long)]
     clusters: Option<usize>,
     /// --target discovery: cluster sentence embeddings of this model folder (default: TF-IDF).

@@ -4,7 +4,10 @@
 //! representation was used: sentence embeddings when a model folder is given (`--model DIR`
 //! or `TROVE_EMBEDDING_MODEL`), else TF-IDF n-grams, said in the output.
 //!
-//! K is `--clusters`, else the number of distinct labels (what the labels say is there).
+//! K is `--clusters`; without it, with embeddings k is estimated from the vectors (as `trove
+//! discover` does, see `trove_learn::ward`), with TF-IDF it is the number of distinct labels
+//! (what the labels say is there). Embeddings are clustered as the store keeps them (8-bit),
+//! so the figures are those of `trove discover`.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -16,6 +19,7 @@ use serde_json::json;
 use trove_app::Embedder;
 use trove_learn::discover::{DiscoverOptions, discover, discover_vectors};
 use trove_learn::metrics::{ari, nmi};
+use trove_store::{decode_vector, encode_vector};
 
 use crate::Format;
 
@@ -27,7 +31,7 @@ pub struct EvalDiscovery<'a> {
     pub text_column: &'a str,
     /// Its label column.
     pub label_column: &'a str,
-    /// K (default: the number of distinct labels).
+    /// K (default: estimated with embeddings, the number of distinct labels with TF-IDF).
     pub clusters: Option<usize>,
     /// The embedding model folder (none: TF-IDF).
     pub model: Option<&'a PathBuf>,
@@ -80,18 +84,26 @@ pub fn run(args: &EvalDiscovery<'_>) -> Result<ExitCode> {
         );
     }
     let distinct = labels.iter().collect::<HashSet<_>>().len();
-    let k = args.clusters.unwrap_or(distinct).clamp(1, texts.len());
+    let k = match (args.clusters, args.model) {
+        (None, Some(_)) => None,
+        (clusters, _) => Some(clusters.unwrap_or(distinct).clamp(1, texts.len())),
+    };
     let mut options = DiscoverOptions {
-        k: Some(k),
+        k,
         ..DiscoverOptions::default()
     };
     options.cluster.seed = args.seed;
+    options.vectors.seed = args.seed;
     let started = Instant::now();
     let (found, representation, model, speed) = match args.model {
         Some(dir) => {
             let embedder = Embedder::load(dir)?;
             let embedding = Instant::now();
-            let vectors = embedder.embed(&texts);
+            let vectors: Vec<Vec<f32>> = embedder
+                .embed(&texts)
+                .into_iter()
+                .map(|v| decode_vector(&encode_vector(&v)).unwrap_or(v))
+                .collect();
             let speed = texts.len() as f64 / embedding.elapsed().as_secs_f64();
             let found = discover_vectors(&texts, &vectors, &options);
             (found, "embeddings", Some(embedder.name().to_owned()), speed)
@@ -103,6 +115,7 @@ pub fn run(args: &EvalDiscovery<'_>) -> Result<ExitCode> {
         }
     };
     let seconds = started.elapsed().as_secs_f64();
+    let (k, k_estimated) = (found.k, found.k_estimated);
     let mut assigned = vec![usize::MAX; texts.len()];
     for (j, topic) in found.topics.iter().enumerate() {
         for &i in &topic.members {
@@ -124,6 +137,7 @@ pub fn run(args: &EvalDiscovery<'_>) -> Result<ExitCode> {
                 "skipped_rows": skipped,
                 "labels": distinct,
                 "k": k,
+                "k_estimated": k_estimated,
                 "clusters": found.topics.len(),
                 "nmi": nmi,
                 "ari": ari,
@@ -143,14 +157,15 @@ pub fn run(args: &EvalDiscovery<'_>) -> Result<ExitCode> {
                      --model DIR or set TROVE_EMBEDDING_MODEL); features and clustering {speed:.0} texts/s"
                 ),
             }
+            let how = if k_estimated { " (estimated)" } else { "" };
             println!(
-                "{} texts ({} skipped without text or label), {distinct} labels, k = {k}: {} clusters",
+                "{} texts ({} skipped without text or label), {distinct} labels, k = {k}{how}: {} clusters",
                 texts.len(),
                 skipped,
                 found.topics.len()
             );
             println!(
-                "NMI {nmi:.4}  ARI {ari:.4}  outlier share {:.2}%  ({seconds:.1} s in all)",
+                "NMI {nmi:.4}  ARI {ari:.4}  outlier share {:.2}% (counted as one more group)  ({seconds:.1} s in all)",
                 outlier_share * 100.0
             );
         }

@@ -24,6 +24,10 @@ pub struct ServeArgs {
     /// name with ?mapping=NAME (e.g. the repository's mappings/).
     #[arg(long)]
     mappings: Option<std::path::PathBuf>,
+    /// The sentence-embedding model folder the themes page's discovery clusters by (as
+    /// `trove discover --model`); without it (and without TROVE_EMBEDDING_MODEL): TF-IDF.
+    #[arg(long, value_name = "DIR", env = "TROVE_EMBEDDING_MODEL")]
+    model: Option<std::path::PathBuf>,
 }
 
 impl ServeArgs {
@@ -33,6 +37,7 @@ impl ServeArgs {
             listen: listen.to_owned(),
             secure_cookies: false,
             mappings: None,
+            model: None,
         }
     }
 }
@@ -56,6 +61,7 @@ pub fn serve(url: &DbUrl, args: &ServeArgs, sign_in: Option<&str>) -> Result<Exi
         Options {
             secure_cookies: args.secure_cookies,
             mappings: args.mappings.clone(),
+            embedding_model: args.model.clone().filter(|m| !m.as_os_str().is_empty()),
             ..Options::default()
         },
     )?;

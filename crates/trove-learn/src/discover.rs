@@ -1,5 +1,6 @@
-//! Theme discovery: groups texts that no theme matched with [`crate::cluster`]'s spherical
-//! k-means and names each group by its most distinctive words.
+//! Theme discovery: groups texts that no theme matched (TF-IDF rows by [`crate::cluster`]'s
+//! spherical k-means, sentence embeddings by [`crate::ward`]) and names each group by its most
+//! distinctive words.
 //!
 //! A group's terms are the word unigrams and bigrams (real words, not feature hashes) found in
 //! a larger share of its texts than of all texts, ranked by `p_c · ln(p_c / p)` where `p_c` is
@@ -17,6 +18,7 @@ use std::collections::HashMap;
 use crate::cluster::{ClusterOptions, Clustering, kmeans};
 use crate::features::{Scratch, SparseRow, TextFeatures};
 use crate::svm::SplitMix;
+use crate::ward::{VectorClusterOptions, cluster_vectors};
 
 /// How texts are grouped and described.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,6 +37,9 @@ pub struct DiscoverOptions {
     /// K-means runs from different seeds (the seed, the seed + 1, ...); the one whose items
     /// are most similar to their centres (summed) is kept.
     pub restarts: usize,
+    /// How [`discover_vectors`] groups vectors (its `k` is replaced by the one above: `None`
+    /// estimates it; its `representatives` as for the clustering).
+    pub vectors: VectorClusterOptions,
 }
 
 impl Default for DiscoverOptions {
@@ -53,6 +58,7 @@ impl Default for DiscoverOptions {
             name_terms: 3,
             samples: 5,
             restarts: 4,
+            vectors: VectorClusterOptions::default(),
         }
     }
 }
@@ -97,11 +103,14 @@ pub struct Topic {
 /// The result of [`discover`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Discovery {
-    /// The number of groups asked of k-means.
+    /// The number of groups asked of the clustering.
     pub k: usize,
+    /// Whether `k` was estimated from the vectors (not given, nor [`default_k`]).
+    pub k_estimated: bool,
     /// The groups, largest first (ties: the one with the earliest text first).
     pub topics: Vec<Topic>,
-    /// Texts in no group (no known feature: empty, or only n-grams seen once).
+    /// Texts in no group (TF-IDF: no known feature, e.g. empty or only n-grams seen once;
+    /// vectors: none, or an outlier far from every group).
     pub unassigned: Vec<usize>,
     /// K-means assignment passes run.
     pub iterations: usize,
@@ -118,32 +127,26 @@ pub fn discover<S: AsRef<str>>(texts: &[S], options: &DiscoverOptions) -> Discov
 }
 
 /// Groups texts by their vectors (one per text, e.g. sentence embeddings; an empty vector
-/// leaves its text unassigned) with the same spherical k-means, and names and describes the
-/// groups from the texts as [`discover`] does. Vectors are scaled to unit length here.
+/// leaves its text unassigned) with [`crate::ward`]'s clustering (k given, or estimated when
+/// `options.k` is `None`; texts far from every group are left unassigned as outliers), and
+/// names and describes the groups from the texts as [`discover`] does.
 pub fn discover_vectors<S: AsRef<str>>(
     texts: &[S],
     vectors: &[Vec<f32>],
     options: &DiscoverOptions,
 ) -> Discovery {
     let cleaned: Vec<String> = texts.iter().map(|t| clean(t.as_ref())).collect();
-    let cluster_options = cluster_options(cleaned.len(), options);
-    let columns = vectors.iter().map(Vec::len).max().unwrap_or(0);
-    let rows: Vec<SparseRow> = vectors
-        .iter()
-        .map(|v| {
-            let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-            if norm > 0.0 {
-                v.iter()
-                    .enumerate()
-                    .map(|(c, x)| (c as u32, x / norm))
-                    .collect()
-            } else {
-                Vec::new()
-            }
-        })
-        .collect();
-    let clustering = best_of_restarts(&rows, columns, &cluster_options, options.restarts);
-    describe(texts, &cleaned, clustering, cluster_options.k, options)
+    let found = cluster_vectors(
+        vectors,
+        &VectorClusterOptions {
+            k: options.k,
+            representatives: options.samples.saturating_mul(10).saturating_add(20),
+            ..options.vectors.clone()
+        },
+    );
+    let mut discovery = describe(texts, &cleaned, found.clustering, found.k, options);
+    discovery.k_estimated = found.estimated;
+    discovery
 }
 
 /// The clustering options of a discovery over `n` texts.
@@ -220,6 +223,7 @@ fn describe<S: AsRef<str>>(
         .collect();
     Discovery {
         k,
+        k_estimated: false,
         topics,
         unassigned,
         iterations: clustering.iterations,

@@ -19,6 +19,8 @@
 //!   labels.
 //! - [`cluster`]: spherical k-means over the same features, deterministic for a seed, with
 //!   representative items per cluster (for theme discovery).
+//! - [`ward`]: Ward's agglomerative clustering of dense vectors (sentence embeddings) by the
+//!   nearest-neighbour chain, cut at a given or estimated k, refined by k-means, with outliers.
 //! - [`discover`]: theme discovery over that clustering: each group named by its most
 //!   distinctive words (unigrams and bigrams, stop words left out), with distinct
 //!   representative texts; and the terms that make a precise rule for a group
@@ -34,6 +36,7 @@ mod features;
 pub mod metrics;
 mod model;
 mod svm;
+pub mod ward;
 
 pub use features::{FeatureOptions, SparseRow, TextFeatures};
 pub use model::{

@@ -74,6 +74,9 @@ pub struct Options {
     /// A folder of feedback mappings (`NAME.toml`) that `POST /api/v1/feedback?mapping=NAME`
     /// may name; without it, the API takes Trove's own item shape only.
     pub mappings: Option<std::path::PathBuf>,
+    /// The sentence-embedding model folder that discovery on the themes page clusters by
+    /// (`trove serve --model DIR` or `TROVE_EMBEDDING_MODEL`); without it, TF-IDF n-grams.
+    pub embedding_model: Option<std::path::PathBuf>,
 }
 
 /// What every handler shares.
@@ -179,6 +182,7 @@ impl Web {
                 get(people::welcome_form).post(people::welcome),
             )
             .route("/taxonomy", get(taxonomy::overview))
+            .route("/taxonomy/discover", post(taxonomy::discover))
             .route(
                 "/taxonomy/clusters/{n}",
                 get(taxonomy::preview).post(taxonomy::add),

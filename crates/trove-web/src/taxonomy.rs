@@ -1,6 +1,8 @@
 //! `/taxonomy`: the themes (tree, kind, stage, departments, items tagged, each count linked to
-//! its items), the coverage, and the newest discovery run's clusters; analysts and admins
-//! preview a cluster as a theme (`trove taxonomy add-from-cluster`) and add it.
+//! its items), the coverage, and the newest discovery run's clusters with what they were
+//! clustered by; analysts and admins run discovery (by sentence embeddings when the server has
+//! a model folder, else TF-IDF), preview a cluster as a theme (`trove taxonomy
+//! add-from-cluster`) and add it.
 
 use askama::Template;
 use axum::Form;
@@ -8,7 +10,10 @@ use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use trove_analytics::chronic::thousands;
-use trove_app::{ClusterTheme, DiscoverError, Promotion, TaxonomyOverview, Verdict};
+use trove_app::{
+    ClusterTheme, DiscoverError, DiscoverOptions, NoProgress, Promotion, Representation,
+    TaxonomyOverview, Verdict,
+};
 use trove_store::FeedbackFilter;
 use trove_workflow::model::Role;
 
@@ -31,9 +36,23 @@ struct TaxonomyPage {
     overview: TaxonomyOverview,
     may_promote: bool,
     message: Option<String>,
+    /// Whether the server has an embedding model folder.
+    has_model: bool,
 }
 
 impl TaxonomyPage {
+    /// What the shown run clustered by, in words.
+    fn representation(&self, r: &Representation) -> String {
+        match &r.model {
+            Some(model) => format!("sentence embeddings ({model})"),
+            None => "TF-IDF word and character n-grams".to_owned(),
+        }
+    }
+
+    fn share(&self, part: &u64, whole: &u64) -> String {
+        self.percent(part, whole)
+    }
+
     fn count(&self, n: &u64) -> String {
         thousands(*n)
     }
@@ -77,7 +96,9 @@ pub(crate) async fn overview(
     Query(query): Query<TaxonomyQuery>,
 ) -> Result<Response, WebError> {
     let app = state.app.clone();
-    let overview = blocking(move || app.taxonomy_overview().map_err(Box::new)).await?;
+    let model = state.options.embedding_model.clone();
+    let overview =
+        blocking(move || app.taxonomy_overview(model.as_deref()).map_err(Box::new)).await?;
     let message = query
         .added
         .filter(|id| overview.themes.iter().any(|t| &t.id == id))
@@ -92,6 +113,7 @@ pub(crate) async fn overview(
         may_promote: may_promote(&signed_in),
         overview,
         message,
+        has_model: state.options.embedding_model.is_some(),
     })?
     .into_response())
 }
@@ -126,10 +148,10 @@ async fn propose(
     save: bool,
 ) -> Result<Result<ClusterTheme, String>, WebError> {
     let app = state.app.clone();
+    let model = state.options.embedding_model.clone();
     let outcome = tokio::task::spawn_blocking(move || {
-        let options = trove_app::DiscoverOptions::default();
         let stored = app
-            .stored_discovery(None, &options)
+            .newest_discovery(model.as_deref())
             .map_err(Box::new)?
             .ok_or(DiscoverError::NoRun(0))
             .map_err(Box::new)?;
@@ -206,6 +228,45 @@ pub(crate) async fn preview(
 struct RefusedPage {
     chrome: Chrome,
     refusal: String,
+}
+
+/// A form with only its token.
+#[derive(Deserialize)]
+pub(crate) struct TokenForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /taxonomy/discover`: groups the untagged items with text (by the server's embedding
+/// model when it has one: stored vectors are reused, new items embedded and stored; else
+/// TF-IDF), stores the run and shows it on `/taxonomy`.
+pub(crate) async fn discover(
+    State(state): State<crate::State>,
+    signed_in: SignedIn,
+    Form(form): Form<TokenForm>,
+) -> Result<Response, WebError> {
+    check_form_token(&signed_in, &form.csrf)?;
+    analysts_only(&signed_in)?;
+    let app = state.app.clone();
+    let options = DiscoverOptions {
+        model: state.options.embedding_model.clone(),
+        ..DiscoverOptions::default()
+    };
+    let outcome = tokio::task::spawn_blocking(move || {
+        app.discover_and_save(&options, &NoProgress)
+            .map(|_| ())
+            .map_err(Box::new)
+    })
+    .await
+    .map_err(WebError::internal)?;
+    match outcome.map_err(|boxed| *boxed) {
+        Ok(_) => Ok(Redirect::to("/taxonomy#discovery").into_response()),
+        Err(DiscoverError::Store(e)) => Err(WebError::internal(e)),
+        Err(refused) => Ok(refused_page(render(&RefusedPage {
+            chrome: Chrome::new(&signed_in, "/taxonomy"),
+            refusal: refused.to_string(),
+        })?)),
+    }
 }
 
 /// The add form.

@@ -32,7 +32,16 @@ impl Server {
     /// Starts `trove ARGS --db DB` (a command that serves, like `demo --serve`), its log
     /// written to `log`.
     pub fn start_with(args: &[&str], db: &Path, log: &Path) -> Self {
-        let child = Command::new(TROVE)
+        Self::start_without(args, &[], db, log)
+    }
+
+    /// [`Server::start_with`] with the environment variables `unset` removed.
+    pub fn start_without(args: &[&str], unset: &[&str], db: &Path, log: &Path) -> Self {
+        let mut command = Command::new(TROVE);
+        for name in unset {
+            command.env_remove(name);
+        }
+        let child = command
             .args(args)
             .arg("--db")
             .arg(db)
