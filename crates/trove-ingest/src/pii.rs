@@ -8,6 +8,7 @@
 //! | IBAN | `[iban]` | a country's IBAN length and the mod-97 check, with or without spaces |
 //! | US Social Security number | `[ssn]` | `ddd-dd-dddd` (after `SSN` also `ddd dd dddd`, `ddddddddd`) outside the ranges the SSA never issues |
 //! | UK National Insurance number | `[national-id]` | `AB 12 34 56 C` / `AB123456C` with the prefixes HMRC issues (and its `QQ` example) |
+//! | name in a sign-off | `[name]` | a capitalised name (one or two words: `Nancy`, `Mary-Jane O'Brien`, `Tom R.`) after a closing phrase and a comma (`Regards, Nancy`, `Thanks, John`, `Best, Maria`, `Cheers,` then `Tom` on the next line), the name ending its line or the text and the phrase starting a line, a sentence or a clause (`regards`, `sincerely`, `yours truly` anywhere) |
 //!
 //! Never masked: a number labelled as an order, invoice, ticket, tracking, policy, barcode…
 //! number or as an amount (`order 2125550123`, `#…`, `€ …`), amounts, dates, times, flight and
@@ -17,8 +18,14 @@
 //! code does. A number of fewer than nine digits without a country code or a word such as
 //! `call` before it is not a phone: without its area code it identifies no one.
 //!
-//! Built to run on every imported text: a text with no `@`, no word `at` and fewer than six
-//! digits, which is most of them, is returned as it is without running any regular expression;
+//! A sign-off's name is masked only in that position: "Thanks, great service" and "Thanks,
+//! Great service!" stay (the words after the comma are not a name ending the line), and so do
+//! a few capitalised words that follow a closing phrase without being a name ("Thanks,
+//! Everyone", "Cheers, Mate": [`NOT_NAMES`]). Names anywhere else are not recognised.
+//!
+//! Built to run on every imported text: a text with no `@`, no word `at`, no comma and fewer
+//! than six digits, which is most of them, is returned as it is without running any regular
+//! expression;
 //! digit runs are found by a hand-written scanner, and the phone library is only asked about
 //! the runs that no cheaper rule settled.
 
@@ -40,6 +47,8 @@ pub const IBAN: &str = "[iban]";
 pub const SSN: &str = "[ssn]";
 /// Stands for a UK National Insurance number.
 pub const NATIONAL_ID: &str = "[national-id]";
+/// Stands for a person's name in a sign-off.
+pub const NAME: &str = "[name]";
 
 /// Fewest digits in a text worth scanning (a National Insurance number has six).
 const MIN_DIGITS: usize = 6;
@@ -51,10 +60,14 @@ pub fn mask(text: &str) -> Cow<'_, str> {
     let has_at_sign = memchr::memchr(b'@', bytes).is_some();
     let has_at_word = has_word_at(bytes);
     let has_digits = has_min_digits(bytes, MIN_DIGITS);
-    if !has_at_sign && !has_at_word && !has_digits {
+    let has_comma = memchr::memchr(b',', bytes).is_some();
+    if !has_at_sign && !has_at_word && !has_digits && !has_comma {
         return Cow::Borrowed(text);
     }
     let mut found = Vec::new();
+    if has_comma {
+        find_sign_off_names(text, &mut found);
+    }
     if has_at_sign {
         find_emails(text, &mut found);
     }
@@ -321,6 +334,68 @@ fn has_word_at(bytes: &[u8]) -> bool {
             && (i < 2 || !bytes[i - 2].is_ascii_alphanumeric())
             && bytes.get(i + 1).is_none_or(|b| !b.is_ascii_alphanumeric())
     })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Names in sign-offs
+
+/// A closing phrase, its comma, at most two line breaks, then a capitalised name of one or
+/// two words (the second may be an initial) ending its line or the text (group 1: the name).
+static SIGN_OFF_RE: LazyLock<Regex> = LazyLock::new(|| {
+    let name_word = r"\p{Lu}[\p{L}'’-]*\p{Ll}";
+    compile(&format!(
+        r"(?m)\b(?i:(?:(?:kind|best|warm|warmest|with|many|fond)[ \t]+)?regards|(?:many[ \t]+)?thanks(?:[ \t]+(?:again|so[ \t]+much|a[ \t]+lot|in[ \t]+advance))?|thank[ \t]+you(?:[ \t]+(?:again|so[ \t]+much|very[ \t]+much|in[ \t]+advance))?|thx|cheers|(?:all[ \t]+the[ \t]+)?best(?:[ \t]+wishes)?|(?:yours[ \t]+)?sincerely(?:[ \t]+yours)?|yours[ \t]+(?:truly|faithfully)|respectfully|take[ \t]+care|love|warmly|rgds)[ \t]*,[ \t]*(?:\r?\n[ \t]*){{0,2}}({name_word}(?:[ \t]+(?:{name_word}|\p{{Lu}}\.))?)[ \t]*[.!]?[ \t]*\r?$"
+    ))
+});
+
+/// Capitalised words that follow a closing phrase without being a name (lowercase).
+pub const NOT_NAMES: &[&str] = &[
+    "again",
+    "all",
+    "anyway",
+    "bye",
+    "everybody",
+    "everyone",
+    "folks",
+    "friends",
+    "guys",
+    "madam",
+    "mate",
+    "mates",
+    "sir",
+    "team",
+    "y'all",
+    "you",
+];
+
+/// Names after a closing phrase (`Regards, Nancy`) that starts a line, a sentence or a
+/// clause, so "it was the best, Paris" keeps its city.
+fn find_sign_off_names(text: &str, found: &mut Vec<Found>) {
+    for captures in SIGN_OFF_RE.captures_iter(text) {
+        let (Some(whole), Some(name)) = (captures.get(0), captures.get(1)) else {
+            continue;
+        };
+        let before = text[..whole.start()].trim_end_matches([' ', '\t']);
+        let starts_a_clause = before
+            .chars()
+            .next_back()
+            .is_none_or(|c| ".!?,;:\n\r".contains(c));
+        // "Regards" and "sincerely" close a message wherever they stand ("it crashed Regards,
+        // Laura"); "best", "thanks" or "love" only when they start a clause.
+        let closer = text[whole.start()..name.start()].to_lowercase();
+        let unambiguous = ["regards", "sincerely", "faithfully", "truly", "rgds"]
+            .iter()
+            .any(|w| closer.contains(w));
+        let first_word = name.as_str().split_whitespace().next().unwrap_or_default();
+        let not_a_name = NOT_NAMES.contains(&first_word.to_lowercase().replace('’', "'").as_str());
+        if (starts_a_clause || unambiguous) && !not_a_name {
+            found.push(Found {
+                start: name.start(),
+                end: name.end(),
+                token: NAME,
+            });
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1451,6 +1526,53 @@ mod tests {
     fn everything_in_one_text_is_masked_at_once() {
         let text = "I'm a@b.io, +44 20 7946 0958, card 4111 1111 1111 1111, (555) 123-4567.";
         assert_eq!(masked(text), "I'm [email], [phone], card [card], [phone].");
+    }
+
+    #[test]
+    fn names_in_sign_offs_are_masked() {
+        assert_eq!(
+            masked("The claim took months. Regards, Nancy"),
+            "The claim took months. Regards, [name]"
+        );
+        assert_eq!(masked("Thanks, John"), "Thanks, [name]");
+        assert_eq!(
+            masked("Fixed at last. Best, Maria."),
+            "Fixed at last. Best, [name]."
+        );
+        assert_eq!(
+            masked("Still waiting.\nCheers,\nTom"),
+            "Still waiting.\nCheers,\n[name]"
+        );
+        assert_eq!(
+            masked("Kind regards,\r\nMary-Jane O'Brien\r\n"),
+            "Kind regards,\r\n[name]\r\n"
+        );
+        assert_eq!(
+            masked("Great job, many thanks, Tom R."),
+            "Great job, many thanks, [name]"
+        );
+        assert_eq!(
+            masked("Thank you so much, Ana!\nSent from my phone"),
+            "Thank you so much, [name]!\nSent from my phone"
+        );
+        assert_eq!(masked("Regards, Renée"), "Regards, [name]");
+        assert_eq!(
+            masked("the app keeps crashing Regards, Elizabeth"),
+            "the app keeps crashing Regards, [name]"
+        );
+    }
+
+    #[test]
+    fn words_after_a_closing_phrase_that_are_not_a_sign_off_name_stay() {
+        unchanged("Thanks, great service");
+        unchanged("Thanks, Great service!");
+        unchanged("Thanks, everyone. Cheers, Team");
+        unchanged("Thanks, John. The app is still broken.");
+        unchanged("We liked it the best, Paris");
+        unchanged("Regards, NORTHWIND");
+        unchanged("Cheers, Mate!");
+        // A name elsewhere is not recognised: only the sign-off position is.
+        unchanged("Nancy at the desk was kind, Tom was not");
     }
 
     #[test]
