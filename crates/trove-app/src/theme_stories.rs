@@ -2,7 +2,11 @@
 //! narrative channels (calls, chats, e-mails, tickets, notes) in the page's window, how many
 //! tell each part of a story (goal, reason, expectation, what happened, consequence;
 //! `trove_text::narrative`), with up to three example spans of each part, linked to their
-//! items.
+//! items. The examples of a part say different things: a span whose normalised words
+//! ([`example_key`]) an earlier example already said, or from an item an earlier example
+//! came from, is passed over (templated texts repeat the same words).
+
+use std::collections::HashSet;
 
 use serde::Serialize;
 use trove_store::{FeedbackFilter, ItemPageAt, ItemQuery, StoreError, ThemeOrigin};
@@ -45,6 +49,21 @@ pub struct ThemeStories {
     pub parts: Vec<PartStories>,
 }
 
+/// A span's words for telling examples apart: lowercase, every run of other characters than
+/// letters one space, digits left out ("Upload the claim #2!" and "upload the claim" are the
+/// same example).
+pub fn example_key(text: &str) -> String {
+    let mut key = String::with_capacity(text.len());
+    for c in text.chars().flat_map(char::to_lowercase) {
+        if c.is_alphabetic() {
+            key.push(c);
+        } else if !key.is_empty() && !key.ends_with(' ') {
+            key.push(' ');
+        }
+    }
+    key.trim_end().to_owned()
+}
+
 fn name(part: Part) -> &'static str {
     match part {
         Part::Goal => "Goal",
@@ -75,6 +94,8 @@ impl App {
             })
             .collect();
         let (mut read, mut with_story, mut capped) = (0u64, 0u64, false);
+        // Per part: the example words and items shown so far.
+        let mut shown: Vec<(HashSet<String>, HashSet<i64>)> = vec![Default::default(); parts.len()];
         for channel in NARRATIVE_CHANNELS {
             if filter.channel.is_some_and(|c| c != channel) {
                 continue;
@@ -100,12 +121,18 @@ impl App {
                 let found = narrative::extract(text);
                 with_story += u64::from(!found.is_empty());
                 for f in found {
-                    let Some(p) = parts.iter_mut().find(|p| p.part == f.part.as_str()) else {
+                    let Some(at) = parts.iter().position(|p| p.part == f.part.as_str()) else {
                         continue;
                     };
+                    let (p, (words, items)) = (&mut parts[at], &mut shown[at]);
                     p.items += 1;
-                    if p.examples.len() < EXAMPLES {
-                        p.examples.push((listed.feedback.id, f.text));
+                    let id = listed.feedback.id;
+                    if p.examples.len() < EXAMPLES
+                        && !items.contains(&id)
+                        && words.insert(example_key(&f.text))
+                    {
+                        items.insert(id);
+                        p.examples.push((id, f.text));
                     }
                 }
             }
@@ -182,6 +209,56 @@ mod tests {
         assert!(
             goal.iter().any(|(_, t)| t.starts_with("pay my bill")),
             "{goal:?}"
+        );
+    }
+
+    #[test]
+    fn examples_of_a_part_say_different_things_from_different_items() {
+        let store = trove_store_sqlite::SqliteStore::open_in_memory().unwrap();
+        let texts = [
+            "I was trying to renew my policy but the page froze.",
+            "I was trying to renew my policy, but the page froze!",
+            "I was trying to Renew my policy #2 but the app crashed.",
+            "I was trying to pay my bill but the card was declined.",
+            "I was trying to add a driver but nobody answered.",
+            "I was trying to add a driver because I moved but the form failed.",
+        ];
+        let items: Vec<_> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, text)| {
+                let mut item = trove_store::contract::item("calls", &format!("c{i}"));
+                item.channel = Channel::Call;
+                item.received_at = trove_domain::ReceivedAt::new(
+                    jiff::Timestamp::from_second(1_750_000_000 - i as i64 * 60).unwrap(),
+                    jiff::tz::Offset::UTC,
+                );
+                item.text = FeedbackText::parse(text).unwrap();
+                item.source_themes = vec![trove_domain::Label::parse("t", "Claims").unwrap()];
+                item
+            })
+            .collect();
+        store.insert_feedback(&items, None).unwrap();
+        let theme = store.themes().unwrap()[0].id.as_str().to_owned();
+        let app = App::new(Arc::new(store));
+        let stories = app
+            .theme_stories(&theme, &FeedbackFilter::default(), None)
+            .unwrap();
+        let goal = stories.parts.iter().find(|p| p.part == "goal").unwrap();
+        assert_eq!(goal.items, 6, "every item still counts");
+        let keys: Vec<String> = goal.examples.iter().map(|(_, t)| example_key(t)).collect();
+        assert_eq!(keys.len(), 3, "{keys:?}");
+        let distinct: HashSet<&String> = keys.iter().collect();
+        assert_eq!(distinct.len(), 3, "{keys:?}");
+        assert!(
+            keys.iter().any(|k| k.starts_with("pay my bill")),
+            "{keys:?}"
+        );
+        let ids: HashSet<i64> = goal.examples.iter().map(|(id, _)| *id).collect();
+        assert_eq!(ids.len(), 3);
+        assert_eq!(
+            example_key("Upload the claim #2!"),
+            example_key("upload the claim")
         );
     }
 }
