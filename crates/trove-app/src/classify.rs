@@ -739,6 +739,7 @@ impl App {
                         feedback_id: item.id,
                         tags,
                         sentiment: None,
+                        suggestion: false,
                     }
                 })
                 .collect();

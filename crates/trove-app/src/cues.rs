@@ -11,6 +11,10 @@
 //! chosen origin), and keeps a few example clauses per kind: the first distinct ones in item
 //! order, so the same data gives the same examples. Restricting to a theme keeps the items
 //! that carry it or one of its descendants.
+//!
+//! Beside the clause counts, the report gives the **suggestions** overall and per theme: the
+//! items whose stored flag says so (read with the sentiment on import and by `trove tag
+//! --all`), the number the theme page shows and `/items?theme=ID&suggestion=yes` lists.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::ControlFlow;
@@ -201,6 +205,8 @@ pub struct ThemeCues {
     pub items: u64,
     /// Of those, items with at least one cue.
     pub items_with_cues: u64,
+    /// Of those, items stored as suggestions.
+    pub suggestions: u64,
     /// Their clauses of each kind.
     pub counts: CueCounts,
 }
@@ -214,6 +220,8 @@ pub struct CueReport {
     pub items: u64,
     /// Items with at least one cue.
     pub items_with_cues: u64,
+    /// Items stored as suggestions (the flag read with the sentiment).
+    pub suggestions: u64,
     /// Clauses carrying at least one cue.
     pub clauses: u64,
     /// Clauses of each kind.
@@ -273,6 +281,7 @@ impl App {
             theme: options.theme.clone(),
             items: 0,
             items_with_cues: 0,
+            suggestions: 0,
             clauses: 0,
             counts: CueCounts::default(),
             kinds: CueKind::ALL
@@ -335,7 +344,9 @@ impl App {
                     entry.items += u64::from(n > 0);
                 }
                 let with_cues = !clauses.is_empty();
+                let suggestion = u64::from(stored.item.suggestion);
                 report.items_with_cues += u64::from(with_cues);
+                report.suggestions += suggestion;
                 report.counts.merge(&counts);
                 for theme in themes {
                     let entry = per_theme.entry(theme.clone()).or_insert_with(|| ThemeCues {
@@ -343,10 +354,12 @@ impl App {
                         name: names.get(theme.as_str()).unwrap_or(&"").to_string(),
                         items: 0,
                         items_with_cues: 0,
+                        suggestions: 0,
                         counts: CueCounts::default(),
                     });
                     entry.items += 1;
                     entry.items_with_cues += u64::from(with_cues);
+                    entry.suggestions += suggestion;
                     entry.counts.merge(&counts);
                 }
             }
@@ -394,6 +407,8 @@ mod tests {
             .enumerate()
             .map(|(i, text)| FeedbackItem {
                 text: FeedbackText::try_from((*text).to_owned()).unwrap(),
+                // As import reads it: "Please add a tracking page!" asks for more.
+                suggestion: i == 0,
                 ..trove_store::contract::item("s", &i.to_string())
             })
             .collect();
@@ -401,6 +416,7 @@ mod tests {
         let report = app.cues(&CuesOptions::default()).unwrap();
         assert_eq!(report.items, 5);
         assert_eq!(report.items_with_cues, 4);
+        assert_eq!(report.suggestions, 1, "the stored flag, not the clauses");
         // Unmet: "supposed to arrive", "should have reclined", "supposed to leave";
         // validated: "great crew"; do more: "please add"; keep doing: "keep up".
         assert_eq!(
@@ -462,6 +478,7 @@ mod tests {
                 sentiment: None,
             }],
             sentiment: None,
+            suggestion: false,
         };
         app.store()
             .replace_model_tags(1, &[tag(ids[0], "late-bag"), tag(ids[4], "delays")])
@@ -479,6 +496,10 @@ mod tests {
         assert_eq!(delays.themes.len(), 2);
         assert_eq!(delays.themes[0].theme, "late-bag", "two cues before one");
         assert_eq!(delays.themes[0].counts.total(), 2);
+        assert_eq!(
+            (delays.themes[0].suggestions, delays.themes[1].suggestions),
+            (1, 0)
+        );
         assert!(matches!(
             app.cues(&CuesOptions {
                 theme: Some("nope".to_owned()),

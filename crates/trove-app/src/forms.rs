@@ -478,6 +478,7 @@ fn build_item(
         journey_stage: None,
         text,
         sentiment: None,
+        suggestion: false,
         scores,
         language: None,
         source_themes: Vec::new(),

@@ -603,9 +603,13 @@ pub(crate) fn read_batch(
             Some(tagger) => {
                 let read = tagger.read(item.text.as_str(), scratch);
                 item.sentiment = read.sentiment;
+                item.suggestion = read.suggestion;
                 tags.push(read.tags);
             }
-            None => item.sentiment = scratch.sentiment(item.text.as_str()),
+            None => {
+                item.sentiment = scratch.sentiment(item.text.as_str());
+                item.suggestion = scratch.suggestion();
+            }
         }
     }
     tags

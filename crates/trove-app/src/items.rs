@@ -22,7 +22,7 @@ use crate::App;
 pub const ITEMS_PAGE: usize = 50;
 
 /// The query names the drill-down understands, in the order links write them.
-pub const ITEM_FILTERS: [&str; 11] = [
+pub const ITEM_FILTERS: [&str; 12] = [
     "from",
     "to",
     "theme",
@@ -34,6 +34,7 @@ pub const ITEM_FILTERS: [&str; 11] = [
     "source",
     "band",
     "sentiment",
+    "suggestion",
 ];
 
 /// A query value the drill-down cannot use, with the field it came in.
@@ -163,6 +164,10 @@ impl ItemsRequest {
             }
             "sentiment" => {
                 query.sentiment = Some(one_of(name, value, &SentimentClass::ALL, |c| c.as_str())?);
+            }
+            "suggestion" => {
+                let yes_no = |yes: bool| if yes { "yes" } else { "no" };
+                query.suggestion = Some(one_of(name, value, &[true, false], yes_no)?);
             }
             "origin" => {
                 let origins = [
@@ -312,6 +317,8 @@ pub struct ItemView {
     pub sentiment: Option<f32>,
     /// The sentiment in words ("negative").
     pub sentiment_word: Option<&'static str>,
+    /// Whether the text is a suggestion (the stored flag).
+    pub suggestion: bool,
     /// Its themes (id, name).
     pub themes: Vec<(String, String)>,
     /// The text in parts, the matched phrases marked.
@@ -632,6 +639,7 @@ pub(crate) fn view(item: &ListedItem, names: &Names, marked: Option<&HashSet<Str
         scores_words,
         sentiment: f.sentiment,
         sentiment_word: f.sentiment.map(|s| SentimentClass::of(s).as_str()),
+        suggestion: f.suggestion,
         themes: item
             .themes
             .iter()
@@ -690,6 +698,10 @@ fn filter_words(name: &str, value: &str, names: &Names) -> (String, String) {
             format!("with {value} sentiment"),
             format!("Sentiment: {value}"),
         ),
+        "suggestion" if value.eq_ignore_ascii_case("yes") => {
+            ("suggestions".to_owned(), "Suggestions only".to_owned())
+        }
+        "suggestion" => ("not suggestions".to_owned(), "Not suggestions".to_owned()),
         "origin" => (
             format!("themes found by {value} only"),
             format!("Themes found by: {value}"),
@@ -787,6 +799,10 @@ mod tests {
         assert!(error(&[("to", "yesterday")]).starts_with("to: yesterday is not a date"));
         assert!(error(&[("band", "fans")]).starts_with("band: `fans` is not one of promoter"));
         assert!(error(&[("sentiment", "angry")]).starts_with("sentiment: "));
+        assert_eq!(
+            error(&[("suggestion", "maybe")]),
+            "suggestion: `maybe` is not one of yes, no"
+        );
         assert!(error(&[("channel", "pigeon")]).starts_with("channel: `pigeon` is not a channel"));
         assert!(error(&[("origin", "magic")]).starts_with("origin: "));
         assert!(error(&[("colour", "red")]).starts_with("colour: is not a filter"));
@@ -810,6 +826,7 @@ mod tests {
             ("to", "2026-01-01"),
             ("bu", "Motor"),
             ("band", "Detractor"),
+            ("suggestion", "Yes"),
             ("segment", ""),
             ("origin", "any"),
             ("after", "1750000000.42"),
@@ -818,9 +835,10 @@ mod tests {
         assert_eq!(request.query.filter.since, Some(1_751_328_000));
         assert_eq!(request.query.filter.until, Some(1_767_225_600));
         assert_eq!(request.query.band, Some(NpsBand::Detractor));
+        assert_eq!(request.query.suggestion, Some(true));
         assert_eq!(request.query.filter.segment, None);
         let names: Vec<&str> = request.filters.iter().map(|(n, _)| *n).collect();
-        assert_eq!(names, ["from", "to", "theme", "bu", "band"]);
+        assert_eq!(names, ["from", "to", "theme", "bu", "band", "suggestion"]);
         assert_eq!(
             request.page,
             ItemPageAt::After(ItemCursor {
@@ -831,7 +849,7 @@ mod tests {
         assert_eq!(last_day(1_767_225_600), "2025-12-31");
         assert_eq!(
             export_file_name(&request, "csv"),
-            "trove-items-from-2025-07-01-to-2026-01-01-claim-delay-bu-motor-detractor.csv"
+            "trove-items-from-2025-07-01-to-2026-01-01-claim-delay-bu-motor-detractor-suggestion-yes.csv"
         );
     }
 

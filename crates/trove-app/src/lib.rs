@@ -43,6 +43,7 @@ mod sample_pages;
 mod samples;
 mod sentiment;
 mod sentiment_hashed;
+mod suggestions;
 mod summary;
 mod taxonomy;
 mod theme_stories;

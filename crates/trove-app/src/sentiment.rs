@@ -717,6 +717,8 @@ pub(crate) struct SentimentState {
     buffers: ModelBuffers,
     /// The last text's score (after the question).
     item: f64,
+    /// Whether the last text is a suggestion.
+    suggestion: bool,
     /// The last text's sentences, copied once a mention needs them (a model scoring a
     /// sentence reuses the lexicon's buffers).
     sentences: Vec<SentenceScore>,
@@ -748,11 +750,19 @@ impl SentimentState {
             Some(model) => model.compound(text, &mut self.buffers),
             None => self.buffers.lexicon.score(text),
         };
-        self.item = match self.reading.question {
-            Some(kind) => question::answer(kind, text, score).sentiment,
-            None => score,
+        (self.item, self.suggestion) = match self.reading.question {
+            Some(kind) => {
+                let answer = question::answer(kind, text, score);
+                (answer.sentiment, answer.suggestion.is_some())
+            }
+            None => (score, trove_text::is_suggestion(text)),
         };
         (!text.trim().is_empty()).then_some(self.item as f32)
+    }
+
+    /// Whether the text last scored is a suggestion.
+    pub(crate) fn suggestion(&self) -> bool {
+        self.suggestion
     }
 
     /// The score of the mention at byte `offset` of the text last scored: its sentence's.

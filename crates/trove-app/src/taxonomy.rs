@@ -85,6 +85,7 @@ impl CurrentTagger {
     /// [`TextScratch::set_source`]).
     pub fn read(&self, text: &str, scratch: &mut TextScratch) -> ReadText {
         let sentiment = scratch.sentiment(text);
+        let suggestion = scratch.suggestion();
         let TextScratch {
             tagger, reading, ..
         } = scratch;
@@ -100,7 +101,11 @@ impl CurrentTagger {
                 sentiment: sentiment.map(|_| reading.mention(text, tag.start) as f32),
             })
             .collect();
-        ReadText { sentiment, tags }
+        ReadText {
+            sentiment,
+            suggestion,
+            tags,
+        }
     }
 }
 
@@ -109,6 +114,8 @@ impl CurrentTagger {
 pub struct ReadText {
     /// The whole text's sentiment, -1..1; `None` for an empty text.
     pub sentiment: Option<f32>,
+    /// Whether the text is a suggestion (see [`TextScratch::suggestion`]).
+    pub suggestion: bool,
     /// Its rule tags.
     pub tags: Vec<RuleTag>,
 }
@@ -141,6 +148,13 @@ impl TextScratch {
     /// sentences can be scored.
     pub fn sentiment(&mut self, text: &str) -> Option<f32> {
         self.reading.score(text)
+    }
+
+    /// Whether the text last given to [`Self::sentiment`] is a suggestion: a clause asks the
+    /// company to do more or less ([`trove_text::is_suggestion`]); never a "nothing" answer to
+    /// the source's question.
+    pub fn suggestion(&self) -> bool {
+        self.reading.suggestion()
     }
 }
 
@@ -287,6 +301,7 @@ impl App {
                         feedback_id: stored.id,
                         tags: read.tags,
                         sentiment: read.sentiment,
+                        suggestion: read.suggestion,
                     }
                 })
                 .collect();

@@ -185,6 +185,7 @@ fn month_of_feedback(
                 journey_stage: None,
                 text: FeedbackText::parse("the bill was wrong").unwrap(),
                 sentiment: None,
+                suggestion: false,
                 scores: Scores::default(),
                 language: None,
                 source_themes: if i < with_theme {

@@ -162,6 +162,7 @@ pub(crate) fn store_items(app: &trove_app::App, items: u64, with_text: bool) -> 
             journey_stage: None,
             text,
             sentiment: None,
+            suggestion: false,
             scores: Scores {
                 nps: (next() % 2 == 0)
                     .then(|| Nps::try_from((next() % 11) as i64))

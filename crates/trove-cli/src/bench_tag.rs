@@ -6,7 +6,8 @@
 //! for every item and every theme mention; then the import's reading path (`CurrentTagger::read`:
 //! tags and sentiment per item and mention) with the lexicon and with sentiment models of both
 //! forms (hashed n-grams as trained now, TF-IDF as before) trained on the file's labels
-//! (`--sentiment-column`), after their held-out figures; then the peak memory of the process.
+//! (`--sentiment-column`), after their held-out figures, with the suggestion check that path
+//! runs also timed alone; then the peak memory of the process.
 //! Nothing is stored: this measures the text engine.
 
 use std::path::PathBuf;
@@ -117,11 +118,31 @@ pub fn run(args: &TagBenchArgs) -> Result<ExitCode> {
         thousands((args.items as f64 / seconds) as u64),
         crate::bench::per_cpu_second(args.items, cpu),
     );
+    suggestions(args, &texts);
     if !args.sentiment_column.is_empty() {
         learned(args, &taxonomy, tagger, &texts)?;
     }
     crate::bench::print_peak_memory();
     Ok(ExitCode::SUCCESS)
+}
+
+/// The suggestion check alone (`trove_text::is_suggestion`), which the import's reading path
+/// runs on every text beside the sentiment: its share of that path's cost.
+fn suggestions(args: &TagBenchArgs, texts: &[String]) {
+    let mut suggestions = 0_u64;
+    let cpu = crate::bench::thread_cpu_seconds();
+    let started = Instant::now();
+    for i in 0..args.items {
+        let text = &texts[(i % texts.len() as u64) as usize];
+        suggestions += u64::from(trove_text::is_suggestion(text));
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "suggestion check alone: {} items/s on one core{} ({:.1}% of items are suggestions)",
+        thousands((args.items as f64 / seconds) as u64),
+        crate::bench::per_cpu_second(args.items, cpu),
+        100.0 * suggestions as f64 / args.items.max(1) as f64,
+    );
 }
 
 /// Tags + sentiment through the import's reading path (`CurrentTagger::read`), with the
@@ -228,7 +249,7 @@ fn learned(
         }
         let seconds = started.elapsed().as_secs_f64();
         println!(
-            "import's reading path (tags + sentiment per item and per mention), {name}: {} \
+            "import's reading path (tags, sentiment per item and per mention, suggestion flag), {name}: {} \
              items/s on one core{} ({} mentions, checksum {sum:.1})",
             thousands((args.items as f64 / seconds) as u64),
             crate::bench::per_cpu_second(args.items, cpu),

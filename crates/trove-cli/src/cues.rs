@@ -116,6 +116,11 @@ pub fn run(url: &DbUrl, args: &CuesArgs) -> Result<ExitCode> {
         percent(report.items_with_cues, report.items),
         thousands(report.clauses),
     );
+    println!(
+        "{} ({}) are stored as suggestions (asking to do more or less; `trove tag --all` reads older items again)",
+        thousands(report.suggestions),
+        percent(report.suggestions, report.items),
+    );
     if report.items == 0 {
         return Ok(ExitCode::SUCCESS);
     }
@@ -145,7 +150,7 @@ pub fn run(url: &DbUrl, args: &CuesArgs) -> Result<ExitCode> {
     if !report.themes.is_empty() {
         let mut table = Table::new();
         table.load_preset(UTF8_FULL_CONDENSED);
-        let mut header = vec!["theme", "items", "with cues"];
+        let mut header = vec!["theme", "items", "with cues", "suggestions"];
         header.extend(CueKind::ALL.iter().map(|k| k.name()));
         table.set_header(header);
         for theme in report.themes.iter().take(args.top) {
@@ -153,6 +158,7 @@ pub fn run(url: &DbUrl, args: &CuesArgs) -> Result<ExitCode> {
                 Cell::new(format!("{} ({})", theme.name, theme.theme)),
                 right(thousands(theme.items)),
                 right(percent(theme.items_with_cues, theme.items)),
+                right(thousands(theme.suggestions)),
             ];
             row.extend(
                 CueKind::ALL

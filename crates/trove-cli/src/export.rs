@@ -64,6 +64,9 @@ pub struct ExportArgs {
     /// negative, neutral or positive.
     #[arg(long)]
     sentiment: Option<String>,
+    /// yes (suggestions only) or no (the other items).
+    #[arg(long)]
+    suggestion: Option<String>,
     /// Which themes count: any (default), rule, source or model.
     #[arg(long)]
     origin: Option<String>,
@@ -84,6 +87,7 @@ impl ExportArgs {
             ("source", &self.source),
             ("band", &self.band),
             ("sentiment", &self.sentiment),
+            ("suggestion", &self.suggestion),
             ("origin", &self.origin),
         ];
         let pairs: Vec<(String, String)> = given

@@ -86,6 +86,27 @@ fn the_cues_of_airline_tweets_are_counted_overall_per_theme_and_for_one_theme() 
     // People thank airlines on Twitter more often than they spell out a broken promise.
     assert!(count(&all, "validated") > count(&all, "unmet"));
 
+    // The suggestion flag the import stored: the items with a do-more or do-less clause.
+    let kind_items = |i: usize| kinds[i]["items"].as_u64().unwrap();
+    let (do_more, do_less) = (kind_items(2), kind_items(3));
+    let suggestions = all["suggestions"].as_u64().unwrap();
+    eprintln!("{suggestions} suggestions stored ({do_more} items do more, {do_less} do less)");
+    assert!(
+        suggestions >= do_more.max(do_less) && suggestions <= do_more + do_less,
+        "{suggestions} stored against {do_more} + {do_less}"
+    );
+    let per_theme: u64 = all["themes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["suggestions"].as_u64().unwrap())
+        .sum();
+    assert!(per_theme > 0, "themes carry suggestions");
+    // Re-tagging reads every text again: the same flags.
+    ok(&db, &["tag", "--all"]);
+    let again = json(&db, &["cues", "--themes", "rule", "--format", "json"]);
+    assert_eq!(again["suggestions"], all["suggestions"]);
+
     // Per theme: praise is where the validated expectations are; delays carry more unmet ones
     // per item than praise does.
     let praise = theme(&all, "praise");

@@ -388,6 +388,7 @@ impl FeedbackStream<'_> {
             journey_stage: stage,
             text: FeedbackText::parse(&text).unwrap_or_default(),
             sentiment: None,
+            suggestion: false,
             scores,
             language: Some(labels.language.clone()),
             source_themes: Vec::new(),

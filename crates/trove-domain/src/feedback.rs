@@ -339,6 +339,11 @@ pub struct FeedbackItem {
     /// the lexicon sentiment, scored per sentence; `None` when not scored (no text).
     #[serde(default)]
     pub sentiment: Option<f32>,
+    /// Whether the text is a suggestion: a clause asks the company to do more or less ("please
+    /// add", "more compassion"; see `trove_text::cues`), read with the sentiment (on import and
+    /// by re-tagging); false until read.
+    #[serde(default)]
+    pub suggestion: bool,
     /// Survey scores.
     pub scores: Scores,
     /// The language of the text (an ISO 639 code when known).

@@ -301,6 +301,7 @@ impl FeedbackPlan {
             journey_stage: self.stage.read(rec)?,
             text,
             sentiment: None,
+            suggestion: false,
             scores,
             language: self.language.read(rec)?,
             source_themes,

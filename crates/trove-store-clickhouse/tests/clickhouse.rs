@@ -228,6 +228,7 @@ fn an_interrupted_sync_is_completed_by_the_next_and_its_leftovers_are_never_read
                 feedback_id: ids[0],
                 tags: Vec::new(),
                 sentiment: None,
+                suggestion: false,
             }],
         )
         .unwrap();

@@ -72,16 +72,16 @@ pub(crate) fn where_clause(filter: &FeedbackFilter) -> (String, Vec<Param>) {
 /// and `ORDER BY` keep ids in batch order.
 const INSERT_SQL: &str = "INSERT INTO feedback (source, external_id, channel, received_at, received_offset,
         customer_id, account, business_unit, product, region, touchpoint, journey_stage, text, nps, csat, ces,
-        language, attributes, import_run_id, sentiment)
+        language, attributes, import_run_id, sentiment, suggestion)
     SELECT source, external_id, channel, received_at, received_offset, customer_id, account, business_unit,
         product, region, touchpoint, journey_stage, text, nps, csat, ces, language, attributes::jsonb, $19::bigint,
-        sentiment
+        sentiment, suggestion
     FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bigint[], $5::integer[], $6::text[], $7::text[],
         $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::smallint[],
-        $15::smallint[], $16::smallint[], $17::text[], $18::text[], $20::real[])
+        $15::smallint[], $16::smallint[], $17::text[], $18::text[], $20::real[], $21::boolean[])
         WITH ORDINALITY AS batch (source, external_id, channel, received_at, received_offset, customer_id,
         account, business_unit, product, region, touchpoint, journey_stage, text, nps, csat, ces, language,
-        attributes, sentiment, ord)
+        attributes, sentiment, suggestion, ord)
     ORDER BY ord
     ON CONFLICT (source, external_id) DO NOTHING
     RETURNING id, source, external_id";
@@ -118,6 +118,7 @@ pub(crate) struct Columns<'a> {
     languages: Vec<Option<&'a str>>,
     attributes: Vec<Option<String>>,
     sentiments: Vec<Option<f32>>,
+    suggestions: Vec<bool>,
 }
 
 impl<'a> Columns<'a> {
@@ -162,6 +163,7 @@ impl<'a> Columns<'a> {
                 })
                 .collect::<StoreResult<_>>()?,
             sentiments: unique.iter().map(|i| i.sentiment).collect(),
+            suggestions: unique.iter().map(|i| i.suggestion).collect(),
         })
     }
 
@@ -219,6 +221,7 @@ impl<'a> Columns<'a> {
         let mut params = self.fields().to_vec();
         params.push(import_run);
         params.push(&self.sentiments);
+        params.push(&self.suggestions);
         params
     }
 
@@ -226,6 +229,7 @@ impl<'a> Columns<'a> {
     fn update_params(&self) -> Vec<&(dyn ToSql + Sync)> {
         let mut params = self.fields().to_vec();
         params.push(&self.sentiments);
+        params.push(&self.suggestions);
         params
     }
 }
@@ -380,12 +384,14 @@ const UPDATE_SQL: &str = "UPDATE feedback f SET channel = b.channel, received_at
         received_offset = b.received_offset, customer_id = b.customer_id, account = b.account,
         business_unit = b.business_unit, product = b.product, region = b.region, touchpoint = b.touchpoint,
         journey_stage = b.journey_stage, text = b.text, nps = b.nps, csat = b.csat, ces = b.ces,
-        language = b.language, attributes = b.attributes::jsonb, sentiment = b.sentiment
+        language = b.language, attributes = b.attributes::jsonb, sentiment = b.sentiment,
+        suggestion = b.suggestion
     FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bigint[], $5::integer[], $6::text[], $7::text[],
         $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::smallint[],
-        $15::smallint[], $16::smallint[], $17::text[], $18::text[], $19::real[])
+        $15::smallint[], $16::smallint[], $17::text[], $18::text[], $19::real[], $20::boolean[])
         AS b (source, external_id, channel, received_at, received_offset, customer_id, account, business_unit,
-        product, region, touchpoint, journey_stage, text, nps, csat, ces, language, attributes, sentiment)
+        product, region, touchpoint, journey_stage, text, nps, csat, ces, language, attributes, sentiment,
+        suggestion)
     WHERE f.source = b.source AND f.external_id = b.external_id
     RETURNING f.id, f.source, f.external_id";
 
@@ -482,7 +488,7 @@ pub(crate) fn count_matching(client: &mut Client, filter: &FeedbackFilter) -> St
 /// The columns [`decode_feedback`] reads, in order.
 pub(crate) const FEEDBACK_COLUMNS: &str = "id, source, external_id, channel, received_at, received_offset, customer_id,
     account, business_unit, product, region, touchpoint, journey_stage, text, nps, csat, ces, language,
-    attributes::text, sentiment";
+    attributes::text, sentiment, suggestion";
 
 pub(crate) fn scan(
     pool: &Pool,
@@ -583,6 +589,7 @@ pub(crate) fn decode_feedback(row: &Row) -> StoreResult<StoredFeedback> {
         journey_stage: c.label("journey_stage", text(12)?)?,
         text: c.check("text", FeedbackText::parse(&required(13)?))?,
         sentiment: get(row, 19, context)?,
+        suggestion: get(row, 20, context)?,
         scores: Scores {
             nps: score(14)?
                 .map(|v| c.check("nps", v.try_into()))

@@ -129,6 +129,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0024_storage_layout.sql"),
     ),
     (
+        25,
+        "0025_suggestion_flag",
+        include_str!("../migrations/0025_suggestion_flag.sql"),
+    ),
+    (
         27,
         "0027_facts_for_analytics",
         include_str!("../migrations/0027_facts_for_analytics.sql"),

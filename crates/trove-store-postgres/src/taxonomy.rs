@@ -198,15 +198,19 @@ pub(crate) fn replace_tags(
         .map(|item| (item.feedback_id, item.tags.as_slice()))
         .collect();
     let stored = store_tags(&mut tx, &items, version)?;
-    let (ids, sentiments): (Vec<i64>, Vec<f32>) = batch
+    let read: Vec<(i64, f32, bool)> = batch
         .iter()
-        .filter_map(|item| Some((item.feedback_id, item.sentiment?)))
-        .unzip();
-    if !ids.is_empty() {
+        .filter_map(|item| Some((item.feedback_id, item.sentiment?, item.suggestion)))
+        .collect();
+    if !read.is_empty() {
+        let ids: Vec<i64> = read.iter().map(|r| r.0).collect();
+        let sentiments: Vec<f32> = read.iter().map(|r| r.1).collect();
+        let suggestions: Vec<bool> = read.iter().map(|r| r.2).collect();
         tx.execute(
-            "UPDATE feedback f SET sentiment = s.sentiment
-             FROM UNNEST($1::bigint[], $2::real[]) AS s (id, sentiment) WHERE f.id = s.id",
-            &[&ids, &sentiments],
+            "UPDATE feedback f SET sentiment = s.sentiment, suggestion = s.suggestion
+             FROM UNNEST($1::bigint[], $2::real[], $3::boolean[]) AS s (id, sentiment, suggestion)
+             WHERE f.id = s.id",
+            &[&ids, &sentiments, &suggestions],
         )
         .map_err(|e| db_error(context, e))?;
     }

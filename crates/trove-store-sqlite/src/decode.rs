@@ -19,7 +19,8 @@ pub(crate) fn label_text(label: &Option<Label>) -> Option<&str> {
 
 /// The columns [`decode_feedback`] reads, in order.
 pub(crate) const FEEDBACK_COLUMNS: &str = "id, source, external_id, channel, received_at, received_offset, customer_id,
-    account, business_unit, product, region, touchpoint, journey_stage, text, nps, csat, ces, language, attributes, sentiment";
+    account, business_unit, product, region, touchpoint, journey_stage, text, nps, csat, ces, language, attributes, sentiment,
+    suggestion";
 
 /// Turns a domain parse failure on a stored value into [`StoreError::Corrupt`].
 struct Corrupt<'a> {
@@ -66,6 +67,7 @@ pub(crate) fn decode_feedback(row: &Row<'_>) -> rusqlite::Result<StoreResult<Sto
         language: row.get(17)?,
         attributes: row.get(18)?,
         sentiment: row.get(19)?,
+        suggestion: row.get(20)?,
     };
     Ok(raw.into_item(id).map(|item| StoredFeedback { id, item }))
 }
@@ -85,6 +87,7 @@ struct RawFeedback {
     language: Option<String>,
     attributes: Option<String>,
     sentiment: Option<f32>,
+    suggestion: bool,
 }
 
 impl RawFeedback {
@@ -135,6 +138,7 @@ impl RawFeedback {
             journey_stage: c.label("journey_stage", journey_stage)?,
             text: c.check("text", FeedbackText::parse(&self.text))?,
             sentiment: self.sentiment,
+            suggestion: self.suggestion,
             scores: Scores {
                 nps: nps.map(|v| c.check("nps", v.try_into())).transpose()?,
                 csat: csat.map(|v| c.check("csat", v.try_into())).transpose()?,

@@ -35,7 +35,8 @@ fn table(query: &ItemQuery, plan: ItemPlan) -> &'static str {
         || f.touchpoint.is_some()
         || f.segment.is_some()
         || query.band.is_some()
-        || query.sentiment.is_some();
+        || query.sentiment.is_some()
+        || query.suggestion.is_some();
     let by_links = query.theme.is_some() || query.stage.is_some();
     if plan == ItemPlan::FromLinks && own_columns && !by_links {
         "feedback f NOT INDEXED"

@@ -245,8 +245,8 @@ impl SqliteStore {
                 .prepare_cached(
                     "INSERT INTO feedback (source, external_id, channel, received_at, received_offset, customer_id,
                         account, business_unit, product, region, touchpoint, journey_stage, text, nps, csat, ces,
-                        language, attributes, import_run_id, sentiment)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
+                        language, attributes, import_run_id, sentiment, suggestion)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
                      ON CONFLICT (source, external_id) DO NOTHING",
                 )
                 .map_err(|e| db_error(context, e))?;
@@ -291,6 +291,7 @@ impl SqliteStore {
                     attributes,
                     import_run,
                     item.sentiment,
+                    item.suggestion,
                 ];
                 let changed = insert.execute(values).map_err(|e| db_error(context, e))?;
                 let feedback_id = if changed == 1 {
@@ -349,7 +350,7 @@ fn overwrite(tx: &rusqlite::Transaction<'_>, values: &[&dyn rusqlite::ToSql]) ->
             "UPDATE feedback SET channel = ?3, received_at = ?4, received_offset = ?5, customer_id = ?6,
                 account = ?7, business_unit = ?8, product = ?9, region = ?10, touchpoint = ?11,
                 journey_stage = ?12, text = ?13, nps = ?14, csat = ?15, ces = ?16, language = ?17,
-                attributes = ?18, sentiment = ?19
+                attributes = ?18, sentiment = ?19, suggestion = ?20
              WHERE source = ?1 AND external_id = ?2 RETURNING id",
         )
         .map_err(|e| db_error(context, e))?;

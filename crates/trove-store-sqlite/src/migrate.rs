@@ -122,6 +122,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0024_storage_layout",
         include_str!("../migrations/0024_storage_layout.sql"),
     ),
+    (
+        25,
+        "0025_suggestion_flag",
+        include_str!("../migrations/0025_suggestion_flag.sql"),
+    ),
 ];
 
 /// Applies what is missing; returns the names applied now.

@@ -231,7 +231,7 @@ pub(crate) fn replace_tags(
             )
             .map_err(|e| db_error(context, e))?;
         let mut set_sentiment = tx
-            .prepare_cached("UPDATE feedback SET sentiment = ?2 WHERE id = ?1")
+            .prepare_cached("UPDATE feedback SET sentiment = ?2, suggestion = ?3 WHERE id = ?1")
             .map_err(|e| db_error(context, e))?;
         for item in batch {
             delete
@@ -239,7 +239,7 @@ pub(crate) fn replace_tags(
                 .map_err(|e| db_error(context, e))?;
             if let Some(sentiment) = item.sentiment {
                 set_sentiment
-                    .execute(params![item.feedback_id, sentiment])
+                    .execute(params![item.feedback_id, sentiment, item.suggestion])
                     .map_err(|e| db_error(context, e))?;
             }
             stored += insert_tags(&tx, item.feedback_id, &item.tags, version)?;

@@ -33,6 +33,7 @@ mod layout_cases;
 mod mail_cases;
 mod report_mail_cases;
 mod reports;
+mod suggestion_cases;
 mod surveys_cases;
 mod webhooks_cases;
 pub use analytics_cases::*;
@@ -45,6 +46,7 @@ pub use layout_cases::*;
 pub use mail_cases::*;
 pub use report_mail_cases::*;
 pub use reports::*;
+pub use suggestion_cases::*;
 pub use surveys_cases::*;
 pub use webhooks_cases::*;
 
@@ -116,6 +118,7 @@ macro_rules! contract_suite {
             the_report_send_day_is_set_and_replaced,
             embeddings_are_kept_per_model_replaced_and_go_with_their_items,
             sentiment_labels_replace_and_labelled_items_leave_the_candidates,
+            the_suggestion_flag_is_stored_retagged_and_filtered,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
@@ -160,6 +163,7 @@ pub fn item(source: &str, external_id: &str) -> FeedbackItem {
         journey_stage: None,
         text: FeedbackText::parse("fine").unwrap(),
         sentiment: None,
+        suggestion: false,
         scores: Scores::default(),
         language: None,
         source_themes: Vec::new(),
@@ -975,11 +979,13 @@ pub fn rule_tags_replace_an_items_rule_tags_and_keep_source_themes(store: &dyn S
                         rule_tag("delay", "late", 12, 16),
                     ],
                     sentiment: None,
+                    suggestion: false,
                 },
                 crate::ItemTags {
                     feedback_id: ids[1],
                     tags: vec![rule_tag("delay", "delayed", 3, 10)],
                     sentiment: None,
+                    suggestion: false,
                 },
             ],
         )
@@ -1037,6 +1043,7 @@ pub fn rule_tags_replace_an_items_rule_tags_and_keep_source_themes(store: &dyn S
                 feedback_id: ids[0],
                 tags: vec![],
                 sentiment: None,
+                suggestion: false,
             }],
         )
         .unwrap();
@@ -1119,6 +1126,7 @@ pub fn coverage_counts_tagged_items_per_source_and_places_items(store: &dyn Stor
         feedback_id: id,
         tags: vec![rule_tag(theme, theme, 0, 4)],
         sentiment: None,
+        suggestion: false,
     };
     // a/1 (touchpoint) and a/3 (coded, theme with a stage) and b/1 (theme without a stage).
     store
@@ -1266,6 +1274,7 @@ pub fn theme_counts_include_descendants_once_per_item(store: &dyn Store) {
         feedback_id: id,
         tags: themes.iter().map(|t| rule_tag(t, t, 0, 1)).collect(),
         sentiment: None,
+        suggestion: false,
     };
     store
         .replace_rule_tags(
@@ -1609,6 +1618,7 @@ pub fn models_are_versioned_per_name_and_their_tags_sit_beside_rule_tags(store: 
         feedback_id: id,
         tags: vec![rule_tag(theme, "", 0, 0)],
         sentiment: None,
+        suggestion: false,
     };
     store.replace_rule_tags(1, &[tags("refund")]).unwrap();
     assert_eq!(store.replace_model_tags(2, &[tags("card")]).unwrap(), 1);
@@ -1660,7 +1670,8 @@ pub fn models_are_versioned_per_name_and_their_tags_sit_beside_rule_tags(store: 
                 &[ItemTags {
                     feedback_id: id,
                     tags: vec![],
-                    sentiment: None
+                    sentiment: None,
+                    suggestion: false
                 }]
             )
             .unwrap(),
@@ -1698,11 +1709,13 @@ pub fn sentiment_is_stored_per_item_and_per_mention(store: &dyn Store) {
                 feedback_id: stored[0].id,
                 tags: vec![tag.clone()],
                 sentiment: first,
+                suggestion: false,
             },
             crate::ItemTags {
                 feedback_id: stored[1].id,
                 tags: vec![],
                 sentiment: Some(0.5),
+                suggestion: false,
             },
         ]
     };
@@ -2191,6 +2204,7 @@ pub fn every_write_an_analysis_reads_moves_the_data_version(store: &dyn Store) {
         feedback_id: id,
         tags: vec![rule_tag("fee", "fee", 0, 3)],
         sentiment: None,
+        suggestion: false,
     };
     store
         .replace_rule_tags(version, std::slice::from_ref(&item_tags))

@@ -1,7 +1,7 @@
 //! The drill-down: which items stand behind a number, counted and listed a page at a time.
 //!
 //! The conditions beyond [`FeedbackFilter`]'s (theme, stage, NPS band, sentiment class, the
-//! page's keyset bound) are written once here, as SQL both backends run, with a placeholder
+//! suggestion flag, the page's keyset bound) are written once here, as SQL both backends run, with a placeholder
 //! callback for each backend's parameter style, so the two cannot count differently.
 
 use serde::Serialize;
@@ -31,6 +31,8 @@ pub struct ItemQuery {
     pub band: Option<NpsBand>,
     /// Only items whose text's sentiment is in this class (unscored items are in none).
     pub sentiment: Option<SentimentClass>,
+    /// Only suggestions (`true`) or only the other items (`false`), by the stored flag.
+    pub suggestion: Option<bool>,
 }
 
 /// The NPS bands.
@@ -298,6 +300,12 @@ pub fn item_conditions(
     if let Some(class) = query.sentiment {
         sql.push_str(" AND ");
         sql.push_str(&class.condition());
+    }
+    match query.suggestion {
+        // Written so that SQLite's 0/1 and PostgreSQL's boolean read the same.
+        Some(true) => sql.push_str(" AND f.suggestion"),
+        Some(false) => sql.push_str(" AND NOT f.suggestion"),
+        None => {}
     }
     sql
 }

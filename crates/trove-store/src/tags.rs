@@ -81,6 +81,9 @@ pub struct ItemTags {
     pub tags: Vec<RuleTag>,
     /// The item's sentiment, stored with the tags when known (`None` leaves it as it is).
     pub sentiment: Option<f32>,
+    /// Whether the item is a suggestion, stored with the sentiment (ignored when `sentiment`
+    /// is `None`: both are read from the text together).
+    pub suggestion: bool,
 }
 
 /// The rule tags of one item named by its dedup key (as at import, before ids are known).

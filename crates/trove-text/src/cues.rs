@@ -148,6 +148,48 @@ static ADVICE: LazyLock<Patterns<Advice>> = LazyLock::new(|| {
 static CLAUSE_END: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)[.!?;\n]+|\s+but\s+").expect("a valid constant pattern"));
 
+/// The do-more and do-less patterns, each unanchored (`^\W*` made `\b`), in one set: a text none of them
+/// matches has no suggestion in any clause, so most texts are settled by one pass.
+static ADVICE_ANYWHERE: LazyLock<RegexSet> = LazyLock::new(|| {
+    let anywhere = [DO_LESS, DO_MORE]
+        .concat()
+        .iter()
+        .map(|p| format!("(?i){}", p.replace(r"^\W*", r"\b")))
+        .collect::<Vec<_>>();
+    RegexSet::new(anywhere).expect("the cue patterns are valid")
+});
+
+/// Whether a clause of `text` asks the company to do more or less (its first advice cue is
+/// do more or do less): `question::suggestion(text).is_some()`, without building the clauses'
+/// reports, as import and re-tagging ask it of every text.
+pub fn is_suggestion(text: &str) -> bool {
+    if !ADVICE_ANYWHERE.is_match(text) {
+        return false;
+    }
+    clauses(text).any(|clause| {
+        ADVICE
+            .set
+            .matches(clause)
+            .into_iter()
+            .next()
+            .is_some_and(|i| matches!(ADVICE.kinds[i], Advice::DoMore | Advice::DoLess))
+    })
+}
+
+/// The non-blank clauses of `text` (see the module's documentation).
+fn clauses(text: &str) -> impl Iterator<Item = &str> {
+    let mut start = 0;
+    CLAUSE_END
+        .find_iter(text)
+        .map(|m| (m.start(), m.end()))
+        .chain([(text.len(), text.len())])
+        .filter_map(move |(end, next)| {
+            let clause = &text[start..end];
+            start = next;
+            (!clause.trim().is_empty()).then_some(clause)
+        })
+}
+
 /// The clauses of `text` that carry a cue (clauses without one are left out).
 pub fn clause_cues(text: &str) -> Vec<ClauseCues> {
     let mut cues = Vec::new();
@@ -184,6 +226,28 @@ mod tests {
             .into_iter()
             .map(|c| (c.expectation.map(|e| e.0), c.advice.map(|a| a.0)))
             .collect()
+    }
+
+    #[test]
+    fn suggestions_are_told_apart_from_other_advice_and_plain_comments() {
+        for text in [
+            "More respect, more compassion",
+            "Please add a tracking page!",
+            "Great crew. Could you open earlier?",
+            "Stop sending me emails",
+            "staff should listen",
+        ] {
+            assert!(is_suggestion(text), "{text}");
+        }
+        for text in [
+            "Keep up the good work",
+            "The staff were wonderful",
+            "I want a refund",
+            "",
+            "The seat should have reclined",
+        ] {
+            assert!(!is_suggestion(text), "{text}");
+        }
     }
 
     #[test]

@@ -25,7 +25,7 @@ pub mod sentiment;
 pub mod tagger;
 pub mod taxonomy;
 
-pub use cues::{Advice, ClauseCues, Expectation, clause_cues};
+pub use cues::{Advice, ClauseCues, Expectation, clause_cues, is_suggestion};
 pub use normalize::{Normalizer, Token};
 pub use question::QuestionKind;
 pub use sentiment::{

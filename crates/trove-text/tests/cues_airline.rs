@@ -77,3 +77,23 @@ fn tweets_with_a_plain_cue_are_classified_by_it() {
     eprintln!("{with_cue} of {} tweets carry a cue", texts.len());
     assert!(with_cue > 500 && with_cue < texts.len() / 2, "{with_cue}");
 }
+
+#[test]
+fn the_fast_suggestion_check_agrees_with_the_clause_reports_on_every_tweet() {
+    let Some(texts) = texts() else { return };
+    let mut suggestions = 0;
+    for text in &texts {
+        let fast = trove_text::is_suggestion(text);
+        assert_eq!(
+            fast,
+            trove_text::question::suggestion(text).is_some(),
+            "{text}"
+        );
+        suggestions += usize::from(fast);
+    }
+    // Some tweets ask for more or less, most do not.
+    assert!(
+        suggestions > 100 && suggestions < texts.len() / 2,
+        "{suggestions}"
+    );
+}

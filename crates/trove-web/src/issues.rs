@@ -408,6 +408,8 @@ struct ThemePage<'a> {
     file: &'a ThemeFile,
     /// The contact-centre stories of its items, beside its verbatims.
     stories: &'a ThemeStories,
+    /// How many of its items in the window are suggestions (none without a window).
+    suggestions: Option<u64>,
     as_of: String,
     /// The rules' refusal of the last post, in words.
     error: Option<String>,
@@ -442,6 +444,16 @@ impl ThemePage<'_> {
         self.file
             .window
             .map_or_else(String::new, |days| self.items(&days))
+    }
+
+    /// How many of its items in the window are suggestions, in words (none without a window).
+    fn suggestion_count(&self) -> Option<String> {
+        self.suggestions.map(thousands)
+    }
+
+    /// The drill-down to the theme's suggestions in the whole window.
+    fn suggestion_items(&self) -> String {
+        format!("{}&suggestion=yes", self.window_items())
     }
 
     fn scope_query(&self) -> String {
@@ -622,10 +634,14 @@ async fn theme_response(
             return Ok::<_, WorkflowError>(None);
         };
         let stories = app.theme_stories(&lookup, &request.filter, file.window)?;
-        Ok(Some((file, stories)))
+        let suggestions = file
+            .window
+            .map(|window| app.theme_suggestions(&lookup, &request.filter, window))
+            .transpose()?;
+        Ok(Some((file, stories, suggestions)))
     })
     .await?;
-    let Some((file, stories)) = file else {
+    let Some((file, stories, suggestions)) = file else {
         return Ok(message_page(
             StatusCode::NOT_FOUND,
             "No such theme",
@@ -642,6 +658,7 @@ async fn theme_response(
         as_of: as_of(file.current.computed_at),
         file: &file,
         stories: &stories,
+        suggestions,
         error,
         today: today().to_string(),
         email: signed_in.user.email.clone(),

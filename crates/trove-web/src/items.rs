@@ -18,7 +18,7 @@ use crate::pages::render;
 use crate::session::{SignedIn, blocking};
 
 /// The filters the page's form sets itself.
-const FORM_FIELDS: [&str; 5] = ["from", "to", "channel", "band", "sentiment"];
+const FORM_FIELDS: [&str; 6] = ["from", "to", "channel", "band", "sentiment", "suggestion"];
 
 /// A query's pairs, as given.
 type Pairs = Query<Vec<(String, String)>>;

@@ -112,12 +112,14 @@ fn tags_of(ids: &[i64], salt: usize) -> (Vec<ItemTags>, Vec<ItemTags>) {
             feedback_id: id,
             tags,
             sentiment: None,
+            suggestion: false,
         });
         if i.is_multiple_of(6) {
             model.push(ItemTags {
                 feedback_id: id,
                 tags: vec![rule_tag(theme(1), "", 0, 0)],
                 sentiment: None,
+                suggestion: false,
             });
         }
     }

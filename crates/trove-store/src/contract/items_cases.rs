@@ -109,6 +109,7 @@ fn seed(store: &dyn Store) -> i64 {
         feedback_id: ids[external],
         tags,
         sentiment: None,
+        suggestion: false,
     };
     store
         .replace_rule_tags(

@@ -135,6 +135,7 @@ pub fn compact_facts_follow_every_write_that_changes_an_item_or_its_tags(store: 
                 feedback_id: ids[0],
                 tags: vec![tag("fee", Some(0.3))],
                 sentiment: Some(0.5),
+                suggestion: false,
             }],
         )
         .unwrap();
@@ -168,6 +169,7 @@ pub fn compact_facts_follow_every_write_that_changes_an_item_or_its_tags(store: 
                 feedback_id: ids[1],
                 tags: vec![tag("fee", None), tag("bad-food", None)],
                 sentiment: None,
+                suggestion: false,
             }],
         )
         .unwrap();

@@ -53,6 +53,8 @@ pub(crate) struct ItemOut {
     sentiment: Option<f32>,
     /// negative, neutral or positive.
     sentiment_class: Option<String>,
+    /// Whether the text is a suggestion (asks the company to do more or less).
+    suggestion: bool,
     /// Its themes' ids.
     themes: Vec<String>,
     /// The customer's words (masked as stored).
@@ -88,6 +90,7 @@ fn item_out(item: ItemView) -> ItemOut {
         ces: item.ces,
         sentiment: item.sentiment,
         sentiment_class: item.sentiment_word.map(str::to_owned),
+        suggestion: item.suggestion,
         themes: item.themes.into_iter().map(|(id, _)| id).collect(),
         text: item.full_text,
     }

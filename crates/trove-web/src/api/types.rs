@@ -62,6 +62,8 @@ pub(crate) struct ItemsQuery {
     pub(crate) band: Option<String>,
     /// negative, neutral or positive.
     pub(crate) sentiment: Option<String>,
+    /// yes (suggestions only) or no (the other items).
+    pub(crate) suggestion: Option<String>,
     /// Which themes count: any (default), rule, source or model.
     pub(crate) origin: Option<String>,
     /// Items per page (1 to 500, default 50); list only.
