@@ -698,10 +698,14 @@ fn filter_words(name: &str, value: &str, names: &Names) -> (String, String) {
             format!("with {value} sentiment"),
             format!("Sentiment: {value}"),
         ),
-        "suggestion" if value.eq_ignore_ascii_case("yes") => {
-            ("suggestions".to_owned(), "Suggestions only".to_owned())
-        }
-        "suggestion" => ("not suggestions".to_owned(), "Not suggestions".to_owned()),
+        "suggestion" if value.eq_ignore_ascii_case("yes") => (
+            "that are suggestions".to_owned(),
+            "Suggestions only".to_owned(),
+        ),
+        "suggestion" => (
+            "that are not suggestions".to_owned(),
+            "Not suggestions".to_owned(),
+        ),
         "origin" => (
             format!("themes found by {value} only"),
             format!("Themes found by: {value}"),
