@@ -25,11 +25,12 @@ use crate::feedback::{Columns, TagsByKey, key};
 const STAGE_SQL: &str = "CREATE TEMPORARY TABLE IF NOT EXISTS feedback_stage (id BIGINT, source TEXT,
         external_id TEXT, channel TEXT, received_at BIGINT, received_offset INTEGER, customer_id TEXT,
         account TEXT, business_unit TEXT, product TEXT, region TEXT, touchpoint TEXT, journey_stage TEXT,
-        text TEXT, nps SMALLINT, csat SMALLINT, ces SMALLINT, language TEXT, attributes TEXT, sentiment REAL)
+        text TEXT, nps SMALLINT, csat SMALLINT, ces SMALLINT, language TEXT, attributes TEXT, sentiment REAL,
+        suggestion BOOLEAN)
     ON COMMIT DELETE ROWS";
 
 /// The types of the staging table's columns, in order.
-const STAGE_TYPES: [Type; 20] = [
+const STAGE_TYPES: [Type; 21] = [
     Type::INT8,
     Type::TEXT,
     Type::TEXT,
@@ -50,20 +51,21 @@ const STAGE_TYPES: [Type; 20] = [
     Type::TEXT,
     Type::TEXT,
     Type::FLOAT4,
+    Type::BOOL,
 ];
 
 const STAGE_COPY: &str = "COPY pg_temp.feedback_stage (id, source, external_id, channel, received_at,
         received_offset, customer_id, account, business_unit, product, region, touchpoint, journey_stage,
-        text, nps, csat, ces, language, attributes, sentiment) FROM STDIN (FORMAT binary)";
+        text, nps, csat, ces, language, attributes, sentiment, suggestion) FROM STDIN (FORMAT binary)";
 
 /// Moves the staged items into `feedback` in id order; `$1` is the import run.
 const INSERT_SQL: &str = "INSERT INTO feedback (id, source, external_id, channel, received_at, received_offset,
         customer_id, account, business_unit, product, region, touchpoint, journey_stage, text, nps, csat,
-        ces, language, attributes, import_run_id, sentiment)
+        ces, language, attributes, import_run_id, sentiment, suggestion)
     OVERRIDING SYSTEM VALUE
     SELECT id, source, external_id, channel, received_at, received_offset, customer_id, account,
         business_unit, product, region, touchpoint, journey_stage, text, nps, csat, ces, language,
-        attributes::jsonb, $1::bigint, sentiment
+        attributes::jsonb, $1::bigint, sentiment, suggestion
     FROM pg_temp.feedback_stage ORDER BY id
     ON CONFLICT (source, external_id) DO NOTHING
     RETURNING id";

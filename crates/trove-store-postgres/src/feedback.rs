@@ -192,7 +192,7 @@ impl<'a> Columns<'a> {
     }
 
     /// The fields of item `index` ([`Self::fields`] and the sentiment), as a row for `COPY`.
-    pub(crate) fn row(&self, index: usize) -> [&(dyn ToSql + Sync); 19] {
+    pub(crate) fn row(&self, index: usize) -> [&(dyn ToSql + Sync); 20] {
         [
             &self.sources[index],
             &self.external_ids[index],
@@ -213,6 +213,7 @@ impl<'a> Columns<'a> {
             &self.languages[index],
             &self.attributes[index],
             &self.sentiments[index],
+            &self.suggestions[index],
         ]
     }
 

@@ -72,6 +72,7 @@ pub fn fact_pages_give_the_full_reads_facts_and_their_digests_follow_changes(sto
                 feedback_id: target,
                 tags: vec![rule_tag("claim", "claim", 0, 5)],
                 sentiment: None,
+                suggestion: false,
             }],
         )
         .unwrap();
