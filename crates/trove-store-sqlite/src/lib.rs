@@ -259,7 +259,7 @@ impl SqliteStore {
         spent.feedback = lap();
         {
             let mut insert_tag = taxonomy::tag_statement(&tx)?;
-            for &(index, id, _) in &stored {
+            for &RowWritten { index, id, .. } in &stored {
                 let item = &batch[index];
                 if let Some((tags, version)) = tags
                     && let Some(tags) = tags.get(index)
@@ -275,7 +275,7 @@ impl SqliteStore {
         spent.tags = lap();
         {
             let mut insert_fact = facts::new_row_statement(&tx)?;
-            for &(index, id, new) in &stored {
+            for &RowWritten { index, id, new } in &stored {
                 if new {
                     let rule_tags = tags.and_then(|(tags, _)| tags.get(index));
                     let rule_tags = rule_tags.map_or(&[][..], Vec::as_slice);
@@ -309,6 +309,17 @@ impl SqliteStore {
     }
 }
 
+/// A feedback row a batch wrote.
+#[derive(Debug, Clone, Copy)]
+struct RowWritten {
+    /// The item's index in the batch.
+    index: usize,
+    /// Its id.
+    id: i64,
+    /// Inserted now (not overwritten).
+    new: bool,
+}
+
 /// Inserts (or with `replace`, overwrites) the feedback rows of a batch; returns, for each row
 /// written, its index in the batch, its id and whether it is new, in batch order. An item
 /// overwritten twice in the batch is listed at its last occurrence only (it is stored from
@@ -318,7 +329,7 @@ fn insert_rows(
     batch: &[FeedbackItem],
     import_run: Option<i64>,
     replace: bool,
-) -> StoreResult<(Vec<(usize, i64, bool)>, InsertOutcome)> {
+) -> StoreResult<(Vec<RowWritten>, InsertOutcome)> {
     let context = "inserting feedback";
     let mut outcome = InsertOutcome::default();
     let mut stored = Vec::with_capacity(batch.len());
@@ -362,10 +373,18 @@ fn insert_rows(
         let changed = insert.execute(values).map_err(|e| db_error(context, e))?;
         if changed == 1 {
             outcome.inserted += 1;
-            stored.push((index, tx.last_insert_rowid(), true));
+            stored.push(RowWritten {
+                index,
+                id: tx.last_insert_rowid(),
+                new: true,
+            });
         } else if replace {
             outcome.replaced += 1;
-            stored.push((index, overwrite(tx, values)?, false));
+            stored.push(RowWritten {
+                index,
+                id: overwrite(tx, values)?,
+                new: false,
+            });
         } else {
             outcome.duplicates += 1;
         }
@@ -374,7 +393,7 @@ fn insert_rows(
         // An item written twice keeps its links from its last occurrence only.
         let mut seen = std::collections::HashSet::new();
         stored.reverse();
-        stored.retain(|&(_, id, _)| seen.insert(id));
+        stored.retain(|row| seen.insert(row.id));
         stored.reverse();
     }
     Ok((stored, outcome))
