@@ -7,6 +7,7 @@
 //! cannot be added up from per-period counts.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use trove_domain::{Money, ScoreTally, Scores, ThemeKind};
@@ -435,19 +436,51 @@ struct ThemeAccumulator {
     sentiment_items: u64,
 }
 
+/// Where an analysis spent its time, part by part (for `trove bench analyze`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AnalysisStages {
+    /// Counting items per period and each theme's tallies over the window.
+    pub tallies: Duration,
+    /// Spikes and shifts of every theme over its history.
+    pub alerts: Duration,
+    /// Each theme's window statistics: spread, impact and its test, revenue at risk.
+    pub theme_statistics: Duration,
+    /// The key drivers: Shapley values and their bootstrap intervals.
+    pub drivers: Duration,
+    /// Ranking the themes and the Pareto lines.
+    pub ranking: Duration,
+}
+
 /// Runs the chronic analysis. `customer_values` gives the lifetime value of known customers.
 pub fn analyze(
     facts: &Facts,
     params: &AnalysisParams,
     customer_values: &HashMap<String, Money>,
 ) -> Analysis {
+    analyze_timed(facts, params, customer_values).0
+}
+
+/// [`analyze`], with the time each part took.
+pub fn analyze_timed(
+    facts: &Facts,
+    params: &AnalysisParams,
+    customer_values: &HashMap<String, Money>,
+) -> (Analysis, AnalysisStages) {
+    let mut stages = AnalysisStages::default();
+    let mut clock = Instant::now();
+    let mut lap = || {
+        let now = Instant::now();
+        let lap = now - clock;
+        clock = now;
+        lap
+    };
     let totals = facts.totals(params.period);
     let window = window_of(&totals, params);
     let (Some(first), Some(last)) = (
         window.first().map(|t| t.period),
         window.last().map(|t| t.period),
     ) else {
-        return empty_analysis(params);
+        return (empty_analysis(params), stages);
     };
     let theme_count = facts.themes.names.len();
     let mut accumulators: Vec<ThemeAccumulator> = (0..theme_count)
@@ -516,7 +549,9 @@ pub fn analyze(
     let mut params = *params;
     params.spikes.tests = (theme_count as u64 * (last - first + 1) as u64).max(1);
     let params = &params;
+    stages.tallies = lap();
     let alerts = window_alerts(facts, params, &totals, first, last);
+    stages.alerts = lap();
     let windows: Vec<ThemeWindow> = accumulators
         .iter()
         .enumerate()
@@ -561,9 +596,12 @@ pub fn analyze(
                 .then(|| acc.sentiment_sum / acc.sentiment_items as f64),
         })
         .collect();
+    stages.theme_statistics = lap();
     let themes = rank_themes(&windows, &window, params.period, &params.chronic);
+    stages.ranking = lap();
     let drivers = driver_score
         .and_then(|kind| driver_report(&facts.themes.names, &responses, kind, &params.drivers));
+    stages.drivers = lap();
     let impact_score = [ScoreKind::Nps, ScoreKind::Csat]
         .into_iter()
         .find(|kind| kind.answers(&all) > 0);
@@ -576,7 +614,7 @@ pub fn analyze(
         .filter_map(|t| Some((t.theme.clone(), -t.nps_impact.or(t.csat_impact)?)))
         .filter(|(_, loss)| *loss > 0.0)
         .collect();
-    Analysis {
+    let analysis = Analysis {
         pareto_volume: pareto(&volumes, PARETO_CUTOFF),
         pareto_impact: pareto(&losses, PARETO_CUTOFF),
         params: *params,
@@ -598,7 +636,9 @@ pub fn analyze(
         scores: all,
         impact_score,
         drivers,
-    }
+    };
+    stages.ranking += lap();
+    (analysis, stages)
 }
 
 /// The test behind a theme's impact: its mentioners' NPS against everyone else's (CSAT when

@@ -14,6 +14,7 @@ use trove_store::{
     ImportHold, ImportStatus, ImportTotals, InsertOutcome, NewImportRun, RuleTag, Store, StoreError,
 };
 
+use crate::import_stages::{ImportStages, StageClock, StageTime};
 use crate::{App, Progress};
 
 /// How to import, beyond the mapping.
@@ -138,6 +139,9 @@ pub struct ImportReport {
     /// dates, rows that are not data), each a sentence.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Where the time went, stage by stage (feedback imports; for `trove bench import`).
+    #[serde(skip)]
+    pub stages: ImportStages,
 }
 
 /// Why an import failed as a whole.
@@ -439,18 +443,25 @@ impl App {
         let (to_read, unread) = mpsc::sync_channel::<Vec<FeedbackItem>>(1);
         let (send, receive) = mpsc::sync_channel::<(Vec<FeedbackItem>, Vec<Vec<RuleTag>>)>(1);
         let replace = options.replace;
+        let store_before = store.write_stages();
+        store.begin_bulk_load()?;
         let outcome = std::thread::scope(|scope| {
             let writer =
                 scope.spawn(move || write_batches(store, receive, import_run, tagger, replace));
             // A closed channel downstream (the writer failed) closes this one's too.
-            scope.spawn(move || {
+            let reader = scope.spawn(move || {
+                let mut clock = StageClock::start();
                 for mut batch in unread {
-                    let tags = read_batch(tagger, &mut scratch, &mut batch);
+                    let tags = clock.time(|| read_batch(tagger, &mut scratch, &mut batch));
                     if send.send((batch, tags)).is_err() {
-                        return;
+                        break;
                     }
                 }
+                clock.finish()
             });
+            let mut clock = StageClock::start();
+            let started = std::time::Instant::now();
+            let mut waited = std::time::Duration::ZERO;
             let read = (|| {
                 let mut batch = Vec::with_capacity(batch_size);
                 // Not a `for` loop: the progress report reads the reader between rows.
@@ -469,30 +480,48 @@ impl App {
                         progress.set_done(rows.bytes_read());
                         // A closed channel means the writer failed; its error is reported below.
                         let full = std::mem::replace(&mut batch, Vec::with_capacity(batch_size));
-                        if to_read.send(full).is_err() {
+                        let sending = std::time::Instant::now();
+                        let sent = to_read.send(full);
+                        waited += sending.elapsed();
+                        if sent.is_err() {
                             return Ok(());
                         }
                     }
                 }
                 if !tally.judge() {
+                    let sending = std::time::Instant::now();
                     let _ = to_read.send(batch);
+                    waited += sending.elapsed();
                 }
                 progress.set_done(rows.bytes_read());
                 Ok::<(), ImportError>(())
             })();
             drop(to_read);
+            clock.add_busy(started.elapsed().saturating_sub(waited));
+            let parsed = clock.finish();
+            let read_stage = reader.join().unwrap_or_default();
             let written = writer.join().unwrap_or_else(|_| Written {
                 outcome: InsertOutcome::default(),
                 error: Some(StoreError::database("storing feedback", "writer panicked")),
+                stage: StageTime::default(),
             });
-            (read, written)
+            (read, written, [parsed, read_stage])
         });
-        let (read, written) = outcome;
+        let (read, written, [parsed, read_stage]) = outcome;
+        // The work set aside is done whatever happened (a failed end is the import's error
+        // when nothing failed before it).
+        let ended = store.end_bulk_load();
+        tally.report.stages = ImportStages {
+            parse: parsed,
+            read: read_stage,
+            store: written.stage,
+            store_parts: store.write_stages().since(&store_before),
+        };
         // What committed counts, whatever happened next.
         tally.report.imported = written.outcome.inserted;
         tally.report.duplicates = written.outcome.duplicates;
         tally.report.replaced = written.outcome.replaced;
-        if let Some(error) = written.error {
+        if let Some(error) = written.error.or(ended.err()) {
             return Err(tally.fail(store, error));
         }
         let skipped = rows.skipped().iter().map(ToString::to_string);
@@ -585,6 +614,7 @@ fn new_report(file: &str, import_run: i64) -> ImportReport {
         errors: Vec::new(),
         errors_total: 0,
         notes: Vec::new(),
+        stages: ImportStages::default(),
     }
 }
 
@@ -640,6 +670,8 @@ struct Written {
     /// The batches committed.
     outcome: InsertOutcome,
     error: Option<StoreError>,
+    /// The writer's time.
+    stage: StageTime,
 }
 
 /// The writer thread: stores each batch in its own transaction until the channel closes or
@@ -652,8 +684,10 @@ fn write_batches(
     replace: bool,
 ) -> Written {
     let mut total = InsertOutcome::default();
+    let mut clock = StageClock::start();
     for (batch, tags) in batches {
-        match store_batch(store, &batch, &tags, import_run, tagger, replace) {
+        let stored = clock.time(|| store_batch(store, &batch, &tags, import_run, tagger, replace));
+        match stored {
             Ok(outcome) => {
                 total.inserted += outcome.inserted;
                 total.duplicates += outcome.duplicates;
@@ -663,6 +697,7 @@ fn write_batches(
                 return Written {
                     outcome: total,
                     error: Some(error),
+                    stage: clock.finish(),
                 };
             }
         }
@@ -670,5 +705,6 @@ fn write_batches(
     Written {
         outcome: total,
         error: None,
+        stage: clock.finish(),
     }
 }

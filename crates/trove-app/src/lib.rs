@@ -22,6 +22,7 @@ mod export;
 mod forms;
 mod import;
 mod import_runs;
+mod import_stages;
 mod ingest;
 mod issue_pages;
 mod items;
@@ -91,6 +92,7 @@ pub use import::{
     ImportError, ImportOptions, ImportReport, RejectReason, RowErrorEntry, SanityStop,
 };
 pub use import_runs::{DeleteImportError, DeletedImport};
+pub use import_stages::{ImportStages, StageTime, thread_cpu_time};
 pub use ingest::{ITEM_FIELDS, IngestBatch, IngestReport, ItemError};
 pub use issue_pages::{
     AnnouncementView, Days, FixVerdict, IssueControls, IssueFile, IssueStatus, Plannable,

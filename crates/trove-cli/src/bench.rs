@@ -115,8 +115,54 @@ fn import(args: &ImportBenchArgs) -> Result<ExitCode> {
         thousands(report.rejected),
         thousands((report.imported as f64 / seconds) as u64)
     );
+    print_stages(&report.stages, report.imported + report.replaced);
     print_peak_memory();
     Ok(ExitCode::SUCCESS)
+}
+
+/// Prints each stage's working time and CPU time, and the parts of the store's time.
+fn print_stages(stages: &trove_app::ImportStages, items: u64) {
+    let seconds = |d: std::time::Duration| d.as_secs_f64();
+    let rate = |d: std::time::Duration| {
+        if d.is_zero() {
+            String::new()
+        } else {
+            format!(
+                "  ({} items/s of it)",
+                thousands((items as f64 / d.as_secs_f64()) as u64)
+            )
+        }
+    };
+    println!("stages (one thread each; working time, then that thread's CPU time):");
+    for (name, stage) in [
+        ("parse and mask", &stages.parse),
+        ("sentiment and tags", &stages.read),
+        ("store", &stages.store),
+    ] {
+        let cpu = stage.cpu.map_or_else(
+            || "CPU not available".to_owned(),
+            |cpu| format!("{:.2} s CPU", seconds(cpu)),
+        );
+        println!(
+            "  {name:<20} {:>6.2} s, {cpu}{}",
+            seconds(stage.busy),
+            rate(stage.busy)
+        );
+    }
+    let parts = &stages.store_parts;
+    println!(
+        "  inside the store ({} transactions):",
+        thousands(parts.batches)
+    );
+    for (name, spent) in [
+        ("feedback rows", parts.feedback),
+        ("tags", parts.tags),
+        ("facts", parts.facts),
+        ("indexes", parts.indexes),
+        ("commit", parts.commit),
+    ] {
+        println!("    {name:<18} {:>6.2} s", seconds(spent));
+    }
 }
 
 /// Prints the peak resident memory of this process.

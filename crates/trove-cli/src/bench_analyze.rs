@@ -39,6 +39,7 @@ pub fn run(args: &AnalyzeBenchArgs) -> Result<ExitCode> {
             thousands(items),
             started.elapsed().as_secs_f64()
         );
+        let cpu_before = trove_app::thread_cpu_time();
         let started = Instant::now();
         let facts = app.load_facts(&FeedbackFilter::default(), ThemeOrigin::Any)?;
         let read = started.elapsed().as_secs_f64();
@@ -47,16 +48,34 @@ pub fn run(args: &AnalyzeBenchArgs) -> Result<ExitCode> {
             window: 12,
             ..AnalysisParams::default()
         };
-        let analysis = trove_analytics::analysis::analyze(&facts, &params, &values);
+        let (analysis, stages) = trove_analytics::analysis::analyze_timed(&facts, &params, &values);
         let total = started.elapsed().as_secs_f64();
+        let cpu = trove_app::thread_cpu_time()
+            .zip(cpu_before)
+            .map_or_else(String::new, |(after, before)| {
+                format!(", {:.2} s CPU", (after - before).as_secs_f64())
+            });
         println!(
-            "{}: analysed in {total:.2} s (reading {read:.2} s, analysis {:.2} s): {} themes, {} chronic, {} alerts",
+            "{}: analysed in {total:.2} s{cpu} (reading {read:.2} s, analysis {:.2} s): {} themes, {} chronic, {} alerts",
             thousands(items),
             total - read,
             analysis.themes.len(),
             analysis.themes.iter().filter(|t| t.chronic).count(),
             analysis.alerts.len(),
         );
+        for (name, spent) in [
+            (
+                "reading the facts",
+                std::time::Duration::from_secs_f64(read),
+            ),
+            ("tallies", stages.tallies),
+            ("alerts", stages.alerts),
+            ("theme statistics", stages.theme_statistics),
+            ("drivers", stages.drivers),
+            ("ranking", stages.ranking),
+        ] {
+            println!("    {name:<18} {:>6.3} s", spent.as_secs_f64());
+        }
     }
     crate::bench::print_peak_memory();
     Ok(ExitCode::SUCCESS)

@@ -33,37 +33,44 @@ pub(crate) fn refresh(connection: &Connection, id: i64) -> StoreResult<()> {
     Ok(())
 }
 
-/// Writes the facts row of item `id`, stored just now (it has no links but these rule tags
-/// and its source-coded themes): bound from memory, without reading anything back.
-pub(crate) fn insert_new(
+/// The statement that writes the facts row of an item stored just now, for
+/// [`insert_new_with`]: prepared once per batch.
+pub(crate) fn new_row_statement(
     connection: &Connection,
-    id: i64,
-    item: &FeedbackItem,
-    rule_tags: &[RuleTag],
-) -> StoreResult<()> {
+) -> StoreResult<rusqlite::CachedStatement<'_>> {
     connection
         .prepare_cached(
             "INSERT INTO feedback_facts (id, received_at, source, channel, customer_id,
                 business_unit, journey_stage, touchpoint, nps, csat, ces, sentiment, themes)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )
-        .and_then(|mut insert| {
-            insert.execute(params![
-                id,
-                item.received_at.unix_seconds(),
-                item.source.as_str(),
-                item.channel.as_str(),
-                item.customer_id.as_ref().map(CustomerId::as_str),
-                label_text(&item.business_unit),
-                label_text(&item.journey_stage),
-                label_text(&item.touchpoint),
-                item.scores.nps.map(|s| s.value()),
-                item.scores.csat.map(|s| s.value()),
-                item.scores.ces.map(|s| s.value()),
-                item.sentiment,
-                pack_new_item(rule_tags, &item.source_themes),
-            ])
-        })
+        .map_err(|e| db_error("keeping the compact facts", e))
+}
+
+/// Writes the facts row of item `id`, stored just now (it has no links but these rule tags
+/// and its source-coded themes): bound from memory, without reading anything back.
+pub(crate) fn insert_new_with(
+    insert: &mut rusqlite::CachedStatement<'_>,
+    id: i64,
+    item: &FeedbackItem,
+    rule_tags: &[RuleTag],
+) -> StoreResult<()> {
+    insert
+        .execute(params![
+            id,
+            item.received_at.unix_seconds(),
+            item.source.as_str(),
+            item.channel.as_str(),
+            item.customer_id.as_ref().map(CustomerId::as_str),
+            label_text(&item.business_unit),
+            label_text(&item.journey_stage),
+            label_text(&item.touchpoint),
+            item.scores.nps.map(|s| s.value()),
+            item.scores.csat.map(|s| s.value()),
+            item.scores.ces.map(|s| s.value()),
+            item.sentiment,
+            pack_new_item(rule_tags, &item.source_themes),
+        ])
         .map_err(|e| db_error("keeping the compact facts", e))?;
     Ok(())
 }
@@ -124,9 +131,14 @@ fn read_row(
     origin: ThemeOrigin,
 ) -> rusqlite::Result<StoreResult<ItemThemes>> {
     let id: i64 = row.get(0)?;
-    let channel: String = row.get(3)?;
     let scores = [row.get(6)?, row.get(7)?, row.get(8)?];
     Ok((|| {
+        // Read in place, not copied out first: this runs for every item of an analysis.
+        let channel = row
+            .get_ref(3)
+            .map_err(|e| db_error(CONTEXT, e))?
+            .as_str()
+            .map_err(|e| db_error(CONTEXT, e))?;
         let packed = row
             .get_ref(10)
             .map_err(|e| db_error(CONTEXT, e))?

@@ -8,6 +8,7 @@
 mod analysis_runs;
 mod artifacts;
 mod auth;
+mod bulk;
 mod decode;
 mod discovery_runs;
 mod embeddings;
@@ -39,7 +40,7 @@ use trove_store::{
     Coverage, Dimension, FeedbackFilter, GroupTally, ImportHold, ImportRun, ImportStatus,
     ImportTotals, InsertOutcome, ItemTags, KeyedTags, NewImportRun, NewTaxonomyVersion,
     PageVisitor, RuleTag, Store, StoreError, StoreResult, StoredTag, StoredTheme, TaxonomyVersion,
-    ThemeCount, UpsertOutcome,
+    ThemeCount, UpsertOutcome, WriteStages,
 };
 
 use crate::decode::{FEEDBACK_COLUMNS, db_error, decode_customer, decode_feedback, label_text};
@@ -77,6 +78,8 @@ fn configure(connection: &Connection) -> rusqlite::Result<()> {
 pub struct SqliteStore {
     connection: Mutex<Connection>,
     holds: imports::Holds,
+    /// Where feedback writes spent their time (see [`Store::write_stages`]).
+    stages: Mutex<WriteStages>,
 }
 
 impl SqliteStore {
@@ -125,8 +128,10 @@ impl SqliteStore {
         let store = Self {
             connection: Mutex::new(connection),
             holds,
+            stages: Mutex::default(),
         };
         store.migrate()?;
+        bulk::restore_indexes(&mut store.lock())?;
         Ok(store)
     }
 
@@ -229,6 +234,9 @@ fn count(value: i64) -> u64 {
 impl SqliteStore {
     /// Inserts a batch, and with `tags`, the rule tags of each item inserted, in one transaction.
     /// With `replace`, an item already stored is overwritten instead of skipped.
+    ///
+    /// In three passes (feedback rows, then the per-tag details, then the compact facts), each
+    /// timed for [`Store::write_stages`].
     fn insert_batch(
         &self,
         batch: &[FeedbackItem],
@@ -238,106 +246,184 @@ impl SqliteStore {
     ) -> StoreResult<InsertOutcome> {
         let context = "inserting feedback";
         let mut connection = self.lock();
+        let mut spent = WriteStages::default();
+        let mut clock = std::time::Instant::now();
+        let mut lap = || {
+            let now = std::time::Instant::now();
+            let lap = now - clock;
+            clock = now;
+            lap
+        };
         let tx = connection.transaction().map_err(|e| db_error(context, e))?;
-        let mut outcome = InsertOutcome::default();
+        let (stored, outcome) = insert_rows(&tx, batch, import_run, replace)?;
+        spent.feedback = lap();
         {
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT INTO feedback (source, external_id, channel, received_at, received_offset, customer_id,
-                        account, business_unit, product, region, touchpoint, journey_stage, text, nps, csat, ces,
-                        language, attributes, import_run_id, sentiment, suggestion)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
-                     ON CONFLICT (source, external_id) DO NOTHING",
-                )
-                .map_err(|e| db_error(context, e))?;
-            let mut add_theme = tx
-                .prepare_cached(
-                    "INSERT INTO themes (id, name) VALUES (?1, ?2) ON CONFLICT (id) DO NOTHING",
-                )
-                .map_err(|e| db_error(context, e))?;
-            let mut link_theme = tx
-                .prepare_cached(
-                    "INSERT INTO feedback_themes (feedback_id, theme_id, origin) VALUES (?1, ?2, 'source')
-                     ON CONFLICT DO NOTHING",
-                )
-                .map_err(|e| db_error(context, e))?;
-            for (index, item) in batch.iter().enumerate() {
-                let attributes = if item.attributes.is_empty() {
-                    None
-                } else {
-                    Some(
-                        serde_json::to_string(&item.attributes)
-                            .map_err(|e| db_error(context, e))?,
-                    )
-                };
-                let values = params![
-                    item.source.as_str(),
-                    item.external_id.as_str(),
-                    item.channel.as_str(),
-                    item.received_at.unix_seconds(),
-                    item.received_at.offset_seconds(),
-                    item.customer_id.as_ref().map(CustomerId::as_str),
-                    label_text(&item.account),
-                    label_text(&item.business_unit),
-                    label_text(&item.product),
-                    label_text(&item.region),
-                    label_text(&item.touchpoint),
-                    label_text(&item.journey_stage),
-                    item.text.as_str(),
-                    item.scores.nps.map(|s| s.value()),
-                    item.scores.csat.map(|s| s.value()),
-                    item.scores.ces.map(|s| s.value()),
-                    label_text(&item.language),
-                    attributes,
-                    import_run,
-                    item.sentiment,
-                    item.suggestion,
-                ];
-                let changed = insert.execute(values).map_err(|e| db_error(context, e))?;
-                let feedback_id = if changed == 1 {
-                    outcome.inserted += 1;
-                    tx.last_insert_rowid()
-                } else if replace {
-                    outcome.replaced += 1;
-                    overwrite(&tx, values)?
-                } else {
-                    outcome.duplicates += 1;
-                    continue;
-                };
+            let mut insert_tag = taxonomy::tag_statement(&tx)?;
+            for &RowWritten { index, id, .. } in &stored {
+                let item = &batch[index];
                 if let Some((tags, version)) = tags
                     && let Some(tags) = tags.get(index)
                     && !tags.is_empty()
                 {
-                    taxonomy::insert_tags(&tx, feedback_id, tags, version)?;
+                    taxonomy::insert_tags_with(&mut insert_tag, id, tags, version)?;
                 }
-                for name in &item.source_themes {
-                    let Some(theme_id) = Slug::from_name(name.as_str()) else {
-                        continue;
-                    };
-                    add_theme
-                        .execute(params![theme_id.as_str(), name.as_str()])
-                        .map_err(|e| db_error(context, e))?;
-                    link_theme
-                        .execute(params![feedback_id, theme_id.as_str()])
-                        .map_err(|e| db_error(context, e))?;
+                if !item.source_themes.is_empty() {
+                    link_source_themes(&tx, id, item)?;
                 }
-                if changed == 1 {
+            }
+        }
+        spent.tags = lap();
+        {
+            let mut insert_fact = facts::new_row_statement(&tx)?;
+            for &RowWritten { index, id, new } in &stored {
+                if new {
                     let rule_tags = tags.and_then(|(tags, _)| tags.get(index));
-                    facts::insert_new(
-                        &tx,
-                        feedback_id,
-                        item,
-                        rule_tags.map_or(&[], Vec::as_slice),
-                    )?;
+                    let rule_tags = rule_tags.map_or(&[][..], Vec::as_slice);
+                    facts::insert_new_with(&mut insert_fact, id, &batch[index], rule_tags)?;
                 } else {
-                    facts::refresh(&tx, feedback_id)?;
+                    facts::refresh(&tx, id)?;
                 }
             }
         }
         results::bump(&tx)?;
+        spent.facts = lap();
         tx.commit().map_err(|e| db_error(context, e))?;
+        spent.commit = lap();
+        spent.batches = 1;
+        self.add_stages(&spent);
         Ok(outcome)
     }
+
+    /// Adds a write's time to the store's running totals.
+    fn add_stages(&self, spent: &WriteStages) {
+        let mut stages = self
+            .stages
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        stages.feedback += spent.feedback;
+        stages.tags += spent.tags;
+        stages.facts += spent.facts;
+        stages.indexes += spent.indexes;
+        stages.commit += spent.commit;
+        stages.batches += spent.batches;
+    }
+}
+
+/// A feedback row a batch wrote.
+#[derive(Debug, Clone, Copy)]
+struct RowWritten {
+    /// The item's index in the batch.
+    index: usize,
+    /// Its id.
+    id: i64,
+    /// Inserted now (not overwritten).
+    new: bool,
+}
+
+/// Inserts (or with `replace`, overwrites) the feedback rows of a batch; returns, for each row
+/// written, its index in the batch, its id and whether it is new, in batch order. An item
+/// overwritten twice in the batch is listed at its last occurrence only (it is stored from
+/// that one).
+fn insert_rows(
+    tx: &rusqlite::Transaction<'_>,
+    batch: &[FeedbackItem],
+    import_run: Option<i64>,
+    replace: bool,
+) -> StoreResult<(Vec<RowWritten>, InsertOutcome)> {
+    let context = "inserting feedback";
+    let mut outcome = InsertOutcome::default();
+    let mut stored = Vec::with_capacity(batch.len());
+    let mut insert = tx
+        .prepare_cached(
+            "INSERT INTO feedback (source, external_id, channel, received_at, received_offset, customer_id,
+                account, business_unit, product, region, touchpoint, journey_stage, text, nps, csat, ces,
+                language, attributes, import_run_id, sentiment, suggestion)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
+             ON CONFLICT (source, external_id) DO NOTHING",
+        )
+        .map_err(|e| db_error(context, e))?;
+    for (index, item) in batch.iter().enumerate() {
+        let attributes = if item.attributes.is_empty() {
+            None
+        } else {
+            Some(serde_json::to_string(&item.attributes).map_err(|e| db_error(context, e))?)
+        };
+        let values = params![
+            item.source.as_str(),
+            item.external_id.as_str(),
+            item.channel.as_str(),
+            item.received_at.unix_seconds(),
+            item.received_at.offset_seconds(),
+            item.customer_id.as_ref().map(CustomerId::as_str),
+            label_text(&item.account),
+            label_text(&item.business_unit),
+            label_text(&item.product),
+            label_text(&item.region),
+            label_text(&item.touchpoint),
+            label_text(&item.journey_stage),
+            item.text.as_str(),
+            item.scores.nps.map(|s| s.value()),
+            item.scores.csat.map(|s| s.value()),
+            item.scores.ces.map(|s| s.value()),
+            label_text(&item.language),
+            attributes,
+            import_run,
+            item.sentiment,
+            item.suggestion,
+        ];
+        let changed = insert.execute(values).map_err(|e| db_error(context, e))?;
+        if changed == 1 {
+            outcome.inserted += 1;
+            stored.push(RowWritten {
+                index,
+                id: tx.last_insert_rowid(),
+                new: true,
+            });
+        } else if replace {
+            outcome.replaced += 1;
+            stored.push(RowWritten {
+                index,
+                id: overwrite(tx, values)?,
+                new: false,
+            });
+        } else {
+            outcome.duplicates += 1;
+        }
+    }
+    if outcome.replaced > 0 {
+        // An item written twice keeps its links from its last occurrence only.
+        let mut seen = std::collections::HashSet::new();
+        stored.reverse();
+        stored.retain(|row| seen.insert(row.id));
+        stored.reverse();
+    }
+    Ok((stored, outcome))
+}
+
+/// Links item `id` to the themes its source coded it with, creating those themes when new.
+fn link_source_themes(
+    tx: &rusqlite::Transaction<'_>,
+    id: i64,
+    item: &FeedbackItem,
+) -> StoreResult<()> {
+    let context = "inserting feedback";
+    for name in &item.source_themes {
+        let Some(theme_id) = Slug::from_name(name.as_str()) else {
+            continue;
+        };
+        tx.prepare_cached(
+            "INSERT INTO themes (id, name) VALUES (?1, ?2) ON CONFLICT (id) DO NOTHING",
+        )
+        .and_then(|mut add| add.execute(params![theme_id.as_str(), name.as_str()]))
+        .map_err(|e| db_error(context, e))?;
+        tx.prepare_cached(
+            "INSERT INTO feedback_themes (feedback_id, theme_id, origin) VALUES (?1, ?2, 'source')
+             ON CONFLICT DO NOTHING",
+        )
+        .and_then(|mut link| link.execute(params![id, theme_id.as_str()]))
+        .map_err(|e| db_error(context, e))?;
+    }
+    Ok(())
 }
 
 /// Overwrites the stored item with `item`'s key from the insert's `values` (keeping its id and
@@ -412,6 +498,35 @@ impl Store for SqliteStore {
         tags: Option<(&[Vec<RuleTag>], i64)>,
     ) -> StoreResult<InsertOutcome> {
         self.insert_batch(batch, import_run, tags, true)
+    }
+
+    fn begin_bulk_load(&self) -> StoreResult<()> {
+        let started = std::time::Instant::now();
+        let mut connection = self.lock();
+        bulk::begin(&mut connection)?;
+        drop(connection);
+        self.add_stages(&WriteStages {
+            indexes: started.elapsed(),
+            ..WriteStages::default()
+        });
+        Ok(())
+    }
+
+    fn end_bulk_load(&self) -> StoreResult<()> {
+        let started = std::time::Instant::now();
+        bulk::restore_indexes(&mut self.lock())?;
+        self.add_stages(&WriteStages {
+            indexes: started.elapsed(),
+            ..WriteStages::default()
+        });
+        Ok(())
+    }
+
+    fn write_stages(&self) -> WriteStages {
+        *self
+            .stages
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn import_items_among(&self, run: i64, ids: &[i64]) -> StoreResult<Vec<i64>> {

@@ -192,13 +192,30 @@ pub(crate) fn insert_tags(
     tags: &[RuleTag],
     version: i64,
 ) -> StoreResult<u64> {
-    let context = "storing rule tags";
-    let mut insert = tx
+    insert_tags_with(&mut tag_statement(tx)?, feedback_id, tags, version)
+}
+
+/// The statement that stores one rule tag, for [`insert_tags_with`]: prepared once for a
+/// whole batch of items (looking it up in the cache per item costs more than a tag's insert).
+pub(crate) fn tag_statement<'c>(
+    connection: &'c Connection,
+) -> StoreResult<rusqlite::CachedStatement<'c>> {
+    connection
         .prepare_cached(
             "INSERT INTO feedback_themes (feedback_id, theme_id, origin, phrase, start_offset, end_offset, taxonomy_version, sentiment)
              VALUES (?1, ?2, 'rule', ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
         )
-        .map_err(|e| db_error(context, e))?;
+        .map_err(|e| db_error("storing rule tags", e))
+}
+
+/// Stores the rule tags of one item with the statement of [`tag_statement`]; returns how many
+/// were new.
+pub(crate) fn insert_tags_with(
+    insert: &mut rusqlite::CachedStatement<'_>,
+    feedback_id: i64,
+    tags: &[RuleTag],
+    version: i64,
+) -> StoreResult<u64> {
     let mut stored = 0;
     for tag in tags {
         stored += insert
@@ -211,7 +228,7 @@ pub(crate) fn insert_tags(
                 version,
                 tag.sentiment
             ])
-            .map_err(|e| db_error(context, e))? as u64;
+            .map_err(|e| db_error("storing rule tags", e))? as u64;
     }
     Ok(stored)
 }

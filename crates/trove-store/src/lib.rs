@@ -32,6 +32,7 @@ mod tags;
 mod tokens;
 mod webhooks;
 mod workflow;
+mod write_stages;
 
 use std::ops::ControlFlow;
 
@@ -78,6 +79,7 @@ pub use webhooks::{
     WebhookAttempt, WebhookDelivery, WebhookWatch, join_events, split_events,
 };
 pub use workflow::{NewEvent, StoredEvent};
+pub use write_stages::WriteStages;
 
 /// The result of every store call.
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -258,6 +260,25 @@ pub trait Store:
             self.replace_rule_tags_by_key(taxonomy_version, &keyed)?;
         }
         Ok(outcome)
+    }
+
+    /// Where this store's feedback writes spent their time since it was opened (all zero for
+    /// a backend that does not count them).
+    fn write_stages(&self) -> WriteStages {
+        WriteStages::default()
+    }
+
+    /// Prepares for storing many items (an import from a file): a backend may set aside work
+    /// it can do faster once at the end (building secondary indexes). Every call must be
+    /// followed by [`Store::end_bulk_load`]; reads stay correct in between, and a process that
+    /// dies in between leaves nothing for the next one to repair by hand. Default: nothing.
+    fn begin_bulk_load(&self) -> StoreResult<()> {
+        Ok(())
+    }
+
+    /// Does the work [`Store::begin_bulk_load`] set aside. Default: nothing.
+    fn end_bulk_load(&self) -> StoreResult<()> {
+        Ok(())
     }
 
     /// The theme links of one item (source-coded and rule tags), sorted by origin and theme.

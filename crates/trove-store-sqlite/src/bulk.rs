@@ -1,0 +1,153 @@
+//! Loading many items into a small database: the secondary indexes that every new row would
+//! update at a random place are dropped before the load and built once, sorted, after it.
+//!
+//! Between the two, the database is consistent, only slower to search: a crash (or a kill)
+//! there leaves the indexes missing, and the next open of the file builds them again
+//! ([`restore_indexes`]), as the end of the load would have. (A migration that touches these
+//! indexes must say `IF EXISTS`.)
+
+use rusqlite::Connection;
+use trove_store::StoreResult;
+
+use crate::decode::db_error;
+
+/// The secondary indexes a bulk load builds at its end instead of row by row: name and
+/// statement (the same as their migrations', made idempotent).
+///
+/// Only the drill-down's time index is deferred: its rows arrive in no order of time, so each
+/// batch touches pages all over it (and writes them again to the journal). The run index and
+/// the themes' index take their new entries at a few places and stay.
+const DEFERRED_INDEXES: &[(&str, &str)] = &[(
+    "feedback_received",
+    "CREATE INDEX IF NOT EXISTS feedback_received ON feedback (received_at, id)",
+)];
+
+/// A load drops the indexes only into a database holding fewer items than this: building them
+/// again over this many existing rows costs well under a second, whatever the load's size.
+const SMALL_DATABASE: i64 = 100_000;
+
+/// Prepares a load: drops the deferred indexes when the database is small. Returns whether it
+/// did (then [`restore_indexes`] must follow the load).
+pub(crate) fn begin(connection: &mut Connection) -> StoreResult<bool> {
+    let context = "preparing a bulk load";
+    let tx = connection
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(|e| db_error(context, e))?;
+    // Counts at most SMALL_DATABASE rows, so it is quick on a big database too.
+    let stored: i64 = tx
+        .query_row(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM feedback LIMIT ?1)",
+            [SMALL_DATABASE],
+            |row| row.get(0),
+        )
+        .map_err(|e| db_error(context, e))?;
+    if stored >= SMALL_DATABASE {
+        return Ok(false);
+    }
+    for (name, _) in DEFERRED_INDEXES {
+        tx.execute_batch(&format!("DROP INDEX IF EXISTS {name}"))
+            .map_err(|e| db_error(context, e))?;
+    }
+    tx.commit().map_err(|e| db_error(context, e))?;
+    Ok(true)
+}
+
+/// Builds the deferred indexes that are missing (after a load, or at open after a load that
+/// never ended); does nothing, and takes no lock, when none is.
+pub(crate) fn restore_indexes(connection: &mut Connection) -> StoreResult<()> {
+    let context = "building the indexes after a bulk load";
+    let missing = |connection: &Connection| -> rusqlite::Result<Vec<&'static str>> {
+        let mut exists =
+            connection.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?1")?;
+        let mut missing = Vec::new();
+        for (name, create) in DEFERRED_INDEXES {
+            if !exists.exists([name])? {
+                missing.push(*create);
+            }
+        }
+        Ok(missing)
+    };
+    if missing(connection)
+        .map_err(|e| db_error(context, e))?
+        .is_empty()
+    {
+        return Ok(());
+    }
+    let tx = connection
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(|e| db_error(context, e))?;
+    for create in missing(&tx).map_err(|e| db_error(context, e))? {
+        tx.execute_batch(create).map_err(|e| db_error(context, e))?;
+    }
+    tx.commit().map_err(|e| db_error(context, e))?;
+    Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use trove_store::{FeedbackFilter, ItemQuery, Store};
+
+    use crate::SqliteStore;
+
+    fn indexes(store: &SqliteStore) -> Vec<String> {
+        let connection = store.lock();
+        let mut statement = connection
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+            .unwrap();
+        statement
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    fn items(from: u32, to: u32) -> Vec<trove_domain::FeedbackItem> {
+        (from..to)
+            .map(|i| trove_store::contract::item("s", &i.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_load_into_a_small_database_builds_the_drill_down_index_once_at_its_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("trove.db")).unwrap();
+        let all = indexes(&store);
+        assert!(
+            all.iter().any(|name| name == "feedback_received"),
+            "{all:?}"
+        );
+        store.begin_bulk_load().unwrap();
+        let during = indexes(&store);
+        assert!(
+            !during.iter().any(|name| name == "feedback_received"),
+            "{during:?}"
+        );
+        store.insert_feedback(&items(0, 50), None).unwrap();
+        // Reads stay right meanwhile, only slower.
+        assert_eq!(store.count_items(&ItemQuery::default()).unwrap(), 50);
+        store.end_bulk_load().unwrap();
+        assert_eq!(indexes(&store), all);
+        assert!(store.write_stages().indexes > std::time::Duration::ZERO);
+    }
+
+    #[test]
+    fn a_load_that_never_ended_has_its_indexes_built_by_the_next_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trove.db");
+        let all = {
+            let store = SqliteStore::open(&path).unwrap();
+            let all = indexes(&store);
+            store.begin_bulk_load().unwrap();
+            store.insert_feedback(&items(0, 20), None).unwrap();
+            all
+            // The process "dies" here: no end_bulk_load.
+        };
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(indexes(&store), all);
+        assert_eq!(
+            store.count_feedback(&FeedbackFilter::default()).unwrap(),
+            20
+        );
+    }
+}
