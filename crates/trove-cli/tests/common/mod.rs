@@ -110,7 +110,7 @@ fn demo_made_once(args: &[&str]) -> std::path::PathBuf {
 /// Copies a closed SQLite database with its write-ahead log if one is left.
 fn copy_database(from: &Path, to: &Path) {
     for suffix in ["", "-wal"] {
-        let source = Path::new(&format!("{}{suffix}", from.display())).to_path_buf();
+        let source = std::path::PathBuf::from(format!("{}{suffix}", from.display()));
         if source.exists() {
             std::fs::copy(&source, format!("{}{suffix}", to.display())).expect("copy the demo");
         }
