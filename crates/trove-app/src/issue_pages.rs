@@ -517,8 +517,12 @@ impl App {
         let mailed = self.mailed()?;
         for view in files.iter_mut().flat_map(|f| f.announcements.iter_mut()) {
             let id = view.announcement.id;
-            view.sent = mailed.get(&format!("announcement:{id}")).copied();
-            view.report_sent = mailed.get(&format!("report:{id}")).copied();
+            view.sent = mailed
+                .get(&crate::mail::MessageKind::Announcement.key(id))
+                .copied();
+            view.report_sent = mailed
+                .get(&crate::mail::MessageKind::Report.key(id))
+                .copied();
         }
         let fixed_on = issues.first().and_then(|i| fix_day(&state, i));
         let open_departments: Vec<(Slug, String)> = book

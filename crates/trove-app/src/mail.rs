@@ -245,15 +245,25 @@ pub enum MessageKind {
 }
 
 impl MessageKind {
+    /// The first part of the keys of this kind.
+    fn name(self) -> &'static str {
+        match self {
+            Self::Announcement => "announcement",
+            Self::Report => "report",
+            Self::Stream => "stream",
+            Self::Monthly => "monthly",
+        }
+    }
+
+    /// The key of the message of this kind that `rest` names (`announcement:3`).
+    pub(crate) fn key(self, rest: impl std::fmt::Display) -> String {
+        format!("{}:{rest}", self.name())
+    }
+
     /// Whether a message's key is of this kind.
     fn holds(self, key: &str) -> bool {
-        let prefix = match self {
-            Self::Announcement => "announcement:",
-            Self::Report => "report:",
-            Self::Stream => "stream:",
-            Self::Monthly => "monthly:",
-        };
-        key.starts_with(prefix)
+        key.strip_prefix(self.name())
+            .is_some_and(|rest| rest.starts_with(':'))
     }
 }
 
@@ -512,7 +522,7 @@ impl App {
     ) -> Result<Vec<Outgoing>, MailError> {
         let mut due = Vec::new();
         for announcement in state.announcements.values() {
-            let key = format!("announcement:{}", announcement.id);
+            let key = MessageKind::Announcement.key(announcement.id);
             if !finished.contains(&key) {
                 due.push(Outgoing {
                     subject: announcement_subject(state, announcement),
@@ -523,7 +533,7 @@ impl App {
                     key,
                 });
             }
-            let key = format!("report:{}", announcement.id);
+            let key = MessageKind::Report.key(announcement.id);
             if let Some(on) = announcement.reported_on
                 && !finished.contains(&key)
             {
@@ -541,7 +551,7 @@ impl App {
             let Some(period) = cadence.period(today) else {
                 continue;
             };
-            let key = format!("stream:{}:{period}", department.as_str());
+            let key = MessageKind::Stream.key(format_args!("{}:{period}", department.as_str()));
             if finished.contains(&key) {
                 continue;
             }

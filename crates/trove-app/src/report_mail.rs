@@ -158,7 +158,7 @@ impl App {
         let mut due = Vec::new();
         for unit in self.business_units().map_err(report_error)? {
             let to = recipients_of(&recipients, &unit);
-            let key = format!("monthly:{unit}:{month}");
+            let key = crate::mail::MessageKind::Monthly.key(format_args!("{unit}:{month}"));
             if to.is_empty() || finished.contains(&key) {
                 continue;
             }
