@@ -62,7 +62,7 @@ impl App {
         period: ScorePeriod,
         filter: &FeedbackFilter,
     ) -> StoreResult<Vec<GroupTally>> {
-        let months = self.store().tally_by(Dimension::Month, filter)?;
+        let months = self.tally_by(Dimension::Month, filter)?;
         let mut groups = match period {
             ScorePeriod::Month => months,
             ScorePeriod::Quarter => roll_up_months(&months, LongPeriod::Quarter),

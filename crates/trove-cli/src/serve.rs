@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use trove_app::App;
 use trove_web::{Options, Web};
 
 use crate::db::DbUrl;
@@ -55,7 +54,10 @@ pub fn serve(url: &DbUrl, args: &ServeArgs, sign_in: Option<&str>) -> Result<Exi
         .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .init();
-    let app = App::new(url.open()?);
+    // With --analytics the pages' analyses read through the analytics backend (synced from the
+    // database before a read that finds it behind), as the CLI's reads do.
+    let app = crate::analytics::app(url)?;
+    let through = app.analytics().map(|analytics| analytics.describe());
     let web = Web::new(
         app,
         Options {
@@ -89,6 +91,9 @@ pub fn serve(url: &DbUrl, args: &ServeArgs, sign_in: Option<&str>) -> Result<Exi
             let _ = writeln!(out, "{sign_in}");
         }
         // Last, so that a script reading up to this line has everything.
+        if let Some(through) = &through {
+            let _ = writeln!(out, "The analyses read through {through}");
+        }
         let _ = writeln!(
             out,
             "Trove serves {url} at http://{address}/ (Ctrl-C stops it)"

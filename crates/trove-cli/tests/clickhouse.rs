@@ -1,7 +1,8 @@
 //! End-to-end: the demo's analysis through ClickHouse equals the analysis through SQLite,
 //! theme by theme (items, persistence, chronic flags, scores...), on one ClickHouse server and
 //! on a two-shard cluster on loopback with a `Distributed` table; and so do `trove summary`
-//! and `trove scores`, whose tallies ClickHouse groups.
+//! and `trove scores`, whose tallies ClickHouse groups; and `trove serve --analytics` serves
+//! the same pages as without, bringing ClickHouse up to date itself.
 //!
 //! The servers are started by scripts/clickhouse-servers.py (own folders, ports the OS chose
 //! free). Without a clickhouse-server binary (apt-get install clickhouse-server) the test is
@@ -14,6 +15,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
+use common::web::{Reply, Server};
 use common::{ROOT, TROVE, ok};
 use serde_json::Value;
 
@@ -178,4 +180,72 @@ fn the_demos_analysis_through_clickhouse_equals_sqlites_on_one_server_and_two_sh
         "{said}"
     );
     assert_same_as_sqlite(&db, &pair);
+}
+
+/// A page's body without the form token, which differs per session.
+fn page_without_token(reply: &Reply) -> String {
+    assert_eq!(reply.status, 200);
+    reply
+        .body
+        .lines()
+        .filter(|line| !line.contains("name=\"csrf\""))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_web_server_reads_through_clickhouse_and_serves_the_same_pages() {
+    let Some(servers) = Servers::start(1) else {
+        return;
+    };
+    let folder = tempfile::tempdir().unwrap();
+    let db = folder.path().join("demo.db");
+    ok(&db, &["demo", "--customers", "500", "--feedback", "5000"]);
+    let admin = "ada@northwind.example";
+    let password = "a long test password";
+    let output = common::web::set_password(&db, admin, admin, password);
+    assert!(output.status.success(), "{output:?}");
+
+    let analytics = servers.url(0, "served");
+    let through = Server::start_with(
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--analytics",
+            &analytics,
+        ],
+        &db,
+        &folder.path().join("through.log"),
+    );
+    assert!(
+        through
+            .printed
+            .iter()
+            .any(|line| line.starts_with("The analyses read through ClickHouse at")),
+        "{:?}",
+        through.printed
+    );
+    let plain = Server::start(&db, &folder.path().join("plain.log"));
+    let session = |server: &Server| {
+        let reply = server.sign_in(admin, password);
+        assert_eq!(reply.status, 303, "signed in");
+        reply.session()
+    };
+    let (through_session, plain_session) = (session(&through), session(&plain));
+    for path in ["/", "/ranking", "/items?channel=email"] {
+        let found = page_without_token(&through.get(path, Some(&through_session)));
+        let expected = page_without_token(&plain.get(path, Some(&plain_session)));
+        assert!(expected.contains("<main"), "{path}: {expected}");
+        assert_eq!(
+            found, expected,
+            "{path} through ClickHouse and SQLite alone"
+        );
+    }
+    // The server synced the facts itself: a sync that checks every page writes nothing.
+    let printed = ok(&db, &["analytics", "sync", "--analytics", &analytics]);
+    assert!(
+        printed.contains("5,000 items read, 0 facts written"),
+        "{printed}"
+    );
 }
