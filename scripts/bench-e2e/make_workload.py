@@ -2,7 +2,7 @@
 """The end-to-end benchmark's workload (issue 14): N feedback rows of real customer text, a
 40-theme taxonomy for Trove and the do-it-yourself peer's 40 regexes built from the same terms.
 
-    python3 scripts/bench-e2e/make_workload.py --rows 1000000 --out /tmp/bench-e2e/1000000
+    python scripts/bench-e2e/make_workload.py --rows 1000000 --out /tmp/bench-e2e/1000000
 
 Writes into --out:
 - feedback.csv: id, time (UTC, ISO 8601), customer, business_unit, channel, nps, text. The texts
@@ -14,7 +14,11 @@ Writes into --out:
 - taxonomy.toml: 40 flat themes (see THEMES), their phrases and keywords copied from the
   analyst-written taxonomies in taxonomies/ (banking77, airline-tweets, cfpb-sample, demo);
   exclusions and negation are left out, since one regex per theme does neither;
-- regexes.json: the peer's one regex per theme, from the same phrases and keywords.
+- regexes.json: the peer's one regex per theme, from the same phrases and keywords: each word
+  of a term is an alternation of the texts' words that share its Snowball stem, so the regex
+  finds what Trove's stemmed matching finds ("helpful" also finds "help", "helped").
+
+Needs the PyPI package snowballstemmer (run.sh installs it in its virtual environment).
 
 Everything is drawn from one seeded generator (--seed): the same arguments give the same bytes.
 """
@@ -27,6 +31,8 @@ import random
 import re
 import sys
 import tomllib
+
+import snowballstemmer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
@@ -70,9 +76,17 @@ CHANNELS = ["chat", "email", "social", "call", "survey"]
 START = dt.datetime(2024, 11, 1, tzinfo=dt.timezone.utc)
 END = dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc)  # 24 whole months, exclusive
 
-# Endings the peer's regex allows after the last word of a term: an analyst's stand-in for Trove's
-# Snowball stemming ("delay" also finds "delays", "delayed", "delaying").
-ENDINGS = "(?:s|es|d|ed|ing)?"
+# A word as Trove's normaliser sees it: letters, digits and apostrophes (crate trove-text).
+WORD = re.compile(r"[\w'\u2019]+")
+
+
+def normalise(word):
+    """Trove's rules for one lowercased word: typographic apostrophes become ', a trailing 's
+    is dropped, other apostrophes removed ("don't" -> "dont")."""
+    word = word.replace("\u2019", "'").strip("'")
+    if word.endswith("'s"):
+        word = word[:-2]
+    return word.replace("'", "")
 
 
 def load_themes():
@@ -119,16 +133,35 @@ def write_taxonomy(themes, path):
         f.write("\n".join(lines) + "\n")
 
 
-def term_regex(term):
-    """One phrase or keyword as the analyst writes it: whole words, any case, apostrophes
-    optional, words separated by spaces or hyphens, a few endings allowed on the last word."""
-    words = [re.escape(w).replace("'", "'?") for w in re.split(r"[\s\-]+", term.lower()) if w]
-    return r"[\s\-]+".join(words) + ENDINGS
+def surface_forms(texts, stemmer):
+    """Each Snowball stem -> the words of the texts that have it, as written (lowercased)."""
+    forms = {}
+    for text, _, _ in texts:
+        for word in set(WORD.findall(text.lower())):
+            written = word.strip("'\u2019")
+            if written[-2:] in ("'s", "\u2019s"):
+                written = written[:-2]  # the regex finds "customer" inside "customer's"
+            normal = normalise(word)
+            if normal:
+                forms.setdefault(stemmer.stemWord(normal), set()).add(written)
+    return forms
 
 
-def theme_regex(theme):
+def term_regex(term, forms, stemmer):
+    """One phrase or keyword as the peer matches it: each word as any word of the texts with
+    the same Snowball stem (Trove matches stems: "delayed" finds "delay", "delays"), whole words,
+    words separated by spaces or hyphens."""
+    parts = []
+    for word in WORD.findall(term.lower()):
+        stem = stemmer.stemWord(normalise(word))
+        written = sorted(forms.get(stem, set()) | {word}, key=lambda w: (-len(w), w))
+        parts.append("(?:" + "|".join(re.escape(w) for w in written) + ")")
+    return r"[\s\-]+".join(parts)
+
+
+def theme_regex(theme, forms, stemmer):
     terms = sorted(set(theme.get("phrases", []) + theme.get("keywords", [])), key=lambda t: (-len(t), t))
-    return r"\b(?:" + "|".join(term_regex(t) for t in terms) + r")\b"
+    return r"\b(?:" + "|".join(term_regex(t, forms, stemmer) for t in terms) + r")\b"
 
 
 def load_texts(rng):
@@ -188,12 +221,14 @@ def main():
 
     themes = load_themes()
     write_taxonomy(themes, os.path.join(args.out, "taxonomy.toml"))
-    regexes = {t["id"]: theme_regex(t) for t in themes}
+    texts = load_texts(rng)
+    stemmer = snowballstemmer.stemmer("english")  # the algorithm of Trove's rust-stemmers
+    forms = surface_forms(texts, stemmer)
+    regexes = {t["id"]: theme_regex(t, forms, stemmer) for t in themes}
     with open(os.path.join(args.out, "regexes.json"), "w", encoding="utf-8") as f:
         json.dump(regexes, f, indent=1)
         f.write("\n")
 
-    texts = load_texts(rng)
     write_feedback(args.rows, texts, rng, os.path.join(args.out, "feedback.csv"))
     print(f"{args.rows} rows from {len(texts)} distinct texts, 40 themes: {args.out}")
 

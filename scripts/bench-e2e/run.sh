@@ -6,8 +6,8 @@
 #
 # Environment: TROVE_BIN (default: target/release/trove, built if missing), WORK (default
 # /tmp/trove-bench-e2e: the workload, built once per ROWS and kept, and each run's outputs),
-# VENV (default /tmp/trove-bench-e2e-venv: made with pandas and vaderSentiment from PyPI if
-# missing). Needs ../shared/data, python3 >= 3.11 and GNU time (/usr/bin/time).
+# VENV (default /tmp/trove-bench-e2e-venv: made with pandas, vaderSentiment and snowballstemmer
+# from PyPI if missing). Needs ../shared/data, python3 >= 3.11 and GNU time (/usr/bin/time).
 #
 # Trove: `taxonomy load`, `import` with the mapping (tags and sentiment on the way in), `analyze`
 # and `issues` over the 24 months, into a fresh SQLite file, each stage under `/usr/bin/time -v`.
@@ -33,7 +33,7 @@ fi
 if [ ! -x "$venv/bin/python" ]; then
     echo "== making the peer's virtual environment in $venv"
     python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet pandas==3.1.1 vaderSentiment==3.3.2
+    "$venv/bin/pip" install --quiet pandas==3.1.1 vaderSentiment==3.3.2 snowballstemmer==3.0.1
 fi
 python="$venv/bin/python"
 
@@ -76,5 +76,5 @@ cat /proc/loadavg >"$run/load-after"
 "$python" "$here/table.py" "$run"
 
 echo "== agreement of the two taggings (untimed)"
-"$TROVE_BIN" export --format csv --out "$run/trove/items.csv" >/dev/null
+"$TROVE_BIN" export --format csv --out "$run/trove/items.csv" >/dev/null 2>&1
 "$python" "$here/agreement.py" "$workload" "$run/trove/items.csv"

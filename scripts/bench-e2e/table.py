@@ -53,7 +53,7 @@ def main():
         peer = json.loads(f.read().strip().splitlines()[-1])
     peer_wall, peer_cpu, peer_peak = gnu_time(os.path.join(run, "peer.time"))
     inside = sum(peer["seconds"].values())
-    lines.append(row("peer start-up (imports)", peer_wall - inside, 0, None).rstrip())
+    lines.append(f"{'peer start-up (imports)':<30} {peer_wall - inside:9.2f}")
     for stage, seconds in peer["seconds"].items():
         lines.append(f"{'peer ' + stage:<30} {seconds:9.2f}")
     lines.append(row("peer total", peer_wall, peer_cpu, peer_peak))
