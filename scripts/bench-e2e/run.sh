@@ -5,7 +5,8 @@
 #   scripts/bench-e2e/run.sh [ROWS]          # default 1000000
 #
 # Environment: TROVE_BIN (default: target/release/trove, built if missing), WORK (default
-# /tmp/trove-bench-e2e: the workload, built once per ROWS and kept, and each run's outputs),
+# /tmp/trove-bench-e2e: the workload, built once per ROWS and kept until make_workload.py
+# changes, and each run's outputs),
 # VENV (default /tmp/trove-bench-e2e-venv: made with pandas, vaderSentiment and snowballstemmer
 # from PyPI if missing). Needs ../shared/data, python3 >= 3.11 and GNU time (/usr/bin/time).
 #
@@ -38,7 +39,7 @@ fi
 python="$venv/bin/python"
 
 workload="$work/$rows"
-if [ ! -s "$workload/feedback.csv" ]; then
+if [ ! -s "$workload/feedback.csv" ] || [ "$here/make_workload.py" -nt "$workload/feedback.csv" ]; then
     echo "== building the workload: $rows rows in $workload"
     "$python" "$here/make_workload.py" --rows "$rows" --out "$workload"
 fi
