@@ -272,6 +272,9 @@ impl App {
         origin: ThemeOrigin,
         params: &AnalysisParams,
     ) -> StoreResult<(i64, Analysis)> {
+        // Read before the data, as `kept` does: a write landing meanwhile files the kept copy
+        // under the older version, so it is computed again, never served as current.
+        let data_version = self.store().data_version()?;
         let analysis = self.analyze(filter, origin, params)?;
         let run = NewAnalysisRun {
             created_at: jiff::Timestamp::now().as_second(),
@@ -284,7 +287,31 @@ impl App {
             result: to_json(&analysis)?,
         };
         let id = self.store().save_analysis_run(&run)?;
+        self.keep_for_reads(filter, origin, params, &analysis, data_version)?;
         Ok((id, analysis))
+    }
+
+    /// Keeps a recorded analysis for the read commands and pages, which ask for the same scope
+    /// without the drivers' intervals: with its intervals left out it is exactly what they
+    /// would compute (the drivers' point estimates do not depend on the resamples; a test holds
+    /// it to that), so `trove issues` after `trove analyze` reads it instead of computing again.
+    fn keep_for_reads(
+        &self,
+        filter: &FeedbackFilter,
+        origin: ThemeOrigin,
+        params: &AnalysisParams,
+        analysis: &Analysis,
+        data_version: i64,
+    ) -> StoreResult<()> {
+        let mut request = AnalysisRequest {
+            filter: filter.clone(),
+            origin,
+            params: params.clone(),
+        };
+        request.params.drivers.resamples = 0;
+        let read = without_intervals(analysis.clone());
+        self.keep(&KeptRequest::Analysis(request), data_version, read)?;
+        Ok(())
     }
 
     /// Compares a theme's rate in the `periods` periods before the one holding `fixed_on`
@@ -340,4 +367,20 @@ impl App {
 /// `value` as JSON, for an analysis run's record.
 fn to_json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
     serde_json::to_string(value).map_err(|e| StoreError::database("encoding an analysis run", e))
+}
+
+/// `analysis` as computed without the drivers' bootstrap intervals: the same point estimates,
+/// no interval and no resamples in its parameters.
+fn without_intervals(mut analysis: Analysis) -> Analysis {
+    analysis.params.drivers.resamples = 0;
+    if let Some(report) = &mut analysis.drivers {
+        report.bootstrap = None;
+        for driver in &mut report.drivers {
+            driver.ci_low = None;
+            driver.ci_high = None;
+            driver.difference_ci_low = None;
+            driver.difference_ci_high = None;
+        }
+    }
+    analysis
 }

@@ -430,6 +430,36 @@ mod tests {
     }
 
     #[test]
+    fn a_recorded_analysis_is_kept_for_the_reads_of_its_scope_without_intervals() {
+        let (store, app) = demo();
+        let filter = FeedbackFilter::default();
+        let mut params = trove_analytics::analysis::AnalysisParams::default();
+        params.drivers.resamples = 20;
+        let (_, recorded) = app
+            .analyze_and_record(&filter, trove_store::ThemeOrigin::Any, &params)
+            .unwrap();
+        let report = recorded.drivers.as_ref().unwrap();
+        assert!(report.bootstrap.is_some() && report.drivers[0].ci_low.is_some());
+        let mut request = AnalysisRequest {
+            filter,
+            origin: trove_store::ThemeOrigin::Any,
+            params,
+        };
+        request.params.drivers.resamples = 0;
+        // Kept by the recording, under the current version, before anyone asked for it.
+        let key = key_of(&KeptRequest::Analysis(request.clone()).to_json().unwrap());
+        let stored = store.stored_result(&key).unwrap().unwrap();
+        assert_eq!(stored.data_version, store.data_version().unwrap());
+        // What a read of that scope gets equals what it would compute.
+        let fresh = app
+            .analyze(&request.filter, request.origin, &request.params)
+            .unwrap();
+        assert!(fresh.drivers.as_ref().unwrap().drivers[0].ci_low.is_none());
+        let read = App::new(store.clone()).current_analysis(&request).unwrap();
+        assert_eq!(*read.analysis, fresh);
+    }
+
+    #[test]
     fn a_result_is_kept_until_the_data_changes_and_a_refresh_brings_it_up_to_date() {
         let (store, app) = demo();
         let request = AnalysisRequest::default();
