@@ -489,9 +489,19 @@ impl SplitMix64 {
         Self { state: seed }
     }
 
+    /// The step the state advances by with every draw.
+    const GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
+
+    /// Jumps over `draws` draws at once: the state is a counter, so this is one
+    /// multiplication and leaves the generator where `draws` calls of
+    /// [`SplitMix64::next_u64`] would.
+    pub fn skip(&mut self, draws: u64) {
+        self.state = self.state.wrapping_add(draws.wrapping_mul(Self::GAMMA));
+    }
+
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        self.state = self.state.wrapping_add(Self::GAMMA);
         let mut z = self.state;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
@@ -565,6 +575,22 @@ pub fn pareto(values: &BTreeMap<String, f64>, cutoff: f64) -> Vec<ParetoLine> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn skipping_draws_lands_where_drawing_them_does() {
+        let mut drawn = SplitMix64::new(0xb007);
+        for _ in 0..1_000 {
+            drawn.next_u64();
+        }
+        let mut skipped = SplitMix64::new(0xb007);
+        skipped.skip(1_000);
+        assert_eq!(skipped.next_u64(), drawn.next_u64());
+        // Past 2^64 draws the counter wraps as the draws themselves would.
+        let mut far = SplitMix64::new(1);
+        far.skip(u64::MAX);
+        far.skip(1);
+        assert_eq!(far.next_u64(), SplitMix64::new(1).next_u64());
+    }
 
     /// The Cholesky steps as they were before the dot products ran four at a time: the
     /// reference the faster version must match to the bit.
