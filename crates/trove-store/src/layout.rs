@@ -288,6 +288,36 @@ mod tests {
     }
 
     #[test]
+    fn a_reused_buffer_reads_each_item_afresh() {
+        let mut buffer = LinkBuffer::default();
+        let first: Vec<(String, Option<f32>)> = buffer
+            .unpack(
+                "wait:r:-0.5 fees:s app:r:0.25 fees:r:0.75",
+                ThemeOrigin::Any,
+            )
+            .expect("packed")
+            .iter()
+            .map(|(t, s)| (t.to_owned(), s))
+            .collect();
+        assert_eq!(
+            first,
+            vec![
+                ("app".into(), Some(0.25)),
+                ("fees".into(), Some(0.75)),
+                ("wait".into(), Some(-0.5))
+            ]
+        );
+        let second = buffer.unpack("zoo:m", ThemeOrigin::Any).expect("packed");
+        assert_eq!(second.iter().collect::<Vec<_>>(), vec![("zoo", None)]);
+        assert!(
+            buffer
+                .unpack("", ThemeOrigin::Rule)
+                .expect("empty")
+                .is_empty()
+        );
+    }
+
+    #[test]
     fn a_damaged_value_is_refused() {
         let (mut t, mut s) = (Vec::new(), Vec::new());
         for bad in ["fees", "fees:x", "fees:r:abc", ":r"] {
