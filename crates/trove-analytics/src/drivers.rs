@@ -200,8 +200,12 @@ pub fn driver_report(
             answer: r.answer,
         })
         .collect();
-    let whole = shapley_values(&cross_products(&narrowed, kept.len()), &params.shapley)?;
-    let (intervals, bootstrap) = bootstrap_intervals(&narrowed, kept.len(), params);
+    // The whole data's values and the resamples' side by side (each spreads over the cores).
+    let (whole, (intervals, bootstrap)) = rayon::join(
+        || shapley_values(&cross_products(&narrowed, kept.len()), &params.shapley),
+        || bootstrap_intervals(&narrowed, kept.len(), params),
+    );
+    let whole = whole?;
     let total: f64 = responses.iter().map(|r| r.answer).sum();
     let n = responses.len() as u64;
     let mut drivers: Vec<KeyDriver> = kept

@@ -16,6 +16,7 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use trove_domain::ScoreTally;
 
@@ -421,6 +422,7 @@ pub fn shapley_values(stats: &CrossProducts, options: &DriverOptions) -> Option<
 fn exact_shapley(centred: &Centred) -> Vec<f64> {
     let p = centred.p;
     let r2: Vec<f64> = (0u32..1 << p)
+        .into_par_iter()
         .map(|mask| {
             let members: Vec<usize> = (0..p).filter(|j| mask & (1 << j) != 0).collect();
             centred.sequential_gains(&members).iter().sum()
@@ -451,12 +453,23 @@ fn binomial(n: usize, k: usize) -> f64 {
 fn sampled_shapley(centred: &Centred, permutations: u64, seed: u64) -> (Vec<f64>, Vec<f64>) {
     let p = centred.p;
     let mut rng = SplitMix64::new(seed);
+    let mut order: Vec<usize> = (0..p).collect();
+    let orders: Vec<Vec<usize>> = (0..permutations)
+        .map(|_| {
+            rng.shuffle(&mut order);
+            order.clone()
+        })
+        .collect();
+    // The orders are drawn in turn; their regressions run on every core; the gains are added
+    // up in the orders' turn, so the sums are the same to the bit whatever the thread count.
+    let gains: Vec<Vec<f64>> = orders
+        .par_iter()
+        .map(|order| centred.sequential_gains(order))
+        .collect();
     let mut sum = vec![0.0; p];
     let mut sum_sq = vec![0.0; p];
-    let mut order: Vec<usize> = (0..p).collect();
-    for _ in 0..permutations {
-        rng.shuffle(&mut order);
-        for (position, gain) in centred.sequential_gains(&order).into_iter().enumerate() {
+    for (order, gains) in orders.iter().zip(gains) {
+        for (position, gain) in gains.into_iter().enumerate() {
             sum[order[position]] += gain;
             sum_sq[order[position]] += gain * gain;
         }
