@@ -28,18 +28,18 @@ pub struct AnalyzeBenchArgs {
     /// Analyse this SQLite file instead of a fresh one, storing the generated items in it
     /// first only when it holds none (so that runs can be repeated, and `trove analyze` run
     /// on the same items); with one size only.
-    #[arg(long)]
-    db: Option<std::path::PathBuf>,
+    #[arg(long, value_name = "FILE")]
+    on: Option<std::path::PathBuf>,
 }
 
 pub fn run(args: &AnalyzeBenchArgs) -> Result<ExitCode> {
-    if args.db.is_some() && args.items.len() > 1 {
-        anyhow::bail!("--db analyses one database: give one size with --items");
+    if args.on.is_some() && args.items.len() > 1 {
+        anyhow::bail!("--on analyses one database: give one size with --items");
     }
     for &items in &args.items {
         let dir = tempfile::tempdir()?;
         let path = args
-            .db
+            .on
             .clone()
             .unwrap_or_else(|| dir.path().join("bench.db"));
         let app = trove_app::App::new(crate::db::DbUrl::Sqlite(path).open()?);
