@@ -6,9 +6,10 @@
 //! periods) is known only once every item has been seen, and distinct customers over a window
 //! cannot be added up from per-period counts.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 use trove_domain::{Money, ScoreTally, Scores, ThemeKind};
 
@@ -40,16 +41,13 @@ pub struct ItemFacts<'a> {
     pub negative: bool,
     /// The sentiment of its words (-1..1), when scored.
     pub sentiment: Option<f32>,
-    /// The theme ids of the item (each once).
-    pub themes: &'a [&'a str],
-    /// Aligned with `themes` (or empty): the sentiment of the sentences that mention each.
-    pub mention_sentiments: &'a [Option<f32>],
 }
 
-/// Strings stored once, referred to by index.
+/// Strings stored once, referred to by index. Looked up by FxHash: every item of an analysis
+/// looks up four to six names, and the keys are the data's own (no untrusted flooding).
 #[derive(Debug, Default)]
 struct Interner {
-    index: HashMap<String, u32>,
+    index: FxHashMap<String, u32>,
     names: Vec<String>,
 }
 
@@ -64,6 +62,15 @@ impl Interner {
         let id = self.names.len() as u32;
         self.index.insert(name.to_owned(), id);
         id
+    }
+
+    /// For each of `other`'s ids (index 0 is "none"), its id here, interning the names new
+    /// here in `other`'s order: appending the items of a later part of the data then interns
+    /// exactly as reading them one after another would have.
+    fn absorb(&mut self, other: &Interner) -> Vec<u32> {
+        std::iter::once(0)
+            .chain(other.names.iter().map(|name| self.id(Some(name))))
+            .collect()
     }
 
     fn name(&self, id: u32) -> Option<&str> {
@@ -99,7 +106,7 @@ pub struct Facts {
     categories: Interner,
     themes: Interner,
     /// What the taxonomy says a theme is; absent: a problem.
-    kinds: HashMap<String, ThemeKind>,
+    kinds: FxHashMap<String, ThemeKind>,
 }
 
 impl Facts {
@@ -108,15 +115,20 @@ impl Facts {
         Self::default()
     }
 
-    /// Adds one item.
-    pub fn push(&mut self, item: &ItemFacts<'_>) {
+    /// Adds one item with its themes (each once), each with the sentiment of the sentences
+    /// that mention it (`None`: not scored).
+    pub fn push<'t>(
+        &mut self,
+        item: &ItemFacts<'_>,
+        themes: impl IntoIterator<Item = (&'t str, Option<f32>)>,
+    ) {
         let themes_start = self.theme_ids.len() as u32;
-        for (i, theme) in item.themes.iter().enumerate() {
+        for (theme, mention) in themes {
             let id = self.themes.id(Some(theme));
             self.theme_ids.push(id);
-            let mention = item.mention_sentiments.get(i).copied().flatten();
             self.theme_sentiments.push(mention.unwrap_or(f32::NAN));
         }
+        let themes_len = self.theme_ids.len() - themes_start as usize;
         self.facts.push(Fact {
             received_at: item.received_at,
             customer: self.customers.id(item.customer),
@@ -127,8 +139,30 @@ impl Facts {
             negative: item.negative,
             sentiment: item.sentiment.unwrap_or(f32::NAN),
             themes_start,
-            themes_len: item.themes.len().min(usize::from(u16::MAX)) as u16,
+            themes_len: themes_len.min(usize::from(u16::MAX)) as u16,
         });
+    }
+
+    /// Appends the items of `later` (read from a later part of the data, in id order) after
+    /// these: the result equals reading both parts into one table one after the other, names
+    /// interned in the same order, so that parts read side by side analyse identically.
+    pub fn append(&mut self, later: Facts) {
+        let customers = self.customers.absorb(&later.customers);
+        let categories = self.categories.absorb(&later.categories);
+        let themes = self.themes.absorb(&later.themes);
+        let offset = self.theme_ids.len() as u32;
+        self.theme_ids
+            .extend(later.theme_ids.iter().map(|&t| themes[t as usize]));
+        self.theme_sentiments.extend(later.theme_sentiments);
+        self.facts.extend(later.facts.iter().map(|fact| Fact {
+            customer: customers[fact.customer as usize],
+            channel: categories[fact.channel as usize],
+            business_unit: categories[fact.business_unit as usize],
+            touchpoint: categories[fact.touchpoint as usize],
+            themes_start: fact.themes_start + offset,
+            ..*fact
+        }));
+        self.kinds.extend(later.kinds);
     }
 
     /// Records what the taxonomy says `theme` is (praise, a suggestion...).
@@ -187,7 +221,7 @@ impl Facts {
             return Vec::new();
         };
         let mut points: Vec<SharePoint> = totals.iter().map(|t| empty_point(*t)).collect();
-        let mut customers: Vec<HashSet<u32>> = vec![HashSet::new(); points.len()];
+        let mut customers: Vec<FxHashSet<u32>> = vec![FxHashSet::default(); points.len()];
         for fact in &self.facts {
             if !self.themes_of(fact).contains(&wanted) {
                 continue;
@@ -227,20 +261,19 @@ impl Facts {
         let empty: Vec<SharePoint> = totals.iter().map(|t| empty_point(*t)).collect();
         let themes = self.themes.names.len();
         let mut points: Vec<Vec<SharePoint>> = vec![empty; themes];
-        let mut customers: Vec<Vec<HashSet<u32>>> =
-            vec![vec![HashSet::new(); totals.len()]; themes];
+        let mut customers: Vec<Vec<FxHashSet<u32>>> =
+            vec![vec![FxHashSet::default(); totals.len()]; themes];
         for fact in &self.facts {
             let slot = period_index(fact.received_at, kind) - first;
             let Some(slot) = usize::try_from(slot).ok().filter(|s| *s < totals.len()) else {
                 continue;
             };
-            let mut seen: Vec<u32> = Vec::new();
-            for &theme in self.themes_of(fact) {
+            let themes = self.themes_of(fact);
+            for (i, &theme) in themes.iter().enumerate() {
                 // An item counts once per theme, however often it names it.
-                if seen.contains(&theme) {
+                if themes[..i].contains(&theme) {
                     continue;
                 }
-                seen.push(theme);
                 // Interned ids start at 1.
                 let index = theme as usize - 1;
                 let point = &mut points[index][slot];
@@ -427,11 +460,13 @@ fn complete_end(totals: &[PeriodTotal]) -> usize {
 struct ThemeAccumulator {
     counts: Vec<u64>,
     tally: ScoreTally,
-    customers: HashSet<u32>,
-    negative_customers: HashSet<u32>,
-    channels: HashMap<u32, u64>,
-    business_units: HashMap<u32, u64>,
-    touchpoints: HashMap<u32, u64>,
+    customers: FxHashSet<u32>,
+    negative_customers: FxHashSet<u32>,
+    /// Items per category id (channels, units and touchpoints share one interner, whose ids
+    /// are few and dense: a slot each, no hashing).
+    channels: Vec<u64>,
+    business_units: Vec<u64>,
+    touchpoints: Vec<u64>,
     sentiment_sum: f64,
     sentiment_items: u64,
 }
@@ -483,16 +518,26 @@ pub fn analyze_timed(
         return (empty_analysis(params), stages);
     };
     let theme_count = facts.themes.names.len();
+    // Category ids run from 0 (none) to the number of names.
+    let category_slots = facts.categories.names.len() + 1;
     let mut accumulators: Vec<ThemeAccumulator> = (0..theme_count)
         .map(|_| ThemeAccumulator {
             counts: vec![0; window.len()],
+            channels: vec![0; category_slots],
+            business_units: vec![0; category_slots],
+            touchpoints: vec![0; category_slots],
             ..Default::default()
         })
         .collect();
     let mut all = ScoreTally::default();
     let mut themed_items = 0;
     let mut any_customer = false;
-    let mut categories = [HashSet::new(), HashSet::new(), HashSet::new()];
+    // Which categories occur in the window: channels, units, touchpoints.
+    let mut categories = [
+        vec![false; category_slots],
+        vec![false; category_slots],
+        vec![false; category_slots],
+    ];
     let driver_score = params
         .drivers
         .score
@@ -506,9 +551,9 @@ pub fn analyze_timed(
         let slot = (period - first) as usize;
         all.add(&fact.scores);
         any_customer |= fact.customer != 0;
-        categories[0].insert(fact.channel);
-        categories[1].insert(fact.business_unit);
-        categories[2].insert(fact.touchpoint);
+        categories[0][fact.channel as usize] = true;
+        categories[1][fact.business_unit as usize] = true;
+        categories[2][fact.touchpoint as usize] = true;
         let themes = facts.themes_of(fact);
         themed_items += u64::from(!themes.is_empty());
         let mentions = facts.theme_sentiments_of(fact);
@@ -522,9 +567,9 @@ pub fn analyze_timed(
                     acc.negative_customers.insert(fact.customer);
                 }
             }
-            *acc.channels.entry(fact.channel).or_default() += 1;
-            *acc.business_units.entry(fact.business_unit).or_default() += 1;
-            *acc.touchpoints.entry(fact.touchpoint).or_default() += 1;
+            acc.channels[fact.channel as usize] += 1;
+            acc.business_units[fact.business_unit as usize] += 1;
+            acc.touchpoints[fact.touchpoint as usize] += 1;
             // The tone where customers talk about the theme: its mention's sentence, else the
             // whole item (a source-coded theme has no mention).
             let tone = if mention.is_nan() {
@@ -664,14 +709,16 @@ fn window_tally(facts: &Facts, first: i64, last: i64, kind: PeriodKind) -> Score
     tally
 }
 
-/// Counts by category, over every category seen in the window (absent ones as zeros, so the
-/// entropy is normalised by the number of categories that exist). Items without a value
-/// (id 0) are left out.
-fn spread(counts: &HashMap<u32, u64>, categories: &HashSet<u32>) -> Vec<u64> {
-    let mut all: Vec<u32> = categories.iter().copied().filter(|c| *c != 0).collect();
-    all.sort_unstable();
-    all.iter()
-        .map(|c| counts.get(c).copied().unwrap_or(0))
+/// Counts by category id, over every category seen in the window (`seen`, by id; absent ones
+/// as zeros, so the entropy is normalised by the number of categories that exist), in id
+/// order. Items without a value (id 0) are left out.
+fn spread(counts: &[u64], seen: &[bool]) -> Vec<u64> {
+    counts
+        .iter()
+        .zip(seen)
+        .skip(1)
+        .filter(|(_, seen)| **seen)
+        .map(|(count, _)| *count)
         .collect()
 }
 
@@ -690,8 +737,9 @@ fn window_alerts(
         .collect();
     let spikes = params.spikes;
     let mut alerts = Vec::new();
-    for theme in facts.theme_names() {
-        let points = facts.series(&theme, params.period, &history);
+    // Every theme's series from one pass over the items (one pass per theme cost a second at
+    // a million items).
+    for (theme, points) in facts.series_all(params.period, &history) {
         let found = detect_spikes(&theme, &points, params.period, &spikes)
             .into_iter()
             .chain(detect_shifts(&theme, &points, params.period, &spikes));
@@ -741,11 +789,19 @@ mod tests {
     /// 12 months of 200 items a month: "steady" in 10% of items every month across channels,
     /// units and many customers (all detractors); "burst" 60 items in month 10 from one channel.
     fn sample() -> Facts {
+        sample_part(0..usize::MAX)
+    }
+
+    /// The items of [`sample`] whose position (0..2,400, in time order) is in `part`.
+    fn sample_part(part: std::ops::Range<usize>) -> Facts {
         let mut facts = Facts::new();
         let channels = ["survey", "ticket", "chat"];
         let units = ["Home", "Motor"];
         for month in 0..12 {
             for i in 0..200_i64 {
+                if !part.contains(&((month * 200 + i) as usize)) {
+                    continue;
+                }
                 let customer = format!("C{}", (month * 200 + i) % 500);
                 let steady = i % 10 == 0;
                 let burst = month == 10 && i < 60;
@@ -757,28 +813,52 @@ mod tests {
                     themes.push("burst");
                 }
                 let nps = if steady { 2 } else { 9 };
-                facts.push(&ItemFacts {
-                    received_at: month_start(month) + (i % 27) * DAY,
-                    customer: Some(&customer),
-                    channel: if burst {
-                        "social"
-                    } else {
-                        channels[(i % 3) as usize]
+                facts.push(
+                    &ItemFacts {
+                        received_at: month_start(month) + (i % 27) * DAY,
+                        customer: Some(&customer),
+                        channel: if burst {
+                            "social"
+                        } else {
+                            channels[(i % 3) as usize]
+                        },
+                        business_unit: Some(units[(i % 2) as usize]),
+                        touchpoint: None,
+                        scores: Scores {
+                            nps: Some(Nps::try_from(nps).unwrap()),
+                            ..Scores::default()
+                        },
+                        negative: nps <= 6,
+                        sentiment: None,
                     },
-                    business_unit: Some(units[(i % 2) as usize]),
-                    touchpoint: None,
-                    scores: Scores {
-                        nps: Some(Nps::try_from(nps).unwrap()),
-                        ..Scores::default()
-                    },
-                    negative: nps <= 6,
-                    sentiment: None,
-                    themes: &themes,
-                    mention_sentiments: &[],
-                });
+                    themes.iter().map(|t| (*t, None)),
+                );
             }
         }
         facts
+    }
+
+    #[test]
+    fn parts_read_apart_and_appended_analyse_as_one_read() {
+        let whole = sample();
+        // The second part brings names the first never saw ("burst", "social", customers).
+        for split in [0, 1_000, 2_050, 2_400] {
+            let mut parts = sample_part(0..split);
+            parts.append(sample_part(split..usize::MAX));
+            assert_eq!(parts.themes.names, whole.themes.names, "{split}");
+            assert_eq!(parts.categories.names, whole.categories.names, "{split}");
+            assert_eq!(parts.customers.names, whole.customers.names, "{split}");
+            let params = AnalysisParams {
+                window: 12,
+                ..AnalysisParams::default()
+            };
+            let no_values = HashMap::new();
+            assert_eq!(
+                analyze(&parts, &params, &no_values),
+                analyze(&whole, &params, &no_values),
+                "{split}"
+            );
+        }
     }
 
     #[test]
@@ -813,18 +893,19 @@ mod tests {
             (Some(0.9), None, "b"),
         ];
         for (i, (sentiment, mention, theme)) in items.into_iter().enumerate() {
-            facts.push(&ItemFacts {
-                received_at: month_start(0) + i as i64 * DAY,
-                customer: None,
-                channel: "survey",
-                business_unit: None,
-                touchpoint: None,
-                scores: Scores::default(),
-                negative: false,
-                sentiment,
-                themes: &[theme],
-                mention_sentiments: &[mention],
-            });
+            facts.push(
+                &ItemFacts {
+                    received_at: month_start(0) + i as i64 * DAY,
+                    customer: None,
+                    channel: "survey",
+                    business_unit: None,
+                    touchpoint: None,
+                    scores: Scores::default(),
+                    negative: false,
+                    sentiment,
+                },
+                [(theme, mention)],
+            );
         }
         let params = AnalysisParams {
             window: 1,
@@ -852,18 +933,19 @@ mod tests {
         let mut facts = sample();
         // Five items of a thirteenth month that has just begun.
         for _ in 0..5 {
-            facts.push(&ItemFacts {
-                received_at: month_start(12) + DAY,
-                customer: None,
-                channel: "survey",
-                business_unit: None,
-                touchpoint: None,
-                scores: Scores::default(),
-                negative: false,
-                sentiment: None,
-                themes: &[],
-                mention_sentiments: &[],
-            });
+            facts.push(
+                &ItemFacts {
+                    received_at: month_start(12) + DAY,
+                    customer: None,
+                    channel: "survey",
+                    business_unit: None,
+                    touchpoint: None,
+                    scores: Scores::default(),
+                    negative: false,
+                    sentiment: None,
+                },
+                [],
+            );
         }
         let params = AnalysisParams {
             window: 6,

@@ -16,6 +16,7 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use trove_domain::ScoreTally;
 
@@ -421,6 +422,7 @@ pub fn shapley_values(stats: &CrossProducts, options: &DriverOptions) -> Option<
 fn exact_shapley(centred: &Centred) -> Vec<f64> {
     let p = centred.p;
     let r2: Vec<f64> = (0u32..1 << p)
+        .into_par_iter()
         .map(|mask| {
             let members: Vec<usize> = (0..p).filter(|j| mask & (1 << j) != 0).collect();
             centred.sequential_gains(&members).iter().sum()
@@ -451,12 +453,23 @@ fn binomial(n: usize, k: usize) -> f64 {
 fn sampled_shapley(centred: &Centred, permutations: u64, seed: u64) -> (Vec<f64>, Vec<f64>) {
     let p = centred.p;
     let mut rng = SplitMix64::new(seed);
+    let mut order: Vec<usize> = (0..p).collect();
+    let orders: Vec<Vec<usize>> = (0..permutations)
+        .map(|_| {
+            rng.shuffle(&mut order);
+            order.clone()
+        })
+        .collect();
+    // The orders are drawn in turn; their regressions run on every core; the gains are added
+    // up in the orders' turn, so the sums are the same to the bit whatever the thread count.
+    let gains: Vec<Vec<f64>> = orders
+        .par_iter()
+        .map(|order| centred.sequential_gains(order))
+        .collect();
     let mut sum = vec![0.0; p];
     let mut sum_sq = vec![0.0; p];
-    let mut order: Vec<usize> = (0..p).collect();
-    for _ in 0..permutations {
-        rng.shuffle(&mut order);
-        for (position, gain) in centred.sequential_gains(&order).into_iter().enumerate() {
+    for (order, gains) in orders.iter().zip(gains) {
+        for (position, gain) in gains.into_iter().enumerate() {
             sum[order[position]] += gain;
             sum_sq[order[position]] += gain * gain;
         }
@@ -489,9 +502,19 @@ impl SplitMix64 {
         Self { state: seed }
     }
 
+    /// The step the state advances by with every draw.
+    const GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
+
+    /// Jumps over `draws` draws at once: the state is a counter, so this is one
+    /// multiplication and leaves the generator where `draws` calls of
+    /// [`SplitMix64::next_u64`] would.
+    pub fn skip(&mut self, draws: u64) {
+        self.state = self.state.wrapping_add(draws.wrapping_mul(Self::GAMMA));
+    }
+
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        self.state = self.state.wrapping_add(Self::GAMMA);
         let mut z = self.state;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
@@ -565,6 +588,22 @@ pub fn pareto(values: &BTreeMap<String, f64>, cutoff: f64) -> Vec<ParetoLine> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn skipping_draws_lands_where_drawing_them_does() {
+        let mut drawn = SplitMix64::new(0xb007);
+        for _ in 0..1_000 {
+            drawn.next_u64();
+        }
+        let mut skipped = SplitMix64::new(0xb007);
+        skipped.skip(1_000);
+        assert_eq!(skipped.next_u64(), drawn.next_u64());
+        // Past 2^64 draws the counter wraps as the draws themselves would.
+        let mut far = SplitMix64::new(1);
+        far.skip(u64::MAX);
+        far.skip(1);
+        assert_eq!(far.next_u64(), SplitMix64::new(1).next_u64());
+    }
 
     /// The Cholesky steps as they were before the dot products ran four at a time: the
     /// reference the faster version must match to the bit.

@@ -9,13 +9,35 @@ use trove_analytics::analysis::{Analysis, AnalysisParams, Facts, ItemFacts, anal
 use trove_analytics::trend::{PeriodKind, PeriodTotal, SharePoint, period_index};
 use trove_analytics::verify::{RatePeriod, Verification, VerifyParams, verify_fix};
 use trove_domain::{Money, Scores};
-use trove_store::{FeedbackFilter, NewAnalysisRun, StoreError, StoreResult, ThemeOrigin};
+use trove_store::{
+    FactVisitor, FeedbackFilter, ItemFactsRef, NewAnalysisRun, StoreError, StoreResult, ThemeOrigin,
+};
 
 use crate::App;
 use crate::kept::{Kept, KeptRequest, ThemeTrends};
 
 /// Items read per page while loading.
 const PAGE: usize = 10_000;
+
+/// The most parts the analysis's items are read in side by side (one per core).
+const READERS: usize = 4;
+
+/// Adds one item as the analysis reads it.
+fn push_item(facts: &mut Facts, item: &ItemFactsRef<'_>) {
+    facts.push(
+        &ItemFacts {
+            received_at: item.received_at,
+            customer: item.customer_id,
+            channel: item.channel.as_str(),
+            business_unit: item.business_unit,
+            touchpoint: item.touchpoint,
+            scores: item.scores,
+            negative: is_negative(&item.scores, item.sentiment),
+            sentiment: item.sentiment,
+        },
+        item.themes.iter(),
+    );
+}
 
 /// The sentiment at or below which an unscored item counts as negative: VADER's own
 /// threshold for a negative text (compound <= -0.05).
@@ -168,28 +190,29 @@ pub struct CurrentAnalysis {
 }
 
 impl App {
-    /// Reads the matching items' facts (no text) with their themes of `origin`.
+    /// Reads the matching items' facts (no text) with their themes of `origin`: in as many
+    /// parts as there are cores (at most [`READERS`]), read side by side into a table each and
+    /// appended in id order, which gives the table one read would have.
     pub fn load_facts(&self, filter: &FeedbackFilter, origin: ThemeOrigin) -> StoreResult<Facts> {
-        let mut facts = Facts::new();
-        self.facts_source()
-            .scan_item_themes(filter, origin, PAGE, &mut |page| {
-                for item in &page {
-                    let themes: Vec<&str> = item.themes.iter().map(String::as_str).collect();
-                    facts.push(&ItemFacts {
-                        received_at: item.received_at,
-                        customer: item.customer_id.as_deref(),
-                        channel: item.channel.as_str(),
-                        business_unit: item.business_unit.as_deref(),
-                        touchpoint: item.touchpoint.as_deref(),
-                        scores: item.scores,
-                        negative: is_negative(&item.scores, item.sentiment),
-                        sentiment: item.sentiment,
-                        themes: &themes,
-                        mention_sentiments: &item.mention_sentiments,
-                    });
-                }
-                ControlFlow::Continue(())
-            })?;
+        let readers = std::thread::available_parallelism().map_or(1, |n| n.get().min(READERS));
+        let mut parts: Vec<Facts> = (0..readers).map(|_| Facts::new()).collect();
+        {
+            let mut visitors: Vec<Box<FactVisitor<'_>>> = parts
+                .iter_mut()
+                .map(|facts| -> Box<FactVisitor<'_>> {
+                    Box::new(move |item: &ItemFactsRef<'_>| push_item(facts, item))
+                })
+                .collect();
+            let mut parts: Vec<&mut FactVisitor<'_>> =
+                visitors.iter_mut().map(|visit| &mut **visit).collect();
+            self.facts_source()
+                .scan_item_facts(filter, origin, &mut parts)?;
+        }
+        let mut parts = parts.into_iter();
+        let mut facts = parts.next().unwrap_or_default();
+        for later in parts {
+            facts.append(later);
+        }
         if let Some(current) = self.store().current_taxonomy()? {
             let taxonomy = trove_text::Taxonomy::parse("the stored taxonomy", &current.toml)
                 .map_err(|e| StoreError::database("reading the themes' kinds", e))?;

@@ -4,9 +4,11 @@
 
 use std::sync::Arc;
 
+use std::ops::ControlFlow;
+
 use trove_store::{
-    Analytics, Dimension, FeedbackFilter, GroupTally, ItemThemes, PageVisitor, StoreResult,
-    SyncReport, ThemeOrigin, sync_if_stale,
+    Analytics, Dimension, FactVisitor, FeedbackFilter, GroupTally, ItemFactsRef, LinkBuffer,
+    StoreResult, SyncReport, ThemeOrigin, sync_if_stale,
 };
 
 use crate::App;
@@ -59,22 +61,29 @@ pub(crate) struct FactsSource<'a> {
 }
 
 impl FactsSource<'_> {
-    /// The items as the analysis reads them (see [`trove_store::Store::scan_item_themes`]),
-    /// from the analytics backend when one is attached (synced first when behind).
-    pub(crate) fn scan_item_themes(
+    /// Every matching item, borrowed (see [`trove_store::Store::scan_item_facts`]): from the
+    /// store in `parts.len()` parts read side by side, or all to the first part from the
+    /// analytics backend when one is attached (synced first when behind).
+    pub(crate) fn scan_item_facts(
         &self,
         filter: &FeedbackFilter,
         origin: ThemeOrigin,
-        page_size: usize,
-        visit: &mut PageVisitor<'_, ItemThemes>,
+        parts: &mut [&mut FactVisitor<'_>],
     ) -> StoreResult<()> {
         let store = self.app.store();
-        match self.app.analytics() {
-            Some(analytics) => {
-                sync_if_stale(store, analytics)?;
-                analytics.scan_facts(filter, origin, page_size, visit)
+        let Some(analytics) = self.app.analytics() else {
+            return store.scan_item_facts(filter, origin, parts);
+        };
+        sync_if_stale(store, analytics)?;
+        let Some(visit) = parts.first_mut() else {
+            return Ok(());
+        };
+        let mut links = LinkBuffer::default();
+        analytics.scan_facts(filter, origin, 10_000, &mut |page| {
+            for item in &page {
+                visit(&ItemFactsRef::of(item, &mut links));
             }
-            None => store.scan_item_themes(filter, origin, page_size, visit),
-        }
+            ControlFlow::Continue(())
+        })
     }
 }

@@ -25,21 +25,37 @@ pub struct AnalyzeBenchArgs {
     /// Items to generate, comma-separated for several runs.
     #[arg(long, value_delimiter = ',', default_value = "100000,1000000")]
     items: Vec<u64>,
+    /// Analyse this SQLite file instead of a fresh one, storing the generated items in it
+    /// first only when it holds none (so that runs can be repeated, and `trove analyze` run
+    /// on the same items); with one size only.
+    #[arg(long, value_name = "FILE")]
+    on: Option<std::path::PathBuf>,
 }
 
 pub fn run(args: &AnalyzeBenchArgs) -> Result<ExitCode> {
+    if args.on.is_some() && args.items.len() > 1 {
+        anyhow::bail!("--on analyses one database: give one size with --items");
+    }
     for &items in &args.items {
         let dir = tempfile::tempdir()?;
-        let db = crate::db::DbUrl::Sqlite(dir.path().join("bench.db"));
-        let app = trove_app::App::new(db.open()?);
-        let started = Instant::now();
-        store_items(&app, items, false)?;
-        println!(
-            "{}: stored in {:.1} s",
-            thousands(items),
-            started.elapsed().as_secs_f64()
-        );
-        let cpu_before = trove_app::thread_cpu_time();
+        let path = args
+            .on
+            .clone()
+            .unwrap_or_else(|| dir.path().join("bench.db"));
+        let app = trove_app::App::new(crate::db::DbUrl::Sqlite(path).open()?);
+        let stored = app.store().count_feedback(&FeedbackFilter::default())?;
+        if stored == 0 {
+            let started = Instant::now();
+            store_items(&app, items, false)?;
+            println!(
+                "{}: stored in {:.1} s",
+                thousands(items),
+                started.elapsed().as_secs_f64()
+            );
+        } else if stored != items {
+            anyhow::bail!("the database holds {stored} items, not {items}");
+        }
+        let cpu_before = process_cpu_time();
         let started = Instant::now();
         let facts = app.load_facts(&FeedbackFilter::default(), ThemeOrigin::Any)?;
         let read = started.elapsed().as_secs_f64();
@@ -50,7 +66,7 @@ pub fn run(args: &AnalyzeBenchArgs) -> Result<ExitCode> {
         };
         let (analysis, stages) = trove_analytics::analysis::analyze_timed(&facts, &params, &values);
         let total = started.elapsed().as_secs_f64();
-        let cpu = trove_app::thread_cpu_time()
+        let cpu = process_cpu_time()
             .zip(cpu_before)
             .map_or_else(String::new, |(after, before)| {
                 format!(", {:.2} s CPU", (after - before).as_secs_f64())
@@ -79,6 +95,17 @@ pub fn run(args: &AnalyzeBenchArgs) -> Result<ExitCode> {
     }
     crate::bench::print_peak_memory();
     Ok(ExitCode::SUCCESS)
+}
+
+/// The CPU time (user + system) of the whole process, every thread's (the reading and the
+/// drivers run on every core), from Linux's /proc in 1/100 s; `None` elsewhere.
+fn process_cpu_time() -> Option<std::time::Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The name (2nd field) may hold spaces; the fields after its closing parenthesis do not.
+    let fields: Vec<&str> = stat.get(stat.rfind(')')? + 2..)?.split(' ').collect();
+    // utime and stime are the 14th and 15th fields; the state (3rd) is the first after the name.
+    let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(std::time::Duration::from_millis(ticks * 10))
 }
 
 /// The database a read benchmark reads: `on` (a file or a postgres:// URL), or a fresh SQLite

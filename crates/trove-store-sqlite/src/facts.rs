@@ -2,15 +2,20 @@
 //! 0024): one narrow row per item with its theme links packed, read a page at a time by one
 //! query; and the upkeep that keeps those rows in step with `feedback` and `feedback_themes`.
 
-use rusqlite::{Connection, params, params_from_iter};
+use std::ops::RangeInclusive;
+use std::path::Path;
+
+use rusqlite::types::Value;
+use rusqlite::{Connection, OpenFlags, params, params_from_iter};
 use trove_domain::{Channel, CustomerId, DomainError, FeedbackItem, Scores};
 use trove_store::{
-    FeedbackFilter, ItemThemes, PageVisitor, RuleTag, StoreError, StoreResult, ThemeOrigin,
-    pack_new_item,
+    FactVisitor, FeedbackFilter, ItemFactsRef, ItemThemes, LinkBuffer, PageVisitor, RuleTag,
+    StoreError, StoreResult, ThemeOrigin, id_ranges, pack_new_item, scan_item_facts_by_pages,
 };
 
 use crate::decode::{db_error, label_text};
-use crate::{SqliteStore, filter_sql, page_values, visit_pages};
+use crate::imports::Holds;
+use crate::{BUSY_TIMEOUT, SqliteStore, filter_sql, page_values, visit_pages};
 
 /// Writes the facts row of item `?1` from its feedback row and its links in feedback_themes
 /// (replacing the old one). Every write that changes an item's facts or links runs it in the
@@ -124,6 +129,139 @@ pub(crate) fn scan(
     )
 }
 
+/// The analysis's read of every matching item (`Store::scan_item_facts`): each part's id range
+/// is read by one statement on its own read-only connection and thread (WAL: readers neither
+/// wait for the writer nor hold it up), each row handed over in place, with its links read
+/// into a buffer the part reuses: nothing is allocated per row. Each part reads its own
+/// snapshot; a write that lands between them can leave the parts a write apart, which the
+/// kept results allow for (they file a result under the data version read before it).
+/// A database in memory has no second connection: it is read page by page.
+pub(crate) fn scan_parts(
+    store: &SqliteStore,
+    filter: &FeedbackFilter,
+    origin: ThemeOrigin,
+    parts: &mut [&mut FactVisitor<'_>],
+) -> StoreResult<()> {
+    let Holds::Files(path) = &store.holds else {
+        return scan_item_facts_by_pages(store, filter, origin, parts);
+    };
+    let (first, last): (Option<i64>, Option<i64>) = store
+        .lock()
+        .query_row("SELECT MIN(id), MAX(id) FROM feedback_facts", [], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .map_err(|e| db_error(CONTEXT, e))?;
+    let (Some(first), Some(last)) = (first, last) else {
+        return Ok(());
+    };
+    let (where_sql, values) = filter_sql(filter);
+    let sql = format!(
+        "SELECT id, received_at, customer_id, channel, business_unit, touchpoint, nps, csat, ces, sentiment, themes
+         FROM feedback_facts{where_sql} AND id BETWEEN ? AND ? ORDER BY id"
+    );
+    let ranges = id_ranges(first, last, parts.len());
+    std::thread::scope(|scope| {
+        let readers: Vec<_> = parts
+            .iter_mut()
+            .zip(ranges)
+            .map(|(visit, ids)| {
+                let (sql, values) = (&sql, &values);
+                scope.spawn(move || read_range(path, sql, values, ids, origin, visit))
+            })
+            .collect();
+        readers
+            .into_iter()
+            .map(|reader| {
+                reader.join().unwrap_or_else(|_| {
+                    Err(StoreError::database(CONTEXT, "a reader thread panicked"))
+                })
+            })
+            .collect::<StoreResult<Vec<()>>>()
+    })?;
+    Ok(())
+}
+
+/// Reads the items of one id range on a connection of its own, in id order.
+fn read_range(
+    path: &Path,
+    sql: &str,
+    filter_values: &[Value],
+    ids: RangeInclusive<i64>,
+    origin: ThemeOrigin,
+    visit: &mut FactVisitor<'_>,
+) -> StoreResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let connection = Connection::open_with_flags(path, flags).map_err(|e| db_error(CONTEXT, e))?;
+    connection
+        .busy_timeout(BUSY_TIMEOUT)
+        .map_err(|e| db_error(CONTEXT, e))?;
+    let mut statement = connection.prepare(sql).map_err(|e| db_error(CONTEXT, e))?;
+    let mut values = filter_values.to_vec();
+    values.extend([Value::Integer(*ids.start()), Value::Integer(*ids.end())]);
+    let mut rows = statement
+        .query(params_from_iter(values))
+        .map_err(|e| db_error(CONTEXT, e))?;
+    let mut links = LinkBuffer::default();
+    while let Some(row) = rows.next().map_err(|e| db_error(CONTEXT, e))? {
+        let item = borrow_row(row, origin, &mut links).map_err(|e| match e {
+            RowError::Sqlite(e) => db_error(CONTEXT, e),
+            RowError::Store(e) => e,
+        })?;
+        visit(&item);
+    }
+    Ok(())
+}
+
+/// Why a row could not be read: SQLite's error, or a corrupt value.
+enum RowError {
+    Sqlite(rusqlite::Error),
+    Store(StoreError),
+}
+
+impl From<rusqlite::Error> for RowError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Sqlite(e)
+    }
+}
+
+impl From<StoreError> for RowError {
+    fn from(e: StoreError) -> Self {
+        Self::Store(e)
+    }
+}
+
+/// One row of [`scan_parts`]'s statement, borrowed, with its links of `origin`.
+fn borrow_row<'a>(
+    row: &'a rusqlite::Row<'_>,
+    origin: ThemeOrigin,
+    links: &'a mut LinkBuffer,
+) -> Result<ItemFactsRef<'a>, RowError> {
+    let id: i64 = row.get(0)?;
+    let text = |i: usize| -> Result<Option<&'a str>, RowError> {
+        Ok(row
+            .get_ref(i)?
+            .as_str_or_null()
+            .map_err(rusqlite::Error::from)?)
+    };
+    let channel = text(3)?.unwrap_or_default();
+    let packed = text(10)?.unwrap_or_default();
+    let themes = checked(id, "themes", links.unpack(packed, origin))?;
+    Ok(ItemFactsRef {
+        id,
+        received_at: row.get(1)?,
+        customer_id: text(2)?,
+        channel: checked(id, "channel", channel.parse::<Channel>())?,
+        business_unit: text(4)?,
+        touchpoint: text(5)?,
+        scores: decode_scores(id, [row.get(6)?, row.get(7)?, row.get(8)?])?,
+        sentiment: row.get(9)?,
+        themes,
+    })
+}
+
 /// One row with its links of `origin`; the outer error is SQLite's, the inner one a corrupt
 /// value.
 fn read_row(
@@ -170,12 +308,16 @@ fn read_row(
 }
 
 fn checked<T>(id: i64, column: &'static str, parsed: Result<T, DomainError>) -> StoreResult<T> {
-    parsed.map_err(|source| StoreError::Corrupt {
+    parsed.map_err(|source| corrupt(id, column, source))
+}
+
+fn corrupt(id: i64, column: &'static str, source: DomainError) -> StoreError {
+    StoreError::Corrupt {
         table: "feedback_facts",
         column,
         row: id.to_string(),
         source,
-    })
+    }
 }
 
 fn decode_scores(id: i64, [nps, csat, ces]: [Option<i64>; 3]) -> StoreResult<Scores> {

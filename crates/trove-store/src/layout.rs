@@ -10,7 +10,7 @@
 
 use trove_domain::{DomainError, Label, Slug};
 
-use crate::{RuleTag, ThemeOrigin};
+use crate::{ItemThemes, RuleTag, ThemeOrigin};
 
 /// The origin letter of a packed link.
 fn origin_letter(origin: ThemeOrigin) -> Option<u8> {
@@ -53,26 +53,138 @@ pub fn unpack_themes(
     themes: &mut Vec<String>,
     sentiments: &mut Vec<Option<f32>>,
 ) -> Result<(), DomainError> {
-    let wanted = origin_letter(origin);
-    let mut links: Vec<(&str, Option<f64>)> = Vec::with_capacity(4);
-    for link in packed.split(' ').filter(|l| !l.is_empty()) {
-        let (theme, letter, sentiment) = parse_link(link)?;
-        if wanted.is_none_or(|w| w == letter) {
-            links.push((theme, sentiment));
-        }
-    }
-    links.sort_by(|a, b| a.0.cmp(b.0));
-    let mut start = 0;
-    while start < links.len() {
-        let theme = links[start].0;
-        let end = start + links[start..].iter().take_while(|l| l.0 == theme).count();
-        let scored: Vec<f64> = links[start..end].iter().filter_map(|l| l.1).collect();
-        let mean = (!scored.is_empty()).then(|| scored.iter().sum::<f64>() / scored.len() as f64);
+    let mut buffer = LinkBuffer::default();
+    for (theme, sentiment) in buffer.unpack(packed, origin)?.iter() {
         themes.push(theme.to_owned());
-        sentiments.push(mean.map(|m| m as f32));
-        start = end;
+        sentiments.push(sentiment);
     }
     Ok(())
+}
+
+/// An item's themes of one origin, each once, sorted, each with the mean sentiment of its
+/// scored mentions (`None` when none was scored): borrowed from the text they were read out
+/// of and a [`LinkBuffer`], so that reading them allocates nothing.
+#[derive(Debug, Clone, Copy)]
+pub struct ThemeLinks<'a> {
+    text: &'a str,
+    spans: &'a [ThemeSpan],
+}
+
+/// Where a theme's id lies in the text read, and its sentiment.
+#[derive(Debug, Clone, Copy)]
+struct ThemeSpan {
+    start: u32,
+    end: u32,
+    sentiment: Option<f32>,
+}
+
+impl<'a> ThemeLinks<'a> {
+    /// How many themes.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// True without themes.
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Each theme's id with its sentiment, sorted by id.
+    pub fn iter(&self) -> impl Iterator<Item = (&'a str, Option<f32>)> + use<'a> {
+        let text = self.text;
+        self.spans.iter().map(move |span| {
+            (
+                &text[span.start as usize..span.end as usize],
+                span.sentiment,
+            )
+        })
+    }
+}
+
+/// Space to read an item's themes into, reused from item to item by a reader.
+#[derive(Debug, Default)]
+pub struct LinkBuffer {
+    spans: Vec<ThemeSpan>,
+    /// The links of the asked origin: where the theme lies, its mention's sentiment.
+    links: Vec<(u32, u32, Option<f64>)>,
+    /// The themes of an [`ItemThemes`] joined, for [`LinkBuffer::of_item`].
+    joined: String,
+}
+
+impl LinkBuffer {
+    /// The links of `origin` in `packed`, read as [`unpack_themes`] reads them.
+    pub fn unpack<'a>(
+        &'a mut self,
+        packed: &'a str,
+        origin: ThemeOrigin,
+    ) -> Result<ThemeLinks<'a>, DomainError> {
+        let wanted = origin_letter(origin);
+        self.links.clear();
+        self.spans.clear();
+        let mut start = 0;
+        for link in packed.split(' ') {
+            let link_start = start;
+            start += link.len() + 1;
+            if link.is_empty() {
+                continue;
+            }
+            let (theme, letter, sentiment) = parse_link(link)?;
+            if wanted.is_none_or(|w| w == letter) {
+                let theme_start = link_start as u32;
+                self.links
+                    .push((theme_start, theme_start + theme.len() as u32, sentiment));
+            }
+        }
+        let theme =
+            |&(start, end, _): &(u32, u32, Option<f64>)| &packed[start as usize..end as usize];
+        // Stable: a theme's mentions are averaged in the order they were packed.
+        self.links.sort_by(|a, b| theme(a).cmp(theme(b)));
+        let mut first = 0;
+        while first < self.links.len() {
+            let name = theme(&self.links[first]);
+            let end = first
+                + self.links[first..]
+                    .iter()
+                    .take_while(|l| theme(l) == name)
+                    .count();
+            // From -0, as `Iterator::sum` adds floats: a lone -0 mention stays -0.
+            let (mut sum, mut scored) = (-0.0_f64, 0_u32);
+            for sentiment in self.links[first..end].iter().filter_map(|l| l.2) {
+                sum += sentiment;
+                scored += 1;
+            }
+            let mean = (scored > 0).then(|| sum / f64::from(scored));
+            self.spans.push(ThemeSpan {
+                start: self.links[first].0,
+                end: self.links[first].1,
+                sentiment: mean.map(|m| m as f32),
+            });
+            first = end;
+        }
+        Ok(ThemeLinks {
+            text: packed,
+            spans: &self.spans,
+        })
+    }
+
+    /// The themes of an item read by [`crate::Store::scan_item_themes`].
+    pub fn of_item<'a>(&'a mut self, item: &ItemThemes) -> ThemeLinks<'a> {
+        self.joined.clear();
+        self.spans.clear();
+        for (i, theme) in item.themes.iter().enumerate() {
+            let start = self.joined.len() as u32;
+            self.joined.push_str(theme);
+            self.spans.push(ThemeSpan {
+                start,
+                end: self.joined.len() as u32,
+                sentiment: item.mention_sentiments.get(i).copied().flatten(),
+            });
+        }
+        ThemeLinks {
+            text: &self.joined,
+            spans: &self.spans,
+        }
+    }
 }
 
 /// Packs links as [`unpack_themes`] reads them: `(theme, origin, sentiment)` with the origin
@@ -173,6 +285,36 @@ mod tests {
         let (themes, sentiments) = unpack(&packed, ThemeOrigin::Any);
         assert_eq!(themes, vec!["app".to_owned(), "fees".to_owned()]);
         assert_eq!(sentiments, vec![None, Some(value as f32)]);
+    }
+
+    #[test]
+    fn a_reused_buffer_reads_each_item_afresh() {
+        let mut buffer = LinkBuffer::default();
+        let first: Vec<(String, Option<f32>)> = buffer
+            .unpack(
+                "wait:r:-0.5 fees:s app:r:0.25 fees:r:0.75",
+                ThemeOrigin::Any,
+            )
+            .expect("packed")
+            .iter()
+            .map(|(t, s)| (t.to_owned(), s))
+            .collect();
+        assert_eq!(
+            first,
+            vec![
+                ("app".into(), Some(0.25)),
+                ("fees".into(), Some(0.75)),
+                ("wait".into(), Some(-0.5))
+            ]
+        );
+        let second = buffer.unpack("zoo:m", ThemeOrigin::Any).expect("packed");
+        assert_eq!(second.iter().collect::<Vec<_>>(), vec![("zoo", None)]);
+        assert!(
+            buffer
+                .unpack("", ThemeOrigin::Rule)
+                .expect("empty")
+                .is_empty()
+        );
     }
 
     #[test]

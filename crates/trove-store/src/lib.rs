@@ -16,6 +16,7 @@ mod discovery_runs;
 mod embeddings;
 mod error;
 mod fact_pages;
+mod fact_scan;
 mod forms;
 mod items;
 mod layout;
@@ -47,13 +48,14 @@ pub use discovery_runs::{DiscoveryRun, DiscoveryRunSummary, NewDiscoveryRun};
 pub use embeddings::{EmbeddingStore, ItemEmbedding, decode_vector, encode_vector, text_hash};
 pub use error::StoreError;
 pub use fact_pages::{FactPageDigest, FactPages};
+pub use fact_scan::{FactVisitor, ItemFactsRef, id_ranges, scan_item_facts_by_pages};
 pub use forms::{FormRecord, FormScale, form_run_file};
 pub use items::{
     ItemCursor, ItemPageAt, ItemPlan, ItemQuery, ListedItem, MatchedSpan, NEGATIVE_SENTIMENT,
     NpsBand, POSITIVE_SENTIMENT, SentimentClass, SqlValue, add_theme_link, item_conditions,
     page_clause,
 };
-pub use layout::{pack_link, pack_new_item, unpack_themes};
+pub use layout::{LinkBuffer, ThemeLinks, pack_link, pack_new_item, unpack_themes};
 pub use mail::{Delivery, MailAddress, MailSettings, MailStore, Sending};
 pub use models::{ModelSummary, NewModel, StoredModel};
 pub use query::{
@@ -130,6 +132,20 @@ pub trait Store:
         page_size: usize,
         visit: &mut PageVisitor<'_, ItemThemes>,
     ) -> StoreResult<()>;
+
+    /// The items of [`Store::scan_item_themes`] (all of them), borrowed and without an
+    /// allocation per item: the analysis's read of every item. A store may read them as
+    /// `parts.len()` consecutive id ranges side by side, each on its own thread to its own
+    /// visitor: the items of the first visitor, then the second's, and so on, are all the
+    /// matching items in id order. By default everything goes to the first visitor.
+    fn scan_item_facts(
+        &self,
+        filter: &FeedbackFilter,
+        origin: ThemeOrigin,
+        parts: &mut [&mut FactVisitor<'_>],
+    ) -> StoreResult<()> {
+        scan_item_facts_by_pages(self, filter, origin, parts)
+    }
 
     /// Score tallies of the matching items grouped by one dimension, computed in the database.
     /// Groups come sorted by key, the group of items without a value (key `None`) first.

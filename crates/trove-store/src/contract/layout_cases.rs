@@ -6,7 +6,48 @@ use std::ops::ControlFlow;
 use trove_domain::{ExternalId, FeedbackItem};
 
 use super::{item, label, read_all, rule_tag, taxonomy, theme_record};
-use crate::{FeedbackFilter, ItemTags, ItemThemes, KeyedTags, NewModel, Store, ThemeOrigin};
+use crate::{
+    FactVisitor, FeedbackFilter, ItemFactsRef, ItemTags, ItemThemes, KeyedTags, NewModel, Store,
+    ThemeOrigin,
+};
+
+/// The items of [`Store::scan_item_facts`] read in `parts` parts, copied out and joined in
+/// the parts' order.
+fn scanned_in_parts(
+    store: &dyn Store,
+    filter: &FeedbackFilter,
+    origin: ThemeOrigin,
+    parts: usize,
+) -> Vec<ItemThemes> {
+    let mut read: Vec<Vec<ItemThemes>> = vec![Vec::new(); parts];
+    {
+        let mut visitors: Vec<Box<FactVisitor<'_>>> = read
+            .iter_mut()
+            .map(|part| -> Box<FactVisitor<'_>> {
+                Box::new(move |item: &ItemFactsRef<'_>| {
+                    part.push(ItemThemes {
+                        id: item.id,
+                        received_at: item.received_at,
+                        customer_id: item.customer_id.map(str::to_owned),
+                        channel: item.channel,
+                        business_unit: item.business_unit.map(str::to_owned),
+                        touchpoint: item.touchpoint.map(str::to_owned),
+                        scores: item.scores,
+                        sentiment: item.sentiment,
+                        themes: item.themes.iter().map(|(t, _)| t.to_owned()).collect(),
+                        mention_sentiments: item.themes.iter().map(|(_, s)| s).collect(),
+                    })
+                })
+            })
+            .collect();
+        let mut visitors: Vec<&mut FactVisitor<'_>> =
+            visitors.iter_mut().map(|v| &mut **v).collect();
+        store
+            .scan_item_facts(filter, origin, &mut visitors)
+            .unwrap();
+    }
+    read.concat()
+}
 
 fn scanned(store: &dyn Store, origin: ThemeOrigin) -> Vec<ItemThemes> {
     let mut all = Vec::new();
@@ -66,10 +107,33 @@ fn assert_in_step(store: &dyn Store, after: &str) {
         ThemeOrigin::Source,
         ThemeOrigin::Model,
     ] {
+        let expected = expected(store, origin);
         assert_eq!(
             scanned(store, origin),
-            expected(store, origin),
+            expected,
             "after {after}, origin {origin:?}"
+        );
+        // The borrowed read gives the same, whatever the number of parts read side by side.
+        for parts in [1, 2, 3] {
+            assert_eq!(
+                scanned_in_parts(store, &FeedbackFilter::default(), origin, parts),
+                expected,
+                "after {after}, origin {origin:?}, {parts} parts"
+            );
+        }
+        let air = FeedbackFilter {
+            business_unit: Some("Air".into()),
+            ..FeedbackFilter::default()
+        };
+        let expected_air: Vec<ItemThemes> = expected
+            .into_iter()
+            .filter(|i| i.business_unit.as_deref() == Some("Air"))
+            .collect();
+        assert!(!expected_air.is_empty(), "item 2 stays in Air");
+        assert_eq!(
+            scanned_in_parts(store, &air, origin, 2),
+            expected_air,
+            "after {after}, origin {origin:?}, one unit"
         );
     }
 }
