@@ -17,10 +17,16 @@ use crate::decode::db_error;
 /// Only the drill-down's time index is deferred: its rows arrive in no order of time, so each
 /// batch touches pages all over it (and writes them again to the journal). The run index and
 /// the themes' index take their new entries at a few places and stay.
-const DEFERRED_INDEXES: &[(&str, &str)] = &[(
-    "feedback_received",
-    "CREATE INDEX IF NOT EXISTS feedback_received ON feedback (received_at, id)",
-)];
+const DEFERRED_INDEXES: &[(&str, &str)] = &[
+    (
+        "feedback_received",
+        "CREATE INDEX IF NOT EXISTS feedback_received ON feedback (received_at, id)",
+    ),
+    (
+        "feedback_themes_theme_items",
+        "CREATE INDEX IF NOT EXISTS feedback_themes_theme_items ON feedback_themes (theme_id, origin, feedback_id)",
+    ),
+];
 
 /// A load drops the indexes only into a database holding fewer items than this: building them
 /// again over this many existing rows costs well under a second, whatever the load's size.
@@ -45,10 +51,19 @@ pub(crate) fn begin(connection: &mut Connection) -> StoreResult<bool> {
         return Ok(false);
     }
     for (name, _) in DEFERRED_INDEXES {
+        if *name == "feedback_themes_theme_items" && crate::experiment("DEFER") == Some(0) {
+            continue;
+        }
         tx.execute_batch(&format!("DROP INDEX IF EXISTS {name}"))
             .map_err(|e| db_error(context, e))?;
     }
     tx.commit().map_err(|e| db_error(context, e))?;
+    if let Some(pages) = crate::experiment("CKPT") {
+        connection.execute_batch(&format!("PRAGMA wal_autocheckpoint = {pages}")).map_err(|e| db_error(context, e))?;
+    }
+    if let Some(kib) = crate::experiment("CACHE") {
+        connection.execute_batch(&format!("PRAGMA cache_size = -{kib}")).map_err(|e| db_error(context, e))?;
+    }
     Ok(true)
 }
 
@@ -119,10 +134,9 @@ mod tests {
         );
         store.begin_bulk_load().unwrap();
         let during = indexes(&store);
-        assert!(
-            !during.iter().any(|name| name == "feedback_received"),
-            "{during:?}"
-        );
+        for deferred in ["feedback_received", "feedback_themes_theme_items"] {
+            assert!(!during.iter().any(|name| name == deferred), "{during:?}");
+        }
         store.insert_feedback(&items(0, 50), None).unwrap();
         // Reads stay right meanwhile, only slower.
         assert_eq!(store.count_items(&ItemQuery::default()).unwrap(), 50);

@@ -80,6 +80,42 @@ pub(crate) fn insert_new_with(
     Ok(())
 }
 
+/// Writes the facts rows of a batch's items stored just now (`(id, item, its rule tags)`):
+/// bound from memory with multi-row statements, without reading anything back.
+pub(crate) fn insert_new_rows(
+    connection: &Connection,
+    rows: &[(i64, &FeedbackItem, &[RuleTag])],
+) -> StoreResult<()> {
+    crate::multi_insert::insert_all(
+        connection,
+        (
+            "INSERT INTO feedback_facts (id, received_at, source, channel, customer_id,
+                business_unit, journey_stage, touchpoint, nps, csat, ces, sentiment, themes)",
+            13,
+            "",
+        ),
+        rows,
+        |row, (id, item, rule_tags)| {
+            row.bind(id)?
+                .bind(item.received_at.unix_seconds())?
+                .bind(item.source.as_str())?
+                .bind(item.channel.as_str())?
+                .bind(item.customer_id.as_ref().map(CustomerId::as_str))?
+                .bind(label_text(&item.business_unit))?
+                .bind(label_text(&item.journey_stage))?
+                .bind(label_text(&item.touchpoint))?
+                .bind(item.scores.nps.map(|s| s.value()))?
+                .bind(item.scores.csat.map(|s| s.value()))?
+                .bind(item.scores.ces.map(|s| s.value()))?
+                .bind(item.sentiment)?
+                .bind(pack_new_item(rule_tags, &item.source_themes))?;
+            Ok(())
+        },
+    )
+    .map_err(|e| db_error("keeping the compact facts", e))?;
+    Ok(())
+}
+
 /// Drops the facts rows of an import's items (before the items themselves go).
 pub(crate) fn forget_import(connection: &Connection, run: i64) -> StoreResult<()> {
     connection

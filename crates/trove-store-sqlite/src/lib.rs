@@ -19,6 +19,7 @@ mod items;
 mod mail;
 mod migrate;
 mod models;
+mod multi_insert;
 mod questions;
 mod report_mail;
 mod reports;
@@ -254,10 +255,26 @@ impl SqliteStore {
             clock = now;
             lap
         };
+        let keys_checked = experiment("FK").is_some_and(|v| v == 0);
+        if keys_checked {
+            connection.execute_batch("PRAGMA foreign_keys = OFF").map_err(|e| db_error(context, e))?;
+        }
+        let written = (|| {
         let tx = connection.transaction().map_err(|e| db_error(context, e))?;
-        let (stored, outcome) = insert_rows(&tx, batch, import_run, replace)?;
+        if keys_checked {
+            check_keys(&tx, import_run, tags)?;
+        }
+        let (stored, outcome) = if experiment("MULTIFB") == Some(0) {
+            insert_rows(&tx, batch, import_run, replace)?
+        } else {
+            insert_rows_chunked(&tx, batch, import_run, replace)?
+        };
         spent.feedback = lap();
-        {
+        let rule_tags = |index: usize| {
+            tags.and_then(|(tags, _)| tags.get(index))
+                .map_or(&[][..], Vec::as_slice)
+        };
+        if experiment("MULTI").is_some_and(|v| v == 0) {
             let mut insert_tag = taxonomy::tag_statement(&tx)?;
             for &RowWritten { index, id, .. } in &stored {
                 let item = &batch[index];
@@ -271,24 +288,51 @@ impl SqliteStore {
                     link_source_themes(&tx, id, item)?;
                 }
             }
-        }
-        spent.tags = lap();
-        {
+            drop(insert_tag);
+            spent.tags = lap();
             let mut insert_fact = facts::new_row_statement(&tx)?;
             for &RowWritten { index, id, new } in &stored {
                 if new {
-                    let rule_tags = tags.and_then(|(tags, _)| tags.get(index));
-                    let rule_tags = rule_tags.map_or(&[][..], Vec::as_slice);
-                    facts::insert_new_with(&mut insert_fact, id, &batch[index], rule_tags)?;
+                    facts::insert_new_with(&mut insert_fact, id, &batch[index], rule_tags(index))?;
                 } else {
                     facts::refresh(&tx, id)?;
                 }
             }
+        } else {
+        if let Some((_, version)) = tags {
+            let batch_tags: Vec<(i64, &RuleTag)> = stored
+                .iter()
+                .flat_map(|row| rule_tags(row.index).iter().map(move |tag| (row.id, tag)))
+                .collect();
+            taxonomy::insert_batch_tags(&tx, &batch_tags, version)?;
+        }
+        for row in &stored {
+            let item = &batch[row.index];
+            if !item.source_themes.is_empty() {
+                link_source_themes(&tx, row.id, item)?;
+            }
+        }
+        spent.tags = lap();
+        let new_rows: Vec<(i64, &FeedbackItem, &[RuleTag])> = stored
+            .iter()
+            .filter(|row| row.new)
+            .map(|row| (row.id, &batch[row.index], rule_tags(row.index)))
+            .collect();
+        facts::insert_new_rows(&tx, &new_rows)?;
+        for row in stored.iter().filter(|row| !row.new) {
+            facts::refresh(&tx, row.id)?;
+        }
         }
         results::bump(&tx)?;
         spent.facts = lap();
         tx.commit().map_err(|e| db_error(context, e))?;
         spent.commit = lap();
+        Ok(outcome)
+        })();
+        if keys_checked {
+            connection.execute_batch("PRAGMA foreign_keys = ON").map_err(|e| db_error(context, e))?;
+        }
+        let outcome = written?;
         spent.batches = 1;
         self.add_stages(&spent);
         Ok(outcome)
@@ -307,6 +351,43 @@ impl SqliteStore {
         stages.commit += spent.commit;
         stages.batches += spent.batches;
     }
+}
+
+/// A temporary switch for measuring (TROVE_X_<NAME>).
+pub(crate) fn experiment(name: &str) -> Option<usize> {
+    std::env::var(format!("TROVE_X_{name}")).ok()?.parse().ok()
+}
+
+/// Checks the keys a batch's rows will refer to, once for the batch: its import run and the
+/// themes of its rule tags (the feedback ids are the batch's own rows, source-coded themes are
+/// added before they are linked).
+fn check_keys(
+    tx: &rusqlite::Transaction<'_>,
+    import_run: Option<i64>,
+    tags: Option<(&[Vec<RuleTag>], i64)>,
+) -> StoreResult<()> {
+    let context = "inserting feedback";
+    if let Some(run) = import_run {
+        let known = tx
+            .prepare_cached("SELECT 1 FROM import_runs WHERE id = ?1")
+            .and_then(|mut known| known.exists([run]))
+            .map_err(|e| db_error(context, e))?;
+        if !known {
+            return Err(db_error(context, format!("no import run {run}")));
+        }
+    }
+    let themes: std::collections::BTreeSet<&str> = tags
+        .map(|(tags, _)| tags.iter().flatten().map(|tag| tag.theme.as_str()).collect())
+        .unwrap_or_default();
+    let mut known = tx
+        .prepare_cached("SELECT 1 FROM themes WHERE id = ?1")
+        .map_err(|e| db_error(context, e))?;
+    for theme in themes {
+        if !known.exists([theme]).map_err(|e| db_error(context, e))? {
+            return Err(db_error(context, format!("no theme {theme}")));
+        }
+    }
+    Ok(())
 }
 
 /// A feedback row a batch wrote.
@@ -388,6 +469,127 @@ fn insert_rows(
             });
         } else {
             outcome.duplicates += 1;
+        }
+    }
+    if outcome.replaced > 0 {
+        // An item written twice keeps its links from its last occurrence only.
+        let mut seen = std::collections::HashSet::new();
+        stored.reverse();
+        stored.retain(|row| seen.insert(row.id));
+        stored.reverse();
+    }
+    Ok((stored, outcome))
+}
+
+/// The feedback table's columns as [`insert_rows`] writes them, in the order of
+/// [`with_feedback_values`].
+const FEEDBACK_INSERT: &str = "INSERT INTO feedback (source, external_id, channel, received_at, received_offset, customer_id,
+    account, business_unit, product, region, touchpoint, journey_stage, text, nps, csat, ces,
+    language, attributes, import_run_id, sentiment, suggestion)";
+
+/// Calls `f` with an item's feedback row values (`attributes` already as JSON).
+fn with_feedback_values<R>(
+    item: &FeedbackItem,
+    import_run: Option<i64>,
+    attributes: Option<&str>,
+    f: impl FnOnce(&[&dyn rusqlite::ToSql]) -> R,
+) -> R {
+    f(params![
+        item.source.as_str(),
+        item.external_id.as_str(),
+        item.channel.as_str(),
+        item.received_at.unix_seconds(),
+        item.received_at.offset_seconds(),
+        item.customer_id.as_ref().map(CustomerId::as_str),
+        label_text(&item.account),
+        label_text(&item.business_unit),
+        label_text(&item.product),
+        label_text(&item.region),
+        label_text(&item.touchpoint),
+        label_text(&item.journey_stage),
+        item.text.as_str(),
+        item.scores.nps.map(|s| s.value()),
+        item.scores.csat.map(|s| s.value()),
+        item.scores.ces.map(|s| s.value()),
+        label_text(&item.language),
+        attributes,
+        import_run,
+        item.sentiment,
+        item.suggestion,
+    ])
+}
+
+/// [`insert_rows`] by multi-row statements: each chunk of items is inserted by one statement.
+/// When every row of a chunk is new, their ids are the ones after the table's largest before
+/// the chunk, in order (SQLite gives a new row the largest id plus one); a chunk where some
+/// key was already stored looks each of its items up by key instead.
+fn insert_rows_chunked(
+    tx: &rusqlite::Transaction<'_>,
+    batch: &[FeedbackItem],
+    import_run: Option<i64>,
+    replace: bool,
+) -> StoreResult<(Vec<RowWritten>, InsertOutcome)> {
+    let context = "inserting feedback";
+    let e = |e: rusqlite::Error| db_error(context, e);
+    let mut outcome = InsertOutcome::default();
+    let mut stored = Vec::with_capacity(batch.len());
+    let attributes = batch
+        .iter()
+        .map(|item| {
+            (!item.attributes.is_empty())
+                .then(|| serde_json::to_string(&item.attributes))
+                .transpose()
+                .map_err(|e| db_error(context, e))
+        })
+        .collect::<StoreResult<Vec<Option<String>>>>()?;
+    let mut largest_id = tx
+        .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM feedback")
+        .map_err(e)?;
+    let mut id_of = tx
+        .prepare_cached("SELECT id FROM feedback WHERE source = ?1 AND external_id = ?2")
+        .map_err(e)?;
+    let indexes: Vec<usize> = (0..batch.len()).collect();
+    for chunk in indexes.chunks(multi_insert::ROWS) {
+        let before: i64 = largest_id.query_row([], |row| row.get(0)).map_err(e)?;
+        let inserted = multi_insert::insert_all(
+            tx,
+            (FEEDBACK_INSERT, 21, "ON CONFLICT (source, external_id) DO NOTHING"),
+            chunk,
+            |row, &index| {
+                with_feedback_values(&batch[index], import_run, attributes[index].as_deref(), |values| {
+                    for value in values {
+                        row.bind(value)?;
+                    }
+                    Ok(())
+                })
+            },
+        )
+        .map_err(e)?;
+        if inserted == chunk.len() {
+            for (offset, &index) in chunk.iter().enumerate() {
+                stored.push(RowWritten { index, id: before + 1 + offset as i64, new: true });
+            }
+            outcome.inserted += inserted as u64;
+            continue;
+        }
+        // Some keys were stored already (or twice in the chunk): new are the ids above
+        // `before`, each for its first item.
+        let mut claimed = std::collections::HashSet::new();
+        for &index in chunk {
+            let item = &batch[index];
+            let id: i64 = id_of
+                .query_row(params![item.source.as_str(), item.external_id.as_str()], |row| row.get(0))
+                .map_err(e)?;
+            if id > before && claimed.insert(id) {
+                outcome.inserted += 1;
+                stored.push(RowWritten { index, id, new: true });
+            } else if replace {
+                outcome.replaced += 1;
+                let id = with_feedback_values(item, import_run, attributes[index].as_deref(), |values| overwrite(tx, values))?;
+                stored.push(RowWritten { index, id, new: false });
+            } else {
+                outcome.duplicates += 1;
+            }
         }
     }
     if outcome.replaced > 0 {
@@ -1222,6 +1424,36 @@ mod tests {
         let store = SqliteStore::open(&path).unwrap();
         assert_eq!(store.count_feedback(&FeedbackFilter::default()).unwrap(), 1);
         assert!(store.migrate().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_batch_whose_rule_tag_names_an_unknown_theme_is_refused_whole() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let tag = |theme: &str| RuleTag {
+            theme: Slug::parse("theme", theme).unwrap(),
+            phrase: "late".into(),
+            start: 0,
+            end: 4,
+            sentiment: None,
+        };
+        store
+            .upsert_themes(&[Theme {
+                id: Slug::parse("theme", "delay").unwrap(),
+                name: trove_domain::Label::parse("name", "Delay").unwrap(),
+                parent: None,
+            }])
+            .unwrap();
+        let batch = [
+            trove_store::contract::item("s", "1"),
+            trove_store::contract::item("s", "2"),
+        ];
+        let refused = store.insert_tagged_feedback(&batch, None, &[vec![tag("delay")], vec![tag("nowhere")]], 1);
+        assert!(refused.is_err(), "{refused:?}");
+        assert_eq!(store.count_feedback(&FeedbackFilter::default()).unwrap(), 0);
+        let stored = store
+            .insert_tagged_feedback(&batch, None, &[vec![tag("delay")], vec![]], 1)
+            .unwrap();
+        assert_eq!(stored.inserted, 2);
     }
 
     #[test]

@@ -186,6 +186,37 @@ fn decode_theme(
     })
 }
 
+/// Stores the rule tags of a batch's new items (`(item id, tag)`, in order) with multi-row
+/// statements; returns how many were new (a second tag of a theme on the same item is not).
+pub(crate) fn insert_batch_tags(
+    connection: &Connection,
+    tags: &[(i64, &RuleTag)],
+    version: i64,
+) -> StoreResult<u64> {
+    let stored = crate::multi_insert::insert_all(
+        connection,
+        (
+            "INSERT INTO feedback_themes (feedback_id, theme_id, origin, phrase, start_offset, end_offset, taxonomy_version, sentiment)",
+            8,
+            "ON CONFLICT DO NOTHING",
+        ),
+        tags,
+        |row, (feedback_id, tag)| {
+            row.bind(feedback_id)?
+                .bind(tag.theme.as_str())?
+                .bind("rule")?
+                .bind(tag.phrase.as_str())?
+                .bind(tag.start)?
+                .bind(tag.end)?
+                .bind(version)?
+                .bind(tag.sentiment)?;
+            Ok(())
+        },
+    )
+    .map_err(|e| db_error("storing rule tags", e))?;
+    Ok(stored as u64)
+}
+
 pub(crate) fn insert_tags(
     tx: &rusqlite::Transaction<'_>,
     feedback_id: i64,
