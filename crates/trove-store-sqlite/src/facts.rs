@@ -6,7 +6,7 @@ use std::ops::RangeInclusive;
 use std::path::Path;
 
 use rusqlite::types::Value;
-use rusqlite::{Connection, OpenFlags, params, params_from_iter};
+use rusqlite::{Connection, OpenFlags, params_from_iter};
 use trove_domain::{Channel, CustomerId, DomainError, FeedbackItem, Scores};
 use trove_store::{
     FactVisitor, FeedbackFilter, ItemFactsRef, ItemThemes, LinkBuffer, PageVisitor, RuleTag,
@@ -34,48 +34,6 @@ pub(crate) fn refresh(connection: &Connection, id: i64) -> StoreResult<()> {
     connection
         .prepare_cached(REFRESH_SQL)
         .and_then(|mut refresh| refresh.execute([id]))
-        .map_err(|e| db_error("keeping the compact facts", e))?;
-    Ok(())
-}
-
-/// The statement that writes the facts row of an item stored just now, for
-/// [`insert_new_with`]: prepared once per batch.
-pub(crate) fn new_row_statement(
-    connection: &Connection,
-) -> StoreResult<rusqlite::CachedStatement<'_>> {
-    connection
-        .prepare_cached(
-            "INSERT INTO feedback_facts (id, received_at, source, channel, customer_id,
-                business_unit, journey_stage, touchpoint, nps, csat, ces, sentiment, themes)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        )
-        .map_err(|e| db_error("keeping the compact facts", e))
-}
-
-/// Writes the facts row of item `id`, stored just now (it has no links but these rule tags
-/// and its source-coded themes): bound from memory, without reading anything back.
-pub(crate) fn insert_new_with(
-    insert: &mut rusqlite::CachedStatement<'_>,
-    id: i64,
-    item: &FeedbackItem,
-    rule_tags: &[RuleTag],
-) -> StoreResult<()> {
-    insert
-        .execute(params![
-            id,
-            item.received_at.unix_seconds(),
-            item.source.as_str(),
-            item.channel.as_str(),
-            item.customer_id.as_ref().map(CustomerId::as_str),
-            label_text(&item.business_unit),
-            label_text(&item.journey_stage),
-            label_text(&item.touchpoint),
-            item.scores.nps.map(|s| s.value()),
-            item.scores.csat.map(|s| s.value()),
-            item.scores.ces.map(|s| s.value()),
-            item.sentiment,
-            pack_new_item(rule_tags, &item.source_themes),
-        ])
         .map_err(|e| db_error("keeping the compact facts", e))?;
     Ok(())
 }

@@ -237,7 +237,7 @@ impl SqliteStore {
     /// With `replace`, an item already stored is overwritten instead of skipped.
     ///
     /// In three passes (feedback rows, then the per-tag details, then the compact facts), each
-    /// timed for [`Store::write_stages`].
+    /// timed for [`Store::write_stages`]; tags and facts by multi-row statements.
     fn insert_batch(
         &self,
         batch: &[FeedbackItem],
@@ -255,83 +255,53 @@ impl SqliteStore {
             clock = now;
             lap
         };
-        let keys_checked = experiment("FK").is_some_and(|v| v == 0);
-        if keys_checked {
-            connection.execute_batch("PRAGMA foreign_keys = OFF").map_err(|e| db_error(context, e))?;
-        }
+        // The batch's keys are checked once (check_keys), so SQLite's per-row checks of the
+        // same keys are off while it is written (the setting cannot change inside a
+        // transaction, and is restored whatever happens).
+        connection
+            .execute_batch("PRAGMA foreign_keys = OFF")
+            .map_err(|e| db_error(context, e))?;
         let written = (|| {
-        let tx = connection.transaction().map_err(|e| db_error(context, e))?;
-        if keys_checked {
+            let tx = connection.transaction().map_err(|e| db_error(context, e))?;
             check_keys(&tx, import_run, tags)?;
-        }
-        let (stored, outcome) = if experiment("MULTIFB") == Some(0) {
-            insert_rows(&tx, batch, import_run, replace)?
-        } else {
-            insert_rows_chunked(&tx, batch, import_run, replace)?
-        };
-        spent.feedback = lap();
-        let rule_tags = |index: usize| {
-            tags.and_then(|(tags, _)| tags.get(index))
-                .map_or(&[][..], Vec::as_slice)
-        };
-        if experiment("MULTI").is_some_and(|v| v == 0) {
-            let mut insert_tag = taxonomy::tag_statement(&tx)?;
-            for &RowWritten { index, id, .. } in &stored {
-                let item = &batch[index];
-                if let Some((tags, version)) = tags
-                    && let Some(tags) = tags.get(index)
-                    && !tags.is_empty()
-                {
-                    taxonomy::insert_tags_with(&mut insert_tag, id, tags, version)?;
-                }
+            let (stored, outcome) = insert_rows(&tx, batch, import_run, replace)?;
+            spent.feedback = lap();
+            let rule_tags = |index: usize| {
+                tags.and_then(|(tags, _)| tags.get(index))
+                    .map_or(&[][..], Vec::as_slice)
+            };
+            if let Some((_, version)) = tags {
+                let batch_tags: Vec<(i64, &RuleTag)> = stored
+                    .iter()
+                    .flat_map(|row| rule_tags(row.index).iter().map(move |tag| (row.id, tag)))
+                    .collect();
+                taxonomy::insert_batch_tags(&tx, &batch_tags, version)?;
+            }
+            for row in &stored {
+                let item = &batch[row.index];
                 if !item.source_themes.is_empty() {
-                    link_source_themes(&tx, id, item)?;
+                    link_source_themes(&tx, row.id, item)?;
                 }
             }
-            drop(insert_tag);
             spent.tags = lap();
-            let mut insert_fact = facts::new_row_statement(&tx)?;
-            for &RowWritten { index, id, new } in &stored {
-                if new {
-                    facts::insert_new_with(&mut insert_fact, id, &batch[index], rule_tags(index))?;
-                } else {
-                    facts::refresh(&tx, id)?;
-                }
-            }
-        } else {
-        if let Some((_, version)) = tags {
-            let batch_tags: Vec<(i64, &RuleTag)> = stored
+            let new_rows: Vec<(i64, &FeedbackItem, &[RuleTag])> = stored
                 .iter()
-                .flat_map(|row| rule_tags(row.index).iter().map(move |tag| (row.id, tag)))
+                .filter(|row| row.new)
+                .map(|row| (row.id, &batch[row.index], rule_tags(row.index)))
                 .collect();
-            taxonomy::insert_batch_tags(&tx, &batch_tags, version)?;
-        }
-        for row in &stored {
-            let item = &batch[row.index];
-            if !item.source_themes.is_empty() {
-                link_source_themes(&tx, row.id, item)?;
+            facts::insert_new_rows(&tx, &new_rows)?;
+            for row in stored.iter().filter(|row| !row.new) {
+                facts::refresh(&tx, row.id)?;
             }
-        }
-        spent.tags = lap();
-        let new_rows: Vec<(i64, &FeedbackItem, &[RuleTag])> = stored
-            .iter()
-            .filter(|row| row.new)
-            .map(|row| (row.id, &batch[row.index], rule_tags(row.index)))
-            .collect();
-        facts::insert_new_rows(&tx, &new_rows)?;
-        for row in stored.iter().filter(|row| !row.new) {
-            facts::refresh(&tx, row.id)?;
-        }
-        }
-        results::bump(&tx)?;
-        spent.facts = lap();
-        tx.commit().map_err(|e| db_error(context, e))?;
-        spent.commit = lap();
-        Ok(outcome)
+            results::bump(&tx)?;
+            spent.facts = lap();
+            tx.commit().map_err(|e| db_error(context, e))?;
+            spent.commit = lap();
+            Ok(outcome)
         })();
-        if keys_checked {
-            connection.execute_batch("PRAGMA foreign_keys = ON").map_err(|e| db_error(context, e))?;
-        }
+        connection
+            .execute_batch("PRAGMA foreign_keys = ON")
+            .map_err(|e| db_error(context, e))?;
         let outcome = written?;
         spent.batches = 1;
         self.add_stages(&spent);
@@ -353,11 +323,6 @@ impl SqliteStore {
     }
 }
 
-/// A temporary switch for measuring (TROVE_X_<NAME>).
-pub(crate) fn experiment(name: &str) -> Option<usize> {
-    std::env::var(format!("TROVE_X_{name}")).ok()?.parse().ok()
-}
-
 /// Checks the keys a batch's rows will refer to, once for the batch: its import run and the
 /// themes of its rule tags (the feedback ids are the batch's own rows, source-coded themes are
 /// added before they are linked).
@@ -377,7 +342,12 @@ fn check_keys(
         }
     }
     let themes: std::collections::BTreeSet<&str> = tags
-        .map(|(tags, _)| tags.iter().flatten().map(|tag| tag.theme.as_str()).collect())
+        .map(|(tags, _)| {
+            tags.iter()
+                .flatten()
+                .map(|tag| tag.theme.as_str())
+                .collect()
+        })
         .unwrap_or_default();
     let mut known = tx
         .prepare_cached("SELECT 1 FROM themes WHERE id = ?1")
@@ -469,127 +439,6 @@ fn insert_rows(
             });
         } else {
             outcome.duplicates += 1;
-        }
-    }
-    if outcome.replaced > 0 {
-        // An item written twice keeps its links from its last occurrence only.
-        let mut seen = std::collections::HashSet::new();
-        stored.reverse();
-        stored.retain(|row| seen.insert(row.id));
-        stored.reverse();
-    }
-    Ok((stored, outcome))
-}
-
-/// The feedback table's columns as [`insert_rows`] writes them, in the order of
-/// [`with_feedback_values`].
-const FEEDBACK_INSERT: &str = "INSERT INTO feedback (source, external_id, channel, received_at, received_offset, customer_id,
-    account, business_unit, product, region, touchpoint, journey_stage, text, nps, csat, ces,
-    language, attributes, import_run_id, sentiment, suggestion)";
-
-/// Calls `f` with an item's feedback row values (`attributes` already as JSON).
-fn with_feedback_values<R>(
-    item: &FeedbackItem,
-    import_run: Option<i64>,
-    attributes: Option<&str>,
-    f: impl FnOnce(&[&dyn rusqlite::ToSql]) -> R,
-) -> R {
-    f(params![
-        item.source.as_str(),
-        item.external_id.as_str(),
-        item.channel.as_str(),
-        item.received_at.unix_seconds(),
-        item.received_at.offset_seconds(),
-        item.customer_id.as_ref().map(CustomerId::as_str),
-        label_text(&item.account),
-        label_text(&item.business_unit),
-        label_text(&item.product),
-        label_text(&item.region),
-        label_text(&item.touchpoint),
-        label_text(&item.journey_stage),
-        item.text.as_str(),
-        item.scores.nps.map(|s| s.value()),
-        item.scores.csat.map(|s| s.value()),
-        item.scores.ces.map(|s| s.value()),
-        label_text(&item.language),
-        attributes,
-        import_run,
-        item.sentiment,
-        item.suggestion,
-    ])
-}
-
-/// [`insert_rows`] by multi-row statements: each chunk of items is inserted by one statement.
-/// When every row of a chunk is new, their ids are the ones after the table's largest before
-/// the chunk, in order (SQLite gives a new row the largest id plus one); a chunk where some
-/// key was already stored looks each of its items up by key instead.
-fn insert_rows_chunked(
-    tx: &rusqlite::Transaction<'_>,
-    batch: &[FeedbackItem],
-    import_run: Option<i64>,
-    replace: bool,
-) -> StoreResult<(Vec<RowWritten>, InsertOutcome)> {
-    let context = "inserting feedback";
-    let e = |e: rusqlite::Error| db_error(context, e);
-    let mut outcome = InsertOutcome::default();
-    let mut stored = Vec::with_capacity(batch.len());
-    let attributes = batch
-        .iter()
-        .map(|item| {
-            (!item.attributes.is_empty())
-                .then(|| serde_json::to_string(&item.attributes))
-                .transpose()
-                .map_err(|e| db_error(context, e))
-        })
-        .collect::<StoreResult<Vec<Option<String>>>>()?;
-    let mut largest_id = tx
-        .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM feedback")
-        .map_err(e)?;
-    let mut id_of = tx
-        .prepare_cached("SELECT id FROM feedback WHERE source = ?1 AND external_id = ?2")
-        .map_err(e)?;
-    let indexes: Vec<usize> = (0..batch.len()).collect();
-    for chunk in indexes.chunks(multi_insert::ROWS) {
-        let before: i64 = largest_id.query_row([], |row| row.get(0)).map_err(e)?;
-        let inserted = multi_insert::insert_all(
-            tx,
-            (FEEDBACK_INSERT, 21, "ON CONFLICT (source, external_id) DO NOTHING"),
-            chunk,
-            |row, &index| {
-                with_feedback_values(&batch[index], import_run, attributes[index].as_deref(), |values| {
-                    for value in values {
-                        row.bind(value)?;
-                    }
-                    Ok(())
-                })
-            },
-        )
-        .map_err(e)?;
-        if inserted == chunk.len() {
-            for (offset, &index) in chunk.iter().enumerate() {
-                stored.push(RowWritten { index, id: before + 1 + offset as i64, new: true });
-            }
-            outcome.inserted += inserted as u64;
-            continue;
-        }
-        // Some keys were stored already (or twice in the chunk): new are the ids above
-        // `before`, each for its first item.
-        let mut claimed = std::collections::HashSet::new();
-        for &index in chunk {
-            let item = &batch[index];
-            let id: i64 = id_of
-                .query_row(params![item.source.as_str(), item.external_id.as_str()], |row| row.get(0))
-                .map_err(e)?;
-            if id > before && claimed.insert(id) {
-                outcome.inserted += 1;
-                stored.push(RowWritten { index, id, new: true });
-            } else if replace {
-                outcome.replaced += 1;
-                let id = with_feedback_values(item, import_run, attributes[index].as_deref(), |values| overwrite(tx, values))?;
-                stored.push(RowWritten { index, id, new: false });
-            } else {
-                outcome.duplicates += 1;
-            }
         }
     }
     if outcome.replaced > 0 {
@@ -716,7 +565,7 @@ impl Store for SqliteStore {
 
     fn end_bulk_load(&self) -> StoreResult<()> {
         let started = std::time::Instant::now();
-        bulk::restore_indexes(&mut self.lock())?;
+        bulk::end(&mut self.lock())?;
         self.add_stages(&WriteStages {
             indexes: started.elapsed(),
             ..WriteStages::default()
@@ -1447,7 +1296,12 @@ mod tests {
             trove_store::contract::item("s", "1"),
             trove_store::contract::item("s", "2"),
         ];
-        let refused = store.insert_tagged_feedback(&batch, None, &[vec![tag("delay")], vec![tag("nowhere")]], 1);
+        let refused = store.insert_tagged_feedback(
+            &batch,
+            None,
+            &[vec![tag("delay")], vec![tag("nowhere")]],
+            1,
+        );
         assert!(refused.is_err(), "{refused:?}");
         assert_eq!(store.count_feedback(&FeedbackFilter::default()).unwrap(), 0);
         let stored = store

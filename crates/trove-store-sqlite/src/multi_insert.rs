@@ -56,7 +56,11 @@ pub(crate) fn insert_all<T>(
         for item in chunk {
             bind(&mut row, item)?;
         }
-        debug_assert_eq!(row.next, width * chunk.len(), "each row binds {width} values");
+        debug_assert_eq!(
+            row.next,
+            width * chunk.len(),
+            "each row binds {width} values"
+        );
         changed += row.statement.raw_execute()?;
     }
     Ok(changed)
