@@ -31,6 +31,7 @@ mod sentiment_labels;
 mod surveys;
 mod tags;
 mod tokens;
+mod totals;
 mod webhooks;
 mod workflow;
 mod write_stages;
@@ -73,6 +74,9 @@ pub use surveys::{
 pub use tags::{
     Coverage, ItemTags, KeyedTags, NewTaxonomyVersion, Placement, RuleTag, SourceCoverage,
     StoredTag, StoredTheme, THEME_COUNTS_SQL, TaxonomyVersion, ThemeCount, ThemeRecord,
+};
+pub use totals::{
+    TOTALS_KEY_COLUMNS, TOTALS_TALLY_COLUMNS, TotalsDelta, TotalsKey, TotalsQuery, tally_values,
 };
 pub use tokens::{ApiToken, NewApiToken, join_scopes, split_scopes};
 use trove_domain::{Customer, CustomerId, FeedbackItem, Journey, StoredFeedback, Theme};
