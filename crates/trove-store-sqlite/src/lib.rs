@@ -324,6 +324,7 @@ impl SqliteStore {
         stages.feedback += spent.feedback;
         stages.tags += spent.tags;
         stages.facts += spent.facts;
+        stages.totals += spent.totals;
         stages.indexes += spent.indexes;
         stages.commit += spent.commit;
         stages.batches += spent.batches;
