@@ -151,8 +151,9 @@ pub trait Store:
         scan_item_facts_by_pages(self, filter, origin, parts)
     }
 
-    /// Score tallies of the matching items grouped by one dimension, computed in the database.
-    /// Groups come sorted by key, the group of items without a value (key `None`) first.
+    /// Score tallies of the matching items grouped by one dimension, computed in the database:
+    /// from the running totals when they answer (see [`TotalsQuery::plan`]), else from the
+    /// facts. Groups come sorted by key, the group of items without a value (key `None`) first.
     fn tally_by(
         &self,
         dimension: Dimension,
