@@ -47,14 +47,11 @@ pub(crate) fn add_new(connection: &Connection, delta: &TotalsDelta<'_>) -> Store
         .prepare_cached(&upsert_sql())
         .map_err(|e| db_error(CONTEXT, e))?;
     for (key, tally) in delta.groups() {
-        let values = key
-            .into_iter()
-            .map(Value::Text)
-            .chain(
-                tally_values(&tally)
-                    .into_iter()
-                    .map(|n| Value::Integer(i64::try_from(n).unwrap_or(i64::MAX))),
-            );
+        let values = key.into_iter().map(Value::Text).chain(
+            tally_values(&tally)
+                .into_iter()
+                .map(|n| Value::Integer(i64::try_from(n).unwrap_or(i64::MAX))),
+        );
         upsert
             .execute(params_from_iter(values))
             .map_err(|e| db_error(CONTEXT, e))?;

@@ -236,7 +236,11 @@ fn migration_0028_fills_the_running_totals_from_the_facts() {
         .execute_batch("DROP TABLE fact_totals; DELETE FROM schema_migrations WHERE version = 28;")
         .expect("undo 0028");
     let store = SqliteStore::open(&path).expect("opens and migrates");
-    for dimension in [Dimension::Month, Dimension::BusinessUnit, Dimension::Channel] {
+    for dimension in [
+        Dimension::Month,
+        Dimension::BusinessUnit,
+        Dimension::Channel,
+    ] {
         let mut expected: std::collections::BTreeMap<Option<String>, ScoreTally> =
             Default::default();
         for item in &items {

@@ -75,10 +75,10 @@ pub use tags::{
     Coverage, ItemTags, KeyedTags, NewTaxonomyVersion, Placement, RuleTag, SourceCoverage,
     StoredTag, StoredTheme, THEME_COUNTS_SQL, TaxonomyVersion, ThemeCount, ThemeRecord,
 };
+pub use tokens::{ApiToken, NewApiToken, join_scopes, split_scopes};
 pub use totals::{
     TOTALS_KEY_COLUMNS, TOTALS_TALLY_COLUMNS, TotalsDelta, TotalsKey, TotalsQuery, tally_values,
 };
-pub use tokens::{ApiToken, NewApiToken, join_scopes, split_scopes};
 use trove_domain::{Customer, CustomerId, FeedbackItem, Journey, StoredFeedback, Theme};
 pub use webhooks::{
     DeliveryStatus, DueDelivery, NewWebhook, NewWebhookEvent, WEBHOOK_REMOVED, Webhook,

@@ -275,7 +275,15 @@ mod tests {
         let groups = TotalsDelta::of(&items).groups();
         let summary: Vec<(&str, &str, u64, u64, u64)> = groups
             .iter()
-            .map(|(key, t)| (key[0].as_str(), key[1].as_str(), t.items, t.nps_n, t.promoters))
+            .map(|(key, t)| {
+                (
+                    key[0].as_str(),
+                    key[1].as_str(),
+                    t.items,
+                    t.nps_n,
+                    t.promoters,
+                )
+            })
             .collect();
         assert_eq!(
             summary,

@@ -121,7 +121,12 @@ pub fn running_totals_equal_the_scan_after_every_write_that_changes_an_item(stor
             } else {
                 "2025-04-01T02:00:00Z"
             };
-            varied(&n.to_string(), n, when, [Some("Air"), None][usize::from(n % 2)])
+            varied(
+                &n.to_string(),
+                n,
+                when,
+                [Some("Air"), None][usize::from(n % 2)],
+            )
         })
         .chain([varied("0", 9, "2025-05-01T00:00:00Z", Some("Rail"))])
         .collect();
@@ -185,7 +190,9 @@ pub fn running_totals_equal_the_scan_after_every_write_that_changes_an_item(stor
         .unwrap();
     assert_in_step(store, "a replacing insert");
 
-    store.upsert_customers(&[customer("C1", "Premium")]).unwrap();
+    store
+        .upsert_customers(&[customer("C1", "Premium")])
+        .unwrap();
     assert_in_step(store, "a customer's new segment");
 
     store.delete_import(run, 2).unwrap();
