@@ -158,6 +158,7 @@ fn print_stages(stages: &trove_app::ImportStages, items: u64) {
         ("feedback rows", parts.feedback),
         ("tags", parts.tags),
         ("facts", parts.facts),
+        ("running totals", parts.totals),
         ("indexes", parts.indexes),
         ("commit", parts.commit),
     ] {

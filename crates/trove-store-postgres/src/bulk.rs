@@ -15,7 +15,7 @@ use postgres::Transaction;
 use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::{ToSql, Type};
 use trove_domain::FeedbackItem;
-use trove_store::{RuleTag, pack_new_item};
+use trove_store::{RuleTag, TotalsDelta, pack_new_item};
 
 use crate::decode::label_text;
 use crate::feedback::{Columns, TagsByKey, key};
@@ -158,6 +158,8 @@ pub(crate) fn insert_new<'a>(
         copy_tags(tx, &stored, &item_tags, version)?;
     }
     copy_facts(tx, &stored, &item_tags)?;
+    let added = TotalsDelta::of(stored.iter().map(|(_, item)| *item));
+    crate::totals::add_new(tx, &added)?;
     Ok(stored)
 }
 

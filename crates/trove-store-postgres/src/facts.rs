@@ -39,8 +39,10 @@ pub(crate) fn refresh(tx: &mut Transaction<'_>, ids: &[i64]) -> Result<(), postg
     Ok(())
 }
 
-/// Drops the facts rows of an import's items (before the items themselves go).
+/// Drops the facts rows of an import's items (before the items themselves go), and their
+/// running totals.
 pub(crate) fn forget_import(tx: &mut Transaction<'_>, run: i64) -> Result<(), postgres::Error> {
+    crate::totals::forget_import(tx, run)?;
     tx.execute(
         "DELETE FROM feedback_facts WHERE id IN (SELECT id FROM feedback WHERE import_run_id = $1)",
         &[&run],

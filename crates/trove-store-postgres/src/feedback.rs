@@ -461,7 +461,12 @@ pub(crate) fn replace(
         crate::taxonomy::store_tags(&mut tx, &items, version)?;
     }
     let ids: Vec<i64> = stored.iter().map(|(id, _)| *id).collect();
+    // The overwritten items leave the running totals as their facts stood, and come back as
+    // they stand now, with the new ones.
+    crate::totals::count_items(&mut tx, &ids, -1).map_err(|e| db_error(context, e))?;
     crate::facts::refresh(&mut tx, &ids).map_err(|e| db_error(context, e))?;
+    crate::totals::count_items(&mut tx, &ids, 1).map_err(|e| db_error(context, e))?;
+    crate::totals::prune(&mut tx).map_err(|e| db_error(context, e))?;
     crate::results::bump(&mut tx).map_err(|e| db_error(context, e))?;
     tx.commit().map_err(|e| db_error(context, e))?;
     let replaced = updated_ids.len() as u64;
@@ -666,6 +671,8 @@ fn dimension_sql(dimension: Dimension) -> &'static str {
     }
 }
 
+/// The tallies of [`Store::tally_by`](trove_store::Store::tally_by) from the facts, for the
+/// questions the running totals do not answer (the facts hold every dimension and filter).
 pub(crate) fn tally(
     client: &mut Client,
     dimension: Dimension,
@@ -680,7 +687,7 @@ pub(crate) fn tally(
             count(csat), count(*) FILTER (WHERE csat >= 4),
             count(ces), coalesce(sum(ces), 0)::bigint, count(*) FILTER (WHERE ces >= 5),
             coalesce(sum(ces * ces), 0)::bigint
-         FROM feedback{where_sql}
+         FROM feedback_facts{where_sql}
          GROUP BY {key}
          ORDER BY ({key}) COLLATE \"C\" NULLS FIRST"
     );

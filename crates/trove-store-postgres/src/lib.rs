@@ -36,6 +36,7 @@ mod sentiment_labels;
 mod surveys;
 mod taxonomy;
 mod tokens;
+mod totals;
 mod webhooks;
 mod workflow;
 
@@ -210,6 +211,9 @@ impl Store for PostgresStore {
         dimension: Dimension,
         filter: &FeedbackFilter,
     ) -> StoreResult<Vec<GroupTally>> {
+        if let Some(query) = trove_store::TotalsQuery::plan(dimension, filter) {
+            return totals::tally(&mut *self.pool.get()?, &query);
+        }
         feedback::tally(&mut *self.pool.get()?, dimension, filter)
     }
 

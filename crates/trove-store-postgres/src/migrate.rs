@@ -138,6 +138,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0027_facts_for_analytics",
         include_str!("../migrations/0027_facts_for_analytics.sql"),
     ),
+    (
+        28,
+        "0028_running_totals",
+        include_str!("../migrations/0028_running_totals.sql"),
+    ),
 ];
 
 /// The newest version this program knows.

@@ -38,6 +38,15 @@ pub(crate) fn refresh(connection: &Connection, id: i64) -> StoreResult<()> {
     Ok(())
 }
 
+/// Like [`refresh`], for an item whose row changed (overwritten by a replacing import): its
+/// running totals are taken out as the facts row stood and added back as it stands now. A
+/// change of its links alone (tags, labels) leaves the totals as they are: they count no theme.
+pub(crate) fn refresh_counted(connection: &Connection, id: i64) -> StoreResult<()> {
+    crate::totals::count_item(connection, id, -1)?;
+    refresh(connection, id)?;
+    crate::totals::count_item(connection, id, 1)
+}
+
 /// Writes the facts rows of a batch's items stored just now (`(id, item, its rule tags)`):
 /// bound from memory with multi-row statements, without reading anything back.
 pub(crate) fn insert_new_rows(
@@ -74,8 +83,10 @@ pub(crate) fn insert_new_rows(
     Ok(())
 }
 
-/// Drops the facts rows of an import's items (before the items themselves go).
+/// Drops the facts rows of an import's items (before the items themselves go), and their
+/// running totals.
 pub(crate) fn forget_import(connection: &Connection, run: i64) -> StoreResult<()> {
+    crate::totals::forget_import(connection, run)?;
     connection
         .execute(
             "DELETE FROM feedback_facts WHERE id IN (SELECT id FROM feedback WHERE import_run_id = ?1)",

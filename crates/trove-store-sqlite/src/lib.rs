@@ -28,6 +28,7 @@ mod sentiment_labels;
 mod surveys;
 mod taxonomy;
 mod tokens;
+mod totals;
 mod webhooks;
 mod workflow;
 
@@ -41,7 +42,7 @@ use trove_store::{
     Coverage, Dimension, FeedbackFilter, GroupTally, ImportHold, ImportRun, ImportStatus,
     ImportTotals, InsertOutcome, ItemTags, KeyedTags, NewImportRun, NewTaxonomyVersion,
     PageVisitor, RuleTag, Store, StoreError, StoreResult, StoredTag, StoredTheme, TaxonomyVersion,
-    ThemeCount, UpsertOutcome, WriteStages,
+    ThemeCount, TotalsDelta, TotalsQuery, UpsertOutcome, WriteStages,
 };
 
 use crate::decode::{FEEDBACK_COLUMNS, db_error, decode_customer, decode_feedback, label_text};
@@ -291,10 +292,16 @@ impl SqliteStore {
                 .collect();
             facts::insert_new_rows(&tx, &new_rows)?;
             for row in stored.iter().filter(|row| !row.new) {
-                facts::refresh(&tx, row.id)?;
+                facts::refresh_counted(&tx, row.id)?;
             }
-            results::bump(&tx)?;
             spent.facts = lap();
+            totals::add_new(&tx, &TotalsDelta::of(new_rows.iter().map(|row| row.1)))?;
+            if stored.iter().any(|row| !row.new) {
+                totals::prune(&tx)?;
+            }
+            spent.totals = lap();
+            results::bump(&tx)?;
+            spent.facts += lap();
             tx.commit().map_err(|e| db_error(context, e))?;
             spent.commit = lap();
             Ok(outcome)
@@ -317,6 +324,7 @@ impl SqliteStore {
         stages.feedback += spent.feedback;
         stages.tags += spent.tags;
         stages.facts += spent.facts;
+        stages.totals += spent.totals;
         stages.indexes += spent.indexes;
         stages.commit += spent.commit;
         stages.batches += spent.batches;
@@ -661,11 +669,19 @@ impl Store for SqliteStore {
         dimension: Dimension,
         filter: &FeedbackFilter,
     ) -> StoreResult<Vec<GroupTally>> {
+        if let Some(query) = TotalsQuery::plan(dimension, filter) {
+            return totals::tally(&self.lock(), &query);
+        }
+        // The facts carry every dimension but the region and the product (the feedback rows').
+        let table = match dimension {
+            Dimension::Region | Dimension::Product => "feedback",
+            _ => "feedback_facts",
+        };
         let (where_sql, values) = filter_sql(filter);
         let sql = format!(
             "SELECT {key} AS k, COUNT(*), COUNT(nps), TOTAL(nps >= 9), TOTAL(nps <= 6), COUNT(csat),
                     TOTAL(csat >= 4), COUNT(ces), TOTAL(ces), TOTAL(ces >= 5), TOTAL(ces * ces)
-             FROM feedback{where_sql} GROUP BY k ORDER BY k",
+             FROM {table}{where_sql} GROUP BY k ORDER BY k",
             key = dimension_sql(dimension)
         );
         let connection = self.lock();

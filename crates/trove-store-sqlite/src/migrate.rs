@@ -127,6 +127,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0025_suggestion_flag",
         include_str!("../migrations/0025_suggestion_flag.sql"),
     ),
+    (
+        28,
+        "0028_running_totals",
+        include_str!("../migrations/0028_running_totals.sql"),
+    ),
 ];
 
 /// Applies what is missing; returns the names applied now.

@@ -201,3 +201,68 @@ fn migration_0024_packs_the_links_stored_before_it() {
             .any(|i| i.mention_sentiments.iter().any(Option::is_some))
     );
 }
+
+#[test]
+fn migration_0028_fills_the_running_totals_from_the_facts() {
+    use trove_domain::{Channel, Label, Nps, ScoreTally};
+    use trove_store::{Dimension, FeedbackFilter};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("old.db");
+    // 40 items over four months (30 days apart), three units (one of them none), two channels.
+    let items: Vec<trove_domain::FeedbackItem> = (0..40_i64)
+        .map(|i| {
+            let mut item = trove_store::contract::item("s", &i.to_string());
+            let at = jiff::Timestamp::from_second(1_735_689_600 + i % 4 * 30 * 86_400)
+                .expect("an instant");
+            item.received_at = trove_domain::ReceivedAt::new(at, jiff::tz::Offset::UTC);
+            item.business_unit = [Some("Air"), Some("Rail"), None][(i % 3) as usize]
+                .map(|unit| Label::parse("unit", unit).expect("a label"));
+            item.channel = if i % 2 == 0 {
+                Channel::Chat
+            } else {
+                Channel::Email
+            };
+            item.scores.nps = (i % 5 != 0).then(|| Nps::try_from(i % 11).expect("a score"));
+            item
+        })
+        .collect();
+    SqliteStore::open(&path)
+        .expect("opens")
+        .insert_feedback(&items, None)
+        .expect("insert");
+    // As a database before 0028: no running totals, the migration not recorded.
+    Connection::open(&path)
+        .expect("open")
+        .execute_batch("DROP TABLE fact_totals; DELETE FROM schema_migrations WHERE version = 28;")
+        .expect("undo 0028");
+    let store = SqliteStore::open(&path).expect("opens and migrates");
+    for dimension in [
+        Dimension::Month,
+        Dimension::BusinessUnit,
+        Dimension::Channel,
+    ] {
+        let mut expected: std::collections::BTreeMap<Option<String>, ScoreTally> =
+            Default::default();
+        for item in &items {
+            let key = match dimension {
+                Dimension::Month => Some(trove_store::month_of(item.received_at.unix_seconds())),
+                Dimension::BusinessUnit => item.business_unit.as_ref().map(ToString::to_string),
+                _ => Some(item.channel.as_str().to_owned()),
+            };
+            expected.entry(key).or_default().add(&item.scores);
+        }
+        let got: Vec<(Option<String>, ScoreTally)> = store
+            .tally_by(dimension, &FeedbackFilter::default())
+            .expect("tally")
+            .into_iter()
+            .map(|group| (group.key, group.tally))
+            .collect();
+        assert_eq!(got, expected.into_iter().collect::<Vec<_>>());
+    }
+    let kept: i64 = Connection::open(&path)
+        .expect("open")
+        .query_row("SELECT count(*) FROM fact_totals", [], |row| row.get(0))
+        .expect("count");
+    // One row per month and unit (the channel follows the month here).
+    assert_eq!(kept, 4 * 3);
+}

@@ -35,6 +35,7 @@ mod report_mail_cases;
 mod reports;
 mod suggestion_cases;
 mod surveys_cases;
+mod totals_cases;
 mod webhooks_cases;
 pub use analytics_cases::*;
 pub use artifacts_cases::*;
@@ -48,6 +49,7 @@ pub use report_mail_cases::*;
 pub use reports::*;
 pub use suggestion_cases::*;
 pub use surveys_cases::*;
+pub use totals_cases::*;
 pub use webhooks_cases::*;
 
 /// Declares one `#[test]` per contract case, each on a store made by `$make`, an expression of
@@ -76,6 +78,7 @@ macro_rules! contract_suite {
             a_large_batch_is_stored_whole,
             items_for_analysis_carry_their_theme_ids_without_text,
             compact_facts_follow_every_write_that_changes_an_item_or_its_tags,
+            running_totals_equal_the_scan_after_every_write_that_changes_an_item,
             fact_pages_give_the_full_reads_facts_and_their_digests_follow_changes,
             taxonomy_versions_are_numbered_and_retire_removed_themes,
             rule_tags_replace_an_items_rule_tags_and_keep_source_themes,
@@ -142,7 +145,7 @@ fn slug(raw: &str) -> Slug {
     Slug::parse("id", raw).unwrap()
 }
 
-fn at(rfc3339: &str, offset_hours: i8) -> ReceivedAt {
+pub(crate) fn at(rfc3339: &str, offset_hours: i8) -> ReceivedAt {
     let ts: Timestamp = rfc3339.parse().unwrap();
     ReceivedAt::new(ts, Offset::from_hours(offset_hours).unwrap())
 }
@@ -473,7 +476,7 @@ pub fn source_themes_are_created_once_and_read_back(store: &dyn Store) {
     assert_eq!(second, vec!["Late Flight", "Lost Luggage"]);
 }
 
-fn customer(id: &str, segment: &str) -> Customer {
+pub(crate) fn customer(id: &str, segment: &str) -> Customer {
     Customer {
         id: CustomerId::parse(id).unwrap(),
         name: Some(label("Ana Lima")),

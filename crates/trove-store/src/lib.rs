@@ -31,6 +31,7 @@ mod sentiment_labels;
 mod surveys;
 mod tags;
 mod tokens;
+mod totals;
 mod webhooks;
 mod workflow;
 mod write_stages;
@@ -75,6 +76,9 @@ pub use tags::{
     StoredTag, StoredTheme, THEME_COUNTS_SQL, TaxonomyVersion, ThemeCount, ThemeRecord,
 };
 pub use tokens::{ApiToken, NewApiToken, join_scopes, split_scopes};
+pub use totals::{
+    TOTALS_KEY_COLUMNS, TOTALS_TALLY_COLUMNS, TotalsDelta, TotalsKey, TotalsQuery, tally_values,
+};
 use trove_domain::{Customer, CustomerId, FeedbackItem, Journey, StoredFeedback, Theme};
 pub use webhooks::{
     DeliveryStatus, DueDelivery, NewWebhook, NewWebhookEvent, WEBHOOK_REMOVED, Webhook,
@@ -147,8 +151,9 @@ pub trait Store:
         scan_item_facts_by_pages(self, filter, origin, parts)
     }
 
-    /// Score tallies of the matching items grouped by one dimension, computed in the database.
-    /// Groups come sorted by key, the group of items without a value (key `None`) first.
+    /// Score tallies of the matching items grouped by one dimension, computed in the database:
+    /// from the running totals when they answer (see [`TotalsQuery::plan`]), else from the
+    /// facts. Groups come sorted by key, the group of items without a value (key `None`) first.
     fn tally_by(
         &self,
         dimension: Dimension,

@@ -13,6 +13,8 @@ pub struct WriteStages {
     pub tags: Duration,
     /// Writing the compact facts rows.
     pub facts: Duration,
+    /// Keeping the running totals (`fact_totals`).
+    pub totals: Duration,
     /// Dropping and re-creating secondary indexes around a bulk load.
     pub indexes: Duration,
     /// Committing the transactions.
@@ -29,6 +31,7 @@ impl WriteStages {
             feedback: self.feedback.saturating_sub(before.feedback),
             tags: self.tags.saturating_sub(before.tags),
             facts: self.facts.saturating_sub(before.facts),
+            totals: self.totals.saturating_sub(before.totals),
             indexes: self.indexes.saturating_sub(before.indexes),
             commit: self.commit.saturating_sub(before.commit),
             batches: self.batches.saturating_sub(before.batches),
@@ -38,7 +41,7 @@ impl WriteStages {
     /// The sum of the parts.
     #[must_use]
     pub fn total(&self) -> Duration {
-        self.feedback + self.tags + self.facts + self.indexes + self.commit
+        self.feedback + self.tags + self.facts + self.totals + self.indexes + self.commit
     }
 }
 
@@ -53,6 +56,7 @@ mod tests {
             feedback: ms(10),
             tags: ms(5),
             facts: ms(2),
+            totals: ms(1),
             indexes: ms(0),
             commit: ms(1),
             batches: 2,
@@ -61,6 +65,7 @@ mod tests {
             feedback: ms(25),
             tags: ms(9),
             facts: ms(3),
+            totals: ms(3),
             indexes: ms(7),
             commit: ms(4),
             batches: 5,
@@ -68,6 +73,6 @@ mod tests {
         let spent = after.since(&before);
         assert_eq!(spent.feedback, ms(15));
         assert_eq!(spent.batches, 3);
-        assert_eq!(spent.total(), ms(15 + 4 + 1 + 7 + 3));
+        assert_eq!(spent.total(), ms(15 + 4 + 1 + 2 + 7 + 3));
     }
 }
