@@ -329,7 +329,7 @@ impl App {
         let mut request = AnalysisRequest {
             filter: filter.clone(),
             origin,
-            params: params.clone(),
+            params: *params,
         };
         request.params.drivers.resamples = 0;
         let read = without_intervals(analysis.clone());
