@@ -191,7 +191,7 @@ pub struct CurrentAnalysis {
 
 impl App {
     /// Reads the matching items' facts (no text) with their themes of `origin`: in as many
-    /// parts as there are cores (at most [`READERS`]), read side by side into a table each and
+    /// parts as there are cores (at most four), read side by side into a table each and
     /// appended in id order, which gives the table one read would have.
     pub fn load_facts(&self, filter: &FeedbackFilter, origin: ThemeOrigin) -> StoreResult<Facts> {
         let readers = std::thread::available_parallelism().map_or(1, |n| n.get().min(READERS));
