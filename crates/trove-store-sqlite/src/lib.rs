@@ -263,7 +263,12 @@ impl SqliteStore {
             .execute_batch("PRAGMA foreign_keys = OFF")
             .map_err(|e| db_error(context, e))?;
         let written = (|| {
-            let tx = connection.transaction().map_err(|e| db_error(context, e))?;
+            // Immediate: the key checks read before the batch writes, and a deferred
+            // transaction that reads first cannot wait for another writer (SQLite answers
+            // "locked" at once when its snapshot went stale); this one waits at BEGIN.
+            let tx = connection
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(|e| db_error(context, e))?;
             check_keys(&tx, import_run, tags)?;
             let (stored, outcome) = insert_rows(&tx, batch, import_run, replace)?;
             spent.feedback = lap();
