@@ -390,6 +390,16 @@ pub struct Analysis {
     pub pareto_impact: Vec<ParetoLine>,
 }
 
+impl Analysis {
+    /// This analysis as computed without the drivers' bootstrap intervals (no resamples): the
+    /// intervals are its only part that depends on them.
+    pub fn without_driver_intervals(mut self) -> Self {
+        self.params.drivers.resamples = 0;
+        self.drivers = self.drivers.map(DriverReport::without_intervals);
+        self
+    }
+}
+
 /// A period by name with its items.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NamedPeriod {

@@ -163,6 +163,21 @@ pub struct DriverReport {
     pub too_few: Vec<ThinTheme>,
 }
 
+impl DriverReport {
+    /// The same report without its bootstrap intervals: what it is with no resamples (the
+    /// Shapley values, supports and differences do not depend on them).
+    pub fn without_intervals(mut self) -> Self {
+        self.bootstrap = None;
+        for driver in &mut self.drivers {
+            driver.ci_low = None;
+            driver.ci_high = None;
+            driver.difference_ci_low = None;
+            driver.difference_ci_high = None;
+        }
+        self
+    }
+}
+
 /// The driver report of `responses` (answers of `score`) over themes `names`. `None` when
 /// there are fewer than two responses or their answers do not vary.
 pub fn driver_report(

@@ -332,7 +332,7 @@ impl App {
             params: *params,
         };
         request.params.drivers.resamples = 0;
-        let read = without_intervals(analysis.clone());
+        let read = analysis.clone().without_driver_intervals();
         self.keep(&KeptRequest::Analysis(request), data_version, read)?;
         Ok(())
     }
@@ -390,20 +390,4 @@ impl App {
 /// `value` as JSON, for an analysis run's record.
 fn to_json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
     serde_json::to_string(value).map_err(|e| StoreError::database("encoding an analysis run", e))
-}
-
-/// `analysis` as computed without the drivers' bootstrap intervals: the same point estimates,
-/// no interval and no resamples in its parameters.
-fn without_intervals(mut analysis: Analysis) -> Analysis {
-    analysis.params.drivers.resamples = 0;
-    if let Some(report) = &mut analysis.drivers {
-        report.bootstrap = None;
-        for driver in &mut report.drivers {
-            driver.ci_low = None;
-            driver.ci_high = None;
-            driver.difference_ci_low = None;
-            driver.difference_ci_high = None;
-        }
-    }
-    analysis
 }

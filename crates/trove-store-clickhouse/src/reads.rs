@@ -37,15 +37,8 @@ fn where_clause(clickhouse: &ClickHouse, filter: &FeedbackFilter) -> (String, Ve
         sql.push_str(" AND received_at < ?");
         values.push(Bound::Int(until));
     }
-    let labels = [
-        ("source", filter.source.clone()),
-        ("channel", filter.channel.map(|c| c.as_str().to_owned())),
-        ("business_unit", filter.business_unit.clone()),
-        ("journey_stage", filter.journey_stage.clone()),
-        ("touchpoint", filter.touchpoint.clone()),
-        ("segment", filter.segment.clone()),
-    ];
-    for (column, value) in labels {
+    let segment = ("segment", filter.segment.clone());
+    for (column, value) in filter.item_labels().into_iter().chain([segment]) {
         if let Some(value) = value {
             sql.push_str(&format!(" AND {column} = ?"));
             values.push(Bound::Text(value));

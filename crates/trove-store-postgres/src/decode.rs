@@ -110,3 +110,19 @@ impl Corrupt<'_> {
         )
     }
 }
+
+/// A grouped tally row: the group's key, then the ten counts of [`trove_store::ScoreTally`] in
+/// [`trove_store::TOTALS_TALLY_COLUMNS`] order.
+pub(crate) fn group_tally(
+    row: &Row,
+    context: &'static str,
+) -> StoreResult<trove_store::GroupTally> {
+    let mut values = [0_u64; 10];
+    for (index, value) in values.iter_mut().enumerate() {
+        *value = count(row, index + 1, context)?;
+    }
+    Ok(trove_store::GroupTally {
+        key: get(row, 0, context)?,
+        tally: trove_store::tally_from_values(values),
+    })
+}

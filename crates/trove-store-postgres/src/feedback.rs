@@ -6,15 +6,15 @@ use postgres::error::SqlState;
 use postgres::types::ToSql;
 use postgres::{Client, Row};
 use trove_domain::{
-    Attributes, CustomerId, ExternalId, FeedbackItem, FeedbackText, Label, ReceivedAt, ScoreTally,
-    Scores, Slug, StoredFeedback,
+    Attributes, CustomerId, ExternalId, FeedbackItem, FeedbackText, Label, ReceivedAt, Scores,
+    Slug, StoredFeedback,
 };
 use trove_store::{
     Dimension, FeedbackFilter, GroupTally, InsertOutcome, PageVisitor, RuleTag, StoreError,
     StoreResult,
 };
 
-use crate::decode::{Corrupt, count, db_error, get, label_text};
+use crate::decode::{Corrupt, count, db_error, get, group_tally, label_text};
 use crate::pool::Pool;
 
 /// A query parameter owned by the query being built.
@@ -694,23 +694,5 @@ pub(crate) fn tally(
     let rows = client
         .query(&sql, &refs(&params))
         .map_err(|e| db_error(context, e))?;
-    rows.iter()
-        .map(|row| {
-            Ok(GroupTally {
-                key: get(row, 0, context)?,
-                tally: ScoreTally {
-                    items: count(row, 1, context)?,
-                    nps_n: count(row, 2, context)?,
-                    promoters: count(row, 3, context)?,
-                    detractors: count(row, 4, context)?,
-                    csat_n: count(row, 5, context)?,
-                    csat_top2: count(row, 6, context)?,
-                    ces_n: count(row, 7, context)?,
-                    ces_sum: count(row, 8, context)?,
-                    ces_high: count(row, 9, context)?,
-                    ces_sum_sq: count(row, 10, context)?,
-                },
-            })
-        })
-        .collect()
+    rows.iter().map(|row| group_tally(row, context)).collect()
 }

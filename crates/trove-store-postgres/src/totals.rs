@@ -4,13 +4,12 @@
 
 use postgres::types::ToSql;
 use postgres::{Client, Transaction};
-use trove_domain::ScoreTally;
 use trove_store::{
     GroupTally, StoreResult, TOTALS_KEY_COLUMNS, TOTALS_TALLY_COLUMNS, TotalsDelta, TotalsQuery,
     tally_values,
 };
 
-use crate::decode::{as_i64, count, db_error, get};
+use crate::decode::{as_i64, db_error, group_tally};
 
 /// Adds the columns of `EXCLUDED` to a group's stored ones.
 fn add_excluded() -> String {
@@ -151,23 +150,5 @@ pub(crate) fn tally(client: &mut Client, query: &TotalsQuery) -> StoreResult<Vec
     let rows = client
         .query(&sql, &params)
         .map_err(|e| db_error(context, e))?;
-    rows.iter()
-        .map(|row| {
-            Ok(GroupTally {
-                key: get(row, 0, context)?,
-                tally: ScoreTally {
-                    items: count(row, 1, context)?,
-                    nps_n: count(row, 2, context)?,
-                    promoters: count(row, 3, context)?,
-                    detractors: count(row, 4, context)?,
-                    csat_n: count(row, 5, context)?,
-                    csat_top2: count(row, 6, context)?,
-                    ces_n: count(row, 7, context)?,
-                    ces_sum: count(row, 8, context)?,
-                    ces_high: count(row, 9, context)?,
-                    ces_sum_sq: count(row, 10, context)?,
-                },
-            })
-        })
-        .collect()
+    rows.iter().map(|row| group_tally(row, context)).collect()
 }

@@ -694,27 +694,7 @@ impl Store for SqliteStore {
             .prepare(&sql)
             .map_err(|e| db_error("tallying feedback", e))?;
         let rows = statement
-            .query_map(params_from_iter(values), |row| {
-                // TOTAL() is a float in SQLite; the sums here are exact small integers.
-                let int = |i: usize| -> rusqlite::Result<u64> { Ok(count(row.get::<_, i64>(i)?)) };
-                let total =
-                    |i: usize| -> rusqlite::Result<u64> { Ok(row.get::<_, f64>(i)? as u64) };
-                Ok(GroupTally {
-                    key: row.get(0)?,
-                    tally: trove_domain::ScoreTally {
-                        items: int(1)?,
-                        nps_n: int(2)?,
-                        promoters: total(3)?,
-                        detractors: total(4)?,
-                        csat_n: int(5)?,
-                        csat_top2: total(6)?,
-                        ces_n: int(7)?,
-                        ces_sum: total(8)?,
-                        ces_high: total(9)?,
-                        ces_sum_sq: total(10)?,
-                    },
-                })
-            })
+            .query_map(params_from_iter(values), group_tally)
             .map_err(|e| db_error("tallying feedback", e))?;
         rows.collect::<Result<_, _>>()
             .map_err(|e| db_error("tallying feedback", e))
@@ -1275,6 +1255,20 @@ fn attach_source_themes(connection: &Connection, page: &mut [StoredFeedback]) ->
         }
     }
     Ok(())
+}
+
+/// A grouped tally row: the group's key, then the ten counts of [`trove_domain::ScoreTally`] in
+/// [`trove_store::TOTALS_TALLY_COLUMNS`] order. Read as floats: `TOTAL()` sums are floats in
+/// SQLite (exact here: small integers), and an integer column reads as one too.
+fn group_tally(row: &rusqlite::Row<'_>) -> rusqlite::Result<GroupTally> {
+    let mut values = [0_u64; 10];
+    for (index, value) in values.iter_mut().enumerate() {
+        *value = row.get::<_, f64>(index + 1)? as u64;
+    }
+    Ok(GroupTally {
+        key: row.get(0)?,
+        tally: trove_store::tally_from_values(values),
+    })
 }
 
 #[cfg(test)]

@@ -4,13 +4,11 @@
 
 use rusqlite::types::Value;
 use rusqlite::{Connection, params_from_iter};
-use trove_domain::ScoreTally;
 use trove_store::{
     GroupTally, StoreResult, TOTALS_KEY_COLUMNS, TOTALS_TALLY_COLUMNS, TotalsDelta, TotalsQuery,
     tally_values,
 };
 
-use crate::count;
 use crate::decode::db_error;
 
 const CONTEXT: &str = "keeping the running totals";
@@ -142,24 +140,7 @@ pub(crate) fn tally(connection: &Connection, query: &TotalsQuery) -> StoreResult
         .prepare_cached(&sql)
         .map_err(|e| db_error(context, e))?;
     let rows = statement
-        .query_map(params_from_iter(values), |row| {
-            let n = |i: usize| -> rusqlite::Result<u64> { Ok(count(row.get::<_, i64>(i)?)) };
-            Ok(GroupTally {
-                key: row.get(0)?,
-                tally: ScoreTally {
-                    items: n(1)?,
-                    nps_n: n(2)?,
-                    promoters: n(3)?,
-                    detractors: n(4)?,
-                    csat_n: n(5)?,
-                    csat_top2: n(6)?,
-                    ces_n: n(7)?,
-                    ces_sum: n(8)?,
-                    ces_high: n(9)?,
-                    ces_sum_sq: n(10)?,
-                },
-            })
-        })
+        .query_map(params_from_iter(values), crate::group_tally)
         .map_err(|e| db_error(context, e))?;
     rows.collect::<Result<_, _>>()
         .map_err(|e| db_error(context, e))

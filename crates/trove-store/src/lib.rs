@@ -77,7 +77,8 @@ pub use tags::{
 };
 pub use tokens::{ApiToken, NewApiToken, join_scopes, split_scopes};
 pub use totals::{
-    TOTALS_KEY_COLUMNS, TOTALS_TALLY_COLUMNS, TotalsDelta, TotalsKey, TotalsQuery, tally_values,
+    TOTALS_KEY_COLUMNS, TOTALS_TALLY_COLUMNS, TotalsDelta, TotalsKey, TotalsQuery,
+    tally_from_values, tally_values,
 };
 use trove_domain::{Customer, CustomerId, FeedbackItem, Journey, StoredFeedback, Theme};
 pub use webhooks::{

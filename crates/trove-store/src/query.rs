@@ -22,6 +22,20 @@ pub struct FeedbackFilter {
     pub segment: Option<String>,
 }
 
+impl FeedbackFilter {
+    /// The labels of the item's own row this filter keeps to, by the column that holds them
+    /// (in `feedback`, its facts and their copies); the segment, the customer's, is apart.
+    pub fn item_labels(&self) -> [(&'static str, Option<String>); 5] {
+        [
+            ("source", self.source.clone()),
+            ("channel", self.channel.map(|c| c.as_str().to_owned())),
+            ("business_unit", self.business_unit.clone()),
+            ("journey_stage", self.journey_stage.clone()),
+            ("touchpoint", self.touchpoint.clone()),
+        ]
+    }
+}
+
 /// A dimension feedback can be grouped by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

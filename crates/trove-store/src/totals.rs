@@ -160,6 +160,35 @@ pub fn tally_values(tally: &ScoreTally) -> [u64; 10] {
     ]
 }
 
+/// The tally whose columns hold `values`, in [`TOTALS_TALLY_COLUMNS`] order: the inverse of
+/// [`tally_values`], for a backend decoding a grouped row.
+pub fn tally_from_values(values: [u64; 10]) -> ScoreTally {
+    let [
+        items,
+        nps_n,
+        promoters,
+        detractors,
+        csat_n,
+        csat_top2,
+        ces_n,
+        ces_sum,
+        ces_high,
+        ces_sum_sq,
+    ] = values;
+    ScoreTally {
+        items,
+        nps_n,
+        promoters,
+        detractors,
+        csat_n,
+        csat_top2,
+        ces_n,
+        ces_sum,
+        ces_high,
+        ces_sum_sq,
+    }
+}
+
 /// How the running totals answer a [`Store::tally_by`](crate::Store::tally_by): group by
 /// `key_column`, keep the months in `months` and the rows whose columns equal `equals`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -187,24 +216,29 @@ impl TotalsQuery {
             Dimension::Source => "source",
             Dimension::Region | Dimension::Product => return None,
         };
-        if filter.segment.is_some() {
+        // Every field named, so that one added later cannot be left out of the plan unseen:
+        // the labels come from `item_labels`.
+        let FeedbackFilter {
+            since,
+            until,
+            segment,
+            source: _,
+            channel: _,
+            business_unit: _,
+            journey_stage: _,
+            touchpoint: _,
+        } = filter;
+        if segment.is_some() {
             return None;
         }
         let bound = |at: Option<i64>| match at {
             None => Some(None),
             Some(at) => month_starting_at(at).map(Some),
         };
-        let from_month = bound(filter.since)?;
-        let until_month = bound(filter.until)?;
+        let from_month = bound(*since)?;
+        let until_month = bound(*until)?;
         let mut equals = Vec::new();
-        let labels = [
-            ("source", filter.source.clone()),
-            ("channel", filter.channel.map(|c| c.as_str().to_owned())),
-            ("business_unit", filter.business_unit.clone()),
-            ("journey_stage", filter.journey_stage.clone()),
-            ("touchpoint", filter.touchpoint.clone()),
-        ];
-        for (column, value) in labels {
+        for (column, value) in filter.item_labels() {
             match value {
                 // '' is the totals' "none": an empty filter value would match it, the items not.
                 Some(value) if value.is_empty() => return None,
