@@ -316,7 +316,7 @@ fn checked<T>(id: i64, column: &'static str, parsed: Result<T, DomainError>) -> 
     parsed.map_err(|source| corrupt(id, column, source))
 }
 
-fn corrupt(id: i64, column: &'static str, source: DomainError) -> StoreError {
+pub(crate) fn corrupt(id: i64, column: &'static str, source: DomainError) -> StoreError {
     StoreError::Corrupt {
         table: "feedback_facts",
         column,
@@ -325,7 +325,7 @@ fn corrupt(id: i64, column: &'static str, source: DomainError) -> StoreError {
     }
 }
 
-fn decode_scores(id: i64, [nps, csat, ces]: [Option<i64>; 3]) -> StoreResult<Scores> {
+pub(crate) fn decode_scores(id: i64, [nps, csat, ces]: [Option<i64>; 3]) -> StoreResult<Scores> {
     Ok(Scores {
         nps: nps.map(|v| checked(id, "nps", v.try_into())).transpose()?,
         csat: csat

@@ -12,6 +12,7 @@ mod bulk;
 mod decode;
 mod discovery_runs;
 mod embeddings;
+mod fact_pages;
 mod facts;
 mod forms;
 mod imports;
@@ -525,8 +526,19 @@ fn overwrite(tx: &rusqlite::Transaction<'_>, values: &[&dyn rusqlite::ToSql]) ->
 /// The position of the import run among the insert's values.
 const IMPORT_RUN_VALUE: usize = 18;
 
-/// The sync of an analytics backend reads every item here (see `trove_store::FactPages`).
-impl trove_store::FactPages for SqliteStore {}
+/// An analytics backend's sync reads the compact facts page by page (see `fact_pages`).
+impl trove_store::FactPages for SqliteStore {
+    fn fact_page_digests(
+        &self,
+        page_ids: i64,
+    ) -> StoreResult<Option<Vec<trove_store::FactPageDigest>>> {
+        fact_pages::digests(self, page_ids).map(Some)
+    }
+
+    fn fact_range(&self, first: i64, end: i64) -> StoreResult<Option<Vec<trove_store::FactRow>>> {
+        fact_pages::range(self, first, end).map(Some)
+    }
+}
 
 impl Store for SqliteStore {
     fn backend(&self) -> &'static str {
