@@ -1,36 +1,40 @@
 //! Storing a batch of new feedback by binary `COPY`: the import's write path.
 //!
 //! The batch's ids are reserved from the table's sequence first, so the rows that follow (rule
-//! tags, facts) are written knowing their item's id and nothing is read back but the ids the
-//! insert kept. The items travel by `COPY ... (FORMAT binary)` into a temporary table (one per
-//! connection, emptied at each commit) and enter `feedback` by one `INSERT ... SELECT ... ON
-//! CONFLICT DO NOTHING RETURNING id`, which keeps the dedup by (source, external id) exact under
-//! concurrent imports. The kept items' rule tags and facts rows go straight into their tables
-//! by `COPY`: their ids are new, so nothing there can conflict, and the facts are packed here
+//! tags, facts) are written knowing their item's id and nothing is read back. The keys already
+//! stored are looked up first (one query through the unique index); the others travel by
+//! `COPY ... (FORMAT binary)` straight into `feedback`, and their rule tags and facts rows into
+//! their tables: their ids are new, so nothing there can conflict, and the facts are packed here
 //! (as `trove_store::pack_new_item` packs them) instead of being re-read from `feedback_themes`.
+//! A concurrent import storing one of the keys between the look-up and the `COPY` makes the
+//! `COPY` fail on the unique index; the caller then writes the batch again, and the look-up
+//! sees that key.
 
 use std::collections::HashSet;
+use std::error::Error;
 
-use postgres::Transaction;
+use bytes::{BufMut, BytesMut};
 use postgres::binary_copy::BinaryCopyInWriter;
-use postgres::types::{ToSql, Type};
+use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
+use postgres::{Client, Transaction};
 use trove_domain::FeedbackItem;
 use trove_store::{RuleTag, TotalsDelta, pack_new_item};
 
 use crate::decode::label_text;
 use crate::feedback::{Columns, TagsByKey, key};
 
-/// The staging table: `feedback`'s columns as COPY sends them (attributes as text, cast to
-/// JSONB on the way into `feedback`).
-const STAGE_SQL: &str = "CREATE TEMPORARY TABLE IF NOT EXISTS feedback_stage (id BIGINT, source TEXT,
-        external_id TEXT, channel TEXT, received_at BIGINT, received_offset INTEGER, customer_id TEXT,
-        account TEXT, business_unit TEXT, product TEXT, region TEXT, touchpoint TEXT, journey_stage TEXT,
-        text TEXT, nps SMALLINT, csat SMALLINT, ces SMALLINT, language TEXT, attributes TEXT, sentiment REAL,
-        suggestion BOOLEAN)
-    ON COMMIT DELETE ROWS";
+/// The batch's keys already in `feedback`; `$1` and `$2` are the sources and external ids.
+const STORED_KEYS_SQL: &str = "SELECT f.source, f.external_id FROM feedback f
+    JOIN unnest($1::text[], $2::text[]) AS b (source, external_id)
+        ON f.source = b.source AND f.external_id = b.external_id";
 
-/// The types of the staging table's columns, in order.
-const STAGE_TYPES: [Type; 21] = [
+const FEEDBACK_COPY: &str = "COPY feedback (id, source, external_id, channel, received_at,
+        received_offset, customer_id, account, business_unit, product, region, touchpoint, journey_stage,
+        text, nps, csat, ces, language, sentiment, suggestion, attributes, import_run_id)
+    FROM STDIN (FORMAT binary)";
+
+/// The types of [`FEEDBACK_COPY`]'s columns, in order.
+const FEEDBACK_TYPES: [Type; 22] = [
     Type::INT8,
     Type::TEXT,
     Type::TEXT,
@@ -49,26 +53,34 @@ const STAGE_TYPES: [Type; 21] = [
     Type::INT2,
     Type::INT2,
     Type::TEXT,
-    Type::TEXT,
     Type::FLOAT4,
     Type::BOOL,
+    Type::JSONB,
+    Type::INT8,
 ];
 
-const STAGE_COPY: &str = "COPY pg_temp.feedback_stage (id, source, external_id, channel, received_at,
-        received_offset, customer_id, account, business_unit, product, region, touchpoint, journey_stage,
-        text, nps, csat, ces, language, attributes, sentiment, suggestion) FROM STDIN (FORMAT binary)";
+/// JSON text sent as a JSONB value (binary format: version 1, then the text; the server parses
+/// and checks it).
+#[derive(Debug)]
+struct Jsonb<'a>(&'a str);
 
-/// Moves the staged items into `feedback` in id order; `$1` is the import run.
-const INSERT_SQL: &str = "INSERT INTO feedback (id, source, external_id, channel, received_at, received_offset,
-        customer_id, account, business_unit, product, region, touchpoint, journey_stage, text, nps, csat,
-        ces, language, attributes, import_run_id, sentiment, suggestion)
-    OVERRIDING SYSTEM VALUE
-    SELECT id, source, external_id, channel, received_at, received_offset, customer_id, account,
-        business_unit, product, region, touchpoint, journey_stage, text, nps, csat, ces, language,
-        attributes::jsonb, $1::bigint, sentiment, suggestion
-    FROM pg_temp.feedback_stage ORDER BY id
-    ON CONFLICT (source, external_id) DO NOTHING
-    RETURNING id";
+impl ToSql for Jsonb<'_> {
+    fn to_sql(
+        &self,
+        _: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
+        out.put_u8(1);
+        out.put_slice(self.0.as_bytes());
+        Ok(IsNull::No)
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        *ty == Type::JSONB
+    }
+
+    to_sql_checked!();
+}
 
 /// `$1` ids from `feedback`'s identity sequence, in increasing order.
 const RESERVE_SQL: &str = "SELECT nextval(seq) FROM
@@ -111,42 +123,54 @@ const FACT_TYPES: [Type; 15] = [
     Type::TEXT,
 ];
 
-/// Inserts the unique items of a batch (`unique`, whose fields `columns` holds) with their rule
-/// tags (by key, from `tags`) and facts, in the caller's transaction; returns the stored items
-/// with their ids, in batch order.
+/// `count` new ids for a batch's items, in increasing order (so the items keep their batch
+/// order whichever connection writes them).
+pub(crate) fn reserve_ids(client: &mut Client, count: usize) -> Result<Vec<i64>, postgres::Error> {
+    let count = i64::try_from(count).unwrap_or(i64::MAX);
+    client
+        .query(RESERVE_SQL, &[&count])?
+        .iter()
+        .map(|row| row.try_get(0))
+        .collect()
+}
+
+/// Inserts the unique items of a batch (`unique`, whose fields `columns` holds) under the ids
+/// `ids` (reserved by [`reserve_ids`]) with their rule tags (by key, from `tags`) and facts,
+/// in the caller's transaction; returns the stored items with their ids, in batch order.
 pub(crate) fn insert_new<'a>(
     tx: &mut Transaction<'_>,
     unique: &[&'a FeedbackItem],
+    ids: &[i64],
     columns: &Columns<'_>,
     import_run: Option<i64>,
     tags: TagsByKey<'_, 'a>,
 ) -> Result<Vec<(i64, &'a FeedbackItem)>, postgres::Error> {
-    let count = i64::try_from(unique.len()).unwrap_or(i64::MAX);
-    let ids: Vec<i64> = tx
-        .query(RESERVE_SQL, &[&count])?
+    let (sources, external_ids) = columns.keys();
+    let stored_keys: HashSet<(String, String)> = tx
+        .query(STORED_KEYS_SQL, &[&sources, &external_ids])?
         .iter()
-        .map(|row| row.try_get(0))
-        .collect::<Result<_, _>>()?;
-    tx.batch_execute(STAGE_SQL)?;
-    let mut stage = BinaryCopyInWriter::new(tx.copy_in(STAGE_COPY)?, &STAGE_TYPES);
-    for (index, id) in ids.iter().enumerate() {
-        let mut row: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(STAGE_TYPES.len());
+        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+        .collect::<Result<_, postgres::Error>>()?;
+    let is_new = |item: &FeedbackItem| {
+        let (source, external_id) = key(item);
+        !stored_keys.contains(&(source.to_owned(), external_id.to_owned()))
+    };
+    let mut writer = BinaryCopyInWriter::new(tx.copy_in(FEEDBACK_COPY)?, &FEEDBACK_TYPES);
+    let mut stored: Vec<(i64, &FeedbackItem)> = Vec::with_capacity(unique.len());
+    for (index, (id, item)) in ids.iter().zip(unique).enumerate() {
+        if !stored_keys.is_empty() && !is_new(item) {
+            continue;
+        }
+        let attributes = columns.attributes(index).map(Jsonb);
+        let mut row: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(FEEDBACK_TYPES.len());
         row.push(id);
         row.extend(columns.row(index));
-        stage.write(&row)?;
+        row.push(&attributes);
+        row.push(&import_run);
+        writer.write(&row)?;
+        stored.push((*id, *item));
     }
-    stage.finish()?;
-    let kept: HashSet<i64> = tx
-        .query(INSERT_SQL, &[&import_run])?
-        .iter()
-        .map(|row| row.try_get(0))
-        .collect::<Result<_, _>>()?;
-    let stored: Vec<(i64, &FeedbackItem)> = ids
-        .iter()
-        .zip(unique)
-        .filter(|(id, _)| kept.contains(id))
-        .map(|(id, item)| (*id, *item))
-        .collect();
+    writer.finish()?;
     let item_tags: Vec<&[RuleTag]> = stored
         .iter()
         .map(|(_, item)| {

@@ -191,8 +191,19 @@ impl<'a> Columns<'a> {
         ]
     }
 
-    /// The fields of item `index` ([`Self::fields`] and the sentiment), as a row for `COPY`.
-    pub(crate) fn row(&self, index: usize) -> [&(dyn ToSql + Sync); 20] {
+    /// The sources and external ids, the items' keys.
+    pub(crate) fn keys(&self) -> (&[&'a str], &[&'a str]) {
+        (&self.sources, &self.external_ids)
+    }
+
+    /// The attributes of item `index` as JSON text, `None` when it has none.
+    pub(crate) fn attributes(&self, index: usize) -> Option<&str> {
+        self.attributes[index].as_deref()
+    }
+
+    /// The fields of item `index` but its attributes, as a row for `COPY` (in the order of
+    /// [`Self::fields`], then the sentiment and the suggestion flag).
+    pub(crate) fn row(&self, index: usize) -> [&(dyn ToSql + Sync); 19] {
         [
             &self.sources[index],
             &self.external_ids[index],
@@ -211,7 +222,6 @@ impl<'a> Columns<'a> {
             &self.csat[index],
             &self.ces[index],
             &self.languages[index],
-            &self.attributes[index],
             &self.sentiments[index],
             &self.suggestions[index],
         ]
@@ -241,10 +251,16 @@ pub(crate) type BatchTags<'a> = Option<(&'a [Vec<RuleTag>], i64)>;
 /// The rule tags of each key of a batch, and their taxonomy version.
 pub(crate) type TagsByKey<'m, 'a> = Option<(&'m HashMap<(&'a str, &'a str), &'a [RuleTag]>, i64)>;
 
-/// Inserts a batch (and, with `tags`, the rule tags of the items it inserts) in one
-/// transaction: the ids come back from the insert itself (`RETURNING`), nothing is read again.
+/// Inserts a batch (and, with `tags`, the rule tags of the items it inserts): the ids come
+/// back from the insert itself (`RETURNING`), nothing is read again.
+///
+/// A large batch is written in two halves on two connections at once, each half in its own
+/// transaction: the server's work per item (one backend, one core) bounds the import, and the
+/// machine has another core. The ids are reserved for the whole batch first, so the stored
+/// result is the same whichever half commits first; each half is whole or absent, so an
+/// interrupted import leaves complete items, which a repeated import skips.
 pub(crate) fn insert(
-    client: &mut Client,
+    pool: &Pool,
     batch: &[FeedbackItem],
     import_run: Option<i64>,
     tags: BatchTags<'_>,
@@ -265,46 +281,91 @@ pub(crate) fn insert(
         }
     }
     let tags = tags.map(|(_, version)| (&tags_of, version));
-    let arrays = Columns::new(&unique, context)?;
+    let mut first = pool.get()?;
+    let ids = crate::bulk::reserve_ids(&mut first, unique.len()).map_err(|e| db_error(context, e))?;
+    let second = if unique.len() >= PARALLEL_FROM {
+        pool.try_get()
+    } else {
+        None
+    };
+    let inserted = match second {
+        None => write_with_retries(&mut first, &unique, &ids, import_run, tags)?,
+        Some(mut second) => {
+            let half = unique.len() / 2;
+            let (low, high) = std::thread::scope(|scope| {
+                let high = scope.spawn(|| {
+                    write_with_retries(&mut second, &unique[half..], &ids[half..], import_run, tags)
+                });
+                let low = write_with_retries(&mut first, &unique[..half], &ids[..half], import_run, tags);
+                (low, high.join())
+            });
+            let high = high.map_err(|_| {
+                StoreError::database(context, "the thread writing half of the batch panicked")
+            })?;
+            low? + high?
+        }
+    };
+    Ok(InsertOutcome {
+        inserted,
+        duplicates: batch.len() as u64 - inserted,
+        replaced: 0,
+    })
+}
+
+/// The smallest batch written on two connections; below it the second transaction's fixed
+/// cost outweighs the gain.
+const PARALLEL_FROM: usize = 1_000;
+
+/// Writes unique items under their reserved ids (see [`write_batch`]), again when the database
+/// aborts the transaction to break a deadlock; returns how many items were new.
+fn write_with_retries<'a>(
+    client: &mut Client,
+    unique: &[&'a FeedbackItem],
+    ids: &[i64],
+    import_run: Option<i64>,
+    tags: TagsByKey<'_, 'a>,
+) -> StoreResult<u64> {
+    let context = "inserting feedback";
+    let columns = Columns::new(unique, context)?;
     let mut attempt = 1;
     loop {
-        // Two imports storing overlapping items in different orders can deadlock; the database
-        // then aborts one of them, and running it again is safe.
-        match write_batch(client, &unique, &arrays, import_run, tags) {
-            Ok(inserted) => {
-                return Ok(InsertOutcome {
-                    inserted,
-                    duplicates: batch.len() as u64 - inserted,
-                    replaced: 0,
-                });
-            }
-            Err(e) if attempt < INSERT_ATTEMPTS && is_deadlock(&e) => attempt += 1,
+        // Two imports storing overlapping items in different orders can deadlock, or store a
+        // key between this one's look-up and its COPY; the database then aborts the
+        // transaction, and running it again (under the same ids, which the aborted attempt
+        // did not keep) is safe.
+        match write_batch(client, unique, ids, &columns, import_run, tags) {
+            Ok(inserted) => return Ok(inserted),
+            Err(e) if attempt < INSERT_ATTEMPTS && is_race(&e) => attempt += 1,
             Err(e) => return Err(db_error(context, e)),
         }
     }
 }
 
-/// How often a batch is tried when the database aborts it to break a deadlock.
+/// How often a batch is tried when the database aborts it because of a concurrent writer.
 const INSERT_ATTEMPTS: u32 = 5;
 
-fn is_deadlock(error: &postgres::Error) -> bool {
+/// A deadlock, a serialization failure, or a key stored by another transaction meanwhile.
+fn is_race(error: &postgres::Error) -> bool {
     error.code().is_some_and(|code| {
-        *code == SqlState::T_R_DEADLOCK_DETECTED || *code == SqlState::T_R_SERIALIZATION_FAILURE
+        *code == SqlState::T_R_DEADLOCK_DETECTED
+            || *code == SqlState::T_R_SERIALIZATION_FAILURE
+            || *code == SqlState::UNIQUE_VIOLATION
     })
 }
 
-/// Inserts the unique items of a batch (by `COPY`, see [`crate::bulk`]), links their source
-/// themes and stores the rule tags of the new ones (by key, from `tags`), in one transaction;
-/// returns how many items were new.
+/// Inserts the unique items of a batch under their reserved ids (by `COPY`, see
+/// [`crate::bulk`]), links their source themes and stores the rule tags of the new ones (by
+/// key, from `tags`), in one transaction; returns how many items were new.
 fn write_batch<'a>(
     client: &mut Client,
     unique: &[&'a FeedbackItem],
-    arrays: &Columns<'_>,
+    ids: &[i64],
+    columns: &Columns<'_>,
     import_run: Option<i64>,
     tags: TagsByKey<'_, 'a>,
 ) -> Result<u64, postgres::Error> {
     let mut tx = client.transaction()?;
-    let stored = crate::bulk::insert_new(&mut tx, unique, arrays, import_run, tags)?;
+    let stored = crate::bulk::insert_new(&mut tx, unique, ids, columns, import_run, tags)?;
     link_source_themes(&mut tx, &stored)?;
     crate::results::bump(&mut tx)?;
     tx.commit()?;

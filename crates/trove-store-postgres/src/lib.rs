@@ -162,7 +162,7 @@ impl Store for PostgresStore {
         if batch.is_empty() {
             return Ok(InsertOutcome::default());
         }
-        feedback::insert(&mut *self.pool.get()?, batch, import_run, None)
+        feedback::insert(&self.pool, batch, import_run, None)
     }
 
     fn insert_tagged_feedback(
@@ -176,7 +176,7 @@ impl Store for PostgresStore {
             return Ok(InsertOutcome::default());
         }
         feedback::insert(
-            &mut *self.pool.get()?,
+            &self.pool,
             batch,
             import_run,
             Some((tags, taxonomy_version)),

@@ -143,6 +143,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0028_running_totals",
         include_str!("../migrations/0028_running_totals.sql"),
     ),
+    (
+        30,
+        "0030_keys_checked_per_statement",
+        include_str!("../migrations/0030_keys_checked_per_statement.sql"),
+    ),
 ];
 
 /// The newest version this program knows.

@@ -93,6 +93,35 @@ impl Pool {
         }
     }
 
+    /// An idle connection, or a new one while fewer than `max` are open; `None` rather than
+    /// waiting, for a caller that already holds one (two callers each waiting for a second
+    /// connection could wait for ever).
+    pub(crate) fn try_get(&self) -> Option<Conn<'_>> {
+        let mut state = self.lock();
+        if let Some(client) = state.idle.pop() {
+            return Some(Conn {
+                pool: self,
+                client: Some(client),
+            });
+        }
+        if state.open >= self.max {
+            return None;
+        }
+        state.open += 1;
+        drop(state);
+        match self.connect() {
+            Ok(client) => Some(Conn {
+                pool: self,
+                client: Some(client),
+            }),
+            Err(_) => {
+                self.lock().open -= 1;
+                self.freed.notify_one();
+                None
+            }
+        }
+    }
+
     /// A connection of its own, outside the pool (closed when dropped), for a session that
     /// must last, such as one holding an import's lock.
     pub(crate) fn dedicated(&self) -> StoreResult<Client> {
