@@ -65,11 +65,7 @@ const FEEDBACK_TYPES: [Type; 22] = [
 struct Jsonb<'a>(&'a str);
 
 impl ToSql for Jsonb<'_> {
-    fn to_sql(
-        &self,
-        _: &Type,
-        out: &mut BytesMut,
-    ) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
+    fn to_sql(&self, _: &Type, out: &mut BytesMut) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
         out.put_u8(1);
         out.put_slice(self.0.as_bytes());
         Ok(IsNull::No)

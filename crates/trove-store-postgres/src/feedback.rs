@@ -282,7 +282,8 @@ pub(crate) fn insert(
     }
     let tags = tags.map(|(_, version)| (&tags_of, version));
     let mut first = pool.get()?;
-    let ids = crate::bulk::reserve_ids(&mut first, unique.len()).map_err(|e| db_error(context, e))?;
+    let ids =
+        crate::bulk::reserve_ids(&mut first, unique.len()).map_err(|e| db_error(context, e))?;
     let second = if unique.len() >= PARALLEL_FROM {
         pool.try_get()
     } else {
@@ -296,7 +297,8 @@ pub(crate) fn insert(
                 let high = scope.spawn(|| {
                     write_with_retries(&mut second, &unique[half..], &ids[half..], import_run, tags)
                 });
-                let low = write_with_retries(&mut first, &unique[..half], &ids[..half], import_run, tags);
+                let low =
+                    write_with_retries(&mut first, &unique[..half], &ids[..half], import_run, tags);
                 (low, high.join())
             });
             let high = high.map_err(|_| {

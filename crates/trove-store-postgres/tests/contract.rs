@@ -325,3 +325,87 @@ fn metric_values_stored_before_move_into_the_workflow_log() {
         ]
     );
 }
+
+/// A connection to the store's schema, for what the store's API cannot do.
+fn raw_client(store: &PostgresStore) -> postgres::Client {
+    let url = server_url().expect("a configured server");
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+    let schema = store.schema().expect("a test store has its own schema");
+    client
+        .batch_execute(&format!("SET search_path TO \"{schema}\""))
+        .expect("search path");
+    client
+}
+
+/// The SQLSTATE of a statement's error.
+fn refusal(client: &mut postgres::Client, sql: &str) -> String {
+    let error = client.batch_execute(sql).expect_err(sql);
+    error
+        .code()
+        .map(|code| code.code().to_owned())
+        .unwrap_or_default()
+}
+
+#[test]
+fn keys_checked_per_statement_refuse_what_a_foreign_key_refused() {
+    let Some(store) = fresh_postgres() else {
+        return;
+    };
+    store.insert_feedback(&[item("s", "1")], None).unwrap();
+    let mut client = raw_client(&store);
+    client
+        .batch_execute(
+            "INSERT INTO themes (id, name) VALUES ('fee', 'Fee');
+             INSERT INTO feedback_themes (feedback_id, theme_id, origin)
+                SELECT id, 'fee', 'rule' FROM feedback",
+        )
+        .expect("a tag naming a stored item and theme");
+    let foreign_key = "23503";
+    for sql in [
+        "INSERT INTO feedback_themes (feedback_id, theme_id, origin)
+            SELECT id, 'nope', 'model' FROM feedback",
+        "INSERT INTO feedback_themes (feedback_id, theme_id, origin) VALUES (424242, 'fee', 'model')",
+        "UPDATE feedback_themes SET theme_id = 'nope'",
+        "INSERT INTO feedback (source, external_id, channel, received_at, received_offset, text,
+            import_run_id) VALUES ('s', '2', 'survey', 0, 0, 'x', 424242)",
+        "DELETE FROM feedback",
+        "DELETE FROM themes",
+        "UPDATE themes SET id = 'fees'",
+    ] {
+        assert_eq!(refusal(&mut client, sql), foreign_key, "{sql}");
+    }
+    client
+        .batch_execute("DELETE FROM feedback_themes; DELETE FROM feedback; DELETE FROM themes;")
+        .expect("children first, then their parents");
+}
+
+#[test]
+fn threads_storing_the_same_large_batches_store_each_key_once() {
+    let Some(store) = fresh_postgres() else {
+        return;
+    };
+    let batch: Vec<FeedbackItem> = (0..4_000).map(|i| item("s", &format!("{i}"))).collect();
+    let inserted: u64 = std::thread::scope(|scope| {
+        let writers: Vec<_> = (0..3)
+            .map(|t| {
+                let store = &store;
+                let batch = &batch;
+                scope.spawn(move || {
+                    // Each thread stores the same keys, in a different order of batches.
+                    let mut total = 0;
+                    for part in 0..2 {
+                        let half = &batch[((part + t) % 2) * 2_000..][..2_000];
+                        total += store.insert_feedback(half, None).unwrap().inserted;
+                    }
+                    total
+                })
+            })
+            .collect();
+        writers.into_iter().map(|w| w.join().unwrap()).sum()
+    });
+    assert_eq!(inserted, 4_000);
+    assert_eq!(
+        store.count_feedback(&FeedbackFilter::default()).unwrap(),
+        4_000
+    );
+}

@@ -25,6 +25,7 @@ use crate::{Dimension, FeedbackFilter, ImportStatus, ImportTotals, NewImportRun,
 
 mod analytics_cases;
 mod artifacts_cases;
+mod bulk_cases;
 mod embeddings_cases;
 mod fact_pages_cases;
 mod items_cases;
@@ -39,6 +40,7 @@ mod totals_cases;
 mod webhooks_cases;
 pub use analytics_cases::*;
 pub use artifacts_cases::*;
+pub use bulk_cases::*;
 pub use embeddings_cases::*;
 pub use fact_pages_cases::*;
 pub use items_cases::*;
@@ -76,6 +78,7 @@ macro_rules! contract_suite {
             a_replacing_insert_overwrites_stored_items_in_place,
             deleting_an_import_removes_exactly_its_items_and_records_it,
             a_large_batch_is_stored_whole,
+            a_large_tagged_batch_keeps_batch_order_and_skips_stored_keys,
             items_for_analysis_carry_their_theme_ids_without_text,
             compact_facts_follow_every_write_that_changes_an_item_or_its_tags,
             running_totals_equal_the_scan_after_every_write_that_changes_an_item,
@@ -174,7 +177,7 @@ pub fn item(source: &str, external_id: &str) -> FeedbackItem {
     }
 }
 
-fn full_item() -> FeedbackItem {
+pub(crate) fn full_item() -> FeedbackItem {
     let mut attributes = Attributes::default();
     attributes.insert("agent", "Ana").unwrap();
     attributes.insert("plan", "Gold \"plus\" ünïcode").unwrap();
