@@ -14,6 +14,7 @@
 --   parent rows it names FOR KEY SHARE, as a foreign key does, so a concurrent delete waits for
 --   it and then sees its rows. Parent rows this transaction wrote itself need no lock: no other
 --   transaction can delete them before this one ends (an import's items and their tags).
+-- Not checked: TRUNCATE of a parent (Trove never truncates; a foreign key refused it).
 
 ALTER TABLE feedback DROP CONSTRAINT feedback_import_run_id_fkey;
 ALTER TABLE feedback_themes DROP CONSTRAINT feedback_themes_feedback_id_fkey;

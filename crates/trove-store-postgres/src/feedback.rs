@@ -251,8 +251,8 @@ pub(crate) type BatchTags<'a> = Option<(&'a [Vec<RuleTag>], i64)>;
 /// The rule tags of each key of a batch, and their taxonomy version.
 pub(crate) type TagsByKey<'m, 'a> = Option<(&'m HashMap<(&'a str, &'a str), &'a [RuleTag]>, i64)>;
 
-/// Inserts a batch (and, with `tags`, the rule tags of the items it inserts): the ids come
-/// back from the insert itself (`RETURNING`), nothing is read again.
+/// Inserts a batch (and, with `tags`, the rule tags of the items it inserts): the ids are
+/// reserved first (see [`crate::bulk`]), nothing is read again.
 ///
 /// A large batch is written in two halves on two connections at once, each half in its own
 /// transaction: the server's work per item (one backend, one core) bounds the import, and the
@@ -319,7 +319,7 @@ pub(crate) fn insert(
 const PARALLEL_FROM: usize = 1_000;
 
 /// Writes unique items under their reserved ids (see [`write_batch`]), again when the database
-/// aborts the transaction to break a deadlock; returns how many items were new.
+/// aborts the transaction because of a concurrent writer; returns how many items were new.
 fn write_with_retries<'a>(
     client: &mut Client,
     unique: &[&'a FeedbackItem],
