@@ -409,3 +409,83 @@ fn threads_storing_the_same_large_batches_store_each_key_once() {
         4_000
     );
 }
+
+/// What the foreign keys' row locks guaranteed under concurrency, the per-statement checks
+/// keep: a tag naming an item locks it, so a concurrent delete of the item waits and then
+/// fails; and a tag naming an item being deleted waits and then fails.
+#[test]
+fn a_tag_and_a_delete_of_its_item_racing_cannot_both_succeed() {
+    let Some(store) = fresh_postgres() else {
+        return;
+    };
+    store
+        .insert_feedback(&[item("s", "1"), item("s", "2")], None)
+        .unwrap();
+    let mut setup = raw_client(&store);
+    setup
+        .batch_execute("INSERT INTO themes (id, name) VALUES ('fee', 'Fee')")
+        .expect("a theme");
+    let id_of = |client: &mut postgres::Client, key: &str| -> i64 {
+        client
+            .query_one("SELECT id FROM feedback WHERE external_id = $1", &[&key])
+            .expect("a stored item")
+            .get(0)
+    };
+    let first = id_of(&mut setup, "1");
+    let second = id_of(&mut setup, "2");
+    let tag = |id: i64| {
+        format!(
+            "INSERT INTO feedback_themes (feedback_id, theme_id, origin) VALUES ({id}, 'fee', 'rule')"
+        )
+    };
+    let delete = |id: i64| {
+        format!("DELETE FROM feedback_facts WHERE id = {id}; DELETE FROM feedback WHERE id = {id}")
+    };
+
+    // The tag first: the delete waits for its transaction, then sees the tag.
+    let mut tagger = raw_client(&store);
+    let mut tagging = tagger.transaction().expect("begin");
+    tagging
+        .batch_execute(&tag(first))
+        .expect("a tag of a stored item");
+    let mut deleter = raw_client(&store);
+    let waiting = std::thread::spawn(move || {
+        let mut deleting = deleter.transaction().expect("begin");
+        deleting
+            .batch_execute(&delete(first))
+            .map_err(|e| e.code().map(|c| c.code().to_owned()))
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        !waiting.is_finished(),
+        "the delete waits for the tag's lock"
+    );
+    tagging.commit().expect("commit the tag");
+    assert_eq!(
+        waiting.join().unwrap(),
+        Err(Some("23503".to_owned())),
+        "the delete sees the committed tag"
+    );
+
+    // The delete first: the tag waits for its transaction, then finds no item.
+    let mut deleter = raw_client(&store);
+    let mut deleting = deleter.transaction().expect("begin");
+    deleting
+        .batch_execute(&delete(second))
+        .expect("an untagged item can go");
+    let mut tagger = raw_client(&store);
+    let sql = tag(second);
+    let waiting = std::thread::spawn(move || {
+        tagger
+            .batch_execute(&sql)
+            .map_err(|e| e.code().map(|c| c.code().to_owned()))
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!waiting.is_finished(), "the tag waits for the delete");
+    deleting.commit().expect("commit the delete");
+    assert_eq!(
+        waiting.join().unwrap(),
+        Err(Some("23503".to_owned())),
+        "the tag finds its item gone"
+    );
+}
