@@ -53,10 +53,10 @@ pub(crate) fn insert_new_rows(
     connection: &Connection,
     rows: &[(i64, &FeedbackItem, &[RuleTag])],
 ) -> StoreResult<()> {
-    crate::multi_insert::insert_all(
+    let written = crate::multi_insert::insert_all(
         connection,
         (
-            "INSERT INTO feedback_facts (id, received_at, source, channel, customer_id,
+            "INSERT OR IGNORE INTO feedback_facts (id, received_at, source, channel, customer_id,
                 business_unit, journey_stage, touchpoint, nps, csat, ces, sentiment, themes)",
             13,
             "",
@@ -80,6 +80,14 @@ pub(crate) fn insert_new_rows(
         },
     )
     .map_err(|e| db_error("keeping the compact facts", e))?;
+    // Ignoring conflicts spares the statement journal (see multi_insert); a row that was not
+    // written would be an item the analysis never sees, so the batch fails instead.
+    if written != rows.len() {
+        return Err(db_error(
+            "keeping the compact facts",
+            format!("{} of {} facts rows written", written, rows.len()),
+        ));
+    }
     Ok(())
 }
 
@@ -89,7 +97,10 @@ pub(crate) fn forget_import(connection: &Connection, run: i64) -> StoreResult<()
     crate::totals::forget_import(connection, run)?;
     connection
         .execute(
-            "DELETE FROM feedback_facts WHERE id IN (SELECT id FROM feedback WHERE import_run_id = ?1)",
+            &format!(
+                "DELETE FROM feedback_facts WHERE id IN ({})",
+                crate::imports::run_items_sql(1)
+            ),
             [run],
         )
         .map_err(|e| db_error("keeping the compact facts", e))?;

@@ -210,7 +210,7 @@ pub(crate) fn list(
             run.totals.imported = count(
                 connection
                     .query_row(
-                        "SELECT COUNT(*) FROM feedback WHERE import_run_id = ?1",
+                        &format!("SELECT COUNT(*) FROM ({})", run_items_sql(1)),
                         [run.id],
                         |row| row.get(0),
                     )
@@ -219,6 +219,55 @@ pub(crate) fn list(
         }
     }
     Ok(runs)
+}
+
+/// The ids of the items import run `?{param}` added (migration 0029): those in the run's id
+/// ranges that still name the run (a range may also cover other items).
+pub(crate) fn run_items_sql(param: u8) -> String {
+    format!(
+        "SELECT f.id FROM import_run_ranges r JOIN feedback f ON f.id BETWEEN r.first_id AND r.last_id
+         WHERE r.run_id = ?{param} AND f.import_run_id = ?{param}"
+    )
+}
+
+/// Records that import run `run` added the items `ids` (ascending, as a batch stores them):
+/// each stretch of consecutive ids widens the run's range that ends just before it, or starts
+/// a range of its own.
+pub(crate) fn record_items(connection: &Connection, run: i64, ids: &[i64]) -> StoreResult<()> {
+    let context = "recording an import's items";
+    let mut widen = connection
+        .prepare_cached(
+            "UPDATE import_run_ranges SET last_id = ?3 WHERE run_id = ?1 AND last_id = ?2 - 1",
+        )
+        .map_err(|e| db_error(context, e))?;
+    let mut add = connection
+        .prepare_cached(
+            "INSERT INTO import_run_ranges (run_id, first_id, last_id) VALUES (?1, ?2, ?3)
+             ON CONFLICT (run_id, first_id) DO UPDATE SET last_id = max(last_id, excluded.last_id)",
+        )
+        .map_err(|e| db_error(context, e))?;
+    for (first, last) in stretches(ids) {
+        let widened = widen
+            .execute(params![run, first, last])
+            .map_err(|e| db_error(context, e))?;
+        if widened == 0 {
+            add.execute(params![run, first, last])
+                .map_err(|e| db_error(context, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// The stretches of consecutive values in `ids` (ascending), as (first, last).
+fn stretches(ids: &[i64]) -> Vec<(i64, i64)> {
+    let mut stretches: Vec<(i64, i64)> = Vec::new();
+    for &id in ids {
+        match stretches.last_mut() {
+            Some((_, last)) if *last + 1 == id => *last = id,
+            _ => stretches.push((id, id)),
+        }
+    }
+    stretches
 }
 
 pub(crate) fn items_among(connection: &Connection, run: i64, ids: &[i64]) -> StoreResult<Vec<i64>> {
@@ -242,18 +291,25 @@ pub(crate) fn delete(connection: &mut Connection, run: i64, at: i64) -> StoreRes
     let context = "deleting an import";
     let tx = connection.transaction().map_err(|e| db_error(context, e))?;
     crate::facts::forget_import(&tx, run)?;
+    let items = run_items_sql(1);
     tx.execute(
-        "DELETE FROM feedback_themes WHERE feedback_id IN (SELECT id FROM feedback WHERE import_run_id = ?1)",
+        &format!("DELETE FROM feedback_themes WHERE feedback_id IN ({items})"),
         [run],
     )
     .map_err(|e| db_error(context, e))?;
     tx.execute(
-        "DELETE FROM sentiment_labels WHERE feedback_id IN (SELECT id FROM feedback WHERE import_run_id = ?1)",
+        &format!("DELETE FROM sentiment_labels WHERE feedback_id IN ({items})"),
         [run],
     )
     .map_err(|e| db_error(context, e))?;
     let deleted = tx
-        .execute("DELETE FROM feedback WHERE import_run_id = ?1", [run])
+        .execute(
+            &format!("DELETE FROM feedback WHERE id IN ({items})"),
+            [run],
+        )
+        .map_err(|e| db_error(context, e))?;
+    // The run has no items left; its ranges would only cover ids a later import may reuse.
+    tx.execute("DELETE FROM import_run_ranges WHERE run_id = ?1", [run])
         .map_err(|e| db_error(context, e))?;
     tx.execute(
         "UPDATE import_runs SET deleted_at = ?2, deleted_items = COALESCE(deleted_items, 0) + ?3 WHERE id = ?1",

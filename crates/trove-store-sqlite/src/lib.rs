@@ -272,6 +272,14 @@ impl SqliteStore {
                 .map_err(|e| db_error(context, e))?;
             check_keys(&tx, import_run, tags)?;
             let (stored, outcome) = insert_rows(&tx, batch, import_run, replace)?;
+            if let Some(run) = import_run {
+                let new_ids: Vec<i64> = stored
+                    .iter()
+                    .filter(|row| row.new)
+                    .map(|row| row.id)
+                    .collect();
+                imports::record_items(&tx, run, &new_ids)?;
+            }
             spent.feedback = lap();
             let rule_tags = |index: usize| {
                 tags.and_then(|(tags, _)| tags.get(index))

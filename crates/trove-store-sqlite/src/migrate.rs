@@ -132,6 +132,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0028_running_totals",
         include_str!("../migrations/0028_running_totals.sql"),
     ),
+    (
+        29,
+        "0029_import_run_ranges",
+        include_str!("../migrations/0029_import_run_ranges.sql"),
+    ),
 ];
 
 /// Applies what is missing; returns the names applied now.

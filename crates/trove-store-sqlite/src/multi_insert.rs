@@ -1,6 +1,13 @@
 //! Many rows per INSERT statement: a batch's tags and facts are written `ROWS` rows at a time
 //! (`INSERT ... VALUES (...), (...), ...`), so SQLite runs one statement where it ran one per
 //! row, and each value is bound in place (nothing is copied into an owned parameter list).
+//!
+//! The callers write `INSERT OR IGNORE`, not `ON CONFLICT DO NOTHING`: a statement that writes
+//! several rows and may abort midway (a NOT NULL column's default conflict action) makes SQLite
+//! keep a statement journal, a copy of every page it changes, to undo the rows already written;
+//! with every conflict ignored nothing can abort it, so no journal is kept. The values bound
+//! are never NULL where the column forbids it (they come from non-optional fields), and a caller
+//! that must write every row checks the count returned.
 
 use rusqlite::{Connection, Statement, ToSql};
 
@@ -84,7 +91,7 @@ mod tests {
         let items: Vec<i64> = (0..ROWS as i64 + 5).collect();
         let changed = insert_all(
             &connection,
-            ("INSERT INTO t (a, b)", 2, "ON CONFLICT DO NOTHING"),
+            ("INSERT OR IGNORE INTO t (a, b)", 2, ""),
             &items,
             |row, a| {
                 row.bind(a)?.bind(format!("new {a}"))?;

@@ -196,9 +196,9 @@ pub(crate) fn insert_batch_tags(
     let stored = crate::multi_insert::insert_all(
         connection,
         (
-            "INSERT INTO feedback_themes (feedback_id, theme_id, origin, phrase, start_offset, end_offset, taxonomy_version, sentiment)",
+            "INSERT OR IGNORE INTO feedback_themes (feedback_id, theme_id, origin, phrase, start_offset, end_offset, taxonomy_version, sentiment)",
             8,
-            "ON CONFLICT DO NOTHING",
+            "",
         ),
         tags,
         |row, (feedback_id, tag)| {

@@ -93,7 +93,7 @@ pub(crate) fn count_item(connection: &Connection, id: i64, sign: i64) -> StoreRe
 pub(crate) fn forget_import(connection: &Connection, run: i64) -> StoreResult<()> {
     connection
         .execute(
-            &from_facts_sql("id IN (SELECT id FROM feedback WHERE import_run_id = ?2)"),
+            &from_facts_sql(&format!("id IN ({})", crate::imports::run_items_sql(2))),
             [-1, run],
         )
         .map_err(|e| db_error(CONTEXT, e))?;

@@ -266,3 +266,93 @@ fn migration_0028_fills_the_running_totals_from_the_facts() {
     // One row per month and unit (the channel follows the month here).
     assert_eq!(kept, 4 * 3);
 }
+
+#[test]
+fn migration_0029_finds_each_import_s_items_stored_before_it_by_their_id_ranges() {
+    use trove_store::{FeedbackFilter, NewImportRun};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("old.db");
+    let items = |from: u32, to: u32| -> Vec<trove_domain::FeedbackItem> {
+        (from..to)
+            .map(|i| trove_store::contract::item("s", &i.to_string()))
+            .collect()
+    };
+    let run = |store: &SqliteStore, file: &str| {
+        store
+            .start_import(&NewImportRun {
+                kind: "feedback".into(),
+                source: "s".into(),
+                file: file.into(),
+                started_at: 1_700_000_000,
+            })
+            .expect("a run")
+    };
+    let (first, second) = {
+        let store = SqliteStore::open(&path).expect("opens");
+        let (a, b) = (run(&store, "a.csv"), run(&store, "b.csv"));
+        // a a a | b b | none | a a | b: a's items in two islands.
+        for (range, hold) in [
+            (0..3, Some(&a)),
+            (3..5, Some(&b)),
+            (5..6, None),
+            (6..8, Some(&a)),
+            (8..9, Some(&b)),
+        ] {
+            store
+                .insert_feedback(&items(range.start, range.end), hold.map(|h| h.id()))
+                .expect("insert");
+        }
+        (a.id(), b.id())
+    };
+    // As a database before 0029: the run index, no ranges, the migration not recorded.
+    Connection::open(&path)
+        .expect("open")
+        .execute_batch(
+            "DROP TABLE import_run_ranges; DELETE FROM schema_migrations WHERE version = 29;
+             CREATE INDEX feedback_import_run ON feedback (import_run_id);",
+        )
+        .expect("undo 0029");
+    let store = SqliteStore::open(&path).expect("opens and migrates");
+    let ranges: Vec<(i64, i64, i64)> = {
+        let connection = Connection::open(&path).expect("open");
+        let mut statement = connection
+            .prepare("SELECT run_id, first_id, last_id FROM import_run_ranges ORDER BY first_id")
+            .expect("prepare");
+        statement
+            .query_map(params![], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows")
+    };
+    // One range per island of consecutive ids among the items with a run.
+    assert_eq!(
+        ranges,
+        [(first, 1, 3), (second, 4, 5), (first, 7, 8), (second, 9, 9)]
+    );
+    assert_eq!(
+        store.delete_import(first, 1_800_000_000).expect("delete"),
+        5
+    );
+    let left: Vec<String> = store
+        .feedback_items(&(1..=9).collect::<Vec<_>>())
+        .expect("items")
+        .into_iter()
+        .map(|listed| listed.feedback.item.external_id.as_str().to_owned())
+        .collect();
+    assert_eq!(left, ["3", "4", "5", "8"]);
+    assert_eq!(
+        store
+            .count_feedback(&FeedbackFilter::default())
+            .expect("count"),
+        4
+    );
+    let index: i64 = Connection::open(&path)
+        .expect("open")
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'feedback_import_run'",
+            [],
+            |row| row.get(0),
+        )
+        .expect("count");
+    assert_eq!(index, 0, "the run index is gone");
+}

@@ -28,6 +28,7 @@ mod artifacts_cases;
 mod bulk_cases;
 mod embeddings_cases;
 mod fact_pages_cases;
+mod import_items_cases;
 mod items_cases;
 mod labels_cases;
 mod layout_cases;
@@ -43,6 +44,7 @@ pub use artifacts_cases::*;
 pub use bulk_cases::*;
 pub use embeddings_cases::*;
 pub use fact_pages_cases::*;
+pub use import_items_cases::*;
 pub use items_cases::*;
 pub use labels_cases::*;
 pub use layout_cases::*;
@@ -77,6 +79,8 @@ macro_rules! contract_suite {
             a_run_nobody_holds_reads_as_interrupted_with_the_items_it_stored,
             a_replacing_insert_overwrites_stored_items_in_place,
             deleting_an_import_removes_exactly_its_items_and_records_it,
+            an_import_finds_and_deletes_exactly_its_items_when_imports_interleave,
+            ids_freed_by_a_deleted_import_belong_to_the_import_that_takes_them,
             a_large_batch_is_stored_whole,
             a_large_tagged_batch_keeps_batch_order_and_skips_stored_keys,
             items_for_analysis_carry_their_theme_ids_without_text,
