@@ -5,6 +5,12 @@
 //! there leaves the indexes missing, and the next open of the file builds them again
 //! ([`restore_indexes`]), as the end of the load would have. (A migration that touches these
 //! indexes must say `IF EXISTS`.)
+//!
+//! Meanwhile a thread of its own ([`Checkpointer`]) copies the journal's pages into the
+//! database, so the writer's thread spends its time on rows rather than on checkpoints.
+
+use std::path::Path;
+use std::sync::mpsc;
 
 use rusqlite::Connection;
 use trove_store::StoreResult;
@@ -108,6 +114,53 @@ pub(crate) fn restore_indexes(connection: &mut Connection) -> StoreResult<()> {
     }
     tx.commit().map_err(|e| db_error(context, e))?;
     Ok(())
+}
+
+/// How often the background checkpoint of a bulk load runs.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Copies the journal's pages into the database on a thread of its own while a bulk load
+/// writes (PASSIVE: it never waits for the writer or a reader, nor holds them up), so the
+/// copying and syncing leave the writer's thread: its own checkpoint, every
+/// [`BULK_CHECKPOINT_PAGES`], finds the pages copied already and only starts the journal over.
+/// A checkpoint that fails here loses nothing (the pages stay in the journal for the writer's
+/// own checkpoint), so its errors are not reported. Stops when dropped.
+pub(crate) struct Checkpointer {
+    stop: mpsc::Sender<()>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Checkpointer {
+    /// Starts checkpointing the database file at `path`; `None` when no second connection or
+    /// thread could be had (the load then goes on with the writer's own checkpoints).
+    pub(crate) fn start(path: &Path) -> Option<Self> {
+        let connection = Connection::open(path).ok()?;
+        let (stop, stopped) = mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("trove-checkpoint".into())
+            .spawn(move || {
+                while let Err(mpsc::RecvTimeoutError::Timeout) =
+                    stopped.recv_timeout(CHECKPOINT_EVERY)
+                {
+                    let _ = connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                }
+            })
+            .ok()?;
+        Some(Self {
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        let _ = self.stop.send(());
+        if let Some(thread) = self.thread.take() {
+            // A panic there changed nothing in the database.
+            let _ = thread.join();
+        }
+    }
 }
 
 #[cfg(test)]

@@ -83,6 +83,8 @@ pub struct SqliteStore {
     holds: imports::Holds,
     /// Where feedback writes spent their time (see [`Store::write_stages`]).
     stages: Mutex<WriteStages>,
+    /// The background checkpoint of a bulk load under way.
+    checkpointer: Mutex<Option<bulk::Checkpointer>>,
 }
 
 impl SqliteStore {
@@ -132,10 +134,17 @@ impl SqliteStore {
             connection: Mutex::new(connection),
             holds,
             stages: Mutex::default(),
+            checkpointer: Mutex::default(),
         };
         store.migrate()?;
         bulk::restore_indexes(&mut store.lock())?;
         Ok(store)
+    }
+
+    fn checkpointer(&self) -> MutexGuard<'_, Option<bulk::Checkpointer>> {
+        self.checkpointer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {
@@ -589,6 +598,9 @@ impl Store for SqliteStore {
         let mut connection = self.lock();
         bulk::begin(&mut connection)?;
         drop(connection);
+        if let imports::Holds::Files(path) = &self.holds {
+            *self.checkpointer() = bulk::Checkpointer::start(path);
+        }
         self.add_stages(&WriteStages {
             indexes: started.elapsed(),
             ..WriteStages::default()
@@ -598,6 +610,8 @@ impl Store for SqliteStore {
 
     fn end_bulk_load(&self) -> StoreResult<()> {
         let started = std::time::Instant::now();
+        // Stopped (and waited for) before the indexes are built.
+        self.checkpointer().take();
         bulk::end(&mut self.lock())?;
         self.add_stages(&WriteStages {
             indexes: started.elapsed(),
