@@ -65,10 +65,10 @@ pub fn mask(text: &str) -> Cow<'_, str> {
         return Cow::Borrowed(text);
     }
     let mut found = Vec::new();
-    if has_comma {
+    if has_comma && may_have_sign_off(text) {
         find_sign_off_names(text, &mut found);
     }
-    if has_at_sign {
+    if has_at_sign && may_have_email(text) {
         find_emails(text, &mut found);
     }
     if has_at_word || has_at_sign {
@@ -134,6 +134,20 @@ fn find_emails(text: &str, found: &mut Vec<Found>) {
             token: EMAIL,
         });
     }
+}
+
+/// Whether an `@` stands between a character that may end an address's name and one that may
+/// start its domain, as in every match of [`EMAIL_RE`]. Most `@` in feedback start a mention
+/// (`@united`, ` @JetBlue`), and the regular expression, whose Unicode `\b` makes it run its
+/// slowest engine on non-ASCII text, need not look at those texts.
+fn may_have_email(text: &str) -> bool {
+    // `char::is_alphanumeric` holds for every letter (\p{L}) and number (\p{N}): a superset.
+    memchr::memchr_iter(b'@', text.as_bytes()).any(|at| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + 1..].chars().next();
+        before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+            && after.is_some_and(char::is_alphanumeric)
+    })
 }
 
 /// What stands for the dot between domain labels: `.`, ` dot `, `[dot]`, `(dot)`, `[.]`.
@@ -347,6 +361,57 @@ static SIGN_OFF_RE: LazyLock<Regex> = LazyLock::new(|| {
         r"(?m)\b(?i:(?:(?:kind|best|warm|warmest|with|many|fond)[ \t]+)?regards|(?:many[ \t]+)?thanks(?:[ \t]+(?:again|so[ \t]+much|a[ \t]+lot|in[ \t]+advance))?|thank[ \t]+you(?:[ \t]+(?:again|so[ \t]+much|very[ \t]+much|in[ \t]+advance))?|thx|cheers|(?:all[ \t]+the[ \t]+)?best(?:[ \t]+wishes)?|(?:yours[ \t]+)?sincerely(?:[ \t]+yours)?|yours[ \t]+(?:truly|faithfully)|respectfully|take[ \t]+care|love|warmly|rgds)[ \t]*,[ \t]*(?:\r?\n[ \t]*){{0,2}}({name_word}(?:[ \t]+(?:{name_word}|\p{{Lu}}\.))?)[ \t]*[.!]?[ \t]*\r?$"
     ))
 });
+
+/// The words a closing phrase of [`SIGN_OFF_RE`] can end with, before its comma.
+const CLOSING_LAST_WORDS: &[&str] = &[
+    "regards",
+    "thanks",
+    "again",
+    "much",
+    "lot",
+    "advance",
+    "you",
+    "thx",
+    "cheers",
+    "best",
+    "wishes",
+    "sincerely",
+    "yours",
+    "truly",
+    "faithfully",
+    "respectfully",
+    "care",
+    "love",
+    "warmly",
+    "rgds",
+];
+
+/// Whether a comma follows (after spaces or tabs) a word a closing phrase ends with, as in
+/// every match of [`SIGN_OFF_RE`]: most commas do not, and the texts without such a comma
+/// need no search with captures (and, on non-ASCII text, with the slowest engine).
+fn may_have_sign_off(text: &str) -> bool {
+    memchr::memchr_iter(b',', text.as_bytes()).any(|comma| {
+        let before = text[..comma].trim_end_matches([' ', '\t']);
+        // The word's end as the case-insensitive pattern reads it: Unicode folds the long s
+        // and the Kelvin sign to `s` and `k` too.
+        let mut tail = [0_u8; 12];
+        let mut len = 0;
+        for c in before.chars().rev().take(tail.len()) {
+            let folded = match c {
+                '\u{17F}' => b's',
+                '\u{212A}' => b'k',
+                c if c.is_ascii_alphabetic() => c.to_ascii_lowercase() as u8,
+                _ => break,
+            };
+            tail[tail.len() - 1 - len] = folded;
+            len += 1;
+        }
+        let word = &tail[tail.len() - len..];
+        CLOSING_LAST_WORDS
+            .iter()
+            .any(|closing| word.ends_with(closing.as_bytes()))
+    })
+}
 
 /// Capitalised words that follow a closing phrase without being a name (lowercase).
 pub const NOT_NAMES: &[&str] = &[
@@ -1582,5 +1647,60 @@ mod tests {
         assert!(luhn_ok("4111 1111 1111 1111"));
         assert!(iban_checksum_ok("GB82WEST12345698765432"));
         assert!(!iban_checksum_ok("GB82WEST12345698765433"));
+    }
+
+    /// Whether each prefilter lets through a text its pattern matches in (the prefilters
+    /// only ever skip a search that would find nothing).
+    fn prefilters_pass(text: &str) -> bool {
+        (!SIGN_OFF_RE.is_match(text) || may_have_sign_off(text))
+            && (!EMAIL_RE.is_match(text) || may_have_email(text))
+    }
+
+    #[test]
+    fn the_prefilters_skip_only_texts_their_pattern_cannot_match() {
+        for text in [
+            "The claim took months. Regards, Nancy",
+            "Kind regards ,\r\nMary-Jane O'Brien",
+            "thank you very much,\tAna",
+            "REGARDS, Nancy",
+            // Unicode case folding: the long s and the Kelvin sign fold to ASCII letters.
+            "Regard\u{17F}, Nancy",
+            "Than\u{212A}s, John",
+            "write to ana.lopez+vip@mail.example.co.uk today",
+            "用户@例子.广告 wrote",
+            "x_@b.io",
+            "1@2.io",
+        ] {
+            assert!(prefilters_pass(text), "{text:?}");
+        }
+        assert!(masked("Regard\u{17F}, Nancy").ends_with("[name]"));
+        // What they skip: commas after other words, @mentions.
+        assert!(!may_have_sign_off("Thanks for nothing, United. Late once more, as usual"));
+        assert!(!may_have_email("@united where is my bag? @ gate 12"));
+        assert!(!may_have_email("a @b.io"));
+    }
+
+    #[test]
+    fn the_prefilters_skip_no_real_text_their_pattern_matches() {
+        let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data");
+        let sets = [
+            ("airline-tweets/Tweets.csv", "text"),
+            ("cfpb-sample/complaints_sample.csv", "Consumer complaint narrative"),
+            ("banking77/train.csv", "text"),
+        ];
+        for (file, column) in sets {
+            let path = format!("{data}/{file}");
+            let Ok(mut reader) = csv::Reader::from_path(&path) else {
+                eprintln!("skipped: {path} is absent (the shared data sets are not on this machine)");
+                continue;
+            };
+            let headers = reader.headers().expect("a header row").clone();
+            let at = headers.iter().position(|h| h == column).expect("the text column");
+            for record in reader.records() {
+                let record = record.expect("a CSV record");
+                let text = record.get(at).unwrap_or_default();
+                assert!(prefilters_pass(text), "{file}: {text:?}");
+            }
+        }
     }
 }
