@@ -15,7 +15,7 @@
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
-use regex::{Regex, RegexSet};
+use regex::{Regex, RegexSet, bytes};
 use serde::Serialize;
 
 /// What a clause says about expectations.
@@ -150,7 +150,9 @@ static CLAUSE_END: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)[.!?;\n]+|\s+but\s+").expect("a valid constant pattern"));
 
 /// The do-more and do-less patterns, each unanchored (`^\W*` made `\b`), in one set: a text none of them
-/// matches has no suggestion in any clause, so most texts are settled by one pass.
+/// matches has no suggestion in any clause, so most texts are settled by one pass ([`is_suggestion`]
+/// runs them compiled for ASCII: this is their definition, for the tests).
+#[cfg(test)]
 static ADVICE_ANYWHERE: LazyLock<RegexSet> = LazyLock::new(|| {
     let anywhere = [DO_LESS, DO_MORE]
         .concat()
@@ -164,22 +166,78 @@ static ADVICE_ANYWHERE: LazyLock<RegexSet> = LazyLock::new(|| {
 /// do more or do less): `question::suggestion(text).is_some()`, without building the clauses'
 /// reports, as import and re-tagging ask it of every text.
 pub fn is_suggestion(text: &str) -> bool {
-    asks_more_or_less(&ascii_stand_in(text))
+    ASCII_ADVICE.asks_more_or_less(&ascii_stand_in(text))
 }
 
-/// [`is_suggestion`] on the text itself.
-fn asks_more_or_less(text: &str) -> bool {
-    if !ADVICE_ANYWHERE.is_match(text) {
-        return false;
+/// The patterns [`is_suggestion`] runs, compiled for ASCII text (`(?-u)`: ASCII word
+/// boundaries and case), which on ASCII text match exactly as the Unicode ones do. Unicode
+/// word boundaries and classes make the regular expressions give up their lazy DFA for
+/// their slowest engine, even on ASCII text once the DFA's cache fills: that was a fifth of
+/// reading each imported text.
+struct AsciiAdvice {
+    /// [`ADVICE_ANYWHERE`]'s patterns.
+    anywhere: bytes::RegexSet,
+    /// [`ADVICE`]'s patterns, in its order.
+    set: bytes::RegexSet,
+    /// Whether each of them is do more or do less.
+    suggests: Vec<bool>,
+    /// [`CLAUSE_END`].
+    clause_end: bytes::Regex,
+}
+
+static ASCII_ADVICE: LazyLock<AsciiAdvice> = LazyLock::new(|| {
+    // The stand-in writes `’` as `'`.
+    let ascii = |pattern: &str| format!("(?i-u){}", pattern.replace("['’]", "'"));
+    let groups = [
+        (Advice::DoLess, DO_LESS),
+        (Advice::KeepDoing, KEEP_DOING),
+        (Advice::DoMore, DO_MORE),
+    ];
+    let each = groups
+        .iter()
+        .flat_map(|(kind, patterns)| patterns.iter().map(move |p| (*kind, ascii(p))));
+    let (kinds, sources): (Vec<Advice>, Vec<String>) = each.unzip();
+    let anywhere = [DO_LESS, DO_MORE]
+        .concat()
+        .iter()
+        .map(|p| ascii(&p.replace(r"^\W*", r"\b")))
+        .collect::<Vec<_>>();
+    // The patterns are constants of this module, compiled in its tests.
+    AsciiAdvice {
+        anywhere: bytes::RegexSet::new(anywhere).expect("the cue patterns are valid"),
+        set: bytes::RegexSet::new(&sources).expect("the cue patterns are valid"),
+        suggests: kinds
+            .iter()
+            .map(|kind| matches!(kind, Advice::DoMore | Advice::DoLess))
+            .collect(),
+        clause_end: bytes::Regex::new(r"(?i-u)[.!?;\n]+|\s+but\s+")
+            .expect("a valid constant pattern"),
     }
-    clauses(text).any(|clause| {
-        ADVICE
-            .set
-            .matches(clause)
-            .into_iter()
-            .next()
-            .is_some_and(|i| matches!(ADVICE.kinds[i], Advice::DoMore | Advice::DoLess))
-    })
+});
+
+impl AsciiAdvice {
+    /// [`is_suggestion`] on an ASCII text.
+    fn asks_more_or_less(&self, text: &str) -> bool {
+        debug_assert!(text.is_ascii());
+        if !self.anywhere.is_match(text.as_bytes()) {
+            return false;
+        }
+        let mut start = 0;
+        let ends = self
+            .clause_end
+            .find_iter(text.as_bytes())
+            .map(|m| (m.start(), m.end()))
+            .chain([(text.len(), text.len())]);
+        for (end, next) in ends {
+            let clause = &text[start..end];
+            start = next;
+            let first = self.set.matches(clause.as_bytes()).into_iter().next();
+            if !clause.trim().is_empty() && first.is_some_and(|i| self.suggests[i]) {
+                return true;
+            }
+        }
+        false
+    }
 }
 
 /// `text` with each non-ASCII character replaced by an ASCII one that the advice and clause
@@ -210,20 +268,6 @@ fn ascii_stand_in(text: &str) -> Cow<'_, str> {
         })
         .collect();
     Cow::Owned(stand_in)
-}
-
-/// The non-blank clauses of `text` (see the module's documentation).
-fn clauses(text: &str) -> impl Iterator<Item = &str> {
-    let mut start = 0;
-    CLAUSE_END
-        .find_iter(text)
-        .map(|m| (m.start(), m.end()))
-        .chain([(text.len(), text.len())])
-        .filter_map(move |(end, next)| {
-            let clause = &text[start..end];
-            start = next;
-            (!clause.trim().is_empty()).then_some(clause)
-        })
 }
 
 /// The clauses of `text` that carry a cue (clauses without one are left out).
@@ -284,6 +328,35 @@ mod tests {
         ] {
             assert!(!is_suggestion(text), "{text}");
         }
+    }
+
+    /// [`is_suggestion`] as the Unicode patterns read the text itself (the definition).
+    fn asks_more_or_less(text: &str) -> bool {
+        if !ADVICE_ANYWHERE.is_match(text) {
+            return false;
+        }
+        clauses(text).any(|clause| {
+            ADVICE
+                .set
+                .matches(clause)
+                .into_iter()
+                .next()
+                .is_some_and(|i| matches!(ADVICE.kinds[i], Advice::DoMore | Advice::DoLess))
+        })
+    }
+
+    /// The non-blank clauses of `text` (see the module's documentation).
+    fn clauses(text: &str) -> impl Iterator<Item = &str> {
+        let mut start = 0;
+        CLAUSE_END
+            .find_iter(text)
+            .map(|m| (m.start(), m.end()))
+            .chain([(text.len(), text.len())])
+            .filter_map(move |(end, next)| {
+                let clause = &text[start..end];
+                start = next;
+                (!clause.trim().is_empty()).then_some(clause)
+            })
     }
 
     #[test]
