@@ -317,6 +317,87 @@ struct Resample {
     differences: Vec<Option<f64>>,
 }
 
+/// The responses as distinct (themes, answer) patterns, for resampling: a resample is a count
+/// per pattern. Tens of thousands of patterns stand for a million responses, so each draw
+/// touches a small array; and the patterns are grouped by theme set (a few thousand), so a
+/// resample's cross-products touch each set's indicator pairs once, not once per answer.
+/// (The answers are whole numbers, so every sum is exact whatever the grouping.)
+struct Patterns<'a> {
+    /// Each distinct theme set with the range of its patterns in `answers`.
+    sets: Vec<(&'a [usize], std::ops::Range<usize>)>,
+    /// Each pattern's answer, the patterns of a theme set side by side.
+    answers: Vec<f64>,
+    /// Each response's pattern.
+    pattern_of: Vec<u32>,
+}
+
+impl<'a> Patterns<'a> {
+    fn of(responses: &'a [Response]) -> Self {
+        let mut set_ids: FxHashMap<&[usize], u32> = FxHashMap::default();
+        let mut set_themes: Vec<&[usize]> = Vec::new();
+        let mut index: FxHashMap<(u32, u64), u32> = FxHashMap::default();
+        // (set, answer) of each pattern, numbered as first met.
+        let mut found: Vec<(u32, f64)> = Vec::new();
+        let first_met: Vec<u32> = responses
+            .iter()
+            .map(|r| {
+                let set = *set_ids.entry(&r.themes).or_insert_with(|| {
+                    set_themes.push(&r.themes);
+                    (set_themes.len() - 1) as u32
+                });
+                *index.entry((set, r.answer.to_bits())).or_insert_with(|| {
+                    found.push((set, r.answer));
+                    (found.len() - 1) as u32
+                })
+            })
+            .collect();
+        // Renumber the patterns set by set (stable, so each set's keep their order met).
+        let mut order: Vec<u32> = (0..found.len() as u32).collect();
+        order.sort_by_key(|&p| found[p as usize].0);
+        let mut renumbered = vec![0u32; found.len()];
+        for (new, &old) in order.iter().enumerate() {
+            renumbered[old as usize] = new as u32;
+        }
+        let answers: Vec<f64> = order.iter().map(|&p| found[p as usize].1).collect();
+        let mut sets: Vec<(&[usize], std::ops::Range<usize>)> = Vec::new();
+        let mut previous = None;
+        for (position, &p) in order.iter().enumerate() {
+            let set = found[p as usize].0;
+            match sets.last_mut() {
+                Some((_, range)) if previous == Some(set) => range.end = position + 1,
+                _ => sets.push((set_themes[set as usize], position..position + 1)),
+            }
+            previous = Some(set);
+        }
+        Self {
+            sets,
+            answers,
+            pattern_of: first_met.iter().map(|&p| renumbered[p as usize]).collect(),
+        }
+    }
+
+    /// The cross-products of a resample that drew pattern `p` `counts[p]` times.
+    fn cross_products(&self, counts: &[u32], drivers: usize) -> CrossProducts {
+        let mut cross = CrossProducts::new(drivers);
+        for (themes, patterns) in &self.sets {
+            let (mut times, mut sum_y, mut sum_yy) = (0.0, 0.0, 0.0);
+            for (&count, &answer) in counts[patterns.clone()]
+                .iter()
+                .zip(&self.answers[patterns.clone()])
+            {
+                let count = f64::from(count);
+                times += count;
+                sum_y += count * answer;
+                sum_yy += count * answer * answer;
+            }
+            if times > 0.0 {
+                cross.add_indicator_sums(themes, times, sum_y, sum_yy);
+            }
+        }
+        cross
+    }
+}
+
 /// The percentile interval of sorted values.
 fn percentile_interval(values: &mut [f64]) -> Option<(f64, f64)> {
     values.sort_by(f64::total_cmp);
@@ -333,23 +414,7 @@ fn bootstrap_intervals(
     if params.resamples == 0 || responses.is_empty() {
         return (Vec::new(), None);
     }
-    // A resample is a count per distinct (themes, answer) pattern: a few thousand patterns
-    // stand for hundreds of thousands of responses, so each draw touches a small array and the
-    // cross-products are built per pattern, not per response. (The answers are whole numbers,
-    // so the sums are exact whatever the order.)
-    let mut index: FxHashMap<(&[usize], u64), u32> = FxHashMap::default();
-    let mut patterns: Vec<(&[usize], f64)> = Vec::new();
-    let pattern_of: Vec<u32> = responses
-        .iter()
-        .map(|r| {
-            *index
-                .entry((r.themes.as_slice(), r.answer.to_bits()))
-                .or_insert_with(|| {
-                    patterns.push((&r.themes, r.answer));
-                    (patterns.len() - 1) as u32
-                })
-        })
-        .collect();
+    let patterns = Patterns::of(responses);
     // The resamples run side by side on every core. Resample `r` takes the draws
     // `r·n .. (r+1)·n` of the one SplitMix64 sequence from the seed (the generator jumps
     // there), so each resample and the intervals are the same whatever the number of threads
@@ -358,20 +423,15 @@ fn bootstrap_intervals(
     let resamples: Vec<Option<Resample>> = (0..params.resamples)
         .into_par_iter()
         .map_init(
-            || vec![0u32; patterns.len()],
+            || vec![0u32; patterns.answers.len()],
             |counts, r| {
                 counts.fill(0);
                 let mut rng = SplitMix64::new(params.seed);
                 rng.skip(u64::from(r).wrapping_mul(draws));
                 for _ in 0..responses.len() {
-                    counts[pattern_of[rng.below(responses.len())] as usize] += 1;
+                    counts[patterns.pattern_of[rng.below(responses.len())] as usize] += 1;
                 }
-                let mut cross = CrossProducts::new(drivers);
-                for (&(themes, answer), &count) in patterns.iter().zip(counts.iter()) {
-                    if count > 0 {
-                        cross.add_indicators_times(themes, answer, f64::from(count));
-                    }
-                }
+                let cross = patterns.cross_products(counts, drivers);
                 let values = shapley_values(&cross, &params.resample_shapley)?.values;
                 let differences = (0..drivers).map(|t| mean_difference(&cross, t)).collect();
                 Some(Resample {
@@ -440,6 +500,41 @@ mod tests {
             themes: themes.to_vec(),
             answer,
         }
+    }
+
+    #[test]
+    fn patterns_grouped_by_theme_set_give_the_cross_products_of_their_responses() {
+        let responses = [
+            response(&[0, 1], 3.0),
+            response(&[1], 9.0),
+            response(&[0, 1], 3.0),
+            response(&[0, 1], 7.0),
+            response(&[], 10.0),
+            response(&[1], 9.0),
+        ];
+        let patterns = Patterns::of(&responses);
+        // ({0,1}, 3), ({0,1}, 7) | ({1}, 9) | ({}, 10): four patterns in three sets.
+        assert_eq!(patterns.answers, [3.0, 7.0, 9.0, 10.0]);
+        assert_eq!(patterns.pattern_of, [0, 2, 0, 1, 3, 2]);
+        assert_eq!(patterns.sets.len(), 3);
+        let mut counts = [0u32; 4];
+        for &p in &patterns.pattern_of {
+            counts[p as usize] += 1;
+        }
+        assert_eq!(
+            patterns.cross_products(&counts, 2),
+            cross_products(&responses, 2)
+        );
+        // A resample that drew ({0,1}, 7) twice and ({}, 10) once.
+        let drawn = [
+            response(&[0, 1], 7.0),
+            response(&[0, 1], 7.0),
+            response(&[], 10.0),
+        ];
+        assert_eq!(
+            patterns.cross_products(&[0, 2, 0, 1], 2),
+            cross_products(&drawn, 2)
+        );
     }
 
     #[test]

@@ -127,13 +127,20 @@ impl CrossProducts {
 
     /// Adds `times` identical observations at once (see [`CrossProducts::add_indicators`]).
     pub fn add_indicators_times(&mut self, present: &[usize], y: f64, times: f64) {
+        self.add_indicator_sums(present, times, times * y, times * y * y);
+    }
+
+    /// Adds `times` observations that share the indicators `present`, whose answers sum to
+    /// `sum_y` and their squares to `sum_yy`: the indicators' cross-products are touched once
+    /// for the lot, however many answers it spans.
+    pub fn add_indicator_sums(&mut self, present: &[usize], times: f64, sum_y: f64, sum_yy: f64) {
         let p = self.drivers();
         self.n += times;
-        self.sum_y += times * y;
-        self.sum_yy += times * y * y;
+        self.sum_y += sum_y;
+        self.sum_yy += sum_yy;
         for &i in present {
             self.sum_x[i] += times;
-            self.sum_xy[i] += times * y;
+            self.sum_xy[i] += sum_y;
             for &j in present {
                 self.sum_xx[i * p + j] += times;
             }
