@@ -80,6 +80,54 @@ impl Interner {
     }
 }
 
+/// A set of interned customer ids, one bit each: adding a customer to a theme's set is a bit
+/// set, not a hash insert (a million items make millions of them), and the set takes an
+/// eighth of a byte per customer id in the data.
+#[derive(Debug, Clone, Default)]
+struct CustomerBits {
+    words: Vec<u64>,
+    len: u64,
+}
+
+impl CustomerBits {
+    /// Adds `id`; true when it was not in the set yet.
+    fn insert(&mut self, id: u32) -> bool {
+        let (word, bit) = ((id / 64) as usize, id % 64);
+        if word >= self.words.len() {
+            self.words.resize(word + 1, 0);
+        }
+        let added = self.words[word] & (1 << bit) == 0;
+        self.words[word] |= 1 << bit;
+        self.len += u64::from(added);
+        added
+    }
+
+    /// Distinct ids added.
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Empties the set, clearing only the words that hold `ids` (those added since it was
+    /// last empty), not every word.
+    fn clear_of(&mut self, ids: impl IntoIterator<Item = u32>) {
+        for id in ids {
+            if let Some(word) = self.words.get_mut((id / 64) as usize) {
+                *word = 0;
+            }
+        }
+        self.len = 0;
+    }
+
+    /// The ids in the set, in increasing order.
+    fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        self.words.iter().enumerate().flat_map(|(w, &word)| {
+            (0..64)
+                .filter(move |bit| word & (1 << bit) != 0)
+                .map(move |bit| w as u32 * 64 + bit)
+        })
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Fact {
     received_at: i64,
@@ -261,39 +309,61 @@ impl Facts {
         let empty: Vec<SharePoint> = totals.iter().map(|t| empty_point(*t)).collect();
         let themes = self.themes.names.len();
         let mut points: Vec<Vec<SharePoint>> = vec![empty; themes];
-        let mut customers: Vec<Vec<FxHashSet<u32>>> =
-            vec![vec![FxHashSet::default(); totals.len()]; themes];
-        for fact in &self.facts {
-            let slot = period_index(fact.received_at, kind) - first;
-            let Some(slot) = usize::try_from(slot).ok().filter(|s| *s < totals.len()) else {
-                continue;
-            };
-            let themes = self.themes_of(fact);
-            for (i, &theme) in themes.iter().enumerate() {
-                // An item counts once per theme, however often it names it.
-                if themes[..i].contains(&theme) {
-                    continue;
+        // Period by period, so that a theme's distinct customers of a period are one set of
+        // bits, emptied before the next period.
+        let mut seen: Vec<CustomerBits> = vec![CustomerBits::default(); themes];
+        for (slot, items) in self.by_period(kind, first, totals.len()).iter().enumerate() {
+            let facts = || items.iter().map(|&i| &self.facts[i as usize]);
+            for fact in facts() {
+                let themes = self.themes_of(fact);
+                for (i, &theme) in themes.iter().enumerate() {
+                    // An item counts once per theme, however often it names it.
+                    if themes[..i].contains(&theme) {
+                        continue;
+                    }
+                    // Interned ids start at 1.
+                    let index = theme as usize - 1;
+                    let point = &mut points[index][slot];
+                    point.count += 1;
+                    point.tally.add(&fact.scores);
+                    if fact.customer != 0 && seen[index].insert(fact.customer) {
+                        point.customers += 1;
+                    }
                 }
-                // Interned ids start at 1.
-                let index = theme as usize - 1;
-                let point = &mut points[index][slot];
-                point.count += 1;
-                point.tally.add(&fact.scores);
-                if fact.customer != 0 {
-                    customers[index][slot].insert(fact.customer);
+            }
+            for fact in facts().filter(|fact| fact.customer != 0) {
+                for &theme in self.themes_of(fact) {
+                    seen[theme as usize - 1].clear_of([fact.customer]);
                 }
             }
         }
-        let mut all: Vec<(String, Vec<SharePoint>)> = Vec::with_capacity(themes);
-        for ((name, mut series), seen) in self.themes.names.iter().zip(points).zip(customers) {
-            for (point, seen) in series.iter_mut().zip(seen) {
-                point.customers = seen.len() as u64;
+        for series in &mut points {
+            for point in series {
                 point.share = share(point.count, point.total);
             }
+        }
+        let mut all: Vec<(String, Vec<SharePoint>)> = Vec::with_capacity(themes);
+        for (name, series) in self.themes.names.iter().zip(points) {
             all.push((name.clone(), series));
         }
         all.sort_by(|a, b| a.0.cmp(&b.0));
         all
+    }
+
+    /// The positions of the items of each of the `periods` periods from `first` (of `kind`),
+    /// in id order within a period; items outside them are left out.
+    fn by_period(&self, kind: PeriodKind, first: i64, periods: usize) -> Vec<Vec<u32>> {
+        let mut by_period: Vec<Vec<u32>> = vec![Vec::new(); periods];
+        for (position, fact) in self.facts.iter().enumerate() {
+            let slot = period_index(fact.received_at, kind) - first;
+            if let Some(items) = usize::try_from(slot)
+                .ok()
+                .and_then(|s| by_period.get_mut(s))
+            {
+                items.push(position as u32);
+            }
+        }
+        by_period
     }
 
     /// Every theme id seen, sorted.
@@ -470,8 +540,8 @@ fn complete_end(totals: &[PeriodTotal]) -> usize {
 struct ThemeAccumulator {
     counts: Vec<u64>,
     tally: ScoreTally,
-    customers: FxHashSet<u32>,
-    negative_customers: FxHashSet<u32>,
+    customers: CustomerBits,
+    negative_customers: CustomerBits,
     /// Items per category id (channels, units and touchpoints share one interner, whose ids
     /// are few and dense: a slot each, no hashing).
     channels: Vec<u64>,
@@ -622,7 +692,7 @@ pub fn analyze_timed(
             // Without any customer id in the data (public complaint files), every item stands
             // for its own customer.
             customers: if any_customer {
-                acc.customers.len() as u64
+                acc.customers.len()
             } else {
                 acc.counts.iter().sum()
             },
@@ -637,7 +707,7 @@ pub fn analyze_timed(
             } else {
                 acc.tally.csat_n
             },
-            revenue_at_risk: revenue_at_risk(acc.negative_customers.iter().filter_map(|&c| {
+            revenue_at_risk: revenue_at_risk(acc.negative_customers.iter().filter_map(|c| {
                 let name = facts.customers.name(c)?;
                 customer_values.get(name).map(|value| (name, *value))
             }))
