@@ -309,32 +309,39 @@ impl Facts {
         let empty: Vec<SharePoint> = totals.iter().map(|t| empty_point(*t)).collect();
         let themes = self.themes.names.len();
         let mut points: Vec<Vec<SharePoint>> = vec![empty; themes];
-        // Period by period, so that a theme's distinct customers of a period are one set of
-        // bits, emptied before the next period.
-        let mut seen: Vec<CustomerBits> = vec![CustomerBits::default(); themes];
-        for (slot, items) in self.by_period(kind, first, totals.len()).iter().enumerate() {
-            let facts = || items.iter().map(|&i| &self.facts[i as usize]);
-            for fact in facts() {
-                let themes = self.themes_of(fact);
-                for (i, &theme) in themes.iter().enumerate() {
-                    // An item counts once per theme, however often it names it.
-                    if themes[..i].contains(&theme) {
-                        continue;
-                    }
-                    // Interned ids start at 1.
-                    let index = theme as usize - 1;
-                    let point = &mut points[index][slot];
-                    point.count += 1;
-                    point.tally.add(&fact.scores);
-                    if fact.customer != 0 && seen[index].insert(fact.customer) {
-                        point.customers += 1;
-                    }
+        // (customer, theme index) of each link, by period: a theme's distinct customers of a
+        // period are then counted as one set of bits, emptied before the next period.
+        let mut links: Vec<Vec<(u32, u32)>> = vec![Vec::new(); totals.len()];
+        for fact in &self.facts {
+            let slot = period_index(fact.received_at, kind) - first;
+            let Some(slot) = usize::try_from(slot).ok().filter(|s| *s < totals.len()) else {
+                continue;
+            };
+            let themes = self.themes_of(fact);
+            for (i, &theme) in themes.iter().enumerate() {
+                // An item counts once per theme, however often it names it.
+                if themes[..i].contains(&theme) {
+                    continue;
+                }
+                // Interned ids start at 1.
+                let index = theme - 1;
+                let point = &mut points[index as usize][slot];
+                point.count += 1;
+                point.tally.add(&fact.scores);
+                if fact.customer != 0 {
+                    links[slot].push((fact.customer, index));
                 }
             }
-            for fact in facts().filter(|fact| fact.customer != 0) {
-                for &theme in self.themes_of(fact) {
-                    seen[theme as usize - 1].clear_of([fact.customer]);
+        }
+        let mut seen: Vec<CustomerBits> = vec![CustomerBits::default(); themes];
+        for (slot, links) in links.iter().enumerate() {
+            for &(customer, theme) in links {
+                if seen[theme as usize].insert(customer) {
+                    points[theme as usize][slot].customers += 1;
                 }
+            }
+            for &(customer, theme) in links {
+                seen[theme as usize].clear_of([customer]);
             }
         }
         for series in &mut points {
@@ -348,22 +355,6 @@ impl Facts {
         }
         all.sort_by(|a, b| a.0.cmp(&b.0));
         all
-    }
-
-    /// The positions of the items of each of the `periods` periods from `first` (of `kind`),
-    /// in id order within a period; items outside them are left out.
-    fn by_period(&self, kind: PeriodKind, first: i64, periods: usize) -> Vec<Vec<u32>> {
-        let mut by_period: Vec<Vec<u32>> = vec![Vec::new(); periods];
-        for (position, fact) in self.facts.iter().enumerate() {
-            let slot = period_index(fact.received_at, kind) - first;
-            if let Some(items) = usize::try_from(slot)
-                .ok()
-                .and_then(|s| by_period.get_mut(s))
-            {
-                items.push(position as u32);
-            }
-        }
-        by_period
     }
 
     /// Every theme id seen, sorted.
@@ -725,7 +716,7 @@ pub fn analyze_timed(
     let themes = rank_themes(&windows, &window, params.period, &params.chronic);
     stages.ranking = lap();
     let drivers = driver_score
-        .and_then(|kind| driver_report(&facts.themes.names, &responses, kind, &params.drivers));
+        .and_then(|kind| driver_report(&facts.themes.names, responses, kind, &params.drivers));
     stages.drivers = lap();
     let impact_score = [ScoreKind::Nps, ScoreKind::Csat]
         .into_iter()
