@@ -44,24 +44,55 @@ pub struct ItemFacts<'a> {
 }
 
 /// Strings stored once, referred to by index. Looked up by FxHash: every item of an analysis
-/// looks up four to six names, and the keys are the data's own (no untrusted flooding).
+/// looks up four to six names, and the keys are the data's own (no untrusted flooding). A
+/// short name (customer ids, channels, most theme ids) is keyed by its bytes held in the table
+/// itself, so a lookup compares in place instead of following a pointer to a string elsewhere
+/// in memory (at 200,000 customers, a cache miss per item).
 #[derive(Debug, Default)]
 struct Interner {
-    index: FxHashMap<String, u32>,
+    short: FxHashMap<ShortName, u32>,
+    long: FxHashMap<String, u32>,
     names: Vec<String>,
+}
+
+/// A name of up to 23 bytes, padded with zeros, its length in the last byte.
+type ShortName = [u8; 24];
+
+fn short_name(name: &str) -> Option<ShortName> {
+    let bytes = name.as_bytes();
+    let mut key: ShortName = [0; 24];
+    if bytes.len() >= key.len() {
+        return None;
+    }
+    key[..bytes.len()].copy_from_slice(bytes);
+    key[23] = bytes.len() as u8;
+    Some(key)
 }
 
 impl Interner {
     /// The index of `name`; 0 stands for "none", so real names start at 1.
     fn id(&mut self, name: Option<&str>) -> u32 {
         let Some(name) = name else { return 0 };
-        if let Some(&id) = self.index.get(name) {
-            return id;
+        let next = self.names.len() as u32 + 1;
+        let id = match short_name(name) {
+            Some(key) => *self.short.entry(key).or_insert(next),
+            None => match self.long.get(name) {
+                Some(&id) => id,
+                None => *self.long.entry(name.to_owned()).or_insert(next),
+            },
+        };
+        if id == next {
+            self.names.push(name.to_owned());
         }
-        self.names.push(name.to_owned());
-        let id = self.names.len() as u32;
-        self.index.insert(name.to_owned(), id);
         id
+    }
+
+    /// The index of `name` when interned.
+    fn find(&self, name: &str) -> Option<u32> {
+        match short_name(name) {
+            Some(key) => self.short.get(&key).copied(),
+            None => self.long.get(name).copied(),
+        }
     }
 
     /// For each of `other`'s ids (index 0 is "none"), its id here, interning the names new
@@ -262,7 +293,7 @@ impl Facts {
 
     /// A theme's share series over `totals` (every period, zero where absent).
     pub fn series(&self, theme: &str, kind: PeriodKind, totals: &[PeriodTotal]) -> Vec<SharePoint> {
-        let Some(&wanted) = self.themes.index.get(theme) else {
+        let Some(wanted) = self.themes.find(theme) else {
             return totals.iter().map(|t| empty_point(*t)).collect();
         };
         let Some(first) = totals.first().map(|t| t.period) else {
@@ -907,6 +938,46 @@ mod tests {
             }
         }
         facts
+    }
+
+    #[test]
+    fn names_short_and_long_intern_once_each() {
+        let mut names = Interner::default();
+        let short = "c-0146328";
+        let at_most = "x".repeat(23);
+        let beyond = "x".repeat(24);
+        let ids: Vec<u32> = [
+            Some(short),
+            Some(&at_most),
+            Some(&beyond),
+            None,
+            Some("c-0146328\0"),
+        ]
+        .into_iter()
+        .map(|name| names.id(name))
+        .collect();
+        assert_eq!(ids, [1, 2, 3, 0, 4]);
+        assert_eq!(names.id(Some(&beyond)), 3);
+        assert_eq!(names.id(Some(short)), 1);
+        assert_eq!(names.find(&at_most), Some(2));
+        assert_eq!(names.find("nobody"), None);
+        assert_eq!(names.name(3), Some(beyond.as_str()));
+        assert_eq!(names.name(0), None);
+    }
+
+    #[test]
+    fn customer_bits_count_each_customer_once() {
+        let mut bits = CustomerBits::default();
+        assert!(bits.insert(200_000));
+        assert!(bits.insert(3));
+        assert!(!bits.insert(3));
+        assert!(bits.insert(64));
+        assert_eq!(bits.len(), 3);
+        assert_eq!(bits.iter().collect::<Vec<_>>(), [3, 64, 200_000]);
+        bits.clear_of([3, 64, 200_000]);
+        assert_eq!(bits.len(), 0);
+        assert_eq!(bits.iter().count(), 0);
+        assert!(bits.insert(3));
     }
 
     #[test]
