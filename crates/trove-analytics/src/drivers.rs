@@ -372,6 +372,16 @@ impl<'a> Patterns<'a> {
         }
     }
 
+    /// How often each pattern was drawn (into `counts`, one per pattern).
+    fn count(&self, drawn: &Draws, counts: &mut [u32]) {
+        counts.fill(0);
+        for block in &drawn.blocks {
+            for &response in block {
+                counts[self.pattern_of[response as usize] as usize] += 1;
+            }
+        }
+    }
+
     /// The cross-products of a resample that drew pattern `p` `counts[p]` times.
     fn cross_products(&self, counts: &[u32], drivers: usize) -> CrossProducts {
         let mut cross = CrossProducts::new(drivers);
@@ -391,6 +401,36 @@ impl<'a> Patterns<'a> {
             }
         }
         cross
+    }
+}
+
+/// The responses one resample drew (`n` draws of `0..n`), filed by block of
+/// [`Draws::BLOCK`] consecutive responses: looking up the patterns of a block's draws then
+/// reads one small stretch of the responses' patterns (a cache's worth), where looking them up
+/// in the order drawn would jump across megabytes at every draw. The counts are the same.
+struct Draws {
+    responses: usize,
+    blocks: Vec<Vec<u32>>,
+}
+
+impl Draws {
+    /// Responses per block (their patterns take 64 KB).
+    const BLOCK: usize = 1 << 14;
+
+    fn new(responses: usize) -> Self {
+        Self {
+            responses,
+            blocks: vec![Vec::new(); responses.div_ceil(Self::BLOCK)],
+        }
+    }
+
+    /// Draws `responses` times from `rng`, each draw one response, uniformly.
+    fn draw(&mut self, rng: &mut SplitMix64) {
+        self.blocks.iter_mut().for_each(Vec::clear);
+        for _ in 0..self.responses {
+            let response = rng.below(self.responses);
+            self.blocks[response / Self::BLOCK].push(response as u32);
+        }
     }
 }
 
@@ -419,14 +459,17 @@ fn bootstrap_intervals(
     let resamples: Vec<Option<Resample>> = (0..params.resamples)
         .into_par_iter()
         .map_init(
-            || vec![0u32; patterns.answers.len()],
-            |counts, r| {
-                counts.fill(0);
+            || {
+                (
+                    vec![0u32; patterns.answers.len()],
+                    Draws::new(responses.len()),
+                )
+            },
+            |(counts, drawn), r| {
                 let mut rng = SplitMix64::new(params.seed);
                 rng.skip(u64::from(r).wrapping_mul(draws));
-                for _ in 0..responses.len() {
-                    counts[patterns.pattern_of[rng.below(responses.len())] as usize] += 1;
-                }
+                drawn.draw(&mut rng);
+                patterns.count(drawn, counts);
                 let cross = patterns.cross_products(counts, drivers);
                 let values = shapley_values(&cross, &params.resample_shapley)?.values;
                 let differences = (0..drivers).map(|t| mean_difference(&cross, t)).collect();
@@ -531,6 +574,27 @@ mod tests {
             patterns.cross_products(&[0, 2, 0, 1], 2),
             cross_products(&drawn, 2)
         );
+    }
+
+    #[test]
+    fn draws_filed_by_block_count_as_drawn_one_after_another() {
+        let n = 40_000; // three blocks, the last one short
+        let responses: Vec<Response> = (0..n)
+            .map(|i| response(&[i % 3], (i % 11) as f64))
+            .collect();
+        let patterns = Patterns::of(&responses);
+        let mut drawn = Draws::new(n);
+        drawn.draw(&mut SplitMix64::new(7));
+        assert_eq!(drawn.blocks.len(), 3);
+        let mut counts = vec![0; patterns.answers.len()];
+        patterns.count(&drawn, &mut counts);
+        let mut expected = vec![0; patterns.answers.len()];
+        let mut rng = SplitMix64::new(7);
+        for _ in 0..n {
+            expected[patterns.pattern_of[rng.below(n)] as usize] += 1;
+        }
+        assert_eq!(counts, expected);
+        assert_eq!(counts.iter().sum::<u32>(), n as u32);
     }
 
     #[test]
