@@ -1675,7 +1675,9 @@ mod tests {
         }
         assert!(masked("Regard\u{17F}, Nancy").ends_with("[name]"));
         // What they skip: commas after other words, @mentions.
-        assert!(!may_have_sign_off("Thanks for nothing, United. Late once more, as usual"));
+        assert!(!may_have_sign_off(
+            "Thanks for nothing, United. Late once more, as usual"
+        ));
         assert!(!may_have_email("@united where is my bag? @ gate 12"));
         assert!(!may_have_email("a @b.io"));
     }
@@ -1685,17 +1687,25 @@ mod tests {
         let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data");
         let sets = [
             ("airline-tweets/Tweets.csv", "text"),
-            ("cfpb-sample/complaints_sample.csv", "Consumer complaint narrative"),
+            (
+                "cfpb-sample/complaints_sample.csv",
+                "Consumer complaint narrative",
+            ),
             ("banking77/train.csv", "text"),
         ];
         for (file, column) in sets {
             let path = format!("{data}/{file}");
             let Ok(mut reader) = csv::Reader::from_path(&path) else {
-                eprintln!("skipped: {path} is absent (the shared data sets are not on this machine)");
+                eprintln!(
+                    "skipped: {path} is absent (the shared data sets are not on this machine)"
+                );
                 continue;
             };
             let headers = reader.headers().expect("a header row").clone();
-            let at = headers.iter().position(|h| h == column).expect("the text column");
+            let at = headers
+                .iter()
+                .position(|h| h == column)
+                .expect("the text column");
             for record in reader.records() {
                 let record = record.expect("a CSV record");
                 let text = record.get(at).unwrap_or_default();

@@ -386,23 +386,35 @@ mod tests {
         let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data");
         let sets = [
             ("airline-tweets/Tweets.csv", "text"),
-            ("cfpb-sample/complaints_sample.csv", "Consumer complaint narrative"),
+            (
+                "cfpb-sample/complaints_sample.csv",
+                "Consumer complaint narrative",
+            ),
             ("banking77/train.csv", "text"),
         ];
         let mut non_ascii = 0;
         for (file, column) in sets {
             let path = format!("{data}/{file}");
             let Ok(mut reader) = csv::Reader::from_path(&path) else {
-                eprintln!("skipped: {path} is absent (the shared data sets are not on this machine)");
+                eprintln!(
+                    "skipped: {path} is absent (the shared data sets are not on this machine)"
+                );
                 continue;
             };
             let headers = reader.headers().expect("a header row").clone();
-            let at = headers.iter().position(|h| h == column).expect("the text column");
+            let at = headers
+                .iter()
+                .position(|h| h == column)
+                .expect("the text column");
             for record in reader.records() {
                 let record = record.expect("a CSV record");
                 let text = record.get(at).unwrap_or_default();
                 non_ascii += usize::from(!text.is_ascii());
-                assert_eq!(is_suggestion(text), asks_more_or_less(text), "{file}: {text:?}");
+                assert_eq!(
+                    is_suggestion(text),
+                    asks_more_or_less(text),
+                    "{file}: {text:?}"
+                );
             }
         }
         eprintln!("{non_ascii} non-ASCII texts compared");
