@@ -142,15 +142,17 @@ pub(crate) fn insert_new<'a>(
     tags: TagsByKey<'_, 'a>,
 ) -> Result<Vec<(i64, &'a FeedbackItem)>, postgres::Error> {
     let (sources, external_ids) = columns.keys();
-    let stored_keys: HashSet<(String, String)> = tx
+    let stored_rows: Vec<(String, String)> = tx
         .query(STORED_KEYS_SQL, &[&sources, &external_ids])?
         .iter()
         .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
         .collect::<Result<_, postgres::Error>>()?;
-    let is_new = |item: &FeedbackItem| {
-        let (source, external_id) = key(item);
-        !stored_keys.contains(&(source.to_owned(), external_id.to_owned()))
-    };
+    // Borrowed, so that looking up each item of a batch copies nothing.
+    let stored_keys: HashSet<(&str, &str)> = stored_rows
+        .iter()
+        .map(|(source, external_id)| (source.as_str(), external_id.as_str()))
+        .collect();
+    let is_new = |item: &FeedbackItem| !stored_keys.contains(&key(item));
     let mut writer = BinaryCopyInWriter::new(tx.copy_in(FEEDBACK_COPY)?, &FEEDBACK_TYPES);
     let mut stored: Vec<(i64, &FeedbackItem)> = Vec::with_capacity(unique.len());
     for (index, (id, item)) in ids.iter().zip(unique).enumerate() {

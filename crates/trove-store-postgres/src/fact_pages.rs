@@ -3,9 +3,7 @@
 
 use postgres::{Client, Row};
 use trove_domain::{Channel, Scores};
-use trove_store::{
-    FactPageDigest, FactRow, OriginThemes, StoreError, StoreResult, ThemeOrigin, unpack_themes,
-};
+use trove_store::{FactPageDigest, FactRow, OriginThemes, StoreError, StoreResult, ThemeOrigin};
 
 use crate::decode::{count, db_error, get};
 
@@ -86,18 +84,8 @@ fn decode(row: &Row) -> StoreResult<FactRow> {
             .transpose()?,
     };
     let packed: Option<String> = get(row, 15, context)?;
-    let themes = |origin: ThemeOrigin| -> StoreResult<OriginThemes> {
-        let mut themes = OriginThemes::default();
-        if let Some(packed) = &packed {
-            unpack_themes(
-                packed,
-                origin,
-                &mut themes.themes,
-                &mut themes.mention_sentiments,
-            )
-            .map_err(|e| corrupt(id, "themes", e))?;
-        }
-        Ok(themes)
+    let themes = |origin: ThemeOrigin| {
+        OriginThemes::unpack(packed.as_deref(), origin).map_err(|e| corrupt(id, "themes", e))
     };
     Ok(FactRow {
         id,

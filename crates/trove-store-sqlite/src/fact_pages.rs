@@ -6,9 +6,7 @@
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, Row};
 use trove_domain::Channel;
-use trove_store::{
-    FactPageDigest, FactRow, OriginThemes, StoreError, StoreResult, ThemeOrigin, unpack_themes,
-};
+use trove_store::{FactPageDigest, FactRow, OriginThemes, StoreError, StoreResult, ThemeOrigin};
 
 use crate::decode::db_error;
 use crate::facts::{corrupt, decode_scores};
@@ -128,18 +126,8 @@ fn decode(row: &Row<'_>) -> rusqlite::Result<StoreResult<FactRow>> {
         row.get(10)?,
         row.get(14)?,
     );
-    let themes = |origin: ThemeOrigin| -> StoreResult<OriginThemes> {
-        let mut themes = OriginThemes::default();
-        if let Some(packed) = &packed {
-            unpack_themes(
-                packed,
-                origin,
-                &mut themes.themes,
-                &mut themes.mention_sentiments,
-            )
-            .map_err(|e| corrupt(id, "themes", e))?;
-        }
-        Ok(themes)
+    let themes = |origin: ThemeOrigin| {
+        OriginThemes::unpack(packed.as_deref(), origin).map_err(|e| corrupt(id, "themes", e))
     };
     Ok((|| {
         Ok(FactRow {

@@ -29,6 +29,26 @@ pub struct OriginThemes {
     pub mention_sentiments: Vec<Option<f32>>,
 }
 
+impl OriginThemes {
+    /// The themes of `origin` among an item's packed theme links (`feedback_facts.themes`, see
+    /// [`crate::pack_new_item`]); none when the item has no links.
+    pub fn unpack(
+        packed: Option<&str>,
+        origin: ThemeOrigin,
+    ) -> Result<Self, trove_domain::DomainError> {
+        let mut unpacked = Self::default();
+        if let Some(packed) = packed {
+            crate::unpack_themes(
+                packed,
+                origin,
+                &mut unpacked.themes,
+                &mut unpacked.mention_sentiments,
+            )?;
+        }
+        Ok(unpacked)
+    }
+}
+
 /// One item as the analytics backend keeps it: what the analysis and the grouped reads need,
 /// no text.
 #[derive(Debug, Clone, PartialEq, Serialize)]
