@@ -65,31 +65,15 @@ impl Pool {
     pub(crate) fn get(&self) -> StoreResult<Conn<'_>> {
         let mut state = self.lock();
         loop {
-            if let Some(client) = state.idle.pop() {
-                return Ok(Conn {
-                    pool: self,
-                    client: Some(client),
-                });
+            match self.take_or_open(state) {
+                Ok(conn) => return conn,
+                Err(held) => {
+                    state = self
+                        .freed
+                        .wait(held)
+                        .unwrap_or_else(|poisoned| poisoned.into_inner());
+                }
             }
-            if state.open < self.max {
-                state.open += 1;
-                drop(state);
-                return match self.connect() {
-                    Ok(client) => Ok(Conn {
-                        pool: self,
-                        client: Some(client),
-                    }),
-                    Err(error) => {
-                        self.lock().open -= 1;
-                        self.freed.notify_one();
-                        Err(error)
-                    }
-                };
-            }
-            state = self
-                .freed
-                .wait(state)
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
         }
     }
 
@@ -97,29 +81,31 @@ impl Pool {
     /// waiting, for a caller that already holds one (two callers each waiting for a second
     /// connection could wait for ever).
     pub(crate) fn try_get(&self) -> Option<Conn<'_>> {
-        let mut state = self.lock();
+        self.take_or_open(self.lock()).ok().and_then(Result::ok)
+    }
+
+    /// An idle connection, or a new one while fewer than `max` are open (the lock released
+    /// while connecting); the lock back, still held, when all `max` are in use.
+    fn take_or_open<'p>(
+        &'p self,
+        mut state: MutexGuard<'p, State>,
+    ) -> Result<StoreResult<Conn<'p>>, MutexGuard<'p, State>> {
+        let conn = |client| Conn {
+            pool: self,
+            client: Some(client),
+        };
         if let Some(client) = state.idle.pop() {
-            return Some(Conn {
-                pool: self,
-                client: Some(client),
-            });
+            return Ok(Ok(conn(client)));
         }
         if state.open >= self.max {
-            return None;
+            return Err(state);
         }
         state.open += 1;
         drop(state);
-        match self.connect() {
-            Ok(client) => Some(Conn {
-                pool: self,
-                client: Some(client),
-            }),
-            Err(_) => {
-                self.lock().open -= 1;
-                self.freed.notify_one();
-                None
-            }
-        }
+        Ok(self.connect().map(conn).inspect_err(|_| {
+            self.lock().open -= 1;
+            self.freed.notify_one();
+        }))
     }
 
     /// A connection of its own, outside the pool (closed when dropped), for a session that
