@@ -11,8 +11,10 @@
 //!   check by hand, and it does not flip with collinear themes as a regression coefficient can.
 //!   The same resamples give it a 95% interval: when that holds 0, the direction is unclear.
 //! - **interval**: a percentile bootstrap (Efron & Tibshirani 1993, ch. 13): the responses are
-//!   resampled with replacement [`DriverParams::resamples`] times (default 200, seeded), every
-//!   resample's Shapley values computed, and the 2.5th and 97.5th percentiles (R's quantile
+//!   resampled with replacement [`DriverParams::resamples`] times (default 200, seeded; how
+//!   often a resample draws each distinct (themes, answer) pattern is drawn directly, as the
+//!   multinomial counts that drawing the responses one by one gives), every resample's
+//!   Shapley values computed, and the 2.5th and 97.5th percentiles (R's quantile
 //!   type 7) of each driver's values form its 95% interval. Resamples whose answers do not
 //!   vary are skipped and counted. A resample's Shapley values are exact up to 10 drivers and
 //!   otherwise estimated from 50 seeded permutations. Their noise adds to the interval's width
@@ -20,6 +22,7 @@
 //!   gain hardly depends on the order. On the demo the standard error of 50 permutations is at
 //!   most 6% of the interval's width, which widens it by under 0.2%.
 
+use rand_distr::{Binomial, Distribution};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -314,76 +317,107 @@ struct Resample {
 }
 
 /// The responses as distinct (themes, answer) patterns, for resampling: a resample is a count
-/// per pattern. Tens of thousands of patterns stand for a million responses, so each draw
-/// touches a small array; and the patterns are grouped by theme set (a few thousand), so a
-/// resample's cross-products touch each set's indicator pairs once, not once per answer.
-/// (The answers are whole numbers, so every sum is exact whatever the grouping.)
+/// per pattern. Tens of thousands of patterns stand for a million responses, so drawing the
+/// counts of the common patterns costs a draw per pattern instead of one per response; and the
+/// patterns are grouped by theme set (a few thousand), so a resample's cross-products touch
+/// each set's indicator pairs once, not once per answer. (The answers are whole numbers, so
+/// every sum is exact whatever the grouping.)
 struct Patterns<'a> {
     /// Each distinct theme set with the range of its patterns in `answers`.
     sets: Vec<(&'a [usize], std::ops::Range<usize>)>,
     /// Each pattern's answer, the patterns of a theme set side by side.
     answers: Vec<f64>,
-    /// Each response's pattern.
-    pattern_of: Vec<u32>,
+    /// How many responses have each pattern.
+    weights: Vec<u64>,
+    /// The patterns of at least [`Patterns::COMMON`] responses.
+    common: Vec<u32>,
+    /// The responses of the other patterns, each as its pattern (a pattern's side by side).
+    rare: Vec<u32>,
 }
 
 impl<'a> Patterns<'a> {
+    /// Responses from which a pattern's count is drawn as one binomial rather than response
+    /// by response: a binomial costs about what a few dozen one-by-one draws do.
+    const COMMON: u64 = 32;
+
     fn of(responses: &'a [Response]) -> Self {
         let mut set_ids: FxHashMap<&[usize], u32> = FxHashMap::default();
         let mut set_themes: Vec<&[usize]> = Vec::new();
         let mut index: FxHashMap<(u32, u64), u32> = FxHashMap::default();
-        // (set, answer) of each pattern, numbered as first met.
-        let mut found: Vec<(u32, f64)> = Vec::new();
-        let first_met: Vec<u32> = responses
-            .iter()
-            .map(|r| {
-                let set = *set_ids.entry(&r.themes).or_insert_with(|| {
-                    set_themes.push(&r.themes);
-                    (set_themes.len() - 1) as u32
-                });
-                *index.entry((set, r.answer.to_bits())).or_insert_with(|| {
-                    found.push((set, r.answer));
-                    (found.len() - 1) as u32
-                })
-            })
-            .collect();
-        // Renumber the patterns set by set (stable, so each set's keep their order met).
-        let mut order: Vec<u32> = (0..found.len() as u32).collect();
-        order.sort_by_key(|&p| found[p as usize].0);
-        let mut renumbered = vec![0u32; found.len()];
-        for (new, &old) in order.iter().enumerate() {
-            renumbered[old as usize] = new as u32;
+        // (set, answer, responses) of each pattern, numbered as first met.
+        let mut found: Vec<(u32, f64, u64)> = Vec::new();
+        for r in responses {
+            let set = *set_ids.entry(&r.themes).or_insert_with(|| {
+                set_themes.push(&r.themes);
+                (set_themes.len() - 1) as u32
+            });
+            let pattern = *index.entry((set, r.answer.to_bits())).or_insert_with(|| {
+                found.push((set, r.answer, 0));
+                (found.len() - 1) as u32
+            });
+            found[pattern as usize].2 += 1;
         }
-        let answers: Vec<f64> = order.iter().map(|&p| found[p as usize].1).collect();
+        // The patterns set by set (stable, so each set's keep their order met).
+        found.sort_by_key(|&(set, ..)| set);
         let mut sets: Vec<(&[usize], std::ops::Range<usize>)> = Vec::new();
         let mut previous = None;
-        for (position, &p) in order.iter().enumerate() {
-            let set = found[p as usize].0;
+        for (position, &(set, ..)) in found.iter().enumerate() {
             match sets.last_mut() {
                 Some((_, range)) if previous == Some(set) => range.end = position + 1,
                 _ => sets.push((set_themes[set as usize], position..position + 1)),
             }
             previous = Some(set);
         }
+        let weights: Vec<u64> = found.iter().map(|&(.., weight)| weight).collect();
+        let (mut common, mut rare) = (Vec::new(), Vec::new());
+        for (pattern, &weight) in weights.iter().enumerate() {
+            if weight >= Self::COMMON {
+                common.push(pattern as u32);
+            } else {
+                rare.extend(std::iter::repeat_n(pattern as u32, weight as usize));
+            }
+        }
         Self {
             sets,
-            answers,
-            pattern_of: first_met.iter().map(|&p| renumbered[p as usize]).collect(),
+            answers: found.iter().map(|&(_, answer, _)| answer).collect(),
+            weights,
+            common,
+            rare,
         }
     }
 
-    /// How often each pattern was drawn (into `counts`, one per pattern).
-    fn count(&self, drawn: &Draws, counts: &mut [u32]) {
+    /// How often each pattern is drawn by one resample of all the responses (into `counts`,
+    /// one per pattern; `drawn` is room for the rare responses' draws).
+    ///
+    /// Drawing the `n` responses one by one, with replacement, makes the counts multinomial:
+    /// `n` draws over the patterns with probabilities `weight / n`. The common patterns' counts
+    /// and the rare ones' total are drawn as such, one after another, each a binomial of the
+    /// draws left over the weight left: `c_k ~ Binomial(n - c_1 - … - c_{k-1}, w_k / (w_k + … +
+    /// w_K))`, which is the same joint distribution (the conditional method; Devroye,
+    /// *Non-Uniform Random Variate Generation*, 1986, XI.1.4). Given their total, the rare
+    /// patterns' draws are that many draws among their responses, made one by one.
+    fn draw_counts(&self, rng: &mut SplitMix64, counts: &mut [u64], drawn: &mut Draws) {
         counts.fill(0);
+        let mut draws_left: u64 = self.weights.iter().sum();
+        let mut weight_left = draws_left;
+        for &pattern in &self.common {
+            let weight = self.weights[pattern as usize];
+            let count = binomial(rng, draws_left, weight, weight_left);
+            counts[pattern as usize] = count;
+            draws_left -= count;
+            weight_left -= weight;
+        }
+        // What is left goes to the rare patterns (weight_left is theirs now).
+        drawn.draw(rng, draws_left as usize, self.rare.len());
         for block in &drawn.blocks {
             for &response in block {
-                counts[self.pattern_of[response as usize] as usize] += 1;
+                counts[self.rare[response as usize] as usize] += 1;
             }
         }
     }
 
     /// The cross-products of a resample that drew pattern `p` `counts[p]` times.
-    fn cross_products(&self, counts: &[u32], drivers: usize) -> CrossProducts {
+    fn cross_products(&self, counts: &[u64], drivers: usize) -> CrossProducts {
         let mut cross = CrossProducts::new(drivers);
         for (themes, patterns) in &self.sets {
             let (mut times, mut sum_y, mut sum_yy) = (0.0, 0.0, 0.0);
@@ -391,7 +425,7 @@ impl<'a> Patterns<'a> {
                 .iter()
                 .zip(&self.answers[patterns.clone()])
             {
-                let count = f64::from(count);
+                let count = count as f64;
                 times += count;
                 sum_y += count * answer;
                 sum_yy += count * answer * answer;
@@ -404,12 +438,24 @@ impl<'a> Patterns<'a> {
     }
 }
 
-/// The responses one resample drew (`n` draws of `0..n`), filed by block of
-/// [`Draws::BLOCK`] consecutive responses: looking up the patterns of a block's draws then
-/// reads one small stretch of the responses' patterns (a cache's worth), where looking them up
-/// in the order drawn would jump across megabytes at every draw. The counts are the same.
+/// Of `draws` draws among `of` responses, how many fall on `weight` of them: a binomial draw
+/// (BTPE or inversion, as `rand_distr` picks), all of them when no other response is left.
+fn binomial(rng: &mut SplitMix64, draws: u64, weight: u64, of: u64) -> u64 {
+    if draws == 0 || weight == 0 {
+        return 0;
+    }
+    if weight >= of {
+        return draws;
+    }
+    // 0 < p < 1 here, all that `Binomial::new` asks.
+    Binomial::new(draws, weight as f64 / of as f64).map_or(0, |b| b.sample(rng))
+}
+
+/// Draws among `0..bound` filed by block of [`Draws::BLOCK`] consecutive values: looking up
+/// the patterns of a block's draws then reads one small stretch of the rare responses'
+/// patterns (a cache's worth), where looking them up in the order drawn would jump across
+/// megabytes at every draw. The counts are the same.
 struct Draws {
-    responses: usize,
     blocks: Vec<Vec<u32>>,
 }
 
@@ -417,22 +463,28 @@ impl Draws {
     /// Responses per block (their patterns take 64 KB).
     const BLOCK: usize = 1 << 14;
 
-    fn new(responses: usize) -> Self {
-        Self {
-            responses,
-            blocks: vec![Vec::new(); responses.div_ceil(Self::BLOCK)],
-        }
+    fn new() -> Self {
+        Self { blocks: Vec::new() }
     }
 
-    /// Draws `responses` times from `rng`, each draw one response, uniformly.
-    fn draw(&mut self, rng: &mut SplitMix64) {
+    /// Draws `draws` times from `rng`, each draw a value of `0..bound`, uniformly.
+    fn draw(&mut self, rng: &mut SplitMix64, draws: usize, bound: usize) {
         self.blocks.iter_mut().for_each(Vec::clear);
-        for _ in 0..self.responses {
-            let response = rng.below(self.responses);
-            self.blocks[response / Self::BLOCK].push(response as u32);
+        if draws == 0 {
+            return;
+        }
+        self.blocks.resize(bound.div_ceil(Self::BLOCK), Vec::new());
+        for _ in 0..draws {
+            let value = rng.below(bound);
+            self.blocks[value / Self::BLOCK].push(value as u32);
         }
     }
 }
+
+/// How far apart the resamples' random streams start: resample `r` draws from the seed's
+/// SplitMix64 sequence at `r · RESAMPLE_STRIDE`, far more numbers than one resample uses (at
+/// most a few per response), so no two resamples share one, whatever thread draws them.
+const RESAMPLE_STRIDE: u64 = 1 << 40;
 
 /// The percentile interval of sorted values.
 fn percentile_interval(values: &mut [f64]) -> Option<(f64, f64)> {
@@ -451,25 +503,17 @@ fn bootstrap_intervals(
         return (Vec::new(), None);
     }
     let patterns = Patterns::of(responses);
-    // The resamples run side by side on every core. Resample `r` takes the draws
-    // `r·n .. (r+1)·n` of the one SplitMix64 sequence from the seed (the generator jumps
-    // there), so each resample and the intervals are the same whatever the number of threads
-    // and as they were drawn one after another.
-    let draws = responses.len() as u64;
+    // The resamples run side by side on every core, each from its own place in the seed's
+    // sequence (see RESAMPLE_STRIDE), so each resample and the intervals are the same
+    // whatever the number of threads.
     let resamples: Vec<Option<Resample>> = (0..params.resamples)
         .into_par_iter()
         .map_init(
-            || {
-                (
-                    vec![0u32; patterns.answers.len()],
-                    Draws::new(responses.len()),
-                )
-            },
+            || (vec![0u64; patterns.answers.len()], Draws::new()),
             |(counts, drawn), r| {
                 let mut rng = SplitMix64::new(params.seed);
-                rng.skip(u64::from(r).wrapping_mul(draws));
-                drawn.draw(&mut rng);
-                patterns.count(drawn, counts);
+                rng.skip(u64::from(r) * RESAMPLE_STRIDE);
+                patterns.draw_counts(&mut rng, counts, drawn);
                 let cross = patterns.cross_products(counts, drivers);
                 let values = shapley_values(&cross, &params.resample_shapley)?.values;
                 let differences = (0..drivers).map(|t| mean_difference(&cross, t)).collect();
@@ -554,14 +598,10 @@ mod tests {
         let patterns = Patterns::of(&responses);
         // ({0,1}, 3), ({0,1}, 7) | ({1}, 9) | ({}, 10): four patterns in three sets.
         assert_eq!(patterns.answers, [3.0, 7.0, 9.0, 10.0]);
-        assert_eq!(patterns.pattern_of, [0, 2, 0, 1, 3, 2]);
+        assert_eq!(patterns.weights, [2, 1, 2, 1]);
         assert_eq!(patterns.sets.len(), 3);
-        let mut counts = [0u32; 4];
-        for &p in &patterns.pattern_of {
-            counts[p as usize] += 1;
-        }
         assert_eq!(
-            patterns.cross_products(&counts, 2),
+            patterns.cross_products(&patterns.weights, 2),
             cross_products(&responses, 2)
         );
         // A resample that drew ({0,1}, 7) twice and ({}, 10) once.
@@ -576,25 +616,115 @@ mod tests {
         );
     }
 
+    /// Each response once per time its pattern was drawn.
+    fn expand(patterns: &Patterns<'_>, counts: &[u64]) -> Vec<Response> {
+        let mut sample = Vec::new();
+        for (themes, range) in &patterns.sets {
+            for p in range.clone() {
+                for _ in 0..counts[p] {
+                    sample.push(response(themes, patterns.answers[p]));
+                }
+            }
+        }
+        sample
+    }
+
     #[test]
-    fn draws_filed_by_block_count_as_drawn_one_after_another() {
-        let n = 40_000; // three blocks, the last one short
-        let responses: Vec<Response> = (0..n)
-            .map(|i| response(&[i % 3], (i % 11) as f64))
+    fn resample_counts_are_multinomial_as_drawing_the_responses_one_by_one() {
+        // 100 responses in five patterns of 50, 30, 15, 4 and 1: drawing 100 of them with
+        // replacement gives count k a mean of 100 p_k, a variance of 100 p_k (1 - p_k), and
+        // counts j and k a covariance of -100 p_j p_k; the lone response is missed with
+        // probability 0.99^100 = 0.36603.
+        let weights = [50, 30, 15, 4, 1];
+        let responses: Vec<Response> = weights
+            .iter()
+            .enumerate()
+            .flat_map(|(k, &w)| (0..w).map(move |_| response(&[k], k as f64)))
             .collect();
         let patterns = Patterns::of(&responses);
-        let mut drawn = Draws::new(n);
-        drawn.draw(&mut SplitMix64::new(7));
-        assert_eq!(drawn.blocks.len(), 3);
-        let mut counts = vec![0; patterns.answers.len()];
-        patterns.count(&drawn, &mut counts);
-        let mut expected = vec![0; patterns.answers.len()];
-        let mut rng = SplitMix64::new(7);
-        for _ in 0..n {
-            expected[patterns.pattern_of[rng.below(n)] as usize] += 1;
+        assert_eq!(patterns.weights, weights.map(|w| w as u64));
+        let (n, resamples) = (100.0, 20_000);
+        let mut counts = [0u64; 5];
+        let (mut sum, mut sum_sq, mut sum_01) = ([0.0; 5], [0.0; 5], 0.0);
+        let mut lone_missed = 0;
+        for r in 0..resamples {
+            let mut rng = SplitMix64::new(5);
+            rng.skip(r * RESAMPLE_STRIDE);
+            patterns.draw_counts(&mut rng, &mut counts, &mut Draws::new());
+            assert_eq!(counts.iter().sum::<u64>(), 100);
+            for k in 0..5 {
+                sum[k] += counts[k] as f64;
+                sum_sq[k] += (counts[k] * counts[k]) as f64;
+            }
+            sum_01 += (counts[0] * counts[1]) as f64;
+            lone_missed += u32::from(counts[4] == 0);
         }
-        assert_eq!(counts, expected);
-        assert_eq!(counts.iter().sum::<u32>(), n as u32);
+        let m = f64::from(resamples as u32);
+        for (k, &w) in weights.iter().enumerate() {
+            let p = f64::from(w) / n;
+            let (mean, variance) = (n * p, n * p * (1.0 - p));
+            let seen_mean = sum[k] / m;
+            let seen_variance = sum_sq[k] / m - seen_mean * seen_mean;
+            // Within 4 standard errors of the mean; the variance within 5%.
+            assert!(
+                (seen_mean - mean).abs() < 4.0 * (variance / m).sqrt(),
+                "{k}: {seen_mean}"
+            );
+            assert!(
+                (seen_variance / variance - 1.0).abs() < 0.05,
+                "{k}: {seen_variance}"
+            );
+        }
+        let covariance = sum_01 / m - (sum[0] / m) * (sum[1] / m);
+        assert!(
+            (covariance / (-100.0 * 0.5 * 0.3) - 1.0).abs() < 0.05,
+            "{covariance}"
+        );
+        let missed = f64::from(lone_missed) / m;
+        let expected = 0.99f64.powi(100);
+        let error = (expected * (1.0 - expected) / m).sqrt();
+        assert!((missed - expected).abs() < 4.0 * error, "{missed}");
+    }
+
+    #[test]
+    fn a_resample_of_a_million_responses_draws_a_count_per_pattern() {
+        // Many patterns, most of them rare: the counts still add up to the responses, and
+        // the one pattern of half the responses is drawn about half the time.
+        let responses: Vec<Response> = (0..1_000_000)
+            .map(|i| {
+                if i % 2 == 0 {
+                    response(&[0], 1.0)
+                } else {
+                    response(&[i % 997, 1 + i % 13], (i % 11) as f64)
+                }
+            })
+            .collect();
+        let patterns = Patterns::of(&responses);
+        assert!(
+            patterns.weights.len() > 10_000,
+            "{}",
+            patterns.weights.len()
+        );
+        let mut counts = vec![0; patterns.weights.len()];
+        patterns.draw_counts(&mut SplitMix64::new(9), &mut counts, &mut Draws::new());
+        assert_eq!(counts.iter().sum::<u64>(), 1_000_000);
+        let half = patterns.weights.iter().position(|&w| w == 500_000).unwrap();
+        // The standard deviation of Binomial(10⁶, 0.5) is 500.
+        assert!(counts[half].abs_diff(500_000) < 2_500, "{}", counts[half]);
+    }
+
+    #[test]
+    fn draws_filed_by_block_are_the_draws_made_one_after_another() {
+        let (draws, bound) = (50_000, 40_000); // three blocks, the last one short
+        let mut drawn = Draws::new();
+        drawn.draw(&mut SplitMix64::new(7), draws, bound);
+        assert_eq!(drawn.blocks.len(), 3);
+        let mut filed: Vec<u32> = drawn.blocks.concat();
+        let mut rng = SplitMix64::new(7);
+        let mut expected: Vec<u32> = (0..draws).map(|_| rng.below(bound) as u32).collect();
+        filed.sort_unstable();
+        expected.sort_unstable();
+        assert_eq!(filed, expected);
     }
 
     #[test]
@@ -714,11 +844,16 @@ mod tests {
         // sxy = 11 - 4 · 32/8 = -5, syy = 164 - 32²/8 = 36 -> 25 / 72 = 0.347222.
         let wait = &report.drivers[0];
         assert!((wait.shapley - 25.0 / 72.0).abs() < 1e-12, "{wait:?}");
-        // Redo the resampling by hand with the same generator and seed.
-        let mut rng = SplitMix64::new(11);
+        // Redo each resample's statistics by hand from the responses it drew.
+        let patterns = Patterns::of(&responses);
+        let mut counts = vec![0; patterns.weights.len()];
         let (mut values, mut differences) = (Vec::new(), Vec::new());
-        for _ in 0..50 {
-            let sample: Vec<&Response> = (0..8).map(|_| &responses[rng.below(8)]).collect();
+        for r in 0..50 {
+            let mut rng = SplitMix64::new(11);
+            rng.skip(r * RESAMPLE_STRIDE);
+            patterns.draw_counts(&mut rng, &mut counts, &mut Draws::new());
+            let drawn = expand(&patterns, &counts);
+            let sample: Vec<&Response> = drawn.iter().collect();
             let Some(r_squared) = r_squared_of(&sample) else {
                 continue;
             };

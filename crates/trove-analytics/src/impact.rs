@@ -543,6 +543,21 @@ impl SplitMix64 {
     }
 }
 
+/// So that the distributions of `rand_distr` (the bootstrap's binomial counts) draw from it.
+impl rand_core::RngCore for SplitMix64 {
+    fn next_u32(&mut self) -> u32 {
+        (self.next_u64() >> 32) as u32
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        SplitMix64::next_u64(self)
+    }
+
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        rand_core::impls::fill_bytes_via_next(self, dest);
+    }
+}
+
 /// One line of a Pareto table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ParetoLine {
