@@ -2,12 +2,19 @@
 //! 0024): one narrow row per item with its theme links packed, read a page at a time by one
 //! query; and the upkeep that keeps those rows in step with `feedback` and `feedback_themes`.
 
+use std::ops::RangeInclusive;
+
+use postgres::fallible_iterator::FallibleIterator;
+use postgres::types::ToSql;
 use postgres::{Row, Transaction};
 use trove_domain::{Channel, DomainError, Scores};
-use trove_store::{FeedbackFilter, ItemThemes, PageVisitor, StoreError, StoreResult, ThemeOrigin};
+use trove_store::{
+    FactVisitor, FeedbackFilter, ItemFactsRef, ItemThemes, LinkBuffer, PageVisitor, StoreError,
+    StoreResult, ThemeOrigin, id_ranges,
+};
 
 use crate::decode::{db_error, get};
-use crate::feedback::{refs, visit_pages, where_clause};
+use crate::feedback::{Param, refs, visit_pages, where_clause};
 use crate::pool::Pool;
 
 const CONTEXT: &str = "reading items for analysis";
@@ -81,6 +88,125 @@ pub(crate) fn scan(
     )
 }
 
+/// The analysis's read of every matching item (`Store::scan_item_facts`): each part's id range
+/// streamed by one statement on its own connection and thread, so that both cores work (the
+/// server sending one range while this side reads the other), each row read in place with its
+/// links unpacked into a buffer the part reuses: nothing is allocated per row. Each part reads
+/// its own snapshot; a write that lands between them can leave the parts a write apart, which
+/// the kept results allow for (they file a result under the data version read before it).
+pub(crate) fn scan_parts(
+    pool: &Pool,
+    filter: &FeedbackFilter,
+    origin: ThemeOrigin,
+    parts: &mut [&mut FactVisitor<'_>],
+) -> StoreResult<()> {
+    let bounds = pool
+        .get()?
+        .query_one("SELECT MIN(id), MAX(id) FROM feedback_facts", &[])
+        .map_err(|e| db_error(CONTEXT, e))?;
+    let (Some(first), Some(last)) = (get(&bounds, 0, CONTEXT)?, get(&bounds, 1, CONTEXT)?) else {
+        return Ok(());
+    };
+    let (where_sql, params) = where_clause(filter);
+    let sql = format!(
+        "SELECT id, received_at, customer_id, channel, business_unit, touchpoint, nps, csat, ces, sentiment, themes
+         FROM feedback_facts{where_sql} AND id BETWEEN ${} AND ${} ORDER BY id",
+        params.len() + 1,
+        params.len() + 2
+    );
+    let ranges = id_ranges(first, last, parts.len());
+    std::thread::scope(|scope| {
+        let readers: Vec<_> = parts
+            .iter_mut()
+            .zip(ranges)
+            .map(|(visit, ids)| {
+                let (sql, params) = (&sql, &params);
+                scope.spawn(move || read_range(pool, sql, params, ids, origin, visit))
+            })
+            .collect();
+        readers
+            .into_iter()
+            .map(|reader| {
+                reader.join().unwrap_or_else(|_| {
+                    Err(StoreError::database(CONTEXT, "a reader thread panicked"))
+                })
+            })
+            .collect::<StoreResult<Vec<()>>>()
+    })?;
+    Ok(())
+}
+
+/// Streams the items of one id range from a connection of its own, in id order.
+fn read_range(
+    pool: &Pool,
+    sql: &str,
+    params: &[Param],
+    ids: RangeInclusive<i64>,
+    origin: ThemeOrigin,
+    visit: &mut FactVisitor<'_>,
+) -> StoreResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let (start, end) = (*ids.start(), *ids.end());
+    let mut values = refs(params);
+    values.extend([&start as &(dyn ToSql + Sync), &end]);
+    let mut client = pool.get()?;
+    let mut rows = client
+        .query_raw(sql, values)
+        .map_err(|e| db_error(CONTEXT, e))?;
+    let mut links = LinkBuffer::default();
+    while let Some(row) = rows.next().map_err(|e| db_error(CONTEXT, e))? {
+        visit(&borrow_row(&row, origin, &mut links)?);
+    }
+    Ok(())
+}
+
+/// One row of [`scan_parts`]'s statement, borrowed, with its links of `origin`.
+fn borrow_row<'a>(
+    row: &'a Row,
+    origin: ThemeOrigin,
+    links: &'a mut LinkBuffer,
+) -> StoreResult<ItemFactsRef<'a>> {
+    let id: i64 = get(row, 0, CONTEXT)?;
+    let channel: &str = get(row, 3, CONTEXT)?;
+    let packed: Option<&str> = get(row, 10, CONTEXT)?;
+    Ok(ItemFactsRef {
+        id,
+        received_at: get(row, 1, CONTEXT)?,
+        customer_id: get(row, 2, CONTEXT)?,
+        channel: checked(id, "channel", channel.parse::<Channel>())?,
+        business_unit: get(row, 4, CONTEXT)?,
+        touchpoint: get(row, 5, CONTEXT)?,
+        scores: scores(row, id)?,
+        sentiment: get(row, 9, CONTEXT)?,
+        themes: checked(
+            id,
+            "themes",
+            links.unpack(packed.unwrap_or_default(), origin),
+        )?,
+    })
+}
+
+/// The scores in columns 6, 7 and 8 (SMALLINT) of a row of item `id`.
+fn scores(row: &Row, id: i64) -> StoreResult<Scores> {
+    let score = |index: usize| -> StoreResult<Option<i64>> {
+        let value: Option<i16> = get(row, index, CONTEXT)?;
+        Ok(value.map(i64::from))
+    };
+    Ok(Scores {
+        nps: score(6)?
+            .map(|v| checked(id, "nps", v.try_into()))
+            .transpose()?,
+        csat: score(7)?
+            .map(|v| checked(id, "csat", v.try_into()))
+            .transpose()?,
+        ces: score(8)?
+            .map(|v| checked(id, "ces", v.try_into()))
+            .transpose()?,
+    })
+}
+
 fn checked<T>(id: i64, column: &'static str, parsed: Result<T, DomainError>) -> StoreResult<T> {
     parsed.map_err(|source| StoreError::Corrupt {
         table: "feedback_facts",
@@ -93,10 +219,6 @@ fn checked<T>(id: i64, column: &'static str, parsed: Result<T, DomainError>) -> 
 fn decode(row: &Row, origin: ThemeOrigin) -> StoreResult<ItemThemes> {
     let id: i64 = get(row, 0, CONTEXT)?;
     let channel: String = get(row, 3, CONTEXT)?;
-    let score = |index: usize| -> StoreResult<Option<i64>> {
-        let value: Option<i16> = get(row, index, CONTEXT)?;
-        Ok(value.map(i64::from))
-    };
     let mut item = ItemThemes {
         id,
         received_at: get(row, 1, CONTEXT)?,
@@ -104,17 +226,7 @@ fn decode(row: &Row, origin: ThemeOrigin) -> StoreResult<ItemThemes> {
         channel: checked(id, "channel", channel.parse::<Channel>())?,
         business_unit: get(row, 4, CONTEXT)?,
         touchpoint: get(row, 5, CONTEXT)?,
-        scores: Scores {
-            nps: score(6)?
-                .map(|v| checked(id, "nps", v.try_into()))
-                .transpose()?,
-            csat: score(7)?
-                .map(|v| checked(id, "csat", v.try_into()))
-                .transpose()?,
-            ces: score(8)?
-                .map(|v| checked(id, "ces", v.try_into()))
-                .transpose()?,
-        },
+        scores: scores(row, id)?,
         sentiment: get(row, 9, CONTEXT)?,
         themes: Vec::new(),
         mention_sentiments: Vec::new(),

@@ -206,6 +206,15 @@ impl Store for PostgresStore {
         facts::scan(&self.pool, filter, origin, page_size, visit)
     }
 
+    fn scan_item_facts(
+        &self,
+        filter: &FeedbackFilter,
+        origin: trove_store::ThemeOrigin,
+        parts: &mut [&mut trove_store::FactVisitor<'_>],
+    ) -> StoreResult<()> {
+        facts::scan_parts(&self.pool, filter, origin, parts)
+    }
+
     fn tally_by(
         &self,
         dimension: Dimension,
