@@ -111,12 +111,22 @@ impl Interner {
     }
 }
 
-/// A set of interned customer ids, one bit each: adding a customer to a theme's set is a bit
-/// set, not a hash insert (a million items make millions of them), and the set takes an
-/// eighth of a byte per customer id in the data.
+/// A set of interned customer ids: a hash set while it holds few of the ids its range spans,
+/// then one bit per id. Adding a customer to a big theme's set is then a bit set, not a hash
+/// insert (a million items make millions of them), and no set costs more than a hash set of
+/// its customers would: bits cost an eighth of a byte per id up to the largest, so a set turns
+/// to bits only once it holds one id in 64 of that range (a hash set spends about 8 bytes an
+/// id), and back when it would hold fewer than one in 128. A theme few customers mention stays
+/// small however many customers the data has.
 #[derive(Debug, Clone, Default)]
 struct CustomerBits {
+    /// The ids, until the set turns to bits.
+    sparse: FxHashSet<u32>,
+    /// One bit per id, once the set turned to bits (`dense`).
     words: Vec<u64>,
+    dense: bool,
+    /// The largest id added.
+    max: u32,
     len: u64,
 }
 
@@ -124,13 +134,44 @@ impl CustomerBits {
     /// Adds `id`; true when it was not in the set yet.
     fn insert(&mut self, id: u32) -> bool {
         let (word, bit) = ((id / 64) as usize, id % 64);
-        if word >= self.words.len() {
-            self.words.resize(word + 1, 0);
+        // Bits up to an id far beyond the set's would cost more than a hash set: back to one
+        // when they would take 16 bytes an id (twice the turning point, so that a set growing
+        // at about that density does not turn back and forth).
+        if self.dense && word >= self.words.len() && word as u64 >= 2 * self.len {
+            self.turn_sparse();
         }
-        let added = self.words[word] & (1 << bit) == 0;
-        self.words[word] |= 1 << bit;
-        self.len += u64::from(added);
+        let added = if self.dense {
+            if word >= self.words.len() {
+                self.words.resize(word + 1, 0);
+            }
+            let added = self.words[word] & (1 << bit) == 0;
+            self.words[word] |= 1 << bit;
+            added
+        } else {
+            self.sparse.insert(id)
+        };
+        if added {
+            self.len += 1;
+            self.max = self.max.max(id);
+            if !self.dense && self.len * 64 > u64::from(self.max) {
+                self.turn_dense();
+            }
+        }
         added
+    }
+
+    fn turn_dense(&mut self) {
+        self.words = vec![0; self.max as usize / 64 + 1];
+        for id in std::mem::take(&mut self.sparse) {
+            self.words[(id / 64) as usize] |= 1 << (id % 64);
+        }
+        self.dense = true;
+    }
+
+    fn turn_sparse(&mut self) {
+        self.sparse = self.ids().into_iter().collect();
+        self.words = Vec::new();
+        self.dense = false;
     }
 
     /// Distinct ids added.
@@ -141,21 +182,40 @@ impl CustomerBits {
     /// Empties the set, clearing only the words that hold `ids` (those added since it was
     /// last empty), not every word.
     fn clear_of(&mut self, ids: impl IntoIterator<Item = u32>) {
-        for id in ids {
-            if let Some(word) = self.words.get_mut((id / 64) as usize) {
-                *word = 0;
+        if self.dense {
+            for id in ids {
+                if let Some(word) = self.words.get_mut((id / 64) as usize) {
+                    *word = 0;
+                }
             }
+        } else {
+            self.sparse.clear();
         }
         self.len = 0;
     }
 
     /// The ids in the set, in increasing order.
-    fn iter(&self) -> impl Iterator<Item = u32> + '_ {
-        self.words.iter().enumerate().flat_map(|(w, &word)| {
-            (0..64)
-                .filter(move |bit| word & (1 << bit) != 0)
-                .map(move |bit| w as u32 * 64 + bit)
-        })
+    fn ids(&self) -> Vec<u32> {
+        if !self.dense {
+            let mut ids: Vec<u32> = self.sparse.iter().copied().collect();
+            ids.sort_unstable();
+            return ids;
+        }
+        let mut ids = Vec::with_capacity(self.len as usize);
+        for (w, &word) in self.words.iter().enumerate() {
+            ids.extend(
+                (0..64)
+                    .filter(|bit| word & (1 << bit) != 0)
+                    .map(|bit| w as u32 * 64 + bit),
+            );
+        }
+        ids
+    }
+
+    /// Bytes held (for the test of its bound).
+    #[cfg(test)]
+    fn bytes(&self) -> usize {
+        self.words.capacity() * 8 + self.sparse.capacity() * 5
     }
 }
 
@@ -742,10 +802,12 @@ pub fn analyze_timed(
             } else {
                 acc.tally.csat_n
             },
-            revenue_at_risk: revenue_at_risk(acc.negative_customers.iter().filter_map(|c| {
-                let name = facts.customers.name(c)?;
-                customer_values.get(name).map(|value| (name, *value))
-            }))
+            revenue_at_risk: revenue_at_risk(acc.negative_customers.ids().into_iter().filter_map(
+                |c| {
+                    let name = facts.customers.name(c)?;
+                    customer_values.get(name).map(|value| (name, *value))
+                },
+            ))
             .unwrap_or_default(),
             alerts: alerts
                 .iter()
@@ -986,11 +1048,48 @@ mod tests {
         assert!(!bits.insert(3));
         assert!(bits.insert(64));
         assert_eq!(bits.len(), 3);
-        assert_eq!(bits.iter().collect::<Vec<_>>(), [3, 64, 200_000]);
+        assert_eq!(bits.ids(), [3, 64, 200_000]);
         bits.clear_of([3, 64, 200_000]);
         assert_eq!(bits.len(), 0);
-        assert_eq!(bits.iter().count(), 0);
+        assert_eq!(bits.ids(), Vec::<u32>::new());
         assert!(bits.insert(3));
+    }
+
+    #[test]
+    fn customer_bits_turn_to_bits_only_where_they_cost_no_more() {
+        // Three customers among ten million ids: a hash set of three, not 1.25 MB of bits.
+        let mut few = CustomerBits::default();
+        for id in [9_999_999, 5, 4_000_000] {
+            assert!(few.insert(id));
+        }
+        assert!(!few.dense, "three ids stay a hash set");
+        assert!(few.bytes() < 1_000, "{}", few.bytes());
+        assert_eq!(few.ids(), [5, 4_000_000, 9_999_999]);
+        // Every 10th id of 100,000: one id in 10 of the range, so bits (12.5 KB).
+        let mut many = CustomerBits::default();
+        for id in (0..100_000).rev().step_by(10) {
+            assert!(many.insert(id));
+            assert!(!many.insert(id));
+        }
+        assert!(many.dense);
+        assert_eq!(many.len(), 10_000);
+        assert!(many.bytes() <= 12_504, "{}", many.bytes());
+        let ids = many.ids();
+        assert_eq!(ids.len(), 10_000);
+        assert!(
+            ids.windows(2).all(|w| w[0] + 10 == w[1]),
+            "in order, each once"
+        );
+        // An id far beyond them: bits up to it would cost more than a hash set, so back to one.
+        assert!(many.insert(50_000_000));
+        assert!(!many.dense);
+        assert!(many.bytes() < 200_000, "{}", many.bytes());
+        assert_eq!(many.len(), 10_001);
+        assert_eq!(many.ids()[..3], [9, 19, 29]);
+        assert!(!many.insert(19));
+        let ids = many.ids();
+        many.clear_of(ids);
+        assert_eq!((many.len(), many.ids().len()), (0, 0));
     }
 
     #[test]
