@@ -1,6 +1,7 @@
 //! Items as the analysis reads them, from the compact facts table (`feedback_facts`, migration
 //! 0024): one narrow row per item with its theme links packed, read a page at a time by one
-//! query; and the upkeep that keeps those rows in step with `feedback` and `feedback_themes`.
+//! query, or for the analysis in id ranges streamed side by side; and the upkeep that keeps
+//! those rows in step with `feedback` and `feedback_themes`.
 
 use std::ops::RangeInclusive;
 
