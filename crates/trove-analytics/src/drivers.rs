@@ -447,8 +447,9 @@ fn binomial(rng: &mut SplitMix64, draws: u64, weight: u64, of: u64) -> u64 {
     if weight >= of {
         return draws;
     }
-    // 0 < p < 1 here, all that `Binomial::new` asks.
-    Binomial::new(draws, weight as f64 / of as f64).map_or(0, |b| b.sample(rng))
+    Binomial::new(draws, weight as f64 / of as f64)
+        .expect("0 < weight < of: p is within (0, 1), all that Binomial::new asks")
+        .sample(rng)
 }
 
 /// Draws among `0..bound` filed by block of [`Draws::BLOCK`] consecutive values: looking up
