@@ -119,7 +119,7 @@ impl Interner {
 /// id), and back when it would hold fewer than one in 128. A theme few customers mention stays
 /// small however many customers the data has.
 #[derive(Debug, Clone, Default)]
-struct CustomerBits {
+struct CustomerSet {
     /// The ids, until the set turns to bits.
     sparse: FxHashSet<u32>,
     /// One bit per id, once the set turned to bits (`dense`).
@@ -130,7 +130,7 @@ struct CustomerBits {
     len: u64,
 }
 
-impl CustomerBits {
+impl CustomerSet {
     /// Adds `id`; true when it was not in the set yet.
     fn insert(&mut self, id: u32) -> bool {
         let (word, bit) = ((id / 64) as usize, id % 64);
@@ -424,7 +424,7 @@ impl Facts {
                 }
             }
         }
-        let mut seen: Vec<CustomerBits> = vec![CustomerBits::default(); themes];
+        let mut seen: Vec<CustomerSet> = vec![CustomerSet::default(); themes];
         for (slot, links) in links.iter().enumerate() {
             for &(customer, theme) in links {
                 if seen[theme as usize].insert(customer) {
@@ -622,8 +622,8 @@ fn complete_end(totals: &[PeriodTotal]) -> usize {
 struct ThemeAccumulator {
     counts: Vec<u64>,
     tally: ScoreTally,
-    customers: CustomerBits,
-    negative_customers: CustomerBits,
+    customers: CustomerSet,
+    negative_customers: CustomerSet,
     /// Items per category id (channels, units and touchpoints share one interner, whose ids
     /// are few and dense: a slot each, no hashing).
     channels: Vec<u64>,
@@ -1042,7 +1042,7 @@ mod tests {
 
     #[test]
     fn customer_bits_count_each_customer_once() {
-        let mut bits = CustomerBits::default();
+        let mut bits = CustomerSet::default();
         assert!(bits.insert(200_000));
         assert!(bits.insert(3));
         assert!(!bits.insert(3));
@@ -1058,7 +1058,7 @@ mod tests {
     #[test]
     fn customer_bits_turn_to_bits_only_where_they_cost_no_more() {
         // Three customers among ten million ids: a hash set of three, not 1.25 MB of bits.
-        let mut few = CustomerBits::default();
+        let mut few = CustomerSet::default();
         for id in [9_999_999, 5, 4_000_000] {
             assert!(few.insert(id));
         }
@@ -1066,7 +1066,7 @@ mod tests {
         assert!(few.bytes() < 1_000, "{}", few.bytes());
         assert_eq!(few.ids(), [5, 4_000_000, 9_999_999]);
         // Every 10th id of 100,000: one id in 10 of the range, so bits (12.5 KB).
-        let mut many = CustomerBits::default();
+        let mut many = CustomerSet::default();
         for id in (0..100_000).rev().step_by(10) {
             assert!(many.insert(id));
             assert!(!many.insert(id));

@@ -11,7 +11,7 @@ use postgres::{Row, Transaction};
 use trove_domain::{Channel, DomainError, Scores};
 use trove_store::{
     FactVisitor, FeedbackFilter, ItemFactsRef, ItemThemes, LinkBuffer, PageVisitor, StoreError,
-    StoreResult, ThemeOrigin, id_ranges,
+    StoreResult, ThemeOrigin, read_id_ranges_side_by_side,
 };
 
 use crate::decode::{db_error, get};
@@ -115,26 +115,9 @@ pub(crate) fn scan_parts(
         params.len() + 1,
         params.len() + 2
     );
-    let ranges = id_ranges(first, last, parts.len());
-    std::thread::scope(|scope| {
-        let readers: Vec<_> = parts
-            .iter_mut()
-            .zip(ranges)
-            .map(|(visit, ids)| {
-                let (sql, params) = (&sql, &params);
-                scope.spawn(move || read_range(pool, sql, params, ids, origin, visit))
-            })
-            .collect();
-        readers
-            .into_iter()
-            .map(|reader| {
-                reader.join().unwrap_or_else(|_| {
-                    Err(StoreError::database(CONTEXT, "a reader thread panicked"))
-                })
-            })
-            .collect::<StoreResult<Vec<()>>>()
-    })?;
-    Ok(())
+    read_id_ranges_side_by_side(first, last, parts, CONTEXT, |ids, visit| {
+        read_range(pool, &sql, &params, ids, origin, visit)
+    })
 }
 
 /// Streams the items of one id range from a connection of its own, in id order.
@@ -163,7 +146,8 @@ fn read_range(
     Ok(())
 }
 
-/// One row of [`scan_parts`]'s statement, borrowed, with its links of `origin`.
+/// One row of [`scan_parts`]'s (or [`scan`]'s) statement, borrowed, with its links of
+/// `origin`.
 fn borrow_row<'a>(
     row: &'a Row,
     origin: ThemeOrigin,
@@ -218,29 +202,5 @@ fn checked<T>(id: i64, column: &'static str, parsed: Result<T, DomainError>) -> 
 }
 
 fn decode(row: &Row, origin: ThemeOrigin) -> StoreResult<ItemThemes> {
-    let id: i64 = get(row, 0, CONTEXT)?;
-    let channel: String = get(row, 3, CONTEXT)?;
-    let mut item = ItemThemes {
-        id,
-        received_at: get(row, 1, CONTEXT)?,
-        customer_id: get(row, 2, CONTEXT)?,
-        channel: checked(id, "channel", channel.parse::<Channel>())?,
-        business_unit: get(row, 4, CONTEXT)?,
-        touchpoint: get(row, 5, CONTEXT)?,
-        scores: scores(row, id)?,
-        sentiment: get(row, 9, CONTEXT)?,
-        themes: Vec::new(),
-        mention_sentiments: Vec::new(),
-    };
-    let packed: Option<&str> = get(row, 10, CONTEXT)?;
-    if let Some(packed) = packed {
-        let unpacked = trove_store::unpack_themes(
-            packed,
-            origin,
-            &mut item.themes,
-            &mut item.mention_sentiments,
-        );
-        checked(id, "themes", unpacked)?;
-    }
-    Ok(item)
+    borrow_row(row, origin, &mut LinkBuffer::default()).map(|item| item.to_item_themes())
 }

@@ -10,7 +10,8 @@ use rusqlite::{Connection, OpenFlags, params_from_iter};
 use trove_domain::{Channel, CustomerId, DomainError, FeedbackItem, Scores};
 use trove_store::{
     FactVisitor, FeedbackFilter, ItemFactsRef, ItemThemes, LinkBuffer, PageVisitor, RuleTag,
-    StoreError, StoreResult, ThemeOrigin, id_ranges, pack_new_item, scan_item_facts_by_pages,
+    StoreError, StoreResult, ThemeOrigin, pack_new_item, read_id_ranges_side_by_side,
+    scan_item_facts_by_pages,
 };
 
 use crate::decode::{db_error, label_text};
@@ -175,26 +176,9 @@ pub(crate) fn scan_parts(
         "SELECT id, received_at, customer_id, channel, business_unit, touchpoint, nps, csat, ces, sentiment, themes
          FROM feedback_facts{where_sql} AND id BETWEEN ? AND ? ORDER BY id"
     );
-    let ranges = id_ranges(first, last, parts.len());
-    std::thread::scope(|scope| {
-        let readers: Vec<_> = parts
-            .iter_mut()
-            .zip(ranges)
-            .map(|(visit, ids)| {
-                let (sql, values) = (&sql, &values);
-                scope.spawn(move || read_range(path, sql, values, ids, origin, visit))
-            })
-            .collect();
-        readers
-            .into_iter()
-            .map(|reader| {
-                reader.join().unwrap_or_else(|_| {
-                    Err(StoreError::database(CONTEXT, "a reader thread panicked"))
-                })
-            })
-            .collect::<StoreResult<Vec<()>>>()
-    })?;
-    Ok(())
+    read_id_ranges_side_by_side(first, last, parts, CONTEXT, |ids, visit| {
+        read_range(path, &sql, &values, ids, origin, visit)
+    })
 }
 
 /// Reads the items of one id range on a connection of its own, in id order.
@@ -249,7 +233,8 @@ impl From<StoreError> for RowError {
     }
 }
 
-/// One row of [`scan_parts`]'s statement, borrowed, with its links of `origin`.
+/// One row of [`scan_parts`]'s (or [`scan`]'s) statement, borrowed, with its links of
+/// `origin`.
 fn borrow_row<'a>(
     row: &'a rusqlite::Row<'_>,
     origin: ThemeOrigin,
@@ -284,43 +269,11 @@ fn read_row(
     row: &rusqlite::Row<'_>,
     origin: ThemeOrigin,
 ) -> rusqlite::Result<StoreResult<ItemThemes>> {
-    let id: i64 = row.get(0)?;
-    let scores = [row.get(6)?, row.get(7)?, row.get(8)?];
-    Ok((|| {
-        // Read in place, not copied out first: this runs for every item of an analysis.
-        let channel = row
-            .get_ref(3)
-            .map_err(|e| db_error(CONTEXT, e))?
-            .as_str()
-            .map_err(|e| db_error(CONTEXT, e))?;
-        let packed = row
-            .get_ref(10)
-            .map_err(|e| db_error(CONTEXT, e))?
-            .as_str_or_null()
-            .map_err(|e| db_error(CONTEXT, e))?;
-        let mut item = ItemThemes {
-            id,
-            received_at: row.get(1).map_err(|e| db_error(CONTEXT, e))?,
-            customer_id: row.get(2).map_err(|e| db_error(CONTEXT, e))?,
-            channel: checked(id, "channel", channel.parse::<Channel>())?,
-            business_unit: row.get(4).map_err(|e| db_error(CONTEXT, e))?,
-            touchpoint: row.get(5).map_err(|e| db_error(CONTEXT, e))?,
-            scores: decode_scores(id, scores)?,
-            sentiment: row.get(9).map_err(|e| db_error(CONTEXT, e))?,
-            themes: Vec::new(),
-            mention_sentiments: Vec::new(),
-        };
-        if let Some(packed) = packed {
-            let unpacked = trove_store::unpack_themes(
-                packed,
-                origin,
-                &mut item.themes,
-                &mut item.mention_sentiments,
-            );
-            checked(id, "themes", unpacked)?;
-        }
-        Ok(item)
-    })())
+    match borrow_row(row, origin, &mut LinkBuffer::default()) {
+        Ok(item) => Ok(Ok(item.to_item_themes())),
+        Err(RowError::Sqlite(e)) => Err(e),
+        Err(RowError::Store(e)) => Ok(Err(e)),
+    }
 }
 
 fn checked<T>(id: i64, column: &'static str, parsed: Result<T, DomainError>) -> StoreResult<T> {

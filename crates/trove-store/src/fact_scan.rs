@@ -6,7 +6,9 @@ use std::ops::{ControlFlow, RangeInclusive};
 
 use trove_domain::{Channel, Scores};
 
-use crate::{FeedbackFilter, ItemThemes, LinkBuffer, Store, StoreResult, ThemeLinks, ThemeOrigin};
+use crate::{
+    FeedbackFilter, ItemThemes, LinkBuffer, Store, StoreError, StoreResult, ThemeLinks, ThemeOrigin,
+};
 
 /// One item as [`crate::Store::scan_item_themes`] gives it, borrowed from its reader.
 #[derive(Debug, Clone, Copy)]
@@ -46,6 +48,22 @@ impl<'a> ItemFactsRef<'a> {
             themes: links.of_item(item),
         }
     }
+
+    /// The item copied out, as [`crate::Store::scan_item_themes`] gives it.
+    pub fn to_item_themes(&self) -> ItemThemes {
+        ItemThemes {
+            id: self.id,
+            received_at: self.received_at,
+            customer_id: self.customer_id.map(str::to_owned),
+            channel: self.channel,
+            business_unit: self.business_unit.map(str::to_owned),
+            touchpoint: self.touchpoint.map(str::to_owned),
+            scores: self.scores,
+            sentiment: self.sentiment,
+            themes: self.themes.iter().map(|(t, _)| t.to_owned()).collect(),
+            mention_sentiments: self.themes.iter().map(|(_, s)| s).collect(),
+        }
+    }
 }
 
 /// Takes the items of one part of a [`crate::Store::scan_item_facts`], in id order. It runs on
@@ -73,6 +91,33 @@ pub fn scan_item_facts_by_pages(
             visit(&ItemFactsRef::of(item, &mut links));
         }
         ControlFlow::Continue(())
+    })
+}
+
+/// The ids `first..=last` cut into one range per part ([`id_ranges`]), each range read by
+/// `read` to its part's visitor on a thread of its own, side by side: how a store with
+/// connections to spare serves [`crate::Store::scan_item_facts`]. A reader that panics is
+/// reported as an error of `context`.
+pub fn read_id_ranges_side_by_side(
+    first: i64,
+    last: i64,
+    parts: &mut [&mut FactVisitor<'_>],
+    context: &'static str,
+    read: impl Fn(RangeInclusive<i64>, &mut FactVisitor<'_>) -> StoreResult<()> + Sync,
+) -> StoreResult<()> {
+    let ranges = id_ranges(first, last, parts.len());
+    std::thread::scope(|scope| {
+        let read = &read;
+        let readers: Vec<_> = parts
+            .iter_mut()
+            .zip(ranges)
+            .map(|(visit, ids)| scope.spawn(move || read(ids, visit)))
+            .collect();
+        readers.into_iter().try_for_each(|reader| {
+            reader
+                .join()
+                .unwrap_or_else(|_| Err(StoreError::database(context, "a reader thread panicked")))
+        })
     })
 }
 

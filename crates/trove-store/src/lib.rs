@@ -49,7 +49,9 @@ pub use discovery_runs::{DiscoveryRun, DiscoveryRunSummary, NewDiscoveryRun};
 pub use embeddings::{EmbeddingStore, ItemEmbedding, decode_vector, encode_vector, text_hash};
 pub use error::StoreError;
 pub use fact_pages::{FactPageDigest, FactPages};
-pub use fact_scan::{FactVisitor, ItemFactsRef, id_ranges, scan_item_facts_by_pages};
+pub use fact_scan::{
+    FactVisitor, ItemFactsRef, id_ranges, read_id_ranges_side_by_side, scan_item_facts_by_pages,
+};
 pub use forms::{FormRecord, FormScale, form_run_file};
 pub use items::{
     ItemCursor, ItemPageAt, ItemPlan, ItemQuery, ListedItem, MatchedSpan, NEGATIVE_SENTIMENT,

@@ -24,20 +24,7 @@ fn scanned_in_parts(
         let mut visitors: Vec<Box<FactVisitor<'_>>> = read
             .iter_mut()
             .map(|part| -> Box<FactVisitor<'_>> {
-                Box::new(move |item: &ItemFactsRef<'_>| {
-                    part.push(ItemThemes {
-                        id: item.id,
-                        received_at: item.received_at,
-                        customer_id: item.customer_id.map(str::to_owned),
-                        channel: item.channel,
-                        business_unit: item.business_unit.map(str::to_owned),
-                        touchpoint: item.touchpoint.map(str::to_owned),
-                        scores: item.scores,
-                        sentiment: item.sentiment,
-                        themes: item.themes.iter().map(|(t, _)| t.to_owned()).collect(),
-                        mention_sentiments: item.themes.iter().map(|(_, s)| s).collect(),
-                    })
-                })
+                Box::new(move |item: &ItemFactsRef<'_>| part.push(item.to_item_themes()))
             })
             .collect();
         let mut visitors: Vec<&mut FactVisitor<'_>> =
