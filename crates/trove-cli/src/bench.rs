@@ -1,8 +1,11 @@
-//! `trove bench import`: end-to-end import speed and peak memory on a generated CSV.
+//! `trove bench import`: end-to-end import speed and peak memory on a generated CSV (or a
+//! real file).
 //!
 //! Writes a CSV of N rows (about 200 bytes of text each, some with personal data to mask,
 //! NPS scores, times with offsets), imports it into a fresh SQLite file exactly as
-//! `trove import` does, and prints rows per second and the process's peak resident memory.
+//! `trove import` does, and prints rows per second, each stage's time and the process's peak
+//! resident memory. With `--file` and `--mapping` it imports that file instead, so that the
+//! stages can be seen on real texts.
 
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -52,6 +55,12 @@ pub struct ImportBenchArgs {
     /// instead of a fresh SQLite file. It is kept, so the reads can be timed on it after.
     #[arg(long)]
     on: Option<String>,
+    /// Import this file (with `--mapping`) instead of generating rows; `--rows` is then unused.
+    #[arg(long, requires = "mapping")]
+    file: Option<std::path::PathBuf>,
+    /// The TOML column mapping of `--file`.
+    #[arg(long, requires = "file")]
+    mapping: Option<std::path::PathBuf>,
 }
 
 pub fn run(command: &BenchCommand) -> Result<ExitCode> {
@@ -68,15 +77,21 @@ pub fn run(command: &BenchCommand) -> Result<ExitCode> {
 
 fn import(args: &ImportBenchArgs) -> Result<ExitCode> {
     let dir = tempfile::tempdir().context("making a temporary folder")?;
-    let csv_path = dir.path().join("bench.csv");
-    let started = Instant::now();
-    let bytes = write_csv(&csv_path, args.rows)?;
-    println!(
-        "generated {} rows ({:.0} MB) in {:.1} s",
-        thousands(args.rows),
-        bytes as f64 / 1e6,
-        started.elapsed().as_secs_f64()
-    );
+    let (csv_path, mapping) = match (&args.file, &args.mapping) {
+        (Some(file), Some(mapping)) => (file.clone(), trove_ingest::Mapping::load(mapping)?),
+        _ => {
+            let csv_path = dir.path().join("bench.csv");
+            let started = Instant::now();
+            let bytes = write_csv(&csv_path, args.rows)?;
+            println!(
+                "generated {} rows ({:.0} MB) in {:.1} s",
+                thousands(args.rows),
+                bytes as f64 / 1e6,
+                started.elapsed().as_secs_f64()
+            );
+            (csv_path, crate::import::bench_mapping())
+        }
+    };
     let db = match &args.on {
         Some(on) => crate::db::DbUrl::parse(on)?,
         None => crate::db::DbUrl::Sqlite(dir.path().join("bench.db")),
@@ -93,16 +108,19 @@ fn import(args: &ImportBenchArgs) -> Result<ExitCode> {
             .map_err(anyhow::Error::msg)?;
         println!("tagging with {} while importing", path.display());
     }
-    let mapping = crate::import::bench_mapping();
-    let file = std::fs::File::open(&csv_path)?;
+    let file = std::fs::File::open(&csv_path)
+        .with_context(|| format!("cannot open {}", csv_path.display()))?;
     let started = Instant::now();
     let options = trove_app::ImportOptions {
         batch_size: args.batch,
         ..trove_app::ImportOptions::default()
     };
+    let label = csv_path
+        .file_name()
+        .map_or_else(|| "bench.csv".into(), |n| n.to_string_lossy().into_owned());
     let report = app.import_feedback(
         file,
-        "bench.csv",
+        &label,
         &mapping,
         &options,
         &trove_app::NoProgress,

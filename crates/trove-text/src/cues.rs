@@ -16,6 +16,7 @@ use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use regex::{Regex, RegexSet, bytes};
+use regex_automata::{Input, PatternSet, meta};
 use serde::Serialize;
 
 /// What a clause says about expectations.
@@ -174,15 +175,43 @@ pub fn is_suggestion(text: &str) -> bool {
 /// word boundaries and classes make the regular expressions give up their lazy DFA for
 /// their slowest engine, even on ASCII text once the DFA's cache fills: that was a fifth of
 /// reading each imported text.
+///
+/// They run without the literal prefilter `regex` puts in front of them. Their first words
+/// ("more", "could", "should", "add"...) are common, so the prefilter stopped every few words
+/// and started the automaton there; the automaton alone reads each byte once. On 172,695 real
+/// texts (24 MB) the pass over all of them took 48 ms instead of 255 (a prefilter never
+/// changes what matches).
 struct AsciiAdvice {
     /// [`ADVICE_ANYWHERE`]'s patterns.
-    anywhere: bytes::RegexSet,
-    /// [`ADVICE`]'s patterns, in its order.
-    set: bytes::RegexSet,
+    anywhere: meta::Regex,
+    /// [`ADVICE`]'s patterns, in its order, every one of them reported (as a set).
+    set: meta::Regex,
     /// Whether each of them is do more or do less.
     suggests: Vec<bool>,
     /// [`CLAUSE_END`].
     clause_end: bytes::Regex,
+}
+
+/// `patterns` as one automaton without a prefilter, over bytes as `regex::bytes` reads them
+/// (`(?-u)\W` may match a byte that is not UTF-8); `all`: every pattern that matches is
+/// reported (as `RegexSet` does), not only the leftmost first.
+fn without_prefilter(patterns: &[String], all: bool) -> meta::Regex {
+    let kind = if all {
+        regex_automata::MatchKind::All
+    } else {
+        regex_automata::MatchKind::LeftmostFirst
+    };
+    meta::Regex::builder()
+        .syntax(regex_automata::util::syntax::Config::new().utf8(false))
+        .configure(
+            meta::Config::new()
+                .auto_prefilter(false)
+                .utf8_empty(false)
+                .match_kind(kind),
+        )
+        .build_many(patterns)
+        // The patterns are constants of this module, compiled in its tests.
+        .expect("the cue patterns are valid")
 }
 
 static ASCII_ADVICE: LazyLock<AsciiAdvice> = LazyLock::new(|| {
@@ -202,10 +231,9 @@ static ASCII_ADVICE: LazyLock<AsciiAdvice> = LazyLock::new(|| {
         .iter()
         .map(|p| ascii(&p.replace(r"^\W*", r"\b")))
         .collect::<Vec<_>>();
-    // The patterns are constants of this module, compiled in its tests.
     AsciiAdvice {
-        anywhere: bytes::RegexSet::new(anywhere).expect("the cue patterns are valid"),
-        set: bytes::RegexSet::new(&sources).expect("the cue patterns are valid"),
+        anywhere: without_prefilter(&anywhere, false),
+        set: without_prefilter(&sources, true),
         suggests: kinds
             .iter()
             .map(|kind| matches!(kind, Advice::DoMore | Advice::DoLess))
@@ -222,6 +250,7 @@ impl AsciiAdvice {
         if !self.anywhere.is_match(text.as_bytes()) {
             return false;
         }
+        let mut matched = PatternSet::new(self.set.pattern_len());
         let mut start = 0;
         let ends = self
             .clause_end
@@ -231,8 +260,14 @@ impl AsciiAdvice {
         for (end, next) in ends {
             let clause = &text[start..end];
             start = next;
-            let first = self.set.matches(clause.as_bytes()).into_iter().next();
-            if !clause.trim().is_empty() && first.is_some_and(|i| self.suggests[i]) {
+            if clause.trim().is_empty() {
+                continue;
+            }
+            matched.clear();
+            self.set
+                .which_overlapping_matches(&Input::new(clause.as_bytes()), &mut matched);
+            // The first pattern in ADVICE's order, as `Patterns::first` takes it.
+            if matched.iter().next().is_some_and(|i| self.suggests[i]) {
                 return true;
             }
         }
