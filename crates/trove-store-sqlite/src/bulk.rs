@@ -109,6 +109,12 @@ pub(crate) fn restore_indexes(connection: &mut Connection) -> StoreResult<()> {
     let tx = connection
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(|e| db_error(context, e))?;
+    // SQLite sorts an index's entries on helper threads when allowed (none by default): on the
+    // 2-core machine the drill-down index over 1,000,000 real rows took 1.42-1.48 s instead of
+    // 1.75-1.93 s.
+    let helpers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    tx.execute_batch(&format!("PRAGMA threads = {helpers}"))
+        .map_err(|e| db_error(context, e))?;
     for create in missing(&tx).map_err(|e| db_error(context, e))? {
         tx.execute_batch(create).map_err(|e| db_error(context, e))?;
     }
