@@ -8,6 +8,8 @@
 //! `m` model) and `sentiment` the tone of the sentence carrying the mention, written with
 //! enough digits to read back to the same double. The order of the links does not matter.
 
+use std::fmt::Write as _;
+
 use trove_domain::{DomainError, Label, Slug};
 
 use crate::{ItemThemes, RuleTag, ThemeOrigin};
@@ -199,9 +201,9 @@ pub fn pack_link(out: &mut String, theme: &str, origin: &str, sentiment: Option<
         origin.as_bytes().first().copied().unwrap_or(b'?'),
     ));
     if let Some(sentiment) = sentiment {
-        out.push(':');
-        // Rust's shortest representation reads back to the same double.
-        out.push_str(&sentiment.to_string());
+        // Rust's shortest representation reads back to the same double; written in place (a
+        // String's Write cannot fail), as every import packs millions of them.
+        let _ = write!(out, ":{sentiment}");
     }
 }
 
@@ -210,10 +212,8 @@ pub fn pack_link(out: &mut String, theme: &str, origin: &str, sentiment: Option<
 /// theme and origin), each source theme once. `None` when it has none.
 pub fn pack_new_item(rule_tags: &[RuleTag], source_themes: &[Label]) -> Option<String> {
     let mut packed = String::new();
-    let mut rule_themes: Vec<&str> = Vec::with_capacity(rule_tags.len());
-    for tag in rule_tags {
-        if !rule_themes.contains(&tag.theme.as_str()) {
-            rule_themes.push(tag.theme.as_str());
+    for (i, tag) in rule_tags.iter().enumerate() {
+        if !rule_tags[..i].iter().any(|t| t.theme == tag.theme) {
             pack_link(
                 &mut packed,
                 tag.theme.as_str(),
