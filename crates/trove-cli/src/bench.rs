@@ -78,7 +78,14 @@ pub fn run(command: &BenchCommand) -> Result<ExitCode> {
 fn import(args: &ImportBenchArgs) -> Result<ExitCode> {
     let dir = tempfile::tempdir().context("making a temporary folder")?;
     let (csv_path, mapping) = match (&args.file, &args.mapping) {
-        (Some(file), Some(mapping)) => (file.clone(), trove_ingest::Mapping::load(mapping)?),
+        (Some(file), Some(mapping)) => {
+            println!(
+                "importing {} as {} maps it",
+                file.display(),
+                mapping.display()
+            );
+            (file.clone(), trove_ingest::Mapping::load(mapping)?)
+        }
         _ => {
             let csv_path = dir.path().join("bench.csv");
             let started = Instant::now();
@@ -108,16 +115,12 @@ fn import(args: &ImportBenchArgs) -> Result<ExitCode> {
             .map_err(anyhow::Error::msg)?;
         println!("tagging with {} while importing", path.display());
     }
-    let file = std::fs::File::open(&csv_path)
-        .with_context(|| format!("cannot open {}", csv_path.display()))?;
+    let (file, label, _) = crate::import::open_input(&csv_path)?;
     let started = Instant::now();
     let options = trove_app::ImportOptions {
         batch_size: args.batch,
         ..trove_app::ImportOptions::default()
     };
-    let label = csv_path
-        .file_name()
-        .map_or_else(|| "bench.csv".into(), |n| n.to_string_lossy().into_owned());
     let report = app.import_feedback(
         file,
         &label,

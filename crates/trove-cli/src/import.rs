@@ -204,7 +204,7 @@ fn rejected_output(common: &CommonFlags) -> Result<Option<BufWriter<File>>> {
 }
 
 /// The reader, the name used in messages, and the size when known.
-fn open_input(file: &Path) -> Result<(Box<dyn Read>, String, Option<u64>)> {
+pub(crate) fn open_input(file: &Path) -> Result<(Box<dyn Read>, String, Option<u64>)> {
     if file.as_os_str() == "-" {
         return Ok((Box::new(std::io::stdin().lock()), "stdin".into(), None));
     }

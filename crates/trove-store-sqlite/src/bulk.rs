@@ -111,7 +111,8 @@ pub(crate) fn restore_indexes(connection: &mut Connection) -> StoreResult<()> {
         .map_err(|e| db_error(context, e))?;
     // SQLite sorts an index's entries on helper threads when allowed (none by default): on the
     // 2-core machine the drill-down index over 1,000,000 real rows took 1.42-1.48 s instead of
-    // 1.75-1.93 s.
+    // 1.75-1.93 s. The setting stays on this connection; only sorts too big for memory use the
+    // helpers.
     let helpers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
     tx.execute_batch(&format!("PRAGMA threads = {helpers}"))
         .map_err(|e| db_error(context, e))?;
