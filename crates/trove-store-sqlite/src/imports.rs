@@ -293,7 +293,7 @@ pub(crate) fn delete(connection: &mut Connection, run: i64, at: i64) -> StoreRes
     crate::facts::forget_import(&tx, run)?;
     let items = run_items_sql(1);
     tx.execute(
-        &format!("DELETE FROM feedback_themes WHERE feedback_id IN ({items})"),
+        &format!("DELETE FROM feedback_tags WHERE feedback_id IN ({items})"),
         [run],
     )
     .map_err(|e| db_error(context, e))?;

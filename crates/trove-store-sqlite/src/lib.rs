@@ -279,7 +279,7 @@ impl SqliteStore {
             let tx = connection
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                 .map_err(|e| db_error(context, e))?;
-            check_keys(&tx, import_run, tags)?;
+            let theme_numbers = check_keys(&tx, import_run, tags)?;
             let (stored, outcome) = insert_rows(&tx, batch, import_run, replace)?;
             if let Some(run) = import_run {
                 let new_ids: Vec<i64> = stored
@@ -299,7 +299,7 @@ impl SqliteStore {
                     .iter()
                     .flat_map(|row| rule_tags(row.index).iter().map(move |tag| (row.id, tag)))
                     .collect();
-                taxonomy::insert_batch_tags(&tx, &batch_tags, version)?;
+                taxonomy::insert_batch_tags(&tx, &batch_tags, &theme_numbers, version)?;
             }
             for row in &stored {
                 let item = &batch[row.index];
@@ -356,12 +356,12 @@ impl SqliteStore {
 
 /// Checks the keys a batch's rows will refer to, once for the batch: its import run and the
 /// themes of its rule tags (the feedback ids are the batch's own rows, source-coded themes are
-/// added before they are linked).
-fn check_keys(
+/// added before they are linked). Returns the numbers of those themes.
+fn check_keys<'a>(
     tx: &rusqlite::Transaction<'_>,
     import_run: Option<i64>,
-    tags: Option<(&[Vec<RuleTag>], i64)>,
-) -> StoreResult<()> {
+    tags: Option<(&'a [Vec<RuleTag>], i64)>,
+) -> StoreResult<taxonomy::ThemeNumbers<'a>> {
     let context = "inserting feedback";
     if let Some(run) = import_run {
         let known = tx
@@ -372,23 +372,10 @@ fn check_keys(
             return Err(db_error(context, format!("no import run {run}")));
         }
     }
-    let themes: std::collections::BTreeSet<&str> = tags
-        .map(|(tags, _)| {
-            tags.iter()
-                .flatten()
-                .map(|tag| tag.theme.as_str())
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut known = tx
-        .prepare_cached("SELECT 1 FROM themes WHERE id = ?1")
-        .map_err(|e| db_error(context, e))?;
-    for theme in themes {
-        if !known.exists([theme]).map_err(|e| db_error(context, e))? {
-            return Err(db_error(context, format!("no theme {theme}")));
-        }
-    }
-    Ok(())
+    let themes = tags
+        .into_iter()
+        .flat_map(|(tags, _)| tags.iter().flatten().map(|tag| tag.theme.as_str()));
+    taxonomy::theme_numbers(tx, context, themes)
 }
 
 /// A feedback row a batch wrote.
@@ -499,7 +486,8 @@ fn link_source_themes(
         .and_then(|mut add| add.execute(params![theme_id.as_str(), name.as_str()]))
         .map_err(|e| db_error(context, e))?;
         tx.prepare_cached(
-            "INSERT INTO feedback_themes (feedback_id, theme_id, origin) VALUES (?1, ?2, 'source')
+            "INSERT INTO feedback_tags (feedback_id, theme, origin)
+             VALUES (?1, (SELECT num FROM theme_numbers WHERE theme_id = ?2), 'source')
              ON CONFLICT DO NOTHING",
         )
         .and_then(|mut link| link.execute(params![id, theme_id.as_str()]))
@@ -533,7 +521,7 @@ fn overwrite(tx: &rusqlite::Transaction<'_>, values: &[&dyn rusqlite::ToSql]) ->
         .query_row(values.as_slice(), |row| row.get(0))
         .map_err(|e| db_error(context, e))?;
     tx.prepare_cached(
-        "DELETE FROM feedback_themes WHERE feedback_id = ?1 AND origin IN ('source', 'rule')",
+        "DELETE FROM feedback_tags WHERE feedback_id = ?1 AND origin IN ('source', 'rule')",
     )
     .and_then(|mut delete| delete.execute([id]))
     .map_err(|e| db_error(context, e))?;

@@ -137,6 +137,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0029_import_run_ranges",
         include_str!("../migrations/0029_import_run_ranges.sql"),
     ),
+    (
+        31,
+        "0031_theme_numbers",
+        include_str!("../migrations/0031_theme_numbers.sql"),
+    ),
 ];
 
 /// Applies what is missing; returns the names applied now.

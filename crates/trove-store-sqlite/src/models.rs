@@ -92,14 +92,13 @@ pub(crate) fn replace_tags(
     let mut stored = 0;
     {
         let mut delete = tx
-            .prepare_cached(
-                "DELETE FROM feedback_themes WHERE feedback_id = ?1 AND origin = 'model'",
-            )
+            .prepare_cached("DELETE FROM feedback_tags WHERE feedback_id = ?1 AND origin = 'model'")
             .map_err(|e| db_error(context, e))?;
         let mut insert = tx
             .prepare_cached(
-                "INSERT INTO feedback_themes (feedback_id, theme_id, origin, model_version)
-                 VALUES (?1, ?2, 'model', ?3) ON CONFLICT DO NOTHING",
+                "INSERT INTO feedback_tags (feedback_id, theme, origin, model_version)
+                 VALUES (?1, (SELECT num FROM theme_numbers WHERE theme_id = ?2), 'model', ?3)
+                 ON CONFLICT DO NOTHING",
             )
             .map_err(|e| db_error(context, e))?;
         for item in batch {

@@ -186,24 +186,57 @@ fn decode_theme(
     })
 }
 
+/// The numbers of the themes a batch tags with (migration 0031), by theme id.
+pub(crate) type ThemeNumbers<'a> = std::collections::HashMap<&'a str, i64>;
+
+/// The numbers of `themes`; an error (in `context`) names the first theme that does not exist.
+pub(crate) fn theme_numbers<'a>(
+    connection: &Connection,
+    context: &'static str,
+    themes: impl IntoIterator<Item = &'a str>,
+) -> StoreResult<ThemeNumbers<'a>> {
+    let mut number = connection
+        .prepare_cached("SELECT num FROM theme_numbers WHERE theme_id = ?1")
+        .map_err(|e| db_error(context, e))?;
+    let mut numbers = ThemeNumbers::new();
+    for theme in themes {
+        if numbers.contains_key(theme) {
+            continue;
+        }
+        let num: Option<i64> = number
+            .query_row([theme], |row| row.get(0))
+            .optional()
+            .map_err(|e| db_error(context, e))?;
+        let num = num.ok_or_else(|| db_error(context, format!("no theme {theme}")))?;
+        numbers.insert(theme, num);
+    }
+    Ok(numbers)
+}
+
 /// Stores the rule tags of a batch's new items (`(item id, tag)`, in order) with multi-row
 /// statements; returns how many were new (a second tag of a theme on the same item is not).
+/// `numbers` has every tag's theme ([`theme_numbers`]).
 pub(crate) fn insert_batch_tags(
     connection: &Connection,
     tags: &[(i64, &RuleTag)],
+    numbers: &ThemeNumbers<'_>,
     version: i64,
 ) -> StoreResult<u64> {
     let stored = crate::multi_insert::insert_all(
         connection,
         (
-            "INSERT OR IGNORE INTO feedback_themes (feedback_id, theme_id, origin, phrase, start_offset, end_offset, taxonomy_version, sentiment)",
+            "INSERT OR IGNORE INTO feedback_tags (feedback_id, theme, origin, phrase, start_offset, end_offset, taxonomy_version, sentiment)",
             8,
             "",
         ),
         tags,
         |row, (feedback_id, tag)| {
+            let theme = tag.theme.as_str();
+            let num = numbers.get(theme).ok_or_else(|| {
+                rusqlite::Error::ToSqlConversionFailure(format!("no theme {theme}").into())
+            })?;
             row.bind(feedback_id)?
-                .bind(tag.theme.as_str())?
+                .bind(num)?
                 .bind("rule")?
                 .bind(tag.phrase.as_str())?
                 .bind(tag.start)?
@@ -233,8 +266,9 @@ pub(crate) fn tag_statement<'c>(
 ) -> StoreResult<rusqlite::CachedStatement<'c>> {
     connection
         .prepare_cached(
-            "INSERT INTO feedback_themes (feedback_id, theme_id, origin, phrase, start_offset, end_offset, taxonomy_version, sentiment)
-             VALUES (?1, ?2, 'rule', ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
+            "INSERT INTO feedback_tags (feedback_id, theme, origin, phrase, start_offset, end_offset, taxonomy_version, sentiment)
+             VALUES (?1, (SELECT num FROM theme_numbers WHERE theme_id = ?2), 'rule', ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT DO NOTHING",
         )
         .map_err(|e| db_error("storing rule tags", e))
 }
@@ -274,9 +308,7 @@ pub(crate) fn replace_tags(
     let mut stored = 0;
     {
         let mut delete = tx
-            .prepare_cached(
-                "DELETE FROM feedback_themes WHERE feedback_id = ?1 AND origin = 'rule'",
-            )
+            .prepare_cached("DELETE FROM feedback_tags WHERE feedback_id = ?1 AND origin = 'rule'")
             .map_err(|e| db_error(context, e))?;
         let mut set_sentiment = tx
             .prepare_cached("UPDATE feedback SET sentiment = ?2, suggestion = ?3 WHERE id = ?1")
@@ -312,9 +344,7 @@ pub(crate) fn replace_tags_by_key(
             .prepare_cached("SELECT id FROM feedback WHERE source = ?1 AND external_id = ?2")
             .map_err(|e| db_error(context, e))?;
         let mut delete = tx
-            .prepare_cached(
-                "DELETE FROM feedback_themes WHERE feedback_id = ?1 AND origin = 'rule'",
-            )
+            .prepare_cached("DELETE FROM feedback_tags WHERE feedback_id = ?1 AND origin = 'rule'")
             .map_err(|e| db_error(context, e))?;
         for item in batch {
             let id: Option<i64> = find

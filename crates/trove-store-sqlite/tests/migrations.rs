@@ -131,6 +131,13 @@ fn scanned(store: &SqliteStore) -> Vec<Vec<trove_store::ItemThemes>> {
         .collect()
 }
 
+/// Every item's stored tags (by item id, 1 to 50), as the drill-down reads them.
+fn item_tags(store: &SqliteStore) -> Vec<Vec<trove_store::StoredTag>> {
+    (1..=50)
+        .map(|id| store.item_tags(id).expect("an item's tags"))
+        .collect()
+}
+
 #[test]
 fn migration_0024_packs_the_links_stored_before_it() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -183,18 +190,30 @@ fn migration_0024_packs_the_links_stored_before_it() {
         store
             .insert_tagged_feedback(&items, None, &tags, version)
             .expect("tagged insert");
-        scanned(&store)
+        (scanned(&store), item_tags(&store))
     };
-    // As a database before 0024: no compact facts, the migration not recorded.
+    // As a database before 0024 (and so before 0031): no compact facts, the tags in a table
+    // keyed by theme id, neither migration recorded.
     Connection::open(&path)
         .expect("open")
         .execute_batch(
-            "DROP TABLE feedback_facts; DELETE FROM schema_migrations WHERE version = 24;",
+            "DROP TABLE feedback_facts;
+             CREATE TABLE old_tags AS SELECT * FROM feedback_themes;
+             DROP VIEW feedback_themes; DROP TABLE feedback_tags;
+             DROP TRIGGER themes_numbered; DROP TABLE theme_numbers;
+             CREATE TABLE feedback_themes (feedback_id INTEGER NOT NULL, theme_id TEXT NOT NULL,
+                 origin TEXT NOT NULL, phrase TEXT, start_offset INTEGER, end_offset INTEGER,
+                 taxonomy_version INTEGER, model_version INTEGER, sentiment REAL,
+                 PRIMARY KEY (feedback_id, theme_id, origin));
+             INSERT INTO feedback_themes SELECT * FROM old_tags; DROP TABLE old_tags;
+             DELETE FROM schema_migrations WHERE version IN (24, 31);",
         )
-        .expect("undo 0024");
+        .expect("undo 0024 and 0031");
     let store = SqliteStore::open(&path).expect("opens and migrates");
-    assert_eq!(scanned(&store), before);
+    assert_eq!((scanned(&store), item_tags(&store)), before);
+    let (before, tags) = before;
     assert_eq!(before[0].len(), 50);
+    assert_eq!(tags.iter().map(Vec::len).sum::<usize>(), 25 + 17 * 2 + 17);
     assert!(
         before[1]
             .iter()
