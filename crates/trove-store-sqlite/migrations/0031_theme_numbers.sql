@@ -7,11 +7,12 @@
 -- `feedback_themes` stays as a view with the same columns, so every reader is unchanged;
 -- writers write `feedback_tags` with the number of `theme_numbers`.
 
--- Every theme's number, given once when the theme is made and never changed (a theme is never
--- deleted or renamed; its number cannot be its rowid, which VACUUM may change).
+-- Every theme's number, given once when the theme is made and never changed (not its rowid,
+-- which VACUUM may change). Deleting a theme deletes its number, which its tags refuse as they
+-- refused the theme's delete before.
 CREATE TABLE theme_numbers (
     num      INTEGER PRIMARY KEY,
-    theme_id TEXT NOT NULL UNIQUE REFERENCES themes (id)
+    theme_id TEXT NOT NULL UNIQUE REFERENCES themes (id) ON DELETE CASCADE
 );
 INSERT INTO theme_numbers (theme_id) SELECT id FROM themes ORDER BY id;
 CREATE TRIGGER themes_numbered AFTER INSERT ON themes

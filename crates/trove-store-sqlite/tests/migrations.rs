@@ -221,6 +221,52 @@ fn migration_0024_packs_the_links_stored_before_it() {
     );
 }
 
+/// Tags keyed by theme numbers (0031) keep what the theme key guaranteed: a theme made by any
+/// path gets a number, a tag naming no theme is refused, and a theme can be deleted only while
+/// no tag names it.
+#[test]
+fn theme_numbers_keep_the_theme_key_guarantees() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("numbers.db");
+    let store = SqliteStore::open(&path).expect("opens");
+    let mut item = trove_store::contract::item("s", "1");
+    item.source_themes = vec![trove_domain::Label::parse("theme", "Late Flight").expect("label")];
+    store.insert_feedback(&[item], None).expect("insert");
+    let connection = Connection::open(&path).expect("open");
+    connection
+        .execute_batch(
+            "PRAGMA foreign_keys = ON;
+             INSERT INTO themes (id, name) VALUES ('unused', 'Unused'), ('fee', 'Fee');",
+        )
+        .expect("themes made directly");
+    let numbered: Vec<String> = connection
+        .prepare("SELECT theme_id FROM theme_numbers ORDER BY num")
+        .and_then(|mut s| s.query_map([], |row| row.get(0))?.collect())
+        .expect("numbers");
+    assert_eq!(numbered, ["late-flight", "unused", "fee"]);
+    let tagged: Vec<(String, String)> = connection
+        .prepare("SELECT theme_id, origin FROM feedback_themes")
+        .and_then(|mut s| {
+            s.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect()
+        })
+        .expect("the view");
+    assert_eq!(tagged, [("late-flight".to_owned(), "source".to_owned())]);
+    let refused = |sql: &str| connection.execute_batch(sql).expect_err(sql).to_string();
+    assert!(
+        refused("INSERT INTO feedback_tags (feedback_id, theme, origin) VALUES (1, 999, 'rule')")
+            .contains("FOREIGN KEY")
+    );
+    assert!(refused("DELETE FROM themes WHERE id = 'late-flight'").contains("FOREIGN KEY"));
+    connection
+        .execute_batch("DELETE FROM themes WHERE id = 'unused'")
+        .expect("a theme no tag names");
+    let left: i64 = connection
+        .query_row("SELECT COUNT(*) FROM theme_numbers", [], |row| row.get(0))
+        .expect("count");
+    assert_eq!(left, 2);
+}
+
 #[test]
 fn migration_0028_fills_the_running_totals_from_the_facts() {
     use trove_domain::{Channel, Label, Nps, ScoreTally};
