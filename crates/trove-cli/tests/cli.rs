@@ -1024,3 +1024,28 @@ fn an_unknown_channel_is_refused_with_the_valid_channels_listed() {
         "nothing is stored"
     );
 }
+
+/// `bench import` prints the parts of the store's time where the store times them (SQLite),
+/// and says that they are not timed where they are not (PostgreSQL): never a table of zeros.
+#[test]
+fn bench_import_shows_the_store_s_parts_only_where_they_are_timed() {
+    let sqlite = Sandbox::sqlite();
+    let on = sqlite.path("bench.db").display().to_string();
+    let ran = sqlite.ok(&["bench", "import", "--rows", "2000", "--on", &on]);
+    assert!(
+        ran.stdout.contains("inside the store (1 transactions):"),
+        "{ran}"
+    );
+    assert!(ran.stdout.contains("    feedback rows "), "{ran}");
+    let Some(schema) = PgSchema::fresh() else {
+        return;
+    };
+    let postgres = Sandbox::postgres(schema.url_with(""));
+    let ran = postgres.ok(&["bench", "import", "--rows", "2000", "--on", &postgres.db]);
+    assert!(
+        ran.stdout
+            .contains("inside the store: not timed by this database's store"),
+        "{ran}"
+    );
+    assert!(!ran.stdout.contains("    feedback rows "), "{ran}");
+}
