@@ -515,7 +515,10 @@ impl App {
             parse: parsed,
             read: read_stage,
             store: written.stage,
-            store_parts: store.write_stages().since(&store_before),
+            store_parts: store
+                .write_stages()
+                .zip(store_before)
+                .map(|(after, before)| after.since(&before)),
         };
         // What committed counts, whatever happened next.
         tally.report.imported = written.outcome.inserted;

@@ -24,8 +24,8 @@ pub struct ImportStages {
     pub read: StageTime,
     /// Storing (the writer thread).
     pub store: StageTime,
-    /// How the store's time splits, as the store counted it.
-    pub store_parts: WriteStages,
+    /// How the store's time splits, as the store counted it; `None` when it does not count.
+    pub store_parts: Option<WriteStages>,
 }
 
 /// Counts a stage's working time and its thread's CPU time; made on the stage's thread.

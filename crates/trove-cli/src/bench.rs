@@ -170,12 +170,11 @@ fn print_stages(stages: &trove_app::ImportStages, items: u64) {
             rate(stage.busy)
         );
     }
-    let parts = &stages.store_parts;
-    if parts.batches == 0 {
+    let Some(parts) = &stages.store_parts else {
         // PostgreSQL's store does not time its parts: a table of zeros would read as measured.
         println!("  inside the store: not timed by this database's store");
         return;
-    }
+    };
     println!(
         "  inside the store ({} transactions):",
         thousands(parts.batches)

@@ -608,11 +608,13 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn write_stages(&self) -> WriteStages {
-        *self
-            .stages
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    fn write_stages(&self) -> Option<WriteStages> {
+        Some(
+            *self
+                .stages
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        )
     }
 
     fn import_items_among(&self, run: i64, ids: &[i64]) -> StoreResult<Vec<i64>> {

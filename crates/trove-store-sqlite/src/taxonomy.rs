@@ -186,8 +186,9 @@ fn decode_theme(
     })
 }
 
-/// The numbers of the themes a batch tags with (migration 0031), by theme id.
-pub(crate) type ThemeNumbers<'a> = std::collections::HashMap<&'a str, i64>;
+/// The numbers of the themes a batch tags with (migration 0031), by theme id. Looked up once
+/// per tag on the writer's thread, hence FxHash (the ids are the taxonomy's own).
+pub(crate) type ThemeNumbers<'a> = rustc_hash::FxHashMap<&'a str, i64>;
 
 /// The numbers of `themes`; an error (in `context`) names the first theme that does not exist.
 pub(crate) fn theme_numbers<'a>(
@@ -198,7 +199,7 @@ pub(crate) fn theme_numbers<'a>(
     let mut number = connection
         .prepare_cached("SELECT num FROM theme_numbers WHERE theme_id = ?1")
         .map_err(|e| db_error(context, e))?;
-    let mut numbers = ThemeNumbers::new();
+    let mut numbers = ThemeNumbers::default();
     for theme in themes {
         if numbers.contains_key(theme) {
             continue;

@@ -286,10 +286,10 @@ pub trait Store:
         Ok(outcome)
     }
 
-    /// Where this store's feedback writes spent their time since it was opened (all zero for
-    /// a backend that does not count them).
-    fn write_stages(&self) -> WriteStages {
-        WriteStages::default()
+    /// Where this store's feedback writes spent their time since it was opened; `None` for a
+    /// backend that does not count them.
+    fn write_stages(&self) -> Option<WriteStages> {
+        None
     }
 
     /// Prepares for storing many items (an import from a file): a backend may set aside work
