@@ -6,6 +6,8 @@
 //! `COPY ... (FORMAT binary)` straight into `feedback`, and their rule tags and facts rows into
 //! their tables: their ids are new, so nothing there can conflict, and the facts are packed here
 //! (as `trove_store::pack_new_item` packs them) instead of being re-read from `feedback_themes`.
+//! The tags name their theme by its number (`theme_numbers`, migration 0031), looked up once
+//! for the batch.
 //! A concurrent import storing one of the keys between the look-up and the `COPY` makes the
 //! `COPY` fail on the unique index; the caller then writes the batch again, and the look-up
 //! sees that key.
@@ -17,6 +19,7 @@ use bytes::{BufMut, BytesMut};
 use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, Transaction};
+use rustc_hash::FxHashMap;
 use trove_domain::FeedbackItem;
 use trove_store::{RuleTag, TotalsDelta, pack_new_item};
 
@@ -83,12 +86,12 @@ const RESERVE_SQL: &str = "SELECT nextval(seq) FROM
         (SELECT pg_get_serial_sequence('feedback', 'id')::regclass AS seq OFFSET 0) AS s,
         generate_series(1, $1::bigint) ORDER BY 1";
 
-const TAGS_COPY: &str = "COPY feedback_themes (feedback_id, theme_id, origin, phrase, start_offset,
+const TAGS_COPY: &str = "COPY feedback_tags (feedback_id, theme, origin, phrase, start_offset,
         end_offset, taxonomy_version, sentiment) FROM STDIN (FORMAT binary)";
 
 const TAG_TYPES: [Type; 8] = [
     Type::INT8,
-    Type::TEXT,
+    Type::INT4,
     Type::TEXT,
     Type::TEXT,
     Type::INT8,
@@ -200,12 +203,16 @@ fn copy_tags(
     item_tags: &[&[RuleTag]],
     version: i64,
 ) -> Result<(), postgres::Error> {
+    let numbers = theme_numbers(tx, item_tags)?;
     let mut writer = BinaryCopyInWriter::new(tx.copy_in(TAGS_COPY)?, &TAG_TYPES);
     for ((id, _), tags) in stored.iter().zip(item_tags) {
         for tag in first_per_theme(tags) {
+            // A theme without a number (none in `themes`) is sent as NULL, which the column
+            // refuses: the batch fails as a tag naming no theme failed before.
+            let theme = numbers.get(tag.theme.as_str()).copied();
             writer.write(&[
                 id,
-                &tag.theme.as_str(),
+                &theme,
                 &"rule",
                 &tag.phrase,
                 &i64::from(tag.start),
@@ -217,6 +224,26 @@ fn copy_tags(
     }
     writer.finish()?;
     Ok(())
+}
+
+/// The numbers of the themes that `item_tags` name, by theme id.
+fn theme_numbers(
+    tx: &mut Transaction<'_>,
+    item_tags: &[&[RuleTag]],
+) -> Result<FxHashMap<String, i32>, postgres::Error> {
+    let mut themes: Vec<&str> = item_tags
+        .iter()
+        .flat_map(|tags| tags.iter().map(|tag| tag.theme.as_str()))
+        .collect();
+    themes.sort_unstable();
+    themes.dedup();
+    tx.query(
+        "SELECT theme_id, id FROM theme_numbers WHERE theme_id = ANY($1)",
+        &[&themes],
+    )?
+    .iter()
+    .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+    .collect()
 }
 
 /// Writes the facts rows of new items (`item_tags[i]` are the rule tags of `stored[i]`).

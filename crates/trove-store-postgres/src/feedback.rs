@@ -433,8 +433,10 @@ fn link_source_themes(
             &[&theme_ids, &theme_names],
         )?;
         tx.execute(
-            "INSERT INTO feedback_themes (feedback_id, theme_id, origin)
-             SELECT feedback_id, theme_id, 'source' FROM UNNEST($1::bigint[], $2::text[]) AS l (feedback_id, theme_id)
+            "INSERT INTO feedback_tags (feedback_id, theme, origin)
+             SELECT l.feedback_id, n.id, 'source'
+             FROM UNNEST($1::bigint[], $2::text[]) AS l (feedback_id, theme_id)
+                LEFT JOIN theme_numbers n ON n.theme_id = l.theme_id
              ON CONFLICT DO NOTHING",
             &[&link_items, &link_theme_ids],
         )?;
@@ -495,7 +497,7 @@ pub(crate) fn replace(
     let mut stored = stored_items(&updated, &by_key)?;
     let updated_ids: Vec<i64> = stored.iter().map(|(id, _)| *id).collect();
     tx.execute(
-        "DELETE FROM feedback_themes WHERE feedback_id = ANY($1) AND origin IN ('source', 'rule')",
+        "DELETE FROM feedback_tags WHERE feedback_id = ANY($1) AND origin IN ('source', 'rule')",
         &[&updated_ids],
     )
     .map_err(|e| db_error(context, e))?;

@@ -191,7 +191,7 @@ pub(crate) fn delete(client: &mut Client, run: i64, at: i64) -> StoreResult<u64>
     let mut tx = client.transaction().map_err(|e| db_error(context, e))?;
     crate::facts::forget_import(&mut tx, run).map_err(|e| db_error(context, e))?;
     tx.execute(
-        "DELETE FROM feedback_themes WHERE feedback_id IN (SELECT id FROM feedback WHERE import_run_id = $1)",
+        "DELETE FROM feedback_tags WHERE feedback_id IN (SELECT id FROM feedback WHERE import_run_id = $1)",
         &[&run],
     )
     .map_err(|e| db_error(context, e))?;

@@ -148,6 +148,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0030_keys_checked_per_statement",
         include_str!("../migrations/0030_keys_checked_per_statement.sql"),
     ),
+    (
+        31,
+        "0031_theme_numbers",
+        include_str!("../migrations/0031_theme_numbers.sql"),
+    ),
 ];
 
 /// The newest version this program knows.

@@ -86,7 +86,7 @@ pub(crate) fn replace_tags(
     let mut tx = client.transaction().map_err(|e| db_error(context, e))?;
     let ids: Vec<i64> = batch.iter().map(|item| item.feedback_id).collect();
     tx.execute(
-        "DELETE FROM feedback_themes WHERE origin = 'model' AND feedback_id = ANY($1)",
+        "DELETE FROM feedback_tags WHERE origin = 'model' AND feedback_id = ANY($1)",
         &[&ids],
     )
     .map_err(|e| db_error(context, e))?;
@@ -101,9 +101,10 @@ pub(crate) fn replace_tags(
         0
     } else {
         tx.execute(
-            "INSERT INTO feedback_themes (feedback_id, theme_id, origin, model_version)
-             SELECT f, theme, 'model', $3
+            "INSERT INTO feedback_tags (feedback_id, theme, origin, model_version)
+             SELECT t.f, n.id, 'model', $3
              FROM UNNEST($1::bigint[], $2::text[]) AS t (f, theme)
+                LEFT JOIN theme_numbers n ON n.theme_id = t.theme
              ON CONFLICT DO NOTHING",
             &[&feedback, &themes, &version],
         )

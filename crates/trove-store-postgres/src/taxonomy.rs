@@ -139,7 +139,7 @@ pub(crate) fn store_tags(
     let context = "storing rule tags";
     let ids: Vec<i64> = items.iter().map(|(id, _)| *id).collect();
     tx.execute(
-        "DELETE FROM feedback_themes WHERE origin = 'rule' AND feedback_id = ANY($1)",
+        "DELETE FROM feedback_tags WHERE origin = 'rule' AND feedback_id = ANY($1)",
         &[&ids],
     )
     .map_err(|e| db_error(context, e))?;
@@ -174,12 +174,15 @@ pub(crate) fn insert_tags(
     if feedback.is_empty() {
         return Ok(0);
     }
+    // A theme without a number (none in `themes`) joins as NULL, which the column refuses: the
+    // statement fails as a tag naming no theme did before migration 0031.
     tx.execute(
-        "INSERT INTO feedback_themes (feedback_id, theme_id, origin, phrase, start_offset, end_offset, taxonomy_version,
+        "INSERT INTO feedback_tags (feedback_id, theme, origin, phrase, start_offset, end_offset, taxonomy_version,
             sentiment)
-         SELECT f, theme, 'rule', phrase, s, e, $6, sentiment
+         SELECT t.f, n.id, 'rule', t.phrase, t.s, t.e, $6, t.sentiment
          FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $7::real[])
             AS t (f, theme, phrase, s, e, sentiment)
+            LEFT JOIN theme_numbers n ON n.theme_id = t.theme
          ON CONFLICT DO NOTHING",
         &[&feedback, &themes, &phrases, &starts, &ends, &version, &sentiments],
     )

@@ -356,27 +356,52 @@ fn keys_checked_per_statement_refuse_what_a_foreign_key_refused() {
     client
         .batch_execute(
             "INSERT INTO themes (id, name) VALUES ('fee', 'Fee');
-             INSERT INTO feedback_themes (feedback_id, theme_id, origin)
-                SELECT id, 'fee', 'rule' FROM feedback",
+             INSERT INTO feedback_tags (feedback_id, theme, origin)
+                SELECT f.id, n.id, 'rule' FROM feedback f, theme_numbers n WHERE n.theme_id = 'fee'",
         )
-        .expect("a tag naming a stored item and theme");
+        .expect("a tag naming a stored item and a theme's number");
+    let tags = |client: &mut postgres::Client| -> Vec<(String, String)> {
+        client
+            .query("SELECT theme_id, origin FROM feedback_themes", &[])
+            .expect("the tags with their theme ids")
+            .iter()
+            .map(|row| (row.get(0), row.get(1)))
+            .collect()
+    };
+    assert_eq!(tags(&mut client), [("fee".to_owned(), "rule".to_owned())]);
     let foreign_key = "23503";
     for sql in [
-        "INSERT INTO feedback_themes (feedback_id, theme_id, origin)
-            SELECT id, 'nope', 'model' FROM feedback",
-        "INSERT INTO feedback_themes (feedback_id, theme_id, origin) VALUES (424242, 'fee', 'model')",
-        "UPDATE feedback_themes SET theme_id = 'nope'",
+        "INSERT INTO feedback_tags (feedback_id, theme, origin) SELECT id, 424242, 'model' FROM feedback",
+        "INSERT INTO feedback_tags (feedback_id, theme, origin) SELECT 424242, id, 'model' FROM theme_numbers",
+        "UPDATE feedback_tags SET theme = 424242",
         "INSERT INTO feedback (source, external_id, channel, received_at, received_offset, text,
             import_run_id) VALUES ('s', '2', 'survey', 0, 0, 'x', 424242)",
         "DELETE FROM feedback",
         "DELETE FROM themes",
+        "DELETE FROM theme_numbers",
         "UPDATE themes SET id = 'fees'",
+        "UPDATE theme_numbers SET id = DEFAULT",
     ] {
         assert_eq!(refusal(&mut client, sql), foreign_key, "{sql}");
     }
+    assert_eq!(tags(&mut client), [("fee".to_owned(), "rule".to_owned())]);
     client
-        .batch_execute("DELETE FROM feedback_themes; DELETE FROM feedback; DELETE FROM themes;")
+        .batch_execute(
+            "DELETE FROM feedback_tags; DELETE FROM feedback; DELETE FROM themes;
+             INSERT INTO themes (id, name) VALUES ('late', 'Late'), ('later', 'Later');",
+        )
         .expect("children first, then their parents");
+    let numbered: Vec<String> = client
+        .query("SELECT theme_id FROM theme_numbers ORDER BY id", &[])
+        .expect("the numbers")
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(
+        numbered,
+        ["late", "later"],
+        "a deleted theme's number goes with it, and each new theme gets one"
+    );
 }
 
 #[test]
@@ -435,7 +460,8 @@ fn a_tag_and_a_delete_of_its_item_racing_cannot_both_succeed() {
     let second = id_of(&mut setup, "2");
     let tag = |id: i64| {
         format!(
-            "INSERT INTO feedback_themes (feedback_id, theme_id, origin) VALUES ({id}, 'fee', 'rule')"
+            "INSERT INTO feedback_tags (feedback_id, theme, origin)
+                SELECT {id}, id, 'rule' FROM theme_numbers WHERE theme_id = 'fee'"
         )
     };
     let delete = |id: i64| {
@@ -488,4 +514,76 @@ fn a_tag_and_a_delete_of_its_item_racing_cannot_both_succeed() {
         Err(Some("23503".to_owned())),
         "the tag finds its item gone"
     );
+}
+
+/// A database made before migration 0031 (tags keyed by the theme's text id) keeps every tag,
+/// with all its details, when it is opened: the tags move to `feedback_tags` under the themes'
+/// numbers and read back the same through the `feedback_themes` view.
+#[test]
+fn tags_stored_before_theme_numbers_read_back_the_same() {
+    let Some(store) = fresh_postgres() else {
+        return;
+    };
+    store
+        .insert_feedback(&[item("s", "1"), item("s", "2")], None)
+        .unwrap();
+    let schema = store
+        .schema()
+        .expect("a test store has its own schema")
+        .to_owned();
+    let mut client = raw_client(&store);
+    client
+        .batch_execute(
+            "INSERT INTO themes (id, name) VALUES ('fee', 'Fee'), ('wait', 'Wait'), ('unused', 'Unused');
+             INSERT INTO feedback_tags (feedback_id, theme, origin, phrase, start_offset, end_offset,
+                    taxonomy_version, model_version, sentiment)
+                SELECT f.id, n.id, o.origin, 'a phrase', 3, 11, 7, 2, -0.25
+                FROM feedback f, theme_numbers n, (VALUES ('rule'), ('model'), ('source')) AS o (origin)
+                WHERE n.theme_id <> 'unused' AND (f.external_id = '1' OR o.origin = 'rule');",
+        )
+        .expect("tags of every origin");
+    let tags = |client: &mut postgres::Client| -> Vec<String> {
+        client
+            .query(
+                "SELECT ft::text FROM feedback_themes ft ORDER BY feedback_id, theme_id, origin",
+                &[],
+            )
+            .expect("the tags")
+            .iter()
+            .map(|row| row.get(0))
+            .collect()
+    };
+    let before = tags(&mut client);
+    assert_eq!(before.len(), 8, "{before:?}");
+    // The layout before 0031: the tags in a table keyed by the theme's text id.
+    client
+        .batch_execute(
+            "CREATE TABLE old_tags AS SELECT * FROM feedback_themes;
+             DROP VIEW feedback_themes;
+             ALTER TABLE old_tags RENAME TO feedback_themes;
+             ALTER TABLE feedback_themes ADD PRIMARY KEY (feedback_id, theme_id, origin);
+             DROP TABLE feedback_tags;
+             DROP TRIGGER themes_numbered ON themes;
+             DROP FUNCTION trove_number_themes();
+             DROP TABLE theme_numbers;
+             DROP TRIGGER feedback_tags_deleted ON feedback;
+             CREATE TRIGGER feedback_tags_deleted AFTER DELETE ON feedback
+                REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT
+                EXECUTE FUNCTION trove_check_children('feedback_themes', 'feedback_id');
+             CREATE TRIGGER themes_tags_deleted AFTER DELETE ON themes
+                REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT
+                EXECUTE FUNCTION trove_check_children('feedback_themes', 'theme_id');
+             DELETE FROM schema_migrations WHERE version = 31;",
+        )
+        .expect("the layout before migration 0031");
+    drop(store);
+    let url = server_url().expect("a configured server");
+    let store = PostgresStore::open_in_schema(&url, &schema).expect("opens and migrates");
+    let mut client = raw_client(&store);
+    assert_eq!(tags(&mut client), before);
+    let numbered: i64 = client
+        .query_one("SELECT count(*) FROM theme_numbers", &[])
+        .expect("the numbers")
+        .get(0);
+    assert_eq!(numbered, 3, "every theme has a number, tagged or not");
 }
