@@ -432,6 +432,7 @@ fn link_source_themes(
             "INSERT INTO themes (id, name) SELECT * FROM UNNEST($1::text[], $2::text[]) ON CONFLICT (id) DO NOTHING",
             &[&theme_ids, &theme_names],
         )?;
+        // LEFT JOIN: a theme without a number would be NULL, which the column refuses.
         tx.execute(
             "INSERT INTO feedback_tags (feedback_id, theme, origin)
              SELECT l.feedback_id, n.id, 'source'

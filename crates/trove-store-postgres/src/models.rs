@@ -100,6 +100,7 @@ pub(crate) fn replace_tags(
     let stored = if feedback.is_empty() {
         0
     } else {
+        // LEFT JOIN: a theme without a number would be NULL, which the column refuses.
         tx.execute(
             "INSERT INTO feedback_tags (feedback_id, theme, origin, model_version)
              SELECT t.f, n.id, 'model', $3

@@ -90,6 +90,7 @@ macro_rules! contract_suite {
             taxonomy_versions_are_numbered_and_retire_removed_themes,
             rule_tags_replace_an_items_rule_tags_and_keep_source_themes,
             rule_tags_by_key_find_stored_items_and_skip_others,
+            tags_naming_no_theme_are_refused_and_change_nothing,
             coverage_counts_tagged_items_per_source_and_places_items,
             a_tagged_insert_stores_the_items_and_their_rule_tags,
             a_repeated_tagged_insert_changes_nothing,
@@ -1065,6 +1066,49 @@ pub fn rule_tags_replace_an_items_rule_tags_and_keep_source_themes(store: &dyn S
         .collect();
     assert_eq!(left, ["source:late-flight"]);
     assert_eq!(store.item_tags(ids[1]).unwrap().len(), 1);
+}
+
+/// A tag names a theme the store holds: the tags are keyed by the theme's number, and a theme
+/// without one must not be stored under some other number or silently dropped.
+pub fn tags_naming_no_theme_are_refused_and_change_nothing(store: &dyn Store) {
+    let version = store
+        .save_taxonomy_version(&taxonomy("v1", vec![theme_record("fee", None, None)]))
+        .unwrap();
+    store
+        .insert_tagged_feedback(
+            &[item("s", "1")],
+            None,
+            &[vec![rule_tag("fee", "fee", 0, 3)]],
+            version,
+        )
+        .unwrap();
+    let id = read_all(store, &FeedbackFilter::default())[0].id;
+    let tags_of_the_item = || -> Vec<String> {
+        let tags = store.item_tags(id).unwrap();
+        tags.iter()
+            .map(|t| format!("{}:{}", t.origin, t.theme))
+            .collect()
+    };
+    let nowhere = |tags| crate::ItemTags {
+        feedback_id: id,
+        tags,
+        sentiment: None,
+        suggestion: false,
+    };
+    let unknown = || vec![rule_tag("fee", "fee", 0, 3), rule_tag("nope", "no", 4, 6)];
+    assert!(
+        store
+            .replace_rule_tags(version, &[nowhere(unknown())])
+            .is_err()
+    );
+    assert!(store.replace_model_tags(1, &[nowhere(unknown())]).is_err());
+    assert!(
+        store
+            .insert_tagged_feedback(&[item("s", "2")], None, &[unknown()], version)
+            .is_err()
+    );
+    assert_eq!(tags_of_the_item(), ["rule:fee"]);
+    assert_eq!(store.count_feedback(&FeedbackFilter::default()).unwrap(), 1);
 }
 
 pub fn rule_tags_by_key_find_stored_items_and_skip_others(store: &dyn Store) {
