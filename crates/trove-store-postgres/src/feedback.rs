@@ -14,6 +14,7 @@ use trove_store::{
     StoreResult,
 };
 
+use crate::bulk::KeyCheck;
 use crate::decode::{Corrupt, count, db_error, get, group_tally, label_text};
 use crate::pool::Pool;
 
@@ -332,10 +333,16 @@ fn write_with_retries<'a>(
     let mut attempt = 1;
     loop {
         // Two imports storing overlapping items in different orders can deadlock, or store a
-        // key between this one's look-up and its COPY; the database then aborts the
-        // transaction, and running it again (under the same ids, which the aborted attempt
-        // did not keep) is safe.
-        match write_batch(client, unique, ids, &columns, import_run, tags) {
+        // key between this one's look-up and its COPY, and the first attempt looks only a
+        // sample of the keys up (see `KeyCheck`), so it can send a stored one; the database
+        // then aborts the transaction, and running it again (under the same ids, which the
+        // aborted attempt did not keep; every key looked up) is safe.
+        let check = if attempt == 1 {
+            KeyCheck::Sample
+        } else {
+            KeyCheck::All
+        };
+        match write_batch(client, unique, ids, &columns, import_run, tags, check) {
             Ok(inserted) => return Ok(inserted),
             Err(e) if attempt < INSERT_ATTEMPTS && is_race(&e) => attempt += 1,
             Err(e) => return Err(db_error(context, e)),
@@ -343,10 +350,12 @@ fn write_with_retries<'a>(
     }
 }
 
-/// How often a batch is tried when the database aborts it because of a concurrent writer.
+/// How often a batch is tried when the database aborts it (a concurrent writer, or a stored key
+/// the first attempt's sample missed).
 const INSERT_ATTEMPTS: u32 = 5;
 
-/// A deadlock, a serialization failure, or a key stored by another transaction meanwhile.
+/// A deadlock, a serialization failure, or a stored key sent again (stored by another
+/// transaction meanwhile, or missed by the first attempt's sample).
 fn is_race(error: &postgres::Error) -> bool {
     error.code().is_some_and(|code| {
         *code == SqlState::T_R_DEADLOCK_DETECTED
@@ -365,9 +374,10 @@ fn write_batch<'a>(
     columns: &Columns<'_>,
     import_run: Option<i64>,
     tags: TagsByKey<'_, 'a>,
+    check: KeyCheck,
 ) -> Result<u64, postgres::Error> {
     let mut tx = client.transaction()?;
-    let stored = crate::bulk::insert_new(&mut tx, unique, ids, columns, import_run, tags)?;
+    let stored = crate::bulk::insert_new(&mut tx, unique, ids, columns, import_run, tags, check)?;
     link_source_themes(&mut tx, &stored)?;
     crate::results::bump(&mut tx)?;
     tx.commit()?;

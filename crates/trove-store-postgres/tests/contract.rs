@@ -435,6 +435,27 @@ fn threads_storing_the_same_large_batches_store_each_key_once() {
     );
 }
 
+/// The first attempt at a batch looks up only a sample of its keys: a stored key the sample
+/// misses makes that attempt fail, and the batch is written again with every key looked up.
+#[test]
+fn a_stored_key_the_sample_misses_is_still_a_duplicate() {
+    let Some(store) = fresh_postgres() else {
+        return;
+    };
+    // Keys 7 and 1,500: neither is where a sample of 16 out of each half of 1,000 looks.
+    let stored = [item("s", "7"), item("s", "1500")];
+    store.insert_feedback(&stored, None).unwrap();
+    let batch: Vec<FeedbackItem> = (0..2_000).map(|i| item("s", &format!("{i}"))).collect();
+    let outcome = store.insert_feedback(&batch, None).unwrap();
+    assert_eq!((outcome.inserted, outcome.duplicates), (1_998, 2));
+    assert_eq!(
+        store.count_feedback(&FeedbackFilter::default()).unwrap(),
+        2_000
+    );
+    let again = store.insert_feedback(&batch, None).unwrap();
+    assert_eq!((again.inserted, again.duplicates), (0, 2_000));
+}
+
 /// What the foreign keys' row locks guaranteed under concurrency, the per-statement checks
 /// keep: a tag naming an item locks it, so a concurrent delete of the item waits and then
 /// fails; and a tag naming an item being deleted waits and then fails.
