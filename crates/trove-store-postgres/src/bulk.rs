@@ -139,8 +139,8 @@ pub(crate) enum KeyCheck {
     /// A few keys spread over the batch are looked up first; when none of them is stored, the
     /// batch goes out without looking the others up. Its `COPY` then fails on the unique index
     /// if one is stored after all, and the caller writes the batch again with [`KeyCheck::All`].
-    /// A first import (nothing stored) saves the look-up, which was a tenth of the server's
-    /// statement time: the unique index is probed by the insert anyway.
+    /// A first import (nothing stored) saves the look-up, which took 10-17% of the server's
+    /// statement time over the 1M real texts: the unique index is probed by the insert anyway.
     Sample,
     /// Every key is looked up.
     All,
