@@ -21,15 +21,18 @@ use crate::pool::Pool;
 const CONTEXT: &str = "reading items for analysis";
 
 /// Writes the facts rows of the items `$1` (an array of ids) from their feedback rows and their
-/// links in feedback_themes, replacing the old ones. Every write that changes an item's facts
-/// or links runs it in the same transaction; the migration packs the links the same way.
+/// links in feedback_themes, replacing the old ones; the links packed in the order
+/// `trove_store::pack_new_item` packs them (themes byte by byte, then origins: hence the C
+/// collation). Every write that changes an item's facts or links runs it in the same
+/// transaction.
 const REFRESH_SQL: &str = "INSERT INTO feedback_facts (id, received_at, source, channel,
         customer_id, business_unit, journey_stage, touchpoint, region, product, nps, csat, ces,
         sentiment, themes)
     SELECT f.id, f.received_at, f.source, f.channel, f.customer_id, f.business_unit,
         f.journey_stage, f.touchpoint, f.region, f.product, f.nps, f.csat, f.ces, f.sentiment,
         (SELECT string_agg(ft.theme_id || ':' || substr(ft.origin, 1, 1)
-                || COALESCE(':' || ft.sentiment::float8::text, ''), ' ')
+                || COALESCE(':' || ft.sentiment::float8::text, ''),
+                ' ' ORDER BY ft.theme_id COLLATE \"C\", ft.origin COLLATE \"C\")
          FROM feedback_themes ft WHERE ft.feedback_id = f.id)
     FROM feedback f WHERE f.id = ANY($1)
     ON CONFLICT (id) DO UPDATE SET received_at = EXCLUDED.received_at, source = EXCLUDED.source,

@@ -326,6 +326,22 @@ fn metric_values_stored_before_move_into_the_workflow_log() {
     );
 }
 
+#[test]
+fn links_are_packed_in_theme_order() {
+    let Some(store) = fresh_postgres() else {
+        return;
+    };
+    let mut client = raw_client(&store);
+    trove_store::contract::links_are_packed_in_theme_order(&store, &mut || {
+        client
+            .query("SELECT themes FROM feedback_facts ORDER BY id", &[])
+            .expect("reads")
+            .iter()
+            .map(|row| row.get(0))
+            .collect()
+    });
+}
+
 /// A connection to the store's schema, for what the store's API cannot do.
 fn raw_client(store: &PostgresStore) -> postgres::Client {
     let url = server_url().expect("a configured server");

@@ -19,14 +19,16 @@ use crate::imports::Holds;
 use crate::{BUSY_TIMEOUT, SqliteStore, filter_sql, page_values, visit_pages};
 
 /// Writes the facts row of item `?1` from its feedback row and its links in feedback_themes
-/// (replacing the old one). Every write that changes an item's facts or links runs it in the
-/// same transaction; the migration packs the links with the same expression.
+/// (replacing the old one), packed in the order `trove_store::pack_new_item` packs them
+/// (themes byte by byte, then origins). Every write that changes an item's facts or links runs
+/// it in the same transaction.
 const REFRESH_SQL: &str = "INSERT OR REPLACE INTO feedback_facts (id, received_at, source, channel,
         customer_id, business_unit, journey_stage, touchpoint, nps, csat, ces, sentiment, themes)
     SELECT f.id, f.received_at, f.source, f.channel, f.customer_id, f.business_unit,
         f.journey_stage, f.touchpoint, f.nps, f.csat, f.ces, f.sentiment,
         (SELECT group_concat(ft.theme_id || ':' || substr(ft.origin, 1, 1)
-                || iif(ft.sentiment IS NULL, '', ':' || printf('%!.17g', ft.sentiment)), ' ')
+                || iif(ft.sentiment IS NULL, '', ':' || printf('%!.17g', ft.sentiment)),
+                ' ' ORDER BY ft.theme_id, ft.origin)
          FROM feedback_themes ft WHERE ft.feedback_id = f.id)
     FROM feedback f WHERE f.id = ?1";
 

@@ -6,7 +6,10 @@
 //! A packed value lists an item's links separated by spaces, each `theme:o` or
 //! `theme:o:sentiment`, where `o` is the first letter of the origin (`s` source, `r` rule,
 //! `m` model) and `sentiment` the tone of the sentence carrying the mention, written with
-//! enough digits to read back to the same double. The order of the links does not matter.
+//! enough digits to read back to the same double. Writers pack the links in the order of their
+//! themes (byte by byte), then of their origins; a reader takes any order, and sorts only a
+//! value that is not in that order (one packed before it was the rule, or one that names a
+//! theme under two origins).
 
 use std::fmt::Write as _;
 
@@ -19,31 +22,33 @@ fn origin_letter(origin: ThemeOrigin) -> Option<u8> {
     origin.stored().map(|stored| stored.as_bytes()[0])
 }
 
-/// One packed link: its theme, origin letter and sentiment.
-fn parse_link(link: &str) -> Result<(&str, u8, Option<f64>), DomainError> {
+/// One packed link: the length of its theme, its origin letter and its sentiment. Read byte
+/// by byte: an analysis reads millions of links.
+fn parse_link(link: &str) -> Result<(usize, u8, Option<f64>), DomainError> {
     let invalid = |why: &str| DomainError::Invalid {
         what: "packed theme link",
         value: link.chars().take(80).collect(),
         why: why.to_owned(),
     };
-    let mut parts = link.splitn(3, ':');
-    let theme = parts.next().filter(|t| !t.is_empty());
-    let origin = parts.next();
-    let (Some(theme), Some(origin)) = (theme, origin) else {
-        return Err(invalid("expected theme:origin[:sentiment]"));
+    let bytes = link.as_bytes();
+    let theme_len = match bytes.iter().position(|&b| b == b':') {
+        Some(len) if len > 0 => len,
+        _ => return Err(invalid("expected theme:origin[:sentiment]")),
     };
-    let origin = match origin {
-        "s" | "r" | "m" => origin.as_bytes()[0],
+    let rest = &bytes[theme_len + 1..];
+    let origin = match rest {
+        [letter @ (b's' | b'r' | b'm')] | [letter @ (b's' | b'r' | b'm'), b':', ..] => *letter,
         _ => return Err(invalid("the origin is not s, r or m")),
     };
-    let sentiment = parts
-        .next()
-        .map(|s| {
-            s.parse::<f64>()
-                .map_err(|_| invalid("the sentiment is not a number"))
-        })
-        .transpose()?;
-    Ok((theme, origin, sentiment))
+    let sentiment = match link.get(theme_len + 3..) {
+        Some(number) => Some(
+            number
+                .parse::<f64>()
+                .map_err(|_| invalid("the sentiment is not a number"))?,
+        ),
+        None => None,
+    };
+    Ok((theme_len, origin, sentiment))
 }
 
 /// Reads the links of `origin` out of `packed` into `themes` (each theme once, sorted) and,
@@ -123,22 +128,44 @@ impl LinkBuffer {
         let wanted = origin_letter(origin);
         self.links.clear();
         self.spans.clear();
-        let mut start = 0;
-        for link in packed.split(' ') {
-            let link_start = start;
-            start += link.len() + 1;
-            if link.is_empty() {
-                continue;
-            }
-            let (theme, letter, sentiment) = parse_link(link)?;
-            if wanted.is_none_or(|w| w == letter) {
-                let theme_start = link_start as u32;
-                self.links
-                    .push((theme_start, theme_start + theme.len() as u32, sentiment));
-            }
-        }
         let theme =
             |&(start, end, _): &(u32, u32, Option<f64>)| &packed[start as usize..end as usize];
+        // Whether the themes read so far are distinct and in order (as a writer that sorts
+        // packs them): then each link is its theme's only one and nothing needs sorting.
+        let mut ordered = true;
+        let bytes = packed.as_bytes();
+        let mut start = 0;
+        while start < bytes.len() {
+            let end = bytes[start..]
+                .iter()
+                .position(|&b| b == b' ')
+                .map_or(bytes.len(), |len| start + len);
+            if end > start {
+                let (theme_len, letter, sentiment) = parse_link(&packed[start..end])?;
+                if wanted.is_none_or(|w| w == letter) {
+                    let link = (start as u32, (start + theme_len) as u32, sentiment);
+                    ordered &= self
+                        .links
+                        .last()
+                        .is_none_or(|last| theme(last) < theme(&link));
+                    self.links.push(link);
+                }
+            }
+            start = end + 1;
+        }
+        if ordered {
+            // The mean of one mention, computed as below (from -0): the mention itself.
+            self.spans
+                .extend(self.links.iter().map(|&(start, end, sentiment)| ThemeSpan {
+                    start,
+                    end,
+                    sentiment: sentiment.map(|s| (-0.0 + s) as f32),
+                }));
+            return Ok(ThemeLinks {
+                text: packed,
+                spans: &self.spans,
+            });
+        }
         // Stable: a theme's mentions are averaged in the order they were packed.
         self.links.sort_by(|a, b| theme(a).cmp(theme(b)));
         let mut first = 0;
@@ -209,27 +236,33 @@ pub fn pack_link(out: &mut String, theme: &str, origin: &str, sentiment: Option<
 
 /// The packed links of an item stored just now with these rule tags and source-coded themes,
 /// as the links stored for it read: a theme's first rule tag only (the table keeps one per
-/// theme and origin), each source theme once. `None` when it has none.
+/// theme and origin), each source theme once, in the order of their themes. `None` when it has
+/// none.
 pub fn pack_new_item(rule_tags: &[RuleTag], source_themes: &[Label]) -> Option<String> {
-    let mut packed = String::new();
-    for (i, tag) in rule_tags.iter().enumerate() {
-        if !rule_tags[..i].iter().any(|t| t.theme == tag.theme) {
-            pack_link(
-                &mut packed,
-                tag.theme.as_str(),
-                "rule",
-                tag.sentiment.map(f64::from),
-            );
-        }
-    }
-    let mut source_themes_seen: Vec<Slug> = Vec::with_capacity(source_themes.len());
+    let mut source_slugs: Vec<Slug> = Vec::with_capacity(source_themes.len());
     for name in source_themes {
         if let Some(slug) = Slug::from_name(name.as_str())
-            && !source_themes_seen.contains(&slug)
+            && !source_slugs.contains(&slug)
         {
-            pack_link(&mut packed, slug.as_str(), "source", None);
-            source_themes_seen.push(slug);
+            source_slugs.push(slug);
         }
+    }
+    let mut links: Vec<(&str, &str, Option<f64>)> =
+        Vec::with_capacity(rule_tags.len() + source_slugs.len());
+    for (i, tag) in rule_tags.iter().enumerate() {
+        if !rule_tags[..i].iter().any(|t| t.theme == tag.theme) {
+            links.push((tag.theme.as_str(), "rule", tag.sentiment.map(f64::from)));
+        }
+    }
+    links.extend(
+        source_slugs
+            .iter()
+            .map(|slug| (slug.as_str(), "source", None)),
+    );
+    links.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    let mut packed = String::new();
+    for (theme, origin, sentiment) in links {
+        pack_link(&mut packed, theme, origin, sentiment);
     }
     (!packed.is_empty()).then_some(packed)
 }
@@ -320,11 +353,84 @@ mod tests {
     #[test]
     fn a_damaged_value_is_refused() {
         let (mut t, mut s) = (Vec::new(), Vec::new());
-        for bad in ["fees", "fees:x", "fees:r:abc", ":r"] {
+        for bad in [
+            "fees",
+            "fees:x",
+            "fees:r:abc",
+            ":r",
+            "fees:",
+            "fees:rs",
+            "fees:r:",
+            "fees:r:0.5:1",
+            "fees:r0.5",
+        ] {
             assert!(
                 unpack_themes(bad, ThemeOrigin::Any, &mut t, &mut s).is_err(),
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn links_read_the_same_in_any_order() {
+        // Each theme once (the reader's shortcut) and a theme under two origins (its sort);
+        // zeros of both signs, as the mean of one mention must keep them.
+        let links = [
+            "app:r:0.25",
+            "fees:r:-0",
+            "fees:s",
+            "wait:r:0",
+            "zoo:m:-0.5",
+        ];
+        let in_order = unpack(&links.join(" "), ThemeOrigin::Any);
+        let rule_in_order = unpack(&links.join(" "), ThemeOrigin::Rule);
+        assert_eq!(in_order.0, ["app", "fees", "wait", "zoo"]);
+        let bits = |read: &(Vec<String>, Vec<Option<f32>>)| -> Vec<Option<u32>> {
+            read.1.iter().map(|s| s.map(f32::to_bits)).collect()
+        };
+        assert_eq!(
+            bits(&in_order),
+            [Some(0.25_f32), Some(-0.0), Some(0.0), Some(-0.5)].map(|s| s.map(f32::to_bits))
+        );
+        for shift in 1..links.len() {
+            let mut turned = links.to_vec();
+            turned.rotate_left(shift);
+            turned.swap(0, 1);
+            let packed = turned.join(" ");
+            for (origin, expected) in [
+                (ThemeOrigin::Any, &in_order),
+                (ThemeOrigin::Rule, &rule_in_order),
+            ] {
+                let read = unpack(&packed, origin);
+                assert_eq!(read.0, expected.0, "{packed}");
+                assert_eq!(bits(&read), bits(expected), "{packed}");
+            }
+        }
+    }
+
+    #[test]
+    fn new_items_are_packed_in_theme_order() {
+        let tag = |theme: &str, sentiment: Option<f32>| RuleTag {
+            theme: Slug::parse("theme", theme).expect("slug"),
+            phrase: "words".into(),
+            start: 0,
+            end: 5,
+            sentiment,
+        };
+        let source = |name: &str| Label::parse("theme", name).expect("label");
+        let packed = pack_new_item(
+            &[
+                tag("wait", Some(-0.5)),
+                tag("app", None),
+                tag("wait", Some(0.75)),
+            ],
+            &[source("Zoo"), source("App"), source("zoo")],
+        );
+        assert_eq!(
+            packed.as_deref(),
+            Some("app:r app:s wait:r:-0.5 zoo:s"),
+            "a theme's first rule tag, each source theme once, themes in order"
+        );
+        assert_eq!(pack_new_item(&[], &[]), None);
     }
 }

@@ -239,3 +239,63 @@ pub fn compact_facts_follow_every_write_that_changes_an_item_or_its_tags(store: 
     assert_eq!(scanned(store, ThemeOrigin::Any).len(), 2);
     assert_in_step(store, "deleting an import");
 }
+
+/// Both ways of writing an item's facts row (from memory as an import stores it, and in SQL
+/// as every later write refreshes it) pack its links in the order of their themes, then of
+/// their origins, whatever the order of the mentions in the text: the analysis's reader then
+/// has nothing to sort. `packed` reads the facts rows' packed links, in id order (the column
+/// itself, which the trait does not show). The sentiments are exact in binary, so that both
+/// writers spell them alike.
+pub fn links_are_packed_in_theme_order(
+    store: &dyn Store,
+    packed: &mut dyn FnMut() -> Vec<Option<String>>,
+) {
+    let version = store
+        .save_taxonomy_version(&taxonomy(
+            "v1",
+            ["wait", "fee", "app"]
+                .map(|id| theme_record(id, None, None))
+                .to_vec(),
+        ))
+        .unwrap();
+    let coded = FeedbackItem {
+        source_themes: vec![label("Zoo"), label("Fee")],
+        ..item("s", "1")
+    };
+    // In the order a text mentions them, as the tagger gives them.
+    let mentions = vec![
+        tag("wait", Some(-0.5)),
+        tag("app", Some(0.25)),
+        tag("fee", None),
+    ];
+    store
+        .insert_tagged_feedback(
+            &[coded, item("s", "2")],
+            None,
+            &[mentions.clone(), Vec::new()],
+            version,
+        )
+        .unwrap();
+    let sorted = "app:r:0.25 fee:r fee:s wait:r:-0.5 zoo:s".to_owned();
+    assert_eq!(packed(), vec![Some(sorted.clone()), None], "as imported");
+
+    let id = read_all(store, &FeedbackFilter::default())
+        .iter()
+        .find(|s| s.item.external_id.as_str() == "1")
+        .map(|s| s.id)
+        .unwrap();
+    let mut reversed = mentions;
+    reversed.reverse();
+    store
+        .replace_rule_tags(
+            version,
+            &[ItemTags {
+                feedback_id: id,
+                tags: reversed,
+                sentiment: None,
+                suggestion: false,
+            }],
+        )
+        .unwrap();
+    assert_eq!(packed(), vec![Some(sorted), None], "as refreshed");
+}
