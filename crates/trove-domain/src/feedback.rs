@@ -69,6 +69,11 @@ impl Channel {
 impl FromStr for Channel {
     type Err = DomainError;
     fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        // A name as `as_str` writes it (every stored channel, most imported ones) is matched
+        // without allocating: the analysis parses one per item it reads.
+        if let Some(channel) = Self::ALL.into_iter().find(|c| c.as_str() == raw) {
+            return Ok(channel);
+        }
         let wanted = raw.trim().to_ascii_lowercase().replace(['-', ' '], "_");
         Self::ALL
             .into_iter()
