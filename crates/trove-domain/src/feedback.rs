@@ -69,15 +69,11 @@ impl Channel {
 impl FromStr for Channel {
     type Err = DomainError;
     fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        let named = |name: &str| Self::ALL.into_iter().find(|c| c.as_str() == name);
         // A name as `as_str` writes it (every stored channel, most imported ones) is matched
-        // without allocating: the analysis parses one per item it reads.
-        if let Some(channel) = Self::ALL.into_iter().find(|c| c.as_str() == raw) {
-            return Ok(channel);
-        }
-        let wanted = raw.trim().to_ascii_lowercase().replace(['-', ' '], "_");
-        Self::ALL
-            .into_iter()
-            .find(|c| c.as_str() == wanted)
+        // before the lenient reading, which allocates: the analysis parses one per item.
+        named(raw)
+            .or_else(|| named(&raw.trim().to_ascii_lowercase().replace(['-', ' '], "_")))
             .ok_or_else(|| {
                 let names: Vec<&str> = Self::ALL.iter().map(|c| c.as_str()).collect();
                 DomainError::invalid(

@@ -8,8 +8,7 @@
 //! `m` model) and `sentiment` the tone of the sentence carrying the mention, written with
 //! enough digits to read back to the same double. Writers pack the links in the order of their
 //! themes (byte by byte), then of their origins; a reader takes any order, and sorts only a
-//! value that is not in that order (one packed before it was the rule, or one that names a
-//! theme under two origins).
+//! value that is not in that order (one packed before it was the rule).
 
 use std::fmt::Write as _;
 
@@ -130,8 +129,8 @@ impl LinkBuffer {
         self.spans.clear();
         let theme =
             |&(start, end, _): &(u32, u32, Option<f64>)| &packed[start as usize..end as usize];
-        // Whether the themes read so far are distinct and in order (as a writer that sorts
-        // packs them): then each link is its theme's only one and nothing needs sorting.
+        // Whether the themes read so far are in order (as the writers pack them): then there
+        // is nothing to sort.
         let mut ordered = true;
         let bytes = packed.as_bytes();
         let mut start = 0;
@@ -147,27 +146,16 @@ impl LinkBuffer {
                     ordered &= self
                         .links
                         .last()
-                        .is_none_or(|last| theme(last) < theme(&link));
+                        .is_none_or(|last| theme(last) <= theme(&link));
                     self.links.push(link);
                 }
             }
             start = end + 1;
         }
-        if ordered {
-            // The mean of one mention, computed as below (from -0): the mention itself.
-            self.spans
-                .extend(self.links.iter().map(|&(start, end, sentiment)| ThemeSpan {
-                    start,
-                    end,
-                    sentiment: sentiment.map(|s| (-0.0 + s) as f32),
-                }));
-            return Ok(ThemeLinks {
-                text: packed,
-                spans: &self.spans,
-            });
-        }
         // Stable: a theme's mentions are averaged in the order they were packed.
-        self.links.sort_by(|a, b| theme(a).cmp(theme(b)));
+        if !ordered {
+            self.links.sort_by(|a, b| theme(a).cmp(theme(b)));
+        }
         let mut first = 0;
         while first < self.links.len() {
             let name = theme(&self.links[first]);
@@ -373,8 +361,8 @@ mod tests {
 
     #[test]
     fn links_read_the_same_in_any_order() {
-        // Each theme once (the reader's shortcut) and a theme under two origins (its sort);
-        // zeros of both signs, as the mean of one mention must keep them.
+        // A theme under two origins, averaged whether or not the reader had to sort; zeros of
+        // both signs, as the mean of one mention must keep them.
         let links = [
             "app:r:0.25",
             "fees:r:-0",
