@@ -166,9 +166,7 @@ pub(crate) fn scan_parts(
     };
     let (first, last): (Option<i64>, Option<i64>) = store
         .lock()
-        .query_row("SELECT MIN(id), MAX(id) FROM feedback_facts", [], |row| {
-            Ok((row.get(0)?, row.get(1)?))
-        })
+        .query_row(ID_RANGE_SQL, [], |row| Ok((row.get(0)?, row.get(1)?)))
         .map_err(|e| db_error(CONTEXT, e))?;
     let (Some(first), Some(last)) = (first, last) else {
         return Ok(());
@@ -182,6 +180,12 @@ pub(crate) fn scan_parts(
         read_range(path, &sql, &values, ids, origin, visit)
     })
 }
+
+/// The first and last id of the facts, each read from its end of the key's b-tree. Not
+/// `SELECT MIN(id), MAX(id)`: SQLite reads a lone MIN or MAX that way, but both together scan
+/// the whole table (0.1 s, and 50 MB of the main connection's cache, at 1M items).
+const ID_RANGE_SQL: &str =
+    "SELECT (SELECT MIN(id) FROM feedback_facts), (SELECT MAX(id) FROM feedback_facts)";
 
 /// Reads the items of one id range on a connection of its own, in id order.
 fn read_range(
@@ -299,4 +303,31 @@ pub(crate) fn decode_scores(id: i64, [nps, csat, ces]: [Option<i64>; 3]) -> Stor
             .transpose()?,
         ces: ces.map(|v| checked(id, "ces", v.try_into())).transpose()?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_id_range_is_read_from_the_ends_of_the_key_not_by_a_scan() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let connection = store.lock();
+        let mut explain = connection
+            .prepare(&format!("EXPLAIN QUERY PLAN {ID_RANGE_SQL}"))
+            .unwrap();
+        let steps: Vec<String> = explain
+            .query_map([], |row| row.get(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let searches = steps
+            .iter()
+            .filter(|s| s.starts_with("SEARCH feedback_facts"));
+        assert_eq!(searches.count(), 2, "{steps:?}");
+        assert!(
+            !steps.iter().any(|s| s.starts_with("SCAN feedback_facts")),
+            "{steps:?}"
+        );
+    }
 }
