@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use trove_domain::{Money, ScoreTally, Scores, ThemeKind};
 
 use crate::chronic::{ChronicParams, ChronicScore, ThemeWindow, rank_themes};
-use crate::drivers::{DriverParams, DriverReport, Response, driver_report};
+use crate::drivers::{DriverParams, DriverReport, Responses, driver_report};
 use crate::impact::{PARETO_CUTOFF, ParetoLine, csat_impact, nps_impact, pareto};
 use crate::revenue::revenue_at_risk;
 use crate::scores::{ScoreKind, compare_csat, compare_nps};
@@ -746,7 +746,7 @@ pub fn analyze_timed(
     let mut params = *params;
     params.spikes.tests = (theme_count as u64 * (last - first + 1) as u64).max(1);
     let params = &params;
-    let mut responses = Vec::new();
+    let mut responses = Responses::new();
     // The tallies and every theme's alerts read the items side by side (two cores: the
     // alerts cost no time of their own).
     let (tallies, (alerts, alerts_took)) = rayon::join(
@@ -792,10 +792,7 @@ pub fn analyze_timed(
                     }
                 }
                 if let Some(answer) = driver_score.and_then(|kind| kind.answer(&fact.scores)) {
-                    responses.push(Response {
-                        themes: themes.iter().map(|&t| (t - 1) as usize).collect(),
-                        answer,
-                    });
+                    responses.add(themes.iter().map(|&t| (t - 1) as usize), answer);
                 }
             }
             started.elapsed()
@@ -859,7 +856,7 @@ pub fn analyze_timed(
     let themes = rank_themes(&windows, &window, params.period, &params.chronic);
     stages.ranking = lap();
     let drivers = driver_score
-        .and_then(|kind| driver_report(&facts.themes.names, responses, kind, &params.drivers));
+        .and_then(|kind| driver_report(&facts.themes.names, &responses, kind, &params.drivers));
     stages.drivers = lap();
     let impact_score = [ScoreKind::Nps, ScoreKind::Csat]
         .into_iter()

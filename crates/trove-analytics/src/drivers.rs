@@ -30,14 +30,101 @@ use serde::{Deserialize, Serialize};
 use crate::impact::{CrossProducts, DriverOptions, ShapleyMethod, SplitMix64, shapley_values};
 use crate::scores::ScoreKind;
 
-/// One response to the score: the themes it mentions (indexes into the theme names, each
-/// once) and its answer on the score's scale.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Response {
-    /// Indexes of the themes mentioned.
-    pub themes: Vec<usize>,
-    /// The answer (0-10 for NPS, 1-5 for CSAT, 1-7 for CES).
-    pub answer: f64,
+/// The responses to a score (answers on its scale: 0-10 for NPS, 1-5 for CSAT, 1-7 for CES),
+/// each with the themes it mentions, counted by pattern as they are added: a pattern is a
+/// theme set and an answer. A million responses come in a few thousand theme sets and tens of
+/// thousands of patterns, so they take that much memory, and every figure of a report is read
+/// pattern by pattern. Sets and patterns are numbered in the order they are first met, as
+/// one pass over the responses one by one would number them: the report, resamples
+/// included, does not depend on how the responses were grouped.
+#[derive(Debug, Clone, Default)]
+pub struct Responses {
+    /// Each distinct theme set (indexes into the theme names, each once), numbered as first met.
+    sets: Vec<Box<[usize]>>,
+    set_ids: FxHashMap<Box<[usize]>, u32>,
+    /// (set, answer, responses) of each pattern, numbered as first met.
+    patterns: Vec<(u32, f64, u64)>,
+    pattern_ids: FxHashMap<(u32, u64), u32>,
+    /// Room for the themes of the response being added (no allocation per response).
+    themes: Vec<usize>,
+}
+
+impl Responses {
+    /// No responses yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a response: the indexes of the themes it mentions (into the theme names, each
+    /// once) and its answer, a whole number (so that every sum of answers is exact, whatever
+    /// the grouping).
+    pub fn add(&mut self, themes: impl IntoIterator<Item = usize>, answer: f64) {
+        let mut set = std::mem::take(&mut self.themes);
+        set.clear();
+        set.extend(themes);
+        self.add_times(&set, answer, 1);
+        self.themes = set;
+    }
+
+    /// Adds `times` responses of one pattern.
+    fn add_times(&mut self, themes: &[usize], answer: f64, times: u64) {
+        let set = match self.set_ids.get(themes) {
+            Some(&set) => set,
+            None => {
+                let set = self.sets.len() as u32;
+                self.sets.push(themes.into());
+                self.set_ids.insert(themes.into(), set);
+                set
+            }
+        };
+        let patterns = &mut self.patterns;
+        let pattern = *self
+            .pattern_ids
+            .entry((set, answer.to_bits()))
+            .or_insert_with(|| {
+                patterns.push((set, answer, 0));
+                (patterns.len() - 1) as u32
+            });
+        self.patterns[pattern as usize].2 += times;
+    }
+
+    /// How many responses were added.
+    pub fn len(&self) -> u64 {
+        self.patterns.iter().map(|&(.., times)| times).sum()
+    }
+
+    /// True when none was added.
+    pub fn is_empty(&self) -> bool {
+        self.patterns.is_empty()
+    }
+
+    /// Each pattern as (its themes, its answer, its responses), in the order first met.
+    fn each(&self) -> impl Iterator<Item = (&[usize], f64, u64)> {
+        self.patterns
+            .iter()
+            .map(|&(set, answer, times)| (&self.sets[set as usize][..], answer, times))
+    }
+
+    /// The same responses with every theme `t` renumbered `local[t]`, or left out where that
+    /// is `usize::MAX`. The patterns are visited in the order first met, so the narrowed ones
+    /// are numbered as narrowing each response one by one would number them.
+    fn narrowed(&self, local: &[usize]) -> Self {
+        let sets: Vec<Vec<usize>> = self
+            .sets
+            .iter()
+            .map(|set| {
+                set.iter()
+                    .map(|&t| local[t])
+                    .filter(|&t| t != usize::MAX)
+                    .collect()
+            })
+            .collect();
+        let mut narrowed = Self::default();
+        for &(set, answer, times) in &self.patterns {
+            narrowed.add_times(&sets[set as usize], answer, times);
+        }
+        narrowed
+    }
 }
 
 /// Options of a driver report, with documented defaults.
@@ -185,16 +272,16 @@ impl DriverReport {
 /// there are fewer than two responses or their answers do not vary.
 pub fn driver_report(
     names: &[String],
-    responses: Vec<Response>,
+    responses: &Responses,
     score: ScoreKind,
     params: &DriverParams,
 ) -> Option<DriverReport> {
     let mut support = vec![0u64; names.len()];
     let mut answer_sums = vec![0.0; names.len()];
-    for response in &responses {
-        for &theme in &response.themes {
-            support[theme] += 1;
-            answer_sums[theme] += response.answer;
+    for (themes, answer, times) in responses.each() {
+        for &theme in themes {
+            support[theme] += times;
+            answer_sums[theme] += answer * times as f64;
         }
     }
     let mut kept: Vec<usize> = (0..names.len())
@@ -206,22 +293,22 @@ pub fn driver_report(
     for (i, &t) in kept.iter().enumerate() {
         local[t] = i;
     }
-    // In place: a million responses are not held twice.
-    let mut narrowed = responses;
-    for response in &mut narrowed {
-        response.themes.retain_mut(|t| {
-            *t = local[*t];
-            *t != usize::MAX
-        });
-    }
+    let narrowed = responses.narrowed(&local);
+    let patterns = Patterns::of(&narrowed);
     // The whole data's values and the resamples' side by side (each spreads over the cores).
     let (whole, (intervals, bootstrap)) = rayon::join(
-        || shapley_values(&cross_products(&narrowed, kept.len()), &params.shapley),
-        || bootstrap_intervals(&narrowed, kept.len(), params),
+        || {
+            let cross = patterns.cross_products(&patterns.weights, kept.len());
+            shapley_values(&cross, &params.shapley)
+        },
+        || bootstrap_intervals(&patterns, kept.len(), params),
     );
     let whole = whole?;
-    let total: f64 = narrowed.iter().map(|r| r.answer).sum();
-    let n = narrowed.len() as u64;
+    let total: f64 = responses
+        .each()
+        .map(|(_, answer, times)| answer * times as f64)
+        .sum();
+    let n = responses.len();
     let mut drivers: Vec<KeyDriver> = kept
         .iter()
         .enumerate()
@@ -286,15 +373,6 @@ fn direction(difference: Option<f64>) -> Direction {
     }
 }
 
-/// The cross-products of `responses` over `drivers` 0/1 theme indicators.
-fn cross_products(responses: &[Response], drivers: usize) -> CrossProducts {
-    let mut cross = CrossProducts::new(drivers);
-    for response in responses {
-        cross.add_indicators(&response.themes, response.answer);
-    }
-    cross
-}
-
 /// 95% percentile intervals of one driver over the bootstrap resamples.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct DriverIntervals {
@@ -340,31 +418,16 @@ impl<'a> Patterns<'a> {
     /// by response: a binomial costs about what a few dozen one-by-one draws do.
     const COMMON: u64 = 32;
 
-    fn of(responses: &'a [Response]) -> Self {
-        let mut set_ids: FxHashMap<&[usize], u32> = FxHashMap::default();
-        let mut set_themes: Vec<&[usize]> = Vec::new();
-        let mut index: FxHashMap<(u32, u64), u32> = FxHashMap::default();
-        // (set, answer, responses) of each pattern, numbered as first met.
-        let mut found: Vec<(u32, f64, u64)> = Vec::new();
-        for r in responses {
-            let set = *set_ids.entry(&r.themes).or_insert_with(|| {
-                set_themes.push(&r.themes);
-                (set_themes.len() - 1) as u32
-            });
-            let pattern = *index.entry((set, r.answer.to_bits())).or_insert_with(|| {
-                found.push((set, r.answer, 0));
-                (found.len() - 1) as u32
-            });
-            found[pattern as usize].2 += 1;
-        }
+    fn of(responses: &'a Responses) -> Self {
         // The patterns set by set (stable, so each set's keep their order met).
+        let mut found = responses.patterns.clone();
         found.sort_by_key(|&(set, ..)| set);
         let mut sets: Vec<(&[usize], std::ops::Range<usize>)> = Vec::new();
         let mut previous = None;
         for (position, &(set, ..)) in found.iter().enumerate() {
             match sets.last_mut() {
                 Some((_, range)) if previous == Some(set) => range.end = position + 1,
-                _ => sets.push((set_themes[set as usize], position..position + 1)),
+                _ => sets.push((&responses.sets[set as usize], position..position + 1)),
             }
             previous = Some(set);
         }
@@ -510,14 +573,13 @@ fn percentile_interval(values: &mut [f64]) -> Option<(f64, f64)> {
 /// Each driver's 95% percentile intervals over `params.resamples` bootstrap resamples of the
 /// responses (empty, with no [`Bootstrap`], when no resample is asked for or none varies).
 fn bootstrap_intervals(
-    responses: &[Response],
+    patterns: &Patterns<'_>,
     drivers: usize,
     params: &DriverParams,
 ) -> (Vec<DriverIntervals>, Option<Bootstrap>) {
-    if params.resamples == 0 || responses.is_empty() {
+    if params.resamples == 0 || patterns.weights.is_empty() {
         return (Vec::new(), None);
     }
-    let patterns = Patterns::of(responses);
     // The resamples run side by side on every core, each from its own place in the seed's
     // sequence (see RESAMPLE_STRIDE), so each resample and the intervals are the same
     // whatever the number of threads.
@@ -593,11 +655,37 @@ mod tests {
         list.iter().map(|s| (*s).to_owned()).collect()
     }
 
+    /// One response as the tests write them out.
+    #[derive(Debug, Clone)]
+    struct Response {
+        themes: Vec<usize>,
+        answer: f64,
+    }
+
     fn response(themes: &[usize], answer: f64) -> Response {
         Response {
             themes: themes.to_vec(),
             answer,
         }
+    }
+
+    /// The responses added one by one.
+    fn counted(responses: &[Response]) -> Responses {
+        let mut counted = Responses::new();
+        for r in responses {
+            counted.add(r.themes.iter().copied(), r.answer);
+        }
+        counted
+    }
+
+    /// The cross-products of `responses` over `drivers` 0/1 theme indicators, one response
+    /// at a time.
+    fn cross_products(responses: &[Response], drivers: usize) -> CrossProducts {
+        let mut cross = CrossProducts::new(drivers);
+        for response in responses {
+            cross.add_indicators(&response.themes, response.answer);
+        }
+        cross
     }
 
     #[test]
@@ -610,7 +698,8 @@ mod tests {
             response(&[], 10.0),
             response(&[1], 9.0),
         ];
-        let patterns = Patterns::of(&responses);
+        let grouped = counted(&responses);
+        let patterns = Patterns::of(&grouped);
         // ({0,1}, 3), ({0,1}, 7) | ({1}, 9) | ({}, 10): four patterns in three sets.
         assert_eq!(patterns.answers, [3.0, 7.0, 9.0, 10.0]);
         assert_eq!(patterns.weights, [2, 1, 2, 1]);
@@ -645,6 +734,37 @@ mod tests {
     }
 
     #[test]
+    fn narrowed_responses_are_numbered_as_the_responses_narrowed_one_by_one() {
+        // Theme 1 leaves and 2 becomes 0: ({0,1},5) and ({0},5) narrow to one pattern, which
+        // is met first where ({0,1},5) is; ({1},3) narrows to the empty set.
+        let mut rng = SplitMix64::new(8);
+        let responses: Vec<Response> = (0..2_000)
+            .map(|_| {
+                let themes: Vec<usize> = (0..4).filter(|_| rng.below(3) == 0).collect();
+                response(&themes, rng.below(4) as f64)
+            })
+            .collect();
+        let local = [1, usize::MAX, 0, 2];
+        let one_by_one: Vec<Response> = responses
+            .iter()
+            .map(|r| Response {
+                themes: r
+                    .themes
+                    .iter()
+                    .map(|&t| local[t])
+                    .filter(|&t| t != usize::MAX)
+                    .collect(),
+                answer: r.answer,
+            })
+            .collect();
+        let (narrowed, expected) = (counted(&responses).narrowed(&local), counted(&one_by_one));
+        assert_eq!(narrowed.sets, expected.sets);
+        assert_eq!(narrowed.patterns, expected.patterns);
+        assert_eq!(narrowed.len(), 2_000);
+        assert!(narrowed.patterns.len() < counted(&responses).patterns.len());
+    }
+
+    #[test]
     fn resample_counts_are_multinomial_as_drawing_the_responses_one_by_one() {
         // 100 responses in five patterns of 50, 30, 15, 4 and 1: drawing 100 of them with
         // replacement gives count k a mean of 100 p_k, a variance of 100 p_k (1 - p_k), and
@@ -656,7 +776,8 @@ mod tests {
             .enumerate()
             .flat_map(|(k, &w)| (0..w).map(move |_| response(&[k], k as f64)))
             .collect();
-        let patterns = Patterns::of(&responses);
+        let grouped = counted(&responses);
+        let patterns = Patterns::of(&grouped);
         assert_eq!(patterns.weights, weights.map(|w| w as u64));
         let (n, resamples) = (100.0, 20_000);
         let mut counts = [0u64; 5];
@@ -714,7 +835,8 @@ mod tests {
                 }
             })
             .collect();
-        let patterns = Patterns::of(&responses);
+        let grouped = counted(&responses);
+        let patterns = Patterns::of(&grouped);
         assert!(
             patterns.weights.len() > 10_000,
             "{}",
@@ -749,7 +871,8 @@ mod tests {
         // the same counts.
         let n = Draws::IN_CACHE + 1_000;
         let responses: Vec<Response> = (0..n).map(|i| response(&[i % 7], i as f64)).collect();
-        let patterns = Patterns::of(&responses);
+        let grouped = counted(&responses);
+        let patterns = Patterns::of(&grouped);
         assert!(patterns.common.is_empty() && patterns.rare.len() == n);
         let mut filed = vec![0; patterns.weights.len()];
         patterns.draw_counts(&mut SplitMix64::new(3), &mut filed, &mut Draws::new());
@@ -788,7 +911,7 @@ mod tests {
         };
         let report = driver_report(
             &names(&["slow", "kind", "rare"]),
-            responses.clone(),
+            &counted(&responses),
             ScoreKind::Nps,
             &params,
         )
@@ -823,7 +946,7 @@ mod tests {
         };
         let report = driver_report(
             &names(&["thanks"]),
-            responses.clone(),
+            &counted(&responses),
             ScoreKind::Csat,
             &params,
         )
@@ -870,7 +993,7 @@ mod tests {
         };
         let report = driver_report(
             &names(&["wait"]),
-            responses.clone(),
+            &counted(&responses),
             ScoreKind::Ces,
             &params,
         )
@@ -880,7 +1003,8 @@ mod tests {
         let wait = &report.drivers[0];
         assert!((wait.shapley - 25.0 / 72.0).abs() < 1e-12, "{wait:?}");
         // Redo each resample's statistics by hand from the responses it drew.
-        let patterns = Patterns::of(&responses);
+        let grouped = counted(&responses);
+        let patterns = Patterns::of(&grouped);
         let mut counts = vec![0; patterns.weights.len()];
         let (mut values, mut differences) = (Vec::new(), Vec::new());
         for r in 0..50 {
@@ -919,14 +1043,19 @@ mod tests {
         // Seeded: the same report again; another seed moves the interval.
         let again = driver_report(
             &names(&["wait"]),
-            responses.clone(),
+            &counted(&responses),
             ScoreKind::Ces,
             &params,
         );
         assert_eq!(again.as_ref(), Some(&report));
         let other = DriverParams { seed: 12, ..params };
-        let moved =
-            driver_report(&names(&["wait"]), responses.clone(), ScoreKind::Ces, &other).unwrap();
+        let moved = driver_report(
+            &names(&["wait"]),
+            &counted(&responses),
+            ScoreKind::Ces,
+            &other,
+        )
+        .unwrap();
         assert_ne!(moved.drivers[0].ci_low, wait.ci_low);
     }
 
@@ -950,7 +1079,7 @@ mod tests {
             .collect();
         let report = driver_report(
             &names(&["broken", "blue"]),
-            responses.clone(),
+            &counted(&responses),
             ScoreKind::Nps,
             &DriverParams::default(),
         )
@@ -995,7 +1124,7 @@ mod tests {
                 .num_threads(threads)
                 .build()
                 .unwrap()
-                .install(|| driver_report(&names, responses.clone(), ScoreKind::Nps, &params))
+                .install(|| driver_report(&names, &counted(&responses), ScoreKind::Nps, &params))
                 .unwrap()
         };
         let one = on(1);
