@@ -155,9 +155,8 @@ impl FixCheck {
 /// same analysis, so pages and commands that build the same request share one result.
 ///
 /// The default reads everything with the default parameters except the drivers' bootstrap
-/// intervals (`params.drivers.resamples = 0`): they are what `trove drivers` and `trove
-/// analyze` show, and resampling every theme's Shapley value costs minutes at a million items,
-/// too much to redo after every import for views that do not show them.
+/// intervals (`params.drivers.resamples = 0`): the pages and the read commands do not show
+/// them. [`AnalysisRequest::recorded`] is the same with them, as `trove analyze` computes it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AnalysisRequest {
     /// Which items.
@@ -177,6 +176,25 @@ impl Default for AnalysisRequest {
             origin: ThemeOrigin::default(),
             params,
         }
+    }
+}
+
+impl AnalysisRequest {
+    /// The default analysis with its drivers' intervals: what `trove analyze` computes with its
+    /// default flags, and what a refresh keeps current (see [`App::refresh_analyses`]).
+    pub fn recorded() -> Self {
+        Self {
+            params: AnalysisParams::default(),
+            ..Self::default()
+        }
+    }
+
+    /// The same request without the drivers' intervals: what the read views of its scope ask
+    /// for.
+    fn for_reads(&self) -> Self {
+        let mut request = self.clone();
+        request.params.drivers.resamples = 0;
+        request
     }
 }
 
@@ -252,9 +270,18 @@ impl App {
     /// never [`App::analyze`]: it is computed once per version of the data, stored (a new
     /// process reads it back) and held in memory (a server reads it in microseconds); see
     /// the `kept` module. Computing it also keeps the themes' trends of the same request.
+    ///
+    /// A request with the drivers' intervals keeps, beside its own result, the same analysis
+    /// without them for the read views of its scope: it is exactly what they would compute
+    /// (the drivers' point estimates do not depend on the resamples; a test holds it to that).
     pub fn current_analysis(&self, request: &AnalysisRequest) -> StoreResult<CurrentAnalysis> {
         let kept = self.kept(&KeptRequest::Analysis(request.clone()), |version| {
-            self.compute_analysis_and_trends(request, version)
+            let analysis = self.compute_analysis_and_trends(request, version)?;
+            if request.params.drivers.resamples > 0 {
+                let read = analysis.clone().without_driver_intervals();
+                self.keep(&KeptRequest::Analysis(request.for_reads()), version, read)?;
+            }
+            Ok(analysis)
         })?;
         Ok(CurrentAnalysis {
             analysis: kept.value,
@@ -272,7 +299,8 @@ impl App {
     }
 
     /// Computes the analysis of `request` and its trends from one read of the facts, and keeps
-    /// the trends (the caller keeps the analysis).
+    /// the trends (the caller keeps the analysis; the trends do not depend on the drivers, so
+    /// they are kept under the request without their intervals, which the views ask for).
     fn compute_analysis_and_trends(
         &self,
         request: &AnalysisRequest,
@@ -282,23 +310,31 @@ impl App {
         let values = self.customer_values()?;
         let analysis = analyze(&facts, &request.params, &values);
         let trends = ThemeTrends::of(&facts, request);
-        self.keep(&KeptRequest::Trends(request.clone()), data_version, trends)?;
+        self.keep(
+            &KeptRequest::Trends(request.for_reads()),
+            data_version,
+            trends,
+        )?;
         Ok(analysis)
     }
 
     /// Like [`App::analyze`], and records the run in the store: when, the current taxonomy
     /// version, the filter and origin, the parameters, the counts and the whole result (all as
-    /// JSON). Returns the run's id with the analysis.
+    /// JSON). Returns the run's id with the analysis. The analysis is the kept one when it is
+    /// current (see [`App::current_analysis`]): the same request on the same data gives the
+    /// same result, so an analysis after an import reads what the import's refresh computed.
     pub fn analyze_and_record(
         &self,
         filter: &FeedbackFilter,
         origin: ThemeOrigin,
         params: &AnalysisParams,
     ) -> StoreResult<(i64, Analysis)> {
-        // Read before the data, as `kept` does: a write landing meanwhile files the kept copy
-        // under the older version, so it is computed again, never served as current.
-        let data_version = self.store().data_version()?;
-        let analysis = self.analyze(filter, origin, params)?;
+        let request = AnalysisRequest {
+            filter: filter.clone(),
+            origin,
+            params: *params,
+        };
+        let analysis = Analysis::clone(&self.current_analysis(&request)?.analysis);
         let run = NewAnalysisRun {
             created_at: jiff::Timestamp::now().as_second(),
             taxonomy_version: self.store().current_taxonomy()?.map(|t| t.version),
@@ -310,31 +346,7 @@ impl App {
             result: to_json(&analysis)?,
         };
         let id = self.store().save_analysis_run(&run)?;
-        self.keep_for_reads(filter, origin, params, &analysis, data_version)?;
         Ok((id, analysis))
-    }
-
-    /// Keeps a recorded analysis for the read commands and pages, which ask for the same scope
-    /// without the drivers' intervals: with its intervals left out it is exactly what they
-    /// would compute (the drivers' point estimates do not depend on the resamples; a test holds
-    /// it to that), so `trove issues` after `trove analyze` reads it instead of computing again.
-    fn keep_for_reads(
-        &self,
-        filter: &FeedbackFilter,
-        origin: ThemeOrigin,
-        params: &AnalysisParams,
-        analysis: &Analysis,
-        data_version: i64,
-    ) -> StoreResult<()> {
-        let mut request = AnalysisRequest {
-            filter: filter.clone(),
-            origin,
-            params: *params,
-        };
-        request.params.drivers.resamples = 0;
-        let read = analysis.clone().without_driver_intervals();
-        self.keep(&KeptRequest::Analysis(request), data_version, read)?;
-        Ok(())
     }
 
     /// Compares a theme's rate in the `periods` periods before the one holding `fixed_on`

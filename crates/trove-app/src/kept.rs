@@ -315,9 +315,10 @@ impl App {
         Ok(kept)
     }
 
-    /// Brings the kept results up to the current data: the default analysis (what `trove
-    /// issues` and the room's first page read) and the most recently computed results that are
-    /// stale are computed again. The command line calls it after an import, a tagging, a
+    /// Brings the kept results up to the current data: the default analysis with its drivers'
+    /// intervals (what `trove analyze` reads; without them, what `trove issues` and the room's
+    /// first page read, kept by the same computation) and the most recently computed results
+    /// that are stale are computed again. The command line calls it after an import, a tagging, a
     /// classification or a taxonomy change; `trove serve` runs it when the data moved.
     pub fn refresh_analyses(&self) -> StoreResult<RefreshReport> {
         let data_version = self.store().data_version()?;
@@ -325,7 +326,7 @@ impl App {
             data_version,
             ..RefreshReport::default()
         };
-        let mut requests = vec![KeptRequest::Analysis(AnalysisRequest::default())];
+        let mut requests = vec![KeptRequest::Analysis(AnalysisRequest::recorded())];
         for head in self.store().stored_results(REFRESHED)? {
             if head.data_version == data_version {
                 report.current += 1;
@@ -460,6 +461,41 @@ mod tests {
     }
 
     #[test]
+    fn an_analysis_recorded_after_a_refresh_is_the_one_the_refresh_kept() {
+        let (store, app) = demo();
+        app.refresh_analyses().unwrap();
+        let request = AnalysisRequest::recorded();
+        let key = key_of(&KeptRequest::Analysis(request.clone()).to_json().unwrap());
+        let mut stored = store.stored_result(&key).unwrap().unwrap();
+        assert_eq!(stored.data_version, store.data_version().unwrap());
+        let kept = Analysis::decode(&stored.result).unwrap();
+        let report = kept.drivers.as_ref().unwrap();
+        assert!(report.bootstrap.is_some() && report.drivers[0].ci_low.is_some());
+        // Mark the kept result: a new process's `trove analyze` must record it as it is,
+        // not compute its own.
+        let marked = Analysis {
+            themed_items: 12_345,
+            ..kept.clone()
+        };
+        stored.result = marked.encode().unwrap();
+        store.save_result(&stored).unwrap();
+        let other = App::new(store.clone());
+        let (run, recorded) = other
+            .analyze_and_record(&request.filter, request.origin, &request.params)
+            .unwrap();
+        assert_eq!(recorded, marked);
+        let runs = store.analysis_runs(1).unwrap();
+        assert_eq!(runs[0].id, run);
+        // Once the data moves, it is computed again: the mark is gone.
+        let item = trove_store::contract::item("late", "1");
+        store.insert_feedback(&[item], None).unwrap();
+        let (_, fresh) = other
+            .analyze_and_record(&request.filter, request.origin, &request.params)
+            .unwrap();
+        assert_ne!(fresh.themed_items, 12_345);
+    }
+
+    #[test]
     fn a_result_is_kept_until_the_data_changes_and_a_refresh_brings_it_up_to_date() {
         let (store, app) = demo();
         let request = AnalysisRequest::default();
@@ -481,12 +517,12 @@ mod tests {
         store.insert_feedback(&[item], None).unwrap();
         let report = other.refresh_analyses().unwrap();
         assert_eq!(report.data_version, store.data_version().unwrap());
-        // The default analysis and the summary were stale: two computations (the analysis'
-        // trends come with it).
+        // The default analysis and the summary were stale: two computations (the recorded
+        // analysis, with its intervals, brings the views' analysis and trends with it).
         assert_eq!(report.recomputed, 2, "{report:?}");
         let version = store.data_version().unwrap();
         let heads = store.stored_results(10).unwrap();
-        assert_eq!(heads.len(), 3);
+        assert_eq!(heads.len(), 4);
         assert!(heads.iter().all(|h| h.data_version == version), "{heads:?}");
         assert_eq!(other.refresh_analyses().unwrap().recomputed, 0);
         // The first app's memory holds the old result under the old version: not served.
