@@ -156,7 +156,7 @@ impl FixCheck {
 ///
 /// The default reads everything with the default parameters except the drivers' bootstrap
 /// intervals (`params.drivers.resamples = 0`): the pages and the read commands do not show
-/// them. [`AnalysisRequest::recorded`] is the same with them, as `trove analyze` computes it.
+/// them (`trove analyze` computes them).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AnalysisRequest {
     /// Which items.
@@ -180,18 +180,9 @@ impl Default for AnalysisRequest {
 }
 
 impl AnalysisRequest {
-    /// The default analysis with its drivers' intervals: what `trove analyze` computes with its
-    /// default flags, and what a refresh keeps current (see [`App::refresh_analyses`]).
-    pub fn recorded() -> Self {
-        Self {
-            params: AnalysisParams::default(),
-            ..Self::default()
-        }
-    }
-
     /// The same request without the drivers' intervals: what the read views of its scope ask
     /// for.
-    fn for_reads(&self) -> Self {
+    pub(crate) fn for_reads(&self) -> Self {
         let mut request = self.clone();
         request.params.drivers.resamples = 0;
         request
@@ -322,7 +313,8 @@ impl App {
     /// version, the filter and origin, the parameters, the counts and the whole result (all as
     /// JSON). Returns the run's id with the analysis. The analysis is the kept one when it is
     /// current (see [`App::current_analysis`]): the same request on the same data gives the
-    /// same result, so an analysis after an import reads what the import's refresh computed.
+    /// same result. After an import, its refresh has computed again the analyses recorded
+    /// lately (see [`App::refresh_analyses`]), so recording one of them again reads it.
     pub fn analyze_and_record(
         &self,
         filter: &FeedbackFilter,

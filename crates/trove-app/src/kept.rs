@@ -70,6 +70,11 @@ pub(crate) enum KeptRequest {
 }
 
 impl KeptRequest {
+    /// Whether it asks for an analysis with the drivers' bootstrap intervals.
+    fn has_driver_intervals(&self) -> bool {
+        matches!(self, Self::Analysis(request) if request.params.drivers.resamples > 0)
+    }
+
     fn to_json(&self) -> StoreResult<String> {
         serde_json::to_string(self).map_err(|e| StoreError::database("encoding a request", e))
     }
@@ -315,10 +320,9 @@ impl App {
         Ok(kept)
     }
 
-    /// Brings the kept results up to the current data: the default analysis with its drivers'
-    /// intervals (what `trove analyze` reads; without them, what `trove issues` and the room's
-    /// first page read, kept by the same computation) and the most recently computed results
-    /// that are stale are computed again. The command line calls it after an import, a tagging, a
+    /// Brings the kept results up to the current data: the default analysis (what `trove
+    /// issues` and the room's first page read) and the most recently computed results that are
+    /// stale are computed again, among them a `trove analyze` of the same scope as before. The command line calls it after an import, a tagging, a
     /// classification or a taxonomy change; `trove serve` runs it when the data moved.
     pub fn refresh_analyses(&self) -> StoreResult<RefreshReport> {
         let data_version = self.store().data_version()?;
@@ -326,7 +330,7 @@ impl App {
             data_version,
             ..RefreshReport::default()
         };
-        let mut requests = vec![KeptRequest::Analysis(AnalysisRequest::recorded())];
+        let mut requests = vec![KeptRequest::Analysis(AnalysisRequest::default())];
         for head in self.store().stored_results(REFRESHED)? {
             if head.data_version == data_version {
                 report.current += 1;
@@ -339,6 +343,10 @@ impl App {
                 requests.push(request);
             }
         }
+        // An analysis with the drivers' intervals keeps the views' analysis of its scope too
+        // (see `App::current_analysis`), so it goes first: that one is then current, not
+        // computed again on its own.
+        requests.sort_by_key(|request| !request.has_driver_intervals());
         for request in &requests {
             let before = self.store().stored_result(&key_of(&request.to_json()?))?;
             if before.is_some_and(|b| b.data_version == data_version) {
@@ -460,17 +468,57 @@ mod tests {
         assert_eq!(*read.analysis, fresh);
     }
 
+    /// A new item received inside the last period of `analysis`'s window.
+    fn item_inside(analysis: &Analysis, external_id: &str) -> trove_domain::FeedbackItem {
+        let mut item = trove_store::contract::item(external_id, "1");
+        let last = analysis.window.last().unwrap().period;
+        let inside = trove_analytics::trend::period_start(last, analysis.params.period) + 3_600;
+        item.received_at = trove_domain::ReceivedAt::new(
+            jiff::Timestamp::from_second(inside).unwrap(),
+            jiff::tz::Offset::UTC,
+        );
+        item
+    }
+
     #[test]
-    fn an_analysis_recorded_after_a_refresh_is_the_one_the_refresh_kept() {
+    fn an_analysis_recorded_again_after_a_change_is_the_one_the_refresh_kept() {
         let (store, app) = demo();
-        app.refresh_analyses().unwrap();
-        let request = AnalysisRequest::recorded();
+        // What `trove analyze` asks for with its default flags: the drivers' intervals too.
+        let request = AnalysisRequest {
+            params: trove_analytics::analysis::AnalysisParams::default(),
+            ..AnalysisRequest::default()
+        };
+        let record = |app: &App| {
+            app.analyze_and_record(&request.filter, request.origin, &request.params)
+                .unwrap()
+        };
+        let (_, first) = record(&app);
+        // New data, then the refresh an import ends with: the analysis recorded before is
+        // among the recent results, so it is computed again, with the views' one from it.
+        store
+            .insert_feedback(&[item_inside(&first, "late")], None)
+            .unwrap();
+        let report = app.refresh_analyses().unwrap();
+        assert_eq!(report.recomputed, 1, "{report:?}");
+        let version = store.data_version().unwrap();
         let key = key_of(&KeptRequest::Analysis(request.clone()).to_json().unwrap());
         let mut stored = store.stored_result(&key).unwrap().unwrap();
-        assert_eq!(stored.data_version, store.data_version().unwrap());
+        assert_eq!(stored.data_version, version);
         let kept = Analysis::decode(&stored.result).unwrap();
+        assert_eq!(kept.items, first.items + 1);
         let report = kept.drivers.as_ref().unwrap();
         assert!(report.bootstrap.is_some() && report.drivers[0].ci_low.is_some());
+        let views = key_of(
+            &KeptRequest::Analysis(request.for_reads())
+                .to_json()
+                .unwrap(),
+        );
+        let views = store.stored_result(&views).unwrap().unwrap();
+        assert_eq!(views.data_version, version);
+        assert_eq!(
+            Analysis::decode(&views.result).unwrap(),
+            kept.clone().without_driver_intervals()
+        );
         // Mark the kept result: a new process's `trove analyze` must record it as it is,
         // not compute its own.
         let marked = Analysis {
@@ -480,19 +528,15 @@ mod tests {
         stored.result = marked.encode().unwrap();
         store.save_result(&stored).unwrap();
         let other = App::new(store.clone());
-        let (run, recorded) = other
-            .analyze_and_record(&request.filter, request.origin, &request.params)
-            .unwrap();
+        let (run, recorded) = record(&other);
         assert_eq!(recorded, marked);
-        let runs = store.analysis_runs(1).unwrap();
-        assert_eq!(runs[0].id, run);
+        assert_eq!(store.analysis_runs(1).unwrap()[0].id, run);
         // Once the data moves, it is computed again: the mark is gone.
-        let item = trove_store::contract::item("late", "1");
-        store.insert_feedback(&[item], None).unwrap();
-        let (_, fresh) = other
-            .analyze_and_record(&request.filter, request.origin, &request.params)
+        store
+            .insert_feedback(&[item_inside(&kept, "later")], None)
             .unwrap();
-        assert_ne!(fresh.themed_items, 12_345);
+        let (_, fresh) = record(&other);
+        assert_eq!(fresh.items, kept.items + 1);
     }
 
     #[test]
@@ -507,22 +551,17 @@ mod tests {
         let filter = FeedbackFilter::default();
         let items = other.current_summary(&filter, &[]).unwrap().value.feedback;
         // New data: one more item, inside the analysed window.
-        let mut item = trove_store::contract::item("late", "1");
-        let last = first.analysis.window.last().unwrap().period;
-        let inside = trove_analytics::trend::period_start(last, request.params.period) + 3_600;
-        item.received_at = trove_domain::ReceivedAt::new(
-            jiff::Timestamp::from_second(inside).unwrap(),
-            jiff::tz::Offset::UTC,
-        );
-        store.insert_feedback(&[item], None).unwrap();
+        store
+            .insert_feedback(&[item_inside(&first.analysis, "late")], None)
+            .unwrap();
         let report = other.refresh_analyses().unwrap();
         assert_eq!(report.data_version, store.data_version().unwrap());
-        // The default analysis and the summary were stale: two computations (the recorded
-        // analysis, with its intervals, brings the views' analysis and trends with it).
+        // The default analysis and the summary were stale: two computations (the analysis'
+        // trends come with it).
         assert_eq!(report.recomputed, 2, "{report:?}");
         let version = store.data_version().unwrap();
         let heads = store.stored_results(10).unwrap();
-        assert_eq!(heads.len(), 4);
+        assert_eq!(heads.len(), 3);
         assert!(heads.iter().all(|h| h.data_version == version), "{heads:?}");
         assert_eq!(other.refresh_analyses().unwrap().recomputed, 0);
         // The first app's memory holds the old result under the old version: not served.
