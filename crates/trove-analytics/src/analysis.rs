@@ -691,7 +691,7 @@ pub fn analyze(
     params: &AnalysisParams,
     customer_values: &HashMap<String, Money>,
 ) -> Analysis {
-    analyze_timed(facts, params, customer_values).0
+    run(facts, params, customer_values).0
 }
 
 /// [`analyze`], with the time each part took.
@@ -700,6 +700,51 @@ pub fn analyze_timed(
     params: &AnalysisParams,
     customer_values: &HashMap<String, Money>,
 ) -> (Analysis, AnalysisStages) {
+    let (analysis, stages, _) = run(facts, params, customer_values);
+    (analysis, stages)
+}
+
+/// What a trend view of an analysis's window shows: every theme's share series over the
+/// window, and the trailing period left out as incomplete.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowTrends {
+    /// The period left out, when one was (see [`left_out`]).
+    pub left_out: Option<PeriodTotal>,
+    /// Each theme any item carries, by id, with its series over the window's periods.
+    pub series: Vec<(String, Vec<SharePoint>)>,
+}
+
+impl WindowTrends {
+    /// The trends of `facts` in the window `params` asks for, from a pass of their own.
+    pub fn of(facts: &Facts, params: &AnalysisParams) -> Self {
+        let totals = facts.totals(params.period);
+        Self {
+            left_out: left_out(&totals, params),
+            series: facts.series_all(params.period, &window_of(&totals, params)),
+        }
+    }
+}
+
+/// [`analyze`], with the trends of its window ([`WindowTrends::of`]) taken from the series the
+/// alerts read over the whole history (the window is its last periods, each period's figures
+/// counted on their own), which saves a pass over the items.
+pub fn analyze_with_trends(
+    facts: &Facts,
+    params: &AnalysisParams,
+    customer_values: &HashMap<String, Money>,
+) -> (Analysis, WindowTrends) {
+    let (analysis, _, trends) = run(facts, params, customer_values);
+    let trends = trends.unwrap_or_else(|| WindowTrends::of(facts, params));
+    (analysis, trends)
+}
+
+/// The analysis, the time each part took, and the window's trends (none when the window is
+/// empty).
+fn run(
+    facts: &Facts,
+    params: &AnalysisParams,
+    customer_values: &HashMap<String, Money>,
+) -> (Analysis, AnalysisStages, Option<WindowTrends>) {
     let mut stages = AnalysisStages::default();
     let mut clock = Instant::now();
     let mut lap = || {
@@ -714,7 +759,7 @@ pub fn analyze_timed(
         window.first().map(|t| t.period),
         window.last().map(|t| t.period),
     ) else {
-        return (empty_analysis(params), stages);
+        return (empty_analysis(params), stages, None);
     };
     let theme_count = facts.themes.names.len();
     // Category ids run from 0 (none) to the number of names.
@@ -749,7 +794,7 @@ pub fn analyze_timed(
     let mut responses = Responses::new();
     // The tallies and every theme's alerts read the items side by side (two cores: the
     // alerts cost no time of their own).
-    let (tallies, (alerts, alerts_took)) = rayon::join(
+    let (tallies, (alerts, history, alerts_took)) = rayon::join(
         || {
             let started = Instant::now();
             for fact in &facts.facts {
@@ -799,11 +844,19 @@ pub fn analyze_timed(
         },
         || {
             let started = Instant::now();
-            let alerts = window_alerts(facts, params, &totals, first, last);
-            (alerts, started.elapsed())
+            let (alerts, history) = window_alerts(facts, params, &totals, first, last);
+            (alerts, history, started.elapsed())
         },
     );
     lap();
+    // The history ends with the window's periods.
+    let window_series = history
+        .into_iter()
+        .map(|(theme, series)| {
+            let start = series.len() - window.len();
+            (theme, series[start..].to_vec())
+        })
+        .collect();
     stages.tallies = tallies;
     stages.alerts = alerts_took;
     let windows: Vec<ThemeWindow> = accumulators
@@ -894,7 +947,11 @@ pub fn analyze_timed(
         drivers,
     };
     stages.ranking += lap();
-    (analysis, stages)
+    let trends = WindowTrends {
+        left_out: left_out(&totals, params),
+        series: window_series,
+    };
+    (analysis, stages, Some(trends))
 }
 
 /// The test behind a theme's impact: its mentioners' NPS against everyone else's (CSAT when
@@ -934,13 +991,15 @@ fn spread(counts: &[u64], seen: &[bool]) -> Vec<u64> {
 }
 
 /// Spikes and shifts of every theme over the whole history, kept when they fall in the window.
+/// The spikes and shifts of the window's periods, with every theme's series over the history
+/// up to the window's end that they were read from.
 fn window_alerts(
     facts: &Facts,
     params: &AnalysisParams,
     totals: &[PeriodTotal],
     first: i64,
     last: i64,
-) -> Vec<Alert> {
+) -> (Vec<Alert>, Vec<(String, Vec<SharePoint>)>) {
     let history: Vec<PeriodTotal> = totals
         .iter()
         .copied()
@@ -950,14 +1009,15 @@ fn window_alerts(
     let mut alerts = Vec::new();
     // Every theme's series from one pass over the items (one pass per theme cost a second at
     // a million items).
-    for (theme, points) in facts.series_all(params.period, &history) {
-        let found = detect_spikes(&theme, &points, params.period, &spikes)
+    let series = facts.series_all(params.period, &history);
+    for (theme, points) in &series {
+        let found = detect_spikes(theme, points, params.period, &spikes)
             .into_iter()
-            .chain(detect_shifts(&theme, &points, params.period, &spikes));
+            .chain(detect_shifts(theme, points, params.period, &spikes));
         alerts.extend(found.filter(|a| a.period >= first && a.period <= last));
     }
     alerts.sort_by(|a, b| a.period.cmp(&b.period).then_with(|| a.theme.cmp(&b.theme)));
-    alerts
+    (alerts, series)
 }
 
 fn empty_analysis(params: &AnalysisParams) -> Analysis {
@@ -1171,6 +1231,51 @@ mod tests {
         // steady: 20 of 200 items a month, from 20 customers.
         assert_eq!(all[1].1[0].count, 20);
         assert_eq!(all[1].1[0].customers, 20);
+    }
+
+    #[test]
+    fn an_analysis_gives_the_trends_of_its_window_as_a_pass_of_their_own_does() {
+        let facts = sample();
+        let values = HashMap::new();
+        let windows = [
+            AnalysisParams::default(),
+            AnalysisParams {
+                window: 4,
+                ..AnalysisParams::default()
+            },
+            // A window that ends before the data does, and one longer than the data.
+            AnalysisParams {
+                window: 3,
+                until: Some(month_start(7)),
+                ..AnalysisParams::default()
+            },
+            AnalysisParams {
+                window: 30,
+                include_partial: true,
+                ..AnalysisParams::default()
+            },
+            AnalysisParams {
+                period: PeriodKind::IsoWeek,
+                window: 8,
+                ..AnalysisParams::default()
+            },
+        ];
+        for params in windows {
+            let (analysis, trends) = analyze_with_trends(&facts, &params, &values);
+            assert_eq!(trends, WindowTrends::of(&facts, &params), "{params:?}");
+            assert_eq!(analysis, analyze(&facts, &params, &values));
+            let steady = &trends.series.iter().find(|(t, _)| t == "steady").unwrap().1;
+            assert_eq!(steady.len(), analysis.window.len(), "{params:?}");
+            assert!(steady.iter().any(|p| p.count > 0), "{params:?}");
+        }
+        // No window at all (nothing before `until`): the trends are still given.
+        let params = AnalysisParams {
+            until: Some(month_start(-3)),
+            ..AnalysisParams::default()
+        };
+        let (analysis, trends) = analyze_with_trends(&facts, &params, &values);
+        assert!(analysis.window.is_empty());
+        assert_eq!(trends, WindowTrends::of(&facts, &params));
     }
 
     #[test]

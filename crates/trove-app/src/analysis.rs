@@ -5,7 +5,9 @@ use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
-use trove_analytics::analysis::{Analysis, AnalysisParams, Facts, ItemFacts, analyze};
+use trove_analytics::analysis::{
+    Analysis, AnalysisParams, Facts, ItemFacts, analyze, analyze_with_trends,
+};
 use trove_analytics::trend::{PeriodKind, PeriodTotal, SharePoint, period_index};
 use trove_analytics::verify::{RatePeriod, Verification, VerifyParams, verify_fix};
 use trove_domain::{Money, Scores};
@@ -299,8 +301,8 @@ impl App {
     ) -> StoreResult<Analysis> {
         let facts = self.load_facts(&request.filter, request.origin)?;
         let values = self.customer_values()?;
-        let analysis = analyze(&facts, &request.params, &values);
-        let trends = ThemeTrends::of(&facts, request);
+        let (analysis, trends) = analyze_with_trends(&facts, &request.params, &values);
+        let trends = ThemeTrends::from_window(trends, request);
         self.keep(
             &KeptRequest::Trends(request.for_reads()),
             data_version,

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde::{Deserialize, Serialize};
-use trove_analytics::analysis::{Analysis, Facts, left_out, window_of};
+use trove_analytics::analysis::{Analysis, Facts, WindowTrends};
 use trove_analytics::spikes::Alert;
 use trove_analytics::trend::{PeriodKind, PeriodTotal, SharePoint};
 use trove_store::{Dimension, FeedbackFilter, GroupTally, StoreError, StoreResult, StoredResult};
@@ -186,17 +186,15 @@ pub struct ThemeTrends {
 impl ThemeTrends {
     /// The trends of `facts` in the window `request` asks for.
     pub(crate) fn of(facts: &Facts, request: &AnalysisRequest) -> Self {
-        let params = &request.params;
-        let totals = facts.totals(params.period);
-        let window = window_of(&totals, params);
-        let themes = facts
-            .series_all(params.period, &window)
-            .into_iter()
-            .collect();
+        Self::from_window(WindowTrends::of(facts, &request.params), request)
+    }
+
+    /// The trends of `request`'s window, as its analysis found them.
+    pub(crate) fn from_window(trends: WindowTrends, request: &AnalysisRequest) -> Self {
         Self {
-            period: params.period,
-            left_out: left_out(&totals, params),
-            themes,
+            period: request.params.period,
+            left_out: trends.left_out,
+            themes: trends.series.into_iter().collect(),
         }
     }
 }
