@@ -191,6 +191,34 @@ impl AnalysisRequest {
     }
 }
 
+/// The items' facts an analysis reads, with the customers' values, and the data version read
+/// before them (what the results computed from them are filed under).
+pub(crate) struct ReadFacts {
+    filter: FeedbackFilter,
+    origin: ThemeOrigin,
+    pub(crate) data_version: i64,
+    facts: Facts,
+    values: HashMap<String, Money>,
+}
+
+impl ReadFacts {
+    /// Reads the facts `request` asks for; `data_version` was read before.
+    pub(crate) fn of(app: &App, request: &AnalysisRequest, data_version: i64) -> StoreResult<Self> {
+        Ok(Self {
+            filter: request.filter.clone(),
+            origin: request.origin,
+            data_version,
+            facts: app.load_facts(&request.filter, request.origin)?,
+            values: app.customer_values()?,
+        })
+    }
+
+    /// Whether these are the items `request` reads.
+    pub(crate) fn serve(&self, request: &AnalysisRequest) -> bool {
+        self.filter == request.filter && self.origin == request.origin
+    }
+}
+
 /// An analysis as the pages and read commands get it, with when it was computed.
 #[derive(Debug, Clone)]
 pub struct CurrentAnalysis {
@@ -269,12 +297,8 @@ impl App {
     /// (the drivers' point estimates do not depend on the resamples; a test holds it to that).
     pub fn current_analysis(&self, request: &AnalysisRequest) -> StoreResult<CurrentAnalysis> {
         let kept = self.kept(&KeptRequest::Analysis(request.clone()), |version| {
-            let analysis = self.compute_analysis_and_trends(request, version)?;
-            if request.params.drivers.resamples > 0 {
-                let read = analysis.clone().without_driver_intervals();
-                self.keep(&KeptRequest::Analysis(request.for_reads()), version, read)?;
-            }
-            Ok(analysis)
+            let read = ReadFacts::of(self, request, version)?;
+            self.compute_and_keep_beside(request, &read)
         })?;
         Ok(CurrentAnalysis {
             analysis: kept.value,
@@ -291,23 +315,23 @@ impl App {
         })
     }
 
-    /// Computes the analysis of `request` and its trends from one read of the facts, and keeps
-    /// the trends (the caller keeps the analysis; the trends do not depend on the drivers, so
-    /// they are kept under the request without their intervals, which the views ask for).
-    fn compute_analysis_and_trends(
+    /// Computes the analysis of `request` from `read` and keeps what comes with it (the caller
+    /// keeps the analysis): its trends, under the request without the drivers' intervals (the
+    /// trends do not depend on them, and the views ask for them so), and, when the request asks
+    /// for the intervals, the same analysis without them for the views of its scope.
+    pub(crate) fn compute_and_keep_beside(
         &self,
         request: &AnalysisRequest,
-        data_version: i64,
+        read: &ReadFacts,
     ) -> StoreResult<Analysis> {
-        let facts = self.load_facts(&request.filter, request.origin)?;
-        let values = self.customer_values()?;
-        let (analysis, trends) = analyze_with_trends(&facts, &request.params, &values);
+        let (analysis, trends) = analyze_with_trends(&read.facts, &request.params, &read.values);
+        let (version, views) = (read.data_version, request.for_reads());
         let trends = ThemeTrends::from_window(trends, request);
-        self.keep(
-            &KeptRequest::Trends(request.for_reads()),
-            data_version,
-            trends,
-        )?;
+        self.keep(&KeptRequest::Trends(views.clone()), version, trends)?;
+        if request.params.drivers.resamples > 0 {
+            let without = analysis.clone().without_driver_intervals();
+            self.keep(&KeptRequest::Analysis(views), version, without)?;
+        }
         Ok(analysis)
     }
 

@@ -18,6 +18,7 @@ use trove_analytics::spikes::Alert;
 use trove_analytics::trend::{PeriodKind, PeriodTotal, SharePoint};
 use trove_store::{Dimension, FeedbackFilter, GroupTally, StoreError, StoreResult, StoredResult};
 
+use crate::analysis::ReadFacts;
 use crate::{AnalysisRequest, App, Summary};
 
 /// Stored results a refresh looks at: the most recently computed ones.
@@ -345,12 +346,27 @@ impl App {
         // (see `App::current_analysis`), so it goes first: that one is then current, not
         // computed again on its own.
         requests.sort_by_key(|request| !request.has_driver_intervals());
+        // Analyses of the same items read them once (a million items' facts take a second).
+        let mut read: Option<ReadFacts> = None;
         for request in &requests {
             let before = self.store().stored_result(&key_of(&request.to_json()?))?;
             if before.is_some_and(|b| b.data_version == data_version) {
                 continue;
             }
-            self.read_kept(request)?;
+            match request {
+                KeptRequest::Analysis(scope) => {
+                    if !read.as_ref().is_some_and(|r| r.serve(scope)) {
+                        // The last items' memory goes before the next are read.
+                        drop(read.take());
+                        let version = self.store().data_version()?;
+                        read = Some(ReadFacts::of(self, scope, version)?);
+                    }
+                    let read = read.as_ref().expect("read just above");
+                    let computed = self.compute_and_keep_beside(scope, read)?;
+                    self.keep(request, read.data_version, computed)?;
+                }
+                _ => self.read_kept(request)?,
+            }
             report.recomputed += 1;
         }
         Ok(report)
@@ -535,6 +551,42 @@ mod tests {
             .unwrap();
         let (_, fresh) = record(&other);
         assert_eq!(fresh.items, kept.items + 1);
+    }
+
+    #[test]
+    fn a_refresh_of_several_scopes_of_the_same_items_keeps_what_each_would_compute() {
+        let (store, app) = demo();
+        let mut recorded = AnalysisRequest::default();
+        recorded.params.window = 9;
+        recorded.params.drivers.resamples = 10;
+        let mut weekly = AnalysisRequest::default();
+        weekly.params.period = trove_analytics::trend::PeriodKind::IsoWeek;
+        let first = app.current_analysis(&AnalysisRequest::default()).unwrap();
+        app.analyze_and_record(&recorded.filter, recorded.origin, &recorded.params)
+            .unwrap();
+        app.current_analysis(&weekly).unwrap();
+        store
+            .insert_feedback(&[item_inside(&first.analysis, "late")], None)
+            .unwrap();
+        // The recorded one (with the views' one of its scope), the default and the weekly.
+        let report = app.refresh_analyses().unwrap();
+        assert_eq!(report.recomputed, 3, "{report:?}");
+        let other = App::new(store.clone());
+        let facts = other.load_facts(&weekly.filter, weekly.origin).unwrap();
+        for request in [
+            AnalysisRequest::default(),
+            recorded.clone(),
+            recorded.for_reads(),
+            weekly,
+        ] {
+            let kept = other.current_analysis(&request).unwrap();
+            let fresh = other
+                .analyze(&request.filter, request.origin, &request.params)
+                .unwrap();
+            assert_eq!(*kept.analysis, fresh, "{request:?}");
+            let trends = other.current_trends(&request.for_reads()).unwrap();
+            assert_eq!(*trends.value, ThemeTrends::of(&facts, &request));
+        }
     }
 
     #[test]
