@@ -560,7 +560,7 @@ mod tests {
         recorded.params.window = 9;
         recorded.params.drivers.resamples = 10;
         let mut weekly = AnalysisRequest::default();
-        weekly.params.period = trove_analytics::trend::PeriodKind::IsoWeek;
+        weekly.params.period = PeriodKind::IsoWeek;
         let first = app.current_analysis(&AnalysisRequest::default()).unwrap();
         app.analyze_and_record(&recorded.filter, recorded.origin, &recorded.params)
             .unwrap();
