@@ -990,9 +990,8 @@ fn spread(counts: &[u64], seen: &[bool]) -> Vec<u64> {
         .collect()
 }
 
-/// Spikes and shifts of every theme over the whole history, kept when they fall in the window.
-/// The spikes and shifts of the window's periods, with every theme's series over the history
-/// up to the window's end that they were read from.
+/// Spikes and shifts of every theme over the whole history, kept when they fall in the window,
+/// with the series over the history (up to the window's end) that they were read from.
 fn window_alerts(
     facts: &Facts,
     params: &AnalysisParams,

@@ -735,8 +735,8 @@ mod tests {
 
     #[test]
     fn narrowed_responses_are_numbered_as_the_responses_narrowed_one_by_one() {
-        // Theme 1 leaves and 2 becomes 0: ({0,1},5) and ({0},5) narrow to one pattern, which
-        // is met first where ({0,1},5) is; ({1},3) narrows to the empty set.
+        // Theme 1 leaves and the others are renumbered: sets such as {0,1} and {0} narrow to
+        // one, first met where the earlier of them was; {1} narrows to the empty set.
         let mut rng = SplitMix64::new(8);
         let responses: Vec<Response> = (0..2_000)
             .map(|_| {

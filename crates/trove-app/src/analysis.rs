@@ -196,14 +196,14 @@ impl AnalysisRequest {
 pub(crate) struct ReadFacts {
     filter: FeedbackFilter,
     origin: ThemeOrigin,
-    pub(crate) data_version: i64,
+    data_version: i64,
     facts: Facts,
     values: HashMap<String, Money>,
 }
 
 impl ReadFacts {
     /// Reads the facts `request` asks for; `data_version` was read before.
-    pub(crate) fn of(app: &App, request: &AnalysisRequest, data_version: i64) -> StoreResult<Self> {
+    fn of(app: &App, request: &AnalysisRequest, data_version: i64) -> StoreResult<Self> {
         Ok(Self {
             filter: request.filter.clone(),
             origin: request.origin,
@@ -213,9 +213,11 @@ impl ReadFacts {
         })
     }
 
-    /// Whether these are the items `request` reads.
-    pub(crate) fn serve(&self, request: &AnalysisRequest) -> bool {
-        self.filter == request.filter && self.origin == request.origin
+    /// Whether these are the items `request` reads, as of `data_version`.
+    fn serve(&self, request: &AnalysisRequest, data_version: i64) -> bool {
+        self.data_version == data_version
+            && self.filter == request.filter
+            && self.origin == request.origin
     }
 }
 
@@ -296,9 +298,24 @@ impl App {
     /// without them for the read views of its scope: it is exactly what they would compute
     /// (the drivers' point estimates do not depend on the resamples; a test holds it to that).
     pub fn current_analysis(&self, request: &AnalysisRequest) -> StoreResult<CurrentAnalysis> {
+        self.current_analysis_from(request, &mut None)
+    }
+
+    /// [`App::current_analysis`], computed (when it must be) from `read` when that holds the
+    /// request's items at the current data version, else from a new read left there: a
+    /// refresh computes the analyses of the same items from one read.
+    pub(crate) fn current_analysis_from(
+        &self,
+        request: &AnalysisRequest,
+        read: &mut Option<ReadFacts>,
+    ) -> StoreResult<CurrentAnalysis> {
         let kept = self.kept(&KeptRequest::Analysis(request.clone()), |version| {
-            let read = ReadFacts::of(self, request, version)?;
-            self.compute_and_keep_beside(request, &read)
+            if !read.as_ref().is_some_and(|r| r.serve(request, version)) {
+                // The last items' memory goes before the next are read.
+                drop(read.take());
+                *read = Some(ReadFacts::of(self, request, version)?);
+            }
+            self.compute_and_keep_beside(request, read.as_ref().expect("read just above"))
         })?;
         Ok(CurrentAnalysis {
             analysis: kept.value,
@@ -319,7 +336,7 @@ impl App {
     /// keeps the analysis): its trends, under the request without the drivers' intervals (the
     /// trends do not depend on them, and the views ask for them so), and, when the request asks
     /// for the intervals, the same analysis without them for the views of its scope.
-    pub(crate) fn compute_and_keep_beside(
+    fn compute_and_keep_beside(
         &self,
         request: &AnalysisRequest,
         read: &ReadFacts,

@@ -321,8 +321,9 @@ impl App {
 
     /// Brings the kept results up to the current data: the default analysis (what `trove
     /// issues` and the room's first page read) and the most recently computed results that are
-    /// stale are computed again, among them a `trove analyze` of the same scope as before. The command line calls it after an import, a tagging, a
-    /// classification or a taxonomy change; `trove serve` runs it when the data moved.
+    /// stale are computed again, among them the scopes `trove analyze` recorded lately. The
+    /// command line calls it after an import, a tagging, a classification or a taxonomy
+    /// change; `trove serve` runs it when the data moved.
     pub fn refresh_analyses(&self) -> StoreResult<RefreshReport> {
         let data_version = self.store().data_version()?;
         let mut report = RefreshReport {
@@ -353,29 +354,17 @@ impl App {
             if before.is_some_and(|b| b.data_version == data_version) {
                 continue;
             }
-            match request {
-                KeptRequest::Analysis(scope) => {
-                    if !read.as_ref().is_some_and(|r| r.serve(scope)) {
-                        // The last items' memory goes before the next are read.
-                        drop(read.take());
-                        let version = self.store().data_version()?;
-                        read = Some(ReadFacts::of(self, scope, version)?);
-                    }
-                    let read = read.as_ref().expect("read just above");
-                    let computed = self.compute_and_keep_beside(scope, read)?;
-                    self.keep(request, read.data_version, computed)?;
-                }
-                _ => self.read_kept(request)?,
-            }
+            self.read_kept(request, &mut read)?;
             report.recomputed += 1;
         }
         Ok(report)
     }
 
-    /// Reads (so computes when stale) the result of `request`.
-    fn read_kept(&self, request: &KeptRequest) -> StoreResult<()> {
+    /// Reads (so computes when stale) the result of `request`; an analysis from `read` when
+    /// that holds its items at the current data version (see [`App::current_analysis_from`]).
+    fn read_kept(&self, request: &KeptRequest, read: &mut Option<ReadFacts>) -> StoreResult<()> {
         match request {
-            KeptRequest::Analysis(r) => self.current_analysis(r).map(drop),
+            KeptRequest::Analysis(r) => self.current_analysis_from(r, read).map(drop),
             KeptRequest::Trends(r) => self.current_trends(r).map(drop),
             KeptRequest::Summary { filter, dimensions } => {
                 self.current_summary(filter, dimensions).map(drop)
