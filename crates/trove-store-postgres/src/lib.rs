@@ -14,6 +14,7 @@ mod auth;
 mod bulk;
 mod customers;
 mod decode;
+mod deferred;
 mod discovery_runs;
 mod embeddings;
 mod fact_pages;
@@ -68,6 +69,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct PostgresStore {
     pool: Pool,
     schema: Option<String>,
+    /// The bulk loads under way (see [`deferred`]).
+    loads: deferred::Loads,
 }
 
 impl fmt::Debug for PostgresStore {
@@ -112,11 +115,13 @@ impl PostgresStore {
         let store = Self {
             pool: Pool::new(config, setup, shown, MAX_CONNECTIONS),
             schema: schema.map(str::to_owned),
+            loads: deferred::Loads::default(),
         };
         if let Some(schema) = schema {
             migrate::create_schema(&mut *store.pool.get()?, schema, &quote_ident(schema))?;
         }
         store.migrate()?;
+        deferred::restore_indexes(&mut *store.pool.get()?)?;
         Ok(store)
     }
 
@@ -334,6 +339,14 @@ impl Store for PostgresStore {
             return Ok(InsertOutcome::default());
         }
         feedback::replace(&mut *self.pool.get()?, batch, import_run, tags)
+    }
+
+    fn begin_bulk_load(&self) -> StoreResult<()> {
+        self.loads.begin(&self.pool)
+    }
+
+    fn end_bulk_load(&self) -> StoreResult<()> {
+        self.loads.end()
     }
 
     fn import_items_among(&self, run: i64, ids: &[i64]) -> StoreResult<Vec<i64>> {

@@ -624,3 +624,116 @@ fn tags_stored_before_theme_numbers_read_back_the_same() {
         .get(0);
     assert_eq!(numbered, 3, "every theme has a number, tagged or not");
 }
+
+/// The indexes a bulk load into a small database sets aside (`deferred`), as the catalog
+/// lists them in the store's schema.
+fn deferred_indexes(client: &mut postgres::Client) -> Vec<String> {
+    client
+        .query(
+            "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema()
+                AND indexname IN ('feedback_received', 'feedback_tags_theme_items')
+             ORDER BY indexname",
+            &[],
+        )
+        .expect("list the indexes")
+        .iter()
+        .map(|row| row.get(0))
+        .collect()
+}
+
+/// How many sessions hold the bulk loads' lock of the client's schema.
+fn load_sessions(client: &mut postgres::Client) -> i64 {
+    client
+        .query_one(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2
+                AND classid = hashtext('trove bulk load')::oid
+                AND objid = hashtext(current_schema())::oid",
+            &[],
+        )
+        .expect("count the loads' locks")
+        .get(0)
+}
+
+/// Waits (up to 10 s) until no session holds the bulk loads' lock of the client's schema.
+fn wait_for_no_load(client: &mut postgres::Client) {
+    let started = Instant::now();
+    while load_sessions(client) > 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "a load's lock outlived its session"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+const BOTH_DEFERRED: [&str; 2] = ["feedback_received", "feedback_tags_theme_items"];
+
+#[test]
+fn a_load_into_a_small_database_builds_its_search_indexes_once_at_its_end() {
+    let Some(store) = fresh_postgres() else {
+        return;
+    };
+    let mut client = raw_client(&store);
+    assert_eq!(deferred_indexes(&mut client), BOTH_DEFERRED);
+    store.begin_bulk_load().unwrap();
+    assert!(deferred_indexes(&mut client).is_empty());
+    assert_eq!(load_sessions(&mut client), 1);
+    let batch: Vec<FeedbackItem> = (0..50).map(|i| item("s", &format!("{i}"))).collect();
+    store.insert_feedback(&batch, None).unwrap();
+    // Reads stay right meanwhile, only slower; and a store opened meanwhile (another process)
+    // leaves the indexes to the load's end.
+    assert_eq!(
+        store.count_feedback(&FeedbackFilter::default()).unwrap(),
+        50
+    );
+    let url = server_url().unwrap();
+    let other = PostgresStore::open_in_schema(&url, store.schema().unwrap()).unwrap();
+    assert!(deferred_indexes(&mut client).is_empty());
+    store.end_bulk_load().unwrap();
+    assert_eq!(deferred_indexes(&mut client), BOTH_DEFERRED);
+    assert_eq!(load_sessions(&mut client), 0);
+    drop(other);
+}
+
+#[test]
+fn a_load_that_never_ended_has_its_indexes_built_by_the_next_open() {
+    let Some(store) = fresh_postgres() else {
+        return;
+    };
+    let schema = store.schema().unwrap().to_owned();
+    let mut client = raw_client(&store);
+    store.begin_bulk_load().unwrap();
+    store
+        .insert_feedback(&[item("s", "1"), item("s", "2")], None)
+        .unwrap();
+    // The process "dies" here: no end_bulk_load; its sessions close, and the server lets
+    // their locks go once it notices.
+    drop(store);
+    assert!(deferred_indexes(&mut client).is_empty());
+    wait_for_no_load(&mut client);
+    let url = server_url().unwrap();
+    let store = PostgresStore::open_in_schema(&url, &schema).unwrap();
+    assert_eq!(deferred_indexes(&mut client), BOTH_DEFERRED);
+    assert_eq!(store.count_feedback(&FeedbackFilter::default()).unwrap(), 2);
+}
+
+#[test]
+fn a_load_whose_tables_are_busy_keeps_its_indexes() {
+    let Some(store) = fresh_postgres() else {
+        return;
+    };
+    // A reader inside a transaction holds the items' table: dropping an index would wait
+    // for it, and every query would queue behind the drop.
+    let mut reader = raw_client(&store);
+    let mut reading = reader.transaction().unwrap();
+    reading.query("SELECT count(*) FROM feedback", &[]).unwrap();
+    let started = Instant::now();
+    store.begin_bulk_load().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let mut client = raw_client(&store);
+    assert_eq!(deferred_indexes(&mut client), BOTH_DEFERRED);
+    store.insert_feedback(&[item("s", "1")], None).unwrap();
+    store.end_bulk_load().unwrap();
+    reading.commit().unwrap();
+    assert_eq!(deferred_indexes(&mut client), BOTH_DEFERRED);
+}
