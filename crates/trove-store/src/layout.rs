@@ -21,8 +21,32 @@ fn origin_letter(origin: ThemeOrigin) -> Option<u8> {
     origin.stored().map(|stored| stored.as_bytes()[0])
 }
 
-/// One packed link: the length of its theme, its origin letter and its sentiment. Read byte
-/// by byte: an analysis reads millions of links.
+/// The links of a packed value, each as where its theme lies, its origin letter and its
+/// sentiment. Read byte by byte with `memchr`: an analysis reads millions of links.
+fn links(
+    packed: &str,
+) -> impl Iterator<Item = Result<(usize, usize, u8, Option<f64>), DomainError>> + '_ {
+    let bytes = packed.as_bytes();
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        loop {
+            if start >= bytes.len() {
+                return None;
+            }
+            let end = memchr::memchr(b' ', &bytes[start..]).map_or(bytes.len(), |len| start + len);
+            let link = start;
+            start = end + 1;
+            if end > link {
+                return Some(
+                    parse_link(&packed[link..end])
+                        .map(|(len, letter, sentiment)| (link, link + len, letter, sentiment)),
+                );
+            }
+        }
+    })
+}
+
+/// One packed link: the length of its theme, its origin letter and its sentiment.
 fn parse_link(link: &str) -> Result<(usize, u8, Option<f64>), DomainError> {
     let invalid = |why: &str| DomainError::Invalid {
         what: "packed theme link",
@@ -30,7 +54,7 @@ fn parse_link(link: &str) -> Result<(usize, u8, Option<f64>), DomainError> {
         why: why.to_owned(),
     };
     let bytes = link.as_bytes();
-    let theme_len = match bytes.iter().position(|&b| b == b':') {
+    let theme_len = match memchr::memchr(b':', bytes) {
         Some(len) if len > 0 => len,
         _ => return Err(invalid("expected theme:origin[:sentiment]")),
     };
@@ -48,6 +72,52 @@ fn parse_link(link: &str) -> Result<(usize, u8, Option<f64>), DomainError> {
         None => None,
     };
     Ok((theme_len, origin, sentiment))
+}
+
+/// A theme's mentions read so far: where its id lies, and the sum and count of the scored
+/// ones.
+#[derive(Debug)]
+struct Mention {
+    start: usize,
+    end: usize,
+    sum: f64,
+    scored: u32,
+}
+
+impl Mention {
+    fn first(start: usize, end: usize, sentiment: Option<f64>) -> Self {
+        // From -0, as `Iterator::sum` adds floats: a lone -0 mention stays -0.
+        let mut mention = Self {
+            start,
+            end,
+            sum: -0.0,
+            scored: 0,
+        };
+        mention.add(sentiment);
+        mention
+    }
+
+    /// The theme's id in the packed value it was read from.
+    fn name<'a>(&self, packed: &'a str) -> &'a str {
+        &packed[self.start..self.end]
+    }
+
+    fn add(&mut self, sentiment: Option<f64>) {
+        if let Some(sentiment) = sentiment {
+            self.sum += sentiment;
+            self.scored += 1;
+        }
+    }
+
+    /// The theme's span, with the mean sentiment of its scored mentions.
+    fn span(&self) -> ThemeSpan {
+        let mean = (self.scored > 0).then(|| self.sum / f64::from(self.scored));
+        ThemeSpan {
+            start: self.start as u32,
+            end: self.end as u32,
+            sentiment: mean.map(|m| m as f32),
+        }
+    }
 }
 
 /// Reads the links of `origin` out of `packed` into `themes` (each theme once, sorted) and,
@@ -111,7 +181,8 @@ impl<'a> ThemeLinks<'a> {
 #[derive(Debug, Default)]
 pub struct LinkBuffer {
     spans: Vec<ThemeSpan>,
-    /// The links of the asked origin: where the theme lies, its mention's sentiment.
+    /// The links of the asked origin of a value packed out of order (where the theme lies,
+    /// its mention's sentiment), to sort.
     links: Vec<(u32, u32, Option<f64>)>,
     /// The themes of an [`ItemThemes`] joined, for [`LinkBuffer::of_item`].
     joined: String,
@@ -125,59 +196,71 @@ impl LinkBuffer {
         origin: ThemeOrigin,
     ) -> Result<ThemeLinks<'a>, DomainError> {
         let wanted = origin_letter(origin);
-        self.links.clear();
         self.spans.clear();
-        let theme =
-            |&(start, end, _): &(u32, u32, Option<f64>)| &packed[start as usize..end as usize];
-        // Whether the themes read so far are in order (as the writers pack them): then there
-        // is nothing to sort.
-        let mut ordered = true;
-        let bytes = packed.as_bytes();
-        let mut start = 0;
-        while start < bytes.len() {
-            let end = bytes[start..]
-                .iter()
-                .position(|&b| b == b' ')
-                .map_or(bytes.len(), |len| start + len);
-            if end > start {
-                let (theme_len, letter, sentiment) = parse_link(&packed[start..end])?;
-                if wanted.is_none_or(|w| w == letter) {
-                    let link = (start as u32, (start + theme_len) as u32, sentiment);
-                    ordered &= self
-                        .links
-                        .last()
-                        .is_none_or(|last| theme(last) <= theme(&link));
-                    self.links.push(link);
+        // Writers pack the links in theme order, so each theme's mentions come together and
+        // the spans are made in one pass; a value packed before that was the rule is read
+        // again the slow way, sorting its links.
+        let mut current: Option<Mention> = None;
+        for link in links(packed) {
+            let (start, end, letter, sentiment) = link?;
+            if wanted.is_some_and(|w| w != letter) {
+                continue;
+            }
+            let name = &packed[start..end];
+            match current.as_mut() {
+                Some(theme) if name == theme.name(packed) => theme.add(sentiment),
+                Some(theme) if name < theme.name(packed) => {
+                    return self.unpack_unordered(packed, wanted);
+                }
+                _ => {
+                    let next = Mention::first(start, end, sentiment);
+                    self.spans.extend(current.replace(next).map(|done| done.span()));
                 }
             }
-            start = end + 1;
         }
-        // Stable: a theme's mentions are averaged in the order they were packed.
-        if !ordered {
-            self.links.sort_by(|a, b| theme(a).cmp(theme(b)));
-        }
-        let mut first = 0;
-        while first < self.links.len() {
-            let name = theme(&self.links[first]);
-            let end = first
-                + self.links[first..]
-                    .iter()
-                    .take_while(|l| theme(l) == name)
-                    .count();
-            // From -0, as `Iterator::sum` adds floats: a lone -0 mention stays -0.
-            let (mut sum, mut scored) = (-0.0_f64, 0_u32);
-            for sentiment in self.links[first..end].iter().filter_map(|l| l.2) {
-                sum += sentiment;
-                scored += 1;
+        self.spans.extend(current.map(|done| done.span()));
+        Ok(ThemeLinks {
+            text: packed,
+            spans: &self.spans,
+        })
+    }
+
+    /// [`LinkBuffer::unpack`] for links in any order: sorted first (stably, so a theme's
+    /// mentions are averaged in the order they were packed).
+    fn unpack_unordered<'a>(
+        &'a mut self,
+        packed: &'a str,
+        wanted: Option<u8>,
+    ) -> Result<ThemeLinks<'a>, DomainError> {
+        self.links.clear();
+        self.spans.clear();
+        for link in links(packed) {
+            let (start, end, letter, sentiment) = link?;
+            if wanted.is_none_or(|w| w == letter) {
+                self.links.push((start as u32, end as u32, sentiment));
             }
-            let mean = (scored > 0).then(|| sum / f64::from(scored));
-            self.spans.push(ThemeSpan {
-                start: self.links[first].0,
-                end: self.links[first].1,
-                sentiment: mean.map(|m| m as f32),
-            });
-            first = end;
         }
+        let theme =
+            |&(start, end, _): &(u32, u32, Option<f64>)| &packed[start as usize..end as usize];
+        self.links.sort_by(|a, b| theme(a).cmp(theme(b)));
+        let mut links = self.links.iter();
+        let Some(&(start, end, sentiment)) = links.next() else {
+            return Ok(ThemeLinks {
+                text: packed,
+                spans: &self.spans,
+            });
+        };
+        let mut mention = Mention::first(start as usize, end as usize, sentiment);
+        for &(start, end, sentiment) in links {
+            let (start, end) = (start as usize, end as usize);
+            if packed[start..end] == *mention.name(packed) {
+                mention.add(sentiment);
+            } else {
+                self.spans.push(mention.span());
+                mention = Mention::first(start, end, sentiment);
+            }
+        }
+        self.spans.push(mention.span());
         Ok(ThemeLinks {
             text: packed,
             spans: &self.spans,
