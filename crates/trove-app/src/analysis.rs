@@ -354,22 +354,23 @@ impl App {
 
     /// Like [`App::analyze`], and records the run in the store: when, the current taxonomy
     /// version, the filter and origin, the parameters, the counts and the whole result (all as
-    /// JSON). Returns the run's id with the analysis. The analysis is the kept one when it is
-    /// current (see [`App::current_analysis`]): the same request on the same data gives the
-    /// same result. After an import, its refresh has computed again the analyses recorded
+    /// JSON). Returns the run's id with the analysis and when it was computed. The analysis is
+    /// the kept one when it is current (see [`App::current_analysis`]): the same request on the
+    /// same data gives the same result. After an import, its refresh has computed again the analyses recorded
     /// lately (see [`App::refresh_analyses`]), so recording one of them again reads it.
     pub fn analyze_and_record(
         &self,
         filter: &FeedbackFilter,
         origin: ThemeOrigin,
         params: &AnalysisParams,
-    ) -> StoreResult<(i64, Analysis)> {
+    ) -> StoreResult<(i64, CurrentAnalysis)> {
         let request = AnalysisRequest {
             filter: filter.clone(),
             origin,
             params: *params,
         };
-        let analysis = Analysis::clone(&self.current_analysis(&request)?.analysis);
+        let current = self.current_analysis(&request)?;
+        let analysis: &Analysis = &current.analysis;
         let run = NewAnalysisRun {
             created_at: jiff::Timestamp::now().as_second(),
             taxonomy_version: self.store().current_taxonomy()?.map(|t| t.version),
@@ -378,10 +379,10 @@ impl App {
             params: to_json(&analysis.params)?,
             items: analysis.items,
             chronic: analysis.themes.iter().filter(|t| t.chronic).count() as u64,
-            result: to_json(&analysis)?,
+            result: to_json(analysis)?,
         };
         let id = self.store().save_analysis_run(&run)?;
-        Ok((id, analysis))
+        Ok((id, current))
     }
 
     /// Compares a theme's rate in the `periods` periods before the one holding `fixed_on`

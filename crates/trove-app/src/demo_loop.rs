@@ -318,13 +318,14 @@ impl App {
             until: Some(start_of(opened)),
             ..AnalysisParams::default()
         };
-        let (run, analysis) =
+        let (run, current) =
             self.analyze_and_record(&FeedbackFilter::default(), ThemeOrigin::Any, &params)?;
+        let analysis = &current.analysis;
         // A small demo may not hold the theme in that window: then the issue has no figures.
         let (title, departments, pain) =
             if analysis.themes.iter().any(|t| t.theme == DEMO_ISSUE_THEME) {
                 let (title, departments, pain) =
-                    self.issue_seed(DEMO_ISSUE_THEME, &analysis, Some(run))?;
+                    self.issue_seed(DEMO_ISSUE_THEME, analysis, Some(run))?;
                 (title, departments, Some(pain))
             } else {
                 let record = self

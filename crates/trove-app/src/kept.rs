@@ -450,7 +450,7 @@ mod tests {
         let (_, recorded) = app
             .analyze_and_record(&filter, trove_store::ThemeOrigin::Any, &params)
             .unwrap();
-        let report = recorded.drivers.as_ref().unwrap();
+        let report = recorded.analysis.drivers.as_ref().unwrap();
         assert!(report.bootstrap.is_some() && report.drivers[0].ci_low.is_some());
         let mut request = AnalysisRequest {
             filter,
@@ -495,7 +495,7 @@ mod tests {
             app.analyze_and_record(&request.filter, request.origin, &request.params)
                 .unwrap()
         };
-        let (_, first) = record(&app);
+        let first = Analysis::clone(&record(&app).1.analysis);
         // New data, then the refresh an import ends with: the analysis recorded before is
         // among the recent results, so it is computed again, with the views' one from it.
         store
@@ -523,23 +523,26 @@ mod tests {
             kept.clone().without_driver_intervals()
         );
         // Mark the kept result: a new process's `trove analyze` must record it as it is,
-        // not compute its own.
+        // not compute its own, and say when it was computed.
         let marked = Analysis {
             themed_items: 12_345,
             ..kept.clone()
         };
         stored.result = marked.encode().unwrap();
+        stored.computed_at = 1_234_567_890;
         store.save_result(&stored).unwrap();
         let other = App::new(store.clone());
         let (run, recorded) = record(&other);
-        assert_eq!(recorded, marked);
+        assert_eq!(*recorded.analysis, marked);
+        assert_eq!(recorded.computed_at, 1_234_567_890);
         assert_eq!(store.analysis_runs(1).unwrap()[0].id, run);
         // Once the data moves, it is computed again: the mark is gone.
         store
             .insert_feedback(&[item_inside(&kept, "later")], None)
             .unwrap();
         let (_, fresh) = record(&other);
-        assert_eq!(fresh.items, kept.items + 1);
+        assert_eq!(fresh.analysis.items, kept.items + 1);
+        assert!(fresh.computed_at > 1_234_567_890);
     }
 
     #[test]

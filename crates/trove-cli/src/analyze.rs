@@ -175,10 +175,12 @@ pub struct AnalyzeArgs {
     limit: usize,
 }
 
-/// The JSON of `trove analyze`: the analysis with the id of its recorded run.
+/// The JSON of `trove analyze`: the analysis with the id of its recorded run and when it was
+/// computed (unix seconds; earlier than the run when the data has not changed since).
 #[derive(serde::Serialize)]
 struct RecordedAnalysis<'a> {
     run: i64,
+    computed_at: i64,
     #[serde(flatten)]
     analysis: &'a Analysis,
 }
@@ -191,19 +193,27 @@ pub fn analyze(url: &DbUrl, args: &AnalyzeArgs) -> Result<ExitCode> {
         return list_runs(url, args.limit, scope.format);
     }
     let app = crate::analytics::app(url)?;
-    let (run, analysis) =
+    let (run, current) =
         app.analyze_and_record(&scope.filter()?, scope.themes.into(), &scope.params()?)?;
+    let analysis = &current.analysis;
     if scope.format == Format::Json {
         let recorded = RecordedAnalysis {
             run,
-            analysis: &analysis,
+            computed_at: current.computed_at,
+            analysis,
         };
         println!("{}", serde_json::to_string_pretty(&recorded)?);
         return Ok(ExitCode::SUCCESS);
     }
+    // When the data has not changed since the last import, its refresh computed this result:
+    // it is read, not computed again, and this line says when it was computed.
+    let recorded = format!(
+        "{}; analysis run {run} recorded",
+        as_of(current.computed_at)
+    );
     if analysis.items == 0 {
         println!("no feedback to analyse in {url}");
-        println!("analysis run {run} recorded");
+        println!("{recorded}");
         return Ok(ExitCode::SUCCESS);
     }
     let (first, last) = &analysis.window_labels;
@@ -217,9 +227,9 @@ pub fn analyze(url: &DbUrl, args: &AnalyzeArgs) -> Result<ExitCode> {
         chronic,
         analysis.alerts.len(),
     );
-    print_left_out(&analysis);
-    print_short_window(&analysis);
-    print_ranking(&analysis, false, 10);
+    print_left_out(analysis);
+    print_short_window(analysis);
+    print_ranking(analysis, false, 10);
     print_vital_few("volume", &analysis.pareto_volume);
     if let Some(kind) = analysis.impact_score {
         print_vital_few(
@@ -227,12 +237,12 @@ pub fn analyze(url: &DbUrl, args: &AnalyzeArgs) -> Result<ExitCode> {
             &analysis.pareto_impact,
         );
     }
-    print_alerts(&analysis, 10);
+    print_alerts(analysis, 10);
     if let Some(report) = &analysis.drivers {
         println!();
-        print_driver_report(report, &analysis, 5);
+        print_driver_report(report, analysis, 5);
     }
-    println!("\nanalysis run {run} recorded");
+    println!("\n{recorded}");
     Ok(ExitCode::SUCCESS)
 }
 

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::Args;
-use trove_analytics::analysis::AnalysisParams;
+use trove_analytics::analysis::{Analysis, AnalysisParams};
 use trove_demo::DemoConfig;
 use trove_store::{FeedbackFilter, ThemeOrigin};
 
@@ -90,12 +90,16 @@ pub fn run(url: &DbUrl, args: &DemoArgs) -> Result<ExitCode> {
     } else {
         let room = app.seed_demo_room(report.truth.end)?;
         // Recorded last, so that the room reads it (the issue's own run is older).
-        let (run, analysis) = app.analyze_and_record(
+        let (run, current) = app.analyze_and_record(
             &FeedbackFilter::default(),
             ThemeOrigin::Any,
             &AnalysisParams::default(),
         )?;
-        (room, analysis, format!(" (recorded: analysis run {run})"))
+        (
+            room,
+            Analysis::clone(&current.analysis),
+            format!(" (recorded: analysis run {run})"),
+        )
     };
     let (first, last) = &analysis.window_labels;
     println!("\nChronic issues from {first} to {last}, ranked by what they cost{recorded}:");

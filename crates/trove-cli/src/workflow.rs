@@ -719,13 +719,14 @@ fn issue(app: &App, session: &Session, command: IssueCommand) -> Result<ExitCode
             );
         }
         IssueCommand::Open(args) => {
-            let (run, analysis) = app.analyze_and_record(
+            let (run, current) = app.analyze_and_record(
                 &args.scope.filter()?,
                 args.scope.themes.into(),
                 &args.scope.params()?,
             )?;
+            let analysis = &current.analysis;
             let (name, theme_departments, pain) =
-                app.issue_seed(&args.theme, &analysis, Some(run))?;
+                app.issue_seed(&args.theme, analysis, Some(run))?;
             let departments = if args.departments.is_empty() {
                 theme_departments
             } else {

@@ -70,7 +70,11 @@ fn each_analysis_is_recorded_and_listed_newest_first() {
     assert_eq!(limited.as_array().unwrap().len(), 1);
 
     let human = ok(&db, &["analyze"]);
-    assert!(human.contains("analysis run 3 recorded"), "{human}");
+    let last = human.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("as of ") && last.ends_with(" UTC; analysis run 3 recorded"),
+        "{human}"
+    );
     let table = ok(&db, &["analyze", "--list"]);
     let rows: Vec<&str> = table.lines().filter(|l| l.contains("v1")).collect();
     assert_eq!(rows.len(), 3, "{table}");
@@ -79,4 +83,13 @@ fn each_analysis_is_recorded_and_listed_newest_first() {
         "{table}"
     );
     assert!(rows[1].contains("3 months"), "{table}");
+
+    // The data has not changed since the first run: the same request reads the result kept
+    // then, and says when it was computed.
+    let computed_at = first["computed_at"].as_i64().expect("when it was computed");
+    assert!(computed_at > 1_700_000_000 && computed_at <= runs[1]["created_at"].as_i64().unwrap());
+    let again = json(&db, &["analyze", "--format", "json"]);
+    assert_eq!(again["run"], 4);
+    assert_eq!(again["computed_at"], first["computed_at"]);
+    assert_eq!(again["themes"], first["themes"]);
 }

@@ -93,10 +93,12 @@ fn json(db: &Path, args: &[&str], analytics: Option<&str>) -> Value {
 }
 
 /// The analysis of `trove analyze --format json` without what differs between two runs on
-/// the same data (the run's number).
+/// the same data (the run's number, when it was computed).
 fn analysis(db: &Path, analytics: Option<&str>) -> Value {
     let mut analysis = json(db, &["analyze"], analytics);
-    analysis.as_object_mut().unwrap().remove("run");
+    let fields = analysis.as_object_mut().unwrap();
+    fields.remove("run");
+    fields.remove("computed_at");
     analysis
 }
 
