@@ -214,7 +214,8 @@ impl LinkBuffer {
                 }
                 _ => {
                     let next = Mention::first(start, end, sentiment);
-                    self.spans.extend(current.replace(next).map(|done| done.span()));
+                    self.spans
+                        .extend(current.replace(next).map(|done| done.span()));
                 }
             }
         }
