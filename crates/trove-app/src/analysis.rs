@@ -356,8 +356,9 @@ impl App {
     /// version, the filter and origin, the parameters, the counts and the whole result (all as
     /// JSON). Returns the run's id with the analysis and when it was computed. The analysis is
     /// the kept one when it is current (see [`App::current_analysis`]): the same request on the
-    /// same data gives the same result. After an import, its refresh has computed again the analyses recorded
-    /// lately (see [`App::refresh_analyses`]), so recording one of them again reads it.
+    /// same data gives the same result. After an import, its refresh has computed again the
+    /// analyses recorded lately (see [`App::refresh_analyses`]), so recording one of them
+    /// again reads it.
     pub fn analyze_and_record(
         &self,
         filter: &FeedbackFilter,

@@ -1,10 +1,11 @@
 //! `trove demo`.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Result;
 use clap::Args;
-use trove_analytics::analysis::{Analysis, AnalysisParams};
+use trove_analytics::analysis::AnalysisParams;
 use trove_demo::DemoConfig;
 use trove_store::{FeedbackFilter, ThemeOrigin};
 
@@ -86,7 +87,7 @@ pub fn run(url: &DbUrl, args: &DemoArgs) -> Result<ExitCode> {
             ThemeOrigin::Any,
             &AnalysisParams::default(),
         )?;
-        (None, analysis, String::new())
+        (None, Arc::new(analysis), String::new())
     } else {
         let room = app.seed_demo_room(report.truth.end)?;
         // Recorded last, so that the room reads it (the issue's own run is older).
@@ -97,7 +98,7 @@ pub fn run(url: &DbUrl, args: &DemoArgs) -> Result<ExitCode> {
         )?;
         (
             room,
-            Analysis::clone(&current.analysis),
+            current.analysis,
             format!(" (recorded: analysis run {run})"),
         )
     };

@@ -150,18 +150,23 @@ pub(crate) fn restore_indexes(client: &mut Client) -> StoreResult<()> {
     built.and(unlocked.map(drop))
 }
 
-/// The statements of the deferred indexes that do not exist.
+/// The statements of the deferred indexes that do not exist, found by one query (every
+/// store's open asks).
 fn missing(client: &mut Client) -> Result<Vec<&'static str>, postgres::Error> {
-    let mut missing = Vec::new();
-    for (name, create) in DEFERRED_INDEXES {
-        let exists: bool = client
-            .query_one("SELECT to_regclass($1) IS NOT NULL", &[name])?
-            .try_get(0)?;
-        if !exists {
-            missing.push(*create);
-        }
-    }
-    Ok(missing)
+    let names: Vec<&str> = DEFERRED_INDEXES.iter().map(|(name, _)| *name).collect();
+    let absent: Vec<String> = client
+        .query(
+            "SELECT name FROM unnest($1::text[]) AS name WHERE to_regclass(name) IS NULL",
+            &[&names],
+        )?
+        .iter()
+        .map(|row| row.try_get(0))
+        .collect::<Result<_, _>>()?;
+    Ok(DEFERRED_INDEXES
+        .iter()
+        .filter(|(name, _)| absent.iter().any(|a| a == name))
+        .map(|(_, create)| *create)
+        .collect())
 }
 
 /// Builds the deferred indexes that are missing, in one transaction.

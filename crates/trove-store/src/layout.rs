@@ -21,11 +21,13 @@ fn origin_letter(origin: ThemeOrigin) -> Option<u8> {
     origin.stored().map(|stored| stored.as_bytes()[0])
 }
 
-/// The links of a packed value, each as where its theme lies, its origin letter and its
-/// sentiment. Read byte by byte with `memchr`: an analysis reads millions of links.
-fn links(
-    packed: &str,
-) -> impl Iterator<Item = Result<(usize, usize, u8, Option<f64>), DomainError>> + '_ {
+/// A link as read: where its theme's id lies in the packed value, its origin letter and its
+/// sentiment.
+type Link = (usize, usize, u8, Option<f64>);
+
+/// The links of a packed value, in the order they were packed. The separators are found with
+/// `memchr`: an analysis reads millions of links.
+fn links(packed: &str) -> impl Iterator<Item = Result<Link, DomainError>> + '_ {
     let bytes = packed.as_bytes();
     let mut start = 0;
     std::iter::from_fn(move || {
@@ -44,6 +46,35 @@ fn links(
             }
         }
     })
+}
+
+/// Makes the spans of the links of origin letter `wanted` (all when `None`) in theme order
+/// (each theme's mentions together), a theme's sentiment the mean of its scored mentions;
+/// `false`, with `spans` left incomplete, at the first link out of that order.
+fn spans_in_order(
+    packed: &str,
+    wanted: Option<u8>,
+    links: impl Iterator<Item = Result<Link, DomainError>>,
+    spans: &mut Vec<ThemeSpan>,
+) -> Result<bool, DomainError> {
+    let mut current: Option<Mention> = None;
+    for link in links {
+        let (start, end, letter, sentiment) = link?;
+        if wanted.is_some_and(|w| w != letter) {
+            continue;
+        }
+        let name = &packed[start..end];
+        match current.as_mut() {
+            Some(theme) if name == theme.name(packed) => theme.add(sentiment),
+            Some(theme) if name < theme.name(packed) => return Ok(false),
+            _ => {
+                let next = Mention::first(start, end, sentiment);
+                spans.extend(current.replace(next).map(|done| done.span()));
+            }
+        }
+    }
+    spans.extend(current.map(|done| done.span()));
+    Ok(true)
 }
 
 /// One packed link: the length of its theme, its origin letter and its sentiment.
@@ -181,9 +212,8 @@ impl<'a> ThemeLinks<'a> {
 #[derive(Debug, Default)]
 pub struct LinkBuffer {
     spans: Vec<ThemeSpan>,
-    /// The links of the asked origin of a value packed out of order (where the theme lies,
-    /// its mention's sentiment), to sort.
-    links: Vec<(u32, u32, Option<f64>)>,
+    /// The links of the asked origin of a value packed out of order, to sort.
+    links: Vec<Link>,
     /// The themes of an [`ItemThemes`] joined, for [`LinkBuffer::of_item`].
     joined: String,
 }
@@ -196,75 +226,30 @@ impl LinkBuffer {
         origin: ThemeOrigin,
     ) -> Result<ThemeLinks<'a>, DomainError> {
         let wanted = origin_letter(origin);
-        self.spans.clear();
-        // Writers pack the links in theme order, so each theme's mentions come together and
-        // the spans are made in one pass; a value packed before that was the rule is read
-        // again the slow way, sorting its links.
-        let mut current: Option<Mention> = None;
-        for link in links(packed) {
-            let (start, end, letter, sentiment) = link?;
-            if wanted.is_some_and(|w| w != letter) {
-                continue;
-            }
-            let name = &packed[start..end];
-            match current.as_mut() {
-                Some(theme) if name == theme.name(packed) => theme.add(sentiment),
-                Some(theme) if name < theme.name(packed) => {
-                    return self.unpack_unordered(packed, wanted);
-                }
-                _ => {
-                    let next = Mention::first(start, end, sentiment);
-                    self.spans
-                        .extend(current.replace(next).map(|done| done.span()));
+        let Self {
+            spans,
+            links: sorted,
+            ..
+        } = self;
+        spans.clear();
+        // Writers pack the links in theme order, so the spans are made in one pass; a value
+        // packed before that was the rule is read again, its links sorted first (stably: a
+        // theme's mentions are averaged in the order they were packed).
+        if !spans_in_order(packed, wanted, links(packed), spans)? {
+            sorted.clear();
+            for link in links(packed) {
+                let link = link?;
+                if wanted.is_none_or(|w| w == link.2) {
+                    sorted.push(link);
                 }
             }
+            sorted.sort_by(|a, b| packed[a.0..a.1].cmp(&packed[b.0..b.1]));
+            spans.clear();
+            spans_in_order(packed, None, sorted.iter().copied().map(Ok), spans)?;
         }
-        self.spans.extend(current.map(|done| done.span()));
         Ok(ThemeLinks {
             text: packed,
-            spans: &self.spans,
-        })
-    }
-
-    /// [`LinkBuffer::unpack`] for links in any order: sorted first (stably, so a theme's
-    /// mentions are averaged in the order they were packed).
-    fn unpack_unordered<'a>(
-        &'a mut self,
-        packed: &'a str,
-        wanted: Option<u8>,
-    ) -> Result<ThemeLinks<'a>, DomainError> {
-        self.links.clear();
-        self.spans.clear();
-        for link in links(packed) {
-            let (start, end, letter, sentiment) = link?;
-            if wanted.is_none_or(|w| w == letter) {
-                self.links.push((start as u32, end as u32, sentiment));
-            }
-        }
-        let theme =
-            |&(start, end, _): &(u32, u32, Option<f64>)| &packed[start as usize..end as usize];
-        self.links.sort_by(|a, b| theme(a).cmp(theme(b)));
-        let mut links = self.links.iter();
-        let Some(&(start, end, sentiment)) = links.next() else {
-            return Ok(ThemeLinks {
-                text: packed,
-                spans: &self.spans,
-            });
-        };
-        let mut mention = Mention::first(start as usize, end as usize, sentiment);
-        for &(start, end, sentiment) in links {
-            let (start, end) = (start as usize, end as usize);
-            if packed[start..end] == *mention.name(packed) {
-                mention.add(sentiment);
-            } else {
-                self.spans.push(mention.span());
-                mention = Mention::first(start, end, sentiment);
-            }
-        }
-        self.spans.push(mention.span());
-        Ok(ThemeLinks {
-            text: packed,
-            spans: &self.spans,
+            spans,
         })
     }
 
