@@ -171,12 +171,20 @@ fn print_stages(stages: &trove_app::ImportStages, items: u64) {
         );
     }
     let Some(parts) = &stages.store_parts else {
-        // PostgreSQL's store does not time its parts: a table of zeros would read as measured.
+        // A store that does not time its parts: a table of zeros would read as measured.
         println!("  inside the store: not timed by this database's store");
         return;
     };
+    let side_by_side = if parts.side_by_side > 1 {
+        format!(
+            ", up to {} connections side by side: their times summed",
+            parts.side_by_side
+        )
+    } else {
+        String::new()
+    };
     println!(
-        "  inside the store ({} transactions):",
+        "  inside the store ({} transactions{side_by_side}):",
         thousands(parts.batches)
     );
     for (name, spent) in [

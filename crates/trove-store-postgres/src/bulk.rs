@@ -21,7 +21,7 @@ use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, Transaction};
 use rustc_hash::FxHashMap;
 use trove_domain::FeedbackItem;
-use trove_store::{RuleTag, TotalsDelta, pack_new_item};
+use trove_store::{RuleTag, pack_new_item};
 
 use crate::decode::label_text;
 use crate::feedback::{Columns, TagsByKey, key};
@@ -176,16 +176,15 @@ fn stored_keys(
 }
 
 /// Inserts the unique items of a batch (`unique`, whose fields `columns` holds) under the ids
-/// `ids` (reserved by [`reserve_ids`]) with their rule tags (by key, from `tags`) and facts,
-/// in the caller's transaction, skipping the keys already stored (found as `check` says);
-/// returns the stored items with their ids, in batch order.
+/// `ids` (reserved by [`reserve_ids`]) in the caller's transaction, skipping the keys already
+/// stored (found as `check` says); returns the stored items with their ids, in batch order.
+/// Their tags and facts follow by [`copy_tags`] and [`copy_facts`].
 pub(crate) fn insert_new<'a>(
     tx: &mut Transaction<'_>,
     unique: &[&'a FeedbackItem],
     ids: &[i64],
     columns: &Columns<'_>,
     import_run: Option<i64>,
-    tags: TagsByKey<'_, 'a>,
     check: KeyCheck,
 ) -> Result<Vec<(i64, &'a FeedbackItem)>, postgres::Error> {
     let (sources, external_ids) = columns.keys();
@@ -212,20 +211,21 @@ pub(crate) fn insert_new<'a>(
         stored.push((*id, *item));
     }
     writer.finish()?;
-    let item_tags: Vec<&[RuleTag]> = stored
+    Ok(stored)
+}
+
+/// The rule tags of each stored item, by key from `tags` (none without them).
+pub(crate) fn tags_of_stored<'a>(
+    stored: &[(i64, &'a FeedbackItem)],
+    tags: TagsByKey<'_, 'a>,
+) -> Vec<&'a [RuleTag]> {
+    stored
         .iter()
         .map(|(_, item)| {
             tags.and_then(|(tags_of, _)| tags_of.get(&key(item)).copied())
                 .unwrap_or_default()
         })
-        .collect();
-    if let Some((_, version)) = tags {
-        copy_tags(tx, &stored, &item_tags, version)?;
-    }
-    copy_facts(tx, &stored, &item_tags)?;
-    let added = TotalsDelta::of(stored.iter().map(|(_, item)| *item));
-    crate::totals::add_new(tx, &added)?;
-    Ok(stored)
+        .collect()
 }
 
 /// The first rule tag of each theme (the table keeps one per item, theme and origin).
@@ -237,7 +237,7 @@ fn first_per_theme(tags: &[RuleTag]) -> impl Iterator<Item = &RuleTag> {
 }
 
 /// Writes the rule tags of new items (`item_tags[i]` are those of `stored[i]`).
-fn copy_tags(
+pub(crate) fn copy_tags(
     tx: &mut Transaction<'_>,
     stored: &[(i64, &FeedbackItem)],
     item_tags: &[&[RuleTag]],
@@ -287,7 +287,7 @@ fn theme_numbers(
 }
 
 /// Writes the facts rows of new items (`item_tags[i]` are the rule tags of `stored[i]`).
-fn copy_facts(
+pub(crate) fn copy_facts(
     tx: &mut Transaction<'_>,
     stored: &[(i64, &FeedbackItem)],
     item_tags: &[&[RuleTag]],

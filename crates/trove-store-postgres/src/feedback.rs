@@ -1,6 +1,7 @@
 //! Feedback: batch inserts, filtered counts and scans, and tallies computed by `GROUP BY`.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::{Mutex, PoisonError};
 
 use postgres::error::SqlState;
 use postgres::types::ToSql;
@@ -10,8 +11,8 @@ use trove_domain::{
     Slug, StoredFeedback,
 };
 use trove_store::{
-    Dimension, FeedbackFilter, GroupTally, InsertOutcome, PageVisitor, RuleTag, StoreError,
-    StoreResult,
+    Dimension, FeedbackFilter, GroupTally, InsertOutcome, Laps, PageVisitor, RuleTag, StoreError,
+    StoreResult, TotalsDelta, WriteStages,
 };
 
 use crate::bulk::KeyCheck;
@@ -253,7 +254,8 @@ pub(crate) type BatchTags<'a> = Option<(&'a [Vec<RuleTag>], i64)>;
 pub(crate) type TagsByKey<'m, 'a> = Option<(&'m HashMap<(&'a str, &'a str), &'a [RuleTag]>, i64)>;
 
 /// Inserts a batch (and, with `tags`, the rule tags of the items it inserts): the ids are
-/// reserved first (see [`crate::bulk`]), nothing is read again.
+/// reserved first (see [`crate::bulk`]), nothing is read again. The time each part took is
+/// added to `stages`, failed attempts included.
 ///
 /// A large batch is written in two halves on two connections at once, each half in its own
 /// transaction: the server's work per item (one backend, one core) bounds the import, and the
@@ -265,8 +267,10 @@ pub(crate) fn insert(
     batch: &[FeedbackItem],
     import_run: Option<i64>,
     tags: BatchTags<'_>,
+    stages: &Mutex<WriteStages>,
 ) -> StoreResult<InsertOutcome> {
     let context = "inserting feedback";
+    let mut laps = Laps::start();
     // Only the first occurrence of a (source, external id) is sent: later ones are duplicates
     // whatever the database holds.
     let mut seen = HashSet::with_capacity(batch.len());
@@ -281,33 +285,48 @@ pub(crate) fn insert(
             tags_of.entry(key(item)).or_insert(item_tags.as_slice());
         }
     }
-    let tags = tags.map(|(_, version)| (&tags_of, version));
     let mut first = pool.get()?;
     let ids =
         crate::bulk::reserve_ids(&mut first, unique.len()).map_err(|e| db_error(context, e))?;
+    let whole = Share {
+        unique: &unique,
+        ids: &ids,
+        import_run,
+        tags: tags.map(|(_, version)| (&tags_of, version)),
+    };
+    let mut spent = WriteStages {
+        feedback: laps.lap(),
+        side_by_side: 1,
+        ..WriteStages::default()
+    };
     let second = if unique.len() >= PARALLEL_FROM {
         pool.try_get()
     } else {
         None
     };
     let inserted = match second {
-        None => write_with_retries(&mut first, &unique, &ids, import_run, tags)?,
+        None => write_with_retries(&mut first, whole, &mut spent),
         Some(mut second) => {
-            let half = unique.len() / 2;
+            let (low, high) = whole.halves();
+            let mut high_spent = WriteStages::default();
             let (low, high) = std::thread::scope(|scope| {
-                let high = scope.spawn(|| {
-                    write_with_retries(&mut second, &unique[half..], &ids[half..], import_run, tags)
-                });
-                let low =
-                    write_with_retries(&mut first, &unique[..half], &ids[..half], import_run, tags);
+                let high = scope.spawn(|| write_with_retries(&mut second, high, &mut high_spent));
+                let low = write_with_retries(&mut first, low, &mut spent);
                 (low, high.join())
             });
-            let high = high.map_err(|_| {
-                StoreError::database(context, "the thread writing half of the batch panicked")
-            })?;
-            low? + high?
+            spent += &high_spent;
+            spent.side_by_side = 2;
+            let high = high.unwrap_or_else(|_| {
+                Err(StoreError::database(
+                    context,
+                    "the thread writing half of the batch panicked",
+                ))
+            });
+            low.and_then(|low| Ok(low + high?))
         }
     };
+    *stages.lock().unwrap_or_else(PoisonError::into_inner) += &spent;
+    let inserted = inserted?;
     Ok(InsertOutcome {
         inserted,
         duplicates: batch.len() as u64 - inserted,
@@ -319,17 +338,44 @@ pub(crate) fn insert(
 /// cost outweighs the gain.
 const PARALLEL_FROM: usize = 1_000;
 
-/// Writes unique items under their reserved ids (see [`write_batch`]), again when the database
-/// aborts the transaction because of a concurrent writer; returns how many items were new.
-fn write_with_retries<'a>(
-    client: &mut Client,
-    unique: &[&'a FeedbackItem],
-    ids: &[i64],
+/// What one connection writes of a batch: its unique items under their reserved ids, with the
+/// import run and the rule tags (by key) they are stored with.
+#[derive(Clone, Copy)]
+struct Share<'s, 'a> {
+    unique: &'s [&'a FeedbackItem],
+    ids: &'s [i64],
     import_run: Option<i64>,
-    tags: TagsByKey<'_, 'a>,
+    tags: TagsByKey<'s, 'a>,
+}
+
+impl Share<'_, '_> {
+    /// The low and the high half of the items.
+    fn halves(self) -> (Self, Self) {
+        let half = self.unique.len() / 2;
+        let low = Self {
+            unique: &self.unique[..half],
+            ids: &self.ids[..half],
+            ..self
+        };
+        let high = Self {
+            unique: &self.unique[half..],
+            ids: &self.ids[half..],
+            ..self
+        };
+        (low, high)
+    }
+}
+
+/// Writes a share of a batch (see [`write_batch`]), again when the database aborts the
+/// transaction because of a concurrent writer; returns how many items were new. Adds the time
+/// of each part of every attempt to `spent`.
+fn write_with_retries(
+    client: &mut Client,
+    share: Share<'_, '_>,
+    spent: &mut WriteStages,
 ) -> StoreResult<u64> {
     let context = "inserting feedback";
-    let columns = Columns::new(unique, context)?;
+    let columns = Columns::new(share.unique, context)?;
     let mut attempt = 1;
     loop {
         // Two imports storing overlapping items in different orders can deadlock, or store a
@@ -342,7 +388,7 @@ fn write_with_retries<'a>(
         } else {
             KeyCheck::All
         };
-        match write_batch(client, unique, ids, &columns, import_run, tags, check) {
+        match write_batch(client, share, &columns, check, spent) {
             Ok(inserted) => return Ok(inserted),
             Err(e) if attempt < INSERT_ATTEMPTS && is_race(&e) => attempt += 1,
             Err(e) => return Err(db_error(context, e)),
@@ -364,23 +410,44 @@ fn is_race(error: &postgres::Error) -> bool {
     })
 }
 
-/// Inserts the unique items of a batch under their reserved ids (by `COPY`, see
-/// [`crate::bulk`]), links their source themes and stores the rule tags of the new ones (by
-/// key, from `tags`), in one transaction; returns how many items were new.
-fn write_batch<'a>(
+/// Inserts a share of a batch under its reserved ids (by `COPY`, see [`crate::bulk`]), links
+/// their source themes and stores the rule tags, facts and running totals of the new ones, in
+/// one transaction, each part timed into `spent`; returns how many items were new.
+fn write_batch(
     client: &mut Client,
-    unique: &[&'a FeedbackItem],
-    ids: &[i64],
+    share: Share<'_, '_>,
     columns: &Columns<'_>,
-    import_run: Option<i64>,
-    tags: TagsByKey<'_, 'a>,
     check: KeyCheck,
+    spent: &mut WriteStages,
 ) -> Result<u64, postgres::Error> {
+    let mut laps = Laps::start();
     let mut tx = client.transaction()?;
-    let stored = crate::bulk::insert_new(&mut tx, unique, ids, columns, import_run, tags, check)?;
+    let stored = crate::bulk::insert_new(
+        &mut tx,
+        share.unique,
+        share.ids,
+        columns,
+        share.import_run,
+        check,
+    )?;
+    spent.feedback += laps.lap();
+    let item_tags = crate::bulk::tags_of_stored(&stored, share.tags);
+    if let Some((_, version)) = share.tags {
+        crate::bulk::copy_tags(&mut tx, &stored, &item_tags, version)?;
+    }
     link_source_themes(&mut tx, &stored)?;
+    spent.tags += laps.lap();
+    crate::bulk::copy_facts(&mut tx, &stored, &item_tags)?;
     crate::results::bump(&mut tx)?;
+    spent.facts += laps.lap();
+    crate::totals::add_new(
+        &mut tx,
+        &TotalsDelta::of(stored.iter().map(|(_, item)| *item)),
+    )?;
+    spent.totals += laps.lap();
     tx.commit()?;
+    spent.commit += laps.lap();
+    spent.batches += 1;
     Ok(stored.len() as u64)
 }
 
@@ -479,14 +546,34 @@ pub(crate) fn key(item: &FeedbackItem) -> (&str, &str) {
 
 /// Stores a batch, overwriting the items already stored (see `Store::replace_feedback`), with
 /// a fixed number of statements whatever the batch's size: one UPDATE of the known keys, one
-/// INSERT of the others, then their source themes and rule tags, in one transaction.
+/// INSERT of the others, then their source themes and rule tags, in one transaction. The
+/// time each part took is added to `stages`.
 pub(crate) fn replace(
     client: &mut Client,
     batch: &[FeedbackItem],
     import_run: Option<i64>,
     tags: Option<(&[Vec<RuleTag>], i64)>,
+    stages: &Mutex<WriteStages>,
+) -> StoreResult<InsertOutcome> {
+    let mut spent = WriteStages {
+        side_by_side: 1,
+        ..WriteStages::default()
+    };
+    let replaced = replace_timed(client, batch, import_run, tags, &mut spent);
+    *stages.lock().unwrap_or_else(PoisonError::into_inner) += &spent;
+    replaced
+}
+
+/// [`replace`], each part's time added to `spent`.
+fn replace_timed(
+    client: &mut Client,
+    batch: &[FeedbackItem],
+    import_run: Option<i64>,
+    tags: Option<(&[Vec<RuleTag>], i64)>,
+    spent: &mut WriteStages,
 ) -> StoreResult<InsertOutcome> {
     let context = "replacing feedback";
+    let mut laps = Laps::start();
     // The last occurrence of a key wins, as if the batch were stored row after row.
     let mut last: HashMap<(&str, &str), usize> = HashMap::with_capacity(batch.len());
     for (index, item) in batch.iter().enumerate() {
@@ -524,6 +611,7 @@ pub(crate) fn replace(
         .map_err(|e| db_error(context, e))?;
     let inserted_count = inserted.len() as u64;
     stored.extend(stored_items(&inserted, &by_key)?);
+    spent.feedback += laps.lap();
     link_source_themes(&mut tx, &stored).map_err(|e| db_error(context, e))?;
     if let Some((tags, version)) = tags {
         let tags_of: HashMap<(&str, &str), &[RuleTag]> = kept
@@ -536,15 +624,21 @@ pub(crate) fn replace(
             .collect();
         crate::taxonomy::store_tags(&mut tx, &items, version)?;
     }
+    spent.tags += laps.lap();
     let ids: Vec<i64> = stored.iter().map(|(id, _)| *id).collect();
     // The overwritten items leave the running totals as their facts stood, and come back as
     // they stand now, with the new ones.
     crate::totals::count_items(&mut tx, &ids, -1).map_err(|e| db_error(context, e))?;
+    spent.totals += laps.lap();
     crate::facts::refresh(&mut tx, &ids).map_err(|e| db_error(context, e))?;
+    crate::results::bump(&mut tx).map_err(|e| db_error(context, e))?;
+    spent.facts += laps.lap();
     crate::totals::count_items(&mut tx, &ids, 1).map_err(|e| db_error(context, e))?;
     crate::totals::prune(&mut tx).map_err(|e| db_error(context, e))?;
-    crate::results::bump(&mut tx).map_err(|e| db_error(context, e))?;
+    spent.totals += laps.lap();
     tx.commit().map_err(|e| db_error(context, e))?;
+    spent.commit += laps.lap();
+    spent.batches += 1;
     let replaced = updated_ids.len() as u64;
     Ok(InsertOutcome {
         inserted: inserted_count,

@@ -42,7 +42,8 @@ mod webhooks;
 mod workflow;
 
 use std::fmt;
-use std::time::Duration;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use postgres::Config;
 use trove_domain::{
@@ -52,7 +53,7 @@ use trove_store::{
     Coverage, Dimension, FeedbackFilter, GroupTally, ImportHold, ImportRun, ImportStatus,
     ImportTotals, InsertOutcome, ItemTags, KeyedTags, NewImportRun, NewTaxonomyVersion,
     PageVisitor, RuleTag, Store, StoreError, StoreResult, StoredTag, StoredTheme, TaxonomyVersion,
-    ThemeCount, UpsertOutcome,
+    ThemeCount, UpsertOutcome, WriteStages,
 };
 
 use crate::decode::{Corrupt, db_error, get};
@@ -71,6 +72,8 @@ pub struct PostgresStore {
     schema: Option<String>,
     /// The bulk loads under way (see [`deferred`]).
     loads: deferred::Loads,
+    /// Where feedback writes spent their time (see [`Store::write_stages`]).
+    stages: Mutex<WriteStages>,
 }
 
 impl fmt::Debug for PostgresStore {
@@ -116,6 +119,7 @@ impl PostgresStore {
             pool: Pool::new(config, setup, shown, MAX_CONNECTIONS),
             schema: schema.map(str::to_owned),
             loads: deferred::Loads::default(),
+            stages: Mutex::default(),
         };
         if let Some(schema) = schema {
             migrate::create_schema(&mut *store.pool.get()?, schema, &quote_ident(schema))?;
@@ -128,6 +132,18 @@ impl PostgresStore {
     /// The schema given to [`PostgresStore::open_in_schema`], if any.
     pub fn schema(&self) -> Option<&str> {
         self.schema.as_deref()
+    }
+
+    /// Runs a bulk load's beginning or end, its time counted as the indexes' (see
+    /// [`Store::write_stages`]).
+    fn timing_indexes(&self, work: impl FnOnce() -> StoreResult<()>) -> StoreResult<()> {
+        let started = Instant::now();
+        let done = work();
+        self.stages
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .indexes += started.elapsed();
+        done
     }
 }
 
@@ -167,7 +183,7 @@ impl Store for PostgresStore {
         if batch.is_empty() {
             return Ok(InsertOutcome::default());
         }
-        feedback::insert(&self.pool, batch, import_run, None)
+        feedback::insert(&self.pool, batch, import_run, None, &self.stages)
     }
 
     fn insert_tagged_feedback(
@@ -185,6 +201,7 @@ impl Store for PostgresStore {
             batch,
             import_run,
             Some((tags, taxonomy_version)),
+            &self.stages,
         )
     }
 
@@ -338,15 +355,25 @@ impl Store for PostgresStore {
         if batch.is_empty() {
             return Ok(InsertOutcome::default());
         }
-        feedback::replace(&mut *self.pool.get()?, batch, import_run, tags)
+        feedback::replace(
+            &mut *self.pool.get()?,
+            batch,
+            import_run,
+            tags,
+            &self.stages,
+        )
     }
 
     fn begin_bulk_load(&self) -> StoreResult<()> {
-        self.loads.begin(&self.pool)
+        self.timing_indexes(|| self.loads.begin(&self.pool))
     }
 
     fn end_bulk_load(&self) -> StoreResult<()> {
-        self.loads.end()
+        self.timing_indexes(|| self.loads.end())
+    }
+
+    fn write_stages(&self) -> Option<WriteStages> {
+        Some(*self.stages.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
     fn import_items_among(&self, run: i64, ids: &[i64]) -> StoreResult<Vec<i64>> {

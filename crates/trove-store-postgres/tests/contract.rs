@@ -472,6 +472,46 @@ fn a_stored_key_the_sample_misses_is_still_a_duplicate() {
     assert_eq!((again.inserted, again.duplicates), (0, 2_000));
 }
 
+/// The store times each part of its writes for `trove bench import`, as SQLite's does: a batch
+/// written in two halves counts two transactions and says that two connections wrote side by
+/// side (their times summed); a bulk load's beginning and end count as the indexes' time.
+#[test]
+fn writes_are_timed_by_part_with_both_halves_of_a_batch_counted() {
+    let Some(store) = fresh_postgres() else {
+        return;
+    };
+    let before = store.write_stages().expect("PostgreSQL counts its writes");
+    assert_eq!((before.batches, before.side_by_side), (0, 0));
+    store.begin_bulk_load().unwrap();
+    let batch: Vec<FeedbackItem> = (0..2_000).map(|i| item("s", &format!("{i}"))).collect();
+    store.insert_feedback(&batch[..500], None).unwrap();
+    let small = store.write_stages().unwrap().since(&before);
+    assert_eq!((small.batches, small.side_by_side), (1, 1));
+    assert!(small.indexes > Duration::ZERO, "{small:?}");
+    store.insert_feedback(&batch[500..], None).unwrap();
+    store.end_bulk_load().unwrap();
+    let spent = store.write_stages().unwrap().since(&before);
+    assert_eq!((spent.batches, spent.side_by_side), (3, 2));
+    assert!(spent.indexes > small.indexes, "{spent:?}");
+    for (part, time) in [
+        ("feedback", spent.feedback),
+        ("facts", spent.facts),
+        ("totals", spent.totals),
+        ("commit", spent.commit),
+    ] {
+        assert!(time > Duration::ZERO, "{part}: {spent:?}");
+    }
+    // A replacing write is timed too.
+    store.replace_feedback(&batch[..10], None, None).unwrap();
+    let replaced = store.write_stages().unwrap().since(&before);
+    assert_eq!(replaced.batches, 4);
+    assert!(replaced.feedback > spent.feedback, "{replaced:?}");
+    assert_eq!(
+        store.count_feedback(&FeedbackFilter::default()).unwrap(),
+        2_000
+    );
+}
+
 /// What the foreign keys' row locks guaranteed under concurrency, the per-statement checks
 /// keep: a tag naming an item locks it, so a concurrent delete of the item waits and then
 /// fails; and a tag naming an item being deleted waits and then fails.

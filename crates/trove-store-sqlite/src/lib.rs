@@ -41,7 +41,7 @@ use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use trove_domain::{Customer, CustomerId, FeedbackItem, Journey, Slug, StoredFeedback, Theme};
 use trove_store::{
     Coverage, Dimension, FeedbackFilter, GroupTally, ImportHold, ImportRun, ImportStatus,
-    ImportTotals, InsertOutcome, ItemTags, KeyedTags, NewImportRun, NewTaxonomyVersion,
+    ImportTotals, InsertOutcome, ItemTags, KeyedTags, Laps, NewImportRun, NewTaxonomyVersion,
     PageVisitor, RuleTag, Store, StoreError, StoreResult, StoredTag, StoredTheme, TaxonomyVersion,
     ThemeCount, TotalsDelta, TotalsQuery, UpsertOutcome, WriteStages,
 };
@@ -259,13 +259,7 @@ impl SqliteStore {
         let context = "inserting feedback";
         let mut connection = self.lock();
         let mut spent = WriteStages::default();
-        let mut clock = std::time::Instant::now();
-        let mut lap = || {
-            let now = std::time::Instant::now();
-            let lap = now - clock;
-            clock = now;
-            lap
-        };
+        let mut laps = Laps::start();
         // The batch's keys are checked once (check_keys), so SQLite's per-row checks of the
         // same keys are off while it is written (the setting cannot change inside a
         // transaction, and is restored whatever happens).
@@ -289,7 +283,7 @@ impl SqliteStore {
                     .collect();
                 imports::record_items(&tx, run, &new_ids)?;
             }
-            spent.feedback = lap();
+            spent.feedback = laps.lap();
             let rule_tags = |index: usize| {
                 tags.and_then(|(tags, _)| tags.get(index))
                     .map_or(&[][..], Vec::as_slice)
@@ -307,7 +301,7 @@ impl SqliteStore {
                     link_source_themes(&tx, row.id, item)?;
                 }
             }
-            spent.tags = lap();
+            spent.tags = laps.lap();
             let new_rows: Vec<(i64, &FeedbackItem, &[RuleTag])> = stored
                 .iter()
                 .filter(|row| row.new)
@@ -317,16 +311,16 @@ impl SqliteStore {
             for row in stored.iter().filter(|row| !row.new) {
                 facts::refresh_counted(&tx, row.id)?;
             }
-            spent.facts = lap();
+            spent.facts = laps.lap();
             totals::add_new(&tx, &TotalsDelta::of(new_rows.iter().map(|row| row.1)))?;
             if stored.iter().any(|row| !row.new) {
                 totals::prune(&tx)?;
             }
-            spent.totals = lap();
+            spent.totals = laps.lap();
             results::bump(&tx)?;
-            spent.facts += lap();
+            spent.facts += laps.lap();
             tx.commit().map_err(|e| db_error(context, e))?;
-            spent.commit = lap();
+            spent.commit = laps.lap();
             Ok(outcome)
         })();
         connection
@@ -334,6 +328,7 @@ impl SqliteStore {
             .map_err(|e| db_error(context, e))?;
         let outcome = written?;
         spent.batches = 1;
+        spent.side_by_side = 1;
         self.add_stages(&spent);
         Ok(outcome)
     }
@@ -344,13 +339,7 @@ impl SqliteStore {
             .stages
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        stages.feedback += spent.feedback;
-        stages.tags += spent.tags;
-        stages.facts += spent.facts;
-        stages.totals += spent.totals;
-        stages.indexes += spent.indexes;
-        stages.commit += spent.commit;
-        stages.batches += spent.batches;
+        *stages += spent;
     }
 }
 

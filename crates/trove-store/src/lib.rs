@@ -88,7 +88,7 @@ pub use webhooks::{
     WebhookAttempt, WebhookDelivery, WebhookWatch, join_events, split_events,
 };
 pub use workflow::{NewEvent, StoredEvent};
-pub use write_stages::WriteStages;
+pub use write_stages::{Laps, WriteStages};
 
 /// The result of every store call.
 pub type StoreResult<T> = Result<T, StoreError>;

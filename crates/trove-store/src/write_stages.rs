@@ -1,6 +1,7 @@
 //! Where a backend's feedback writes spend their time, for `trove bench import`.
 
-use std::time::Duration;
+use std::ops::AddAssign;
+use std::time::{Duration, Instant};
 
 /// The time a store spent writing feedback since it was opened, by part of the work. Read
 /// before and after an import, the difference is the import's. Counted per batch (a few
@@ -21,6 +22,10 @@ pub struct WriteStages {
     pub commit: Duration,
     /// The transactions committed.
     pub batches: u64,
+    /// The most connections that wrote side by side (a PostgreSQL batch is written in two
+    /// halves at once): each part sums their times, so the parts can add up to more than the
+    /// wall time.
+    pub side_by_side: u32,
 }
 
 impl WriteStages {
@@ -35,6 +40,7 @@ impl WriteStages {
             indexes: self.indexes.saturating_sub(before.indexes),
             commit: self.commit.saturating_sub(before.commit),
             batches: self.batches.saturating_sub(before.batches),
+            side_by_side: self.side_by_side,
         }
     }
 
@@ -42,6 +48,40 @@ impl WriteStages {
     #[must_use]
     pub fn total(&self) -> Duration {
         self.feedback + self.tags + self.facts + self.totals + self.indexes + self.commit
+    }
+}
+
+impl AddAssign<&WriteStages> for WriteStages {
+    /// Adds another write's time (`side_by_side` keeps the larger of the two).
+    fn add_assign(&mut self, spent: &WriteStages) {
+        self.feedback += spent.feedback;
+        self.tags += spent.tags;
+        self.facts += spent.facts;
+        self.totals += spent.totals;
+        self.indexes += spent.indexes;
+        self.commit += spent.commit;
+        self.batches += spent.batches;
+        self.side_by_side = self.side_by_side.max(spent.side_by_side);
+    }
+}
+
+/// Times consecutive parts of a write: each [`Laps::lap`] is the time since the last one.
+#[derive(Debug)]
+pub struct Laps(Instant);
+
+impl Laps {
+    /// Starts the first lap now.
+    #[must_use]
+    pub fn start() -> Self {
+        Self(Instant::now())
+    }
+
+    /// The time since the last lap (or the start), and starts the next one.
+    pub fn lap(&mut self) -> Duration {
+        let now = Instant::now();
+        let lap = now - self.0;
+        self.0 = now;
+        lap
     }
 }
 
@@ -60,6 +100,7 @@ mod tests {
             indexes: ms(0),
             commit: ms(1),
             batches: 2,
+            side_by_side: 1,
         };
         let after = WriteStages {
             feedback: ms(25),
@@ -69,10 +110,39 @@ mod tests {
             indexes: ms(7),
             commit: ms(4),
             batches: 5,
+            side_by_side: 2,
         };
         let spent = after.since(&before);
         assert_eq!(spent.feedback, ms(15));
         assert_eq!(spent.batches, 3);
         assert_eq!(spent.total(), ms(15 + 4 + 1 + 2 + 7 + 3));
+        assert_eq!(spent.side_by_side, 2);
+    }
+
+    #[test]
+    fn adding_a_write_sums_its_parts_and_keeps_the_most_writers_side_by_side() {
+        let ms = Duration::from_millis;
+        let mut stages = WriteStages {
+            feedback: ms(10),
+            commit: ms(2),
+            batches: 1,
+            side_by_side: 2,
+            ..WriteStages::default()
+        };
+        stages += &WriteStages {
+            feedback: ms(5),
+            tags: ms(3),
+            indexes: ms(4),
+            batches: 1,
+            side_by_side: 1,
+            ..WriteStages::default()
+        };
+        assert_eq!(stages.feedback, ms(15));
+        assert_eq!(stages.tags, ms(3));
+        assert_eq!(stages.indexes, ms(4));
+        assert_eq!(stages.commit, ms(2));
+        assert_eq!(stages.batches, 2);
+        assert_eq!(stages.side_by_side, 2);
+        assert_eq!(stages.total(), ms(24));
     }
 }
