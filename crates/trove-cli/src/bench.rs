@@ -116,6 +116,7 @@ fn import(args: &ImportBenchArgs) -> Result<ExitCode> {
         println!("tagging with {} while importing", path.display());
     }
     let (file, label, _) = crate::import::open_input(&csv_path)?;
+    let cpu_before = CpuReading::now();
     let started = Instant::now();
     let options = trove_app::ImportOptions {
         batch_size: args.batch,
@@ -137,8 +138,56 @@ fn import(args: &ImportBenchArgs) -> Result<ExitCode> {
         thousands((report.imported as f64 / seconds) as u64)
     );
     print_stages(&report.stages, report.imported + report.replaced);
+    match cpu_before.zip(CpuReading::now()) {
+        Some((before, after)) => {
+            let machine = after.machine - before.machine;
+            let process = after.process - before.process;
+            println!(
+                "CPU of the whole machine meanwhile: {machine:.2} s busy; this process \
+                 {process:.2} s; the rest {:.2} s (the database server's, when it runs here and \
+                 nothing else does)",
+                (machine - process).max(0.0)
+            );
+        }
+        None => println!("CPU of the whole machine: not available on this system"),
+    }
     print_peak_memory();
     Ok(ExitCode::SUCCESS)
+}
+
+/// The busy CPU time of the whole machine and of this process, in seconds, from Linux's /proc
+/// (1/100 s resolution): their difference over an import into a local PostgreSQL is the
+/// server's share.
+#[derive(Debug, Clone, Copy)]
+struct CpuReading {
+    machine: f64,
+    process: f64,
+}
+
+impl CpuReading {
+    fn now() -> Option<Self> {
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        // cpu user nice system idle iowait irq softirq steal ...: busy is all but idle,
+        // iowait and steal (time the host gave to others).
+        let fields: Vec<f64> = stat
+            .lines()
+            .next()?
+            .strip_prefix("cpu ")?
+            .split_whitespace()
+            .map(|f| f.parse().ok())
+            .collect::<Option<_>>()?;
+        let busy = [0, 1, 2, 5, 6]
+            .iter()
+            .map(|&i| fields.get(i))
+            .sum::<Option<f64>>()?;
+        let own = std::fs::read_to_string("/proc/self/stat").ok()?;
+        let own: Vec<&str> = own[own.rfind(')')? + 2..].split(' ').collect();
+        let process = own.get(11)?.parse::<f64>().ok()? + own.get(12)?.parse::<f64>().ok()?;
+        Some(Self {
+            machine: busy / 100.0,
+            process: process / 100.0,
+        })
+    }
 }
 
 /// Prints each stage's working time and CPU time, and the parts of the store's time.

@@ -1037,6 +1037,11 @@ fn bench_import_shows_the_store_s_parts_on_both_databases() {
         "{ran}"
     );
     assert!(ran.stdout.contains("    feedback rows "), "{ran}");
+    // The whole machine's CPU beside the process's (the rest is a local server's share).
+    assert!(
+        ran.stdout.contains("CPU of the whole machine meanwhile: "),
+        "{ran}"
+    );
     let Some(schema) = PgSchema::fresh() else {
         return;
     };
