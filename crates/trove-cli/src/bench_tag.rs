@@ -3,11 +3,11 @@
 //! Reads the texts of a CSV column (the airline tweets by default), compiles a taxonomy, and
 //! tags the texts round-robin until N items are done, on the calling thread only, printing
 //! items per second, tags per item and coverage; then the same with sentence sentiment scored
-//! for every item and every theme mention; then the import's reading path (`CurrentTagger::read`:
-//! tags and sentiment per item and mention) with the lexicon and with sentiment models of both
-//! forms (hashed n-grams as trained now, TF-IDF as before) trained on the file's labels
-//! (`--sentiment-column`), after their held-out figures, with the suggestion check that path
-//! runs also timed alone; then the peak memory of the process.
+//! for every item and every theme mention; the suggestion check that the import's reading path
+//! runs, alone; then that path (`CurrentTagger::read`: tags and sentiment per item and mention)
+//! with the lexicon and, given the file's labels (`--sentiment-column`), with sentiment models
+//! of both forms (hashed n-grams as trained now, TF-IDF as before) trained on them, after their
+//! held-out figures; then the peak memory of the process.
 //! Nothing is stored: this measures the text engine.
 
 use std::path::PathBuf;
@@ -39,7 +39,7 @@ pub struct TagBenchArgs {
     column: String,
     /// A column of human sentiment labels: a sentiment model is trained on every row and the
     /// import's reading path (tags, learned sentiment per item and per mention) is measured
-    /// with it, beside the same path with the lexicon ("" skips it).
+    /// with it, beside the same path with the lexicon ("": the lexicon's alone).
     #[arg(long, default_value = "airline_sentiment")]
     sentiment_column: String,
     /// Hash bits of the learned model's n-gram features (2^bits buckets).
@@ -119,9 +119,11 @@ pub fn run(args: &TagBenchArgs) -> Result<ExitCode> {
         crate::bench::per_cpu_second(args.items, cpu),
     );
     suggestions(args, &texts);
+    let mut setups = vec![("lexicon".to_owned(), trove_app::SentimentSetup::default())];
     if !args.sentiment_column.is_empty() {
-        learned(args, &taxonomy, tagger, &texts)?;
+        setups.extend(learned(args)?);
     }
+    read_paths(args, &taxonomy, tagger, &texts, setups);
     crate::bench::print_peak_memory();
     Ok(ExitCode::SUCCESS)
 }
@@ -145,16 +147,11 @@ fn suggestions(args: &TagBenchArgs, texts: &[String]) {
     );
 }
 
-/// Tags + sentiment through the import's reading path (`CurrentTagger::read`), with the
-/// lexicon, then with a sentiment model of each form (hashed n-grams, as trained now; TF-IDF,
-/// as trained before) trained on the file's labels; first each form's held-out figures on a
-/// stratified fifth of the rows, so speed and quality are read together.
-fn learned(
-    args: &TagBenchArgs,
-    taxonomy: &Taxonomy,
-    tagger: Tagger,
-    texts: &[String],
-) -> Result<()> {
+/// The sentiment setups of a model of each form (hashed n-grams, as trained now; TF-IDF, as
+/// trained before) trained on the file's labels, after each form's held-out figures on a
+/// stratified fifth of the rows (printed beside the lexicon's), so that speed and quality are
+/// read together.
+fn learned(args: &TagBenchArgs) -> Result<Vec<(String, trove_app::SentimentSetup)>> {
     let file = std::fs::File::open(&args.data)
         .with_context(|| format!("cannot read {}", args.data.display()))?;
     let rows = SentimentRows::read(
@@ -208,7 +205,7 @@ fn learned(
         thousands(rows.texts.len() as u64),
         figures(&lexicon)
     );
-    let mut setups = vec![("lexicon".to_owned(), trove_app::SentimentSetup::default())];
+    let mut setups = Vec::new();
     for (name, train_form) in forms {
         let started = Instant::now();
         let model = train_form(&train, 1)?;
@@ -231,6 +228,19 @@ fn learned(
             trove_app::SentimentSetup::with_default(model),
         ));
     }
+    Ok(setups)
+}
+
+/// Tags + sentiment through the import's reading path (`CurrentTagger::read`: the tags built
+/// as the import stores them, sentiment per item and mention, the suggestion flag) with each
+/// sentiment setup, the lexicon first.
+fn read_paths(
+    args: &TagBenchArgs,
+    taxonomy: &Taxonomy,
+    tagger: Tagger,
+    texts: &[String],
+    setups: Vec<(String, trove_app::SentimentSetup)>,
+) {
     let current = trove_app::CurrentTagger {
         version: 1,
         taxonomy: taxonomy.clone(),
@@ -256,5 +266,4 @@ fn learned(
             thousands(mentions),
         );
     }
-    Ok(())
 }
