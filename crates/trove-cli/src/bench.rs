@@ -180,12 +180,9 @@ impl CpuReading {
             .iter()
             .map(|&i| fields.get(i))
             .sum::<Option<f64>>()?;
-        let own = std::fs::read_to_string("/proc/self/stat").ok()?;
-        let own: Vec<&str> = own[own.rfind(')')? + 2..].split(' ').collect();
-        let process = own.get(11)?.parse::<f64>().ok()? + own.get(12)?.parse::<f64>().ok()?;
         Some(Self {
             machine: busy / 100.0,
-            process: process / 100.0,
+            process: process_cpu_seconds()?,
         })
     }
 }
@@ -263,8 +260,20 @@ pub fn print_peak_memory() {
 /// (1/100 s resolution): steadier than wall time on a shared machine, where a single-threaded
 /// loop also waits for a core.
 pub fn thread_cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
-    let fields: Vec<&str> = stat[stat.rfind(')')? + 2..].split(' ').collect();
+    stat_cpu_seconds("/proc/thread-self/stat")
+}
+
+/// The CPU time (user + system) of the whole process, every thread's, in seconds (as
+/// [`thread_cpu_seconds`]).
+pub fn process_cpu_seconds() -> Option<f64> {
+    stat_cpu_seconds("/proc/self/stat")
+}
+
+/// The user + system time of a /proc `stat` file, in seconds; `None` elsewhere than Linux.
+fn stat_cpu_seconds(path: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(path).ok()?;
+    // The name (2nd field) may hold spaces; the fields after its closing parenthesis do not.
+    let fields: Vec<&str> = stat.get(stat.rfind(')')? + 2..)?.split(' ').collect();
     // utime and stime are the 14th and 15th fields; the state (3rd) is the first after the name.
     let ticks = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
     Some(ticks / 100.0)

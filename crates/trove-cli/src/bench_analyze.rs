@@ -97,15 +97,9 @@ pub fn run(args: &AnalyzeBenchArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The CPU time (user + system) of the whole process, every thread's (the reading and the
-/// drivers run on every core), from Linux's /proc in 1/100 s; `None` elsewhere.
+/// The CPU time of the whole process (the reading and the drivers run on every core).
 fn process_cpu_time() -> Option<std::time::Duration> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // The name (2nd field) may hold spaces; the fields after its closing parenthesis do not.
-    let fields: Vec<&str> = stat.get(stat.rfind(')')? + 2..)?.split(' ').collect();
-    // utime and stime are the 14th and 15th fields; the state (3rd) is the first after the name.
-    let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-    Some(std::time::Duration::from_millis(ticks * 10))
+    crate::bench::process_cpu_seconds().map(std::time::Duration::from_secs_f64)
 }
 
 /// The database a read benchmark reads: `on` (a file or a postgres:// URL), or a fresh SQLite
