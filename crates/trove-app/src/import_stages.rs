@@ -29,6 +29,7 @@ pub struct ImportStages {
 }
 
 /// How much the text stage's thread lowers its priority ([`yield_to_the_writer`]).
+#[cfg(target_os = "linux")]
 const TEXT_STAGE_NICENESS: i32 = 10;
 
 /// Lowers the calling thread's priority (its nice value by [`TEXT_STAGE_NICENESS`], at most to
@@ -39,8 +40,10 @@ const TEXT_STAGE_NICENESS: i32 = 10;
 /// spent off its core fell from 2.5-3.1 s to 1.4-2.2 s and the import took 18.5-21.3 s (20.0
 /// on average) instead of 19.6-21.8 s (20.6).
 /// Linux keeps a nice value per thread, so this changes no other thread; lowering needs no
-/// privilege, and a system that refuses it leaves the thread as it was.
+/// privilege, and a system that refuses it leaves the thread as it was. Elsewhere the value
+/// belongs to the whole process, which would stay lowered after the import: nothing is done.
 pub(crate) fn yield_to_the_writer() {
+    #[cfg(target_os = "linux")]
     if let Ok(now) = rustix::process::getpriority_process(None) {
         let lower = (now + TEXT_STAGE_NICENESS).min(19);
         let _ = rustix::process::setpriority_process(None, lower);
@@ -102,6 +105,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(target_os = "linux")]
     fn the_text_stage_lowers_its_own_thread_s_priority_only() {
         let before = rustix::process::getpriority_process(None).expect("this thread's nice");
         let (inside, after) = std::thread::spawn(|| {
