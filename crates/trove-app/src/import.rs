@@ -456,7 +456,7 @@ impl App {
             let reader = std::thread::Builder::new()
                 .name("trove-text".into())
                 .spawn_scoped(scope, move || {
-                    crate::import_stages::yield_to_the_writer();
+                    let lowered_priority = crate::import_stages::yield_to_the_writer();
                     let mut clock = StageClock::start();
                     for mut batch in unread {
                         let tags = clock.time(|| read_batch(tagger, &mut scratch, &mut batch));
@@ -464,7 +464,10 @@ impl App {
                             break;
                         }
                     }
-                    clock.finish()
+                    StageTime {
+                        lowered_priority,
+                        ..clock.finish()
+                    }
                 })
                 .expect("spawning an import thread");
             let mut clock = StageClock::start();

@@ -1,6 +1,7 @@
 //! Where an import's time goes, stage by stage, for `trove bench import`: each of the
 //! pipeline's three threads counts the wall time it worked (not waiting for the next or the
-//! previous stage) and the CPU time it used; the store says how its part splits.
+//! previous stage) and the CPU time it used; the store says how its part splits. The text
+//! stage lowers its thread's priority here too ([`yield_to_the_writer`]), and says so.
 
 use std::time::{Duration, Instant};
 
@@ -13,6 +14,8 @@ pub struct StageTime {
     pub busy: Duration,
     /// CPU time of the stage's thread; `None` where the system does not tell.
     pub cpu: Option<Duration>,
+    /// How much the stage's thread lowered its priority (nice), 0: not at all.
+    pub lowered_priority: i32,
 }
 
 /// The figures of an import's stages.
@@ -42,12 +45,16 @@ const TEXT_STAGE_NICENESS: i32 = 10;
 /// Linux keeps a nice value per thread, so this changes no other thread; lowering needs no
 /// privilege, and a system that refuses it leaves the thread as it was. Elsewhere the value
 /// belongs to the whole process, which would stay lowered after the import: nothing is done.
-pub(crate) fn yield_to_the_writer() {
+/// Returns by how much it lowered it, for the stage's figures.
+pub(crate) fn yield_to_the_writer() -> i32 {
     #[cfg(target_os = "linux")]
     if let Ok(now) = rustix::process::getpriority_process(None) {
         let lower = (now + TEXT_STAGE_NICENESS).min(19);
-        let _ = rustix::process::setpriority_process(None, lower);
+        if rustix::process::setpriority_process(None, lower).is_ok() {
+            return lower - now;
+        }
     }
+    0
 }
 
 /// Counts a stage's working time and its thread's CPU time; made on the stage's thread.
@@ -85,6 +92,7 @@ impl StageClock {
             cpu: thread_cpu_time()
                 .zip(self.cpu_at_start)
                 .map(|(now, start)| now.saturating_sub(start)),
+            lowered_priority: 0,
         }
     }
 }

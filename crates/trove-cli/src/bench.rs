@@ -210,8 +210,17 @@ fn print_stages(stages: &trove_app::ImportStages, items: u64) {
             || "CPU not available".to_owned(),
             |cpu| format!("{:.2} s CPU", seconds(cpu)),
         );
+        // Said, as its working time then includes waits for a core the store was given.
+        let lowered = if stage.lowered_priority > 0 {
+            format!(
+                "; at nice +{}, so that the store goes first",
+                stage.lowered_priority
+            )
+        } else {
+            String::new()
+        };
         println!(
-            "  {name:<20} {:>6.2} s, {cpu}{}",
+            "  {name:<20} {:>6.2} s, {cpu}{}{lowered}",
             seconds(stage.busy),
             rate(stage.busy)
         );
