@@ -29,7 +29,7 @@ fi
 cargo test --workspace "$@"
 
 # The browser tests drive the binary the Rust tests just built.
-printf '\n== browser tests (the Rust tests took %d s, their build included)\n' "$SECONDS"
+printf '\n== browser tests (%d s into this script: PostgreSQL, the Rust tests and their build)\n' "$SECONDS"
 chromium="${CHROMIUM:-/usr/bin/chromium}"
 web_skip() {
     if [ "${CI:-}" = true ]; then
