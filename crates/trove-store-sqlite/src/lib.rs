@@ -48,6 +48,11 @@ use trove_store::{
 
 use crate::decode::{FEEDBACK_COLUMNS, db_error, decode_customer, decode_feedback, label_text};
 
+/// Each connection's page cache (64 MiB) and where its sorts and temporary tables live
+/// (memory); `bulk::restore_indexes` changes both for a while and restores them from here.
+pub(crate) const CACHE_AND_TEMP_STORE: &str =
+    "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;";
+
 /// How long a statement waits for another process's lock before failing.
 const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
@@ -58,13 +63,14 @@ const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 fn configure(connection: &Connection) -> rusqlite::Result<()> {
     // WAL: readers do not block the writer; NORMAL sync is safe with WAL (a crash loses at most
     // the last commits, never consistency).
-    const SETTINGS: &str =
+    let settings = format!(
         "PRAGMA page_size = 8192; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
-         PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;";
+         PRAGMA foreign_keys = ON; {CACHE_AND_TEMP_STORE}"
+    );
     let started = std::time::Instant::now();
     let mut pause = std::time::Duration::from_millis(2);
     loop {
-        match connection.execute_batch(SETTINGS) {
+        match connection.execute_batch(&settings) {
             Err(rusqlite::Error::SqliteFailure(e, _))
                 if e.code == rusqlite::ErrorCode::DatabaseBusy
                     && started.elapsed() < BUSY_TIMEOUT =>
