@@ -103,8 +103,8 @@ pub(crate) fn restore_indexes(connection: &mut Connection) -> StoreResult<()> {
     // whose merges miss the CPU's cache at each step. So the build sorts in runs of 4 MiB in
     // files, then the connection's settings come back. On the 2-core machine, the drill-down
     // index over 1,000,000 real rows: 0.80-0.81 s instead of 1.94-2.17 s (`trove bench import`,
-    // its "indexes" line, two alternations).
-    // Where no temporary file can be made, it is built in memory as before.
+    // its "indexes" line, two alternations). Where no temporary file can be made, it is built
+    // in memory as before.
     let helpers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
     let in_runs =
         format!("PRAGMA threads = {helpers}; PRAGMA temp_store = FILE; PRAGMA cache_size = -4096;");
@@ -115,10 +115,7 @@ pub(crate) fn restore_indexes(connection: &mut Connection) -> StoreResult<()> {
     connection
         .execute_batch(crate::CACHE_AND_TEMP_STORE)
         .map_err(|e| db_error(context, e))?;
-    match built {
-        Ok(()) => Ok(()),
-        Err(_) => build_missing(connection, context),
-    }
+    built.or_else(|_| build_missing(connection, context))
 }
 
 /// Builds the deferred indexes that are missing, in one transaction.
