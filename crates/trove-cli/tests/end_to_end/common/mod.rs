@@ -1,9 +1,5 @@
 //! What the end-to-end test files share: the built binary, the repository and data folders,
 //! and running `trove` on a database.
-#![allow(
-    dead_code,
-    reason = "each test file uses a different part of this module"
-)]
 
 pub mod web;
 
