@@ -44,7 +44,7 @@ pub fn json(db: &Path, args: &[&str]) -> Value {
 /// Makes a demo database at `db` (`trove ARGS --db DB`, ARGS starting with `demo`) and returns
 /// what the demo printed. A demo takes tens of seconds in a debug build and two dozen tests start
 /// from one, so the first test of this build to ask for these ARGS today makes it once in the
-/// target's test folder; every later one, in any test binary, copies that file.
+/// target's test folder; every later one, in this run or a later one, copies that file.
 pub fn demo(db: &Path, args: &[&str]) -> String {
     assert_eq!(args.first(), Some(&"demo"), "demo() makes demos: {args:?}");
     let made = demo_made_once(args);
@@ -79,8 +79,8 @@ fn demo_made_once(args: &[&str]) -> std::path::PathBuf {
     if made.join(PRINTED).exists() {
         return made;
     }
-    // Made in a folder of its own and renamed into place, so that a test binary running beside
-    // this one never copies half a demo.
+    // Made in a folder of its own and renamed into place, so that a second run of these tests
+    // beside this one never copies half a demo (the lock above only orders this process).
     let making = cache.join(format!("making-{}-{built}", std::process::id()));
     let _ = std::fs::remove_dir_all(&making);
     std::fs::create_dir_all(&making).expect("a folder for the demo");
@@ -97,7 +97,7 @@ fn demo_made_once(args: &[&str]) -> std::path::PathBuf {
     assert!(ran.succeeded(), "trove {args:?} failed:\n{ran}");
     std::fs::write(making.join(PRINTED), ran.stdout).expect("keep the demo's output");
     if std::fs::rename(&making, &made).is_err() {
-        // Another test binary made the same demo first: use either.
+        // Another run made the same demo first: use either.
         let _ = std::fs::remove_dir_all(&making);
     }
     made
