@@ -10,13 +10,14 @@
 # then, each round, a fresh file with Trove's schema (made by `trove taxonomy load`, so the
 # themes' numbers match) takes the rows with `INSERT ... SELECT` from the source, table by
 # table, in transactions of 5,000 items as the import writes them, under the settings of
-# Trove's bulk load (foreign keys checked per batch, so off here; the journal checkpointed every
-# 20,000 pages; the time index built at the end). Once with the themes' index, once without.
-# The copies read the source's rows too: the script times that reading alone first.
-# PostgreSQL (with POSTGRES_URL, a database it may empty; needs `psql` and the `postgres` user
-# for server-side files): Trove's `bench import` fills it, the three tables are copied out, and
-# each round one binary `COPY` per table fills clones with the same keys (the bulk load's
-# deferred indexes and the key-check triggers left out).
+# Trove's connection and bulk load (the journal synced at checkpoints only, every 20,000 pages;
+# foreign keys checked per batch, so off here; the time index built at the end). Once with the
+# themes' index, once without. The copies read the source's rows too: the script times that
+# reading alone first.
+# PostgreSQL (with POSTGRES_URL, a database it may empty, owned by the role `trove`; needs
+# `psql` and the `postgres` user for server-side files): Trove's `bench import` fills it, the
+# three tables are copied out, and each round one binary `COPY` per table fills clones with
+# the same keys (the bulk load's deferred indexes and the key-check triggers left out).
 # Environment: TROVE_BIN (default target/release/trove), WORK (the workload of
 # scripts/bench-e2e, built there first if missing), OUT (default /tmp/trove-bench-floor).
 set -euo pipefail
@@ -54,7 +55,10 @@ for round in $(seq 1 "$rounds"); do
     for theme_index in with without; do
         db="$out/floor.db"; rm -f "$db"*
         "$bin" --db "$db" taxonomy load "$workload/taxonomy.toml" >/dev/null
-        settings="PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 20000;
+        # Trove's connection settings (the shell's own default syncs the journal at every
+        # commit) and its bulk load's.
+        settings="PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;
+                  PRAGMA foreign_keys = OFF; PRAGMA wal_autocheckpoint = 20000;
                   ATTACH '$out/source.db' AS src;"
         drop="DROP INDEX feedback_received;"
         [ "$theme_index" = without ] && drop="$drop DROP INDEX feedback_tags_theme_items;"
@@ -82,8 +86,7 @@ for table in feedback feedback_tags feedback_facts; do
     psql_as_postgres "-c \"COPY $table TO '$files/$table.bin' (FORMAT binary)\""
 done
 echo "== PostgreSQL $(psql_as_postgres "-c 'SHOW server_version'") taking the same rows, one COPY a table"
-for round in $(seq 1 "$rounds"); do
-    cat >"$out/pg.sql" <<EOF
+cat >"$out/pg.sql" <<EOF
 DROP TABLE IF EXISTS floor_feedback, floor_feedback_tags, floor_feedback_facts;
 CREATE TABLE floor_feedback (LIKE feedback INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES);
 CREATE TABLE floor_feedback_tags (LIKE feedback_tags INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES);
@@ -99,7 +102,8 @@ COPY floor_feedback FROM '$files/feedback.bin' (FORMAT binary);
 COPY floor_feedback_tags FROM '$files/feedback_tags.bin' (FORMAT binary);
 COPY floor_feedback_facts FROM '$files/feedback_facts.bin' (FORMAT binary);
 EOF
-    chmod 644 "$out/pg.sql"
+chmod 644 "$out/pg.sql"
+for round in $(seq 1 "$rounds"); do
     echo "round $round: $(psql_as_postgres "-f $out/pg.sql" 2>&1 | grep -E '^Time' | cut -d' ' -f2,3 | tr '\n' ' ')(feedback, tags, facts)"
 done
 psql_as_postgres "-c 'DROP TABLE floor_feedback, floor_feedback_tags, floor_feedback_facts'"
